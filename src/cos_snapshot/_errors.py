@@ -1,0 +1,151 @@
+"""The error hierarchy: one base, service errors apart from client-side ones."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+
+__all__ = [
+    "CosClientError",
+    "CosConnectionError",
+    "CosError",
+    "CosInvalidArgumentError",
+    "CosServiceError",
+    "CosTimeoutError",
+]
+
+
+class CosError(Exception):
+    """Base of every error cos-snapshot raises."""
+
+
+class CosClientError(CosError):
+    """The request could not be made or completed: invalid arguments, transport failures."""
+
+
+class CosInvalidArgumentError(CosClientError, ValueError):
+    """An argument was rejected before anything was sent. ``parameter`` names it."""
+
+    def __init__(self, parameter: str, problem: str) -> None:
+        self.parameter = parameter
+        super().__init__(f"{parameter}: {problem}")
+
+
+class CosConnectionError(CosClientError):
+    """The server could not be reached, or the connection broke mid-response."""
+
+
+class CosTimeoutError(CosConnectionError):
+    """Connecting, writing or reading took longer than the configured timeout."""
+
+
+class CosServiceError(CosError):
+    """COS answered with an error document.
+
+    Attributes mirror the XML ``<Error>`` fields: ``code``, ``message``, ``resource``,
+    ``request_id``, ``trace_id``, plus the HTTP ``status``. Fields the server left out are
+    ``None``. ``details`` holds every field of the document, including ones such as
+    ``StringToSign`` that COS adds to a ``SignatureDoesNotMatch`` answer.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str | None = None,
+        message: str | None = None,
+        *,
+        resource: str | None = None,
+        request_id: str | None = None,
+        trace_id: str | None = None,
+        body: str = "",
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.resource = resource
+        self.request_id = request_id
+        self.trace_id = trace_id
+        self.body = body
+        self.details: dict[str, str] = parse_error_document(body) if body else {}
+        summary = f"HTTP {status}"
+        if code:
+            summary += f" {code}"
+        if message:
+            summary += f": {message}"
+        if request_id:
+            summary += f" (request id {request_id})"
+        super().__init__(summary)
+
+    @classmethod
+    def from_response(
+        cls, status: int, body: bytes | str, headers: Mapping[str, str] | None = None
+    ) -> CosServiceError:
+        """Build the error from a response; a body that is not an error document still gives
+        an error carrying the status and the header request id."""
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        fields = parse_error_document(text)
+        request_id = fields.get("RequestId")
+        if not request_id and headers is not None:
+            request_id = headers.get("x-cos-request-id")
+        return cls(
+            status,
+            fields.get("Code"),
+            fields.get("Message"),
+            resource=fields.get("Resource"),
+            request_id=request_id,
+            trace_id=fields.get("TraceId"),
+            body=text,
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_service_error,
+            (
+                self.status,
+                self.code,
+                self.message,
+                self.resource,
+                self.request_id,
+                self.trace_id,
+                self.body,
+            ),
+        )
+
+
+def _rebuild_service_error(
+    status: int,
+    code: str | None,
+    message: str | None,
+    resource: str | None,
+    request_id: str | None,
+    trace_id: str | None,
+    body: str,
+) -> CosServiceError:
+    return CosServiceError(
+        status,
+        code,
+        message,
+        resource=resource,
+        request_id=request_id,
+        trace_id=trace_id,
+        body=body,
+    )
+
+
+def parse_error_document(text: str) -> dict[str, str]:
+    """The fields of a COS ``<Error>`` document; ``{}`` when the text is not one.
+
+    Documents with a DOCTYPE are refused outright, so no entity is ever expanded.
+    """
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
+        return {}
+    try:
+        root = ET.fromstring(text)  # noqa: S314 - DOCTYPE/ENTITY refused above
+    except ET.ParseError:
+        return {}
+    if root.tag != "Error":
+        return {}
+    fields: dict[str, str] = {}
+    for child in root:
+        fields.setdefault(child.tag, (child.text or "").strip())
+    return fields
