@@ -1,0 +1,235 @@
+"""openapi/snapshot.yaml: a valid OpenAPI document that says what the product brief says.
+
+The expected values below are written from the product brief's parameter table (and the vendor's
+0..4096 limit on width and height), not read from the spec, so that an edit to the spec that
+drifts from the brief fails here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_PATH = ROOT / "openapi" / "snapshot.yaml"
+CONFIG_PATH = ROOT / "openapi" / "config.yaml"
+
+# (type, required, default, enum, minimum, maximum); "—" in the brief is None here.
+BriefRow = tuple[str, bool, Any, list[str] | None, int | None, int | None]
+BRIEF_QUERY_PARAMETERS: dict[str, BriefRow] = {
+    "ci-process": ("string", True, None, ["snapshot"], None, None),
+    "time": ("number", True, None, None, 0, None),
+    "width": ("integer", False, 0, None, 0, 4096),
+    "height": ("integer", False, 0, None, 0, 4096),
+    "format": ("string", False, "jpg", ["jpg", "png"], None, None),
+    "rotate": ("string", False, "auto", ["auto", "off"], None, None),
+    "mode": ("string", False, "exactframe", ["keyframe", "exactframe"], None, None),
+}
+ERROR_STATUSES = ["400", "403", "404", "4XX", "5XX"]
+ERROR_FIELDS = {"Code", "Message", "Resource", "RequestId", "TraceId"}
+
+
+def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def operation(spec: dict[str, Any]) -> dict[str, Any]:
+    return spec["paths"]["/{ObjectKey}"]["get"]
+
+
+@pytest.fixture(scope="module")
+def parameters(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    resolved = [_resolve(spec, p) for p in operation["parameters"]]
+    return {p["name"]: p for p in resolved}
+
+
+def test_spec_is_a_valid_openapi_document(spec: dict[str, Any]) -> None:
+    validate(spec)
+
+
+def test_one_operation_get_snapshot_tagged_snapshot(spec: dict[str, Any]) -> None:
+    operations = [
+        (path, method, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if method in {"get", "put", "post", "delete", "head", "patch", "options", "trace"}
+    ]
+    assert [(path, method) for path, method, _ in operations] == [("/{ObjectKey}", "get")]
+    assert operations[0][2]["operationId"] == "getSnapshot"
+    assert operations[0][2]["tags"] == ["snapshot"]
+
+
+def test_parameters_are_the_object_key_and_the_brief_query_parameters(
+    parameters: dict[str, dict[str, Any]],
+) -> None:
+    assert set(parameters) == {"ObjectKey", *BRIEF_QUERY_PARAMETERS}
+    assert parameters["ObjectKey"]["in"] == "path"
+    assert all(parameters[name]["in"] == "query" for name in BRIEF_QUERY_PARAMETERS)
+
+
+def test_object_key_is_a_bounded_string_without_control_characters(
+    parameters: dict[str, dict[str, Any]],
+) -> None:
+    key = parameters["ObjectKey"]
+    schema = key["schema"]
+    assert key["required"] is True
+    assert schema["type"] == "string"
+    assert schema["minLength"] == 1
+    assert 850 <= schema["maxLength"] <= 1024
+    # The pattern is for schemathesis: no control characters, anything printable allowed.
+    pattern = schema["pattern"].encode("ascii").decode("unicode_escape")
+    assert pattern == "^[^\x00-\x1f\x7f]+$"
+    for word in ("/", "unicode", "space", "+"):
+        assert word in key["description"]
+
+
+@pytest.mark.parametrize("name", list(BRIEF_QUERY_PARAMETERS))
+def test_query_parameter_matches_the_brief(
+    parameters: dict[str, dict[str, Any]], name: str
+) -> None:
+    type_, required, default, enum, minimum, maximum = BRIEF_QUERY_PARAMETERS[name]
+    parameter = parameters[name]
+    schema = parameter["schema"]
+    assert schema["type"] == type_
+    assert parameter.get("required", False) is required
+    if default is not None:
+        assert schema["default"] == default
+    if enum is not None:
+        assert schema["enum"] == enum
+        # Inline, not a $ref: the generator drops the default of a $ref'd enum.
+        assert "$ref" not in schema
+    if minimum is not None:
+        assert schema["minimum"] == minimum
+    if maximum is not None:
+        assert schema["maximum"] == maximum
+    assert parameter["description"].strip()
+    # The generator reads descriptions from schemas only; they become the docstrings.
+    assert schema["description"] == parameter["description"]
+
+
+def test_ci_process_is_required_and_has_only_the_value_snapshot(
+    parameters: dict[str, dict[str, Any]],
+) -> None:
+    # A default on a one-value enum lets the generated client fill it in; still required.
+    schema = parameters["ci-process"]["schema"]
+    assert parameters["ci-process"]["required"] is True
+    assert schema["enum"] == ["snapshot"]
+    assert schema.get("default", "snapshot") == "snapshot"
+
+
+def test_time_has_an_upper_bound_so_fuzzers_stay_reasonable(
+    parameters: dict[str, dict[str, Any]],
+) -> None:
+    maximum = parameters["time"]["schema"]["maximum"]
+    assert 3600 <= maximum <= 86400 * 366
+
+
+def test_width_and_height_descriptions_carry_the_zero_rule(
+    parameters: dict[str, dict[str, Any]],
+) -> None:
+    for name in ("width", "height"):
+        description = " ".join(parameters[name]["description"].split())
+        assert "Both width and height 0: the video's own size." in description
+        assert "One of them 0: that one follows the video's aspect ratio from the other." in (
+            description
+        )
+
+
+def test_mode_and_rotate_describe_each_value(parameters: dict[str, dict[str, Any]]) -> None:
+    for name in ("mode", "rotate"):
+        description = parameters[name]["description"]
+        for value in BRIEF_QUERY_PARAMETERS[name][3] or []:
+            assert f"`{value}`" in description
+
+
+def test_200_is_a_jpeg_or_png_image(operation: dict[str, Any]) -> None:
+    ok = operation["responses"]["200"]
+    assert set(ok["content"]) == {"image/jpeg", "image/png"}
+    for media in ok["content"].values():
+        assert media["schema"] == {"type": "string", "format": "binary"}
+
+
+def test_errors_are_xml_text_for_the_generator(
+    spec: dict[str, Any], operation: dict[str, Any]
+) -> None:
+    assert set(operation["responses"]) == {"200", *ERROR_STATUSES}
+    assert "default" not in operation["responses"]  # it would swallow unexpected statuses
+    for status in ERROR_STATUSES:
+        response = _resolve(spec, operation["responses"][status])
+        assert set(response["content"]) == {"application/xml"}
+        # A plain string: a $ref to the object schema would generate from_dict(response.text).
+        assert response["content"]["application/xml"]["schema"]["type"] == "string"
+
+
+def test_error_document_schema_names_the_cos_fields(spec: dict[str, Any]) -> None:
+    schema = spec["components"]["schemas"]["CosErrorDocument"]
+    assert schema["xml"] == {"name": "Error"}
+    assert set(schema["properties"]) == ERROR_FIELDS
+    assert {"Code", "Message", "RequestId"} <= set(schema["required"])
+
+
+def test_every_response_carries_the_request_id_header(
+    spec: dict[str, Any], operation: dict[str, Any]
+) -> None:
+    for status, response in operation["responses"].items():
+        header = _resolve(spec, _resolve(spec, response)["headers"]["x-cos-request-id"])
+        assert header["schema"]["type"] == "string", status
+
+
+def test_security_is_a_header_or_a_query_signature_at_the_top_level_only(
+    spec: dict[str, Any], operation: dict[str, Any]
+) -> None:
+    schemes = spec["components"]["securitySchemes"]
+    header = schemes["cosAuthorizationHeader"]
+    assert (header["type"], header["in"], header["name"]) == ("apiKey", "header", "Authorization")
+    query = schemes["cosQuerySignature"]
+    assert (query["type"], query["in"], query["name"]) == ("apiKey", "query", "q-signature")
+    for field in (
+        "q-sign-algorithm",
+        "q-ak",
+        "q-sign-time",
+        "q-key-time",
+        "q-header-list",
+        "q-url-param-list",
+        "q-signature",
+    ):
+        assert field in query["description"]
+    token_places = {(s["in"], s["name"]) for n, s in schemes.items() if "Token" in n}
+    assert token_places == {("header", "x-cos-security-token"), ("query", "x-cos-security-token")}
+    alternatives = [set(requirement) for requirement in spec["security"]]
+    assert {"cosAuthorizationHeader"} in alternatives
+    assert {"cosQuerySignature"} in alternatives
+    # An operation-level requirement would make the generated functions demand the generator's
+    # bearer-token AuthenticatedClient.
+    assert "security" not in operation
+
+
+def test_servers_are_the_bucket_domain(spec: dict[str, Any]) -> None:
+    server = spec["servers"][0]
+    assert server["url"] == "https://{bucket}.cos.{region}.myqcloud.com"
+    assert set(server["variables"]) == {"bucket", "region"}
+
+
+def test_generator_config_maps_the_media_types_it_cannot_read() -> None:
+    config = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+    assert config["package_name_override"] == "cos_snapshot_api"
+    assert config["content_type_overrides"] == {
+        "image/jpeg": "application/octet-stream",
+        "image/png": "application/octet-stream",
+        "application/xml": "text/plain",
+    }
