@@ -30,7 +30,7 @@ class CosErrorDocument:
                 Programs should branch on this, not on the message.
             message (str): A human-readable description of the error.
             request_id (str): The request id; the same value as the `x-cos-request-id` header.
-            resource (str | Unset): The resource the request addressed, usually `<bucket host>/<key>`.
+            resource (str | Unset): The resource the request addressed, a bucket or object URL.
             trace_id (str | Unset): An id of the request's path through COS, for the vendor's support.
     """
 
