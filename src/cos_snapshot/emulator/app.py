@@ -1,0 +1,371 @@
+"""The emulator as an ASGI app: request → verified signature → parameters → object or frame.
+
+Every path is an object key, so there is a single route that dispatches on the method. Errors
+of every kind become COS XML documents in one handler, and every response carries
+``x-cos-request-id``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hmac
+import logging
+import mimetypes
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import anyio
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders, URLPath
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import EmulatorError, invalid_argument, render_error
+from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
+from .params import parse_query, snapshot_params
+from .responses import ObjectResponse, byte_range
+from .settings import EmulatorSettings
+from .storage import Storage, Upload, decode_key
+from .verify import RequestToVerify, verify_request
+
+__all__ = ["MAX_OBJECT_BYTES", "create_app"]
+
+logger = logging.getLogger("cos_snapshot.emulator")
+
+#: The largest object a single PUT may carry (COS's limit for a simple upload).
+MAX_OBJECT_BYTES = 5 * 1024**3
+
+_REQUEST_ID = "cos_snapshot.request_id"
+_TRACE_ID = "cos_snapshot.trace_id"
+_BUCKET_HOST = re.compile(
+    r"(?P<bucket>[^.]+)\.(?:cos|ci)\.[a-z0-9-]+\.(?:myqcloud\.com|tencentcos\.cn)", re.ASCII
+)
+_WRITE_BUFFER = 1 << 20
+
+
+def _new_id(random_bytes: int) -> str:
+    raw = f"{int(time.time()):x}_{secrets.token_hex(random_bytes)}"
+    return base64.b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _ids(scope: Scope) -> tuple[str, str]:
+    """The request's id and trace id, made on first use and kept in the scope."""
+    request_id: str = scope.setdefault(_REQUEST_ID, _new_id(8))
+    trace_id: str = scope.setdefault(_TRACE_ID, _new_id(24))
+    return request_id, trace_id
+
+
+def _raw_path(scope: Scope) -> bytes:
+    raw: bytes | None = scope.get("raw_path")
+    if raw is None:
+        raw = scope["path"].encode()
+    # Some ASGI clients (httpx's ASGITransport) put the query string in raw_path too.
+    return raw.split(b"?", 1)[0]
+
+
+class _RequestIds:
+    """Stamps ``x-cos-request-id`` (and a ``Server`` header) on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id, _ = _ids(scope)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("x-cos-request-id", request_id)
+                headers.setdefault("server", "tencent-cos")
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def _as_emulator_error(exc: Exception) -> EmulatorError:
+    if isinstance(exc, EmulatorError):
+        return exc
+    if isinstance(exc, FrameError):
+        return EmulatorError(exc.status, exc.code, str(exc))
+    if isinstance(exc, ClientDisconnect):
+        return EmulatorError(400, "IncompleteBody", "The client stopped sending the body.")
+    if isinstance(exc, HTTPException):
+        return EmulatorError(exc.status_code, "InvalidRequest", str(exc.detail))
+    # The last resort: a bug. Logged with its traceback here, never sent to the client.
+    logger.error("unexpected error while handling a request", exc_info=exc)
+    return EmulatorError(500, "InternalError", "We encountered an internal error.")
+
+
+async def _error_response(request: Request, exc: Exception) -> Response:
+    """The one place an exception becomes a response: a COS XML error document."""
+    error = _as_emulator_error(exc)
+    request_id, trace_id = _ids(request.scope)
+    key = unquote_to_bytes(_raw_path(request.scope)).decode("utf-8", errors="replace")
+    resource = f"{request.headers.get('host', '')}{key}"
+    headers = {**error.headers, "x-cos-request-id": request_id, "server": "tencent-cos"}
+    if request.method == "HEAD":
+        return Response(status_code=error.status, headers=headers)
+    body = render_error(error, resource=resource, request_id=request_id, trace_id=trace_id)
+    return Response(body, status_code=error.status, headers=headers, media_type="application/xml")
+
+
+class _EveryPath(BaseRoute):
+    """Matches every HTTP request: in COS every path is an object key, and a key may hold
+    characters (a newline, say) that a path pattern would refuse."""
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self.app = request_response(endpoint)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+class _Snapshots:
+    """Runs snapshots on a bounded pool of worker threads, with a bounded queue in front."""
+
+    def __init__(self, settings: EmulatorSettings, engine: SnapshotEngine | None) -> None:
+        self._settings = settings
+        self._engine = engine
+        self._owns_engine = engine is None
+        self._limiter = anyio.CapacityLimiter(settings.workers)
+        self._admitted = 0
+
+    def _get_engine(self) -> SnapshotEngine:
+        if self._engine is None:
+            self._engine = SnapshotEngine(
+                exactframe=self._settings.exactframe, past_end=self._settings.past_end
+            )
+        return self._engine
+
+    async def take(self, path: Path, params: SnapshotParams) -> Image:
+        if self._admitted >= self._settings.workers + self._settings.queue_limit:
+            raise EmulatorError(
+                503,
+                "SlowDown",
+                "Too many snapshot requests are waiting; retry later.",
+                headers={"Retry-After": "1"},
+            )
+        self._admitted += 1
+        try:
+            engine = self._get_engine()
+            return await anyio.to_thread.run_sync(
+                engine.snapshot, path, params, limiter=self._limiter
+            )
+        finally:
+            self._admitted -= 1
+
+    async def close(self) -> None:
+        if self._owns_engine and self._engine is not None:
+            await anyio.to_thread.run_sync(self._engine.close)
+            self._engine = None
+
+
+def _decoded_headers(scope: Scope) -> dict[str, str]:
+    """Request headers with lower-case names; repeated ones joined by commas. Values are read
+    as UTF-8 when they are (a signer signs the text it sent), else as Latin-1."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        try:
+            value = raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            value = raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
+
+
+def _content_md5(headers: Mapping[str, str]) -> bytes | None:
+    value = headers.get("content-md5")
+    if value is None:
+        return None
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        digest = b""
+    if len(digest) != 16:
+        raise EmulatorError(400, "InvalidDigest", "The Content-MD5 you specified is not valid.")
+    return digest
+
+
+class _Emulator:
+    """The request handling of one app: one method per operation."""
+
+    def __init__(self, settings: EmulatorSettings, storage: Storage, snapshots: _Snapshots):
+        self.settings = settings
+        self.storage = storage
+        self.snapshots = snapshots
+
+    def _check_bucket(self, host: str) -> None:
+        if self.settings.bucket is None:
+            return
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        match = _BUCKET_HOST.fullmatch(name.lower())
+        if match and match["bucket"] != self.settings.bucket.lower():
+            raise EmulatorError(404, "NoSuchBucket", "The specified bucket does not exist.")
+
+    async def dispatch(self, request: Request) -> Response:
+        headers = _decoded_headers(request.scope)
+        self._check_bucket(headers.get("host", ""))
+        key = decode_key(_raw_path(request.scope))
+        query = parse_query(request.scope.get("query_string", b""))
+        verify_request(
+            RequestToVerify(method=request.method, path=f"/{key}", params=query, headers=headers),
+            self.settings,
+            now=time.time(),
+        )
+        method = request.method
+        if method == "GET" and "ci-process" in query:
+            return await self.snapshot(key, query)
+        if method in ("GET", "HEAD"):
+            return await self.download(key, headers, head=method == "HEAD")
+        if method == "PUT":
+            return await self.upload(key, request, headers)
+        if method == "DELETE":
+            return await self.delete(key)
+        raise EmulatorError(405, "MethodNotAllowed", f"The emulator does not support {method}.")
+
+    async def snapshot(self, key: str, query: Mapping[str, str]) -> Response:
+        if query["ci-process"] != "snapshot":
+            raise invalid_argument("Parameter ci-process must be snapshot.")
+        params = snapshot_params(query)
+        path = await anyio.to_thread.run_sync(self.storage.resolve, key)
+        image = await self.snapshots.take(path, params)
+        return Response(image.data, media_type=image.content_type)
+
+    async def download(self, key: str, headers: Mapping[str, str], *, head: bool) -> Response:
+        if not key:
+            if head:  # HeadBucket: the bucket exists.
+                return Response()
+            raise EmulatorError(
+                405, "MethodNotAllowed", "The emulator does not list buckets (GetBucket)."
+            )
+        obj = await anyio.to_thread.run_sync(self.storage.open, key)
+        try:
+            response_headers = {
+                "accept-ranges": "bytes",
+                "etag": obj.etag,
+                "last-modified": formatdate(obj.mtime, usegmt=True),
+            }
+            media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+            span = None if head else byte_range(headers.get("range"), obj.size)
+        except BaseException:
+            obj.close()
+            raise
+        if head:
+            obj.close()
+            response_headers["content-length"] = str(obj.size)
+            return Response(headers=response_headers, media_type=media_type)
+        first, last = span if span is not None else (0, obj.size - 1)
+        if span is not None:
+            response_headers["content-range"] = f"bytes {first}-{last}/{obj.size}"
+        return ObjectResponse(
+            obj,
+            first=first,
+            last=last,
+            status_code=200 if span is None else 206,
+            headers=response_headers,
+            media_type=media_type,
+        )
+
+    async def upload(self, key: str, request: Request, headers: Mapping[str, str]) -> Response:
+        if not key:
+            raise EmulatorError(405, "MethodNotAllowed", "The emulator does not create buckets.")
+        if key.endswith("/"):
+            raise invalid_argument("The emulator cannot store folder objects (keys ending in /).")
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_OBJECT_BYTES:
+            raise _too_large()
+        expected_md5 = _content_md5(headers)
+        upload = await anyio.to_thread.run_sync(self.storage.begin_upload, key)
+        try:
+            await _receive_body(request, upload)
+            if expected_md5 is not None and not hmac.compare_digest(expected_md5, upload.md5):
+                raise EmulatorError(
+                    400,
+                    "BadDigest",
+                    "The Content-MD5 you specified did not match what we received.",
+                )
+            etag = await anyio.to_thread.run_sync(upload.commit)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(upload.abort)
+            raise
+        return Response(headers={"etag": etag})
+
+    async def delete(self, key: str) -> Response:
+        if not key:
+            raise EmulatorError(405, "MethodNotAllowed", "The emulator does not delete buckets.")
+        if not key.endswith("/"):
+            await anyio.to_thread.run_sync(self.storage.delete, key)
+        return Response(status_code=204)
+
+
+def _too_large() -> EmulatorError:
+    return EmulatorError(
+        400, "EntityTooLarge", f"An object may be at most {MAX_OBJECT_BYTES} bytes."
+    )
+
+
+async def _receive_body(request: Request, upload: Upload) -> None:
+    buffer = bytearray()
+    async for chunk in request.stream():
+        buffer += chunk
+        if upload.size + len(buffer) > MAX_OBJECT_BYTES:
+            raise _too_large()
+        if len(buffer) >= _WRITE_BUFFER:
+            await anyio.to_thread.run_sync(upload.write, bytes(buffer))
+            buffer.clear()
+    if buffer:
+        await anyio.to_thread.run_sync(upload.write, bytes(buffer))
+
+
+def create_app(settings: EmulatorSettings, *, engine: SnapshotEngine | None = None) -> Starlette:
+    """The emulator for ``settings`` as a Starlette app.
+
+    ``engine`` extracts frames; by default one is made from ``settings`` on the first snapshot
+    and closed when the app shuts down. A given engine is the caller's to close.
+    """
+    storage = Storage(settings.root)
+    snapshots = _Snapshots(settings, engine)
+    emulator = _Emulator(settings, storage, snapshots)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await snapshots.close()
+
+    app = Starlette(
+        routes=[_EveryPath(emulator.dispatch)],
+        # One handler for everything; Starlette wants the expected errors listed apart from
+        # Exception (the last resort, which it also re-raises so the server logs it).
+        exception_handlers=dict.fromkeys(
+            (EmulatorError, FrameError, ClientDisconnect, HTTPException, Exception),
+            _error_response,
+        ),
+        lifespan=lifespan,
+    )
+    app.add_middleware(_RequestIds)
+    return app

@@ -1,0 +1,139 @@
+"""Running the emulator under uvicorn: in the foreground (the CLI) or in a background thread
+(tests, the demo, the contract suite, benchmarks)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from types import TracebackType
+
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+
+from .app import create_app
+from .settings import EmulatorSettings
+
+__all__ = ["EmulatorThread", "run_server", "running_emulator"]
+
+
+def _config(
+    settings: EmulatorSettings, host: str, port: int, *, log_level: str, quiet: bool
+) -> uvicorn.Config:
+    return uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        # Embedded servers leave the host program's logging alone.
+        log_config=None if quiet else LOGGING_CONFIG,
+        access_log=not quiet,
+        lifespan="on",
+        server_header=False,  # the app sends its own Server header, like COS
+        timeout_graceful_shutdown=5,
+    )
+
+
+def run_server(
+    settings: EmulatorSettings,
+    host: str = "127.0.0.1",
+    port: int = 9000,
+    *,
+    log_level: str = "info",
+) -> None:
+    """Serve the emulator on ``host:port`` until interrupted (Ctrl-C)."""
+    uvicorn.Server(_config(settings, host, port, log_level=log_level, quiet=False)).run()
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class EmulatorThread:
+    """A real uvicorn server on a free port of ``host``, run by a background thread.
+
+    ``start()`` returns once the server accepts connections, with its base URL; ``stop()``
+    shuts it down gracefully and waits for the thread. Also a context manager.
+    """
+
+    def __init__(
+        self,
+        settings: EmulatorSettings,
+        host: str = "127.0.0.1",
+        *,
+        log_level: str = "warning",
+        startup_timeout: float = 10.0,
+    ) -> None:
+        self.settings = settings
+        self.host = host
+        self._log_level = log_level
+        self._startup_timeout = startup_timeout
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self.url: str | None = None
+
+    def start(self) -> str:
+        if self._thread is not None:
+            raise RuntimeError("this emulator has already been started")
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.create_server((self.host, 0), family=family)
+        port = sock.getsockname()[1]
+        server = uvicorn.Server(
+            _config(self.settings, self.host, port, log_level=self._log_level, quiet=True)
+        )
+        self._server = server
+
+        def serve() -> None:
+            try:
+                asyncio.run(server.serve(sockets=[sock]))
+            except BaseException as exc:  # reported by start() or stop()
+                self._error = exc
+            finally:
+                sock.close()
+
+        self._thread = threading.Thread(target=serve, name=f"cos-emulator-{port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + self._startup_timeout
+        while not server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the emulator failed to start") from self._error
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the emulator did not start within {self._startup_timeout}s")
+            time.sleep(0.005)
+        self.url = _url(self.host, port)
+        return self.url
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the server to exit and wait for it; idempotent."""
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._server.force_exit = True
+            self._thread.join(timeout)
+        self._server = None
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def running_emulator(settings: EmulatorSettings, host: str = "127.0.0.1") -> Iterator[str]:
+    """Run the emulator in a background thread for the ``with`` block; yields its base URL
+    (``http://127.0.0.1:PORT``)."""
+    with EmulatorThread(settings, host) as url:
+        yield url

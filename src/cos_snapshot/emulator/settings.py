@@ -1,0 +1,73 @@
+"""What the emulator is told at start-up: where objects live and who may read them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import attrs
+
+from .._credentials import Credentials
+
+__all__ = ["EmulatorSettings"]
+
+
+def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, not {value}")
+
+
+def _not_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, not {value}")
+
+
+@attrs.frozen(kw_only=True)
+class EmulatorSettings:
+    """Configuration of one emulator (``cos-snapshot serve`` takes each as a flag).
+
+    - ``root``: objects are the regular files under this directory; the key is the path.
+    - ``bucket``: if set, a request whose Host is ``<other>.cos.<region>.myqcloud.com`` gets
+      ``NoSuchBucket``. Hosts that are IP addresses or anything else are always accepted.
+    - ``credentials``: the key pairs the emulator knows. A pair with a ``token`` (STS) is only
+      accepted together with that ``x-cos-security-token``.
+    - ``anonymous``: accept requests without a signature; signatures are then not checked at all.
+    - ``exactframe``, ``past_end``: the frame choices described in PRODUCT.md.
+    - ``time_tolerance_s``: a signature whose window starts this many seconds in the future is
+      still accepted (the signer's clock may be ahead). The end of the window is strict.
+    - ``workers``: snapshots decoded at once; ``queue_limit``: snapshot requests allowed to wait
+      beyond those; one more is answered 503 ``SlowDown``.
+    """
+
+    root: Path = attrs.field(converter=Path)
+    bucket: str | None = None
+    credentials: tuple[Credentials, ...] = attrs.field(default=(), converter=tuple)
+    anonymous: bool = False
+    exactframe: Literal["previous", "next"] = attrs.field(
+        default="previous", validator=attrs.validators.in_(("previous", "next"))
+    )
+    past_end: Literal["last", "error"] = attrs.field(
+        default="last", validator=attrs.validators.in_(("last", "error"))
+    )
+    time_tolerance_s: int = attrs.field(default=60, validator=_not_negative)
+    workers: int = attrs.field(default=2, validator=_positive)
+    queue_limit: int = attrs.field(default=32, validator=_not_negative)
+
+    @credentials.validator
+    def _check_credentials(
+        self, attribute: attrs.Attribute[tuple[Credentials, ...]], value: tuple[Credentials, ...]
+    ) -> None:
+        ids = [c.secret_id for c in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("credentials: the same secret_id is given twice")
+
+    def __attrs_post_init__(self) -> None:
+        if not self.anonymous and not self.credentials:
+            raise ValueError("give at least one credential, or anonymous=True")
+
+    def credential_for(self, secret_id: str) -> Credentials | None:
+        """The known credential whose access key id is ``secret_id``."""
+        for credential in self.credentials:
+            if credential.secret_id == secret_id:
+                return credential
+        return None

@@ -1,0 +1,302 @@
+"""Objects as files: a key names a regular file under the root, and nothing outside it.
+
+Key rules (each broken rule is a 4xx :class:`EmulatorError`):
+
+- the request path is percent-decoded as UTF-8 (``+`` stays ``+``); undecodable → 400
+  ``InvalidURI``;
+- more than :data:`MAX_KEY_BYTES` bytes of UTF-8 → 400 ``KeyTooLong``;
+- control characters (C0, DEL), empty segments (``a//b``, a leading ``/``) and ``.`` or ``..``
+  segments, encoded or not → 400 ``InvalidURI`` (COS keys are flat strings, a file system's
+  are not; these are the keys that cannot map one-to-one onto files);
+- keys under :data:`RESERVED_PREFIX` (where uploads are staged) → 400 ``InvalidArgument``;
+- a key whose file resolves, through symlinks, to a place outside the root → 403 ``AccessDenied``;
+- a key naming a directory, or nothing → 404 ``NoSuchKey``; an upload that would need a file
+  where a directory is, or the reverse → 409 ``PathConflict``.
+
+The functions here block (file system calls); the app runs them in worker threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import secrets
+import stat
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+from .errors import EmulatorError, access_denied, invalid_argument, no_such_key
+
+__all__ = [
+    "MAX_KEY_BYTES",
+    "RESERVED_PREFIX",
+    "ObjectFile",
+    "Storage",
+    "Upload",
+    "decode_key",
+]
+
+#: The longest key COS accepts, in bytes of UTF-8.
+MAX_KEY_BYTES = 850
+#: Uploads are written here, then renamed into place, so no reader sees half an object.
+RESERVED_PREFIX = ".cos-emulator-tmp"
+
+_CHUNK = 1 << 20
+
+
+def _invalid_uri(message: str) -> EmulatorError:
+    return EmulatorError(400, "InvalidURI", message)
+
+
+def decode_key(raw_path: bytes) -> str:
+    """The object key of a request path as sent (``/dir/a%20b+c.mp4`` → ``dir/a b+c.mp4``).
+
+    The empty key (``/``) is returned as ``""``: it names the bucket. Any other key is checked
+    against the rules in the module docstring.
+    """
+    if not raw_path.startswith(b"/"):
+        raise _invalid_uri("The request path must start with '/'.")
+    try:
+        key = unquote_to_bytes(raw_path[1:]).decode("utf-8")
+    except UnicodeDecodeError:
+        raise _invalid_uri("The object key is not valid UTF-8.") from None
+    if not key:
+        return key
+    if len(key.encode()) > MAX_KEY_BYTES:
+        raise EmulatorError(
+            400, "KeyTooLong", f"The object key is longer than {MAX_KEY_BYTES} bytes."
+        )
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
+        raise _invalid_uri("The object key contains control characters.")
+    segments = key.split("/")
+    # A trailing "/" is allowed (a folder-style key); every other segment must be a name.
+    names = segments[:-1] if key.endswith("/") else segments
+    for name in names:
+        if name in ("", ".", ".."):
+            raise _invalid_uri(
+                "The object key has an empty, '.' or '..' segment; the emulator cannot store it."
+            )
+    if segments[0] == RESERVED_PREFIX:
+        raise invalid_argument(f"Keys under {RESERVED_PREFIX}/ are reserved by the emulator.")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectFile:
+    """An object opened for reading: the file descriptor is owned by whoever holds this."""
+
+    fd: int
+    size: int
+    mtime: float
+    etag: str
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+class _EtagCache:
+    """MD5s of files already hashed, keyed by what changes when the file does."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._entries: OrderedDict[tuple[int, int, int, int], str] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def get(self, st: os.stat_result) -> str | None:
+        with self._lock:
+            key = self._identity(st)
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, st: os.stat_result, md5_hex: str) -> None:
+        with self._lock:
+            self._entries[self._identity(st)] = md5_hex
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+
+
+def _md5_of_fd(fd: int, size: int) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    offset = 0
+    while offset < size:
+        chunk = os.pread(fd, min(_CHUNK, size - offset), offset)
+        if not chunk:
+            break
+        digest.update(chunk)
+        offset += len(chunk)
+    return digest.hexdigest()
+
+
+def _map_os_error(exc: OSError) -> EmulatorError:
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP):
+        return no_such_key()
+    if exc.errno == errno.ENAMETOOLONG:
+        return EmulatorError(400, "KeyTooLong", "A segment of the object key is too long.")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return access_denied("The emulator may not access this object's file.")
+    raise exc
+
+
+class Storage:
+    """The objects of one bucket: the regular files under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        resolved = Path(root).resolve()
+        if not resolved.is_dir():
+            raise ValueError(f"emulator root {root} is not a directory")
+        self.root = resolved
+        self._etags = _EtagCache()
+
+    def _lexical_path(self, key: str) -> Path:
+        if not key or key.endswith("/"):
+            # The bucket itself, or a folder-style key: never a file.
+            raise no_such_key()
+        return self.root.joinpath(*key.split("/"))
+
+    def _inside(self, path: Path) -> bool:
+        return path == self.root or path.is_relative_to(self.root)
+
+    def resolve(self, key: str) -> Path:
+        """The real path of ``key``'s file (symlinks followed), or an error if there is none."""
+        try:
+            real = self._lexical_path(key).resolve(strict=True)
+        except OSError as exc:
+            raise _map_os_error(exc) from None
+        if not self._inside(real):
+            raise access_denied("The object resolves to a file outside the emulator root.")
+        if not real.is_file():
+            raise no_such_key()
+        return real
+
+    def open(self, key: str) -> ObjectFile:
+        """Open ``key`` for reading, with its size, mtime and ETag (the MD5 of its bytes)."""
+        real = self.resolve(key)
+        try:
+            # O_NONBLOCK: opening a FIFO planted under the root must not hang the worker.
+            fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise _map_os_error(exc) from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise no_such_key()
+            etag = self._etags.get(st)
+            if etag is None:
+                etag = _md5_of_fd(fd, st.st_size)
+                self._etags.put(st, etag)
+        except BaseException:
+            os.close(fd)
+            raise
+        return ObjectFile(fd=fd, size=st.st_size, mtime=st.st_mtime, etag=f'"{etag}"')
+
+    def _checked_parent(self, key: str) -> Path:
+        """The directory ``key``'s file goes in, created if needed, checked to be under root."""
+        target = self._lexical_path(key)
+        # Find the deepest ancestor that exists and check it before creating anything, so a
+        # symlinked directory cannot make us create directories outside the root.
+        existing = target.parent
+        while not existing.exists() and existing != self.root:
+            existing = existing.parent
+        real = existing.resolve()
+        if not self._inside(real):
+            raise access_denied("The object's directory is outside the emulator root.")
+        if not real.is_dir():
+            raise EmulatorError(
+                409, "PathConflict", "A parent of this key is an object, not a directory."
+            )
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise EmulatorError(
+                409, "PathConflict", "A parent of this key is an object, not a directory."
+            ) from None
+        return target.parent.resolve()
+
+    def begin_upload(self, key: str) -> Upload:
+        """Start writing ``key``; nothing is visible under the key until :meth:`Upload.commit`."""
+        parent = self._checked_parent(key)
+        target = parent / self._lexical_path(key).name
+        if target.is_dir() and not target.is_symlink():
+            raise EmulatorError(409, "PathConflict", "The key names a directory of objects.")
+        staging = self.root / RESERVED_PREFIX
+        staging.mkdir(exist_ok=True)
+        temp = staging / f"upload-{secrets.token_hex(8)}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0))
+        return Upload(self, fd, temp, target)
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``'s file if there is one; removing nothing is not an error."""
+        target = self._lexical_path(key)
+        try:
+            parent = target.parent.resolve(strict=True)
+        except OSError:
+            return
+        if not self._inside(parent):
+            raise access_denied("The object's directory is outside the emulator root.")
+        path = parent / target.name
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            st = path.lstat()
+            if stat.S_ISDIR(st.st_mode):
+                return
+            path.unlink()
+
+    def _remember(self, path: Path, md5_hex: str) -> None:
+        with contextlib.suppress(OSError):
+            self._etags.put(path.stat(), md5_hex)
+
+
+class Upload:
+    """An object being written: :meth:`write` chunks, then :meth:`commit` or :meth:`abort`."""
+
+    def __init__(self, storage: Storage, fd: int, temp: Path, target: Path) -> None:
+        self._storage = storage
+        self._fd = fd
+        self._temp = temp
+        self._target = target
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self._md5.update(data)
+        self.size += len(data)
+
+    @property
+    def md5(self) -> bytes:
+        return self._md5.digest()
+
+    def commit(self) -> str:
+        """Put the object in place atomically; return its ETag (quoted MD5 hex)."""
+        os.close(self._fd)
+        try:
+            os.replace(self._temp, self._target)
+        except IsADirectoryError:
+            self._temp.unlink(missing_ok=True)
+            raise EmulatorError(
+                409, "PathConflict", "The key names a directory of objects."
+            ) from None
+        except BaseException:
+            self._temp.unlink(missing_ok=True)
+            raise
+        md5_hex = self._md5.hexdigest()
+        self._storage._remember(self._target, md5_hex)
+        return f'"{md5_hex}"'
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+        self._temp.unlink(missing_ok=True)

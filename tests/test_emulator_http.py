@@ -1,0 +1,489 @@
+"""The emulator over HTTP: object operations, bad input, traversal, error documents, request ids.
+
+Most tests talk to a real uvicorn server on loopback (``running_emulator``); raw request
+targets (``..`` segments, bytes httpx would normalise away) go through ``http.client``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import os
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+import httpx
+import pytest
+
+from cos_snapshot import Credentials
+from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
+from cos_snapshot.signing import build_authorization
+
+CRED = Credentials("AKIDEMULATORTEST01", "emulator-test-secret")
+PLAIN = b"plain object bytes\n" * 100
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def error(self) -> ET.Element:
+        assert self.headers["content-type"] == "application/xml"
+        return ET.fromstring(self.body)
+
+    @property
+    def code(self) -> str | None:
+        return self.error().findtext("Code") if self.body else None
+
+
+def sign(method: str, target: str, host: str, headers: Mapping[str, str] | None = None) -> str:
+    """An Authorization header for a raw request target, signing host, the given headers and
+    every query parameter."""
+    path, _, query = target.partition("?")
+    now = int(time.time())
+    return build_authorization(
+        secret_id=CRED.secret_id,
+        secret_key=CRED.secret_key,
+        method=method,
+        path=unquote(path, errors="replace"),
+        params=dict(parse_qsl(query, keep_blank_values=True)),
+        headers={"host": host, **(headers or {})},
+        start=now - 60,
+        end=now + 600,
+    )
+
+
+def raw_request(
+    base_url: str,
+    method: str,
+    target: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    signed: bool = True,
+) -> Reply:
+    """Send ``target`` exactly as written (no normalisation) and check what every response the
+    app produces must have: a request id, no 500, and a well-formed error document."""
+    netloc = urlsplit(base_url).netloc
+    connection = http.client.HTTPConnection(netloc, timeout=30)
+    try:
+        all_headers = {"Host": netloc, **(headers or {})}
+        if signed:
+            signed_headers = {k.lower(): v for k, v in (headers or {}).items()}
+            all_headers["Authorization"] = sign(method, target, netloc, signed_headers)
+        connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        for name, value in all_headers.items():
+            connection.putheader(name, value)
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        reply = Reply(
+            response.status,
+            {k.lower(): v for k, v in response.getheaders()},
+            response.read(),
+        )
+    finally:
+        connection.close()
+    assert reply.headers.get("x-cos-request-id"), reply
+    assert reply.status != 500, reply.body
+    if reply.status >= 400 and method != "HEAD":
+        document = reply.error()
+        assert document.tag == "Error"
+        assert document.findtext("RequestId") == reply.headers["x-cos-request-id"]
+    return reply
+
+
+def key_path(key: str) -> str:
+    """A key as the official SDK puts it in a URL."""
+    return "/" + quote(key, safe="/-_.~").replace("./", ".%2F")
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("root")
+    (root / "plain.txt").write_bytes(PLAIN)
+    (root / "dir" / "sub").mkdir(parents=True)
+    (root / "dir" / "sub" / "a b+c(1).txt").write_bytes(b"nested")
+    (root / "视频").mkdir()
+    (root / "视频" / "文件 1.txt").write_bytes(b"unicode")
+    (root / "notvideo.mp4").write_bytes(b"this is not a video at all")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(root: Path) -> Iterator[str]:
+    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
+        yield url
+
+
+def assert_still_serving(server: str) -> None:
+    reply = raw_request(server, "GET", "/plain.txt")
+    assert reply.status == 200
+    assert reply.body == PLAIN
+
+
+# --- objects ------------------------------------------------------------------------------------
+
+
+def test_get_returns_the_object_with_length_etag_and_last_modified(server: str, root: Path) -> None:
+    reply = raw_request(server, "GET", "/plain.txt")
+    assert reply.status == 200
+    assert reply.body == PLAIN
+    assert reply.headers["content-length"] == str(len(PLAIN))
+    assert reply.headers["etag"] == f'"{hashlib.md5(PLAIN).hexdigest()}"'
+    assert reply.headers["last-modified"].endswith("GMT")
+    assert reply.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize("key", ["dir/sub/a b+c(1).txt", "视频/文件 1.txt"])
+def test_keys_with_spaces_plus_parentheses_and_unicode(server: str, key: str) -> None:
+    reply = raw_request(server, "GET", key_path(key))
+    assert reply.status == 200
+    assert reply.body in (b"nested", b"unicode")
+
+
+def test_plus_in_a_path_is_not_a_space(server: str) -> None:
+    reply = raw_request(server, "GET", "/dir/sub/a%20b%2Bc(1).txt")
+    assert reply.status == 200
+    reply = raw_request(server, "GET", "/dir/sub/a+b+c(1).txt")
+    assert (reply.status, reply.code) == (404, "NoSuchKey")
+
+
+def test_head_has_the_headers_and_no_body(server: str) -> None:
+    reply = raw_request(server, "HEAD", "/plain.txt")
+    assert reply.status == 200
+    assert reply.body == b""
+    assert reply.headers["content-length"] == str(len(PLAIN))
+    assert reply.headers["etag"] == f'"{hashlib.md5(PLAIN).hexdigest()}"'
+
+
+def test_head_of_a_missing_key_is_404_without_body(server: str) -> None:
+    reply = raw_request(server, "HEAD", "/missing.txt")
+    assert reply.status == 404
+    assert reply.body == b""
+
+
+@pytest.mark.parametrize(
+    ("range_header", "status", "body", "content_range"),
+    [
+        ("bytes=0-4", 206, PLAIN[:5], f"bytes 0-4/{len(PLAIN)}"),
+        ("bytes=10-", 206, PLAIN[10:], f"bytes 10-{len(PLAIN) - 1}/{len(PLAIN)}"),
+        ("bytes=-6", 206, PLAIN[-6:], f"bytes {len(PLAIN) - 6}-{len(PLAIN) - 1}/{len(PLAIN)}"),
+        ("bytes=0-1,5-6", 200, PLAIN, None),
+    ],
+)
+def test_range_requests(
+    server: str, range_header: str, status: int, body: bytes, content_range: str | None
+) -> None:
+    reply = raw_request(server, "GET", "/plain.txt", headers={"Range": range_header})
+    assert reply.status == status
+    assert reply.body == body
+    assert reply.headers.get("content-range") == content_range
+
+
+def test_unsatisfiable_range_is_416_invalid_range(server: str) -> None:
+    reply = raw_request(server, "GET", "/plain.txt", headers={"Range": "bytes=99999-"})
+    assert (reply.status, reply.code) == (416, "InvalidRange")
+    assert reply.headers["content-range"] == f"bytes */{len(PLAIN)}"
+
+
+def test_put_get_delete_round_trip_with_nested_unicode_key(server: str, root: Path) -> None:
+    key = "up/新 目录/clip (2)+final.bin"
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    put = raw_request(server, "PUT", key_path(key), body=data)
+    assert put.status == 200
+    assert put.headers["etag"] == f'"{hashlib.md5(data).hexdigest()}"'
+    assert (root / "up" / "新 目录" / "clip (2)+final.bin").read_bytes() == data
+    got = raw_request(server, "GET", key_path(key))
+    assert (got.status, got.body, got.headers["etag"]) == (200, data, put.headers["etag"])
+    assert raw_request(server, "DELETE", key_path(key)).status == 204
+    assert raw_request(server, "DELETE", key_path(key)).status == 204  # idempotent
+    assert raw_request(server, "GET", key_path(key)).code == "NoSuchKey"
+
+
+def test_put_replaces_an_object_and_leaves_no_temporary_files(server: str, root: Path) -> None:
+    for content in (b"first", b"second version"):
+        assert raw_request(server, "PUT", "/replace.txt", body=content).status == 200
+    assert raw_request(server, "GET", "/replace.txt").body == b"second version"
+    assert list((root / ".cos-emulator-tmp").iterdir()) == []
+
+
+def test_put_with_matching_content_md5(server: str) -> None:
+    digest = base64.b64encode(hashlib.md5(b"checked").digest()).decode()
+    reply = raw_request(server, "PUT", "/md5.txt", body=b"checked", headers={"Content-MD5": digest})
+    assert reply.status == 200
+
+
+def test_put_with_wrong_content_md5_stores_nothing(server: str, root: Path) -> None:
+    digest = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    reply = raw_request(
+        server, "PUT", "/bad-md5.txt", body=b"data", headers={"Content-MD5": digest}
+    )
+    assert (reply.status, reply.code) == (400, "BadDigest")
+    assert not (root / "bad-md5.txt").exists()
+
+
+def test_put_conflicting_with_a_directory_is_409(server: str) -> None:
+    assert raw_request(server, "PUT", "/dir", body=b"x").code == "PathConflict"
+    assert raw_request(server, "PUT", "/plain.txt/child", body=b"x").code == "PathConflict"
+    assert_still_serving(server)
+
+
+def test_a_directory_is_not_an_object(server: str) -> None:
+    assert raw_request(server, "GET", "/dir").code == "NoSuchKey"
+    assert raw_request(server, "GET", "/dir/").code == "NoSuchKey"
+    assert raw_request(server, "DELETE", "/dir").status == 204
+    assert raw_request(server, "GET", "/dir/sub/a%20b%2Bc(1).txt").status == 200
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+BAD_REQUESTS = [
+    # (method, target, headers, status, code)
+    ("GET", "/plain.txt?ci-process=snapshot", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=-1", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=NaN", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=inf", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=1e999999999", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=1&width=1.5", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=1&width=4097", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=1&height=-1", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=1&format=gif", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=1&rotate=", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=1&mode=Keyframe", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=snapshot&time=1&time=2", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=videoinfo&time=1", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?ci-process=&time=1", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?time=%FF", {}, 400, "InvalidURI"),
+    ("GET", "/missing.mp4?ci-process=snapshot&time=1", {}, 404, "NoSuchKey"),
+    ("GET", "/missing.txt", {}, 404, "NoSuchKey"),
+    ("GET", "/", {}, 405, "MethodNotAllowed"),
+    ("POST", "/plain.txt", {}, 405, "MethodNotAllowed"),
+    ("PATCH", "/plain.txt", {}, 405, "MethodNotAllowed"),
+    ("PUT", "/folder/", {}, 400, "InvalidArgument"),
+    ("PUT", "/x.txt", {"Content-MD5": "not base64!"}, 400, "InvalidDigest"),
+    ("GET", "/%FF%FE", {}, 400, "InvalidURI"),
+    ("GET", "/a%00b", {}, 400, "InvalidURI"),
+    ("GET", "/a%0D%0Ab", {}, 400, "InvalidURI"),
+    ("GET", "/" + "k" * 851, {}, 400, "KeyTooLong"),
+    ("GET", "/" + "/".join(["k" * 200] * 4), {}, 404, "NoSuchKey"),
+    ("GET", "/" + "k" * 300, {}, 400, "KeyTooLong"),  # longer than a file name may be
+    ("GET", "/.cos-emulator-tmp/x", {}, 400, "InvalidArgument"),
+]
+
+
+@pytest.mark.parametrize(("method", "target", "headers", "status", "code"), BAD_REQUESTS)
+def test_bad_requests_get_a_4xx_error_document_and_the_server_keeps_serving(
+    server: str, method: str, target: str, headers: dict[str, str], status: int, code: str
+) -> None:
+    body = b"x" if method == "PUT" else None
+    reply = raw_request(server, method, target, headers=headers, body=body)
+    assert (reply.status, reply.code) == (status, code), reply.body
+    assert_still_serving(server)
+
+
+def test_invalid_argument_messages_name_the_parameter(server: str) -> None:
+    for name, query in [
+        ("time", "time=abc"),
+        ("width", "time=1&width=abc"),
+        ("height", "time=1&height=4097"),
+        ("format", "time=1&format=JPG"),
+        ("rotate", "time=1&rotate=on"),
+        ("mode", "time=1&mode="),
+        ("ci-process", "time=1&ci-process=x"),
+    ]:
+        target = f"/plain.txt?{query}" + ("" if "ci-process" in query else "&ci-process=snapshot")
+        reply = raw_request(server, "GET", target)
+        assert reply.code == "InvalidArgument"
+        assert name in (reply.error().findtext("Message") or ""), (name, reply.body)
+
+
+# --- traversal ----------------------------------------------------------------------------------
+
+TRAVERSALS = [
+    "/../outside.txt",
+    "/dir/../../outside.txt",
+    "/%2E%2E/outside.txt",
+    "/.%2e/outside.txt",
+    "/%2e%2e%2foutside.txt",
+    "/dir/%2E%2E/%2E%2E/outside.txt",
+    "/dir/.%2F..%2F..%2Foutside.txt",
+    "//etc/passwd",
+    "/%2Fetc%2Fpasswd",
+    "/./plain.txt",
+]
+
+
+@pytest.fixture(scope="module")
+def jail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+    """A root holding symlinks that lead out of it, next to a secret outside it."""
+    base = tmp_path_factory.mktemp("jail")
+    outside = base / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(b"SECRET")
+    (base / "outside.txt").write_bytes(b"SECRET")
+    root = base / "root"
+    root.mkdir()
+    (root / "plain.txt").write_bytes(PLAIN)
+    (root / "inside.txt").write_bytes(b"inside")
+    (root / "link-out.txt").symlink_to(outside / "secret.txt")
+    (root / "link-in.txt").symlink_to(root / "inside.txt")
+    (root / "dir-out").symlink_to(outside, target_is_directory=True)
+    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
+        yield url, root, outside
+
+
+@pytest.mark.parametrize("target", TRAVERSALS)
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "DELETE"])
+def test_traversal_never_leaves_the_root(
+    jail: tuple[str, Path, Path], method: str, target: str
+) -> None:
+    url, _, outside = jail
+    reply = raw_request(url, method, target, body=b"overwritten" if method == "PUT" else None)
+    assert 400 <= reply.status < 500
+    assert b"SECRET" not in reply.body
+    assert (outside / "secret.txt").read_bytes() == b"SECRET"
+    assert (outside.parent / "outside.txt").read_bytes() == b"SECRET"
+    assert_still_serving(url)
+
+
+def test_a_symlink_out_of_the_root_is_access_denied(jail: tuple[str, Path, Path]) -> None:
+    url, _, _ = jail
+    for target in ("/link-out.txt", "/dir-out/secret.txt"):
+        reply = raw_request(url, "GET", target)
+        assert (reply.status, reply.code) == (403, "AccessDenied")
+        assert b"SECRET" not in reply.body
+        assert raw_request(url, "GET", target + "?ci-process=snapshot&time=0").status == 403
+
+
+def test_writes_through_a_symlinked_directory_are_refused(jail: tuple[str, Path, Path]) -> None:
+    url, _, outside = jail
+    assert raw_request(url, "PUT", "/dir-out/new.txt", body=b"x").code == "AccessDenied"
+    assert raw_request(url, "PUT", "/dir-out/deeper/new.txt", body=b"x").code == "AccessDenied"
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
+    assert raw_request(url, "DELETE", "/dir-out/secret.txt").code == "AccessDenied"
+    assert (outside / "secret.txt").exists()
+
+
+def test_a_symlink_inside_the_root_is_followed(jail: tuple[str, Path, Path]) -> None:
+    url, _, _ = jail
+    assert raw_request(url, "GET", "/link-in.txt").body == b"inside"
+
+
+# --- error documents and request ids --------------------------------------------------------------
+
+
+def test_error_document_shape(server: str) -> None:
+    reply = raw_request(server, "GET", "/missing%20key.txt")
+    assert reply.status == 404
+    assert reply.body.startswith(b"<?xml version='1.0' encoding='utf-8' ?>")
+    document = reply.error()
+    assert [child.tag for child in document] == [
+        "Code",
+        "Message",
+        "Resource",
+        "RequestId",
+        "TraceId",
+    ]
+    assert document.findtext("Resource", "").endswith("/missing key.txt")
+    assert document.findtext("TraceId")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/ctl%01%02%1B%7F.txt",
+        "/%3C%2FCode%3E%26amp%3B%3C!--.txt",
+        "/%EF%BF%BE.txt",
+        "/%F0%9F%8E%A5.mp4",
+    ],
+)
+def test_error_document_is_well_formed_whatever_the_key_holds(server: str, target: str) -> None:
+    reply = raw_request(server, "GET", target)
+    assert reply.status in (400, 404)
+    reply.error()  # parses
+
+
+def test_request_ids_are_on_every_response_and_unique(server: str) -> None:
+    ids = set()
+    for method, target, body in [
+        ("GET", "/plain.txt", None),
+        ("HEAD", "/plain.txt", None),
+        ("GET", "/missing", None),
+        ("PUT", "/ids.txt", b"x"),
+        ("DELETE", "/ids.txt", None),
+        ("HEAD", "/", None),
+    ]:
+        reply = raw_request(server, method, target, body=body)
+        ids.add(reply.headers["x-cos-request-id"])
+    unsigned = raw_request(server, "GET", "/plain.txt", signed=False)
+    assert unsigned.code == "AccessDenied"
+    ids.add(unsigned.headers["x-cos-request-id"])
+    assert len(ids) == 7
+
+
+# --- host and bucket ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com", 200),
+        ("EXAMPLEBUCKET-1250000000.cos.ap-guangzhou.myqcloud.com:80", 200),
+        ("otherbucket-1250000000.cos.ap-guangzhou.myqcloud.com", 404),
+        ("otherbucket-1250000000.cos.ap-beijing.tencentcos.cn", 404),
+        ("127.0.0.1:9000", 200),
+        ("localhost", 200),
+    ],
+)
+async def test_host_naming_another_bucket_is_no_such_bucket(
+    root: Path, host: str, status: int
+) -> None:
+    settings = EmulatorSettings(root=root, bucket="examplebucket-1250000000", anonymous=True)
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/plain.txt", headers={"Host": host})
+    assert response.status_code == status
+    if status == 404:
+        assert ET.fromstring(response.content).findtext("Code") == "NoSuchBucket"
+
+
+# --- the last resort ----------------------------------------------------------------------------
+
+
+class _BrokenEngine:
+    """Stands in for a frame engine with a bug: the only way to reach the catch-all handler."""
+
+    def snapshot(self, path: Path, params: object) -> object:
+        raise RuntimeError("a bug with a secret path /etc/shadow in its message")
+
+    def close(self) -> None:
+        pass
+
+
+async def test_an_unexpected_error_is_a_500_internal_error_document_without_details(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = EmulatorSettings(root=root, anonymous=True)
+    app = create_app(settings, engine=_BrokenEngine())  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/plain.txt", params={"ci-process": "snapshot", "time": "1"})
+        after = await client.get("/plain.txt")
+    assert response.status_code == 500
+    document = ET.fromstring(response.content)
+    assert document.findtext("Code") == "InternalError"
+    assert document.findtext("RequestId") == response.headers["x-cos-request-id"]
+    assert b"shadow" not in response.content
+    assert b"Traceback" not in response.content
+    assert "a bug with a secret path" in caplog.text
+    assert after.status_code == 200
