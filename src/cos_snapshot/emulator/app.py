@@ -75,8 +75,22 @@ def _raw_path(scope: Scope) -> bytes:
     return raw.split(b"?", 1)[0]
 
 
-class _RequestIds:
-    """Stamps ``x-cos-request-id`` (and a ``Server`` header) on every response."""
+def _wire_name(name: bytes) -> bytes:
+    """A header name as COS writes it: ``ETag``, ``Content-Length``, but ``x-cos-request-id``.
+
+    HTTP does not care, but the official SDK returns response headers as a plain dict, so
+    ``response["ETag"]`` only works if the name arrives spelt that way.
+    """
+    if name.startswith((b"x-cos-", b"x-ci-")):
+        return name
+    if name == b"etag":
+        return b"ETag"
+    return b"-".join(part.capitalize() for part in name.split(b"-"))
+
+
+class _CosHeaders:
+    """Stamps ``x-cos-request-id`` (and a ``Server`` header) on every response and spells
+    header names as COS does."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -92,6 +106,7 @@ class _RequestIds:
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("x-cos-request-id", request_id)
                 headers.setdefault("server", "tencent-cos")
+                message["headers"] = [(_wire_name(k), v) for k, v in headers.raw]
             await send(message)
 
         await self.app(scope, receive, send_with_id)
@@ -117,7 +132,12 @@ async def _error_response(request: Request, exc: Exception) -> Response:
     request_id, trace_id = _ids(request.scope)
     key = unquote_to_bytes(_raw_path(request.scope)).decode("utf-8", errors="replace")
     resource = f"{request.headers.get('host', '')}{key}"
-    headers = {**error.headers, "x-cos-request-id": request_id, "server": "tencent-cos"}
+    headers = {
+        **error.headers,
+        "x-cos-request-id": request_id,
+        "x-cos-trace-id": trace_id,
+        "server": "tencent-cos",
+    }
     if request.method == "HEAD":
         return Response(status_code=error.status, headers=headers)
     body = render_error(error, resource=resource, request_id=request_id, trace_id=trace_id)
@@ -367,5 +387,5 @@ def create_app(settings: EmulatorSettings, *, engine: SnapshotEngine | None = No
         ),
         lifespan=lifespan,
     )
-    app.add_middleware(_RequestIds)
+    app.add_middleware(_CosHeaders)
     return app
