@@ -1,3 +1,34 @@
-"""cos-snapshot: typed client, local emulator and contract suite for COS GetSnapshot."""
+"""cos-snapshot: typed client, local emulator and contract suite for COS GetSnapshot.
 
-__version__ = "0.1.0"
+Everything a user may import is named in ``__all__``; modules starting with ``_`` are private.
+"""
+
+from ._version import __version__  # isort: skip
+from ._client import AsyncSnapshotClient, SnapshotClient, endpoint_for
+from ._credentials import Credentials
+from ._errors import (
+    CosClientError,
+    CosConnectionError,
+    CosError,
+    CosInvalidArgumentError,
+    CosServiceError,
+    CosTimeoutError,
+)
+from ._retry import RetryPolicy
+from ._snapshot import Snapshot
+
+__all__ = [
+    "AsyncSnapshotClient",
+    "CosClientError",
+    "CosConnectionError",
+    "CosError",
+    "CosInvalidArgumentError",
+    "CosServiceError",
+    "CosTimeoutError",
+    "Credentials",
+    "RetryPolicy",
+    "Snapshot",
+    "SnapshotClient",
+    "__version__",
+    "endpoint_for",
+]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
+from ._headers import retry_after_seconds
+
 __all__ = [
     "CosClientError",
     "CosConnectionError",
@@ -58,8 +60,12 @@ class CosServiceError(CosError):
         request_id: str | None = None,
         trace_id: str | None = None,
         body: str = "",
+        retry_after: float | None = None,
+        server_date: str | None = None,
     ) -> None:
         self.status = status
+        self.retry_after = retry_after
+        self.server_date = server_date
         self.code = code
         self.message = message
         self.resource = resource
@@ -85,7 +91,8 @@ class CosServiceError(CosError):
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         fields = parse_error_document(text)
         request_id = fields.get("RequestId")
-        if not request_id and headers is not None:
+        headers = headers or {}
+        if not request_id:
             request_id = headers.get("x-cos-request-id")
         return cls(
             status,
@@ -95,6 +102,8 @@ class CosServiceError(CosError):
             request_id=request_id,
             trace_id=fields.get("TraceId"),
             body=text,
+            retry_after=retry_after_seconds(headers.get("retry-after")),
+            server_date=headers.get("date"),
         )
 
     def __reduce__(self) -> tuple[object, ...]:

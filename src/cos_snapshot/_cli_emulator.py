@@ -1,0 +1,171 @@
+"""The emulator's commands: serve, make-fixture, demo.
+
+They need the ``emulator`` extra (PyAV, Pillow, Starlette, uvicorn); it is imported when a
+command runs, so ``cos-snapshot --help`` and the client commands work without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ._credentials import Credentials
+from .cli import EXIT_OK, UsageError, _subparser
+
+__all__ = ["register"]
+
+_NEEDS_EXTRA = "this command needs the emulator extra: pip install 'cos-snapshot[emulator]'"
+
+
+def _require_emulator_extra() -> None:
+    missing = [
+        m for m in ("av", "PIL", "starlette", "uvicorn") if importlib.util.find_spec(m) is None
+    ]
+    if missing:
+        raise UsageError(f"{_NEEDS_EXTRA} (missing: {', '.join(missing)})")
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit() or int(width) < 2 or int(height) < 2:
+        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT, e.g. 320x240; got {text!r}")
+    return int(width), int(height)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _require_emulator_extra()
+    from .emulator import EmulatorSettings, run_server  # noqa: PLC0415 - optional extra
+
+    root = Path(args.root)
+    if not root.is_dir():
+        raise UsageError(f"--root {root} is not a directory")
+    if args.anonymous and (args.secret_id or args.secret_key):
+        raise UsageError("--anonymous and --secret-id/--secret-key exclude each other")
+    credentials: tuple[Credentials, ...] = ()
+    if not args.anonymous:
+        if args.secret_id or args.secret_key:
+            if not (args.secret_id and args.secret_key):
+                raise UsageError("give both --secret-id and --secret-key")
+            credentials = (Credentials(args.secret_id, args.secret_key, args.token),)
+        else:
+            try:
+                credentials = (Credentials.from_env(),)
+            except Exception as error:
+                raise UsageError(
+                    f"{error}; pass --secret-id/--secret-key, or --anonymous to accept unsigned requests"
+                ) from None
+    settings = EmulatorSettings(
+        root=root,
+        bucket=args.bucket,
+        credentials=credentials,
+        anonymous=args.anonymous,
+        exactframe=args.exactframe,
+        past_end=args.past_end,
+    )
+    run_server(settings, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def cmd_make_fixture(args: argparse.Namespace) -> int:
+    _require_emulator_extra()
+    from .fixtures import make_fixture  # noqa: PLC0415 - optional extra
+
+    info = make_fixture(
+        Path(args.output),
+        duration=args.duration,
+        fps=Fraction(args.fps),
+        gop=args.gop,
+        size=args.size,
+        codec=args.codec,
+        rotate=args.rotate,
+        flip=args.flip,
+        bframes=args.bframes,
+    )
+    print(f"{args.output}: {info}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _require_emulator_extra()
+    from .demo import run_demo  # noqa: PLC0415 - optional extra
+
+    return run_demo(Path(args.output_dir), as_json=args.json)
+
+
+def register(sub: Any) -> None:
+    serve = _subparser(
+        sub,
+        "serve",
+        "run the local GetSnapshot emulator over the video files under a directory",
+        cmd_serve,
+        epilog="""
+        examples:
+          cos-snapshot serve --root ./videos --anonymous
+          cos-snapshot serve --root ./videos --port 9000 --secret-id AKIDEXAMPLE --secret-key s3cret
+          cos-snapshot serve --root ./videos --anonymous --exactframe next --past-end error
+        """,
+    )
+    serve.add_argument("--root", required=True, help="directory whose files are the objects")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default loopback)"
+    )
+    serve.add_argument("--port", type=int, default=9000)
+    serve.add_argument("--bucket", help="bucket name to answer for (others get NoSuchBucket)")
+    serve.add_argument(
+        "--secret-id", help="accepted access key id (default: TENCENTCLOUD_SECRET_ID)"
+    )
+    serve.add_argument("--secret-key", help="its secret key (default: TENCENTCLOUD_SECRET_KEY)")
+    serve.add_argument("--token", help="STS token that signed requests must carry")
+    serve.add_argument("--anonymous", action="store_true", help="accept unsigned requests")
+    serve.add_argument(
+        "--exactframe",
+        choices=["previous", "next"],
+        default="previous",
+        help="exactframe picks the frame on screen at time (previous, default) or the first "
+        "frame at or after it (next, as ffmpeg -ss)",
+    )
+    serve.add_argument(
+        "--past-end",
+        choices=["last", "error"],
+        default="last",
+        help="a time past the last frame gives the last frame (default) or 400 InvalidArgument",
+    )
+
+    fixture = _subparser(
+        sub,
+        "make-fixture",
+        "write a test video whose every frame shows its own index",
+        cmd_make_fixture,
+        epilog="""
+        examples:
+          cos-snapshot make-fixture clip.mp4
+          cos-snapshot make-fixture rotated.mp4 --rotate 90 --size 640x360 --gop 50
+          cos-snapshot make-fixture clip.webm --codec vp9 --duration 2
+        """,
+    )
+    fixture.add_argument("output", help="file to write; the suffix picks the container")
+    fixture.add_argument("--duration", type=float, default=4.0, help="seconds")
+    fixture.add_argument("--fps", default="25", help="frames per second, e.g. 25 or 30000/1001")
+    fixture.add_argument("--gop", type=int, default=25, help="frames between keyframes")
+    fixture.add_argument("--size", type=_size, default=(320, 240), help="WIDTHxHEIGHT")
+    fixture.add_argument("--rotate", type=int, choices=[0, 90, 180, 270], default=0)
+    fixture.add_argument("--flip", action="store_true", help="mark the video as mirrored")
+    fixture.add_argument("--bframes", type=int, default=2)
+    fixture.add_argument("--codec", choices=["h264", "hevc", "vp9", "av1"], default="h264")
+
+    demo = _subparser(
+        sub,
+        "demo",
+        "make fixture videos, start the emulator on a free loopback port, fetch snapshots "
+        "through the signed client and show what came back",
+        cmd_demo,
+        epilog="""
+        examples:
+          cos-snapshot demo
+          cos-snapshot demo --output-dir ./demo-output
+        """,
+    )
+    demo.add_argument("--output-dir", default="demo-output", help="where snapshots are saved")

@@ -1,0 +1,344 @@
+"""SnapshotClient and AsyncSnapshotClient.
+
+Everything but the I/O lives in :class:`_BaseClient`: endpoint, credentials, argument checks,
+the generated request, presigning, turning a response into a :class:`Snapshot` or an error,
+and the retry decisions. The two public classes only send and sleep.
+"""
+
+from __future__ import annotations
+
+import re
+import time as _time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+import httpx
+from cos_snapshot_api import Client as _GeneratedClient
+from cos_snapshot_api.api.snapshot import get_snapshot as _get_snapshot
+from cos_snapshot_api.types import Response as _GeneratedResponse
+
+from ._auth import CosAuth, Signer
+from ._credentials import Credentials
+from ._errors import (
+    CosClientError,
+    CosConnectionError,
+    CosError,
+    CosInvalidArgumentError,
+    CosServiceError,
+    CosTimeoutError,
+)
+from ._headers import server_clock_offset
+from ._imageinfo import ImageHeaderError, looks_complete
+from ._params import Format, Mode, PlainTime, Rotate, SnapshotArgs, TimeLike
+from ._retry import RetryPolicy, RetryState
+from ._snapshot import Snapshot
+from ._version import __version__
+
+__all__ = ["DEFAULT_TIMEOUT", "AsyncSnapshotClient", "SnapshotClient"]
+
+#: Connect quickly or fail; a snapshot of a long video may take a while to decode.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_SIGN_EXPIRES = 600
+USER_AGENT = f"cos-snapshot/{__version__}"
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{0,48}[a-z0-9]-[0-9]+$")
+_REGION = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def endpoint_for(bucket: str, region: str) -> str:
+    """The COS endpoint of a bucket: ``https://<bucket>.cos.<region>.myqcloud.com``."""
+    if not _BUCKET.match(bucket):
+        raise CosInvalidArgumentError(
+            "bucket",
+            f"must look like <name>-<appid> (e.g. examplebucket-1250000000), got {bucket!r}",
+        )
+    if not _REGION.match(region):
+        raise CosInvalidArgumentError("region", f"must look like ap-guangzhou, got {region!r}")
+    return f"https://{bucket}.cos.{region}.myqcloud.com"
+
+
+class _BaseClient:
+    def __init__(
+        self,
+        bucket: str | None = None,
+        region: str | None = None,
+        *,
+        credentials: Credentials | None = None,
+        endpoint_url: str | None = None,
+        anonymous: bool = False,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sign_expires: int = DEFAULT_SIGN_EXPIRES,
+        clock: Callable[[], float] = _time.time,
+        httpx_args: dict[str, Any] | None = None,
+    ) -> None:
+        if endpoint_url is not None:
+            url = httpx.URL(endpoint_url)
+            if url.scheme not in {"http", "https"} or not url.host:
+                raise CosInvalidArgumentError(
+                    "endpoint_url", f"must be an http(s) URL with a host, got {endpoint_url!r}"
+                )
+            self.endpoint_url = str(url).rstrip("/")
+        elif bucket and region:
+            self.endpoint_url = endpoint_for(bucket, region)
+        else:
+            raise CosInvalidArgumentError(
+                "endpoint_url", "give bucket and region, or endpoint_url (e.g. the emulator's)"
+            )
+        self.bucket = bucket
+        self.region = region
+        self.retry = retry or RetryPolicy()
+        self.sign_expires = sign_expires
+        self._signer: Signer | None = None
+        if not anonymous:
+            creds = credentials if credentials is not None else Credentials.from_env()
+            self._signer = Signer(creds, clock=clock)
+        args: dict[str, Any] = dict(httpx_args or {})
+        if self._signer is not None:
+            args["auth"] = CosAuth(self._signer, expires=sign_expires)
+        self._api = _GeneratedClient(
+            base_url=self.endpoint_url,
+            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            raise_on_unexpected_status=False,
+            headers={"User-Agent": USER_AGENT},
+            httpx_args=args,
+        )
+
+    @property
+    def credentials(self) -> Credentials | None:
+        return None if self._signer is None else self._signer.credentials
+
+    # -- requests ------------------------------------------------------------------------
+
+    @staticmethod
+    def _request_kwargs(args: SnapshotArgs) -> dict[str, Any]:
+        return {
+            "object_key": args.key,
+            "ci_process": "snapshot",
+            "time": PlainTime(args.time),
+            "width": args.width,
+            "height": args.height,
+            "format_": args.format,
+            "rotate": args.rotate,
+            "mode": args.mode,
+        }
+
+    def _build_request(
+        self, args: SnapshotArgs, http: httpx.Client | httpx.AsyncClient
+    ) -> httpx.Request:
+        kwargs = _get_snapshot._get_kwargs(**self._request_kwargs(args))
+        return http.build_request(**kwargs)
+
+    def _presign(self, args: SnapshotArgs, request: httpx.Request, expires: int) -> str:
+        if isinstance(expires, bool) or not isinstance(expires, int) or expires <= 0:
+            raise CosInvalidArgumentError("expires", f"must be a positive integer, got {expires!r}")
+        if self._signer is None:
+            return str(request.url)
+        return str(self._signer.presign(request, expires=expires))
+
+    # -- responses -----------------------------------------------------------------------
+
+    @staticmethod
+    def _to_snapshot(response: _GeneratedResponse[Any]) -> Snapshot:
+        headers = response.headers
+        request_id = headers.get("x-cos-request-id")
+        if response.status_code != 200:
+            raise CosServiceError.from_response(
+                int(response.status_code), response.content, headers
+            )
+        body = response.content
+        try:
+            snapshot = Snapshot.from_bytes(body, request_id=request_id)
+        except ImageHeaderError as exc:
+            raise CosConnectionError(
+                f"response is not a JPEG or PNG image ({exc}); request id {request_id}"
+            ) from None
+        declared = headers.get("content-type", "").split(";")[0].strip().lower()
+        if declared and declared != snapshot.content_type:
+            raise CosConnectionError(
+                f"response says {declared} but holds {snapshot.content_type}; request id {request_id}"
+            )
+        if not looks_complete(body):
+            raise CosConnectionError(f"image was cut short; request id {request_id}")
+        return snapshot
+
+    @staticmethod
+    def _transport_error(exc: httpx.HTTPError) -> CosClientError:
+        if isinstance(exc, httpx.TimeoutException):
+            return CosTimeoutError(f"timed out: {type(exc).__name__}")
+        if isinstance(exc, httpx.TransportError):
+            return CosConnectionError(f"connection failed: {type(exc).__name__}: {exc}")
+        return CosClientError(f"HTTP error: {type(exc).__name__}: {exc}")
+
+    def _after_error(self, state: RetryState, error: CosError) -> float:
+        """Seconds to wait before the next attempt, or re-raise ``error``."""
+        if (
+            isinstance(error, CosServiceError)
+            and self._signer is not None
+            and state.may_correct_skew(error)
+        ):
+            offset = server_clock_offset(error.server_date, self._signer.clock())
+            if offset is not None:
+                self._signer.clock_offset = offset
+                return 0.0
+        return state.delay_after(error)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(endpoint_url={self.endpoint_url!r}, credentials={self.credentials!r})"
+
+
+class SnapshotClient(_BaseClient):
+    """Synchronous GetSnapshot client.
+
+    Build it from ``bucket`` and ``region`` (credentials from the arguments or from
+    ``TENCENTCLOUD_SECRET_ID``/``TENCENTCLOUD_SECRET_KEY``/``TENCENTCLOUD_SECURITY_TOKEN``), or
+    point ``endpoint_url`` at any COS-compatible server such as the emulator. Use it as a
+    context manager, or call :meth:`close`.
+    """
+
+    def get_snapshot(
+        self,
+        key: str,
+        time: TimeLike,
+        *,
+        width: int = 0,
+        height: int = 0,
+        format: Format = "jpg",
+        rotate: Rotate = "auto",
+        mode: Mode = "exactframe",
+    ) -> Snapshot:
+        """Take the frame of video ``key`` at ``time`` seconds.
+
+        ``width``/``height``: 0 keeps the video's size; one of them 0 follows the aspect ratio
+        of the other; both set gives exactly that size. ``format`` is ``jpg`` or ``png``;
+        ``rotate="auto"`` applies the video's rotation metadata; ``mode="keyframe"`` returns
+        the latest keyframe at or before ``time`` (faster), ``"exactframe"`` the frame on
+        screen at ``time``.
+
+        Raises :class:`CosInvalidArgumentError` before sending when an argument is invalid,
+        :class:`CosServiceError` when the server answers with an error, and
+        :class:`CosConnectionError`/:class:`CosTimeoutError` when retries run out.
+        """
+        args = SnapshotArgs.check(
+            key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
+        )
+        state = self.retry.begin()
+        while True:
+            try:
+                try:
+                    response = _get_snapshot.sync_detailed(
+                        client=self._api, **self._request_kwargs(args)
+                    )
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(exc) from exc
+                return self._to_snapshot(response)
+            except CosError as error:
+                delay = self._after_error(state, error)
+            if delay:
+                _time.sleep(delay)
+
+    def presign_snapshot_url(
+        self,
+        key: str,
+        time: TimeLike,
+        *,
+        width: int = 0,
+        height: int = 0,
+        format: Format = "jpg",
+        rotate: Rotate = "auto",
+        mode: Mode = "exactframe",
+        expires: int = 3600,
+    ) -> str:
+        """A URL for the snapshot that works without headers until ``expires`` seconds pass.
+
+        The signature covers every query parameter, so changing one breaks the URL.
+        """
+        args = SnapshotArgs.check(
+            key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
+        )
+        return self._presign(args, self._build_request(args, self._api.get_httpx_client()), expires)
+
+    def close(self) -> None:
+        self._api.get_httpx_client().close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncSnapshotClient(_BaseClient):
+    """Asynchronous GetSnapshot client: the same arguments and results as
+    :class:`SnapshotClient`, for asyncio or trio. Use ``async with`` or ``await aclose()``."""
+
+    async def get_snapshot(
+        self,
+        key: str,
+        time: TimeLike,
+        *,
+        width: int = 0,
+        height: int = 0,
+        format: Format = "jpg",
+        rotate: Rotate = "auto",
+        mode: Mode = "exactframe",
+    ) -> Snapshot:
+        """Take the frame of video ``key`` at ``time`` seconds; see
+        :meth:`SnapshotClient.get_snapshot`."""
+        args = SnapshotArgs.check(
+            key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
+        )
+        state = self.retry.begin()
+        while True:
+            try:
+                try:
+                    response = await _get_snapshot.asyncio_detailed(
+                        client=self._api, **self._request_kwargs(args)
+                    )
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(exc) from exc
+                return self._to_snapshot(response)
+            except CosError as error:
+                delay = self._after_error(state, error)
+            if delay:
+                await anyio.sleep(delay)
+
+    def presign_snapshot_url(
+        self,
+        key: str,
+        time: TimeLike,
+        *,
+        width: int = 0,
+        height: int = 0,
+        format: Format = "jpg",
+        rotate: Rotate = "auto",
+        mode: Mode = "exactframe",
+        expires: int = 3600,
+    ) -> str:
+        """See :meth:`SnapshotClient.presign_snapshot_url` (no I/O, so not a coroutine)."""
+        args = SnapshotArgs.check(
+            key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
+        )
+        http = self._api.get_async_httpx_client()
+        return self._presign(args, self._build_request(args, http), expires)
+
+    async def aclose(self) -> None:
+        await self._api.get_async_httpx_client().aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,144 @@
+"""Checking snapshot arguments before anything is sent."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal, InvalidOperation
+from typing import Literal, get_args
+
+import attrs
+
+from ._errors import CosInvalidArgumentError
+
+__all__ = [
+    "MAX_DIMENSION",
+    "MAX_KEY_BYTES",
+    "Format",
+    "Mode",
+    "Rotate",
+    "SnapshotArgs",
+    "TimeLike",
+    "format_time",
+]
+
+Format = Literal["jpg", "png"]
+Rotate = Literal["auto", "off"]
+Mode = Literal["keyframe", "exactframe"]
+TimeLike = float | int | Decimal | str
+
+MAX_DIMENSION = 4096
+MAX_KEY_BYTES = 850
+
+
+class PlainTime(float):
+    """A float that prints as the exact plain decimal it was made from.
+
+    The generated client hands query values to httpx, which calls ``str()`` on them; a plain
+    float would print ``1e-07``. This keeps the generated code's ``float`` type while putting
+    ``0.0000001`` on the wire.
+    """
+
+    text: str
+
+    def __new__(cls, text: str) -> PlainTime:
+        value = super().__new__(cls, text)
+        value.text = text
+        return value
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
+def format_time(time: TimeLike) -> str:
+    """Return ``time`` (seconds) as a plain decimal string; raise naming ``time`` if invalid."""
+    if isinstance(time, bool):
+        raise CosInvalidArgumentError("time", "must be a number of seconds, not a bool")
+    if isinstance(time, float):
+        if not math.isfinite(time):
+            raise CosInvalidArgumentError("time", f"must be finite, got {time!r}")
+        value = Decimal(repr(time))
+    elif isinstance(time, int):
+        value = Decimal(time)
+    elif isinstance(time, Decimal):
+        value = time
+    elif isinstance(time, str):
+        try:
+            value = Decimal(time.strip())
+        except InvalidOperation:
+            raise CosInvalidArgumentError("time", f"is not a number: {time!r}") from None
+    else:
+        raise CosInvalidArgumentError("time", f"must be a number, got {type(time).__name__}")
+    if not value.is_finite():
+        raise CosInvalidArgumentError("time", f"must be finite, got {time!r}")
+    if value < 0:
+        raise CosInvalidArgumentError("time", f"must be >= 0, got {time!r}")
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _check_dimension(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CosInvalidArgumentError(name, f"must be an integer, got {value!r}")
+    if not 0 <= value <= MAX_DIMENSION:
+        raise CosInvalidArgumentError(name, f"must be between 0 and {MAX_DIMENSION}, got {value}")
+    return value
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise CosInvalidArgumentError(name, f"must be one of {', '.join(choices)}; got {value!r}")
+    return str(value)
+
+
+def check_key(key: object) -> str:
+    """An object key: a non-empty string of at most 850 UTF-8 bytes, no control characters."""
+    if not isinstance(key, str) or not key.removeprefix("/"):
+        raise CosInvalidArgumentError("key", "must be a non-empty string other than '/'")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
+        raise CosInvalidArgumentError("key", "must not contain control characters")
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise CosInvalidArgumentError("key", "is not valid Unicode (lone surrogate)") from None
+    if size > MAX_KEY_BYTES:
+        raise CosInvalidArgumentError("key", f"is {size} bytes; at most {MAX_KEY_BYTES} allowed")
+    return key
+
+
+@attrs.frozen
+class SnapshotArgs:
+    """The validated arguments of one GetSnapshot call."""
+
+    key: str
+    time: str
+    width: int
+    height: int
+    format: Format
+    rotate: Rotate
+    mode: Mode
+
+    @classmethod
+    def check(
+        cls,
+        key: object,
+        time: TimeLike,
+        *,
+        width: object = 0,
+        height: object = 0,
+        format: object = "jpg",
+        rotate: object = "auto",
+        mode: object = "exactframe",
+    ) -> SnapshotArgs:
+        return cls(
+            key=check_key(key),
+            time=format_time(time),
+            width=_check_dimension("width", width),
+            height=_check_dimension("height", height),
+            format=_check_choice("format", format, get_args(Format)),  # type: ignore[arg-type]
+            rotate=_check_choice("rotate", rotate, get_args(Rotate)),  # type: ignore[arg-type]
+            mode=_check_choice("mode", mode, get_args(Mode)),  # type: ignore[arg-type]
+        )

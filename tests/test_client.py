@@ -1,0 +1,500 @@
+"""SnapshotClient / AsyncSnapshotClient request shape, errors and retries, over MockTransport.
+
+The official SDK's signer is the oracle for the Authorization header and presigned URLs.
+"""
+
+from __future__ import annotations
+
+import io
+import types
+from collections.abc import Callable
+from decimal import Decimal
+from email.utils import formatdate
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+from PIL import Image
+from qcloud_cos import CosConfig
+from qcloud_cos import cos_auth as sdk_auth
+
+from cos_snapshot import (
+    AsyncSnapshotClient,
+    CosClientError,
+    CosConnectionError,
+    CosInvalidArgumentError,
+    CosServiceError,
+    Credentials,
+    RetryPolicy,
+    SnapshotClient,
+)
+
+BUCKET = "examplebucket-1250000000"
+REGION = "ap-guangzhou"
+HOST = f"{BUCKET}.cos.{REGION}.myqcloud.com"
+CREDS = Credentials("AKIDexampleexample", "example/secret+key")
+NOW = 1_790_000_000
+EXPIRES = 600
+
+
+def _jpeg(width: int = 64, height: int = 48) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), "red").save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def _png(width: int = 30, height: int = 20) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), "blue").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _error_xml(code: str, message: str = "m", request_id: str = "rid-x") -> bytes:
+    return (
+        "<?xml version='1.0' encoding='utf-8' ?><Error>"
+        f"<Code>{code}</Code><Message>{message}</Message><Resource>{HOST}/a.mp4</Resource>"
+        f"<RequestId>{request_id}</RequestId><TraceId>trace-1</TraceId></Error>"
+    ).encode()
+
+
+Responder = Callable[[httpx.Request], httpx.Response]
+
+
+class Recorder:
+    """A MockTransport handler that records requests and plays back responses in order."""
+
+    def __init__(self, *responses: httpx.Response | Responder) -> None:
+        self.responses = list(responses)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        item = self.responses.pop(0) if len(self.responses) > 1 else self.responses[0]
+        return item(request) if callable(item) else item
+
+
+def ok_jpeg(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(
+        200, content=_jpeg(), headers={"content-type": "image/jpeg", "x-cos-request-id": "rid-1"}
+    )
+
+
+def _client(recorder: Recorder, **kwargs: object) -> SnapshotClient:
+    options: dict[str, object] = {
+        "credentials": CREDS,
+        "clock": lambda: NOW,
+        "sign_expires": EXPIRES,
+        "retry": RetryPolicy(max_attempts=3, base_backoff=0.0),
+        "httpx_args": {"transport": httpx.MockTransport(recorder)},
+    }
+    options.update(kwargs)
+    return SnapshotClient(BUCKET, REGION, **options)  # type: ignore[arg-type]
+
+
+def _async_client(recorder: Recorder, **kwargs: object) -> AsyncSnapshotClient:
+    options: dict[str, object] = {
+        "credentials": CREDS,
+        "clock": lambda: NOW,
+        "sign_expires": EXPIRES,
+        "retry": RetryPolicy(max_attempts=3, base_backoff=0.0),
+        "httpx_args": {"transport": httpx.MockTransport(recorder)},
+    }
+    options.update(kwargs)
+    return AsyncSnapshotClient(BUCKET, REGION, **options)  # type: ignore[arg-type]
+
+
+def _sdk_signature(
+    key: str, params: dict[str, str], headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """What the official SDK's CosS3Auth puts in Authorization for the same request."""
+    conf = CosConfig(Region=REGION, SecretId=CREDS.secret_id, SecretKey=CREDS.secret_key)
+    monkeypatch.setattr(sdk_auth, "time", types.SimpleNamespace(time=lambda: NOW))
+    auth = sdk_auth.CosS3Auth(conf, key=key, params=params, expire=EXPIRES)
+    fake = types.SimpleNamespace(method="GET", url=f"https://{HOST}/", headers=dict(headers))
+    return str(auth(fake).headers["Authorization"])
+
+
+# --- request shape -----------------------------------------------------------------------
+
+
+def test_url_path_and_query_are_exact() -> None:
+    recorder = Recorder(ok_jpeg)
+    with _client(recorder) as client:
+        client.get_snapshot("视频/a b+1.mp4", 1.5, width=320, format="png", mode="keyframe")
+    request = recorder.requests[0]
+    assert request.url.host == HOST
+    assert request.url.raw_path.decode().split("?")[0] == ("/%E8%A7%86%E9%A2%91/a%20b%2B1.mp4")
+    assert list(parse_qsl(request.url.query.decode(), keep_blank_values=True)) == [
+        ("ci-process", "snapshot"),
+        ("time", "1.5"),
+        ("width", "320"),
+        ("height", "0"),
+        ("format", "png"),
+        ("rotate", "auto"),
+        ("mode", "keyframe"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        (1e-07, "0.0000001"),
+        (0, "0"),
+        (3, "3"),
+        (2.5e3, "2500"),
+        (1.16, "1.16"),
+        (Decimal("1.9199999999999999999"), "1.9199999999999999999"),
+        ("1E+2", "100"),
+        ("0.040", "0.04"),
+    ],
+)
+def test_time_is_sent_as_a_plain_decimal(given: object, sent: str) -> None:
+    recorder = Recorder(ok_jpeg)
+    with _client(recorder) as client:
+        client.get_snapshot("a.mp4", given)  # type: ignore[arg-type]
+    assert recorder.requests[0].url.params["time"] == sent
+
+
+def test_authorization_header_equals_the_official_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder(ok_jpeg)
+    key = "dir/视频 (1)+x.mp4"
+    with _client(recorder) as client:
+        client.get_snapshot(key, 2.25, height=90, rotate="off")
+    request = recorder.requests[0]
+    params = dict(request.url.params.multi_items())
+    expected = _sdk_signature(key, params, {"Host": HOST}, monkeypatch)
+    assert request.headers["Authorization"] == expected
+    assert "q-header-list=host&" in expected
+
+
+def test_sts_token_is_sent_and_signed(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder(ok_jpeg)
+    creds = Credentials(CREDS.secret_id, CREDS.secret_key, token="tok/en+=")
+    with _client(recorder, credentials=creds) as client:
+        client.get_snapshot("a.mp4", 1)
+    request = recorder.requests[0]
+    assert request.headers["x-cos-security-token"] == "tok/en+="
+    params = dict(request.url.params.multi_items())
+    headers = {"Host": HOST, "x-cos-security-token": "tok/en+="}
+    assert request.headers["Authorization"] == _sdk_signature("a.mp4", params, headers, monkeypatch)
+    assert "q-header-list=host;x-cos-security-token" in request.headers["Authorization"]
+
+
+def test_endpoint_url_host_with_port_is_what_gets_signed() -> None:
+    recorder = Recorder(ok_jpeg)
+    with _client(recorder, endpoint_url="http://127.0.0.1:9123") as client:
+        client.get_snapshot("k.mp4", 0)
+    request = recorder.requests[0]
+    assert str(request.url).startswith("http://127.0.0.1:9123/k.mp4?")
+    assert request.headers["host"] == "127.0.0.1:9123"
+
+
+def test_anonymous_client_sends_no_authorization() -> None:
+    recorder = Recorder(ok_jpeg)
+    with _client(recorder, anonymous=True, credentials=None) as client:
+        client.get_snapshot("k.mp4", 0)
+    assert "authorization" not in recorder.requests[0].headers
+
+
+# --- presigned URLs -----------------------------------------------------------------------
+
+
+def test_presigned_url_carries_the_sdk_signature(monkeypatch: pytest.MonkeyPatch) -> None:
+    with _client(Recorder(ok_jpeg)) as client:
+        url = client.presign_snapshot_url("视频/a b.mp4", 3.5, width=100, expires=EXPIRES)
+    parts = urlsplit(url)
+    assert parts.netloc == HOST
+    assert parts.path == "/%E8%A7%86%E9%A2%91/a%20b.mp4"
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    signed = {k: v for k, v in query.items() if not k.startswith("q-")}
+    assert signed == {
+        "ci-process": "snapshot",
+        "time": "3.5",
+        "width": "100",
+        "height": "0",
+        "format": "jpg",
+        "rotate": "auto",
+        "mode": "exactframe",
+    }
+    expected = _sdk_signature("视频/a b.mp4", signed, {"Host": HOST}, monkeypatch)
+    fields = "&".join(f"{k}={v}" for k, v in query.items() if k.startswith("q-"))
+    assert fields == expected
+    assert query["q-key-time"] == f"{NOW - 60};{NOW + EXPIRES}"
+
+
+def test_presigned_url_with_sts_token_includes_it_as_a_signed_param() -> None:
+    creds = Credentials(CREDS.secret_id, CREDS.secret_key, token="t0ken")
+    with _client(Recorder(ok_jpeg), credentials=creds) as client:
+        url = client.presign_snapshot_url("a.mp4", 1)
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert query["x-cos-security-token"] == "t0ken"
+    assert "x-cos-security-token" in query["q-url-param-list"].split(";")
+
+
+def test_presign_rejects_bad_expiry() -> None:
+    with (
+        _client(Recorder(ok_jpeg)) as client,
+        pytest.raises(CosInvalidArgumentError, match="expires"),
+    ):
+        client.presign_snapshot_url("a.mp4", 1, expires=0)
+
+
+# --- arguments checked before sending ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"time": -1}, "time"),
+        ({"time": float("nan")}, "time"),
+        ({"time": float("inf")}, "time"),
+        ({"time": "abc"}, "time"),
+        ({"time": True}, "time"),
+        ({"time": None}, "time"),
+        ({"width": -1}, "width"),
+        ({"width": 4097}, "width"),
+        ({"height": 1.5}, "height"),
+        ({"height": True}, "height"),
+        ({"format": "jpeg"}, "format"),
+        ({"format": "JPG"}, "format"),
+        ({"rotate": ""}, "rotate"),
+        ({"mode": "key"}, "mode"),
+        ({"key": ""}, "key"),
+        ({"key": "/"}, "key"),
+        ({"key": "a\x00b"}, "key"),
+        ({"key": "x" * 851}, "key"),
+    ],
+)
+def test_invalid_arguments_name_the_parameter_and_send_nothing(
+    kwargs: dict[str, object], parameter: str
+) -> None:
+    recorder = Recorder(ok_jpeg)
+    call: dict[str, object] = {"key": "a.mp4", "time": 1, **kwargs}
+    with _client(recorder) as client, pytest.raises(CosInvalidArgumentError) as info:
+        client.get_snapshot(**call)  # type: ignore[arg-type]
+    assert info.value.parameter == parameter
+    assert str(info.value).startswith(parameter)
+    assert recorder.requests == []
+
+
+# --- responses and errors ---------------------------------------------------------------------
+
+
+def test_snapshot_reports_type_size_and_request_id(tmp_path: object) -> None:
+    recorder = Recorder(
+        httpx.Response(
+            200,
+            content=_png(30, 20),
+            headers={"content-type": "image/png", "x-cos-request-id": "r9"},
+        )
+    )
+    with _client(recorder) as client:
+        snap = client.get_snapshot("a.mp4", 1, format="png")
+    assert (snap.content_type, snap.size, snap.request_id, snap.format) == (
+        "image/png",
+        (30, 20),
+        "r9",
+        "png",
+    )
+
+
+def test_error_document_becomes_cos_service_error() -> None:
+    recorder = Recorder(
+        httpx.Response(
+            404,
+            content=_error_xml("NoSuchKey", "The specified key does not exist."),
+            headers={"content-type": "application/xml"},
+        )
+    )
+    with _client(recorder) as client, pytest.raises(CosServiceError) as info:
+        client.get_snapshot("a.mp4", 1)
+    error = info.value
+    assert (error.status, error.code, error.message) == (
+        404,
+        "NoSuchKey",
+        "The specified key does not exist.",
+    )
+    assert (error.resource, error.request_id, error.trace_id) == (
+        f"{HOST}/a.mp4",
+        "rid-x",
+        "trace-1",
+    )
+    assert len(recorder.requests) == 1  # a 4xx is not retried
+
+
+def test_signature_mismatch_keeps_string_to_sign_in_details() -> None:
+    body = (
+        b"<Error><Code>SignatureDoesNotMatch</Code><Message>no</Message>"
+        b"<StringToSign>sha1\n1;2\nabc\n</StringToSign></Error>"
+    )
+    with (
+        _client(Recorder(httpx.Response(403, content=body))) as client,
+        pytest.raises(CosServiceError) as info,
+    ):
+        client.get_snapshot("a.mp4", 1)
+    assert info.value.code == "SignatureDoesNotMatch"
+    assert info.value.details["StringToSign"].startswith("sha1")
+
+
+def test_non_xml_error_body_still_gives_status_and_request_id() -> None:
+    recorder = Recorder(
+        httpx.Response(502, content=b"bad gateway", headers={"x-cos-request-id": "gw"})
+    )
+    with (
+        _client(recorder, retry=RetryPolicy(max_attempts=1)) as client,
+        pytest.raises(CosServiceError) as info,
+    ):
+        client.get_snapshot("a.mp4", 1)
+    assert (info.value.status, info.value.code, info.value.request_id) == (502, None, "gw")
+
+
+def test_mislabelled_content_type_is_an_error() -> None:
+    recorder = Recorder(httpx.Response(200, content=_jpeg(), headers={"content-type": "image/png"}))
+    with (
+        _client(recorder, retry=RetryPolicy(max_attempts=1)) as client,
+        pytest.raises(CosConnectionError, match="image/png"),
+    ):
+        client.get_snapshot("a.mp4", 1)
+
+
+def test_truncated_image_is_retried_then_reported() -> None:
+    recorder = Recorder(
+        httpx.Response(200, content=_jpeg()[:-40], headers={"content-type": "image/jpeg"})
+    )
+    with _client(recorder) as client, pytest.raises(CosConnectionError, match="cut short"):
+        client.get_snapshot("a.mp4", 1)
+    assert len(recorder.requests) == 3
+
+
+# --- retries --------------------------------------------------------------------------------
+
+
+def test_503_slowdown_is_retried_and_each_attempt_is_signed_afresh() -> None:
+    ticks = iter(range(NOW, NOW + 100))
+    recorder = Recorder(
+        httpx.Response(503, content=_error_xml("SlowDown"), headers={"retry-after": "0"}),
+        httpx.Response(500, content=_error_xml("InternalError")),
+        ok_jpeg,
+    )
+    with _client(recorder, clock=lambda: next(ticks)) as client:
+        snap = client.get_snapshot("a.mp4", 1)
+    assert snap.request_id == "rid-1"
+    signatures = [r.headers["Authorization"] for r in recorder.requests]
+    assert len(signatures) == 3
+    assert len(set(signatures)) == 3
+
+
+def test_connection_errors_are_retried() -> None:
+    calls = {"n": 0}
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise httpx.ConnectError("refused", request=request)
+        return ok_jpeg(request)
+
+    with _client(Recorder(flaky)) as client:
+        assert client.get_snapshot("a.mp4", 1).width == 64
+    assert calls["n"] == 2
+
+
+def test_attempt_limit_is_honoured() -> None:
+    recorder = Recorder(httpx.Response(503, content=_error_xml("SlowDown")))
+    with (
+        _client(recorder, retry=RetryPolicy(max_attempts=2, base_backoff=0.0)) as client,
+        pytest.raises(CosServiceError) as info,
+    ):
+        client.get_snapshot("a.mp4", 1)
+    assert info.value.code == "SlowDown"
+    assert len(recorder.requests) == 2
+
+
+def test_clock_skew_is_corrected_from_the_date_header_once() -> None:
+    server_now = NOW + 3600
+    recorder = Recorder(
+        httpx.Response(
+            403,
+            content=_error_xml("RequestTimeTooSkewed"),
+            headers={"date": formatdate(server_now, usegmt=True)},
+        ),
+        ok_jpeg,
+    )
+    with _client(recorder) as client:
+        client.get_snapshot("a.mp4", 1)
+    first, second = (dict(parse_qsl(r.headers["Authorization"])) for r in recorder.requests)
+    assert first["q-key-time"] == f"{NOW - 60};{NOW + EXPIRES}"
+    assert second["q-key-time"] == f"{server_now - 60};{server_now + EXPIRES}"
+
+
+# --- sync / async parity ---------------------------------------------------------------------
+
+
+async def test_async_client_sends_the_same_request_and_returns_the_same_snapshot() -> None:
+    sync_rec, async_rec = Recorder(ok_jpeg), Recorder(ok_jpeg)
+    kwargs = {"width": 0, "height": 120, "format": "jpg", "rotate": "off", "mode": "keyframe"}
+    with _client(sync_rec) as client:
+        sync_snap = client.get_snapshot("d/视频.mp4", "7.25", **kwargs)  # type: ignore[arg-type]
+        sync_url = client.presign_snapshot_url("d/视频.mp4", 7.25)
+    async with _async_client(async_rec) as aclient:
+        async_snap = await aclient.get_snapshot("d/视频.mp4", "7.25", **kwargs)  # type: ignore[arg-type]
+        async_url = aclient.presign_snapshot_url("d/视频.mp4", 7.25)
+    assert sync_snap == async_snap
+    assert sync_url == async_url
+    (s,), (a,) = sync_rec.requests, async_rec.requests
+    assert s.url == a.url
+    assert s.headers["Authorization"] == a.headers["Authorization"]
+
+
+async def test_async_client_retries_like_the_sync_one() -> None:
+    recorder = Recorder(httpx.Response(503, content=_error_xml("SlowDown")), ok_jpeg)
+    async with _async_client(recorder) as client:
+        await client.get_snapshot("a.mp4", 1)
+    assert len(recorder.requests) == 2
+
+
+async def test_async_client_validates_before_sending() -> None:
+    recorder = Recorder(ok_jpeg)
+    async with _async_client(recorder) as client:
+        with pytest.raises(CosInvalidArgumentError, match="width"):
+            await client.get_snapshot("a.mp4", 1, width=5000)
+    assert recorder.requests == []
+
+
+# --- construction and secrets ---------------------------------------------------------------
+
+
+def test_reprs_never_show_secrets() -> None:
+    creds = Credentials("AKIDsecretidvalue1234", "THE-SECRET-KEY", token="THE-TOKEN")
+    with _client(Recorder(ok_jpeg), credentials=creds) as client:
+        for text in (repr(creds), str(creds), repr(client)):
+            assert "THE-SECRET-KEY" not in text
+            assert "THE-TOKEN" not in text
+            assert "AKIDsecretidvalue1234" not in text
+
+
+def test_credentials_from_env_names_the_missing_variable() -> None:
+    with pytest.raises(CosClientError, match="TENCENTCLOUD_SECRET_KEY"):
+        Credentials.from_env({"TENCENTCLOUD_SECRET_ID": "x"})
+    creds = Credentials.from_env(
+        {
+            "TENCENTCLOUD_SECRET_ID": "i",
+            "TENCENTCLOUD_SECRET_KEY": "k",
+            "TENCENTCLOUD_SECURITY_TOKEN": "t",
+        }
+    )
+    assert (creds.secret_id, creds.secret_key, creds.token) == ("i", "k", "t")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"bucket": "Bad_Bucket", "region": REGION}, "bucket"),
+        ({"bucket": BUCKET, "region": "ap guangzhou"}, "region"),
+        ({"bucket": None, "region": None}, "endpoint_url"),
+        ({"endpoint_url": "ftp://x"}, "endpoint_url"),
+    ],
+)
+def test_bad_construction_names_the_parameter(kwargs: dict[str, object], parameter: str) -> None:
+    with pytest.raises(CosInvalidArgumentError) as info:
+        SnapshotClient(credentials=CREDS, **kwargs)  # type: ignore[arg-type]
+    assert info.value.parameter == parameter
