@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +11,10 @@ import attrs
 from .._credentials import Credentials
 
 __all__ = ["EmulatorSettings"]
+
+
+def _credential_tuple(value: Iterable[Credentials]) -> tuple[Credentials, ...]:
+    return tuple(value)
 
 
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -41,7 +46,7 @@ class EmulatorSettings:
 
     root: Path = attrs.field(converter=Path)
     bucket: str | None = None
-    credentials: tuple[Credentials, ...] = attrs.field(default=(), converter=tuple)
+    credentials: tuple[Credentials, ...] = attrs.field(default=(), converter=_credential_tuple)
     anonymous: bool = False
     exactframe: Literal["previous", "next"] = attrs.field(
         default="previous", validator=attrs.validators.in_(("previous", "next"))
