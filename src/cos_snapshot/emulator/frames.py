@@ -1,0 +1,672 @@
+"""The emulator's frame engine: the exact frame of a video file at a time point, as JPEG or PNG.
+
+Semantics (see PRODUCT.md, "Semantics the emulator implements"):
+
+- ``time`` counts from the first decodable frame of the video stream (MPEG-TS files start at a
+  non-zero timestamp; frames before the first keyframe cannot be decoded and do not count).
+  All arithmetic is exact: ``Decimal`` time against ``Fraction`` time bases.
+- ``exactframe``: the last frame whose presentation time is <= ``time`` (engine option
+  ``exactframe="next"``: the first frame at or after ``time``, as ``ffmpeg -ss`` does).
+- ``keyframe``: the last keyframe whose presentation time is <= ``time``.
+- Past the end (``time`` >= end of the last frame, i.e. its timestamp plus its duration):
+  the last frame / the last keyframe, or :class:`PastEndError` with ``past_end="error"``.
+  With ``exactframe="next"`` a time inside the last frame's interval gives the last frame.
+- ``rotate=auto`` applies the full display matrix (rotations and mirrorings; other angles are
+  snapped to the nearest of these eight) before scaling; ``width``/``height`` refer to the
+  displayed picture. ``rotate=off`` ignores it. Sample aspect ratio is not applied.
+- One of width/height 0: the other is ``round_half_up(given * displayed aspect)``, at least 1;
+  both 0: the displayed size; both set: exactly that size (stretched). A computed side larger
+  than 16384 pixels is refused (``InvalidArgument``).
+
+How it is fast: open containers are kept in a bounded LRU cache keyed by file identity (path,
+size, mtime, inode) so a replaced file is reopened; each holds a demux-only index of the
+video packets built once (timestamps, keyframe flags, decode order), so *which* frame to
+return is a lookup; decoding then seeks to the keyframe that starts the target's GOP, decodes
+only what the target depends on (non-reference frames are skipped for H.264, HEVC and VP9),
+stops right after the target's packet and drains. Encoded results are kept in a bounded LRU.
+
+Errors: :class:`NotAVideoError` (400 ``InvalidArgument``) for anything that is not a decodable
+video (empty, truncated, audio-only, text, undecodable frames); :class:`PastEndError`
+(400 ``InvalidArgument``, names ``time``); :class:`FrameError` (400 ``InvalidArgument``) for an
+output size that is too large. A missing file raises :class:`FileNotFoundError` (the HTTP layer
+answers 404 ``NoSuchKey`` before calling the engine).
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import io
+import logging
+import os
+import struct
+import threading
+from collections import OrderedDict
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import av
+import PIL.Image
+
+__all__ = [
+    "FrameError",
+    "Image",
+    "NotAVideoError",
+    "PastEndError",
+    "SnapshotEngine",
+    "SnapshotParams",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_SIDE = 4096
+#: Largest width or height the aspect rule may compute from the other.
+MAX_COMPUTED_SIDE = 16384
+#: Codecs whose decoders honour ``skip_frame`` packet by packet (libdav1d reads it only once
+#: when opened, so AV1 is decoded in full).
+_SKIP_NONREF_CODECS = frozenset({"h264", "hevc", "vp9"})
+_JPEG_QUALITY = 90
+_PNG_LEVEL = 1
+
+
+# --------------------------------------------------------------------------------------------
+# Public types
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotParams:
+    """A snapshot request, already parsed. Invalid values raise :class:`ValueError`."""
+
+    time: Decimal
+    width: int = 0
+    height: int = 0
+    format: Literal["jpg", "png"] = "jpg"
+    rotate: Literal["auto", "off"] = "auto"
+    mode: Literal["keyframe", "exactframe"] = "exactframe"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.time, Decimal) or not self.time.is_finite() or self.time < 0:
+            raise ValueError(f"time must be a finite Decimal >= 0, not {self.time!r}")
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if type(value) is not int or not 0 <= value <= MAX_SIDE:
+                raise ValueError(f"{name} must be an integer in 0..{MAX_SIDE}, not {value!r}")
+        if self.format not in ("jpg", "png"):
+            raise ValueError(f"format must be 'jpg' or 'png', not {self.format!r}")
+        if self.rotate not in ("auto", "off"):
+            raise ValueError(f"rotate must be 'auto' or 'off', not {self.rotate!r}")
+        if self.mode not in ("keyframe", "exactframe"):
+            raise ValueError(f"mode must be 'keyframe' or 'exactframe', not {self.mode!r}")
+
+
+class FrameError(Exception):
+    """A snapshot could not be made. ``code`` is the COS error code, ``status`` the HTTP status."""
+
+    code: str = "InvalidArgument"
+    status: int = 400
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+
+class NotAVideoError(FrameError):
+    """The object is not a decodable video (also: empty, truncated, audio-only).
+
+    Answered as 400 ``InvalidArgument``: the request names an object the operation cannot
+    apply to, and COS reports bad input that way.
+    """
+
+
+class PastEndError(FrameError):
+    """``time`` is at or after the end of the video and the engine runs with past_end="error"."""
+
+
+@dataclass(frozen=True)
+class Image:
+    """An encoded snapshot. ``frame_pts`` is the frame's time in seconds from the first frame."""
+
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+    frame_pts: Fraction
+    keyframe: bool
+
+
+# --------------------------------------------------------------------------------------------
+# Time
+
+
+def _time_ticks(time: Decimal, time_base: Fraction) -> tuple[int, int] | None:
+    """``(floor(time / tb), ceil(time / tb))`` exactly, or ``None`` if time is astronomically
+    large (past the end of any video). Guards against huge exponents (``1e-999999999``)."""
+    if time == 0:
+        return 0, 0
+    if time.adjusted() > 15:  # > 1e15 seconds
+        return None
+    if time.adjusted() < -100:
+        # 0 < time < 1e-100 s: less than any time base tick.
+        return 0, 1
+    q = Fraction(time) / time_base
+    floor = q.numerator // q.denominator
+    return floor, floor if q.denominator == 1 else floor + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Display matrix
+
+
+# (a, b, c, d) = (m[0], m[1], m[3], m[4]): FFmpeg maps a stored pixel (x, y), y pointing down,
+# to (a*x + c*y, b*x + d*y). Each of the eight axis-aligned cases is one Pillow transpose.
+_ORIENTATIONS: tuple[tuple[tuple[int, int, int, int], PIL.Image.Transpose | None, bool], ...] = (
+    ((1, 0, 0, 1), None, False),
+    ((-1, 0, 0, 1), PIL.Image.Transpose.FLIP_LEFT_RIGHT, False),
+    ((1, 0, 0, -1), PIL.Image.Transpose.FLIP_TOP_BOTTOM, False),
+    ((-1, 0, 0, -1), PIL.Image.Transpose.ROTATE_180, False),
+    ((0, 1, -1, 0), PIL.Image.Transpose.ROTATE_270, True),  # a quarter turn clockwise
+    ((0, -1, 1, 0), PIL.Image.Transpose.ROTATE_90, True),  # a quarter turn counter-clockwise
+    ((0, 1, 1, 0), PIL.Image.Transpose.TRANSPOSE, True),
+    ((0, -1, -1, 0), PIL.Image.Transpose.TRANSVERSE, True),
+)
+
+
+def _display_transform(frame: Any) -> tuple[PIL.Image.Transpose | None, bool]:
+    """The transpose that shows ``frame`` as its display matrix says, and whether it swaps
+    width and height."""
+    try:
+        side = frame.side_data["DISPLAYMATRIX"]
+    except (KeyError, ValueError, TypeError):
+        return None, False
+    raw = bytes(side)
+    if len(raw) < 36:
+        return None, False
+    m = struct.unpack("=9i", raw[:36])
+    abcd = (m[0], m[1], m[3], m[4])
+    if not any(abcd):
+        return None, False
+    best = max(_ORIENTATIONS, key=lambda o: sum(p * q for p, q in zip(o[0], abcd, strict=True)))
+    return best[1], best[2]
+
+
+def _output_size(display: tuple[int, int], width: int, height: int) -> tuple[int, int]:
+    dw, dh = display
+    if width and height:
+        return width, height
+    if width:
+        computed = max(1, (2 * width * dh + dw) // (2 * dw))  # round half up, exactly
+        if computed > MAX_COMPUTED_SIDE:
+            raise FrameError(f"height computed from width={width} would be {computed} pixels")
+        return width, computed
+    if height:
+        computed = max(1, (2 * height * dw + dh) // (2 * dh))
+        if computed > MAX_COMPUTED_SIDE:
+            raise FrameError(f"width computed from height={height} would be {computed} pixels")
+        return computed, height
+    return dw, dh
+
+
+# --------------------------------------------------------------------------------------------
+# Index of an open video
+
+
+@dataclass(slots=True)
+class _Index:
+    """The video stream's packets, from one demux-only pass.
+
+    ``order`` holds (pts, dts, keyframe) in decode order; ``pos`` maps a pts to its place in
+    it. ``rel`` are the decodable frames' pts minus the first one, sorted; ``key_rel`` the
+    keyframes'. ``end_rel`` is when the last frame stops being shown.
+    """
+
+    time_base: Fraction
+    first_pts: int
+    order: list[tuple[int, int | None, bool]]
+    pos: dict[int, int]
+    rel: list[int]
+    key_rel: list[int]
+    end_rel: int
+
+    @classmethod
+    def build(cls, container: Any, stream: Any) -> _Index:
+        tb = Fraction(stream.time_base)
+        packets: list[tuple[int, int | None, bool, int, bool]] = []
+        try:
+            for packet in container.demux(stream):
+                if not packet.size:
+                    continue
+                if packet.pts is None:
+                    raise NotAVideoError("the video stream has packets without timestamps")
+                packets.append(
+                    (
+                        packet.pts,
+                        packet.dts,
+                        packet.is_keyframe,
+                        packet.duration or 0,
+                        packet.is_discard,
+                    )
+                )
+        except av.FFmpegError as exc:  # a damaged tail: index what was readable
+            log.debug("demux stopped early: %s", exc)
+        first_key = next((i for i, p in enumerate(packets) if p[2]), None)
+        if first_key is None:
+            raise NotAVideoError("the video stream has no keyframe")
+        packets = packets[first_key:]
+        order = [(p[0], p[1], p[2]) for p in packets]
+        pos: dict[int, int] = {}
+        for i, (pts, _, _) in enumerate(order):
+            if pts in pos:
+                raise NotAVideoError("the video stream has duplicate timestamps")
+            pos[pts] = i
+        start = packets[0][0]
+        # Frames that precede the first keyframe on screen cannot be decoded from it.
+        shown = sorted((p[0], p[3], p[2]) for p in packets if not p[4] and p[0] >= start)
+        first = shown[0][0]
+        rel = [pts - first for pts, _, _ in shown]
+        key_rel = [pts - first for pts, _, key in shown if key]
+        last_pts, last_dur, _ = shown[-1]
+        if last_dur <= 0 and len(shown) > 1:
+            last_dur = last_pts - shown[-2][0]
+        return cls(tb, first, order, pos, rel, key_rel, last_pts - first + max(last_dur, 0))
+
+
+# --------------------------------------------------------------------------------------------
+# Open files
+
+
+@dataclass(frozen=True, slots=True)
+class _FileKey:
+    path: str
+    size: int
+    mtime_ns: int
+    ino: int
+
+
+@dataclass(eq=False)
+class _OpenVideo:
+    key: _FileKey
+    threads: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    container: Any = None
+    stream: Any = None
+    index: _Index | None = None
+    error: NotAVideoError | None = None
+    skip_nonref: bool = False
+    closed: bool = False
+
+    def ensure_open(self) -> _Index:
+        if self.error is not None:
+            raise self.error
+        if self.index is not None and self.container is not None:
+            return self.index
+        try:
+            self._open()
+            return self._index()
+        except NotAVideoError as exc:
+            self.error = exc
+            self._close_container()
+            raise
+        except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+            if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+                self._close_container()
+                raise
+            self.error = NotAVideoError(f"the object is not a decodable video ({exc})")
+            self._close_container()
+            raise self.error from exc
+
+    def _open(self) -> None:
+        self._close_container()
+        container = av.open(self.key.path, "r")
+        self.container = container
+        stream = next(
+            (
+                s
+                for s in container.streams.video
+                if not (s.disposition & av.stream.Disposition.attached_pic)
+                and s.codec_context is not None
+            ),
+            None,
+        )
+        if stream is None:
+            raise NotAVideoError("the object has no video stream")
+        cc = stream.codec_context
+        cc.thread_type = "FRAME"
+        cc.thread_count = self.threads
+        self.stream = stream
+        if self.index is None:
+            self.index = _Index.build(container, stream)
+            self.skip_nonref = cc.name in _SKIP_NONREF_CODECS
+
+    def reopen(self) -> None:
+        """Start again from the beginning of the file (a fresh demuxer and decoder)."""
+        self._open()
+
+    def _index(self) -> _Index:
+        if self.index is None:  # pragma: no cover - callers open first
+            raise RuntimeError("the video is not open")
+        return self.index
+
+    def _close_container(self) -> None:
+        if self.container is not None:
+            with contextlib.suppress(av.FFmpegError):
+                self.container.close()
+        self.container = None
+        self.stream = None
+
+    def close(self) -> None:
+        self.closed = True
+        self._close_container()
+
+    # -- decoding ---------------------------------------------------------------------------
+
+    def _packets_from(self, start: int) -> Generator[tuple[int, Any], None, None]:
+        """Packets (with their decode-order position) from a seek that lands at or before
+        decode position ``start``; seeks again earlier, and finally rereads from the start,
+        if a seek lands after it."""
+        index = self._index()
+        pts, dts, _ = index.order[start]
+        targets = [pts]
+        if dts is not None and dts < pts:
+            targets.append(dts)
+        earlier = [p for p, _, k in index.order[:start] if k][-2:]
+        targets += reversed(earlier)
+        for target in targets:
+            self.container.seek(target, stream=self.stream, backward=True, any_frame=False)
+            self.stream.codec_context.flush_buffers()
+            packets = self._demux()
+            for where, packet in packets:
+                if where <= start:
+                    yield where, packet
+                    yield from packets
+                    return
+                break  # landed after the start: seek earlier
+            log.debug("seek to %s landed after position %s; seeking earlier", target, start)
+        self.reopen()
+        yield from self._demux()
+
+    def _demux(self) -> Generator[tuple[int, Any], None, None]:
+        index = self._index()
+        for packet in self.container.demux(self.stream):
+            if not packet.size:
+                continue
+            where = index.pos.get(packet.pts) if packet.pts is not None else None
+            if where is not None:
+                yield where, packet
+
+    def decode(self, target_pts: int, *, skip_nonref: bool, from_start: bool) -> Any | None:
+        """Decode and return the frame with ``target_pts``, or ``None`` if it did not come out."""
+        index = self._index()
+        target = index.pos[target_pts]
+        # Start at the latest keyframe that is decoded before the target and not shown after
+        # it (a keyframe's leading pictures cannot be decoded from that keyframe).
+        start = 0
+        if not from_start:
+            for i in range(target, -1, -1):
+                pts, _, key = index.order[i]
+                if key and pts <= target_pts:
+                    start = i
+                    break
+        cc = self.stream.codec_context
+        found = None
+        packets = self._packets_from(start)
+        try:
+            for where, packet in packets:
+                if where < start:
+                    continue
+                if where > target:  # pragma: no cover - the target's packet was missing
+                    break
+                if skip_nonref:
+                    cc.skip_frame = "DEFAULT" if where == target else "NONREF"
+                for frame in cc.decode(packet):
+                    if frame.pts == target_pts:
+                        found = frame
+                if where == target:
+                    break
+            for frame in cc.decode(None):
+                if frame.pts == target_pts:
+                    found = frame
+        finally:
+            packets.close()
+            if skip_nonref:
+                cc.skip_frame = "DEFAULT"
+            cc.flush_buffers()
+        return found
+
+
+# --------------------------------------------------------------------------------------------
+# The engine
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    pts: int
+    rel: int
+    keyframe: bool
+
+
+class SnapshotEngine:
+    """Real frame extraction for the emulator. Thread-safe; :meth:`snapshot` blocks.
+
+    ``exactframe``: "previous" (the frame on screen at the time) or "next" (the first frame at
+    or after it). ``past_end``: "last" (last frame / keyframe) or "error" (:class:`PastEndError`).
+    ``max_open_containers`` open files and ``result_cache_bytes`` of encoded images are kept;
+    ``decode_threads`` is the decoder's frame-thread count.
+    """
+
+    def __init__(
+        self,
+        *,
+        exactframe: Literal["previous", "next"] = "previous",
+        past_end: Literal["last", "error"] = "last",
+        max_open_containers: int = 16,
+        result_cache_bytes: int = 64 * 2**20,
+        decode_threads: int = 2,
+    ) -> None:
+        if exactframe not in ("previous", "next"):
+            raise ValueError("exactframe must be 'previous' or 'next'")
+        if past_end not in ("last", "error"):
+            raise ValueError("past_end must be 'last' or 'error'")
+        if max_open_containers < 1 or result_cache_bytes < 0 or decode_threads < 1:
+            raise ValueError("cache sizes must be >= 1 (result bytes >= 0), decode_threads >= 1")
+        self.exactframe = exactframe
+        self.past_end = past_end
+        self._max_open = max_open_containers
+        self._result_budget = result_cache_bytes
+        self._threads = decode_threads
+        self._lock = threading.Lock()
+        self._open: OrderedDict[_FileKey, _OpenVideo] = OrderedDict()
+        self._results: OrderedDict[tuple[Any, ...], Image] = OrderedDict()
+        self._aliases: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+        self._result_bytes = 0
+        self._closed = False
+
+    # -- public -----------------------------------------------------------------------------
+
+    def snapshot(self, path: Path, params: SnapshotParams) -> Image:
+        """The snapshot of the video at ``path`` (see the module docstring for semantics)."""
+        st = os.stat(path)
+        key = _FileKey(os.fspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+        request_key = (key, params)
+        cached = self._cached(request_key)
+        if cached is not None:
+            return cached
+        if st.st_size == 0:
+            raise NotAVideoError("the object is empty, not a video")
+        while True:
+            video = self._video(key)
+            with video.lock:
+                if video.closed:
+                    continue  # evicted while we waited: take a fresh one
+                image = self._snapshot_locked(video, params, request_key)
+            return image
+
+    def close(self) -> None:
+        """Close every open file and drop the caches. The engine stays usable."""
+        with self._lock:
+            videos = list(self._open.values())
+            self._open.clear()
+            self._results.clear()
+            self._aliases.clear()
+            self._result_bytes = 0
+        for video in videos:
+            with video.lock:
+                video.close()
+
+    def __enter__(self) -> SnapshotEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _snapshot_locked(
+        self, video: _OpenVideo, params: SnapshotParams, request_key: tuple[Any, ...]
+    ) -> Image:
+        index = video.ensure_open()
+        choice = self._choose(index, params)
+        resolved_key = (
+            video.key,
+            choice.pts,
+            params.width,
+            params.height,
+            params.format,
+            params.rotate,
+        )
+        cached = self._cached(resolved_key)
+        if cached is not None:
+            self._remember(request_key, resolved_key, cached)
+            return cached
+        frame = self._decode(video, choice, params.time)
+        image = _encode(frame, params, Fraction(choice.rel) * index.time_base, choice.keyframe)
+        self._remember(request_key, resolved_key, image)
+        return image
+
+    def _choose(self, index: _Index, params: SnapshotParams) -> _Choice:
+        ticks = _time_ticks(params.time, index.time_base)
+        past_end = ticks is None or ticks[0] >= index.end_rel
+        if past_end and self.past_end == "error":
+            end = Fraction(index.end_rel) * index.time_base
+            raise PastEndError(
+                f"time={params.time} is past the end of the video "
+                f"(its last frame ends at {_decimal_str(end)} s)"
+            )
+        if params.mode == "keyframe":
+            i = (
+                len(index.key_rel) - 1
+                if ticks is None
+                else (bisect.bisect_right(index.key_rel, ticks[0]) - 1)
+            )
+            rel = index.key_rel[max(i, 0)]
+        elif ticks is None:
+            rel = index.rel[-1]
+        elif self.exactframe == "previous":
+            rel = index.rel[bisect.bisect_right(index.rel, ticks[0]) - 1]
+        else:
+            i = bisect.bisect_left(index.rel, ticks[1])
+            rel = index.rel[min(i, len(index.rel) - 1)]
+        pts = rel + index.first_pts
+        return _Choice(pts, rel, index.order[index.pos[pts]][2])
+
+    def _decode(self, video: _OpenVideo, choice: _Choice, time: Decimal) -> Any:
+        try:
+            if video.skip_nonref:
+                frame = video.decode(choice.pts, skip_nonref=True, from_start=False)
+                if frame is not None:
+                    return frame
+                log.warning(
+                    "%s: skipping non-reference frames lost a frame; disabled", video.key.path
+                )
+                video.skip_nonref = False
+            frame = video.decode(choice.pts, skip_nonref=False, from_start=False)
+            if frame is None:
+                frame = video.decode(choice.pts, skip_nonref=False, from_start=True)
+        except av.FFmpegError as exc:
+            video._close_container()  # reopened by the next request
+            raise NotAVideoError(f"the video could not be decoded at time={time} ({exc})") from exc
+        if frame is None:
+            raise NotAVideoError(f"the frame at time={time} could not be decoded")
+        return frame
+
+    def _video(self, key: _FileKey) -> _OpenVideo:
+        evicted: list[_OpenVideo] = []
+        with self._lock:
+            video = self._open.get(key)
+            if video is not None:
+                self._open.move_to_end(key)
+                return video
+            for other_key in [k for k in self._open if k.path == key.path]:
+                evicted.append(self._open.pop(other_key))  # the file was replaced
+            video = _OpenVideo(key, self._threads)
+            self._open[key] = video
+            while len(self._open) > self._max_open:
+                evicted.append(self._open.popitem(last=False)[1])
+        for old in evicted:
+            with old.lock:
+                old.close()
+        return video
+
+    def _cached(self, key: tuple[Any, ...]) -> Image | None:
+        with self._lock:
+            resolved = self._aliases.get(key, key)
+            image = self._results.get(resolved)
+            if image is not None:
+                self._results.move_to_end(resolved)
+            return image
+
+    def _remember(
+        self, request_key: tuple[Any, ...], resolved_key: tuple[Any, ...], image: Image
+    ) -> None:
+        size = len(image.data)
+        if size > self._result_budget:
+            return
+        with self._lock:
+            if resolved_key not in self._results:
+                self._results[resolved_key] = image
+                self._result_bytes += size
+                while self._result_bytes > self._result_budget:
+                    _, old = self._results.popitem(last=False)
+                    self._result_bytes -= len(old.data)
+            self._aliases[request_key] = resolved_key
+            self._aliases.move_to_end(request_key)
+            while len(self._aliases) > 8192:
+                self._aliases.popitem(last=False)
+
+
+def _decimal_str(value: Fraction) -> str:
+    text = f"{Decimal(value.numerator) / Decimal(value.denominator):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _encode(frame: Any, params: SnapshotParams, frame_time: Fraction, keyframe: bool) -> Image:
+    transpose, swaps = _display_transform(frame) if params.rotate == "auto" else (None, False)
+    stored = (frame.width, frame.height)
+    display = (stored[1], stored[0]) if swaps else stored
+    out_w, out_h = _output_size(display, params.width, params.height)
+    scale_w, scale_h = (out_h, out_w) if swaps else (out_w, out_h)
+    rgb = frame.reformat(
+        width=scale_w,
+        height=scale_h,
+        format="rgb24",
+        interpolation="BICUBIC",
+        src_color_range=frame.color_range or None,
+    )
+    picture: PIL.Image.Image = rgb.to_image()
+    if transpose is not None:
+        picture = picture.transpose(transpose)
+    buffer = io.BytesIO()
+    if params.format == "png":
+        picture.save(buffer, "PNG", compress_level=_PNG_LEVEL)
+        content_type = "image/png"
+    else:
+        picture.save(buffer, "JPEG", quality=_JPEG_QUALITY)
+        content_type = "image/jpeg"
+    return Image(buffer.getvalue(), content_type, out_w, out_h, frame_time, keyframe)
