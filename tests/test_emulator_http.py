@@ -6,6 +6,7 @@ targets (``..`` segments, bytes httpx would normalise away) go through ``http.cl
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import http.client
@@ -19,6 +20,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cos_snapshot import Credentials
 from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
@@ -157,6 +160,18 @@ def test_plus_in_a_path_is_not_a_space(server: str) -> None:
     assert (reply.status, reply.code) == (404, "NoSuchKey")
 
 
+def test_response_params_set_the_response_headers(server: str) -> None:
+    reply = raw_request(
+        server,
+        "GET",
+        "/plain.txt?response-content-type=application/x-test"
+        "&response-content-disposition=attachment%3B%20filename%3Dp.txt&response-cache-control=no-cache",
+    )
+    assert reply.headers["content-type"] == "application/x-test"
+    assert reply.headers["content-disposition"] == "attachment; filename=p.txt"
+    assert reply.headers["cache-control"] == "no-cache"
+
+
 def test_head_has_the_headers_and_no_body(server: str) -> None:
     reply = raw_request(server, "HEAD", "/plain.txt")
     assert reply.status == 200
@@ -277,6 +292,11 @@ BAD_REQUESTS = [
     ("GET", "/" + "k" * 851, {}, 400, "KeyTooLong"),
     ("GET", "/" + "/".join(["k" * 200] * 4), {}, 404, "NoSuchKey"),
     ("GET", "/" + "k" * 300, {}, 400, "KeyTooLong"),  # longer than a file name may be
+    ("HEAD", "/" + "k" * 300, {}, 400, None),
+    ("PUT", "/" + "k" * 300, {}, 400, "KeyTooLong"),
+    ("PUT", "/new/" + "k" * 300, {}, 400, "KeyTooLong"),
+    ("DELETE", "/" + "k" * 300, {}, 400, "KeyTooLong"),
+    ("GET", "/" + "k" * 300 + "/x", {}, 400, "KeyTooLong"),
     ("GET", "/.cos-emulator-tmp/x", {}, 400, "InvalidArgument"),
 ]
 
@@ -377,6 +397,20 @@ def test_writes_through_a_symlinked_directory_are_refused(jail: tuple[str, Path,
 def test_a_symlink_inside_the_root_is_followed(jail: tuple[str, Path, Path]) -> None:
     url, _, _ = jail
     assert raw_request(url, "GET", "/link-in.txt").body == b"inside"
+
+
+def test_a_symlink_loop_is_no_such_key(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "plain.txt").write_bytes(PLAIN)
+    (root / "loop1").symlink_to(root / "loop2")
+    (root / "loop2").symlink_to(root / "loop1")
+    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
+        assert raw_request(url, "GET", "/loop1").code == "NoSuchKey"
+        assert raw_request(url, "GET", "/loop1/x?ci-process=snapshot&time=1").code == "NoSuchKey"
+        assert raw_request(url, "PUT", "/loop1/x", body=b"x").status == 409
+        assert raw_request(url, "DELETE", "/loop1/x").status == 204
+        assert_still_serving(url)
 
 
 # --- error documents and request ids --------------------------------------------------------------
@@ -487,3 +521,126 @@ async def test_an_unexpected_error_is_a_500_internal_error_document_without_deta
     assert b"Traceback" not in response.content
     assert "a bug with a secret path" in caplog.text
     assert after.status_code == 200
+
+
+# --- fuzzing ------------------------------------------------------------------------------------
+
+_PATH_BYTES = st.lists(
+    st.sampled_from(
+        [
+            b"/",
+            b".",
+            b"..",
+            b"%2E",
+            b"%2F",
+            b"%2e%2E",
+            b"%00",
+            b"%0A",
+            b"%FF",
+            b"%E8%A7",
+            b"+",
+            b"%20",
+            b"a",
+            b"\xe8\xa7\x86",
+            b"\\",
+            b"~",
+            b"plain.txt",
+            b"dir",
+            b"%",
+            b"%G1",
+            b";",
+        ]
+    ),
+    max_size=12,
+).map(b"".join)
+_QUERY = st.one_of(
+    st.binary(max_size=40),
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    "ci-process",
+                    "time",
+                    "width",
+                    "height",
+                    "format",
+                    "rotate",
+                    "mode",
+                    "q-ak",
+                    "q-signature",
+                    "x",
+                    "",
+                ]
+            ),
+            st.text(max_size=8),
+        ),
+        max_size=6,
+    ).map(lambda pairs: "&".join(f"{k}={quote(v)}" for k, v in pairs).encode()),
+)
+
+
+async def _call(
+    app: object, method: str, raw_path: bytes, query: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """One request straight into the ASGI app, with a raw path no client would send."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": unquote(raw_path.decode("latin-1")),
+        "raw_path": raw_path,
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"content-length", b"4")],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    sent: list[dict[str, object]] = []
+    bodies = [{"type": "http.request", "body": b"fuzz", "more_body": False}]
+
+    async def receive() -> dict[str, object]:
+        return bodies.pop() if bodies else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)  # type: ignore[operator]
+    start = sent[0]
+    headers = {k.decode().lower(): v.decode("latin-1") for k, v in start["headers"]}  # type: ignore[union-attr]
+    body = b"".join(m.get("body", b"") for m in sent[1:])  # type: ignore[misc]
+    return start["status"], headers, body  # type: ignore[return-value]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    method=st.sampled_from(["GET", "HEAD", "PUT", "DELETE", "POST"]),
+    raw_path=_PATH_BYTES,
+    query=_QUERY,
+)
+def test_fuzzed_requests_never_fail_with_500_or_escape_the_root(
+    fuzz_root: tuple[Path, object], method: str, raw_path: bytes, query: bytes
+) -> None:
+    root, app = fuzz_root
+    status, headers, body = asyncio.run(_call(app, method, b"/" + raw_path, query))
+    assert status < 500, (status, body)
+    assert headers["x-cos-request-id"]
+    if status >= 400 and method != "HEAD":
+        assert ET.fromstring(body).tag == "Error"
+    outside = sorted(p.name for p in root.parent.iterdir())
+    assert outside == ["root", "sentinel.txt"]
+    assert (root.parent / "sentinel.txt").read_bytes() == b"SENTINEL"
+
+
+@pytest.fixture(scope="module")
+def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    base = tmp_path_factory.mktemp("fuzz")
+    (base / "sentinel.txt").write_bytes(b"SENTINEL")
+    root = base / "root"
+    (root / "dir").mkdir(parents=True)
+    (root / "plain.txt").write_bytes(PLAIN)
+    (root / "dir" / "plain.txt").write_bytes(PLAIN)
+    return root, create_app(EmulatorSettings(root=root, anonymous=True))

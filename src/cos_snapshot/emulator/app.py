@@ -53,6 +53,14 @@ _BUCKET_HOST = re.compile(
     r"(?P<bucket>[^.]+)\.(?:cos|ci)\.[a-z0-9-]+\.(?:myqcloud\.com|tencentcos\.cn)", re.ASCII
 )
 _WRITE_BUFFER = 1 << 20
+# GetObject's response-* parameters: each sets a header of the response.
+_RESPONSE_OVERRIDES = {
+    "response-cache-control": "cache-control",
+    "response-content-disposition": "content-disposition",
+    "response-content-encoding": "content-encoding",
+    "response-content-language": "content-language",
+    "response-expires": "expires",
+}
 
 
 def _new_id(random_bytes: int) -> str:
@@ -258,7 +266,7 @@ class _Emulator:
         if method == "GET" and "ci-process" in query:
             return await self.snapshot(key, query)
         if method in ("GET", "HEAD"):
-            return await self.download(key, headers, head=method == "HEAD")
+            return await self.download(key, query, headers, head=method == "HEAD")
         if method == "PUT":
             return await self.upload(key, request, headers)
         if method == "DELETE":
@@ -273,7 +281,9 @@ class _Emulator:
         image = await self.snapshots.take(path, params)
         return Response(image.data, media_type=image.content_type)
 
-    async def download(self, key: str, headers: Mapping[str, str], *, head: bool) -> Response:
+    async def download(
+        self, key: str, query: Mapping[str, str], headers: Mapping[str, str], *, head: bool
+    ) -> Response:
         if not key:
             if head:  # HeadBucket: the bucket exists.
                 return Response()
@@ -288,6 +298,10 @@ class _Emulator:
                 "last-modified": formatdate(obj.mtime, usegmt=True),
             }
             media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+            media_type = query.get("response-content-type") or media_type
+            for param, header in _RESPONSE_OVERRIDES.items():
+                if query.get(param):
+                    response_headers[header] = query[param]
             span = None if head else byte_range(headers.get("range"), obj.size)
         except BaseException:
             obj.close()

@@ -26,6 +26,7 @@ import secrets
 import stat
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
@@ -138,14 +139,34 @@ def _md5_of_fd(fd: int, size: int) -> str:
     return digest.hexdigest()
 
 
-def _map_os_error(exc: OSError) -> EmulatorError:
-    if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP):
-        return no_such_key()
-    if exc.errno == errno.ENAMETOOLONG:
-        return EmulatorError(400, "KeyTooLong", "A segment of the object key is too long.")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return access_denied("The emulator may not access this object's file.")
-    raise exc
+_CONFLICT = "A parent of this key is an object, not a directory."
+
+
+@contextlib.contextmanager
+def _os_errors(*, writing: bool = False) -> Iterator[None]:
+    """Turn the file system's refusals into COS errors; anything else is a real failure."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise EmulatorError(
+                400, "KeyTooLong", "A segment of the object key is too long."
+            ) from None
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise access_denied("The emulator may not access this object's file.") from None
+        if writing and exc.errno in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+            raise EmulatorError(409, "PathConflict", _CONFLICT) from None
+        if not writing and exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP):
+            raise no_such_key() from None
+        raise
+
+
+def _resolve(path: Path) -> Path:
+    """``path`` with every symlink followed; it must exist."""
+    try:
+        return path.resolve(strict=True)
+    except RuntimeError:  # a symlink loop, on Python < 3.13
+        raise OSError(errno.ELOOP, "symlink loop", str(path)) from None
 
 
 class Storage:
@@ -169,24 +190,20 @@ class Storage:
 
     def resolve(self, key: str) -> Path:
         """The real path of ``key``'s file (symlinks followed), or an error if there is none."""
-        try:
-            real = self._lexical_path(key).resolve(strict=True)
-        except OSError as exc:
-            raise _map_os_error(exc) from None
-        if not self._inside(real):
-            raise access_denied("The object resolves to a file outside the emulator root.")
-        if not real.is_file():
-            raise no_such_key()
-        return real
+        with _os_errors():
+            real = _resolve(self._lexical_path(key))
+            if not self._inside(real):
+                raise access_denied("The object resolves to a file outside the emulator root.")
+            if not real.is_file():
+                raise no_such_key()
+            return real
 
     def open(self, key: str) -> ObjectFile:
         """Open ``key`` for reading, with its size, mtime and ETag (the MD5 of its bytes)."""
         real = self.resolve(key)
-        try:
+        with _os_errors():
             # O_NONBLOCK: opening a FIFO planted under the root must not hang the worker.
             fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-        except OSError as exc:
-            raise _map_os_error(exc) from None
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
@@ -208,48 +225,44 @@ class Storage:
         existing = target.parent
         while not existing.exists() and existing != self.root:
             existing = existing.parent
-        real = existing.resolve()
+        real = _resolve(existing)
         if not self._inside(real):
             raise access_denied("The object's directory is outside the emulator root.")
         if not real.is_dir():
-            raise EmulatorError(
-                409, "PathConflict", "A parent of this key is an object, not a directory."
-            )
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except (FileExistsError, NotADirectoryError):
-            raise EmulatorError(
-                409, "PathConflict", "A parent of this key is an object, not a directory."
-            ) from None
-        return target.parent.resolve()
+            raise EmulatorError(409, "PathConflict", _CONFLICT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return _resolve(target.parent)
 
     def begin_upload(self, key: str) -> Upload:
         """Start writing ``key``; nothing is visible under the key until :meth:`Upload.commit`."""
-        parent = self._checked_parent(key)
-        target = parent / self._lexical_path(key).name
-        if target.is_dir() and not target.is_symlink():
-            raise EmulatorError(409, "PathConflict", "The key names a directory of objects.")
-        staging = self.root / RESERVED_PREFIX
-        staging.mkdir(exist_ok=True)
-        temp = staging / f"upload-{secrets.token_hex(8)}"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0))
+        with _os_errors(writing=True):
+            parent = self._checked_parent(key)
+            target = parent / self._lexical_path(key).name
+            if target.is_dir() and not target.is_symlink():
+                raise EmulatorError(409, "PathConflict", "The key names a directory of objects.")
+            staging = self.root / RESERVED_PREFIX
+            staging.mkdir(exist_ok=True)
+            temp = staging / f"upload-{secrets.token_hex(8)}"
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(temp, flags, 0o644)
         return Upload(self, fd, temp, target)
 
     def delete(self, key: str) -> None:
         """Remove ``key``'s file if there is one; removing nothing is not an error."""
         target = self._lexical_path(key)
-        try:
-            parent = target.parent.resolve(strict=True)
-        except OSError:
-            return
-        if not self._inside(parent):
-            raise access_denied("The object's directory is outside the emulator root.")
-        path = parent / target.name
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            st = path.lstat()
-            if stat.S_ISDIR(st.st_mode):
-                return
-            path.unlink()
+        with _os_errors():
+            try:
+                parent = _resolve(target.parent)
+            except OSError as exc:
+                if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                    return  # no such directory, so no such object
+                raise
+            if not self._inside(parent):
+                raise access_denied("The object's directory is outside the emulator root.")
+            path = parent / target.name
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                if not stat.S_ISDIR(path.lstat().st_mode):
+                    path.unlink()
 
     def _remember(self, path: Path, md5_hex: str) -> None:
         with contextlib.suppress(OSError):
@@ -280,23 +293,25 @@ class Upload:
         return self._md5.digest()
 
     def commit(self) -> str:
-        """Put the object in place atomically; return its ETag (quoted MD5 hex)."""
-        os.close(self._fd)
-        try:
+        """Put the object in place atomically; return its ETag (quoted MD5 hex).
+
+        If this raises, :meth:`abort` still has to be called.
+        """
+        self._close()
+        with _os_errors(writing=True):
             os.replace(self._temp, self._target)
-        except IsADirectoryError:
-            self._temp.unlink(missing_ok=True)
-            raise EmulatorError(
-                409, "PathConflict", "The key names a directory of objects."
-            ) from None
-        except BaseException:
-            self._temp.unlink(missing_ok=True)
-            raise
         md5_hex = self._md5.hexdigest()
         self._storage._remember(self._target, md5_hex)
         return f'"{md5_hex}"'
 
     def abort(self) -> None:
+        """Forget the upload: nothing appears under the key."""
         with contextlib.suppress(OSError):
-            os.close(self._fd)
+            self._close()
         self._temp.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        # Closed once only: a file descriptor number is reused as soon as it is free.
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)

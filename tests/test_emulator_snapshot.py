@@ -1,0 +1,150 @@
+"""GetSnapshot over HTTP, on real videos, through a real uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+from PIL import Image
+
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("snapshot-root")
+
+
+@pytest.fixture(scope="module")
+def video(root: Path) -> FixtureInfo:
+    (root / "videos").mkdir()
+    return make_fixture(root / "videos" / "clip 1+.mp4", duration=4, fps=25, gop=25)
+
+
+@pytest.fixture(scope="module")
+def server(root: Path, video: FixtureInfo) -> Iterator[str]:
+    (root / "notes.mp4").write_bytes(b"not a video, just text")
+    (root / "empty.mp4").write_bytes(b"")
+    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
+        yield url
+
+
+VIDEO_URL = "/videos/" + quote("clip 1+.mp4")
+
+
+def snapshot(server: str, path: str = VIDEO_URL, **params: str) -> httpx.Response:
+    response = httpx.get(f"{server}{path}", params={"ci-process": "snapshot", **params}, timeout=60)
+    assert response.headers["x-cos-request-id"]
+    return response
+
+
+def frame_of(response: httpx.Response) -> int:
+    assert response.status_code == 200, response.text
+    return read_frame_index(Image.open(io.BytesIO(response.content)))
+
+
+@pytest.mark.parametrize("time_text", ["0", "0.5", "1.04", "2.0399", "3.96", "3.999", "60"])
+def test_exactframe_is_the_frame_on_screen(server: str, video: FixtureInfo, time_text: str) -> None:
+    response = snapshot(server, time=time_text)
+    assert response.headers["content-type"] == "image/jpeg"
+    assert frame_of(response) == video.frame_at(Decimal(time_text))
+
+
+@pytest.mark.parametrize("time_text", ["0.99", "1", "2.5", "100"])
+def test_keyframe_is_the_last_keyframe_before(
+    server: str, video: FixtureInfo, time_text: str
+) -> None:
+    response = snapshot(server, time=time_text, mode="keyframe")
+    assert frame_of(response) == video.keyframe_at(Decimal(time_text))
+
+
+def test_time_is_exact_at_a_frame_boundary(server: str) -> None:
+    # Frame 1 starts at exactly 0.04 s; a hair before it frame 0 is still on screen.
+    assert frame_of(snapshot(server, time="0.04")) == 1
+    assert frame_of(snapshot(server, time="0.0399999999999999999999")) == 0
+    assert frame_of(snapshot(server, time="4E-2")) == 1
+
+
+def test_size_and_format(server: str) -> None:
+    png = snapshot(server, time="1", width="100", format="png")
+    assert png.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(png.content))
+    assert (image.format, image.size) == ("PNG", (100, 75))
+    stretched = Image.open(io.BytesIO(snapshot(server, time="1", width="50", height="90").content))
+    assert stretched.size == (50, 90)
+
+
+@pytest.mark.parametrize("path", ["/notes.mp4", "/empty.mp4"])
+def test_an_object_that_is_not_a_video_is_a_4xx_that_says_so(server: str, path: str) -> None:
+    response = snapshot(server, path, time="1")
+    assert 400 <= response.status_code < 500
+    document = ET.fromstring(response.content)
+    assert document.findtext("Code")
+    assert document.findtext("Message")
+    assert frame_of(snapshot(server, time="1")) == 25  # still serving
+
+
+def test_past_end_error_setting(root: Path, video: FixtureInfo) -> None:
+    settings = EmulatorSettings(root=root, anonymous=True, past_end="error")
+    with running_emulator(settings) as url:
+        inside = snapshot(url, time="3.9")
+        past = snapshot(url, time="10")
+    assert frame_of(inside) == video.frame_at(Decimal("3.9"))
+    assert past.status_code == 400
+    assert ET.fromstring(past.content).findtext("Code")
+
+
+def test_exactframe_next_setting(root: Path, video: FixtureInfo) -> None:
+    settings = EmulatorSettings(root=root, anonymous=True, exactframe="next")
+    with running_emulator(settings) as url:
+        assert frame_of(snapshot(url, time="1.01")) == video.next_frame_at(Decimal("1.01"))
+        assert frame_of(snapshot(url, time="1.04")) == 26
+
+
+def test_a_replaced_video_is_snapshotted_anew(server: str, tmp_path: Path) -> None:
+    first = make_fixture(tmp_path / "a.mp4", duration=1, size=(160, 120))
+    second = make_fixture(tmp_path / "b.mp4", duration=1, size=(192, 108))
+    for info in (first, second):
+        put = httpx.put(f"{server}/replaced.mp4", content=info.path.read_bytes())
+        assert put.status_code == 200
+        image = Image.open(io.BytesIO(snapshot(server, "/replaced.mp4", time="0.5").content))
+        assert image.size == info.stored_size
+
+
+async def test_too_many_waiting_snapshots_are_told_to_slow_down(
+    root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    big_root = tmp_path_factory.mktemp("slow-root")
+    # A long GOP at 640x480: an exact frame near its end takes a while to decode.
+    make_fixture(big_root / "long-gop.mp4", duration=4, fps=25, gop=100, size=(640, 480))
+    settings = EmulatorSettings(root=big_root, anonymous=True, workers=1, queue_limit=1)
+    with running_emulator(settings) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+
+            async def one(i: int) -> httpx.Response:
+                params = {"ci-process": "snapshot", "time": f"3.{90 + i % 9}", "format": "png"}
+                return await client.get("/long-gop.mp4", params=params)
+
+            started = time.monotonic()
+            responses = await asyncio.gather(*(one(i) for i in range(12)))
+            elapsed = time.monotonic() - started
+        after = await asyncio.to_thread(
+            httpx.get, f"{url}/long-gop.mp4", params={"ci-process": "snapshot", "time": "0"}
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert set(statuses) <= {200, 503}, statuses
+    assert 200 in statuses
+    assert 503 in statuses, f"no SlowDown in {elapsed:.2f}s: {statuses}"
+    slow = next(r for r in responses if r.status_code == 503)
+    assert ET.fromstring(slow.content).findtext("Code") == "SlowDown"
+    assert slow.headers["retry-after"] == "1"
+    assert after.status_code == 200
