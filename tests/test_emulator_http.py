@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cos_snapshot import Credentials
-from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
+from cos_snapshot.emulator import EmulatorSettings, EmulatorThread, create_app, running_emulator
 from cos_snapshot.signing import build_authorization
 
 CRED = Credentials("AKIDEMULATORTEST01", "emulator-test-secret")
@@ -298,6 +298,8 @@ BAD_REQUESTS = [
     ("DELETE", "/" + "k" * 300, {}, 400, "KeyTooLong"),
     ("GET", "/" + "k" * 300 + "/x", {}, 400, "KeyTooLong"),
     ("GET", "/.cos-emulator-tmp/x", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?response-content-type=a%0D%0AX-Evil:%201", {}, 400, "InvalidArgument"),
+    ("GET", "/plain.txt?response-expires=%E8%A7%86", {}, 400, "InvalidArgument"),
 ]
 
 
@@ -568,6 +570,8 @@ _QUERY = st.one_of(
                     "mode",
                     "q-ak",
                     "q-signature",
+                    "response-content-type",
+                    "response-expires",
                     "x",
                     "",
                 ]
@@ -644,3 +648,37 @@ def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     (root / "plain.txt").write_bytes(PLAIN)
     (root / "dir" / "plain.txt").write_bytes(PLAIN)
     return root, create_app(EmulatorSettings(root=root, anonymous=True))
+
+
+# --- the background server ----------------------------------------------------------------------
+
+
+def test_emulator_thread_stops_cleanly_with_a_keep_alive_connection_open(root: Path) -> None:
+    thread = EmulatorThread(EmulatorSettings(root=root, credentials=(CRED,)))
+    url = thread.start()
+    with httpx.Client(base_url=url) as client:
+        assert client.head("/").status_code == 403  # the connection stays open (keep-alive)
+        started = time.monotonic()
+        thread.stop()
+        assert time.monotonic() - started < 5
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url)
+    thread.stop()  # idempotent
+
+
+def test_emulator_thread_serves_on_ipv6_loopback(root: Path) -> None:
+    try:
+        emulator = running_emulator(EmulatorSettings(root=root, anonymous=True), host="::1")
+        url = emulator.__enter__()
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    try:
+        assert url.startswith("http://[::1]:")
+        assert httpx.get(f"{url}/plain.txt").content == PLAIN
+    finally:
+        emulator.__exit__(None, None, None)
+
+
+def test_a_root_that_is_not_a_directory_fails_at_start(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a directory"):
+        EmulatorThread(EmulatorSettings(root=tmp_path / "missing", anonymous=True)).start()

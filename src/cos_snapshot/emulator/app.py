@@ -70,9 +70,10 @@ def _new_id(random_bytes: int) -> str:
 
 def _ids(scope: Scope) -> tuple[str, str]:
     """The request's id and trace id, made on first use and kept in the scope."""
-    request_id: str = scope.setdefault(_REQUEST_ID, _new_id(8))
-    trace_id: str = scope.setdefault(_TRACE_ID, _new_id(24))
-    return request_id, trace_id
+    if _REQUEST_ID not in scope:
+        scope[_REQUEST_ID] = _new_id(8)
+        scope[_TRACE_ID] = _new_id(24)
+    return scope[_REQUEST_ID], scope[_TRACE_ID]
 
 
 def _raw_path(scope: Scope) -> bytes:
@@ -223,6 +224,18 @@ def _decoded_headers(scope: Scope) -> dict[str, str]:
     return headers
 
 
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*", re.ASCII)
+
+
+def _header_param(query: Mapping[str, str], name: str) -> str | None:
+    """A query parameter that becomes a response header: printable ASCII only, so it can
+    neither break the header block nor fail to encode."""
+    value = query.get(name)
+    if value is not None and not _HEADER_VALUE.fullmatch(value):
+        raise invalid_argument(f"Parameter {name} must be printable ASCII.")
+    return value
+
+
 def _content_md5(headers: Mapping[str, str]) -> bytes | None:
     value = headers.get("content-md5")
     if value is None:
@@ -298,10 +311,11 @@ class _Emulator:
                 "last-modified": formatdate(obj.mtime, usegmt=True),
             }
             media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-            media_type = query.get("response-content-type") or media_type
+            media_type = _header_param(query, "response-content-type") or media_type
             for param, header in _RESPONSE_OVERRIDES.items():
-                if query.get(param):
-                    response_headers[header] = query[param]
+                value = _header_param(query, param)
+                if value:
+                    response_headers[header] = value
             span = None if head else byte_range(headers.get("range"), obj.size)
         except BaseException:
             obj.close()
