@@ -682,3 +682,16 @@ def test_emulator_thread_serves_on_ipv6_loopback(root: Path) -> None:
 def test_a_root_that_is_not_a_directory_fails_at_start(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a directory"):
         EmulatorThread(EmulatorSettings(root=tmp_path / "missing", anonymous=True)).start()
+
+
+def test_keep_alive_responses_are_not_held_back_by_nagle(server: str) -> None:
+    # Headers and body go out as two writes; without TCP_NODELAY each reply on a reused
+    # connection waits for the client's delayed ACK (~40 ms on Linux).
+    with httpx.Client(base_url=server) as client:
+        durations = []
+        for _ in range(11):
+            headers = {"Authorization": sign("GET", "/plain.txt", urlsplit(server).netloc)}
+            started = time.perf_counter()
+            assert client.get("/plain.txt", headers=headers).status_code == 200
+            durations.append(time.perf_counter() - started)
+    assert sorted(durations)[5] < 0.025, durations
