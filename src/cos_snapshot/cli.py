@@ -84,21 +84,26 @@ def _snapshot_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def client_from_args(args: argparse.Namespace) -> SnapshotClient:
-    """A client from the connection options and the environment."""
+def client_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments for SnapshotClient or AsyncSnapshotClient from the connection options
+    and the environment."""
     if not args.endpoint_url and not (args.bucket and args.region):
         raise UsageError(
             "say where: --endpoint-url (or COS_ENDPOINT_URL), or --bucket and --region "
             "(or COS_BUCKET and COS_REGION)"
         )
-    credentials = None if args.anonymous else Credentials.from_env()
-    return SnapshotClient(
-        args.bucket,
-        args.region,
-        credentials=credentials,
-        endpoint_url=args.endpoint_url,
-        anonymous=args.anonymous,
-    )
+    return {
+        "bucket": args.bucket,
+        "region": args.region,
+        "credentials": None if args.anonymous else Credentials.from_env(),
+        "endpoint_url": args.endpoint_url,
+        "anonymous": args.anonymous,
+    }
+
+
+def client_from_args(args: argparse.Namespace) -> SnapshotClient:
+    """A client from the connection options and the environment."""
+    return SnapshotClient(**client_options(args))
 
 
 def _print_json(payload: object) -> None:
@@ -208,10 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extra_commands() -> list[Callable[[Any], None]]:
-    """Commands defined in their own modules: the emulator's (serve, make-fixture, demo)."""
-    from . import _cli_emulator  # noqa: PLC0415 - a cycle: it uses this module's helpers
+    """Commands defined in their own modules: the emulator's (serve, make-fixture, demo),
+    batch and sheet."""
+    from . import _cli_batch, _cli_emulator, _cli_sheet  # noqa: PLC0415 - they use this module
 
-    return [_cli_emulator.register]
+    return [_cli_emulator.register, _cli_batch.register, _cli_sheet.register]
 
 
 def _one_line(error: BaseException) -> str:

@@ -1,0 +1,216 @@
+"""Running a batch: where each item's image goes, which items are already done, and taking the
+rest through :class:`AsyncSnapshotClient` with a bounded number of requests in flight.
+
+Each finished item is handed to a callback as an :class:`ItemResult` the moment it finishes, so
+the caller can show progress and print results as they come. A file is only written once its
+image has arrived whole (:meth:`Snapshot.save` writes a temporary file and renames it), so a
+cancelled run leaves finished files and nothing else, and the next run skips the finished ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from ._batch_items import BatchInputError, BatchItem
+from ._client import AsyncSnapshotClient
+from ._errors import CosError, CosServiceError
+from ._output_names import NameTemplate
+
+__all__ = ["BatchTally", "ItemResult", "PlannedItem", "plan_outputs", "run_batch"]
+
+Status = Literal["done", "skipped", "failed"]
+
+
+@attrs.frozen
+class PlannedItem:
+    """An item and the file its image goes to."""
+
+    item: BatchItem
+    path: Path
+
+
+def plan_outputs(
+    items: Sequence[BatchItem], template: NameTemplate, output_dir: Path
+) -> list[PlannedItem]:
+    """Each item's output path. Refuses a name that leaves ``output_dir`` (through a symbolic
+    link, say) and two items that would write the same file."""
+    root = output_dir.resolve()
+    taken: dict[Path, BatchItem] = {}
+    planned: list[PlannedItem] = []
+    for item in items:
+        relative = template.render(item)
+        resolved = (root / relative).resolve()
+        if not resolved.is_relative_to(root):
+            raise BatchInputError(f"{item.origin}: {relative} would be written outside {root}")
+        if resolved in taken:
+            raise BatchInputError(
+                f"--name-template {template.text!r} names both {taken[resolved].origin} and "
+                f"{item.origin} {relative}; add {{key}}, {{time}} or {{index}} to tell them apart"
+            )
+        taken[resolved] = item
+        planned.append(PlannedItem(item, output_dir / relative))
+    return planned
+
+
+@attrs.frozen
+class ItemResult:
+    """What happened to one item. ``error`` is a one-line reason when it failed; ``code`` and
+    ``http_status`` are the service's answer when there was one."""
+
+    planned: PlannedItem
+    status: Status
+    bytes: int = 0
+    width: int | None = None
+    height: int | None = None
+    seconds: float = 0.0
+    error: str | None = None
+    code: str | None = None
+    http_status: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        record = {"type": "item", "status": self.status, **self.planned.item.to_row()}
+        record.update(
+            output=str(self.planned.path),
+            bytes=self.bytes,
+            width=self.width,
+            height=self.height,
+            seconds=round(self.seconds, 3),
+            error=self.error,
+            code=self.code,
+            http_status=self.http_status,
+        )
+        return record
+
+
+@attrs.define
+class BatchTally:
+    """Running counts of a batch, and the items that did not get done."""
+
+    planned: Sequence[PlannedItem]
+    started: float = attrs.field(factory=time.monotonic)
+    done: int = 0
+    skipped: int = 0
+    failed: list[ItemResult] = attrs.field(factory=list)
+    bytes: int = 0
+    interrupted: bool = False
+    _finished: set[PlannedItem] = attrs.field(factory=set)
+
+    def add(self, result: ItemResult) -> None:
+        self._finished.add(result.planned)
+        if result.status == "done":
+            self.done += 1
+            self.bytes += result.bytes
+        elif result.status == "skipped":
+            self.skipped += 1
+        else:
+            self.failed.append(result)
+
+    @property
+    def total(self) -> int:
+        return len(self.planned)
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+    def unfinished(self) -> list[PlannedItem]:
+        """Items neither done, skipped nor failed (an interrupted run's remainder)."""
+        return [p for p in self.planned if p not in self._finished]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "type": "summary",
+            "total": self.total,
+            "done": self.done,
+            "skipped": self.skipped,
+            "failed": len(self.failed),
+            "not_run": len(self.unfinished()),
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "interrupted": self.interrupted,
+        }
+
+
+async def _take(client: AsyncSnapshotClient, planned: PlannedItem) -> ItemResult:
+    args = planned.item.args
+    started = time.monotonic()
+    try:
+        snapshot = await client.get_snapshot(
+            args.key,
+            args.time,
+            width=args.width,
+            height=args.height,
+            format=args.format,
+            rotate=args.rotate,
+            mode=args.mode,
+        )
+        if snapshot.format != args.format:
+            return ItemResult(
+                planned,
+                "failed",
+                seconds=time.monotonic() - started,
+                error=f"asked for {args.format}, got {snapshot.content_type}",
+            )
+        snapshot.save(planned.path)
+    except CosServiceError as error:
+        return ItemResult(
+            planned,
+            "failed",
+            seconds=time.monotonic() - started,
+            error=" ".join(str(error).split()),
+            code=error.code,
+            http_status=error.status,
+        )
+    except (CosError, OSError) as error:
+        return ItemResult(
+            planned,
+            "failed",
+            seconds=time.monotonic() - started,
+            error=" ".join(str(error).split()) or type(error).__name__,
+        )
+    return ItemResult(
+        planned,
+        "done",
+        bytes=len(snapshot.content),
+        width=snapshot.width,
+        height=snapshot.height,
+        seconds=time.monotonic() - started,
+    )
+
+
+async def run_batch(
+    client: AsyncSnapshotClient,
+    planned: Sequence[PlannedItem],
+    *,
+    concurrency: int,
+    force: bool,
+    on_result: Callable[[ItemResult], None],
+) -> None:
+    """Take every planned item whose file does not exist yet (all of them with ``force``), at
+    most ``concurrency`` at a time, calling ``on_result`` for each item as it finishes (skipped
+    ones first). Item failures are results, not exceptions; cancelling stops the requests in
+    flight without writing anything for them."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    pending: list[PlannedItem] = []
+    for item in planned:
+        if not force and item.path.is_file():
+            on_result(ItemResult(item, "skipped"))
+        else:
+            pending.append(item)
+    queue: Iterator[PlannedItem] = iter(pending)
+
+    async def worker() -> None:
+        # One shared iterator: each worker takes the next item when it is free.
+        for item in queue:
+            on_result(await _take(client, item))
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(min(concurrency, len(pending))):
+            group.create_task(worker())

@@ -1,0 +1,194 @@
+"""``cos-snapshot sheet``: one video's snapshots at many times as a contact sheet.
+
+The snapshots are taken through :class:`AsyncSnapshotClient` (a few at a time), the grid is drawn
+by :mod:`._sheet`. Pillow comes with the ``emulator`` extra; it is imported when the command
+runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import io
+import json
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ._cli_batch import DEFAULT_CONCURRENCY, _concurrency, parse_times_option
+from ._client import AsyncSnapshotClient
+from ._errors import CosError
+from ._output_names import safe_key_path
+from ._params import SnapshotArgs
+from ._snapshot import Snapshot
+from .cli import EXIT_OK, UsageError, _add_connection_options, _subparser, client_options
+
+__all__ = ["register"]
+
+MAX_CELLS = 1000
+
+EPILOG = """
+examples:
+  # every 10 s of the first minute, 4 to a row, 240 px wide cells
+  cos-snapshot sheet videos/intro.mp4 --times 0:60:10 --cols 4 -o intro-sheet.jpg
+  # chosen moments, larger cells, as PNG, no title
+  cos-snapshot sheet videos/intro.mp4 --times 1,2.5,4,8 --cols 2 --width 480 \\
+      --title '' -o moments.png --endpoint-url http://127.0.0.1:9000 --anonymous
+  # the sheet's geometry (every cell's box) as JSON
+  cos-snapshot --json sheet videos/intro.mp4 --times 0:30:5 -o sheet.jpg
+
+times: seconds and START:END:STEP ranges as in `cos-snapshot batch` (0:60:10 includes 60).
+Cells take the size of the first snapshot (--width wide, the height following the video's
+aspect ratio unless --height is given); each cell's time is written under it, as m:ss.
+
+exit codes: 0 sheet written; 1 a snapshot failed (nothing is written) or the service,
+network or file system failed; 2 bad usage or arguments; 130 interrupted.
+
+credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN,
+unless --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS_ENDPOINT_URL.
+"""
+
+
+class SheetSnapshotError(CosError):
+    """A snapshot the sheet needs could not be taken; says which one and why."""
+
+
+async def _take_all(
+    client: AsyncSnapshotClient, args: argparse.Namespace, times: list[str]
+) -> list[Snapshot]:
+    limit = asyncio.Semaphore(args.concurrency)
+
+    async def take(time: str) -> Snapshot:
+        async with limit:
+            try:
+                return await client.get_snapshot(
+                    args.key,
+                    time,
+                    width=args.width,
+                    height=args.height,
+                    format="jpg",
+                    rotate=args.rotate,
+                    mode=args.mode,
+                )
+            except CosError as error:
+                reason = " ".join(str(error).split())
+                raise SheetSnapshotError(f"{args.key} at {time} s: {reason}") from error
+
+    async with client:
+        # The first alone: a missing key or a bad endpoint fails once, not once per cell.
+        first = await take(times[0])
+        try:
+            async with asyncio.TaskGroup() as group:
+                rest = [group.create_task(take(time)) for time in times[1:]]
+        except ExceptionGroup as errors:
+            failed = [e for e in errors.exceptions if isinstance(e, SheetSnapshotError)]
+            if len(failed) != len(errors.exceptions):
+                raise
+            raise failed[0] from None
+    return [first, *(task.result() for task in rest)]
+
+
+def _output(args: argparse.Namespace) -> Path:
+    if args.output:
+        return Path(args.output)
+    return Path(f"{PurePosixPath(safe_key_path(args.key)).stem or 'sheet'}_sheet.jpg")
+
+
+def cmd_sheet(args: argparse.Namespace) -> int:
+    missing = [m for m in ("PIL",) if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError("this command needs Pillow: pip install 'cos-snapshot[emulator]'")
+    from PIL import Image  # noqa: PLC0415 - optional extra
+
+    from ._sheet import compose_sheet, save_sheet, sheet_format, timecode  # noqa: PLC0415
+
+    times = parse_times_option(args.times)
+    if len(times) > MAX_CELLS:
+        raise UsageError(f"--times gives {len(times)} cells; a sheet holds at most {MAX_CELLS}")
+    output = _output(args)
+    try:
+        sheet_format(output)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    # Bad parameters are usage errors, found before anything is sent.
+    SnapshotArgs.check(
+        args.key, times[0], width=args.width, height=args.height, rotate=args.rotate, mode=args.mode
+    )
+    client = AsyncSnapshotClient(**client_options(args))
+    snapshots = asyncio.run(_take_all(client, args, times))
+    images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
+    title = args.key if args.title is None else args.title
+    sheet, layout = compose_sheet(
+        images, [timecode(time) for time in times], cols=args.cols, title=title or None
+    )
+    save_sheet(sheet, output)
+    width, height = layout.size
+    if args.json:
+        result = {
+            "output": str(output),
+            "key": args.key,
+            "width": width,
+            "height": height,
+            "cols": layout.cols,
+            "rows": layout.rows,
+            "cell_width": layout.cell[0],
+            "cell_height": layout.cell[1],
+            "cells": [
+                {"time": time, "box": list(layout.image_box(index))}
+                for index, time in enumerate(times)
+            ],
+            "bytes": output.stat().st_size,
+        }
+        print(json.dumps(result, ensure_ascii=False, sort_keys=True))
+    else:
+        print(
+            f"{output}: {len(times)} snapshots of {args.key} in {layout.rows} rows of "
+            f"{layout.cols}, {width}x{height} pixels"
+        )
+    return EXIT_OK
+
+
+def _cols(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 100, got {text!r}")
+    return int(text)
+
+
+def register(sub: Any) -> None:
+    sheet = _subparser(
+        sub,
+        "sheet",
+        "make a contact sheet: one video's snapshots in a grid, each time written under it",
+        cmd_sheet,
+        epilog=EPILOG,
+    )
+    sheet.add_argument("key", metavar="KEY", help="object key of the video")
+    sheet.add_argument(
+        "--times",
+        "-t",
+        required=True,
+        help="seconds and START:END:STEP ranges, e.g. 0,1.5,3 or 0:60:10",
+    )
+    sheet.add_argument("--cols", type=_cols, default=4, help="cells per row (default: 4)")
+    sheet.add_argument(
+        "-o",
+        "--output",
+        help="image to write, .jpg, .png or .webp (default: <key stem>_sheet.jpg)",
+    )
+    sheet.add_argument(
+        "--width", type=int, default=240, help="width of each cell in pixels (default: 240)"
+    )
+    sheet.add_argument(
+        "--height", type=int, default=0, help="height of each cell (0: follow the video)"
+    )
+    sheet.add_argument("--rotate", choices=["auto", "off"], default="auto")
+    sheet.add_argument("--mode", choices=["keyframe", "exactframe"], default="exactframe")
+    sheet.add_argument("--title", help="text above the grid (default: the key; '' for none)")
+    sheet.add_argument(
+        "--concurrency",
+        "-j",
+        type=_concurrency,
+        default=DEFAULT_CONCURRENCY,
+        help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
+    )
+    _add_connection_options(sheet)

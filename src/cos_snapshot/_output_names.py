@@ -1,0 +1,124 @@
+"""Output file names of a batch, from a template such as ``{key_stem}_{time}.{format}``.
+
+Object keys are arbitrary text, so every value is made safe for a file name before it goes in,
+and every rendered name must stay inside the output directory.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import PurePosixPath
+from typing import Any
+
+from ._batch_items import BatchInputError, BatchItem
+
+__all__ = ["DEFAULT_TEMPLATE", "FIELDS", "NameTemplate", "safe_key_path"]
+
+DEFAULT_TEMPLATE = "{key_stem}_{time}.{format}"
+#: The fields a template may use, and what they hold.
+FIELDS = {
+    "key_stem": "the key's file name without its suffix ('videos/intro.mp4' -> 'intro')",
+    "key": "the whole key as a relative path ('videos/intro.mp4')",
+    "time": "the time in seconds as a plain decimal ('1.5')",
+    "format": "jpg or png",
+    "index": "the item's number, from 0, in the order given (e.g. {index:04d})",
+    "width": "the requested width (0: follow the video)",
+    "height": "the requested height (0: follow the video)",
+    "mode": "exactframe or keyframe",
+    "rotate": "auto or off",
+}
+# Characters that no file system likes in a name, control characters included.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f\\:*?"<>|]')
+_SAMPLE: dict[str, Any] = {
+    "key_stem": "intro",
+    "key": "videos/intro.mp4",
+    "time": "1.5",
+    "format": "jpg",
+    "index": 0,
+    "width": 0,
+    "height": 0,
+    "mode": "exactframe",
+    "rotate": "auto",
+}
+
+
+def _safe_segment(segment: str) -> str:
+    segment = _UNSAFE.sub("_", segment)
+    return "_" if segment in {"", ".", ".."} else segment
+
+
+def safe_key_path(key: str) -> str:
+    """``key`` as a relative path: ``/`` separates directories, empty segments are dropped and
+    ``.``, ``..`` and characters unsafe in file names become ``_``."""
+    segments = [_safe_segment(s) for s in key.split("/") if s]
+    return "/".join(segments) or "_"
+
+
+class NameTemplate:
+    """A validated output-name template; :meth:`render` gives an item's relative path."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        if not text.strip():
+            raise BatchInputError("--name-template must not be empty")
+        try:
+            parsed = list(string.Formatter().parse(text))
+        except ValueError as error:
+            raise BatchInputError(f"--name-template {text!r}: {error}") from None
+        for _, field, _, conversion in parsed:
+            if field is None:
+                continue
+            if field not in FIELDS:
+                raise BatchInputError(
+                    f"--name-template {text!r}: unknown field {{{field}}}; "
+                    f"use {', '.join('{' + name + '}' for name in FIELDS)}"
+                )
+            if conversion is not None:
+                raise BatchInputError(f"--name-template {text!r}: no !{conversion} conversions")
+        self._check(self._format(_SAMPLE))
+
+    def _format(self, values: dict[str, Any]) -> str:
+        try:
+            return self.text.format(**values)
+        except (ValueError, TypeError) as error:
+            raise BatchInputError(f"--name-template {self.text!r}: {error}") from None
+
+    def _check(self, rendered: str) -> PurePosixPath:
+        if "\\" in rendered:
+            raise BatchInputError(
+                f"--name-template {self.text!r}: use / between directories, not \\"
+            )
+        path = PurePosixPath(rendered)
+        if path.is_absolute() or re.match(r"^[A-Za-z]:", rendered):
+            raise BatchInputError(
+                f"--name-template {self.text!r} gives an absolute path; names are relative to "
+                "--output-dir"
+            )
+        if ".." in path.parts:
+            raise BatchInputError(
+                f"--name-template {self.text!r} gives {rendered!r}, outside --output-dir"
+            )
+        if rendered.endswith("/") or path.name in {"", "."}:
+            raise BatchInputError(
+                f"--name-template {self.text!r} gives {rendered!r}, which is not a file name"
+            )
+        return path
+
+    def render(self, item: BatchItem) -> PurePosixPath:
+        """The item's output path, relative to the output directory."""
+        args = item.args
+        key_path = safe_key_path(args.key)
+        stem = PurePosixPath(key_path).stem or "_"
+        values = {
+            "key_stem": stem,
+            "key": key_path,
+            "time": args.time,
+            "format": args.format,
+            "index": item.index,
+            "width": args.width,
+            "height": args.height,
+            "mode": args.mode,
+            "rotate": args.rotate,
+        }
+        return self._check(self._format(values))

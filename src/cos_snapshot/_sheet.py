@@ -1,0 +1,182 @@
+"""Contact sheets: snapshots in a grid, each with its time written under it (Pillow).
+
+Every cell has the size of the first snapshot; a snapshot of another shape is scaled to fit its
+cell and centred. :class:`SheetLayout` says where each picture and label is, so a caller can
+find the cells again (an image map, a test).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+__all__ = [
+    "SHEET_FORMATS",
+    "SheetLayout",
+    "compose_sheet",
+    "save_sheet",
+    "sheet_format",
+    "timecode",
+]
+
+BACKGROUND = (24, 24, 24)
+TEXT = (235, 235, 235)
+#: Pillow format names by output suffix.
+SHEET_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+
+Box = tuple[int, int, int, int]
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+@attrs.frozen
+class SheetLayout:
+    """Geometry of a sheet of ``count`` cells in ``cols`` columns, row by row: ``gap`` pixels
+    around every cell, each cell a ``cell``-sized picture over a ``label_height`` strip, and a
+    ``header_height`` strip for the title at the top (0: no title)."""
+
+    count: int
+    cols: int
+    cell: tuple[int, int]
+    gap: int
+    label_height: int
+    header_height: int = 0
+
+    @property
+    def rows(self) -> int:
+        return math.ceil(self.count / self.cols)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        cell_width, cell_height = self.cell
+        width = self.cols * cell_width + (self.cols + 1) * self.gap
+        height = (
+            self.header_height
+            + self.rows * (cell_height + self.label_height)
+            + (self.rows + 1) * self.gap
+        )
+        return width, height
+
+    def image_box(self, index: int) -> Box:
+        """(left, top, right, bottom) of the picture of cell ``index``."""
+        if not 0 <= index < self.count:
+            raise IndexError(f"cell {index} of {self.count}")
+        row, col = divmod(index, self.cols)
+        cell_width, cell_height = self.cell
+        left = self.gap + col * (cell_width + self.gap)
+        top = self.header_height + self.gap + row * (cell_height + self.label_height + self.gap)
+        return left, top, left + cell_width, top + cell_height
+
+    def label_box(self, index: int) -> Box:
+        """(left, top, right, bottom) of the strip under the picture of cell ``index``."""
+        left, _, right, bottom = self.image_box(index)
+        return left, bottom, right, bottom + self.label_height
+
+
+def timecode(seconds: str) -> str:
+    """Seconds as a clock reading that keeps every given decimal: ``75.5`` -> ``1:15.5``,
+    ``3725`` -> ``1:02:05``, ``0.04`` -> ``0:00.04``."""
+    value = Decimal(seconds)
+    whole = int(value)
+    fraction = format(value - whole, "f").lstrip("0").rstrip("0").rstrip(".")
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return clock + fraction
+
+
+def _font(size: int) -> Font:
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, ImportError, OSError):  # Pillow < 10.1 or no FreeType: the bitmap font
+        return ImageFont.load_default()
+
+
+def _draw_text(draw: ImageDraw.ImageDraw, box: Box, text: str, font: Font, *, centre: bool) -> None:
+    left, top, right, bottom = box
+    text_left, text_top, text_right, text_bottom = draw.textbbox((0, 0), text, font=font)
+    width, height = text_right - text_left, text_bottom - text_top
+    x = left + (right - left - width) // 2 if centre else left
+    y = top + (bottom - top - height) // 2
+    draw.text((x - text_left, y - text_top), text, font=font, fill=TEXT)
+
+
+def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int) -> str:
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while text and draw.textlength(text + "...", font=font) > width:
+        text = text[:-1]
+    return text + "..."
+
+
+def compose_sheet(
+    images: Sequence[Image.Image],
+    labels: Sequence[str],
+    *,
+    cols: int,
+    title: str | None = None,
+) -> tuple[Image.Image, SheetLayout]:
+    """The sheet of ``images`` with ``labels`` under them, ``cols`` to a row (fewer when there
+    are fewer images), and ``title`` above them if given."""
+    if not images:
+        raise ValueError("a contact sheet needs at least one image")
+    if len(labels) != len(images):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    if cols < 1:
+        raise ValueError(f"cols must be at least 1, not {cols}")
+    cell = images[0].size
+    font_size = min(28, max(11, round(cell[0] / 14)))
+    font = _font(font_size)
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    _, text_top, _, text_bottom = probe.textbbox((0, 0), "0:00.5Ag", font=font)
+    label_height = math.ceil(text_bottom - text_top) + 2 * max(3, font_size // 3)
+    layout = SheetLayout(
+        count=len(images),
+        cols=min(cols, len(images)),
+        cell=cell,
+        gap=max(4, cell[0] // 40),
+        label_height=label_height,
+        header_height=label_height if title else 0,
+    )
+    sheet = Image.new("RGB", layout.size, BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    if title:
+        width = layout.size[0] - 2 * layout.gap
+        header = (layout.gap, 0, layout.gap + width, layout.header_height + layout.gap)
+        _draw_text(draw, header, _fit_text(draw, title, font, width), font, centre=False)
+    for index, (image, label) in enumerate(zip(images, labels, strict=True)):
+        picture = image.convert("RGB")
+        if picture.size != cell:
+            picture = ImageOps.pad(picture, cell, color=BACKGROUND)
+        sheet.paste(picture, layout.image_box(index)[:2])
+        _draw_text(draw, layout.label_box(index), label, font, centre=True)
+    return sheet, layout
+
+
+def sheet_format(path: Path) -> str:
+    """The Pillow format for ``path``'s suffix; ``ValueError`` for one we do not write."""
+    try:
+        return SHEET_FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise ValueError(
+            f"{path}: the sheet's file name must end in {', '.join(SHEET_FORMATS)}"
+        ) from None
+
+
+def save_sheet(sheet: Image.Image, path: Path) -> Path:
+    """Write ``sheet`` to ``path`` whole or not at all (a temporary file, then a rename)."""
+    image_format = sheet_format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        sheet.save(temporary, format=image_format, quality=90)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
