@@ -32,6 +32,7 @@ import bisect
 import io
 import os
 import random
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -319,6 +320,17 @@ class FixtureInfo:
     time_base: Fraction
     has_audio: bool = False
 
+    def __str__(self) -> str:
+        w, h = self.display_size
+        o = self.orientation
+        turned = f", shown turned {o.rotation}°" if o.rotation else ""
+        mirrored = ", mirrored" if o.mirrored else ""
+        return (
+            f"{self.codec}/{self.container} {self.pix_fmt} {w}x{h}{turned}{mirrored}: "
+            f"{self.frame_count} frames, {float(self.end):g} s, "
+            f"{len(self.keyframes)} keyframes, first frame at {float(self.start):g} s"
+        )
+
     @property
     def frame_count(self) -> int:
         return len(self.times)
@@ -405,11 +417,16 @@ def _encoder_options(
 
 
 def _texture(size: tuple[int, int], seed: int) -> Image.Image:
-    """A deterministic noise texture a little larger than ``size``, to be cropped per frame."""
+    """A deterministic texture a little larger than ``size``, to be cropped per frame: smooth
+    blobs (noise upscaled 8x) plus light grain, so it costs about what natural video costs."""
     w, h = size[0] + 64, size[1] + 64
     rng = random.Random(seed)  # noqa: S311 - texture, not secrets
-    noise = Image.frombytes("L", (w, h), rng.randbytes(w * h))
-    return noise.convert("RGB")
+    cw, ch = w // 8 + 2, h // 8 + 2
+    blobs = Image.frombytes("L", (cw, ch), rng.randbytes(cw * ch)).resize(
+        (cw * 8, ch * 8), Image.Resampling.BICUBIC
+    )
+    grain = Image.frombytes("L", (w, h), bytes(96 + b % 64 for b in rng.randbytes(w * h)))
+    return Image.blend(blobs.crop((0, 0, w, h)), grain, 0.25).convert("RGB")
 
 
 def make_fixture(
@@ -448,7 +465,8 @@ def make_fixture(
     - ``pix_fmt``: defaults to yuv420p, or yuv444p for odd sizes with H.264/HEVC (which cannot
       code odd 4:2:0 pictures; VP9 and AV1 can).
     - ``texture``: overlay moving noise so the encoder and decoder do realistic work
-      (benchmarks); the pattern still reads. ``audio``: add an AAC track.
+      (benchmarks); the pattern still reads. ``audio``: add a silent AAC (Opus in WebM)
+      track.
     - ``verify``: decode the whole file once, front to back, and check every frame shows its
       index at the expected time (so the returned info can be trusted as a test oracle).
     """
@@ -465,6 +483,8 @@ def make_fixture(
         raise ValueError("WebM holds only VP9 or AV1")
     if rotate % 90 or rotate not in (0, 90, 180, 270, -90, -180, -270):
         raise ValueError("rotate must be a multiple of 90 degrees")
+    if (rotate or flip) and container_format == "mpegts":
+        raise ValueError("MPEG-TS cannot carry a display matrix (rotate/flip)")
     rotate %= 360
     fps = Fraction(fps)
     if fps <= 0 or gop < 1 or bframes < 0:
@@ -513,44 +533,26 @@ def make_fixture(
         if rotate or flip:
             # Checked against ffmpeg's autorotate in the tests.
             stream.set_display_matrix(list(Orientation(rotate, flip).display_matrix()))
-        audio_stream: Any = None
-        if audio:
-            audio_stream = container.add_stream("aac", rate=48000)
-            audio_stream.layout = "mono"
-        audio_pts = 0
-
-        def mux_audio_until(seconds: Fraction) -> None:
-            nonlocal audio_pts
-            while audio_stream is not None and Fraction(audio_pts, 48000) < seconds:
-                frame = av.AudioFrame(format="fltp", layout="mono", samples=1024)
-                for plane in frame.planes:
-                    plane.update(bytes(plane.buffer_size))
-                frame.sample_rate = 48000
-                frame.pts = audio_pts
-                frame.time_base = Fraction(1, 48000)
-                audio_pts += 1024
-                for packet in audio_stream.encode(frame):
-                    container.mux(packet)
-
+        audio_track = _SilentTrack(container) if audio else None
         video_frame: Any = av.VideoFrame
         for index, pts in enumerate(pts_list):
             picture = pattern_image(index, size)
             if texture_image is not None:
                 dx, dy = (index * 3) % 64, (index * 2) % 64
                 noise = texture_image.crop((dx, dy, dx + width, dy + height))
-                picture = Image.blend(picture, noise, 0.2)
+                picture = Image.blend(picture, noise, 0.25)
             frame = video_frame.from_image(picture).reformat(format=pix_fmt)
             frame.pts = pts
             frame.time_base = time_base
             for packet in stream.encode(frame):
                 container.mux(packet)
-            mux_audio_until((pts - offset_ticks) * time_base)
+            if audio_track is not None:
+                audio_track.mux_until((pts - offset_ticks) * time_base)
         for packet in stream.encode(None):
             container.mux(packet)
-        if audio_stream is not None:
-            mux_audio_until((end_ticks - offset_ticks) * time_base)
-            for packet in audio_stream.encode(None):
-                container.mux(packet)
+        if audio_track is not None:
+            audio_track.mux_until((end_ticks - offset_ticks) * time_base)
+            audio_track.finish()
 
     times = tuple((p - offset_ticks) * time_base for p in pts_list)
     return _check_back(
@@ -602,7 +604,7 @@ def _check_back(
         )
     keyframes = tuple(i for i, (_, key) in enumerate(packets) if key)
     if verify:
-        _verify_frames(path, [pts for pts, _ in packets])
+        _verify_frames(path, [pts for pts, _ in packets], orientation)
     if not keyframes or keyframes[0] != 0:
         raise RuntimeError(f"{path}: the first frame is not a keyframe")
     return FixtureInfo(
@@ -621,14 +623,26 @@ def _check_back(
     )
 
 
-def _verify_frames(path: Path, pts_list: list[int]) -> None:
+def _verify_frames(path: Path, pts_list: list[int], orientation: Orientation) -> None:
     import av  # noqa: PLC0415
 
     decoded: list[tuple[int, Image.Image]] = []
+    matrix: tuple[int, ...] | None = None
     with av.open(str(path)) as container:
         frame: Any
         for frame in container.decode(video=0):
+            if not decoded:
+                try:
+                    raw = bytes(frame.side_data["DISPLAYMATRIX"])
+                    matrix = struct.unpack("<9i", raw[:36])
+                except KeyError:
+                    matrix = None
             decoded.append((frame.pts, frame.to_image()))
+    wanted = None if orientation == Orientation() else orientation.display_matrix()
+    if matrix is not None and matrix[:2] + matrix[3:5] == (1 << 16, 0, 0, 1 << 16):
+        matrix = None  # an identity matrix is as good as none
+    if (matrix and matrix[:2] + matrix[3:5]) != (wanted and wanted[:2] + wanted[3:5]):
+        raise RuntimeError(f"{path}: display matrix {matrix} read back, {wanted} written")
     if [pts for pts, _ in decoded] != pts_list:
         raise RuntimeError(f"{path}: decoded frames are not the frames written")
     for index, (_, picture) in enumerate(decoded):
@@ -642,24 +656,49 @@ def _verify_frames(path: Path, pts_list: list[int]) -> None:
             raise RuntimeError(f"{path}: frame {index} has its markers misplaced")
 
 
+class _SilentTrack:
+    """A silent mono audio track: AAC, or Opus in WebM."""
+
+    RATE = 48000
+
+    def __init__(self, container: Any) -> None:
+        self.container = container
+        codec = "libopus" if container.format.name == "webm" else "aac"
+        self.stream: Any = container.add_stream(codec, rate=self.RATE)
+        self.stream.layout = "mono"
+        self.samples = 960 if codec == "libopus" else 1024
+        self.pts = 0
+
+    def mux_until(self, seconds: Fraction) -> None:
+        import av  # noqa: PLC0415
+
+        while Fraction(self.pts, self.RATE) < seconds:
+            frame = av.AudioFrame(
+                format=self.stream.format.name, layout="mono", samples=self.samples
+            )
+            for plane in frame.planes:
+                plane.update(bytes(plane.buffer_size))
+            frame.sample_rate = self.RATE
+            frame.pts = self.pts
+            frame.time_base = Fraction(1, self.RATE)
+            self.pts += self.samples
+            for packet in self.stream.encode(frame):
+                self.container.mux(packet)
+
+    def finish(self) -> None:
+        for packet in self.stream.encode(None):
+            self.container.mux(packet)
+
+
 def make_audio_fixture(out: Path | str, *, duration: float = 1.0) -> Path:
-    """Write an audio-only file (AAC; .m4a/.mp4/.mkv/.ts by suffix): not a video."""
+    """Write an audio-only file (AAC, Opus in WebM; container by suffix, .m4a too): not a
+    video."""
     import av  # noqa: PLC0415
 
     out = Path(out)
     fmt = {".m4a": "mp4", **CONTAINERS}.get(out.suffix.lower())
     with av.open(str(out), "w", format=fmt) as container:
-        stream: Any = container.add_stream("aac", rate=48000)
-        stream.layout = "mono"
-        samples = int(_as_fraction(duration) * 48000)
-        for pts in range(0, samples, 1024):
-            frame = av.AudioFrame(format="fltp", layout="mono", samples=1024)
-            for plane in frame.planes:
-                plane.update(bytes(plane.buffer_size))
-            frame.sample_rate = 48000
-            frame.pts = pts
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
+        track = _SilentTrack(container)
+        track.mux_until(_as_fraction(duration))
+        track.finish()
     return out

@@ -300,6 +300,7 @@ class _OpenVideo:
     index: _Index | None = None
     error: NotAVideoError | None = None
     skip_nonref: bool = False
+    seek_by_dts: bool = False
     closed: bool = False
 
     def ensure_open(self) -> _Index:
@@ -375,7 +376,8 @@ class _OpenVideo:
         pts, dts, _ = index.order[start]
         targets = [pts]
         if dts is not None and dts < pts:
-            targets.append(dts)
+            # MPEG-TS seeks by decode time: a seek to the presentation time lands a GOP late.
+            targets.insert(len(targets) if not self.seek_by_dts else 0, dts)
         earlier = [p for p, _, k in index.order[:start] if k][-2:]
         targets += reversed(earlier)
         for target in targets:
@@ -384,6 +386,8 @@ class _OpenVideo:
             packets = self._demux()
             for where, packet in packets:
                 if where <= start:
+                    if target == dts != pts:
+                        self.seek_by_dts = True
                     yield where, packet
                     yield from packets
                     return
@@ -659,7 +663,10 @@ def _encode(frame: Any, params: SnapshotParams, frame_time: Fraction, keyframe: 
         interpolation="BICUBIC",
         src_color_range=frame.color_range or None,
     )
-    picture: PIL.Image.Image = rgb.to_image()
+    plane = rgb.planes[0]
+    picture = PIL.Image.frombuffer(
+        "RGB", (scale_w, scale_h), plane, "raw", "RGB", plane.line_size, 1
+    )
     if transpose is not None:
         picture = picture.transpose(transpose)
     buffer = io.BytesIO()

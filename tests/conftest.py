@@ -1,0 +1,44 @@
+"""Shared pytest fixtures. Test videos: generated once per session into a temporary directory."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cos_snapshot.fixtures import FixtureInfo, make_fixture
+
+MakeVideo = Callable[..., FixtureInfo]
+
+
+@pytest.fixture(scope="session")
+def make_video(tmp_path_factory: pytest.TempPathFactory) -> MakeVideo:
+    """``make_video(name, **make_fixture_kwargs) -> FixtureInfo``, cached for the session.
+
+    The same name and arguments give the same (already written) file; don't modify it — copy it
+    first. Different arguments under the same name get different directories.
+    """
+    root = tmp_path_factory.mktemp("videos")
+    cache: dict[tuple[str, tuple[tuple[str, Any], ...]], FixtureInfo] = {}
+    lock = threading.Lock()
+
+    def make(name: str, **kwargs: Any) -> FixtureInfo:
+        key = (name, tuple(sorted(kwargs.items())))
+        with lock:
+            info = cache.get(key)
+            if info is None:
+                folder = root / str(len(cache))
+                info = make_fixture(folder / name, **kwargs)
+                cache[key] = info
+            return info
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def video_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session-wide scratch directory for hand-made (e.g. broken) files."""
+    return tmp_path_factory.mktemp("scratch-videos")
