@@ -1,0 +1,490 @@
+"""``cos-snapshot batch`` against the real emulator on loopback, over real fixture videos."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from cos_snapshot import Credentials
+from cos_snapshot._batch import PlannedItem, run_batch
+from cos_snapshot._batch_items import BatchInputError, BatchItem, parse_times
+from cos_snapshot._output_names import NameTemplate
+from cos_snapshot._params import SnapshotArgs
+from cos_snapshot._snapshot import Snapshot
+from cos_snapshot.cli import main
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+
+A = "videos/clip one.mp4"  # 25 fps
+B = "videos/b.mp4"  # 10 fps: the same time is another frame index than in A
+MISSING = "videos/missing.mp4"
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("batch-root")
+
+
+@pytest.fixture(scope="module")
+def videos(root: Path) -> dict[str, FixtureInfo]:
+    return {
+        A: make_fixture(root / A, duration=2, fps=25, gop=25, size=(160, 120)),
+        B: make_fixture(root / B, duration=2, fps=10, gop=10, size=(160, 120)),
+    }
+
+
+@pytest.fixture(scope="module")
+def server(root: Path, videos: dict[str, FixtureInfo]) -> Iterator[str]:
+    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
+        yield url
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def batch(server: str, *argv: str) -> list[str]:
+    return ["batch", *argv, "--endpoint-url", server, "--anonymous"]
+
+
+def frame(path: Path) -> int:
+    with Image.open(path) as image:
+        return read_frame_index(image)
+
+
+def json_lines(out: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def statuses(out: str) -> dict[str, str]:
+    return {str(r["output"]): str(r["status"]) for r in json_lines(out) if r["type"] == "item"}
+
+
+# -- keys × times against the emulator ------------------------------------------------------
+
+
+def test_batch_writes_every_item_with_its_frame_and_lists_the_failed_ones(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    times = ["0", "0.52", "1.5"]
+    code, out, err = run(
+        capsys, *batch(server, A, MISSING, B, "--times", ",".join(times), "-o", str(out_dir))
+    )
+
+    assert code == 1
+    for key, stem in ((A, "clip one"), (B, "b")):
+        for t in times:
+            assert frame(out_dir / f"{stem}_{t}.jpg") == videos[key].frame_at(Decimal(t))
+    assert not list(out_dir.glob("missing_*"))
+    failures = json_lines((out_dir / "failures.jsonl").read_text())
+    assert sorted(str(row["time"]) for row in failures) == times
+    assert {row["key"] for row in failures} == {MISSING}
+    assert {row["code"] for row in failures} == {"NoSuchKey"}
+    assert "6 done, 0 skipped, 3 failed of 9 items" in out
+    assert "FAILED" in err  # plain progress lines: stderr is not a terminal here
+
+
+def test_the_failures_file_is_an_input_that_takes_the_failed_items_again(
+    server: str, root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    late = "videos/late.mp4"
+    code, _, _ = run(capsys, *batch(server, A, late, "--times", "0.4,1", "-o", str(out_dir)))
+    assert code == 1
+    failures = out_dir / "failures.jsonl"
+    assert len(json_lines(failures.read_text())) == 2
+
+    info = make_fixture(root / late, duration=2, fps=25, gop=25, size=(160, 120))
+    code, out, _ = run(
+        capsys, "--json", *batch(server, "--input", str(failures), "-o", str(out_dir))
+    )
+
+    assert code == 0
+    assert set(statuses(out).values()) == {"done"}
+    assert frame(out_dir / "late_0.4.jpg") == info.frame_at(Decimal("0.4"))
+    assert frame(out_dir / "late_1.jpg") == info.frame_at(1)
+    assert not failures.exists()  # nothing left undone
+
+
+def test_a_rerun_takes_only_the_missing_outputs_and_force_takes_all(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    argv = batch(server, A, B, "--times", "0:1:0.5", "-o", str(out_dir))
+    code, first, _ = run(capsys, "--json", *argv)
+    assert code == 0
+    assert list(statuses(first).values()) == ["done"] * 6
+
+    (out_dir / "b_0.5.jpg").unlink()
+    code, second, _ = run(capsys, "--json", *argv)
+    assert code == 0
+    assert [o for o, s in statuses(second).items() if s == "done"] == [str(out_dir / "b_0.5.jpg")]
+    assert sorted(s for s in statuses(second).values()) == ["done"] + ["skipped"] * 5
+    assert (out_dir / "b_0.5.jpg").is_file()
+
+    code, forced, _ = run(capsys, "--json", *argv, "--force")
+    assert code == 0
+    assert list(statuses(forced).values()) == ["done"] * 6
+
+
+def test_json_prints_one_line_per_item_and_a_summary_line(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "--json", *batch(server, A, MISSING, "--times", "1", "-o", str(tmp_path))
+    )
+    lines = json_lines(out)
+    assert code == 1
+    assert [line["type"] for line in lines] == ["item", "item", "summary"]
+    done = next(line for line in lines if line["status"] == "done")
+    assert (done["width"], done["height"], done["key"], done["time"]) == (160, 120, A, "1")
+    assert done["bytes"] == (tmp_path / "clip one_1.jpg").stat().st_size
+    summary = lines[-1]
+    assert (summary["done"], summary["failed"], summary["skipped"]) == (1, 1, 0)
+    assert summary["failures_file"] == str(tmp_path / "failures.jsonl")
+
+
+def test_an_interrupted_batch_leaves_whole_files_and_the_next_run_takes_the_rest(
+    server: str, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "out"
+    argv = [sys.executable, "-m", "cos_snapshot.cli", *batch(server, A, "--times", "0:1.99:0.01")]
+    argv += ["-o", str(out_dir), "--concurrency", "1"]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(out_dir.glob("*.jpg")) and process.poll() is None:
+        assert time.monotonic() < deadline, "no snapshot was written"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "cos-snapshot: interrupted"
+    assert "Traceback" not in err
+    written = sorted(out_dir.glob("*.jpg"))
+    assert 0 < len(written) < 200
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no partial files
+    for path in written:  # every file whole: it decodes and shows its frame
+        assert frame(path) >= 0
+    not_run = json_lines((out_dir / "failures.jsonl").read_text())
+    assert len(not_run) == 200 - len(written)
+
+    rerun = subprocess.run(
+        [*argv, "--concurrency", "8"], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert (
+        f"{200 - len(written)} done, {len(written)} skipped, 0 failed of 200 items" in rerun.stdout
+    )
+    assert len(list(out_dir.glob("*.jpg"))) == 200
+    assert not (out_dir / "failures.jsonl").exists()
+
+
+# -- input files ----------------------------------------------------------------------------
+
+
+def test_csv_rows_set_their_own_parameters(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "key,time,width,format,mode,note\n"
+        f"{A},1.5,,,,defaults\n"
+        f"{A},1.5,80,png,keyframe,small keyframe png\n"
+        f"{B},0.35,,,,\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, *batch(server, "--input", str(items), "-o", str(tmp_path / "o")))
+    assert code == 0, err
+    exact = tmp_path / "o" / "clip one_1.5.jpg"
+    keyframe = tmp_path / "o" / "clip one_1.5.png"
+    assert frame(exact) == videos[A].frame_at(Decimal("1.5"))
+    assert frame(keyframe) == videos[A].keyframe_at(Decimal("1.5")) != frame(exact)
+    with Image.open(keyframe) as image:
+        assert (image.format, image.size) == ("PNG", (80, 60))
+    assert frame(tmp_path / "o" / "b_0.35.jpg") == videos[B].frame_at(Decimal("0.35"))
+
+
+def test_jsonl_times_are_exact_decimals(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 1.16 s is frame 29 at 25 fps; through a binary float it would be one tick short.
+    items = tmp_path / "items.jsonl"
+    items.write_text(
+        json.dumps({"key": A}).replace("}", ', "time": 1.16}')
+        + "\n\n"
+        + json.dumps({"key": B, "time": "0.3", "height": 60})
+        + "\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(
+        capsys, "--json", *batch(server, "--input", str(items), "-o", str(tmp_path / "o"))
+    )
+    assert code == 0
+    assert frame(tmp_path / "o" / "clip one_1.16.jpg") == videos[A].frame_at(Decimal("1.16")) == 29
+    with Image.open(tmp_path / "o" / "b_0.3.jpg") as image:
+        assert image.size == (80, 60)
+    assert [line["time"] for line in json_lines(out) if line["type"] == "item"] == ["1.16", "0.3"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("items.csv", "key,time\na.mp4,1\nb.mp4,soon\n", "items.csv line 3: time: is not a number"),
+        ("items.csv", "key,time,width\na.mp4,1,wide\n", "items.csv line 2: width: must be a whole"),
+        ("items.csv", "key,time\n,1\n", "items.csv line 2: key: missing"),
+        ("items.csv", "key,when\na.mp4,1\n", "items.csv line 1: the header needs columns key"),
+        ("items.csv", "key,time\na.mp4,1,2\n", "items.csv line 2: 3 values for 2 columns"),
+        (
+            "items.jsonl",
+            '{"key": "a.mp4", "time": 1}\n{"key": "a.mp4"\n',
+            "items.jsonl line 2: not JSON",
+        ),
+        ("items.jsonl", '{"key": "a.mp4", "time": -1}\n', "items.jsonl line 1: time: must be >= 0"),
+        ("items.jsonl", '["a.mp4", 1]\n', "items.jsonl line 1: must be a JSON object"),
+        (
+            "items.jsonl",
+            '{"key": "a.mp4", "time": 1, "mode": "fast"}\n',
+            "line 1: mode: must be one",
+        ),
+        ("items.txt", "a.mp4 1\n", "must be a .csv or .jsonl file"),
+    ],
+)
+def test_a_bad_row_stops_the_batch_before_anything_is_fetched_naming_its_line(
+    server: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    text: str,
+    message: str,
+) -> None:
+    items = tmp_path / name
+    items.write_text(text, encoding="utf-8")
+    code, _, err = run(capsys, *batch(server, "--input", str(items), "-o", str(tmp_path / "o")))
+    assert code == 2
+    assert err.startswith("cos-snapshot: error: ")
+    assert message in err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_keys_and_input_exclude_each_other(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, *batch(server, A, "--times", "1", "--input", "x.csv"))
+    assert code == 2
+    assert "not both" in err
+
+
+# -- times ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("0,1.5,3", ["0", "1.5", "3"]),
+        ("0:60:20", ["0", "20", "40", "60"]),  # END on a step is included
+        ("0:50:20", ["0", "20", "40"]),  # END off the grid: the last step before it
+        ("0:0.3:0.1", ["0", "0.1", "0.2", "0.3"]),  # exact, never 0.30000000000000004
+        ("1.9199999999999999999:1.92:0.0000000000000000001", ["1.9199999999999999999", "1.92"]),
+        ("5, 0:10:5, 1e1", ["5", "0", "10"]),  # mixed; a repeated time once, where it first is
+        ("2:2:1", ["2"]),
+    ],
+)
+def test_times_are_lists_and_inclusive_ranges_of_exact_decimals(
+    text: str, times: list[str]
+) -> None:
+    assert parse_times(text) == times
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "give seconds"),
+        ("1,,2", "give seconds"),
+        ("soon", "is not a number"),
+        ("-1", "must be >= 0"),
+        ("0:10", "must be START:END:STEP"),
+        ("0:10:0", "STEP must be > 0"),
+        ("10:0:1", "END must not be before START"),
+        ("0:nan:1", "must be finite"),
+        ("0:1000000:0.001", "at most 100000"),
+    ],
+)
+def test_bad_times_are_refused_with_the_reason(text: str, message: str) -> None:
+    with pytest.raises(BatchInputError, match=message):
+        parse_times(text)
+
+
+def test_bad_times_are_a_usage_error(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, *batch(server, A, "--times", "0:10:-1", "-o", str(tmp_path)))
+    assert (code, err.strip()) == (
+        2,
+        "cos-snapshot: error: --times: range '0:10:-1': STEP must be > 0",
+    )
+
+
+# -- output names ---------------------------------------------------------------------------
+
+
+def item(key: str, time: str = "1.5", index: int = 0, **params: object) -> BatchItem:
+    return BatchItem(index, SnapshotArgs.check(key, time, **params), "test")
+
+
+@pytest.mark.parametrize(
+    ("template", "key", "name"),
+    [
+        ("{key_stem}_{time}.{format}", "videos/clip one.mp4", "clip one_1.5.jpg"),
+        ("{key}/{time}.{format}", "videos/clip one.mp4", "videos/clip one.mp4/1.5.jpg"),
+        ("{key}/{time}.{format}", "/../a/./b:c.mp4", "_/a/_/b_c.mp4/1.5.jpg"),
+        ("{index:04d}-{mode}-{width}x{height}.{format}", "a.mp4", "0007-exactframe-0x0.jpg"),
+        ("{key_stem}.{format}", "videos/.mp4", ".mp4.jpg"),
+    ],
+)
+def test_name_templates_fill_safe_values(template: str, key: str, name: str) -> None:
+    assert str(NameTemplate(template).render(item(key, index=7))) == name
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("../{key_stem}.jpg", "outside --output-dir"),
+        ("/tmp/{key_stem}.jpg", "absolute path"),
+        ("{key_stem}\\x.jpg", "use / between directories"),
+        ("{stem}.jpg", "unknown field {stem}"),
+        ("{key.__class__}.jpg", "unknown field"),
+        ("{0}.jpg", "unknown field {0}"),
+        ("{key_stem!r}.jpg", "no !r conversions"),
+        ("{key_stem}/", "not a file name"),
+        ("{index:zz}.jpg", "Unknown format code"),
+    ],
+)
+def test_name_templates_that_could_escape_or_break_are_refused(template: str, message: str) -> None:
+    with pytest.raises(BatchInputError, match=re.escape(message)):
+        NameTemplate(template)
+
+
+def test_a_name_that_a_value_turns_into_a_parent_directory_is_refused() -> None:
+    template = NameTemplate("{key_stem:.2}/x.jpg")  # fine for most keys ...
+    with pytest.raises(BatchInputError, match="outside --output-dir"):
+        template.render(item("..secret.mp4"))  # ... but this stem starts with ".."
+
+
+def test_two_items_with_the_same_name_are_refused_before_fetching(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = batch(server, "a/clip.mp4", "b/clip.mp4", "--times", "1", "-o", str(tmp_path / "o"))
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "names both key 'a/clip.mp4' at 1 and key 'b/clip.mp4' at 1" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_names_may_keep_the_keys_folders(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = batch(server, A, "--times", "0.2", "--name-template", "{key}/{index}.{format}")
+    code, _, _ = run(capsys, *argv, "-o", str(tmp_path))
+    assert code == 0
+    assert frame(tmp_path / "videos" / "clip one.mp4" / "0.jpg") == videos[A].frame_at(
+        Decimal("0.2")
+    )
+
+
+# -- the engine -----------------------------------------------------------------------------
+
+
+class CountingClient:
+    """Stands in for AsyncSnapshotClient to count requests in flight."""
+
+    def __init__(self, image: bytes) -> None:
+        self.image = image
+        self.in_flight = 0
+        self.most = 0
+
+    async def get_snapshot(self, key: str, time: str, **params: object) -> Snapshot:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        self.in_flight -= 1
+        return Snapshot.from_bytes(self.image)
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_no_more_requests_are_in_flight_than_the_concurrency(
+    tmp_path: Path, concurrency: int
+) -> None:
+    png = tmp_path / "x.png"
+    Image.new("RGB", (4, 4)).save(png)
+    client = CountingClient(png.read_bytes())
+    planned = [
+        PlannedItem(item("a.mp4", str(i), index=i, format="png"), tmp_path / f"{i}.png")
+        for i in range(10)
+    ]
+    results: list[str] = []
+    await run_batch(
+        client,  # type: ignore[arg-type]
+        planned,
+        concurrency=concurrency,
+        force=False,
+        on_result=lambda r: results.append(r.status),
+    )
+    assert results == ["done"] * 10
+    assert client.most == concurrency
+
+
+# -- credentials, help ----------------------------------------------------------------------
+
+
+def test_credentials_come_from_the_environment(
+    root: Path,
+    videos: dict[str, FixtureInfo],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    credentials = Credentials("AKIDbatchtest", "batch-secret-key")
+    with running_emulator(EmulatorSettings(root=root, credentials=(credentials,))) as url:
+        argv = ["batch", A, "--times", "1", "-o", str(tmp_path), "--endpoint-url", url]
+        monkeypatch.delenv("TENCENTCLOUD_SECRET_ID", raising=False)
+        code, _, err = run(capsys, *argv)
+        assert code == 1
+        assert err.strip() == (
+            "cos-snapshot: error: credentials: environment variable TENCENTCLOUD_SECRET_ID is "
+            "not set"
+        )
+
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", credentials.secret_id)
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", credentials.secret_key)
+        monkeypatch.delenv("TENCENTCLOUD_SECURITY_TOKEN", raising=False)
+        code, _, _ = run(capsys, *argv)
+        assert code == 0
+        assert frame(tmp_path / "clip one_1.jpg") == videos[A].frame_at(1)
+
+
+def test_help_shows_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["batch", "--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert "cos-snapshot batch videos/a.mp4 videos/b.mp4 --times 0:60:5" in out
+    assert "exit codes:" in out
+    assert "130 interrupted" in out
+    assert "TENCENTCLOUD_SECRET_ID" in out

@@ -1,0 +1,185 @@
+"""``cos-snapshot sheet`` against the real emulator on loopback, over a real fixture video."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageStat
+
+from cos_snapshot._sheet import SheetLayout, compose_sheet, timecode
+from cos_snapshot.cli import main
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+
+KEY = "videos/clip one.mp4"
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sheet-root")
+
+
+@pytest.fixture(scope="module")
+def video(root: Path) -> FixtureInfo:
+    return make_fixture(root / KEY, duration=2, fps=25, gop=25, size=(160, 120))
+
+
+@pytest.fixture(scope="module")
+def server(root: Path, video: FixtureInfo) -> Iterator[str]:
+    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
+        yield url
+
+
+def sheet(
+    capsys: pytest.CaptureFixture[str], server: str, *argv: str, as_json: bool = False
+) -> tuple[int, str, str]:
+    options = ["--json"] if as_json else []
+    code = main([*options, "sheet", *argv, "--endpoint-url", server, "--anonymous"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_each_cell_shows_the_frame_of_its_time_in_a_grid_of_fixed_cells(
+    server: str, video: FixtureInfo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "sheet.jpg"
+    times = ["0", "0.28", "0.52", "1", "1.16", "1.5", "1.96"]
+    argv = (KEY, "--times", ",".join(times), "--cols", "3", "--width", "120", "-o", str(output))
+    code, out, _ = sheet(capsys, server, *argv, as_json=True)
+    assert code == 0
+    result = json.loads(out)
+
+    with Image.open(output) as image:
+        assert image.format == "JPEG"
+        assert image.size == (result["width"], result["height"])
+        sheet_image = image.convert("RGB")
+    assert (result["cols"], result["rows"]) == (3, 3)
+    assert (result["cell_width"], result["cell_height"]) == (120, 90)  # the video's 4:3
+    boxes = [cell["box"] for cell in result["cells"]]
+    assert [cell["time"] for cell in result["cells"]] == times
+    for index, (left, top, right, bottom) in enumerate(boxes):
+        assert (right - left, bottom - top) == (120, 90)
+        row, col = divmod(index, 3)
+        assert left == boxes[col][0]  # columns line up
+        assert top == boxes[row * 3][1]  # rows line up
+        assert right <= result["width"]
+        assert bottom <= result["height"]
+    gap = boxes[0][0]
+    assert gap > 0
+    assert result["width"] == 3 * 120 + 4 * gap  # three cells, a gap around each
+    assert boxes[1][0] == boxes[0][2] + gap
+    assert boxes[3][1] > boxes[0][3] + gap  # room for the time under each row
+    for box, time in zip(boxes, times, strict=True):
+        assert read_frame_index(sheet_image.crop(box)) == video.frame_at(Decimal(time))
+
+
+def test_the_time_is_written_under_each_cell(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "sheet.png"
+    code, out, _ = sheet(
+        capsys, server, KEY, "-t", "0,1", "--title", "", "-o", str(output), as_json=True
+    )
+    assert code == 0
+    result = json.loads(out)
+    with Image.open(output) as image:
+        picture = image.convert("L")
+    left, _, right, bottom = result["cells"][0]["box"]
+    under = picture.crop((left, bottom, right, result["height"]))
+    above_nothing = picture.crop((left, 0, right, result["cells"][0]["box"][1]))
+    assert ImageStat.Stat(under).extrema[0][1] > 200  # light text on the dark strip
+    assert ImageStat.Stat(above_nothing).extrema[0][1] < 60  # no title: only background
+
+
+def test_fewer_times_than_columns_make_one_narrower_row(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "two.jpg"
+    code, out, _ = sheet(
+        capsys, server, KEY, "-t", "0,1", "--cols", "6", "-o", str(output), as_json=True
+    )
+    result = json.loads(out)
+    assert code == 0
+    assert (result["cols"], result["rows"]) == (2, 1)
+    assert result["width"] < 3 * 240
+
+
+def test_a_failed_snapshot_fails_the_sheet_in_one_line_and_writes_nothing(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "sheet.jpg"
+    code, _, err = sheet(capsys, server, "videos/missing.mp4", "-t", "0,1", "-o", str(output))
+    assert code == 1
+    assert err.startswith("cos-snapshot: error: videos/missing.mp4 at 0 s: HTTP 404 NoSuchKey")
+    assert len(err.splitlines()) == 1
+    assert not output.exists()
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("-t", "1", "-o", "sheet.gif"), "must end in .jpg, .jpeg, .png, .webp"),
+        (("-t", "1", "--width", "5000"), "width: must be between 0 and 4096"),
+        (("-t", "0:10", "-o", "s.jpg"), "--times: range '0:10' must be START:END:STEP"),
+        (("-t", "0:10000:1", "-o", "s.jpg"), "a sheet holds at most 1000"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(
+    server: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: tuple[str, ...],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = sheet(capsys, server, KEY, *argv)
+    assert code == 2
+    assert message in err
+    assert len(err.splitlines()) == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_help_shows_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sheet", "--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert "cos-snapshot sheet videos/intro.mp4 --times 0:60:10 --cols 4" in out
+    assert "exit codes:" in out
+    assert "TENCENTCLOUD_SECRET_ID" in out
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [("0", "0:00"), ("0.04", "0:00.04"), ("75.5", "1:15.5"), ("3725", "1:02:05"), ("60", "1:00")],
+)
+def test_times_are_written_as_clock_readings(seconds: str, text: str) -> None:
+    assert timecode(seconds) == text
+
+
+def test_cells_of_another_shape_are_fitted_into_the_first_ones_size() -> None:
+    images = [Image.new("RGB", (40, 30), "white"), Image.new("RGB", (30, 40), "white")]
+    composed, layout = compose_sheet(images, ["a", "b"], cols=2)
+    assert composed.size == layout.size
+    assert layout.cell == (40, 30)
+    left, top, right, bottom = layout.image_box(1)
+    second = composed.crop((left, top, right, bottom))
+    assert second.getpixel((0, 0)) != (255, 255, 255)  # padded at the sides
+    assert second.getpixel((20, 15)) == (255, 255, 255)
+
+
+def test_layout_puts_cells_row_by_row_inside_the_sheet() -> None:
+    layout = SheetLayout(count=5, cols=2, cell=(100, 50), gap=4, label_height=20, header_height=20)
+    assert layout.rows == 3
+    assert layout.size == (2 * 100 + 3 * 4, 20 + 3 * (50 + 20) + 4 * 4)
+    assert layout.image_box(0) == (4, 24, 104, 74)
+    assert layout.image_box(3) == (108, 24 + 74, 208, 24 + 74 + 50)
+    assert layout.label_box(3) == (108, 148, 208, 168)
+    with pytest.raises(IndexError):
+        layout.image_box(5)
