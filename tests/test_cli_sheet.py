@@ -145,6 +145,38 @@ def test_bad_arguments_are_usage_errors(
     assert not list(tmp_path.iterdir())
 
 
+def test_a_font_that_is_not_a_font_is_a_usage_error(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_a_font = tmp_path / "font.ttf"
+    not_a_font.write_text("hello")
+    output = tmp_path / "s.jpg"
+    code, _, err = sheet(
+        capsys, server, KEY, "-t", "1", "--font", str(not_a_font), "-o", str(output)
+    )
+    assert code == 2
+    assert "not a TrueType or OpenType font file" in err
+    assert not output.exists()
+
+
+def test_a_font_file_sets_the_text(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fonts = (
+        sorted(Path("/usr/share/fonts").rglob("*.ttf")) if Path("/usr/share/fonts").is_dir() else []
+    )
+    if not fonts:
+        pytest.skip("no TrueType font installed")
+    outputs = []
+    for font in (None, fonts[0]):
+        output = tmp_path / f"{'default' if font is None else 'font'}.png"
+        argv = (KEY, "-t", "1", "--title", "videos/旋转.mp4", "-o", str(output))
+        code, _, _ = sheet(capsys, server, *argv, *(("--font", str(font)) if font else ()))
+        assert code == 0
+        outputs.append(output.read_bytes())
+    assert outputs[0] != outputs[1]
+
+
 def test_help_shows_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["sheet", "--help"])

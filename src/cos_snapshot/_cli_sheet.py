@@ -98,7 +98,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     missing = [m for m in ("PIL",) if importlib.util.find_spec(m) is None]
     if missing:
         raise UsageError("this command needs Pillow: pip install 'cos-snapshot[emulator]'")
-    from PIL import Image  # noqa: PLC0415 - optional extra
+    from PIL import Image, ImageFont  # noqa: PLC0415 - optional extra
 
     from ._sheet import compose_sheet, save_sheet, sheet_format, timecode  # noqa: PLC0415
 
@@ -110,6 +110,12 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         sheet_format(output)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    font = Path(args.font) if args.font else None
+    if font is not None:
+        try:
+            ImageFont.truetype(str(font), 12)
+        except OSError:
+            raise UsageError(f"--font {font}: not a TrueType or OpenType font file") from None
     # Bad parameters are usage errors, found before anything is sent.
     SnapshotArgs.check(
         args.key, times[0], width=args.width, height=args.height, rotate=args.rotate, mode=args.mode
@@ -119,7 +125,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
     title = args.key if args.title is None else args.title
     sheet, layout = compose_sheet(
-        images, [timecode(time) for time in times], cols=args.cols, title=title or None
+        images, [timecode(time) for time in times], cols=args.cols, title=title or None, font=font
     )
     save_sheet(sheet, output)
     width, height = layout.size
@@ -184,6 +190,12 @@ def register(sub: Any) -> None:
     sheet.add_argument("--rotate", choices=["auto", "off"], default="auto")
     sheet.add_argument("--mode", choices=["keyframe", "exactframe"], default="exactframe")
     sheet.add_argument("--title", help="text above the grid (default: the key; '' for none)")
+    sheet.add_argument(
+        "--font",
+        metavar="FILE",
+        help="TrueType/OpenType font for the times and title (default: Pillow's built-in "
+        "font, which has Latin letters only; give e.g. a Noto CJK font for Chinese keys)",
+    )
     sheet.add_argument(
         "--concurrency",
         "-j",

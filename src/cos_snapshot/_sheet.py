@@ -90,7 +90,9 @@ def timecode(seconds: str) -> str:
     return clock + fraction
 
 
-def _font(size: int) -> Font:
+def _font(size: int, path: Path | None) -> Font:
+    if path is not None:
+        return ImageFont.truetype(str(path), size)
     try:
         return ImageFont.load_default(size=size)
     except (TypeError, ImportError, OSError):  # Pillow < 10.1 or no FreeType: the bitmap font
@@ -120,9 +122,11 @@ def compose_sheet(
     *,
     cols: int,
     title: str | None = None,
+    font: Path | None = None,
 ) -> tuple[Image.Image, SheetLayout]:
     """The sheet of ``images`` with ``labels`` under them, ``cols`` to a row (fewer when there
-    are fewer images), and ``title`` above them if given."""
+    are fewer images), and ``title`` above them if given. Text is set in the TrueType or
+    OpenType ``font`` file, or in Pillow's built-in font (Latin letters only)."""
     if not images:
         raise ValueError("a contact sheet needs at least one image")
     if len(labels) != len(images):
@@ -131,9 +135,9 @@ def compose_sheet(
         raise ValueError(f"cols must be at least 1, not {cols}")
     cell = images[0].size
     font_size = min(28, max(11, round(cell[0] / 14)))
-    font = _font(font_size)
+    typeface = _font(font_size, font)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    _, text_top, _, text_bottom = probe.textbbox((0, 0), "0:00.5Ag", font=font)
+    _, text_top, _, text_bottom = probe.textbbox((0, 0), "0:00.5Ag", font=typeface)
     label_height = math.ceil(text_bottom - text_top) + 2 * max(3, font_size // 3)
     layout = SheetLayout(
         count=len(images),
@@ -148,13 +152,13 @@ def compose_sheet(
     if title:
         width = layout.size[0] - 2 * layout.gap
         header = (layout.gap, 0, layout.gap + width, layout.header_height + layout.gap)
-        _draw_text(draw, header, _fit_text(draw, title, font, width), font, centre=False)
+        _draw_text(draw, header, _fit_text(draw, title, typeface, width), typeface, centre=False)
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
         picture = image.convert("RGB")
         if picture.size != cell:
             picture = ImageOps.pad(picture, cell, color=BACKGROUND)
         sheet.paste(picture, layout.image_box(index)[:2])
-        _draw_text(draw, layout.label_box(index), label, font, centre=True)
+        _draw_text(draw, layout.label_box(index), label, typeface, centre=True)
     return sheet, layout
 
 
