@@ -1,0 +1,67 @@
+"""Calling an ASGI app in-process from the sync and async typed clients and from schemathesis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+
+import httpx
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+__all__ = ["SwitchableApp", "SyncASGITransport"]
+
+ASGIApp = Callable[..., Any]
+
+
+class SyncASGITransport(httpx.BaseTransport):
+    """``httpx.ASGITransport`` for a sync ``httpx.Client``: each request runs on an event loop in
+    a helper thread. (httpx ships only the async variant.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+        self._stack = ExitStack()
+        self._portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+
+        async def send() -> httpx.Response:
+            forwarded = httpx.Request(
+                request.method, request.url, headers=request.headers, content=body
+            )
+            response = await self._inner.handle_async_request(forwarded)
+            content = await response.aread()
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=content, request=request
+            )
+
+        return self._portal.call(send)
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+class SwitchableApp:
+    """An ASGI app that forwards to whichever app is current.
+
+    schemathesis binds an app to a schema when the tests are collected, before any fixture has
+    built the emulator; the suite gives it this stand-in and points it at the target's app.
+    The lifespan is answered here: each emulator app is owned (and closed) by its target.
+    """
+
+    def __init__(self) -> None:
+        self.current: ASGIApp | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if self.current is None:
+            raise RuntimeError("no in-process target is active")
+        await self.current(scope, receive, send)

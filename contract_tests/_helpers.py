@@ -1,0 +1,108 @@
+"""Small helpers shared by the property tests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import httpx
+from cos_snapshot_api.api.snapshot import get_snapshot as generated
+from cos_snapshot_api.types import UNSET
+
+from cos_snapshot import CosServiceError, Credentials, Snapshot
+from cos_snapshot._auth import CosAuth, Signer
+from cos_snapshot._params import PlainTime, format_time
+from cos_snapshot.fixtures import Orientation, read_frame_index, read_orientation
+
+from ._expect import FrameExpectation
+from ._targets import Target
+
+__all__ = [
+    "DEFAULTS",
+    "check_frame",
+    "decimal_of",
+    "frame_of",
+    "object_path",
+    "orientation_of",
+    "request_with",
+    "signed_auth",
+    "snapshot_or_error",
+]
+
+#: The documented defaults of the optional parameters.
+DEFAULTS: dict[str, Any] = {
+    "width": 0,
+    "height": 0,
+    "format": "jpg",
+    "rotate": "auto",
+    "mode": "exactframe",
+}
+
+
+def decimal_of(value: Fraction) -> Decimal:
+    """A fraction of a second as an exact decimal (fixture times are multiples of 1/25 s)."""
+    result = Decimal(value.numerator) / Decimal(value.denominator)
+    if Fraction(result) != value:
+        raise ValueError(f"{value} has no short exact decimal form")
+    return result
+
+
+def object_path(key: str) -> str:
+    """The URL path of an object key, encoded as the generated client (and the SDK) do."""
+    return "/" + generated._quote_object_key(key)
+
+
+def frame_of(snapshot: Snapshot) -> int:
+    return read_frame_index(snapshot.content)
+
+
+def orientation_of(snapshot: Snapshot) -> Orientation:
+    return read_orientation(snapshot.content)
+
+
+def snapshot_or_error(target: Target, key: str, time: Decimal, **params: Any) -> Snapshot | None:
+    """The snapshot, or None for a 400 InvalidArgument (allowed by some expectations)."""
+    with target.client() as client:
+        try:
+            return client.get_snapshot(key, time, **params)
+        except CosServiceError as error:
+            if error.status == 400 and error.code == "InvalidArgument":
+                return None
+            raise
+
+
+def check_frame(snapshot: Snapshot | None, expected: FrameExpectation, context: str) -> int | None:
+    """Assert the snapshot shows an allowed frame (or is an allowed error); return its index."""
+    if snapshot is None:
+        assert expected.error_allowed, (
+            f"{context}: 400 InvalidArgument, expected {expected.describe()}"
+        )
+        return None
+    index = frame_of(snapshot)
+    assert index in expected.frames, f"{context}: got frame {index}, expected {expected.describe()}"
+    return index
+
+
+def signed_auth(credentials: Credentials) -> httpx.Auth:
+    """The project's httpx auth: signs the Authorization header of each request."""
+    return CosAuth(Signer(credentials))
+
+
+def request_with(
+    target: Target, key: str, time: Decimal, *, anonymous: bool = False, **params: Any
+) -> httpx.Response:
+    """GET a snapshot with only the given optional parameters, built by the generated client
+    (which leaves out what is ``UNSET``) and signed by the project's signer."""
+    kwargs = generated._get_kwargs(
+        key,
+        time=PlainTime(format_time(time)),
+        width=params.get("width", UNSET),
+        height=params.get("height", UNSET),
+        format_=params.get("format", UNSET),
+        rotate=params.get("rotate", UNSET),
+        mode=params.get("mode", UNSET),
+    )
+    with target.http(anonymous=anonymous) as http:
+        auth = None if anonymous else signed_auth(target.credentials)
+        return http.request(kwargs["method"], kwargs["url"], params=kwargs["params"], auth=auth)

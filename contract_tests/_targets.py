@@ -1,0 +1,313 @@
+"""The servers the suite runs against, behind one interface: :class:`Target`.
+
+- ``asgi``: the emulator in-process (httpx / schemathesis call the ASGI app directly);
+- ``uvicorn``: the emulator as a real HTTP server on a loopback port. The suite treats it exactly
+  like a live bucket: it uploads the fixture videos with the official SDK and deletes them after;
+- ``live``: any COS-compatible endpoint given by the environment (see :data:`LIVE_VARIABLES`).
+
+``COS_CONTRACT_BROKEN=<name>`` (see ``broken.py``) puts a deliberately broken emulator behind the
+``asgi`` and ``uvicorn`` targets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from cos_snapshot import AsyncSnapshotClient, Credentials, SnapshotClient, endpoint_for
+from cos_snapshot.emulator import EmulatorSettings
+from cos_snapshot.emulator.frames import SnapshotEngine
+
+from . import broken
+from ._asgi import SyncASGITransport
+from ._server import serving
+from ._signing import RequestsCosAuth
+from ._videos import Video, VideoSpec
+
+__all__ = [
+    "EMULATOR_CREDENTIALS",
+    "LIVE_VARIABLES",
+    "TARGET_NAMES",
+    "Target",
+    "in_process_target",
+    "live_target",
+    "missing_live_variables",
+    "uvicorn_target",
+]
+
+TARGET_NAMES = ("asgi", "uvicorn", "live")
+LIVE_VARIABLES = (
+    "COS_CONTRACT_BUCKET",
+    "COS_CONTRACT_REGION",
+    "TENCENTCLOUD_SECRET_ID",
+    "TENCENTCLOUD_SECRET_KEY",
+)
+#: The key pair the emulator targets know (test values, not secrets).
+EMULATOR_CREDENTIALS = Credentials("AKIDcontractSuite0000000000000000", "contract-suite-secret-key")
+EMULATOR_BUCKET = "contract-1250000000"
+EMULATOR_PREFIX = "contract/"
+#: An object that is not a video, uploaded next to the fixtures.
+NOT_A_VIDEO_KEY = "not a video.mp4"
+NOT_A_VIDEO = b"This text is not a video, whatever its name says.\n"
+#: The bucket-relative host the in-process app is called with.
+IN_PROCESS_URL = "http://testserver"
+
+
+def missing_live_variables(environ: Mapping[str, str] = os.environ) -> list[str]:
+    return [name for name in LIVE_VARIABLES if not environ.get(name)]
+
+
+@dataclass
+class Target:
+    """Where the suite sends its requests, and what it may expect there.
+
+    ``videos`` are the uploaded fixtures by name; ``strict`` holds the target to the emulator's
+    exact frame choices (else the documented tolerance applies, see ``_expect.py``);
+    ``anonymous_url`` is an endpoint serving the same objects without signatures, if any.
+    ``app``/``anonymous_app`` are set for the in-process target.
+    """
+
+    name: str
+    base_url: str
+    credentials: Credentials
+    videos: dict[str, Video]
+    strict: bool
+    anonymous_url: str | None = None
+    not_a_video_key: str | None = None
+    app: Any = None
+    anonymous_app: Any = None
+    _closers: list[Any] = field(default_factory=list, repr=False)
+
+    @property
+    def in_process(self) -> bool:
+        return self.app is not None
+
+    @property
+    def anonymous_allowed(self) -> bool:
+        return self.anonymous_url is not None
+
+    def video(self, name: str) -> Video:
+        return self.videos[name]
+
+    def _httpx_args(self, *, anonymous: bool, is_async: bool) -> dict[str, Any]:
+        if not self.in_process:
+            return {}
+        app = self.anonymous_app if anonymous else self.app
+        transport = httpx.ASGITransport(app=app) if is_async else SyncASGITransport(app)
+        return {"transport": transport}
+
+    def _endpoint(self, anonymous: bool) -> str:
+        if anonymous:
+            if self.anonymous_url is None:
+                raise RuntimeError(f"target {self.name} does not allow anonymous reads")
+            return self.anonymous_url
+        return self.base_url
+
+    def client(
+        self, *, credentials: Credentials | None = None, anonymous: bool = False, **kwargs: Any
+    ) -> SnapshotClient:
+        """The typed sync client for this target (signed with its credentials unless told)."""
+        return SnapshotClient(
+            endpoint_url=self._endpoint(anonymous),
+            credentials=None if anonymous else (credentials or self.credentials),
+            anonymous=anonymous,
+            httpx_args=self._httpx_args(anonymous=anonymous, is_async=False),
+            **kwargs,
+        )
+
+    def async_client(
+        self, *, credentials: Credentials | None = None, anonymous: bool = False, **kwargs: Any
+    ) -> AsyncSnapshotClient:
+        return AsyncSnapshotClient(
+            endpoint_url=self._endpoint(anonymous),
+            credentials=None if anonymous else (credentials or self.credentials),
+            anonymous=anonymous,
+            httpx_args=self._httpx_args(anonymous=anonymous, is_async=True),
+            **kwargs,
+        )
+
+    def http(self, *, anonymous: bool = False) -> httpx.Client:
+        """A plain httpx client on the target (nothing signed), for requests the typed client
+        would never make."""
+        return httpx.Client(
+            base_url=self._endpoint(anonymous),
+            timeout=60,
+            **self._httpx_args(anonymous=anonymous, is_async=False),
+        )
+
+    def requests_auth(self) -> RequestsCosAuth:
+        """The signer schemathesis sends with."""
+        return RequestsCosAuth(self.credentials)
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):
+            closer()
+        self._closers.clear()
+
+
+def _place_videos(
+    root: Path, made: Mapping[str, tuple[VideoSpec, Any]], prefix: str
+) -> dict[str, Video]:
+    videos: dict[str, Video] = {}
+    for name, (spec, info) in made.items():
+        key = prefix + spec.key
+        path = root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(info.path, path)
+        videos[name] = Video(name, key, info)
+    return videos
+
+
+def in_process_target(
+    workdir: Path, made: Mapping[str, tuple[VideoSpec, Any]], bug: str | None
+) -> Target:
+    root = workdir / "asgi-root"
+    root.mkdir()
+    videos = _place_videos(root, made, EMULATOR_PREFIX)
+    (root / EMULATOR_PREFIX / NOT_A_VIDEO_KEY).write_bytes(NOT_A_VIDEO)
+    engine = SnapshotEngine()
+    settings = EmulatorSettings(root=root, credentials=(EMULATOR_CREDENTIALS,))
+    anonymous = EmulatorSettings(root=root, anonymous=True)
+    target = Target(
+        name="asgi",
+        base_url=IN_PROCESS_URL,
+        credentials=EMULATOR_CREDENTIALS,
+        videos=videos,
+        strict=True,
+        anonymous_url=IN_PROCESS_URL,
+        not_a_video_key=EMULATOR_PREFIX + NOT_A_VIDEO_KEY,
+        app=broken.build_app(settings, engine, bug),
+        anonymous_app=broken.build_app(anonymous, engine, _anonymous_bug(bug)),
+    )
+    target._closers.append(engine.close)
+    return target
+
+
+def _anonymous_bug(bug: str | None) -> str | None:
+    # The anonymous endpoint carries the same fault, except the signature one, which is moot there.
+    return None if bug == "accepts-any-signature" else bug
+
+
+# --------------------------------------------------------------------------------------------
+# Targets reached over HTTP, with fixtures uploaded through the official SDK
+
+
+@dataclass
+class _RemoteBucket:
+    """Uploads and deletes objects with the official SDK (``cos-python-sdk-v5``)."""
+
+    bucket: str
+    region: str | None
+    endpoint_url: str | None
+    credentials: Credentials
+    _client: Any = None
+
+    def _sdk(self) -> Any:
+        if self._client is None:
+            from qcloud_cos import CosConfig, CosS3Client  # noqa: PLC0415
+
+            options: dict[str, Any] = {
+                "SecretId": self.credentials.secret_id,
+                "SecretKey": self.credentials.secret_key,
+                "Token": self.credentials.token,
+            }
+            if self.endpoint_url:
+                url = urlsplit(self.endpoint_url)
+                options.update(Scheme=url.scheme, Domain=url.netloc, Region=self.region)
+            else:
+                options.update(Scheme="https", Region=self.region)
+            self._client = CosS3Client(CosConfig(**options), retry=1)
+        return self._client
+
+    def put(self, key: str, body: bytes) -> None:
+        self._sdk().put_object(Bucket=self.bucket, Key=key, Body=body)
+
+    def delete(self, key: str) -> None:
+        self._sdk().delete_object(Bucket=self.bucket, Key=key)
+
+
+def _upload(
+    remote: _RemoteBucket, made: Mapping[str, tuple[VideoSpec, Any]], prefix: str, target: Target
+) -> None:
+    for name, (spec, info) in made.items():
+        key = prefix + spec.key
+        # Registered before the upload so that a half-done upload is still cleaned up.
+        target._closers.append(lambda key=key: _quietly(remote.delete, key))
+        remote.put(key, info.path.read_bytes())
+        target.videos[name] = Video(name, key, info)
+    key = prefix + NOT_A_VIDEO_KEY
+    target._closers.append(lambda: _quietly(remote.delete, key))
+    remote.put(key, NOT_A_VIDEO)
+    target.not_a_video_key = key
+
+
+def _quietly(action: Any, *args: Any) -> None:
+    with contextlib.suppress(Exception):
+        action(*args)
+
+
+@contextlib.contextmanager
+def uvicorn_target(
+    workdir: Path, made: Mapping[str, tuple[VideoSpec, Any]], bug: str | None
+) -> Iterator[Target]:
+    root = workdir / "uvicorn-root"
+    root.mkdir()
+    with SnapshotEngine() as engine, contextlib.ExitStack() as stack:
+        settings = EmulatorSettings(
+            root=root, bucket=EMULATOR_BUCKET, credentials=(EMULATOR_CREDENTIALS,)
+        )
+        anonymous = EmulatorSettings(root=root, anonymous=True)
+        url = stack.enter_context(serving(broken.build_app(settings, engine, bug)))
+        anonymous_url = stack.enter_context(
+            serving(broken.build_app(anonymous, engine, _anonymous_bug(bug)))
+        )
+        target = Target(
+            name="uvicorn",
+            base_url=url,
+            credentials=EMULATOR_CREDENTIALS,
+            videos={},
+            strict=True,
+            anonymous_url=anonymous_url,
+        )
+        remote = _RemoteBucket(EMULATOR_BUCKET, "ap-guangzhou", url, EMULATOR_CREDENTIALS)
+        try:
+            _upload(remote, made, EMULATOR_PREFIX, target)
+            yield target
+        finally:
+            target.close()
+
+
+@contextlib.contextmanager
+def live_target(
+    made: Mapping[str, tuple[VideoSpec, Any]], environ: Mapping[str, str] = os.environ
+) -> Iterator[Target]:
+    """The bucket named by the environment; fixtures are uploaded under a fresh prefix and
+    deleted afterwards."""
+    bucket, region = environ["COS_CONTRACT_BUCKET"], environ["COS_CONTRACT_REGION"]
+    credentials = Credentials.from_env(environ)
+    endpoint_url = environ.get("COS_CONTRACT_ENDPOINT_URL") or None
+    base_url = (endpoint_url or endpoint_for(bucket, region)).rstrip("/")
+    prefix = f"cos-snapshot-contract/{secrets.token_hex(6)}/"
+    target = Target(
+        name="live",
+        base_url=base_url,
+        credentials=credentials,
+        videos={},
+        strict=environ.get("COS_CONTRACT_STRICT") == "1",
+        anonymous_url=base_url if environ.get("COS_CONTRACT_ANONYMOUS") == "1" else None,
+    )
+    remote = _RemoteBucket(bucket, region, endpoint_url, credentials)
+    try:
+        _upload(remote, made, prefix, target)
+        yield target
+    finally:
+        target.close()

@@ -1,0 +1,75 @@
+"""The fixture videos the suite puts in the bucket, and the keys it puts them under.
+
+Small on purpose: 320x240 at 25 fps, a keyframe every 10 frames, two seconds. The keys hold
+spaces, unicode, ``+``, parentheses and nested directories, because object keys do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from cos_snapshot.fixtures import FixtureInfo, make_fixture
+
+__all__ = ["VIDEO_SPECS", "Video", "VideoSpec", "make_videos"]
+
+FPS = 25
+GOP = 10
+DURATION = 2
+SIZE = (320, 240)
+
+
+@dataclass(frozen=True)
+class VideoSpec:
+    """One fixture video: a name for tests, the key (below a prefix) and make_fixture options."""
+
+    name: str
+    key: str
+    filename: str
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Video:
+    """A fixture video as uploaded: its full object key and what it holds."""
+
+    name: str
+    key: str
+    info: FixtureInfo
+
+    @property
+    def frame_duration(self) -> Fraction:
+        return Fraction(1, FPS)
+
+
+VIDEO_SPECS: tuple[VideoSpec, ...] = (
+    VideoSpec("plain", "plain clip.mp4", "plain.mp4", {}),
+    VideoSpec("rotated", "视频/rotated 90°.mp4", "rotated.mp4", {"rotate": 90}),
+    VideoSpec(
+        "mirrored",
+        "nested/dir/mirrored+flip (1).mp4",
+        "mirrored.mp4",
+        {"rotate": 270, "flip": True},
+    ),
+    VideoSpec("hevc", "hevc ~clip.mp4", "hevc.mp4", {"codec": "hevc"}),
+    VideoSpec("mpegts", "streams/clip.ts", "clip.ts", {}),
+)
+
+
+def make_videos(directory: Path) -> dict[str, tuple[VideoSpec, FixtureInfo]]:
+    """Write every fixture video into ``directory``; return them by name."""
+    made: dict[str, tuple[VideoSpec, FixtureInfo]] = {}
+    for spec in VIDEO_SPECS:
+        info = make_fixture(
+            directory / spec.filename,
+            duration=DURATION,
+            fps=FPS,
+            gop=GOP,
+            size=SIZE,
+            threads=1,
+            **spec.options,
+        )
+        made[spec.name] = (spec, info)
+    return made

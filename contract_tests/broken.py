@@ -1,0 +1,273 @@
+"""Deliberately broken servers: the real emulator with one fault injected each.
+
+They exist to prove the suite catches bugs (``test_catches_bugs.py``): run the suite against one
+with ``COS_CONTRACT_BROKEN=<name>`` and it must fail. Wire-level faults are ASGI middleware around
+the emulator app; faults in frame choice or scaling wrap its frame engine, the way a stand-in
+that decodes video badly would behave.
+
+To add one: write a middleware (``(app) -> app``) or an engine fault (``(engine, path, params)
+-> Image``), register it in :data:`BUGS` with a description, and name in ``test_catches_bugs.py``
+the tests that must catch it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote_to_bytes, urlencode
+
+from cos_snapshot import Credentials
+from cos_snapshot.emulator import EmulatorSettings, create_app
+from cos_snapshot.emulator.frames import Image, SnapshotEngine, SnapshotParams
+from cos_snapshot.signing import AUTH_FIELDS, build_authorization
+
+__all__ = ["BUGS", "Bug", "build_app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+EngineFault = Callable[[SnapshotEngine, Path, SnapshotParams], Image]
+
+
+@dataclasses.dataclass(frozen=True)
+class Bug:
+    description: str
+    middleware: Callable[[ASGIApp, EmulatorSettings], ASGIApp] | None = None
+    engine_fault: EngineFault | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Engine faults
+
+
+class _FaultyEngine:
+    """A frame engine that answers through ``fault`` instead of the real engine's method."""
+
+    def __init__(self, engine: SnapshotEngine, fault: EngineFault) -> None:
+        self._engine = engine
+        self._fault = fault
+
+    def snapshot(self, path: Path, params: SnapshotParams) -> Image:
+        return self._fault(self._engine, path, params)
+
+    def close(self) -> None:
+        self._engine.close()
+
+
+def _ignores_zero_rule(engine: SnapshotEngine, path: Path, params: SnapshotParams) -> Image:
+    # One side 0: use the other for both, instead of keeping the aspect ratio.
+    if bool(params.width) != bool(params.height):
+        side = params.width or params.height
+        params = dataclasses.replace(params, width=side, height=side)
+    return engine.snapshot(path, params)
+
+
+def _exact_for_keyframe(engine: SnapshotEngine, path: Path, params: SnapshotParams) -> Image:
+    return engine.snapshot(path, dataclasses.replace(params, mode="exactframe"))
+
+
+def _off_by_one_frame(engine: SnapshotEngine, path: Path, params: SnapshotParams) -> Image:
+    # The frame before the right one (a classic `<` for `<=`), whenever there is one.
+    image = engine.snapshot(path, params)
+    if image.frame_pts <= 0 or params.mode == "keyframe":
+        return image
+    nanos = image.frame_pts * 10**9
+    earlier = Decimal(int(nanos) - 1 if nanos == int(nanos) else int(nanos)) / 10**9
+    return engine.snapshot(path, dataclasses.replace(params, time=earlier))
+
+
+def _ignores_rotate(engine: SnapshotEngine, path: Path, params: SnapshotParams) -> Image:
+    return engine.snapshot(path, dataclasses.replace(params, rotate="off"))
+
+
+# --------------------------------------------------------------------------------------------
+# Middleware
+
+
+def _map_response(
+    app: ASGIApp,
+    *,
+    headers: Callable[[list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]] | None = None,
+    body: Callable[[bytes, dict[bytes, bytes]], bytes] | None = None,
+    status: Callable[[int], int] | None = None,
+) -> ASGIApp:
+    """Middleware that rewrites the response's status, headers and (buffered) body."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                raw_headers = [(bytes(k), bytes(v)) for k, v in start.get("headers", [])]
+                content = b"".join(chunks)
+                if body is not None:
+                    content = body(content, {k.lower(): v for k, v in raw_headers})
+                if headers is not None:
+                    raw_headers = headers(raw_headers)
+                raw_headers = [(k, v) for k, v in raw_headers if k.lower() != b"content-length"]
+                if scope.get("method") != "HEAD":
+                    raw_headers.append((b"content-length", str(len(content)).encode()))
+                code = start["status"] if status is None else status(start["status"])
+                await send({"type": "http.response.start", "status": code, "headers": raw_headers})
+                await send({"type": "http.response.body", "body": content})
+                return
+            await send(message)
+
+        await app(scope, receive, capture)
+
+    return wrapped
+
+
+def _mislabels_content_type(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
+    swap = {b"image/jpeg": b"image/png", b"image/png": b"image/jpeg"}
+    return _map_response(
+        app,
+        headers=lambda hs: [
+            (k, swap.get(v, v) if k.lower() == b"content-type" else v) for k, v in hs
+        ],
+    )
+
+
+def _drops_error_code(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
+    def strip(content: bytes, headers: dict[bytes, bytes]) -> bytes:
+        if headers.get(b"content-type", b"").startswith(b"application/xml"):
+            return re.sub(rb"<Code>.*?</Code>", b"", content, flags=re.DOTALL)
+        return content
+
+    return _map_response(app, body=strip)
+
+
+def _drops_request_id(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
+    return _map_response(
+        app, headers=lambda hs: [(k, v) for k, v in hs if k.lower() != b"x-cos-request-id"]
+    )
+
+
+def _server_error_on_bad_input(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
+    return _map_response(app, status=lambda code: 500 if code == 400 else code)
+
+
+def _query_default(name: str, value: str) -> Callable[[ASGIApp, EmulatorSettings], ASGIApp]:
+    """A GetSnapshot whose ``name`` is left out is served as if it were ``value``.
+
+    The added parameter is not covered by the signature, which COS (and the emulator) allow.
+    """
+
+    def middleware(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
+        async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                query = parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True)
+                names = {k for k, _ in query}
+                if "ci-process" in names and name not in names:
+                    query.append((name, value))
+                    scope = {**scope, "query_string": urlencode(query).encode()}
+            await app(scope, receive, send)
+
+        return wrapped
+
+    return middleware
+
+
+def _accepts_any_signature(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
+    """Throws away whatever signature came (or none) and signs the request itself."""
+    credential: Credentials = settings.credentials[0]
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = [
+                (k, v)
+                for k, v in parse_qsl(
+                    scope.get("query_string", b"").decode(), keep_blank_values=True
+                )
+                if k not in AUTH_FIELDS
+            ]
+            raw_path = scope.get("raw_path") or scope["path"].encode()
+            path = unquote_to_bytes(raw_path.split(b"?", 1)[0]).decode("utf-8", "replace")
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"authorization"]
+            host = next((v.decode("latin-1") for k, v in headers if k.lower() == b"host"), "")
+            authorization = build_authorization(
+                secret_id=credential.secret_id,
+                secret_key=credential.secret_key,
+                method=scope["method"],
+                path=path,
+                params=dict(query),
+                headers={"host": host},
+                start=0,
+                end=2**40,
+            )
+            if credential.token:
+                headers = [(k, v) for k, v in headers if k.lower() != b"x-cos-security-token"]
+                headers.append((b"x-cos-security-token", credential.token.encode()))
+            headers.append((b"authorization", authorization.encode()))
+            scope = {**scope, "headers": headers, "query_string": urlencode(query).encode()}
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+BUGS: dict[str, Bug] = {
+    "ignores-zero-rule": Bug(
+        "one of width/height 0 gives a square instead of keeping the aspect ratio",
+        engine_fault=_ignores_zero_rule,
+    ),
+    "mislabels-content-type": Bug(
+        "JPEG answered as image/png and PNG as image/jpeg", middleware=_mislabels_content_type
+    ),
+    "exact-frame-for-keyframe": Bug(
+        "mode=keyframe returns the exact frame", engine_fault=_exact_for_keyframe
+    ),
+    "off-by-one-frame": Bug(
+        "exactframe returns the frame before the one on screen", engine_fault=_off_by_one_frame
+    ),
+    "drops-error-code": Bug("error documents lack <Code>", middleware=_drops_error_code),
+    "accepts-any-signature": Bug(
+        "any signature, or none, is accepted", middleware=_accepts_any_signature
+    ),
+    "default-format-png": Bug(
+        "format left out gives PNG instead of JPEG", middleware=_query_default("format", "png")
+    ),
+    "default-mode-keyframe": Bug(
+        "mode left out gives the keyframe instead of the exact frame",
+        middleware=_query_default("mode", "keyframe"),
+    ),
+    "ignores-rotate": Bug(
+        "rotate=auto does not apply the display matrix", engine_fault=_ignores_rotate
+    ),
+    "drops-request-id": Bug("responses lack x-cos-request-id", middleware=_drops_request_id),
+    "server-error-on-bad-input": Bug(
+        "invalid parameters give 500 instead of 400", middleware=_server_error_on_bad_input
+    ),
+}
+
+
+def build_app(settings: EmulatorSettings, engine: SnapshotEngine, bug: str | None = None) -> Any:
+    """The emulator app for ``settings`` on ``engine``, with the fault ``bug`` (a key of
+    :data:`BUGS`) injected, or the real thing for ``None``."""
+    if bug is None:
+        return create_app(settings, engine=engine)
+    if bug not in BUGS:
+        raise ValueError(f"unknown broken server {bug!r}; known: {', '.join(BUGS)}")
+    fault = BUGS[bug]
+    faulty: Any = engine
+    if fault.engine_fault is not None:
+        faulty = _FaultyEngine(engine, fault.engine_fault)
+    app: Any = create_app(settings, engine=faulty)
+    if fault.middleware is not None:
+        app = fault.middleware(app, settings)
+    return app
