@@ -97,7 +97,7 @@ def _output(args: argparse.Namespace) -> Path:
 def cmd_sheet(args: argparse.Namespace) -> int:
     missing = [m for m in ("PIL",) if importlib.util.find_spec(m) is None]
     if missing:
-        raise UsageError("this command needs Pillow: pip install 'cos-snapshot[emulator]'")
+        raise UsageError("this command needs Pillow: pip install 'cos-snapshot[cli]'")
     from PIL import Image, ImageFont  # noqa: PLC0415 - optional extra
 
     from ._sheet import compose_sheet, save_sheet, sheet_format, timecode  # noqa: PLC0415

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import attrs
@@ -42,9 +43,16 @@ class Snapshot:
         """Write the image to ``path`` (parent directories are created) and return the path."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.partial")
-        tmp.write_bytes(self.content)
-        tmp.replace(target)
+        # A unique temporary name in the same directory: concurrent writers never share it,
+        # and the rename makes the file appear whole or not at all.
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.partial")
+        try:
+            with tmp.open("xb") as handle:
+                handle.write(self.content)
+            tmp.replace(target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return target
 
     def __len__(self) -> int:

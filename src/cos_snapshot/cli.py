@@ -92,10 +92,14 @@ def client_options(args: argparse.Namespace) -> dict[str, Any]:
             "say where: --endpoint-url (or COS_ENDPOINT_URL), or --bucket and --region "
             "(or COS_BUCKET and COS_REGION)"
         )
+    try:
+        credentials = None if args.anonymous else Credentials.from_env()
+    except CosClientError as error:
+        raise UsageError(f"{error} (or pass --anonymous for unsigned requests)") from None
     return {
         "bucket": args.bucket,
         "region": args.region,
-        "credentials": None if args.anonymous else Credentials.from_env(),
+        "credentials": credentials,
         "endpoint_url": args.endpoint_url,
         "anonymous": args.anonymous,
     }
