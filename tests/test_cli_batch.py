@@ -465,10 +465,10 @@ def test_credentials_come_from_the_environment(
         argv = ["batch", A, "--times", "1", "-o", str(tmp_path), "--endpoint-url", url]
         monkeypatch.delenv("TENCENTCLOUD_SECRET_ID", raising=False)
         code, _, err = run(capsys, *argv)
-        assert code == 1
+        assert code == 2  # a usage error: nothing was sent
         assert err.strip() == (
             "cos-snapshot: error: credentials: environment variable TENCENTCLOUD_SECRET_ID is "
-            "not set"
+            "not set (or pass --anonymous for unsigned requests)"
         )
 
         monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", credentials.secret_id)
