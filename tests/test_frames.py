@@ -3,8 +3,10 @@ picture and compared with what the fixture's own timeline says (no mocks)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import random
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -298,9 +300,15 @@ def test_not_a_video(make_video: MakeVideo, video_dir: Path, engine: SnapshotEng
             assert "video" in str(caught.value), (name, attempt)
 
 
-def test_missing_file(engine: SnapshotEngine, tmp_path: Path) -> None:
+def test_missing_file_and_non_files(engine: SnapshotEngine, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         engine.snapshot(tmp_path / "nope.mp4", SnapshotParams(Decimal(1)))
+    with pytest.raises(NotAVideoError):
+        engine.snapshot(tmp_path, SnapshotParams(Decimal(1)))
+    fifo = tmp_path / "fifo.mp4"
+    os.mkfifo(fifo)
+    with pytest.raises(NotAVideoError):  # and no hang waiting for a writer
+        engine.snapshot(fifo, SnapshotParams(Decimal(1)))
 
 
 def test_truncated_stream_serves_what_is_there(make_video: MakeVideo, tmp_path: Path) -> None:
@@ -312,6 +320,30 @@ def test_truncated_stream_serves_what_is_there(make_video: MakeVideo, tmp_path: 
         assert read_frame_index(e.snapshot(cut, SnapshotParams(Decimal("0.2"))).data) == 5
         last = read_frame_index(e.snapshot(cut, SnapshotParams(Decimal(100))).data)
     assert 10 < last < info.frame_count - 1
+
+
+def test_damaged_files_never_crash(make_video: MakeVideo, tmp_path: Path) -> None:
+    """Bit flips, cuts and zeroed ranges: an image or NotAVideoError, nothing else."""
+    rng = random.Random(11)
+    sources = [video(make_video, n).path.read_bytes() for n in ("h264-bframes.mp4", "h264.ts")]
+    sources.append(video(make_video, "vp9.webm").path.read_bytes())
+    with SnapshotEngine(result_cache_bytes=0) as e:
+        for trial in range(40):
+            which = trial % 3
+            data = bytearray(sources[which])
+            for _ in range(rng.randint(1, 20)):
+                data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+            if trial % 4 == 0:
+                data = data[: rng.randrange(len(data))]
+            if trial % 5 == 0:
+                a = rng.randrange(len(data))
+                data[a : a + 1000] = bytes(len(data[a : a + 1000]))
+            path = tmp_path / f"damaged{trial}{('.mp4', '.ts', '.webm')[which]}"
+            path.write_bytes(bytes(data))
+            for t in ("0", "0.7", "5"):
+                with contextlib.suppress(NotAVideoError):
+                    image = e.snapshot(path, SnapshotParams(Decimal(t), mode="exactframe"))
+                    assert image.data
 
 
 def test_past_end_error(make_video: MakeVideo) -> None:

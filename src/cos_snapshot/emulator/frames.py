@@ -39,6 +39,7 @@ import contextlib
 import io
 import logging
 import os
+import stat
 import struct
 import threading
 from collections import OrderedDict
@@ -269,6 +270,8 @@ class _Index:
         start = packets[0][0]
         # Frames that precede the first keyframe on screen cannot be decoded from it.
         shown = sorted((p[0], p[3], p[2]) for p in packets if not p[4] and p[0] >= start)
+        if not shown:
+            raise NotAVideoError("the video stream has no frames to show")
         first = shown[0][0]
         rel = [pts - first for pts, _, _ in shown]
         key_rel = [pts - first for pts, _, key in shown if key]
@@ -305,7 +308,7 @@ class _OpenVideo:
 
     def ensure_open(self) -> _Index:
         if self.error is not None:
-            raise self.error
+            raise NotAVideoError(self.error.message)  # a fresh one: threads may share this
         if self.index is not None and self.container is not None:
             return self.index
         try:
@@ -315,8 +318,8 @@ class _OpenVideo:
             self.error = exc
             self._close_container()
             raise
-        except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
-            if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+        except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError, LookupError) as exc:
+            if isinstance(exc, FileNotFoundError | PermissionError):
                 self._close_container()
                 raise
             self.error = NotAVideoError(f"the object is not a decodable video ({exc})")
@@ -502,6 +505,8 @@ class SnapshotEngine:
         cached = self._cached(request_key)
         if cached is not None:
             return cached
+        if not stat.S_ISREG(st.st_mode):
+            raise NotAVideoError("the object is not a regular file, not a video")
         if st.st_size == 0:
             raise NotAVideoError("the object is empty, not a video")
         while True:
@@ -509,8 +514,18 @@ class SnapshotEngine:
             with video.lock:
                 if video.closed:
                     continue  # evicted while we waited: take a fresh one
-                image = self._snapshot_locked(video, params, request_key)
-            return image
+                found = self._frame_locked(video, params, request_key)
+            break
+        if isinstance(found, Image):
+            return found
+        # Scaling and encoding need no lock: the decoded frame holds its own buffers.
+        frame, choice, resolved_key, time_base = found
+        try:
+            image = _encode(frame, params, Fraction(choice.rel) * time_base, choice.keyframe)
+        except (av.FFmpegError, ValueError, OSError) as exc:
+            raise NotAVideoError(f"the decoded frame could not be converted ({exc})") from exc
+        self._remember(request_key, resolved_key, image)
+        return image
 
     def close(self) -> None:
         """Close every open file and drop the caches. The engine stays usable."""
@@ -532,9 +547,10 @@ class SnapshotEngine:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _snapshot_locked(
+    def _frame_locked(
         self, video: _OpenVideo, params: SnapshotParams, request_key: tuple[Any, ...]
-    ) -> Image:
+    ) -> Image | tuple[Any, _Choice, tuple[Any, ...], Fraction]:
+        """The cached image for the frame ``params`` select, or that frame decoded."""
         index = video.ensure_open()
         choice = self._choose(index, params)
         resolved_key = (
@@ -550,9 +566,7 @@ class SnapshotEngine:
             self._remember(request_key, resolved_key, cached)
             return cached
         frame = self._decode(video, choice, params.time)
-        image = _encode(frame, params, Fraction(choice.rel) * index.time_base, choice.keyframe)
-        self._remember(request_key, resolved_key, image)
-        return image
+        return frame, choice, resolved_key, index.time_base
 
     def _choose(self, index: _Index, params: SnapshotParams) -> _Choice:
         ticks = _time_ticks(params.time, index.time_base)
@@ -586,14 +600,12 @@ class SnapshotEngine:
                 frame = video.decode(choice.pts, skip_nonref=True, from_start=False)
                 if frame is not None:
                     return frame
-                log.warning(
-                    "%s: skipping non-reference frames lost a frame; disabled", video.key.path
-                )
+                log.info("%s: skipping non-reference frames lost a frame; disabled", video.key.path)
                 video.skip_nonref = False
             frame = video.decode(choice.pts, skip_nonref=False, from_start=False)
             if frame is None:
                 frame = video.decode(choice.pts, skip_nonref=False, from_start=True)
-        except av.FFmpegError as exc:
+        except (av.FFmpegError, ValueError) as exc:
             video._close_container()  # reopened by the next request
             raise NotAVideoError(f"the video could not be decoded at time={time} ({exc})") from exc
         if frame is None:
