@@ -259,74 +259,7 @@ def test_a_directory_is_not_an_object(server: str) -> None:
     assert raw_request(server, "GET", "/dir/sub/a%20b%2Bc(1).txt").status == 200
 
 
-# --- bad input ------------------------------------------------------------------------------------
-
-BAD_REQUESTS = [
-    # (method, target, headers, status, code)
-    ("GET", "/plain.txt?ci-process=snapshot", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=-1", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=NaN", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=inf", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=1e999999999", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=1&width=1.5", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=1&width=4097", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=1&height=-1", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=1&format=gif", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=1&rotate=", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=1&mode=Keyframe", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=snapshot&time=1&time=2", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=videoinfo&time=1", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?ci-process=&time=1", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?time=%FF", {}, 400, "InvalidURI"),
-    ("GET", "/missing.mp4?ci-process=snapshot&time=1", {}, 404, "NoSuchKey"),
-    ("GET", "/missing.txt", {}, 404, "NoSuchKey"),
-    ("GET", "/", {}, 405, "MethodNotAllowed"),
-    ("POST", "/plain.txt", {}, 405, "MethodNotAllowed"),
-    ("PATCH", "/plain.txt", {}, 405, "MethodNotAllowed"),
-    ("PUT", "/folder/", {}, 400, "InvalidArgument"),
-    ("PUT", "/x.txt", {"Content-MD5": "not base64!"}, 400, "InvalidDigest"),
-    ("GET", "/%FF%FE", {}, 400, "InvalidURI"),
-    ("GET", "/a%00b", {}, 400, "InvalidURI"),
-    ("GET", "/a%0D%0Ab", {}, 400, "InvalidURI"),
-    ("GET", "/" + "k" * 851, {}, 400, "KeyTooLong"),
-    ("GET", "/" + "/".join(["k" * 200] * 4), {}, 404, "NoSuchKey"),
-    ("GET", "/" + "k" * 300, {}, 400, "KeyTooLong"),  # longer than a file name may be
-    ("HEAD", "/" + "k" * 300, {}, 400, None),
-    ("PUT", "/" + "k" * 300, {}, 400, "KeyTooLong"),
-    ("PUT", "/new/" + "k" * 300, {}, 400, "KeyTooLong"),
-    ("DELETE", "/" + "k" * 300, {}, 400, "KeyTooLong"),
-    ("GET", "/" + "k" * 300 + "/x", {}, 400, "KeyTooLong"),
-    ("GET", "/.cos-emulator-tmp/x", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?response-content-type=a%0D%0AX-Evil:%201", {}, 400, "InvalidArgument"),
-    ("GET", "/plain.txt?response-expires=%E8%A7%86", {}, 400, "InvalidArgument"),
-]
-
-
-@pytest.mark.parametrize(("method", "target", "headers", "status", "code"), BAD_REQUESTS)
-def test_bad_requests_get_a_4xx_error_document_and_the_server_keeps_serving(
-    server: str, method: str, target: str, headers: dict[str, str], status: int, code: str
-) -> None:
-    body = b"x" if method == "PUT" else None
-    reply = raw_request(server, method, target, headers=headers, body=body)
-    assert (reply.status, reply.code) == (status, code), reply.body
-    assert_still_serving(server)
-
-
-def test_invalid_argument_messages_name_the_parameter(server: str) -> None:
-    for name, query in [
-        ("time", "time=abc"),
-        ("width", "time=1&width=abc"),
-        ("height", "time=1&height=4097"),
-        ("format", "time=1&format=JPG"),
-        ("rotate", "time=1&rotate=on"),
-        ("mode", "time=1&mode="),
-        ("ci-process", "time=1&ci-process=x"),
-    ]:
-        target = f"/plain.txt?{query}" + ("" if "ci-process" in query else "&ci-process=snapshot")
-        reply = raw_request(server, "GET", target)
-        assert reply.code == "InvalidArgument"
-        assert name in (reply.error().findtext("Message") or ""), (name, reply.body)
+# --- bad input: the table of bad requests is in test_bad_input.py ---------------------------------
 
 
 # --- traversal ----------------------------------------------------------------------------------

@@ -35,9 +35,31 @@ def _size(text: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _require_emulator_extra()
-    from .emulator import EmulatorSettings, run_server  # noqa: PLC0415 - optional extra
+    from .emulator import EmulatorSettings, FaultSpec, run_server  # noqa: PLC0415 - optional extra
 
     root = Path(args.root)
     if not root.is_dir():
@@ -57,6 +79,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 raise UsageError(
                     f"{error}; pass --secret-id/--secret-key, or --anonymous to accept unsigned requests"
                 ) from None
+    faults = None
+    if args.faults:
+        try:
+            faults = FaultSpec.parse(args.faults, delay=args.fault_delay, seed=args.fault_seed)
+        except ValueError as error:
+            raise UsageError(f"--faults: {error}") from None
     settings = EmulatorSettings(
         root=root,
         bucket=args.bucket,
@@ -64,8 +92,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         anonymous=args.anonymous,
         exactframe=args.exactframe,
         past_end=args.past_end,
+        workers=args.workers,
+        queue_limit=args.queue_limit,
+        max_connections=args.max_connections,
+        faults=faults,
     )
-    run_server(settings, host=args.host, port=args.port)
+    run_server(settings, host=args.host, port=args.port, log_level=args.log_level)
     return EXIT_OK
 
 
@@ -106,6 +138,7 @@ def register(sub: Any) -> None:
           cos-snapshot serve --root ./videos --anonymous
           cos-snapshot serve --root ./videos --port 9000 --secret-id AKIDEXAMPLE --secret-key s3cret
           cos-snapshot serve --root ./videos --anonymous --exactframe next --past-end error
+          cos-snapshot serve --root ./videos --anonymous --faults 503=0.2,reset=0.1,slow=0.1
         """,
     )
     serve.add_argument("--root", required=True, help="directory whose files are the objects")
@@ -132,6 +165,44 @@ def register(sub: Any) -> None:
         choices=["last", "error"],
         default="last",
         help="a time past the last frame gives the last frame (default) or 400 InvalidArgument",
+    )
+    serve.add_argument(
+        "--workers", type=_positive_int, default=2, help="snapshots decoded at once (default 2)"
+    )
+    serve.add_argument(
+        "--queue-limit",
+        type=_count,
+        default=32,
+        help="snapshot requests that may wait for a worker; more get 503 SlowDown (default 32)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=1000,
+        help="connections served at once; more get a plain 503 from uvicorn (default 1000)",
+    )
+    serve.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="inject faults for resilience tests: comma-separated FAULT=PROBABILITY with FAULT "
+        "a status (503, 500, ...), reset (connection reset mid-body), short (body cut short) "
+        "or slow (answer after --fault-delay), e.g. 503=0.2,reset=0.1,slow=0.1",
+    )
+    serve.add_argument(
+        "--fault-delay",
+        type=_seconds,
+        default=1.0,
+        metavar="SECONDS",
+        help="how long a slow answer waits (default 1)",
+    )
+    serve.add_argument(
+        "--fault-seed", type=int, metavar="N", help="seed the fault draws, for repeatable runs"
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug", "trace"],
+        default="info",
+        help="server log level (default info; access lines never show STS tokens)",
     )
 
     fixture = _subparser(

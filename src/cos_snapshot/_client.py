@@ -32,13 +32,14 @@ from ._errors import (
 from ._headers import server_clock_offset
 from ._imageinfo import ImageHeaderError, looks_complete
 from ._params import Format, Mode, PlainTime, Rotate, SnapshotArgs, TimeLike
-from ._retry import RetryPolicy, RetryState
+from ._retry import SKEW_THRESHOLD_S, RetryPolicy, RetryState
 from ._snapshot import Snapshot
 from ._version import __version__
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncSnapshotClient", "SnapshotClient"]
 
-#: Connect quickly or fail; a snapshot of a long video may take a while to decode.
+#: Connect quickly or fail; a snapshot of a long video may take a while to decode. The retry
+#: policy's deadline caps each of these at the time left.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_SIGN_EXPIRES = 600
 USER_AGENT = f"cos-snapshot/{__version__}"
@@ -98,9 +99,10 @@ class _BaseClient:
         args: dict[str, Any] = dict(httpx_args or {})
         if self._signer is not None:
             args["auth"] = CosAuth(self._signer, expires=sign_expires)
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._api = _GeneratedClient(
             base_url=self.endpoint_url,
-            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            timeout=self.timeout,
             raise_on_unexpected_status=False,
             headers={"User-Agent": USER_AGENT},
             httpx_args=args,
@@ -131,6 +133,22 @@ class _BaseClient:
         kwargs = _get_snapshot._get_kwargs(**self._request_kwargs(args))
         return http.build_request(**kwargs)
 
+    def _attempt_timeout(self, state: RetryState) -> httpx.Timeout:
+        """The configured timeouts, each capped at the time the deadline leaves."""
+        left = state.remaining()
+        if left is None:
+            return self.timeout
+        if left <= 0:
+            raise CosTimeoutError(f"the retry deadline of {self.retry.deadline}s has passed")
+
+        def cap(value: float | None) -> float:
+            return left if value is None else min(value, left)
+
+        t = self.timeout
+        return httpx.Timeout(
+            connect=cap(t.connect), read=cap(t.read), write=cap(t.write), pool=cap(t.pool)
+        )
+
     def _presign(self, args: SnapshotArgs, request: httpx.Request, expires: int) -> str:
         if isinstance(expires, bool) or not isinstance(expires, int) or expires <= 0:
             raise CosInvalidArgumentError("expires", f"must be a positive integer, got {expires!r}")
@@ -139,6 +157,9 @@ class _BaseClient:
         return str(self._signer.presign(request, expires=expires))
 
     # -- responses -----------------------------------------------------------------------
+
+    def _to_snapshot_from(self, response: httpx.Response) -> Snapshot:
+        return self._to_snapshot(_get_snapshot._build_response(client=self._api, response=response))
 
     @staticmethod
     def _to_snapshot(response: _GeneratedResponse[Any]) -> Snapshot:
@@ -180,7 +201,7 @@ class _BaseClient:
             and state.may_correct_skew(error)
         ):
             offset = server_clock_offset(error.server_date, self._signer.clock())
-            if offset is not None:
+            if offset is not None and abs(offset - self._signer.clock_offset) >= SKEW_THRESHOLD_S:
                 self._signer.clock_offset = offset
                 return 0.0
         return state.delay_after(error)
@@ -224,16 +245,17 @@ class SnapshotClient(_BaseClient):
         args = SnapshotArgs.check(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
+        request = _get_snapshot._get_kwargs(**self._request_kwargs(args))
+        http = self._api.get_httpx_client()
         state = self.retry.begin()
         while True:
+            timeout = self._attempt_timeout(state)
             try:
                 try:
-                    response = _get_snapshot.sync_detailed(
-                        client=self._api, **self._request_kwargs(args)
-                    )
+                    response = http.request(**request, timeout=timeout)
                 except httpx.HTTPError as exc:
                     raise self._transport_error(exc) from exc
-                return self._to_snapshot(response)
+                return self._to_snapshot_from(response)
             except CosError as error:
                 delay = self._after_error(state, error)
             if delay:
@@ -295,16 +317,17 @@ class AsyncSnapshotClient(_BaseClient):
         args = SnapshotArgs.check(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
+        request = _get_snapshot._get_kwargs(**self._request_kwargs(args))
+        http = self._api.get_async_httpx_client()
         state = self.retry.begin()
         while True:
+            timeout = self._attempt_timeout(state)
             try:
                 try:
-                    response = await _get_snapshot.asyncio_detailed(
-                        client=self._api, **self._request_kwargs(args)
-                    )
+                    response = await http.request(**request, timeout=timeout)
                 except httpx.HTTPError as exc:
                     raise self._transport_error(exc) from exc
-                return self._to_snapshot(response)
+                return self._to_snapshot_from(response)
             except CosError as error:
                 delay = self._after_error(state, error)
             if delay:

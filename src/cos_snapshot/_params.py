@@ -28,6 +28,9 @@ TimeLike = float | int | Decimal | str
 
 MAX_DIMENSION = 4096
 MAX_KEY_BYTES = 850
+#: Bounds on a time's plain decimal text: below 1e16 seconds, at most 40 decimal places.
+MAX_TIME_DIGITS = 16
+MAX_TIME_DECIMALS = 40
 
 
 class PlainTime(float):
@@ -49,6 +52,13 @@ class PlainTime(float):
         return self.text
 
     __repr__ = __str__
+
+
+def _decimal_places(value: Decimal) -> int:
+    """Digits after the point in ``value``'s plain form, trailing zeros not counted."""
+    _, digits, exponent = value.as_tuple()
+    significant = "".join(map(str, digits)).rstrip("0")
+    return max(0, -(int(exponent) + len(digits) - len(significant)))
 
 
 def format_time(time: TimeLike) -> str:
@@ -74,6 +84,15 @@ def format_time(time: TimeLike) -> str:
         raise CosInvalidArgumentError("time", f"must be finite, got {time!r}")
     if value < 0:
         raise CosInvalidArgumentError("time", f"must be >= 0, got {time!r}")
+    # Bounded before formatting: "1e999999999" would otherwise become a billion digits.
+    if not value:
+        return "0"
+    if value.adjusted() >= MAX_TIME_DIGITS:
+        raise CosInvalidArgumentError("time", f"must be below 1e{MAX_TIME_DIGITS}, got {time!r}")
+    if _decimal_places(value) > MAX_TIME_DECIMALS:
+        raise CosInvalidArgumentError(
+            "time", f"has more than {MAX_TIME_DECIMALS} decimal places: {time!r}"
+        )
     text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

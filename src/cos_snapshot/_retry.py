@@ -1,5 +1,13 @@
 """When to try a request again, and how long to wait first. Shared by the sync and async
-clients: they differ only in how they sleep."""
+clients: they differ only in how they sleep.
+
+Clock errors: COS answers ``RequestTimeTooSkewed``, or ``AccessDenied`` "Request has expired",
+when a signature's time window does not contain the server's time. A freshly signed request
+only gets either if the local clock is off, so the client takes the server's ``Date`` header,
+corrects its clock offset and tries once more (the Node.js SDK does the same, for both codes).
+It does so only when the server's clock differs from the corrected local one by at least
+:data:`SKEW_THRESHOLD_S`: otherwise the error is about something else and is raised.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +19,14 @@ import attrs
 
 from ._errors import CosConnectionError, CosError, CosServiceError
 
-__all__ = ["RetryPolicy", "RetryState", "is_retryable"]
+__all__ = ["RetryPolicy", "RetryState", "is_clock_error", "is_retryable"]
 
 # Statuses worth another try: the server is busy or broke, not the request.
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 SKEW_CODE = "RequestTimeTooSkewed"
+EXPIRED_MESSAGE = "Request has expired"
+#: A server clock closer than this to ours is not a clock problem (the window has slack).
+SKEW_THRESHOLD_S = 30.0
 
 
 @attrs.frozen
@@ -25,7 +36,8 @@ class RetryPolicy:
     ``max_attempts`` counts the first try (1 disables retries). Delays use exponential backoff
     with full jitter: a uniform draw from ``[0, min(max_backoff, base_backoff * 2**n)]``; a
     server's ``Retry-After`` raises the delay to at least what it asks. ``deadline`` bounds the
-    whole call, waits included: no retry starts if its wait would end past it.
+    whole call, waits included: no retry starts if its wait would end past it, and each
+    attempt's connect/read/write/pool timeouts are capped at the time left.
     """
 
     max_attempts: int = attrs.field(default=3)
@@ -45,6 +57,15 @@ class RetryPolicy:
         rng: Callable[[float, float], float] = random.uniform,
     ) -> RetryState:
         return RetryState(self, clock, rng)
+
+
+def is_clock_error(error: CosError) -> bool:
+    """True for the answers COS gives a request signed with a clock that is off."""
+    if not isinstance(error, CosServiceError) or error.status != 403:
+        return False
+    if error.code == SKEW_CODE:
+        return True
+    return error.code == "AccessDenied" and (error.message or "").startswith(EXPIRED_MESSAGE)
 
 
 def is_retryable(error: CosError) -> bool:
@@ -86,14 +107,16 @@ class RetryState:
         self.attempts += 1
         return delay
 
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None without one); never negative."""
+        if self.policy.deadline is None:
+            return None
+        return max(0.0, self.policy.deadline - (self._clock() - self._started))
+
     def may_correct_skew(self, error: CosError) -> bool:
-        """True once per call for a ``RequestTimeTooSkewed`` answer: the caller fixes its clock
-        offset and tries again at once."""
-        if (
-            isinstance(error, CosServiceError)
-            and error.code == SKEW_CODE
-            and not self.skew_corrected
-        ):
+        """True once per call for a clock error (see the module docstring): the caller checks
+        the server's clock, fixes its offset and tries again at once."""
+        if is_clock_error(error) and not self.skew_corrected:
             self.skew_corrected = True
             return True
         return False

@@ -6,6 +6,7 @@ Objects are the files under a root directory. Requests are checked like COS chec
 
 from .app import create_app
 from .errors import EmulatorError
+from .faults import FaultInjector, FaultSpec
 from .server import EmulatorThread, run_server, running_emulator
 from .settings import EmulatorSettings
 
@@ -13,6 +14,8 @@ __all__ = [
     "EmulatorError",
     "EmulatorSettings",
     "EmulatorThread",
+    "FaultInjector",
+    "FaultSpec",
     "create_app",
     "run_server",
     "running_emulator",

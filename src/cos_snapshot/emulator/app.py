@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import EmulatorError, invalid_argument, render_error
+from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
 from .params import parse_query, snapshot_params
 from .responses import ObjectResponse, byte_range
@@ -40,12 +41,15 @@ from .settings import EmulatorSettings
 from .storage import Storage, Upload, decode_key
 from .verify import RequestToVerify, verify_request
 
-__all__ = ["MAX_OBJECT_BYTES", "create_app"]
+__all__ = ["MAX_HEADER_BYTES", "MAX_OBJECT_BYTES", "create_app"]
 
 logger = logging.getLogger("cos_snapshot.emulator")
 
 #: The largest object a single PUT may carry (COS's limit for a simple upload).
 MAX_OBJECT_BYTES = 5 * 1024**3
+#: The most request header bytes (names and values) the emulator reads, as S3's 8 KiB. Larger
+#: header blocks, up to uvicorn's own limit, get 400 ``RequestHeaderSectionTooLarge``.
+MAX_HEADER_BYTES = 8192
 
 _REQUEST_ID = "cos_snapshot.request_id"
 _TRACE_ID = "cos_snapshot.trace_id"
@@ -210,6 +214,17 @@ class _Snapshots:
             self._engine = None
 
 
+def _check_header_size(scope: Scope) -> None:
+    size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+    if size > MAX_HEADER_BYTES:
+        raise EmulatorError(
+            400,
+            "RequestHeaderSectionTooLarge",
+            "Your request header section exceeds the maximum allowed size.",
+            details={"MaxSizeAllowed": str(MAX_HEADER_BYTES)},
+        )
+
+
 def _decoded_headers(scope: Scope) -> dict[str, str]:
     """Request headers with lower-case names; repeated ones joined by commas. Values are read
     as UTF-8 when they are (a signer signs the text it sent), else as Latin-1."""
@@ -266,6 +281,10 @@ class _Emulator:
             raise EmulatorError(404, "NoSuchBucket", "The specified bucket does not exist.")
 
     async def dispatch(self, request: Request) -> Response:
+        injected: EmulatorError | None = request.scope.get(INJECTED_ERROR)
+        if injected is not None:
+            raise injected
+        _check_header_size(request.scope)
         headers = _decoded_headers(request.scope)
         self._check_bucket(headers.get("host", ""))
         key = decode_key(_raw_path(request.scope))
@@ -273,7 +292,7 @@ class _Emulator:
         verify_request(
             RequestToVerify(method=request.method, path=f"/{key}", params=query, headers=headers),
             self.settings,
-            now=time.time(),
+            now=self.settings.clock(),
         )
         method = request.method
         if method == "GET" and "ci-process" in query:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import re
 import socket
 import threading
 import time
@@ -12,19 +14,69 @@ from collections.abc import Iterator
 from types import TracebackType
 
 import uvicorn
+from starlette.types import ASGIApp
 from uvicorn.config import LOGGING_CONFIG
 
 from .app import create_app
+from .faults import FaultInjector
 from .settings import EmulatorSettings
 
-__all__ = ["EmulatorThread", "run_server", "running_emulator"]
+__all__ = [
+    "MAX_REQUEST_HEAD_BYTES",
+    "EmulatorThread",
+    "run_server",
+    "running_emulator",
+    "serving_app",
+]
+
+#: The request line and headers uvicorn buffers before giving up with a plain 400 (h11's
+#: limit, made explicit). Below it, the app answers header blocks over 8 KiB with a COS error.
+MAX_REQUEST_HEAD_BYTES = 16 * 1024
+#: Idle keep-alive connections are closed after this many seconds.
+KEEP_ALIVE_TIMEOUT_S = 5
+
+_TOKEN_IN_QUERY = re.compile(r"(x-cos-security-token=)[^&\s\"]*", re.IGNORECASE)
+
+
+class _RedactTokens(logging.Filter):
+    """Access log lines show request targets; a presigned URL's STS token is not for logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_QUERY.sub(r"\1<redacted>", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def _redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _RedactTokens) for f in access.filters):
+        access.addFilter(_RedactTokens())
+
+
+def serving_app(settings: EmulatorSettings) -> ASGIApp:
+    """The application a server runs: the emulator, inside the fault injector if
+    ``settings.faults`` asks for faults."""
+    app: ASGIApp = create_app(settings)
+    if settings.faults is not None:
+        app = FaultInjector(app, settings.faults)
+    return app
 
 
 def _config(
-    settings: EmulatorSettings, host: str, port: int, *, log_level: str, quiet: bool
+    app: ASGIApp,
+    settings: EmulatorSettings,
+    host: str,
+    port: int,
+    *,
+    log_level: str,
+    quiet: bool,
 ) -> uvicorn.Config:
+    _redact_access_log()
     return uvicorn.Config(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_level=log_level,
@@ -34,6 +86,9 @@ def _config(
         lifespan="on",
         server_header=False,  # the app sends its own Server header, like COS
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=KEEP_ALIVE_TIMEOUT_S,
+        limit_concurrency=settings.max_connections,
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
     )
 
 
@@ -45,7 +100,8 @@ def run_server(
     log_level: str = "info",
 ) -> None:
     """Serve the emulator on ``host:port`` until interrupted (Ctrl-C)."""
-    uvicorn.Server(_config(settings, host, port, log_level=log_level, quiet=False)).run()
+    config = _config(serving_app(settings), settings, host, port, log_level=log_level, quiet=False)
+    uvicorn.Server(config).run()
 
 
 def _url(host: str, port: int) -> str:
@@ -93,14 +149,17 @@ class EmulatorThread:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self.url: str | None = None
+        #: The ASGI application being served (a FaultInjector when faults are on).
+        self.app: ASGIApp | None = None
 
     def start(self) -> str:
         if self._thread is not None:
             raise RuntimeError("this emulator has already been started")
         sock = _listening_socket(self.host)
         port = sock.getsockname()[1]
+        self.app = serving_app(self.settings)
         server = uvicorn.Server(
-            _config(self.settings, self.host, port, log_level=self._log_level, quiet=True)
+            _config(self.app, self.settings, self.host, port, log_level=self._log_level, quiet=True)
         )
         self._server = server
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
 import attrs
 
 from .._credentials import Credentials
+from .faults import FaultSpec
 
 __all__ = ["EmulatorSettings"]
 
@@ -42,6 +44,10 @@ class EmulatorSettings:
       still accepted (the signer's clock may be ahead). The end of the window is strict.
     - ``workers``: snapshots decoded at once; ``queue_limit``: snapshot requests allowed to wait
       beyond those; one more is answered 503 ``SlowDown``.
+    - ``max_connections``: connections (and requests in flight) uvicorn accepts at once; beyond
+      that it answers a plain 503 itself.
+    - ``faults``: faults to inject (see :mod:`cos_snapshot.emulator.faults`), None for none.
+    - ``clock``: unix time for checking signature windows; tests pass a fake one.
     """
 
     root: Path = attrs.field(converter=Path)
@@ -57,6 +63,9 @@ class EmulatorSettings:
     time_tolerance_s: int = attrs.field(default=60, validator=_not_negative)
     workers: int = attrs.field(default=2, validator=_positive)
     queue_limit: int = attrs.field(default=32, validator=_not_negative)
+    max_connections: int = attrs.field(default=1000, validator=_positive)
+    faults: FaultSpec | None = None
+    clock: Callable[[], float] = attrs.field(default=time.time, eq=False, repr=False)
 
     @credentials.validator
     def _check_credentials(
