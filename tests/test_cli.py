@@ -1,0 +1,179 @@
+"""``cos-snapshot get`` and ``presign`` against the real emulator on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+
+from cos_snapshot import Credentials
+from cos_snapshot.cli import main
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.fixtures import FixtureInfo, read_frame_index
+
+KEY = "cli/视频 one+1.mp4"
+CREDS = Credentials("AKIDclitestexample", "cli-secret-key-value")
+
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, make_video: Callable[..., FixtureInfo]
+) -> Iterator[tuple[str, FixtureInfo]]:
+    root = tmp_path_factory.mktemp("cli-root")
+    info = make_video("cli.mp4", duration=2, fps=25, gop=25, size=(160, 120))
+    (root / KEY).parent.mkdir(parents=True)
+    (root / KEY).write_bytes(info.path.read_bytes())
+    with running_emulator(EmulatorSettings(root=root, credentials=(CREDS,))) as url:
+        yield url, info
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", CREDS.secret_id)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", CREDS.secret_key)
+    monkeypatch.delenv("TENCENTCLOUD_SECURITY_TOKEN", raising=False)
+    for name in ("COS_BUCKET", "COS_REGION", "COS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_get_saves_the_frame_at_the_time(
+    served: tuple[str, FixtureInfo], env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, info = served
+    out = tmp_path / "frame.png"
+    code = main(
+        [
+            "get",
+            KEY,
+            "--time",
+            "1.3",
+            "--width",
+            "80",
+            "--format",
+            "png",
+            "-o",
+            str(out),
+            "--endpoint-url",
+            url,
+        ]
+    )
+    assert code == 0
+    assert read_frame_index(out.read_bytes()) == info.frame_at(1.3)
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert str(out) in capsys.readouterr().out
+
+
+def test_get_json_reports_size_and_request_id(
+    served: tuple[str, FixtureInfo],
+    env: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, _ = served
+    monkeypatch.setenv("COS_ENDPOINT_URL", url)
+    out = tmp_path / "f.jpg"
+    assert main(["--json", "get", KEY, "-t", "0.5", "--height", "60", "-o", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["width"], result["height"], result["content_type"]) == (80, 60, "image/jpeg")
+    assert result["request_id"]
+
+
+def test_presign_prints_a_url_that_works_without_headers(
+    served: tuple[str, FixtureInfo], env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, info = served
+    assert (
+        main(
+            [
+                "presign",
+                KEY,
+                "--time",
+                "0.84",
+                "--mode",
+                "keyframe",
+                "--expires",
+                "120",
+                "--endpoint-url",
+                url,
+            ]
+        )
+        == 0
+    )
+    presigned = capsys.readouterr().out.strip()
+    query = dict(parse_qsl(urlsplit(presigned).query))
+    assert query["mode"] == "keyframe"
+    assert "q-signature" in query
+    response = httpx.get(presigned)
+    assert response.status_code == 200
+    assert read_frame_index(response.content) == info.keyframe_at(0.84)
+
+
+def test_missing_object_is_one_line_on_stderr_and_exit_1(
+    served: tuple[str, FixtureInfo], env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, _ = served
+    code = main(
+        ["get", "cli/nope.mp4", "-t", "1", "-o", str(tmp_path / "x.jpg"), "--endpoint-url", url]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "NoSuchKey" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "x.jpg").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["get", KEY, "-t", "-1"], "time"),
+        (["get", KEY, "-t", "1", "--width", "5000"], "width"),
+        (["get", KEY, "-t", "nan"], "time"),
+    ],
+)
+def test_invalid_arguments_exit_2_naming_the_parameter(
+    served: tuple[str, FixtureInfo],
+    env: None,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    needle: str,
+) -> None:
+    url, _ = served
+    assert main([*argv, "--endpoint-url", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"cos-snapshot: error: {needle}")
+
+
+def test_no_endpoint_is_a_usage_error(env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["get", KEY, "-t", "1"]) == 2
+    assert "--endpoint-url" in capsys.readouterr().err
+
+
+def test_wrong_secret_gives_signature_error_without_leaking_it(
+    served: tuple[str, FixtureInfo],
+    env: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, _ = served
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", "the-wrong-secret-key")
+    assert main(["get", KEY, "-t", "1", "-o", str(tmp_path / "x.jpg"), "--endpoint-url", url]) == 1
+    captured = capsys.readouterr()
+    assert "SignatureDoesNotMatch" in captured.err
+    assert "the-wrong-secret-key" not in captured.err + captured.out
+
+
+def test_help_shows_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["get", "--help"])
+    assert info.value.code == 0
+    assert "examples:" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "exit codes" in capsys.readouterr().out
