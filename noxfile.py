@@ -110,4 +110,6 @@ def check_generated(session: nox.Session) -> None:
         _generate_into(session, out)
         problems = _diff_trees(GENERATED, out)
     if problems:
-        session.error("generated/ drifted from the spec; run `nox -s generate`:\n" + "\n".join(problems))
+        session.error(
+            "generated/ drifted from the spec; run `nox -s generate`:\n" + "\n".join(problems)
+        )
