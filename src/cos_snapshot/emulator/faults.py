@@ -27,6 +27,7 @@ import random
 import socket
 import struct
 from collections import Counter
+from decimal import Decimal
 from http import HTTPStatus
 
 import anyio
@@ -125,14 +126,16 @@ class FaultSpec:
     def choose(self, draw: float) -> str | None:
         """The fault a uniform ``draw`` in [0, 1) picks: a status as text, ``reset``,
         ``short``, ``slow``, or None."""
-        edge = 0.0
+        # Summed as decimals, as written: 0.2 + 0.1 is 0.3, not 0.30000000000000004.
+        point = Decimal(repr(draw))
+        edge = Decimal(0)
         for name, probability in [(str(s), p) for s, p in self.statuses] + [
             ("reset", self.reset),
             ("short", self.short),
             ("slow", self.slow),
         ]:
-            edge += probability
-            if draw < edge:
+            edge += Decimal(repr(probability))
+            if point < edge:
                 return name
         return None
 
@@ -181,12 +184,13 @@ async def _wait_for_disconnect(receive: Receive) -> None:
 
 
 class FaultInjector:
-    """ASGI middleware injecting the faults of a :class:`FaultSpec`. ``counts`` tallies the
-    faults injected so far, by name (``503``, ``reset``, ...)."""
+    """ASGI middleware injecting the faults of a :class:`FaultSpec`. ``requests`` counts the
+    HTTP requests seen, ``counts`` the faults injected, by name (``503``, ``reset``, ...)."""
 
     def __init__(self, app: ASGIApp, spec: FaultSpec) -> None:
         self.app = app
         self.spec = spec
+        self.requests = 0
         self.counts: Counter[str] = Counter()
         # Not for security: reproducible fault patterns are the point of a seed.
         self._random = random.Random(spec.seed)  # noqa: S311
@@ -195,6 +199,7 @@ class FaultInjector:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self.requests += 1
         fault = self.spec.choose(self._random.random())
         if fault is None:
             await self.app(scope, receive, send)
