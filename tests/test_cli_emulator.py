@@ -1,0 +1,125 @@
+"""``cos-snapshot make-fixture`` and ``cos-snapshot serve`` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import httpx
+import pytest
+
+from cos_snapshot import Credentials, SnapshotClient
+from cos_snapshot.cli import main
+from cos_snapshot.fixtures import read_frame_index, read_orientation
+
+
+def test_make_fixture_writes_a_video_whose_frames_show_their_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "made.mp4"
+    argv = [
+        "make-fixture",
+        str(out),
+        "--duration",
+        "1",
+        "--fps",
+        "10",
+        "--gop",
+        "5",
+        "--size",
+        "96x64",
+    ]
+    assert main(argv) == 0
+    assert "10 frames" in capsys.readouterr().out
+    with av.open(str(out)) as container:
+        frames = [frame.to_image() for frame in container.decode(video=0)]
+    assert [read_frame_index(image) for image in frames] == list(range(10))
+
+
+def test_make_fixture_rejects_a_bad_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["make-fixture", str(tmp_path / "x.mp4"), "--size", "3x"])
+    assert info.value.code == 2
+    assert "WIDTHxHEIGHT" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_answers_signed_snapshots_and_stops_on_sigterm(tmp_path: Path) -> None:
+    assert (
+        main(
+            [
+                "make-fixture",
+                str(tmp_path / "v" / "rot.mp4"),
+                "--duration",
+                "1",
+                "--rotate",
+                "90",
+                "--size",
+                "160x96",
+            ]
+        )
+        == 0
+    )
+    port = _free_port()
+    creds = Credentials("AKIDservetest", "serve-secret")
+    env = {
+        **os.environ,
+        "TENCENTCLOUD_SECRET_ID": creds.secret_id,
+        "TENCENTCLOUD_SECRET_KEY": creds.secret_key,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cos_snapshot.cli",
+            "serve",
+            "--root",
+            str(tmp_path),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.head(url + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        with SnapshotClient(endpoint_url=url, credentials=creds) as client:
+            snap = client.get_snapshot("v/rot.mp4", 0.5)
+        # --size is the stored picture; rotate=auto turns it for display.
+        assert (snap.width, snap.height) == (96, 160)
+        assert read_frame_index(snap.content) == 12
+        assert read_orientation(snap.content).rotation == 90
+        unsigned = httpx.get(url + "/v/rot.mp4", params={"ci-process": "snapshot", "time": "0"})
+        assert unsigned.status_code == 403
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0].decode()
+    assert proc.returncode is not None
+    assert "serve-secret" not in output
+
+
+def test_serve_refuses_a_missing_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--root", str(tmp_path / "nope"), "--anonymous"]) == 2
+    assert "not a directory" in capsys.readouterr().err
