@@ -1,0 +1,298 @@
+"""Client resilience: when to retry and how long to wait (RetryState, no I/O), then clock
+correction, deadlines and presigned-URL expiry end to end against a real emulator."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import MakeVideo
+
+from cos_snapshot import (
+    AsyncSnapshotClient,
+    CosConnectionError,
+    CosError,
+    CosInvalidArgumentError,
+    CosServiceError,
+    CosTimeoutError,
+    Credentials,
+    RetryPolicy,
+    SnapshotClient,
+)
+from cos_snapshot._retry import is_clock_error, is_retryable
+from cos_snapshot.emulator import EmulatorSettings, FaultSpec, running_emulator
+
+CRED = Credentials("AKIDRETRYTEST00001", "retry-test-secret")
+
+
+def _service_error(status: int, code: str, message: str = "m", **kwargs: object) -> CosServiceError:
+    return CosServiceError(status, code, message, **kwargs)  # type: ignore[arg-type]
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --- what is retried ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        _service_error(429, "TooManyRequests"),
+        _service_error(500, "InternalError"),
+        _service_error(502, "BadGateway"),
+        _service_error(503, "SlowDown"),
+        _service_error(504, "GatewayTimeout"),
+        _service_error(400, "SlowDown"),
+        CosConnectionError("reset"),
+        CosTimeoutError("read timeout"),
+    ],
+    ids=repr,
+)
+def test_busy_or_broken_answers_are_retried(error: CosError) -> None:
+    assert is_retryable(error)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        _service_error(400, "InvalidArgument"),
+        _service_error(403, "AccessDenied"),
+        _service_error(403, "SignatureDoesNotMatch"),
+        _service_error(404, "NoSuchKey"),
+        _service_error(405, "MethodNotAllowed"),
+        CosInvalidArgumentError("time", "bad"),
+    ],
+    ids=repr,
+)
+def test_other_client_errors_are_not_retried(error: CosError) -> None:
+    assert not is_retryable(error)
+    with pytest.raises(type(error)):
+        RetryPolicy().begin().delay_after(error)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (_service_error(403, "RequestTimeTooSkewed"), True),
+        (_service_error(403, "AccessDenied", "Request has expired"), True),
+        (
+            _service_error(403, "AccessDenied", "Request has expired: the window has not started."),
+            True,
+        ),
+        (_service_error(403, "AccessDenied", "The request is not signed."), False),
+        (_service_error(400, "RequestTimeTooSkewed"), False),
+        (_service_error(403, "SignatureDoesNotMatch", "Request has expired"), False),
+    ],
+)
+def test_clock_errors(error: CosError, expected: bool) -> None:
+    assert is_clock_error(error) is expected
+
+
+# --- how long to wait ----------------------------------------------------------------------------
+
+
+def test_backoff_is_full_jitter_over_an_exponential_ceiling() -> None:
+    ceilings: list[float] = []
+
+    def rng(low: float, high: float) -> float:
+        assert low == 0.0
+        ceilings.append(high)
+        return high / 2
+
+    policy = RetryPolicy(max_attempts=6, base_backoff=0.1, max_backoff=0.5, deadline=None)
+    state = policy.begin(rng=rng)
+    delays = [state.delay_after(_service_error(503, "SlowDown")) for _ in range(5)]
+    assert ceilings == [0.1, 0.2, 0.4, 0.5, 0.5]
+    assert delays == [0.05, 0.1, 0.2, 0.25, 0.25]
+    with pytest.raises(CosServiceError):
+        state.delay_after(_service_error(503, "SlowDown"))
+    assert state.attempts == 6
+
+
+def test_retry_after_raises_the_wait_to_what_the_server_asks() -> None:
+    state = RetryPolicy(deadline=None).begin(rng=lambda low, high: 0.01)
+    assert state.delay_after(_service_error(503, "SlowDown", retry_after=2.0)) == 2.0
+    state = RetryPolicy(deadline=None).begin(rng=lambda low, high: 0.01)
+    assert state.delay_after(_service_error(503, "SlowDown")) == 0.01
+
+
+def test_no_retry_starts_whose_wait_would_end_past_the_deadline() -> None:
+    clock = FakeClock()
+    state = RetryPolicy(max_attempts=5, deadline=10.0).begin(clock=clock, rng=lambda lo, hi: 0.0)
+    clock.now += 9.0
+    assert state.remaining() == 1.0
+    assert state.delay_after(_service_error(503, "SlowDown", retry_after=0.5)) == 0.5
+    with pytest.raises(CosServiceError):
+        state.delay_after(_service_error(503, "SlowDown", retry_after=1.5))
+    clock.now += 5.0
+    assert state.remaining() == 0.0
+
+
+# --- end to end against the emulator -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def root(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("retry-root")
+    shutil.copy(make_video("retry.mp4", duration=2, size=(160, 120)).path, root / "clip.mp4")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(root: Path) -> Iterator[str]:
+    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
+        yield url
+
+
+class Attempts:
+    """Counts the requests a client sends, through an httpx event hook."""
+
+    def __init__(self) -> None:
+        self.statuses: list[int] = []
+
+    def hook(self, response: httpx.Response) -> None:
+        self.statuses.append(response.status_code)
+
+    async def async_hook(self, response: httpx.Response) -> None:
+        self.statuses.append(response.status_code)
+
+
+@pytest.mark.parametrize("skew", [-3600.0, 3600.0, -700.0])
+def test_a_skewed_clock_is_corrected_from_the_emulators_date_header(
+    server: str, skew: float
+) -> None:
+    attempts = Attempts()
+    with SnapshotClient(
+        endpoint_url=server,
+        credentials=CRED,
+        clock=lambda: time.time() + skew,
+        httpx_args={"event_hooks": {"response": [attempts.hook]}},
+    ) as client:
+        assert client.get_snapshot("clip.mp4", 1).content_type == "image/jpeg"
+        assert client.get_snapshot("clip.mp4", 1.5).content_type == "image/jpeg"
+    # The first call was refused once ("Request has expired"), the second was right at once.
+    assert attempts.statuses == [403, 200, 200]
+
+
+async def test_the_async_client_corrects_its_clock_the_same_way(server: str) -> None:
+    attempts = Attempts()
+    async with AsyncSnapshotClient(
+        endpoint_url=server,
+        credentials=CRED,
+        clock=lambda: time.time() - 3600,
+        httpx_args={"event_hooks": {"response": [attempts.async_hook]}},
+    ) as client:
+        assert (await client.get_snapshot("clip.mp4", 1)).content_type == "image/jpeg"
+    assert attempts.statuses == [403, 200]
+
+
+def test_an_expired_signature_with_a_right_clock_is_not_retried(root: Path) -> None:
+    # The emulator checks windows 10 s ahead of real time (its Date header is real time): a
+    # 1-second signature has expired there, though the clocks agree. No correction applies.
+    settings = EmulatorSettings(root=root, credentials=(CRED,), clock=lambda: time.time() + 10)
+    attempts = Attempts()
+    with (
+        running_emulator(settings) as url,
+        SnapshotClient(
+            endpoint_url=url,
+            credentials=CRED,
+            sign_expires=1,
+            httpx_args={"event_hooks": {"response": [attempts.hook]}},
+        ) as client,
+        pytest.raises(CosServiceError) as info,
+    ):
+        client.get_snapshot("clip.mp4", 1)
+    assert (info.value.code, info.value.message) == ("AccessDenied", "Request has expired.")
+    assert attempts.statuses == [403]
+
+
+def test_a_missing_key_is_not_retried(server: str) -> None:
+    attempts = Attempts()
+    with (
+        SnapshotClient(
+            endpoint_url=server,
+            credentials=CRED,
+            httpx_args={"event_hooks": {"response": [attempts.hook]}},
+        ) as client,
+        pytest.raises(CosServiceError, match="NoSuchKey"),
+    ):
+        client.get_snapshot("missing.mp4", 1)
+    assert attempts.statuses == [404]
+
+
+def test_the_deadline_also_bounds_a_single_attempt(root: Path) -> None:
+    # Every answer waits 3 s; the read timeout (30 s) would wait it out, the deadline does not.
+    spec = FaultSpec.parse("slow=1", delay=3.0)
+    settings = EmulatorSettings(root=root, credentials=(CRED,), faults=spec)
+    with (
+        running_emulator(settings) as url,
+        SnapshotClient(
+            endpoint_url=url,
+            credentials=CRED,
+            timeout=30.0,
+            retry=RetryPolicy(max_attempts=3, deadline=0.5),
+        ) as client,
+        pytest.raises(CosTimeoutError),
+    ):
+        client.get_snapshot("clip.mp4", 1)
+
+
+async def test_the_async_deadline_bounds_an_attempt_too(root: Path) -> None:
+    spec = FaultSpec.parse("slow=1", delay=3.0)
+    settings = EmulatorSettings(root=root, credentials=(CRED,), faults=spec)
+    with running_emulator(settings) as url:
+        async with AsyncSnapshotClient(
+            endpoint_url=url,
+            credentials=CRED,
+            timeout=30.0,
+            retry=RetryPolicy(max_attempts=3, deadline=0.5),
+        ) as client:
+            with pytest.raises(CosTimeoutError):
+                await client.get_snapshot("clip.mp4", 1)
+
+
+def test_a_presigned_url_works_until_it_expires_and_not_after(root: Path) -> None:
+    clock = FakeClock(time.time())
+    settings = EmulatorSettings(root=root, credentials=(CRED,), clock=clock)
+    with running_emulator(settings) as url, SnapshotClient(endpoint_url=url, credentials=CRED) as c:
+        signed_at = time.time()
+        presigned = c.presign_snapshot_url("clip.mp4", 1, expires=2)
+        end = int(signed_at) + 2
+        clock.now = end  # the last second of the window
+        assert httpx.get(presigned).status_code == 200
+        clock.now = end + 1
+        expired = httpx.get(presigned)
+    assert expired.status_code == 403
+    assert b"<Code>AccessDenied</Code>" in expired.content
+    assert b"Request has expired" in expired.content
+
+
+def test_retried_requests_carry_fresh_signatures_and_the_same_query(root: Path) -> None:
+    seen: list[httpx.Request] = []
+    spec = FaultSpec.parse("503=0.5", seed=3)
+    settings = EmulatorSettings(root=root, credentials=(CRED,), faults=spec)
+    with (
+        running_emulator(settings) as url,
+        SnapshotClient(
+            endpoint_url=url,
+            credentials=CRED,
+            clock=iter(range(int(time.time()), int(time.time()) + 100)).__next__,
+            retry=RetryPolicy(max_attempts=10, base_backoff=0.0),
+            httpx_args={"event_hooks": {"request": [seen.append]}},
+        ) as client,
+    ):
+        for moment in ("0.2", "0.4", "0.6", "0.8"):
+            client.get_snapshot("clip.mp4", moment)
+    assert len(seen) > 4  # some were retried
+    assert len({r.headers["authorization"] for r in seen}) == len(seen)
+    assert {r.url.params["time"] for r in seen} == {"0.2", "0.4", "0.6", "0.8"}
