@@ -30,7 +30,12 @@ class CosInvalidArgumentError(CosClientError, ValueError):
 
     def __init__(self, parameter: str, problem: str) -> None:
         self.parameter = parameter
+        self.problem = problem
         super().__init__(f"{parameter}: {problem}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled with both arguments (e.g. across a process pool), not just the message.
+        return (type(self), (self.parameter, self.problem))
 
 
 class CosConnectionError(CosClientError):
