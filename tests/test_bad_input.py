@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.client
 import io
 import shutil
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -503,3 +504,28 @@ async def test_both_clients_reject_bad_arguments_before_sending(
         assert error.parameter == parameter
         assert str(error).startswith(f"{parameter}:")
     assert str(sync_error.value) == str(async_error.value)
+
+
+def test_connections_beyond_max_connections_get_a_plain_503_until_some_close(root: Path) -> None:
+    settings = EmulatorSettings(root=root, credentials=(CRED,), max_connections=2)
+    params = {"ci-process": "snapshot", "time": "1"}
+
+    def status_when_polled(url: str, wanted: int) -> int:
+        # The server registers opened and closed connections asynchronously: ask a few times.
+        for _ in range(100):
+            status = httpx.get(f"{url}{CLIP}", params=params).status_code
+            if status == wanted:
+                break
+            time.sleep(0.05)
+        return status
+
+    with running_emulator(settings) as url:
+        host, port = urlsplit(url).netloc.rsplit(":", 1)
+        idle = [socket.create_connection((host, int(port))) for _ in range(2)]
+        try:
+            assert status_when_polled(url, 503) == 503
+        finally:
+            for sock in idle:
+                sock.close()
+        assert status_when_polled(url, 403) == 403  # served again (and refused: unsigned)
+        assert_serves_a_snapshot(url)

@@ -15,6 +15,8 @@ import json
 import random
 import shutil
 import socket
+import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -348,3 +350,31 @@ async def test_500_snapshots_through_faults_end_with_the_right_frame_or_a_typed_
     # Every kind of fault happened, and most calls still got their frame.
     assert set(injected) == {"503", "500", "reset", "short", "slow"}
     assert results["correct image"] > REQUESTS * 0.8
+
+
+def test_serve_injects_the_faults_it_is_given(root: Path, tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable, "-m", "cos_snapshot.cli", "serve", "--root", str(root), "--anonymous",
+        "--port", str(port), "--faults", "503=1", "--fault-seed", "1", "--log-level", "warning",
+    ]  # fmt: skip
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}{SNAPSHOT_TARGET}", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the emulator did not start"
+                time.sleep(0.1)
+    finally:
+        process.terminate()
+        process.wait(15)
+    assert response.status_code == 503
+    assert ET.fromstring(response.content).findtext("Code") == "SlowDown"
