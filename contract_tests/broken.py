@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from decimal import Decimal
 from pathlib import Path
@@ -208,8 +209,8 @@ def _accepts_any_signature(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
                 path=path,
                 params=dict(query),
                 headers={"host": host},
-                start=0,
-                end=2**40,
+                start=int(time.time()) - 60,
+                end=int(time.time()) + 3600,
             )
             if credential.token:
                 headers = [(k, v) for k, v in headers if k.lower() != b"x-cos-security-token"]

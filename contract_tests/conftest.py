@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from ._targets import (
     LIVE_VARIABLES,
@@ -38,6 +38,13 @@ _COMMON: dict[str, Any] = {
 }
 settings.register_profile("contract", derandomize=True, **_COMMON)
 settings.register_profile("contract-random", derandomize=False, **_COMMON)
+# For test_catches_bugs.py: find a failure, name it, and stop (no shrinking).
+settings.register_profile(
+    "contract-quick",
+    derandomize=True,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    **_COMMON,
+)
 settings.load_profile(os.environ.get("COS_CONTRACT_HYPOTHESIS_PROFILE", "contract"))
 
 
@@ -72,13 +79,18 @@ def made_videos(
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the tests of targets left out of ``COS_CONTRACT_TARGETS``."""
+    """Deselect the tests of targets left out of ``COS_CONTRACT_TARGETS``, and the meta-test
+    (``test_catches_bugs.py``, which runs the suite against broken emulators) unless the
+    in-process emulator is a target and no broken one is being served."""
     selected = set(_selected_targets())
+    run_meta = "asgi" in selected and not os.environ.get("COS_CONTRACT_BROKEN")
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         name = callspec.params.get("target") if callspec is not None else None
-        (drop if name is not None and name not in selected else keep).append(item)
+        meta = item.path.name == "test_catches_bugs.py"
+        wanted = (name is None or name in selected) and (run_meta or not meta)
+        (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

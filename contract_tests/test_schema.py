@@ -103,10 +103,12 @@ def image_matches_content_type(ctx: Any, response: Any, case: Any) -> bool | Non
         raise AssertionError(
             f"Content-Type is {declared!r} but the body starts with {response.content[:8]!r}"
         )
-    asked = (case.query or {}).get("format", "jpg")
+    query = case.query or {}
+    asked = query.get("format", "jpg")
     wanted = {"jpg": "image/jpeg", "png": "image/png"}.get(asked)
     if wanted is not None and declared != wanted:
-        raise AssertionError(f"format={asked} asked for {wanted}, got {declared}")
+        how = f"format={asked}" if "format" in query else "format left out (jpg)"
+        raise AssertionError(f"{how} asks for {wanted}, got {declared}")
     return None
 
 

@@ -55,7 +55,7 @@ def test_width_and_height_follow_the_rule(
     with target.client() as client:
         snapshot = client.get_snapshot(video.key, TIME, width=width, height=height, rotate=rotate)
     want = expected_size(video.info, width, height, rotate)
-    assert snapshot.size == want, f"width={width} height={height} rotate={rotate}"
+    assert snapshot.size == want, f"size rule: width={width} height={height} rotate={rotate}"
     if min(snapshot.size) >= READABLE:
         assert frame_of(snapshot) == video.info.frame_at(TIME)
         shown = video.info.orientation if rotate == "auto" else Orientation()

@@ -1,0 +1,174 @@
+"""The suite catches bugs: run against each broken server of ``broken.py`` it fails, in the tests
+that should catch that bug and for the right reason; run against the real emulator, the same
+tests pass.
+
+Each run is a pytest subprocess on the in-process target with ``COS_CONTRACT_BROKEN=<name>``,
+fewer examples and no shrinking; they run two at a time. A broken server that no test catches
+fails here, and so does one caught only by accident (by some other test, or for another reason).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .broken import BUGS
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = "contract_tests"
+
+SCHEMA = f"{HERE}/test_schema.py::test_in_process_server_conforms_to_the_spec"
+SIZE = f"{HERE}/test_size.py::test_width_and_height_follow_the_rule"
+EXACT = f"{HERE}/test_frames.py::test_exactframe_is_the_frame_on_screen"
+KEYFRAME = f"{HERE}/test_frames.py::test_keyframe_is_a_keyframe_no_later_than_the_exact_frame"
+FORMAT = f"{HERE}/test_format.py::test_content_type_and_bytes_match_the_format_asked_for"
+DEFAULTS = f"{HERE}/test_defaults.py::test_left_out_parameters_take_their_documented_defaults"
+ROTATE = f"{HERE}/test_rotate.py::test_auto_applies_the_display_matrix_and_off_does_not"
+NO_SUCH_KEY = f"{HERE}/test_errors.py::test_unknown_key_is_no_such_key"
+INVALID = f"{HERE}/test_errors.py::test_invalid_parameter_is_invalid_argument_naming_it"
+WRONG_KEY = f"{HERE}/test_auth.py::test_wrong_secret_key_is_signature_does_not_match"
+TAMPERED = f"{HERE}/test_auth.py::test_tampered_presigned_signature_is_signature_does_not_match"
+EXPIRED = f"{HERE}/test_auth.py::test_expired_signature_is_access_denied"
+UNKNOWN_ID = f"{HERE}/test_auth.py::test_unknown_access_key_id_is_invalid_access_key_id"
+UNSIGNED = f"{HERE}/test_auth.py::test_unsigned_request_is_access_denied"
+PRESIGN_CHANGED = (
+    f"{HERE}/test_auth.py::test_a_parameter_changed_after_presigning_is_refused_if_it_was_signed"
+)
+
+#: For each broken server: the tests that must fail, and a fragment of each one's failure
+#: report that says why (so that a failure for another reason does not count).
+CAUGHT_BY: dict[str, dict[str, str]] = {
+    "ignores-zero-rule": {SIZE: "size rule"},
+    "mislabels-content-type": {
+        SCHEMA: "image_matches_content_type",
+        FORMAT: "says image/",
+    },
+    "exact-frame-for-keyframe": {KEYFRAME: "keyframe: got frame"},
+    "off-by-one-frame": {EXACT: "exactframe at"},
+    "drops-error-code": {SCHEMA: '"Code" is a required property', NO_SUCH_KEY: "NoSuchKey"},
+    "accepts-any-signature": {
+        SCHEMA: "API accepts",
+        WRONG_KEY: "DID NOT RAISE",
+        TAMPERED: "403",
+        EXPIRED: "AccessDenied",
+        UNKNOWN_ID: "DID NOT RAISE",
+        UNSIGNED: "403",
+        PRESIGN_CHANGED: "was signed, then changed",
+    },
+    "default-format-png": {
+        SCHEMA: "format left out (jpg) asks for image/jpeg, got image/png",
+        DEFAULTS: "leaving out",
+    },
+    "default-mode-keyframe": {DEFAULTS: "leaving out"},
+    "ignores-rotate": {ROTATE: "display_size", SIZE: "size rule"},
+    "drops-request-id": {SCHEMA: "x-cos-request-id"},
+    "server-error-on-bad-input": {SCHEMA: "Server error", INVALID: "assert 500 == 400"},
+}
+REAL = "the real emulator"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    output: str
+    #: Test function node id (parameters dropped) -> failure reports of its failed cases.
+    failures: dict[str, list[str]]
+    passed: set[str]
+    skipped: int
+
+
+def _function_id(classname: str, name: str) -> str:
+    module = classname.replace(".", "/") + ".py"
+    return f"{module}::{name.split('[', 1)[0]}"
+
+
+def _run(bug: str | None, tests: list[str], report: Path) -> Outcome:
+    env = {
+        **os.environ,
+        "COS_CONTRACT_TARGETS": "asgi",
+        "COS_CONTRACT_EXAMPLES": "0.4",
+        "COS_CONTRACT_HYPOTHESIS_PROFILE": "contract-quick",
+    }
+    env.pop("COS_CONTRACT_BROKEN", None)
+    if bug is not None:
+        env["COS_CONTRACT_BROKEN"] = bug
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *sorted(set(tests)),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={report}",
+    ]
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    failures: dict[str, list[str]] = {}
+    passed: set[str] = set()
+    skipped = 0
+    for case in ET.parse(report).getroot().iter("testcase"):
+        test = _function_id(case.get("classname", ""), case.get("name", ""))
+        problems = [*case.iter("failure"), *case.iter("error")]
+        if problems:
+            failures.setdefault(test, []).extend(
+                f"{p.get('message', '')}\n{p.text or ''}" for p in problems
+            )
+        elif case.find("skipped") is not None:
+            skipped += 1
+        else:
+            passed.add(test)
+    return Outcome(result.returncode, result.stdout + result.stderr, failures, passed, skipped)
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[Outcome]]]:
+    """Every run, started at once, two at a time."""
+    reports = tmp_path_factory.mktemp("broken-runs")
+    every_test = sorted({test for tests in CAUGHT_BY.values() for test in tests})
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = {REAL: pool.submit(_run, None, every_test, reports / "real.xml")}
+        for bug, tests in CAUGHT_BY.items():
+            runs[bug] = pool.submit(_run, bug, list(tests), reports / f"{bug}.xml")
+        yield runs
+        for run in runs.values():
+            run.cancel()
+
+
+def test_every_broken_server_has_tests_that_catch_it() -> None:
+    assert set(CAUGHT_BY) == set(BUGS)
+
+
+def test_the_catching_tests_pass_against_the_real_emulator(
+    outcomes: dict[str, Future[Outcome]],
+) -> None:
+    outcome = outcomes[REAL].result()
+    assert outcome.returncode == 0, outcome.output[-4000:]
+    assert not outcome.failures
+    assert outcome.skipped == 0, "a skipped test proves nothing"
+    expected = {test for tests in CAUGHT_BY.values() for test in tests}
+    assert expected <= outcome.passed, f"did not run: {sorted(expected - outcome.passed)}"
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_the_suite_fails_against_the_broken_server(
+    outcomes: dict[str, Future[Outcome]], bug: str
+) -> None:
+    outcome = outcomes[bug].result()
+    summary = outcome.output[-4000:]
+    assert outcome.returncode == 1, f"{bug} ({BUGS[bug].description}) went unnoticed\n{summary}"
+    for test, reason in CAUGHT_BY[bug].items():
+        reports = outcome.failures.get(test)
+        assert reports, f"{bug}: {test} passed\n{summary}"
+        assert any(reason in report for report in reports), (
+            f"{bug}: {test} failed, but not with {reason!r}:\n{reports[0][:3000]}"
+        )
