@@ -79,7 +79,7 @@ def ok_jpeg(request: httpx.Request) -> httpx.Response:
     )
 
 
-def _client(recorder: Recorder, **kwargs: object) -> SnapshotClient:
+def _options(recorder: Recorder, **kwargs: object) -> dict[str, object]:
     options: dict[str, object] = {
         "credentials": CREDS,
         "clock": lambda: NOW,
@@ -88,19 +88,15 @@ def _client(recorder: Recorder, **kwargs: object) -> SnapshotClient:
         "httpx_args": {"transport": httpx.MockTransport(recorder)},
     }
     options.update(kwargs)
-    return SnapshotClient(BUCKET, REGION, **options)  # type: ignore[arg-type]
+    return options
+
+
+def _client(recorder: Recorder, **kwargs: object) -> SnapshotClient:
+    return SnapshotClient(BUCKET, REGION, **_options(recorder, **kwargs))  # type: ignore[arg-type]
 
 
 def _async_client(recorder: Recorder, **kwargs: object) -> AsyncSnapshotClient:
-    options: dict[str, object] = {
-        "credentials": CREDS,
-        "clock": lambda: NOW,
-        "sign_expires": EXPIRES,
-        "retry": RetryPolicy(max_attempts=3, base_backoff=0.0),
-        "httpx_args": {"transport": httpx.MockTransport(recorder)},
-    }
-    options.update(kwargs)
-    return AsyncSnapshotClient(BUCKET, REGION, **options)  # type: ignore[arg-type]
+    return AsyncSnapshotClient(BUCKET, REGION, **_options(recorder, **kwargs))  # type: ignore[arg-type]
 
 
 def _sdk_signature(
