@@ -6,6 +6,7 @@ The official SDK's signer is the oracle for the Authorization header and presign
 from __future__ import annotations
 
 import io
+import pickle
 import types
 from collections.abc import Callable
 from decimal import Decimal
@@ -494,3 +495,15 @@ def test_bad_construction_names_the_parameter(kwargs: dict[str, object], paramet
     with pytest.raises(CosInvalidArgumentError) as info:
         SnapshotClient(credentials=CREDS, **kwargs)  # type: ignore[arg-type]
     assert info.value.parameter == parameter
+
+
+def test_errors_survive_pickling_with_every_field() -> None:
+
+    error = CosServiceError.from_response(
+        503, _error_xml("SlowDown"), {"retry-after": "7", "date": "Sat, 21 Nov 2026 10:00:00 GMT"}
+    )
+    copy = pickle.loads(pickle.dumps(error))
+    assert vars(copy) == vars(error)
+    assert (copy.retry_after, copy.code, str(copy)) == (7.0, "SlowDown", str(error))
+    invalid = pickle.loads(pickle.dumps(CosInvalidArgumentError("width", "too big")))
+    assert (invalid.parameter, str(invalid)) == ("width", "width: too big")

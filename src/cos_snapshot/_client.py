@@ -127,11 +127,12 @@ class _BaseClient:
             "mode": args.mode,
         }
 
-    def _build_request(
-        self, args: SnapshotArgs, http: httpx.Client | httpx.AsyncClient
-    ) -> httpx.Request:
+    def _unsent_request(self, args: SnapshotArgs) -> httpx.Request:
+        """The request the generated client would send for ``args``, built without a
+        connection (presigning needs its URL and Host, not I/O)."""
         kwargs = _get_snapshot._get_kwargs(**self._request_kwargs(args))
-        return http.build_request(**kwargs)
+        url = httpx.URL(self.endpoint_url + kwargs["url"])
+        return httpx.Request(kwargs["method"], url, params=kwargs["params"])
 
     def _attempt_timeout(self, state: RetryState) -> httpx.Timeout:
         """The configured timeouts, each capped at the time the deadline leaves."""
@@ -149,9 +150,31 @@ class _BaseClient:
             connect=cap(t.connect), read=cap(t.read), write=cap(t.write), pool=cap(t.pool)
         )
 
-    def _presign(self, args: SnapshotArgs, request: httpx.Request, expires: int) -> str:
+    def presign_snapshot_url(
+        self,
+        key: str,
+        time: TimeLike,
+        *,
+        width: int = 0,
+        height: int = 0,
+        format: Format = "jpg",
+        rotate: Rotate = "auto",
+        mode: Mode = "exactframe",
+        expires: int = 3600,
+    ) -> str:
+        """A URL for the snapshot that works without headers until ``expires`` seconds pass.
+
+        The signature covers every query parameter, so changing one breaks the URL. An STS
+        token, if the credentials have one, travels in the URL too (as COS requires), so treat
+        a presigned URL as a secret until it expires. Needs no I/O, so it is a plain method on
+        both clients.
+        """
+        args = SnapshotArgs.check(
+            key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
+        )
         if isinstance(expires, bool) or not isinstance(expires, int) or expires <= 0:
             raise CosInvalidArgumentError("expires", f"must be a positive integer, got {expires!r}")
+        request = self._unsent_request(args)
         if self._signer is None:
             return str(request.url)
         return str(self._signer.presign(request, expires=expires))
@@ -261,27 +284,6 @@ class SnapshotClient(_BaseClient):
             if delay:
                 _time.sleep(delay)
 
-    def presign_snapshot_url(
-        self,
-        key: str,
-        time: TimeLike,
-        *,
-        width: int = 0,
-        height: int = 0,
-        format: Format = "jpg",
-        rotate: Rotate = "auto",
-        mode: Mode = "exactframe",
-        expires: int = 3600,
-    ) -> str:
-        """A URL for the snapshot that works without headers until ``expires`` seconds pass.
-
-        The signature covers every query parameter, so changing one breaks the URL.
-        """
-        args = SnapshotArgs.check(
-            key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
-        )
-        return self._presign(args, self._build_request(args, self._api.get_httpx_client()), expires)
-
     def close(self) -> None:
         self._api.get_httpx_client().close()
 
@@ -332,25 +334,6 @@ class AsyncSnapshotClient(_BaseClient):
                 delay = self._after_error(state, error)
             if delay:
                 await anyio.sleep(delay)
-
-    def presign_snapshot_url(
-        self,
-        key: str,
-        time: TimeLike,
-        *,
-        width: int = 0,
-        height: int = 0,
-        format: Format = "jpg",
-        rotate: Rotate = "auto",
-        mode: Mode = "exactframe",
-        expires: int = 3600,
-    ) -> str:
-        """See :meth:`SnapshotClient.presign_snapshot_url` (no I/O, so not a coroutine)."""
-        args = SnapshotArgs.check(
-            key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
-        )
-        http = self._api.get_async_httpx_client()
-        return self._presign(args, self._build_request(args, http), expires)
 
     async def aclose(self) -> None:
         await self._api.get_async_httpx_client().aclose()

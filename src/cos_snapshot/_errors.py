@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
+from typing import Any
 
 from ._headers import retry_after_seconds
 
@@ -112,38 +113,22 @@ class CosServiceError(CosError):
         )
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (
-            _rebuild_service_error,
-            (
-                self.status,
-                self.code,
-                self.message,
-                self.resource,
-                self.request_id,
-                self.trace_id,
-                self.body,
-            ),
-        )
+        # Keyword-only fields need a rebuild function; every field survives the round trip.
+        state = {
+            "code": self.code,
+            "message": self.message,
+            "resource": self.resource,
+            "request_id": self.request_id,
+            "trace_id": self.trace_id,
+            "body": self.body,
+            "retry_after": self.retry_after,
+            "server_date": self.server_date,
+        }
+        return (_rebuild_service_error, (self.status, state))
 
 
-def _rebuild_service_error(
-    status: int,
-    code: str | None,
-    message: str | None,
-    resource: str | None,
-    request_id: str | None,
-    trace_id: str | None,
-    body: str,
-) -> CosServiceError:
-    return CosServiceError(
-        status,
-        code,
-        message,
-        resource=resource,
-        request_id=request_id,
-        trace_id=trace_id,
-        body=body,
-    )
+def _rebuild_service_error(status: int, state: dict[str, Any]) -> CosServiceError:
+    return CosServiceError(status, **state)
 
 
 def parse_error_document(text: str) -> dict[str, str]:
