@@ -103,7 +103,9 @@ def _fetch(client: SnapshotClient, ask: _Ask) -> Snapshot:
     url = client.presign_snapshot_url(ask.key, ask.time, expires=300, **kwargs)  # type: ignore[arg-type]
     response = httpx.get(url, timeout=30)
     response.raise_for_status()
-    return Snapshot.from_bytes(response.content, request_id=response.headers.get("x-cos-request-id"))
+    return Snapshot.from_bytes(
+        response.content, request_id=response.headers.get("x-cos-request-id")
+    )
 
 
 def _make_videos(root: Path) -> dict[str, FixtureInfo]:
@@ -152,7 +154,10 @@ def _run_one(
     row.ms = (time.perf_counter() - started) * 1000
     row.size = f"{snapshot.width}x{snapshot.height}"
     row.bytes = len(snapshot.content)
-    path = output_dir / f"{number:02d}-{ask.label.replace(' ', '-').replace(',', '')}.{snapshot.format}"
+    path = (
+        output_dir
+        / f"{number:02d}-{ask.label.replace(' ', '-').replace(',', '')}.{snapshot.format}"
+    )
     row.saved = str(snapshot.save(path))
     try:
         row.got_frame = read_frame_index(snapshot.content)
@@ -186,7 +191,10 @@ def render_table(rows: list[DemoRow]) -> str:
             )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines]
+    out = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
     out.insert(1, "  ".join("-" * w for w in widths).rstrip())
     return "\n".join(out)
 

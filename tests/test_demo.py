@@ -1,0 +1,37 @@
+"""``cos-snapshot demo``: the main job on a fresh install."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cos_snapshot.cli import main
+from cos_snapshot.demo import ASKS
+
+
+def test_demo_gets_every_expected_frame_and_saves_the_images(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--json", "demo", "--output-dir", str(tmp_path)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == len(ASKS)
+    for row in rows:
+        assert row["ok"], row
+        assert row["got_frame"] == row["expected_frame"]
+        saved = Path(row["saved"])
+        assert saved.parent == tmp_path
+        assert saved.stat().st_size == row["bytes"]
+    sizes = {row["label"]: row["size"] for row in rows}
+    assert sizes["resized, width only"] == "160x120"
+    assert sizes["stretched to 100x100"] == "100x100"
+    assert sizes["rotated video, auto"] == "240x320"
+    assert sizes["rotated video, off"] == "320x240"
+
+
+def test_demo_prints_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(ASKS)}/{len(ASKS)} snapshots showed the expected frame" in out
+    assert "presigned URL" in out
