@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from cos_snapshot_api.api.snapshot import get_snapshot as generated
 from cos_snapshot_api.types import UNSET
+from hypothesis import strategies as st
 
 from cos_snapshot import CosServiceError, Credentials, Snapshot
 from cos_snapshot._auth import CosAuth, Signer
@@ -17,6 +18,7 @@ from cos_snapshot.fixtures import Orientation, read_frame_index, read_orientatio
 
 from ._expect import FrameExpectation
 from ._targets import Target
+from ._videos import DURATION
 
 __all__ = [
     "DEFAULTS",
@@ -28,7 +30,18 @@ __all__ = [
     "request_with",
     "signed_auth",
     "snapshot_or_error",
+    "times_inside",
 ]
+
+#: The last instant the tests use when they mean "inside the video" (past the end, a tolerant
+#: target may answer 400).
+LAST_INSTANT = Decimal(DURATION) - Decimal("0.001")
+
+
+def times_inside(places: int = 3) -> st.SearchStrategy[Decimal]:
+    """Times within the fixture videos, with up to ``places`` decimals."""
+    return st.decimals(min_value=0, max_value=LAST_INSTANT, places=places)
+
 
 #: The documented defaults of the optional parameters.
 DEFAULTS: dict[str, Any] = {

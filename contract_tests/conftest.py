@@ -7,20 +7,21 @@ Environment (all optional):
 - ``COS_CONTRACT_EXAMPLES``: a multiplier for every example count (``0.2`` for a quick run);
 - ``COS_CONTRACT_SEED``: the schemathesis seed (Hypothesis tests are derandomized; use
   ``--hypothesis-profile=contract-random --hypothesis-seed=N`` for random runs);
-- ``COS_CONTRACT_BROKEN``: serve a deliberately broken emulator (see ``broken.py``).
+- ``COS_CONTRACT_BROKEN``: serve a deliberately broken emulator (see ``broken.py``);
+- ``COS_CONTRACT_VIDEO_CACHE``: a directory to keep the fixture videos in between runs.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from ._targets import (
-    LIVE_VARIABLES,
     TARGET_NAMES,
     Target,
     in_process_target,
@@ -74,8 +75,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def made_videos(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, tuple[VideoSpec, Any]]:
-    """The fixture videos, written once per session."""
-    return make_videos(tmp_path_factory.mktemp("videos"))
+    """The fixture videos, written once per session (or taken from ``COS_CONTRACT_VIDEO_CACHE``,
+    a directory where an earlier run left them)."""
+    cache = os.environ.get("COS_CONTRACT_VIDEO_CACHE")
+    directory = Path(cache) if cache else tmp_path_factory.mktemp("videos")
+    directory.mkdir(parents=True, exist_ok=True)
+    return make_videos(directory)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -117,9 +122,8 @@ def target(
         missing = missing_live_variables()
         if missing:
             pytest.skip(
-                f"live target: set {', '.join(missing)} (all of {', '.join(LIVE_VARIABLES)}; "
-                "optionally COS_CONTRACT_ENDPOINT_URL, TENCENTCLOUD_SECURITY_TOKEN, "
-                "COS_CONTRACT_STRICT=1, COS_CONTRACT_ANONYMOUS=1)"
+                f"live target: set {', '.join(missing)} to run against your bucket "
+                "(see contract_tests/README.md)"
             )
         with live_target(made_videos) as built:
             yield built

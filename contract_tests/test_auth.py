@@ -25,9 +25,9 @@ from cos_snapshot import CosServiceError, Credentials, Snapshot
 from cos_snapshot._auth import CosAuth, Signer
 
 from ._config import examples
-from ._helpers import frame_of, object_path
+from ._helpers import frame_of, object_path, times_inside
 from ._targets import Target
-from ._videos import DURATION, VIDEO_SPECS
+from ._videos import VIDEO_SPECS
 
 VIDEO_NAMES = [spec.name for spec in VIDEO_SPECS]
 
@@ -57,7 +57,7 @@ def _fetch(target: Target, url: str, *, anonymous: bool = False) -> httpx.Respon
 @settings(max_examples=examples(10))
 @given(
     video_name=st.sampled_from(VIDEO_NAMES),
-    time=st.decimals(min_value=0, max_value=DURATION, places=3),
+    time=times_inside(3),
     width=st.sampled_from([0, 64, 200]),
     image_format=st.sampled_from(["jpg", "png"]),
     mode=st.sampled_from(["exactframe", "keyframe"]),

@@ -5,6 +5,10 @@ tests pass.
 Each run is a pytest subprocess on the in-process target with ``COS_CONTRACT_BROKEN=<name>``,
 fewer examples and no shrinking; they run two at a time. A broken server that no test catches
 fails here, and so does one caught only by accident (by some other test, or for another reason).
+
+The live mode is run too, unchanged, against an emulator on a loopback port that needs an STS
+token and makes the other documented choices (``exactframe=next``, ``past_end=error``): the
+tolerant reading passes there, the strict one (``COS_CONTRACT_STRICT=1``) does not.
 """
 
 from __future__ import annotations
@@ -20,12 +24,19 @@ from pathlib import Path
 
 import pytest
 
+from cos_snapshot import Credentials
+from cos_snapshot.emulator import EmulatorSettings, create_app
+from cos_snapshot.fixtures import FixtureInfo
+
+from ._server import serving
+from ._videos import VideoSpec
 from .broken import BUGS
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = "contract_tests"
 
 SCHEMA = f"{HERE}/test_schema.py::test_in_process_server_conforms_to_the_spec"
+HTTP_SCHEMA = f"{HERE}/test_schema.py::test_http_server_conforms_to_the_spec"
 SIZE = f"{HERE}/test_size.py::test_width_and_height_follow_the_rule"
 EXACT = f"{HERE}/test_frames.py::test_exactframe_is_the_frame_on_screen"
 KEYFRAME = f"{HERE}/test_frames.py::test_keyframe_is_a_keyframe_no_later_than_the_exact_frame"
@@ -73,6 +84,12 @@ CAUGHT_BY: dict[str, dict[str, str]] = {
     "server-error-on-bad-input": {SCHEMA: "Server error", INVALID: "assert 500 == 400"},
 }
 REAL = "the real emulator"
+LIVE_TOLERANT = "live mode, tolerant"
+LIVE_STRICT = "live mode, strict"
+#: A key pair with an STS token, for the emulator the live mode is pointed at.
+LIVE_CREDENTIALS = Credentials(
+    "AKIDliveModeCheck00000000000000000", "live-mode-secret", "sts-token"
+)
 
 
 @dataclass(frozen=True)
@@ -90,16 +107,44 @@ def _function_id(classname: str, name: str) -> str:
     return f"{module}::{name.split('[', 1)[0]}"
 
 
-def _run(bug: str | None, tests: list[str], report: Path) -> Outcome:
-    env = {
-        **os.environ,
-        "COS_CONTRACT_TARGETS": "asgi",
+def _environment(videos: Path, **settings: str) -> dict[str, str]:
+    """This process's environment without any contract or credential variable, plus
+    ``settings``: each run sees only what it is given. The runs share the fixture videos."""
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("COS_CONTRACT_", "TENCENTCLOUD_"))
+    }
+    return {
+        **inherited,
         "COS_CONTRACT_EXAMPLES": "0.4",
         "COS_CONTRACT_HYPOTHESIS_PROFILE": "contract-quick",
+        "COS_CONTRACT_VIDEO_CACHE": str(videos),
+        **settings,
     }
-    env.pop("COS_CONTRACT_BROKEN", None)
-    if bug is not None:
-        env["COS_CONTRACT_BROKEN"] = bug
+
+
+def _broken_run(videos: Path, bug: str | None) -> dict[str, str]:
+    if bug is None:
+        return _environment(videos, COS_CONTRACT_TARGETS="asgi")
+    return _environment(videos, COS_CONTRACT_TARGETS="asgi", COS_CONTRACT_BROKEN=bug)
+
+
+def _live_run(videos: Path, endpoint_url: str, *, strict: bool) -> dict[str, str]:
+    return _environment(
+        videos,
+        COS_CONTRACT_TARGETS="live",
+        COS_CONTRACT_ENDPOINT_URL=endpoint_url,
+        COS_CONTRACT_BUCKET="examplebucket-1250000000",
+        COS_CONTRACT_REGION="ap-guangzhou",
+        COS_CONTRACT_STRICT="1" if strict else "0",
+        TENCENTCLOUD_SECRET_ID=LIVE_CREDENTIALS.secret_id,
+        TENCENTCLOUD_SECRET_KEY=LIVE_CREDENTIALS.secret_key,
+        TENCENTCLOUD_SECURITY_TOKEN=LIVE_CREDENTIALS.token or "",
+    )
+
+
+def _run(env: dict[str, str], tests: list[str], report: Path) -> Outcome:
     command = [
         sys.executable,
         "-m",
@@ -131,14 +176,33 @@ def _run(bug: str | None, tests: list[str], report: Path) -> Outcome:
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[Outcome]]]:
-    """Every run, started at once, two at a time."""
+def outcomes(
+    tmp_path_factory: pytest.TempPathFactory, made_videos: dict[str, tuple[VideoSpec, FixtureInfo]]
+) -> Iterator[dict[str, Future[Outcome]]]:
+    """Every run, started at once, two at a time, sharing this session's fixture videos."""
     reports = tmp_path_factory.mktemp("broken-runs")
+    videos = next(iter(made_videos.values()))[1].path.parent
     every_test = sorted({test for tests in CAUGHT_BY.values() for test in tests})
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = {REAL: pool.submit(_run, None, every_test, reports / "real.xml")}
+    settings = EmulatorSettings(
+        root=tmp_path_factory.mktemp("live-root"),
+        credentials=(LIVE_CREDENTIALS,),
+        exactframe="next",
+        past_end="error",
+    )
+    with serving(create_app(settings)) as url, ThreadPoolExecutor(max_workers=2) as pool:
+        runs = {
+            LIVE_TOLERANT: pool.submit(
+                _run, _live_run(videos, url, strict=False), [HERE], reports / "tolerant.xml"
+            ),
+            REAL: pool.submit(_run, _broken_run(videos, None), every_test, reports / "real.xml"),
+            LIVE_STRICT: pool.submit(
+                _run, _live_run(videos, url, strict=True), [EXACT], reports / "strict.xml"
+            ),
+        }
         for bug, tests in CAUGHT_BY.items():
-            runs[bug] = pool.submit(_run, bug, list(tests), reports / f"{bug}.xml")
+            runs[bug] = pool.submit(
+                _run, _broken_run(videos, bug), list(tests), reports / f"{bug}.xml"
+            )
         yield runs
         for run in runs.values():
             run.cancel()
@@ -172,3 +236,22 @@ def test_the_suite_fails_against_the_broken_server(
         assert any(reason in report for report in reports), (
             f"{bug}: {test} failed, but not with {reason!r}:\n{reports[0][:3000]}"
         )
+
+
+def test_live_mode_passes_against_an_emulator_making_the_other_documented_choices(
+    outcomes: dict[str, Future[Outcome]],
+) -> None:
+    outcome = outcomes[LIVE_TOLERANT].result()
+    assert outcome.returncode == 0, outcome.output[-4000:]
+    assert outcome.skipped == 0, "a skipped test proves nothing"
+    ran = {SIZE, EXACT, KEYFRAME, DEFAULTS, ROTATE, PRESIGN_CHANGED, EXPIRED, HTTP_SCHEMA}
+    assert ran <= outcome.passed, f"did not run: {sorted(ran - outcome.passed)}"
+
+
+def test_strict_live_mode_holds_that_emulator_to_the_exact_frame(
+    outcomes: dict[str, Future[Outcome]],
+) -> None:
+    outcome = outcomes[LIVE_STRICT].result()
+    assert outcome.returncode == 1, outcome.output[-4000:]
+    reports = outcome.failures.get(EXACT, [])
+    assert any("exactframe at" in report for report in reports), outcome.output[-4000:]

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from cos_snapshot import Snapshot
 
 from ._config import examples
-from ._helpers import DEFAULTS, frame_of, orientation_of, request_with
+from ._helpers import DEFAULTS, frame_of, orientation_of, request_with, times_inside
 from ._targets import Target
-from ._videos import DURATION, VIDEO_SPECS
+from ._videos import VIDEO_SPECS
 
 VIDEO_NAMES = [spec.name for spec in VIDEO_SPECS]
 
@@ -31,7 +31,7 @@ def _image(response_status: int, content: bytes, text: str) -> Snapshot:
 @settings(max_examples=examples(15))
 @given(
     video_name=st.sampled_from(VIDEO_NAMES),
-    time=st.decimals(min_value=0, max_value=DURATION, places=2),
+    time=times_inside(2),
     left_out=st.sets(st.sampled_from(sorted(DEFAULTS)), min_size=1),
 )
 @example(video_name="rotated", time=Decimal("0.99"), left_out=set(DEFAULTS))

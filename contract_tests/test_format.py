@@ -19,8 +19,9 @@ from cos_snapshot import Snapshot
 
 from ._config import examples
 from ._expect import magic_type
+from ._helpers import times_inside
 from ._targets import Target
-from ._videos import DURATION, VIDEO_SPECS
+from ._videos import VIDEO_SPECS
 
 VIDEO_NAMES = [spec.name for spec in VIDEO_SPECS]
 TYPES = {"jpg": ("image/jpeg", "JPEG"), "png": ("image/png", "PNG")}
@@ -40,7 +41,7 @@ def _check(snapshot: Snapshot, image_format: str) -> None:
 @given(
     video_name=st.sampled_from(VIDEO_NAMES),
     image_format=st.sampled_from(sorted(TYPES)),
-    time=st.decimals(min_value=0, max_value=DURATION, places=2),
+    time=times_inside(2),
     width=st.integers(min_value=0, max_value=640),
 )
 def test_content_type_and_bytes_match_the_format_asked_for(

@@ -17,15 +17,14 @@ from hypothesis import strategies as st
 from cos_snapshot.fixtures import Orientation
 
 from ._config import examples
-from ._helpers import frame_of, orientation_of
+from ._helpers import frame_of, orientation_of, times_inside
 from ._targets import Target
-from ._videos import DURATION
 
 
 @pytest.mark.parametrize("video_name", ["rotated", "mirrored"])
 @settings(max_examples=examples(8))
 @given(
-    time=st.decimals(min_value=0, max_value=DURATION, places=2),
+    time=times_inside(2),
     image_format=st.sampled_from(["jpg", "png"]),
 )
 def test_auto_applies_the_display_matrix_and_off_does_not(

@@ -31,6 +31,7 @@ from ._asgi import SwitchableApp
 from ._config import SEED, examples
 from ._expect import magic_type
 from ._targets import Target
+from ._videos import DURATION
 
 SPEC = Path(__file__).resolve().parent.parent / "openapi" / "snapshot.yaml"
 TIME_BOUND = 2592000
@@ -159,8 +160,8 @@ def _prepare(case: Any, target: Target) -> None:
         # The tolerant reading allows a 400 past the end of the video: stay inside it.
         query = case.query or {}
         time = _as_number(query.get("time"))
-        if time is not None and time >= 2:
-            query["time"] = str(time % 2)
+        if time is not None and time >= DURATION:
+            query["time"] = str(time % DURATION)
 
 
 @in_process_schema.parametrize()
