@@ -59,7 +59,9 @@ def contract(session: nox.Session) -> None:
     """The contract suite, against the embedded emulator (or a live bucket, see its README)."""
     _install_project(session)
     session.install(*_group("contract"))
-    session.run("pytest", "contract_tests", *session.posargs)
+    session.run(
+        "pytest", "contract_tests", "--junitxml=reports/contract.junit.xml", *session.posargs
+    )
 
 
 def _generate_into(session: nox.Session, out_dir: Path) -> None:
