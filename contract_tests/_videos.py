@@ -56,6 +56,9 @@ VIDEO_SPECS: tuple[VideoSpec, ...] = (
     ),
     VideoSpec("hevc", "hevc ~clip.mp4", "hevc.mp4", {"codec": "hevc"}),
     VideoSpec("mpegts", "streams/clip.ts", "clip.ts", {}),
+    # Characters that mean something in a URL or a form, and a percent sign that must not be
+    # decoded twice.
+    VideoSpec("reserved", "odd names/a+b=c&d;e?f#g%41 (1)!'@$,.mp4", "reserved.mp4", {"gop": 5}),
 )
 
 
@@ -76,10 +79,9 @@ def make_videos(directory: Path) -> dict[str, tuple[VideoSpec, FixtureInfo]]:
             directory / spec.filename,
             duration=DURATION,
             fps=FPS,
-            gop=GOP,
             size=SIZE,
             threads=1,
-            **spec.options,
+            **{"gop": GOP, **spec.options},
         )
         made[spec.name] = (spec, info)
     record.write_bytes(pickle.dumps(made))

@@ -164,6 +164,19 @@ def _server_error_on_bad_input(app: ASGIApp, settings: EmulatorSettings) -> ASGI
     return _map_response(app, status=lambda code: 500 if code == 400 else code)
 
 
+def _query_of(scope: Scope) -> list[tuple[str, str]] | None:
+    """An HTTP request's query parameters; None for other scopes and undecodable queries (the
+    emulator answers those itself)."""
+    if scope["type"] != "http":
+        return None
+    try:
+        return parse_qsl(
+            scope.get("query_string", b"").decode("utf-8"), keep_blank_values=True, errors="strict"
+        )
+    except UnicodeDecodeError:
+        return None
+
+
 def _query_default(name: str, value: str) -> Callable[[ASGIApp, EmulatorSettings], ASGIApp]:
     """A GetSnapshot whose ``name`` is left out is served as if it were ``value``.
 
@@ -172,8 +185,8 @@ def _query_default(name: str, value: str) -> Callable[[ASGIApp, EmulatorSettings
 
     def middleware(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
         async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http":
-                query = parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True)
+            query = _query_of(scope)
+            if query is not None:
                 names = {k for k, _ in query}
                 if "ci-process" in names and name not in names:
                     query.append((name, value))
@@ -190,14 +203,9 @@ def _accepts_any_signature(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
     credential: Credentials = settings.credentials[0]
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            query = [
-                (k, v)
-                for k, v in parse_qsl(
-                    scope.get("query_string", b"").decode(), keep_blank_values=True
-                )
-                if k not in AUTH_FIELDS
-            ]
+        received = _query_of(scope)
+        if received is not None:
+            query = [(k, v) for k, v in received if k not in AUTH_FIELDS]
             raw_path = scope.get("raw_path") or scope["path"].encode()
             path = unquote_to_bytes(raw_path.split(b"?", 1)[0]).decode("utf-8", "replace")
             headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"authorization"]

@@ -49,8 +49,9 @@ def _same_image(got: Snapshot, want: Snapshot, strict: bool, context: str) -> No
         assert frame_of(got) == frame_of(want), context
 
 
-def _fetch(target: Target, url: str, *, anonymous: bool = False) -> httpx.Response:
-    with target.http(anonymous=anonymous) as http:
+def _fetch(target: Target, url: str) -> httpx.Response:
+    """GET a URL (absolute, or a path on the target) with no headers of ours."""
+    with target.http() as http:
         return http.get(url)
 
 

@@ -30,6 +30,7 @@ from schemathesis.core.parameters import ParameterLocation
 from ._asgi import SwitchableApp
 from ._config import SEED, examples
 from ._expect import magic_type
+from ._helpers import object_path
 from ._targets import Target
 from ._videos import DURATION
 
@@ -148,12 +149,17 @@ http_schema = _schema()
 
 
 def _prepare(case: Any, target: Target) -> None:
-    """Point a valid key at a fixture video, so valid requests can succeed."""
+    """Point a valid key at a fixture video, so valid requests can succeed.
+
+    Path parameters go into the URL as they are, so the key is percent-encoded here, the way
+    the SDK and the typed client encode it (schemathesis encodes the keys it generates).
+    """
     meta = case.meta
     if meta is None or not meta.is_negative_at(ParameterLocation.PATH):
         generated = str(case.path_parameters.get("ObjectKey", ""))
         keys = sorted(video.key for video in target.videos.values())
-        case.path_parameters = {"ObjectKey": keys[zlib.crc32(generated.encode()) % len(keys)]}
+        key = keys[zlib.crc32(generated.encode()) % len(keys)]
+        case.path_parameters = {"ObjectKey": object_path(key).removeprefix("/")}
     if not target.strict and not (
         meta is not None and meta.is_negative_at(ParameterLocation.QUERY)
     ):
@@ -161,7 +167,7 @@ def _prepare(case: Any, target: Target) -> None:
         query = case.query or {}
         time = _as_number(query.get("time"))
         if time is not None and time >= DURATION:
-            query["time"] = str(time % DURATION)
+            query["time"] = format(time % DURATION, "f")
 
 
 @in_process_schema.parametrize()
