@@ -24,12 +24,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from cos_snapshot import AsyncSnapshotClient, Credentials, SnapshotClient, endpoint_for
-from cos_snapshot.emulator import EmulatorSettings
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
 
 from . import broken
 from ._asgi import SyncASGITransport
-from ._server import serving
 from ._signing import RequestsCosAuth
 from ._videos import Video, VideoSpec
 
@@ -266,9 +265,13 @@ def uvicorn_target(
             root=root, bucket=EMULATOR_BUCKET, credentials=(EMULATOR_CREDENTIALS,)
         )
         anonymous = EmulatorSettings(root=root, anonymous=True)
-        url = stack.enter_context(serving(broken.build_app(settings, engine, bug)))
+        url = stack.enter_context(
+            running_emulator(settings, app=broken.build_app(settings, engine, bug))
+        )
         anonymous_url = stack.enter_context(
-            serving(broken.build_app(anonymous, engine, _anonymous_bug(bug)))
+            running_emulator(
+                anonymous, app=broken.build_app(anonymous, engine, _anonymous_bug(bug))
+            )
         )
         target = Target(
             name="uvicorn",

@@ -25,10 +25,9 @@ from pathlib import Path
 import pytest
 
 from cos_snapshot import Credentials
-from cos_snapshot.emulator import EmulatorSettings, create_app
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.fixtures import FixtureInfo
 
-from ._server import serving
 from ._videos import VideoSpec
 from .broken import BUGS
 
@@ -189,7 +188,7 @@ def outcomes(
         exactframe="next",
         past_end="error",
     )
-    with serving(create_app(settings)) as url, ThreadPoolExecutor(max_workers=2) as pool:
+    with running_emulator(settings) as url, ThreadPoolExecutor(max_workers=2) as pool:
         runs = {
             LIVE_TOLERANT: pool.submit(
                 _run, _live_run(videos, url, strict=False), [HERE], reports / "tolerant.xml"

@@ -131,6 +131,9 @@ class EmulatorThread:
 
     ``start()`` returns once the server accepts connections, with its base URL; ``stop()``
     shuts it down gracefully and waits for the thread. Also a context manager.
+
+    It serves the emulator of ``settings``, or ``app`` when given (for instance the emulator
+    wrapped in a test's middleware); ``settings`` still sets the server's limits.
     """
 
     def __init__(
@@ -138,10 +141,12 @@ class EmulatorThread:
         settings: EmulatorSettings,
         host: str = "127.0.0.1",
         *,
+        app: ASGIApp | None = None,
         log_level: str = "warning",
         startup_timeout: float = 10.0,
     ) -> None:
         self.settings = settings
+        self._given_app = app
         self.host = host
         self._log_level = log_level
         self._startup_timeout = startup_timeout
@@ -157,7 +162,7 @@ class EmulatorThread:
             raise RuntimeError("this emulator has already been started")
         sock = _listening_socket(self.host)
         port = sock.getsockname()[1]
-        self.app = serving_app(self.settings)
+        self.app = self._given_app if self._given_app is not None else serving_app(self.settings)
         server = uvicorn.Server(
             _config(self.app, self.settings, self.host, port, log_level=self._log_level, quiet=True)
         )
@@ -208,8 +213,10 @@ class EmulatorThread:
 
 
 @contextlib.contextmanager
-def running_emulator(settings: EmulatorSettings, host: str = "127.0.0.1") -> Iterator[str]:
-    """Run the emulator in a background thread for the ``with`` block; yields its base URL
-    (``http://127.0.0.1:PORT``)."""
-    with EmulatorThread(settings, host) as url:
+def running_emulator(
+    settings: EmulatorSettings, host: str = "127.0.0.1", *, app: ASGIApp | None = None
+) -> Iterator[str]:
+    """Run the emulator (or ``app``, see :class:`EmulatorThread`) in a background thread for
+    the ``with`` block; yields its base URL (``http://127.0.0.1:PORT``)."""
+    with EmulatorThread(settings, host, app=app) as url:
         yield url
