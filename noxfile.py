@@ -64,6 +64,15 @@ def contract(session: nox.Session) -> None:
     )
 
 
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks (not a default session): writes benchmarks/results.md, results.json and the
+    latency plot. BENCH_QUICK=1 for a ~1 minute smoke run; `-- --out DIR` to write elsewhere."""
+    _install_project(session)
+    session.install(*_group("bench"))
+    session.run("python", "-m", "benchmarks", *session.posargs)
+
+
 def _generate_into(session: nox.Session, out_dir: Path) -> None:
     session.run(
         "openapi-python-client",

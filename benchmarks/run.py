@@ -1,0 +1,211 @@
+"""Run every benchmark and write results.md, results.json and the latency plot.
+
+    python -m benchmarks [--out DIR] [--quick]      (BENCH_QUICK=1 also means --quick)
+
+The emulator runs as separate processes on loopback: one with the frame engine's result
+cache off (so a frame can be timed cold round after round), one as configured by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import imageio_ffmpeg
+
+from cos_snapshot.emulator import frames as engine_frames
+
+from . import clients, memory, report, snapshots
+from .servers import bench_emulator
+from .timing import median, ms
+from .videos import GOP, Video, make_video
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Plan:
+    quick: bool
+    seconds_360p: int
+    seconds_720p: int
+    positions: list[int]
+    rounds: int
+    warmup: int
+    cache_rounds: int
+    client_blocks: int
+    client_per_block: int
+    sign_blocks: int
+    sign_per_block: int
+    throughput_requests: int
+    throughput_rounds: int
+    concurrency: list[int]
+    memory_videos: int
+    memory_requests: int
+
+
+FULL = Plan(
+    quick=False,
+    seconds_360p=10,
+    seconds_720p=60,
+    positions=[0, 1, 2, 3, 4, 6, 8, 10, 13, 16, 19, 22, 25, 28, 31, 34, 37, 40, 43, 46, 48, 49],
+    rounds=11,
+    warmup=2,
+    cache_rounds=8,
+    client_blocks=15,
+    client_per_block=40,
+    sign_blocks=15,
+    sign_per_block=2000,
+    throughput_requests=96,
+    throughput_rounds=3,
+    concurrency=[1, 2, 4, 16],
+    memory_videos=30,
+    memory_requests=2000,
+)
+
+QUICK = Plan(
+    quick=True,
+    seconds_360p=4,
+    seconds_720p=4,
+    positions=[0, 1, 25, 49],
+    rounds=2,
+    warmup=1,
+    cache_rounds=2,
+    client_blocks=3,
+    client_per_block=10,
+    sign_blocks=3,
+    sign_per_block=200,
+    throughput_requests=16,
+    throughput_rounds=1,
+    concurrency=[1, 16],
+    memory_videos=6,
+    memory_requests=100,
+)
+
+#: GOP positions named in the targets: on the keyframe, one after, mid-GOP, the last one.
+NAMED_POSITIONS = (0, 1, 25, 49)
+
+
+def _log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def encode_cost(video: Video, rounds: int) -> float:
+    """Median ms to turn a decoded frame into a JPEG as the emulator does (RGB, JPEG)."""
+    floor = snapshots.DecodeFloor(video)
+    frame = floor.decode(GOP)
+    params = engine_frames.SnapshotParams(time=Decimal(0))
+    times = [
+        ms(lambda: engine_frames._encode(frame, params, Fraction(0), True))
+        for _ in range(rounds + 3)
+    ][3:]
+    floor.close()
+    return median(times)
+
+
+def run(plan: Plan, workdir: Path) -> dict[str, Any]:
+    started = time.time()
+    load_before = os.getloadavg()
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    root = workdir / "videos"
+    _log("making videos")
+    videos = [
+        make_video(root, "360p", (640, 360), plan.seconds_360p),
+        make_video(root, "720p", (1280, 720), plan.seconds_720p),
+    ]
+    results: dict[str, Any] = {"plan": dataclasses.asdict(plan)}
+    with bench_emulator(root, result_cache_bytes=0) as cold:
+        _log(f"latency sweep ({plan.rounds} rounds after {plan.warmup} warm-up)")
+        sweep = snapshots.sweep(
+            videos,
+            cold.url,
+            positions=plan.positions,
+            rounds=plan.rounds,
+            warmup=plan.warmup,
+            ffmpeg=ffmpeg,
+            workdir=workdir,
+            log=_log,
+        )
+        results["sweep"] = {
+            label: {
+                str(pos): {**sweep.times[(label, pos)], "packets": sweep.packets[(label, pos)]}
+                for pos in plan.positions
+            }
+            for label in (v.label for v in videos)
+        }
+        _log("throughput")
+        results["throughput"] = dataclasses.asdict(
+            clients.throughput(
+                videos[0],
+                cold.url,
+                cold.port,
+                requests_per_round=plan.throughput_requests,
+                rounds=plan.throughput_rounds,
+                concurrency=plan.concurrency,
+            )
+        )
+    with bench_emulator(root, result_cache_bytes=64 * 2**20) as warm:
+        _log("result cache")
+        results["cache"] = [
+            dataclasses.asdict(r)
+            for r in snapshots.cache(
+                videos, warm.url, positions=list(NAMED_POSITIONS), rounds=plan.cache_rounds
+            )
+        ]
+        _log("client per request")
+        results["per_request"] = dataclasses.asdict(
+            clients.per_request(
+                videos[0],
+                warm.url,
+                warm.port,
+                blocks=plan.client_blocks,
+                per_block=plan.client_per_block,
+            )
+        )
+    _log("signing")
+    results["signing"] = dataclasses.asdict(
+        clients.signing(blocks=plan.sign_blocks, per_block=plan.sign_per_block)
+    )
+    results["encode_ms"] = {v.label: encode_cost(v, 15) for v in videos}
+    _log(f"memory ({plan.memory_requests} requests over {plan.memory_videos} videos)")
+    results["memory"] = dataclasses.asdict(
+        memory.memory(
+            videos,
+            workdir / "memory",
+            videos=plan.memory_videos,
+            requests=plan.memory_requests,
+        )
+    )
+    results["videos"] = [
+        {"label": v.label, "size": v.size, "frames": v.frames, "bytes": v.path.stat().st_size}
+        for v in videos
+    ]
+    results["machine"] = report.machine_info(ffmpeg)
+    results["load"] = {"before": load_before, "after": os.getloadavg()}
+    results["duration_s"] = time.time() - started
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--out", type=Path, default=HERE, help="where results go")
+    parser.add_argument("--quick", action="store_true", help="smoke run (also BENCH_QUICK=1)")
+    args = parser.parse_args(argv)
+    quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    plan = QUICK if quick else FULL
+    with tempfile.TemporaryDirectory(prefix="cos-snapshot-bench-") as tmp:
+        results = run(plan, Path(tmp))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    report.write(results, args.out)
+    _log(f"wrote {args.out / 'results.md'} in {results['duration_s']:.0f} s")
+    return 0

@@ -1,0 +1,48 @@
+"""A benchmark emulator process: the real app, with the frame engine's result cache sized by
+a flag (0 turns it off, so the same frame can be timed cold again and again).
+
+    python -m benchmarks.serve --root DIR --port N --result-cache-bytes 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import uvicorn
+
+from cos_snapshot import Credentials
+from cos_snapshot.emulator import EmulatorSettings, create_app
+from cos_snapshot.emulator.frames import SnapshotEngine
+
+SECRET_ID = "AKIDBENCHMARK000001"
+SECRET_KEY = "benchmark-secret-key"  # a throwaway credential for loopback only
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--result-cache-bytes", type=int, default=64 * 2**20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    settings = EmulatorSettings(
+        root=args.root,
+        credentials=(Credentials(SECRET_ID, SECRET_KEY),),
+        workers=args.workers,
+        queue_limit=64,
+    )
+    engine = SnapshotEngine(result_cache_bytes=args.result_cache_bytes)
+    logging.basicConfig(level=logging.WARNING)
+    uvicorn.run(
+        create_app(settings, engine=engine),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+
+
+if __name__ == "__main__":
+    main()

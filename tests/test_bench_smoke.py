@@ -1,0 +1,82 @@
+"""The benchmark harness runs end to end (quick mode) and writes well-formed results.
+
+Only the outputs' shape is checked; timings are never asserted in the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib", reason="the bench dependency group is not installed")
+pytest.importorskip("imageio_ffmpeg", reason="the bench dependency group is not installed")
+pytest.importorskip("qcloud_cos", reason="the bench dependency group is not installed")
+
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench")
+    env = {**os.environ, "BENCH_QUICK": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--out", str(out)],
+        cwd=REPO,
+        env=env,
+        check=True,
+        timeout=600,
+    )
+    return out
+
+
+@pytest.mark.slow
+def test_quick_run_writes_results_md_with_every_target(out: Path) -> None:
+    text = (out / "results.md").read_text()
+    assert text.startswith("# Benchmark results")
+    assert "Quick smoke run" in text
+    for section in (
+        "## Targets",
+        "## Snapshot latency by GOP position",
+        "## Result cache",
+        "## Client",
+        "## Memory",
+        "## How cost grows",
+        "## Machine and versions",
+    ):
+        assert section in text
+    targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in targets.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 1 + 13  # the header and one row per target
+    for row in rows[1:]:
+        assert "**PASS**" in row or "**MISS:" in row, row
+    assert "latency_vs_gop_position.png" in text
+
+
+@pytest.mark.slow
+def test_quick_run_writes_the_plot(out: Path) -> None:
+    with Image.open(out / "latency_vs_gop_position.png") as plot:
+        assert plot.format == "PNG"
+        assert plot.width > 400
+        assert plot.height > 200
+
+
+@pytest.mark.slow
+def test_quick_run_writes_raw_numbers(out: Path) -> None:
+    results = json.loads((out / "results.json").read_text())
+    assert results["plan"]["quick"] is True
+    for label in ("360p", "720p"):
+        for position in ("0", "1", "25", "49"):
+            cell = results["sweep"][label][position]
+            for method in ("keyframe", "exactframe", "ffmpeg", "floor"):
+                assert cell[method], (label, position, method)
+                assert all(t > 0 for t in cell[method])
+    assert results["memory"]["errors"] == 0
+    assert results["memory"]["peak_kib"] > 0
+    assert results["machine"]["packages"]["av"] != "-"

@@ -1,0 +1,60 @@
+"""The frame engine's memory bounds: idle decoders are closed (keeping the packet index) and
+scalers are pooled; neither changes which frame comes back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+
+from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams
+from cos_snapshot.fixtures import FixtureInfo, read_frame_index
+
+MakeVideo = Callable[..., FixtureInfo]
+
+
+def test_decoders_over_budget_are_closed_and_reopen_with_their_index(
+    make_video: MakeVideo,
+) -> None:
+    infos = [make_video(f"m{i}.mp4", duration=2, size=(160, 120)) for i in range(3)]
+    with SnapshotEngine(decoder_memory_bytes=0, result_cache_bytes=0) as engine:
+        for round_ in range(2):
+            for info in infos:
+                t = Decimal("0.4") + Decimal(round_) / 2
+                image = engine.snapshot(info.path, SnapshotParams(t))
+                assert read_frame_index(image.data) == info.frame_at(t)
+        videos = list(engine._open.values())
+        assert all(v.index is not None for v in videos)
+        # Only the most recently used one may still hold its container and decoder.
+        assert sum(v.container is not None for v in videos) <= 1
+
+
+def test_decoders_within_budget_stay_open(make_video: MakeVideo) -> None:
+    infos = [make_video(f"k{i}.mp4", duration=1, size=(160, 120)) for i in range(2)]
+    with SnapshotEngine(result_cache_bytes=0) as engine:
+        for info in infos:
+            engine.snapshot(info.path, SnapshotParams(Decimal("0.5")))
+        assert all(v.container is not None for v in engine._open.values())
+
+
+def test_pooled_scalers_give_each_request_its_own_size(make_video: MakeVideo) -> None:
+    info = make_video("scalers.mp4", duration=2, size=(320, 240))
+    sizes = [(w, 0) for w in (64, 96, 128, 160, 320)] * 4
+    with SnapshotEngine(result_cache_bytes=0) as engine:
+
+        def run(size: tuple[int, int]) -> tuple[int, int, int]:
+            image = engine.snapshot(info.path, SnapshotParams(Decimal("1"), width=size[0]))
+            return image.width, image.height, read_frame_index(image.data)
+
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(run, sizes))
+    for (width, _), (got_w, got_h, index) in zip(sizes, results, strict=True):
+        assert (got_w, got_h) == (width, width * 3 // 4)
+        assert index == info.frame_at(Decimal("1"))
+
+
+def test_negative_decoder_budget_is_refused() -> None:
+    with pytest.raises(ValueError, match="budgets"):
+        SnapshotEngine(decoder_memory_bytes=-1)
