@@ -4,12 +4,14 @@ emulator; signing rates; AsyncSnapshotClient throughput at concurrency 16."""
 from __future__ import annotations
 
 import asyncio
+import http.client
 import logging
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import requests
@@ -57,6 +59,36 @@ def _per_call_ms(fn: Callable[[], object], n: int) -> float:
 class PerRequest:
     ours: list[float]  # ms per request, one value per block
     sdk: list[float]
+    raw: list[float]  # a bare http.client request with a precomputed signature
+
+
+def _raw_request(port: int, key: str, time_: str) -> Callable[[], bytes]:
+    """The least a client can do: one kept-alive http.client connection, the Authorization
+    header computed once. What is left is the emulator's and the loopback's share."""
+    now = int(time.time())
+    params = {"ci-process": "snapshot", "time": time_}
+    authorization = build_authorization(
+        secret_id=SECRET_ID,
+        secret_key=SECRET_KEY,
+        method="GET",
+        path="/" + key,
+        params=params,
+        headers={},
+        start=now - 60,
+        end=now + 3600,
+    )
+    target = f"/{quote(key)}?ci-process=snapshot&time={time_}"
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+
+    def get() -> bytes:
+        connection.request("GET", target, headers={"Authorization": authorization})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"raw request: {response.status} {body[:200]!r}")
+        return body
+
+    return get
 
 
 def per_request(video: Video, url: str, port: int, *, blocks: int, per_block: int) -> PerRequest:
@@ -68,16 +100,17 @@ def per_request(video: Video, url: str, port: int, *, blocks: int, per_block: in
         calls = {
             "ours": lambda: ours.get_snapshot(video.key, time_).content,
             "sdk": lambda: sdk_get(sdk, video.key, time_),
+            "raw": _raw_request(port, video.key, time_),
         }
-        if calls["ours"]() != calls["sdk"]():
-            raise RuntimeError("the two clients got different images")
-        samples: dict[str, list[float]] = {"ours": [], "sdk": []}
+        if not calls["ours"]() == calls["sdk"]() == calls["raw"]():
+            raise RuntimeError("the clients got different images")
+        samples: dict[str, list[float]] = {name: [] for name in calls}
         for turn in range(blocks + 1):
             for name in rotated(list(calls), turn):
                 value = _per_call_ms(calls[name], per_block)
                 if turn:  # the first block warms up
                     samples[name].append(value)
-    return PerRequest(samples["ours"], samples["sdk"])
+    return PerRequest(samples["ours"], samples["sdk"], samples["raw"])
 
 
 @dataclass

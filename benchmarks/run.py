@@ -66,7 +66,7 @@ FULL = Plan(
     sign_blocks=15,
     sign_per_block=2000,
     throughput_requests=96,
-    throughput_rounds=3,
+    throughput_rounds=5,
     concurrency=[1, 2, 4, 16],
     memory_videos=30,
     memory_requests=2000,
@@ -151,6 +151,21 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
                 requests_per_round=plan.throughput_requests,
                 rounds=plan.throughput_rounds,
                 concurrency=plan.concurrency,
+            )
+        )
+    # What app.py would do if it let waiting requests into the engine (see results.md):
+    # 34 threads may call the engine, 2 decode passes run at once.
+    proposal = ("--workers", "34", "--max-decodes", "2")
+    with bench_emulator(root, result_cache_bytes=0, extra=proposal) as shared:
+        _log("throughput, requests waiting inside the engine")
+        results["throughput_shared"] = dataclasses.asdict(
+            clients.throughput(
+                videos[0],
+                shared.url,
+                shared.port,
+                requests_per_round=plan.throughput_requests,
+                rounds=plan.throughput_rounds,
+                concurrency=[16],
             )
         )
     with bench_emulator(root, result_cache_bytes=64 * 2**20) as warm:

@@ -65,9 +65,10 @@ def emulator_process(command: list[str]) -> Iterator[Server]:
 
 
 def bench_emulator(
-    root: Path, *, result_cache_bytes: int
+    root: Path, *, result_cache_bytes: int, extra: tuple[str, ...] = ()
 ) -> contextlib.AbstractContextManager[Server]:
-    """The emulator app with a chosen result-cache size (0: every request decodes)."""
+    """The emulator app with a chosen result-cache size (0: every request decodes); ``extra``
+    arguments go to ``benchmarks.serve``."""
     return emulator_process(
         [
             sys.executable,
@@ -79,6 +80,7 @@ def bench_emulator(
             "{port}",
             "--result-cache-bytes",
             str(result_cache_bytes),
+            *extra,
         ]
     )
 

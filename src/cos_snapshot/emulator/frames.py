@@ -311,6 +311,10 @@ class _OpenVideo:
     closed: bool = False
     #: What its decoder is estimated to hold between requests (see ``decoder_memory_bytes``).
     decoder_bytes: int = 0
+    #: Frames (by pts) that requests waiting for ``lock`` will ask for, with how many wait,
+    #: and those of them a decode pass has already produced. Guarded by the engine's lock.
+    wanted: dict[int, int] = field(default_factory=dict)
+    ready: dict[int, Any] = field(default_factory=dict)
 
     def ensure_open(self) -> _Index:
         if self.error is not None:
@@ -380,6 +384,7 @@ class _OpenVideo:
     def close(self) -> None:
         self.closed = True
         self._close_container()
+        self.ready.clear()
 
     # -- decoding ---------------------------------------------------------------------------
 
@@ -420,44 +425,63 @@ class _OpenVideo:
             if where is not None:
                 yield where, packet
 
-    def decode(self, target_pts: int, *, skip_nonref: bool, from_start: bool) -> Any | None:
-        """Decode and return the frame with ``target_pts``, or ``None`` if it did not come out."""
+    def start_of(self, target_pts: int) -> int:
+        """The decode position a decode of ``target_pts`` starts at: the latest keyframe that
+        is decoded before it and not shown after it (a keyframe's leading pictures cannot be
+        decoded from that keyframe)."""
+        index = self._index()
+        for i in range(index.pos[target_pts], -1, -1):
+            pts, _, key = index.order[i]
+            if key and pts <= target_pts:
+                return i
+        return 0
+
+    def decode(
+        self,
+        target_pts: int,
+        *,
+        skip_nonref: bool,
+        from_start: bool,
+        also: frozenset[int] = frozenset(),
+    ) -> tuple[Any | None, dict[int, Any]]:
+        """Decode the frame with ``target_pts`` (``None`` if it did not come out), and, in
+        the same pass, those frames of ``also`` that are decoded from the same keyframe:
+        ``(frame, {pts: frame})``."""
         index = self._index()
         target = index.pos[target_pts]
-        # Start at the latest keyframe that is decoded before the target and not shown after
-        # it (a keyframe's leading pictures cannot be decoded from that keyframe).
-        start = 0
-        if not from_start:
-            for i in range(target, -1, -1):
-                pts, _, key = index.order[i]
-                if key and pts <= target_pts:
-                    start = i
-                    break
+        start = 0 if from_start else self.start_of(target_pts)
+        extra = {
+            index.pos[pts]: pts
+            for pts in also
+            if pts != target_pts and not from_start and self.start_of(pts) == start
+        }
+        last = max([target, *extra])
+        keep = {target_pts, *extra.values()}
         cc = self.stream.codec_context
-        found = None
+        frames: dict[int, Any] = {}
         packets = self._packets_from(start)
         try:
             for where, packet in packets:
                 if where < start:
                     continue
-                if where > target:  # pragma: no cover - the target's packet was missing
+                if where > last:  # pragma: no cover - the last target's packet was missing
                     break
                 if skip_nonref:
-                    cc.skip_frame = "DEFAULT" if where == target else "NONREF"
+                    cc.skip_frame = "DEFAULT" if where == target or where in extra else "NONREF"
                 for frame in cc.decode(packet):
-                    if frame.pts == target_pts:
-                        found = frame
-                if where == target:
+                    if frame.pts in keep:
+                        frames[frame.pts] = frame
+                if where == last:
                     break
             for frame in cc.decode(None):
-                if frame.pts == target_pts:
-                    found = frame
+                if frame.pts in keep:
+                    frames[frame.pts] = frame
         finally:
             packets.close()
             if skip_nonref:
                 cc.skip_frame = "DEFAULT"
             cc.flush_buffers()
-        return found
+        return frames.pop(target_pts, None), frames
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,6 +505,11 @@ class SnapshotEngine:
     (~15 MB at 720p, ~130 MB at 4K); the least recently used files beyond
     ``decoder_memory_bytes`` of them (estimated) have their container and decoder closed, and
     reopen in an ``av.open``. ``decode_threads`` is the decoder's frame-thread count.
+
+    ``max_decodes`` bounds the decode passes that run at once (``None``: as many as threads
+    call :meth:`snapshot`). A caller that lets more threads in than that (requests waiting
+    for a worker) lets them wait here, where they say which frame they want: one pass over a
+    GOP then decodes the frames of every request waiting for that GOP.
     """
 
     def __init__(
@@ -492,6 +521,7 @@ class SnapshotEngine:
         result_cache_bytes: int = 64 * 2**20,
         decoder_memory_bytes: int = 64 * 2**20,
         decode_threads: int = 2,
+        max_decodes: int | None = None,
     ) -> None:
         if exactframe not in ("previous", "next"):
             raise ValueError("exactframe must be 'previous' or 'next'")
@@ -502,9 +532,11 @@ class SnapshotEngine:
             or result_cache_bytes < 0
             or decoder_memory_bytes < 0
             or decode_threads < 1
+            or (max_decodes is not None and max_decodes < 1)
         ):
             raise ValueError(
-                "max_open_containers and decode_threads must be >= 1, byte budgets >= 0"
+                "max_open_containers, decode_threads and max_decodes must be >= 1, "
+                "byte budgets >= 0"
             )
         _limit_heap_fragmentation()
         self.exactframe = exactframe
@@ -513,6 +545,11 @@ class SnapshotEngine:
         self._result_budget = result_cache_bytes
         self._decoder_budget = decoder_memory_bytes
         self._threads = decode_threads
+        self._decode_slots: contextlib.AbstractContextManager[Any] = (
+            threading.BoundedSemaphore(max_decodes)
+            if max_decodes is not None
+            else contextlib.nullcontext()
+        )
         self._lock = threading.Lock()
         self._open: OrderedDict[_FileKey, _OpenVideo] = OrderedDict()
         #: Videos whose decoder is open, least recently used first.
@@ -538,10 +575,15 @@ class SnapshotEngine:
             raise NotAVideoError("the object is empty, not a video")
         while True:
             video = self._video(key)
-            with video.lock:
-                if video.closed:
-                    continue  # evicted while we waited: take a fresh one
-                found = self._frame_locked(video, params, request_key)
+            waiting = self._announce(video, params)
+            try:
+                with video.lock:
+                    if video.closed:
+                        continue  # evicted while we waited: take a fresh one
+                    found = self._frame_locked(video, params, request_key)
+            finally:
+                if waiting is not None:
+                    self._withdraw(video, waiting)
             break
         self._release_idle_decoders(video)
         if isinstance(found, Image):
@@ -594,7 +636,10 @@ class SnapshotEngine:
         if cached is not None:
             self._remember(request_key, resolved_key, cached)
             return cached
-        frame = self._decode(video, choice, params.time)
+        with self._lock:
+            frame = video.ready.pop(choice.pts, None)  # decoded by an earlier request's pass
+        if frame is None:
+            frame = self._decode(video, choice, params.time)
         frame_bytes = sum(plane.buffer_size for plane in frame.planes)
         video.decoder_bytes = frame_bytes * (3 + 4 * video.threads)  # measured: 11 frames at 2
         return frame, choice, resolved_key, index.time_base
@@ -625,17 +670,51 @@ class SnapshotEngine:
         pts = rel + index.first_pts
         return _Choice(pts, rel, index.order[index.pos[pts]][2])
 
+    def _announce(self, video: _OpenVideo, params: SnapshotParams) -> int | None:
+        """Register the frame ``params`` select as wanted, so that whoever decodes this
+        video's GOP before us decodes it in the same pass. Needs the video's index, which the
+        first request builds; returns the frame's pts, or ``None`` if nothing was registered."""
+        index = video.index
+        if index is None or video.error is not None:
+            return None
+        try:
+            pts = self._choose(index, params).pts
+        except FrameError:
+            return None
+        with self._lock:
+            video.wanted[pts] = video.wanted.get(pts, 0) + 1
+        return pts
+
+    def _withdraw(self, video: _OpenVideo, pts: int) -> None:
+        with self._lock:
+            left = video.wanted.get(pts, 0) - 1
+            if left > 0:
+                video.wanted[pts] = left
+            else:
+                video.wanted.pop(pts, None)
+                video.ready.pop(pts, None)
+
     def _decode(self, video: _OpenVideo, choice: _Choice, time: Decimal) -> Any:
+        with self._decode_slots:
+            return self._decode_now(video, choice, time)
+
+    def _decode_now(self, video: _OpenVideo, choice: _Choice, time: Decimal) -> Any:
+        with self._lock:
+            also = frozenset(p for p in video.wanted if p not in video.ready)
         try:
             if video.skip_nonref:
-                frame = video.decode(choice.pts, skip_nonref=True, from_start=False)
+                frame, others = video.decode(
+                    choice.pts, skip_nonref=True, from_start=False, also=also
+                )
                 if frame is not None:
+                    self._keep_for_waiting(video, others)
                     return frame
                 log.info("%s: skipping non-reference frames lost a frame; disabled", video.key.path)
                 video.skip_nonref = False
-            frame = video.decode(choice.pts, skip_nonref=False, from_start=False)
+            frame, others = video.decode(choice.pts, skip_nonref=False, from_start=False, also=also)
+            self._keep_for_waiting(video, others)
             if frame is None:
-                frame = video.decode(choice.pts, skip_nonref=False, from_start=True)
+                frame, _ = video.decode(choice.pts, skip_nonref=False, from_start=True)
         except (av.FFmpegError, ValueError) as exc:
             video._close_container()  # reopened by the next request
             raise NotAVideoError(f"the video could not be decoded at time={time} ({exc})") from exc
@@ -662,6 +741,13 @@ class SnapshotEngine:
             with old.lock:
                 old.close()
         return video
+
+    def _keep_for_waiting(self, video: _OpenVideo, frames: dict[int, Any]) -> None:
+        """Hold frames a pass decoded for requests still waiting for them (each is used once)."""
+        with self._lock:
+            for pts, frame in frames.items():
+                if pts in video.wanted:
+                    video.ready[pts] = frame
 
     def _release_idle_decoders(self, used: _OpenVideo) -> None:
         """Mark ``used`` as the most recent decoder; close the least recently used others
@@ -730,12 +816,14 @@ _last_trim = 0.0
 def _limit_heap_fragmentation() -> None:
     """Keep the process's memory bounded under a churn of decoders (glibc only; once).
 
-    Decoder frame buffers (1.4 MB at 720p) are allocated and freed as files open and close.
-    After the first such free, glibc raises its mmap threshold and serves later ones from
-    the heap, where freed buffers stay resident; and it gives threads up to 8 arenas per core,
-    each keeping its own free memory. Measured on `cos-snapshot serve` with 2,000 requests
-    over 30 videos: peak RSS 419 MB growing 23% from the first to the second thousand
-    requests, and 257 MB growing 8% with a fixed 256 KiB threshold and 2 arenas.
+    Decoder buffers (1.4 MB frames at 720p, and many smaller tables) are allocated and freed
+    as files open and close. After the first large free, glibc raises its mmap threshold and
+    serves later ones from the heap, where freed memory stays resident; and it gives threads
+    up to 8 arenas per core, each keeping its own free memory. Here: allocations from 64 KiB
+    up are mapped (and unmapped when freed), 2 arenas, and :func:`_return_free_memory` after
+    closing decoders. Measured on `cos-snapshot serve`, 2,000 requests over 30 videos (see
+    benchmarks/): peak RSS 419 MB growing 23% from the first to the second thousand requests
+    without this, ~250 MB growing under 3% with it; encoding a frame costs the same.
     """
     global _heap_tuned  # noqa: PLW0603 - a process-wide setting, made once
     if _heap_tuned:

@@ -1,14 +1,17 @@
-"""The frame engine's memory bounds: idle decoders are closed (keeping the packet index) and
-scalers are pooled; neither changes which frame comes back."""
+"""The frame engine's economies: idle decoders are closed (keeping the packet index), scalers
+are pooled, and requests waiting for frames of one GOP share a decode pass. None of them
+changes which frame comes back."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 
+from cos_snapshot.emulator import frames
 from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams
 from cos_snapshot.fixtures import FixtureInfo, read_frame_index
 
@@ -58,3 +61,33 @@ def test_pooled_scalers_give_each_request_its_own_size(make_video: MakeVideo) ->
 def test_negative_decoder_budget_is_refused() -> None:
     with pytest.raises(ValueError, match="budgets"):
         SnapshotEngine(decoder_memory_bytes=-1)
+
+
+def test_waiting_requests_for_one_gop_share_a_decode_pass(
+    make_video: MakeVideo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    info = make_video("shared-gop.mp4", duration=2, gop=50, size=(160, 120))
+    times = [Decimal(i) / 25 for i in (3, 7, 11, 20, 29, 41, 48)]
+    passes = []
+    real_decode = frames._OpenVideo.decode
+
+    def counting_decode(self: frames._OpenVideo, *args: object, **kwargs: object) -> object:
+        passes.append(kwargs.get("also"))
+        return real_decode(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(frames._OpenVideo, "decode", counting_decode)
+    with SnapshotEngine(result_cache_bytes=0) as engine:
+        engine.snapshot(info.path, SnapshotParams(Decimal(0)))  # builds the index
+        passes.clear()
+        video = next(iter(engine._open.values()))
+        with ThreadPoolExecutor(len(times)) as pool:
+            with video.lock:  # hold the decoder until every request has said what it wants
+                futures = [
+                    pool.submit(engine.snapshot, info.path, SnapshotParams(t)) for t in times
+                ]
+                deadline = time.monotonic() + 10
+                while sum(video.wanted.values()) < len(times) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            images = [f.result() for f in futures]
+    assert [read_frame_index(i.data) for i in images] == [info.frame_at(t) for t in times]
+    assert len(passes) == 1, passes  # the first request's pass decoded every other frame too
