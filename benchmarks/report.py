@@ -422,9 +422,20 @@ def growth_lines(results: dict[str, Any]) -> list[str]:
         f"{labels[0]} video, 2 emulator workers on 2 cores): requests per second by concurrency "
         f"{parts} (sequential sync client {seq:.0f}/s). Throughput rises until both cores are "
         f"busy and then stays flat; beyond that, latency grows with the queue: at {top} "
-        f"concurrent requests each waits ≈{top / rates[top] * 1000:.0f} ms."
+        f"concurrent requests each waits ≈{top / rates[top] * 1000:.0f} ms." + _shared_text(results)
     )
     return lines
+
+
+def _shared_text(results: dict[str, Any]) -> str:
+    shared = results.get("throughput_shared")
+    if not shared:
+        return ""
+    rate = median(next(iter(shared["ours_async"].values())))
+    return (
+        f" When the waiting requests wait inside the engine, passes over a GOP are shared "
+        f"and 16 concurrent requests get {rate:.0f}/s."
+    )
 
 
 def render(results: dict[str, Any]) -> str:
@@ -494,7 +505,7 @@ def render(results: dict[str, Any]) -> str:
         "engine with `max_decodes=workers`), so that one decode pass over a GOP serves all "
         "of them (the throughput row's second figure); answer a request whose image is in "
         "the result cache without the two thread hops (object lookup and engine call), which "
-        "cost ≈0.27 ms of every cached round trip on this machine.",
+        "cost ≈0.27 ms of every cached round trip here (measured by hand with the hops removed).",
         "- SnapshotClient: build each request's URL once (httpx parses it three times: "
         "`_get_kwargs`, `build_request`, `_merge_url`), sign in the request path rather than "
         "through an httpx auth flow, and skip the generated client's response wrapper.",
@@ -555,7 +566,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         "## Running it",
         "",
-        "`nox -s bench` (about 10 minutes; writes `benchmarks/results.md`, `results.json` and "
+        "`nox -s bench` (3-5 minutes on 2 cores; writes `benchmarks/results.md`, `results.json` and "
         f"`{PLOT}`), or `python -m benchmarks --out DIR`. `BENCH_QUICK=1` makes a ~1 minute "
         "smoke run with short videos and few rounds.",
         "",
