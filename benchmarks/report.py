@@ -268,27 +268,18 @@ def targets(results: dict[str, Any]) -> list[Target]:
     thr = results["throughput"]
     c16 = thr["ours_async"].get("16") or thr["ours_async"].get(16)
     async_rate, sdk_seq = median(c16), median(thr["sdk_sequential"])
-    shared = results.get("throughput_shared")
-    shared_text = ""
-    if shared:
-        s16 = shared["ours_async"].get("16") or shared["ours_async"].get(16)
-        shared_ratio = median(s16) / median(shared["sdk_sequential"])
-        shared_text = f"; {shared_ratio:.2f}× with waiting requests inside the engine"
     t = Target(
         "AsyncSnapshotClient at concurrency 16 ÷ SDK sequential (throughput, distinct times)",
         async_rate / sdk_seq,
         1.8,
         higher=True,
-        shown=f"{async_rate / sdk_seq:.2f}× ({async_rate:.0f}/s vs {sdk_seq:.0f}/s){shared_text}",
+        shown=f"{async_rate / sdk_seq:.2f}× ({async_rate:.0f}/s vs {sdk_seq:.0f}/s)",
     )
     t.why = (
         "one request alone already uses both cores (frame threads make a decode 1.3-1.4× "
-        "faster), so two at a time on 2 cores add little. What does help is sharing work: "
-        "the engine decodes, in one pass over a GOP, the frames of every request waiting for "
-        "that GOP; but the emulator app admits only `workers` (2) requests into the engine and "
-        "queues the rest where they cannot announce their frames. With the rest waiting "
-        "inside the engine instead (`benchmarks/serve.py --workers 34 --max-decodes 2`, what "
-        "the proposed app change does) the same run gives the second figure."
+        "faster), so two at a time on 2 cores add little. What helps is shared work: requests "
+        "waiting for frames of one GOP are served by a single decode pass, which depends on "
+        "how many of the distinct times fall in the same GOP at once."
     )
     out.append(t)
     mem = results["memory"]
@@ -428,20 +419,9 @@ def growth_lines(results: dict[str, Any]) -> list[str]:
         f"{labels[0]} video, 2 emulator workers on 2 cores): requests per second by concurrency "
         f"{parts} (sequential sync client {seq:.0f}/s). Throughput rises until both cores are "
         f"busy and then stays flat; beyond that, latency grows with the queue: at {top} "
-        f"concurrent requests each waits ≈{top / rates[top] * 1000:.0f} ms." + _shared_text(results)
+        f"concurrent requests each waits ≈{top / rates[top] * 1000:.0f} ms."
     )
     return lines
-
-
-def _shared_text(results: dict[str, Any]) -> str:
-    shared = results.get("throughput_shared")
-    if not shared:
-        return ""
-    rate = median(next(iter(shared["ours_async"].values())))
-    return (
-        f" When the waiting requests wait inside the engine, passes over a GOP are shared "
-        f"and 16 concurrent requests get {rate:.0f}/s."
-    )
 
 
 def render(results: dict[str, Any]) -> str:

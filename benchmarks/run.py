@@ -153,21 +153,6 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
                 concurrency=plan.concurrency,
             )
         )
-    # What app.py would do if it let waiting requests into the engine (see results.md):
-    # 34 threads may call the engine, 2 decode passes run at once.
-    proposal = ("--workers", "34", "--max-decodes", "2")
-    with bench_emulator(root, result_cache_bytes=0, extra=proposal) as shared:
-        _log("throughput, requests waiting inside the engine")
-        results["throughput_shared"] = dataclasses.asdict(
-            clients.throughput(
-                videos[0],
-                shared.url,
-                shared.port,
-                requests_per_round=plan.throughput_requests,
-                rounds=plan.throughput_rounds,
-                concurrency=[16],
-            )
-        )
     with bench_emulator(root, result_cache_bytes=64 * 2**20) as warm:
         _log("result cache")
         results["cache"] = [

@@ -25,7 +25,6 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--result-cache-bytes", type=int, default=64 * 2**20)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--max-decodes", type=int, default=None)
     args = parser.parse_args()
     settings = EmulatorSettings(
         root=args.root,
@@ -33,9 +32,8 @@ def main() -> None:
         workers=args.workers,
         queue_limit=64,
     )
-    engine = SnapshotEngine(
-        result_cache_bytes=args.result_cache_bytes, max_decodes=args.max_decodes
-    )
+    # As the app builds its own engine: `workers` decode passes at once.
+    engine = SnapshotEngine(result_cache_bytes=args.result_cache_bytes, max_decodes=args.workers)
     logging.basicConfig(level=logging.WARNING)
     uvicorn.run(
         create_app(settings, engine=engine),

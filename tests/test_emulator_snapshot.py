@@ -15,7 +15,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.emulator import EmulatorSettings, create_app, frames, running_emulator
+from cos_snapshot.emulator.frames import SnapshotEngine
 from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
 
 
@@ -148,3 +149,53 @@ async def test_too_many_waiting_snapshots_are_told_to_slow_down(
     assert ET.fromstring(slow.content).findtext("Code") == "SlowDown"
     assert slow.headers["retry-after"] == "1"
     assert after.status_code == 200
+
+
+async def test_waiting_snapshots_of_one_gop_share_a_decode_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests beyond ``workers`` wait inside the engine, where they say which frame they
+    want, so the pass that decodes their GOP decodes all of their frames."""
+    info = make_fixture(tmp_path / "gop.mp4", duration=4, fps=25, gop=100, size=(160, 120))
+    frame_numbers = [5, 17, 33, 48, 61, 77, 90, 99]
+    passes: list[object] = []
+    real_decode = frames._OpenVideo.decode
+
+    def counting_decode(self: frames._OpenVideo, *args: object, **kwargs: object) -> object:
+        passes.append(kwargs.get("also"))
+        return real_decode(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(frames._OpenVideo, "decode", counting_decode)
+    settings = EmulatorSettings(root=tmp_path, anonymous=True, workers=1, queue_limit=16)
+    with (
+        SnapshotEngine(result_cache_bytes=0, max_decodes=settings.workers) as engine,
+        running_emulator(settings, app=create_app(settings, engine=engine)) as url,
+    ):
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            first = await client.get("/gop.mp4", params={"ci-process": "snapshot", "time": "0"})
+            assert first.status_code == 200  # opens the file and builds its packet index
+            passes.clear()
+            video = next(iter(engine._open.values()))
+            video.lock.acquire()  # no pass may start until every request has said what it wants
+            try:
+                requests = [
+                    asyncio.create_task(
+                        client.get(
+                            "/gop.mp4",
+                            params={"ci-process": "snapshot", "time": str(Decimal(n) / 25)},
+                        )
+                    )
+                    for n in frame_numbers
+                ]
+                deadline = time.monotonic() + 20
+                while (
+                    sum(video.wanted.values()) < len(frame_numbers) and time.monotonic() < deadline
+                ):
+                    await asyncio.sleep(0.01)
+            finally:
+                video.lock.release()
+            responses = await asyncio.gather(*requests)
+    assert [frame_of(r) for r in responses] == [
+        info.frame_at(Decimal(n) / 25) for n in frame_numbers
+    ]
+    assert len(passes) == 1, passes

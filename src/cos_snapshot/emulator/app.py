@@ -175,24 +175,37 @@ class _EveryPath(BaseRoute):
 
 
 class _Snapshots:
-    """Runs snapshots on a bounded pool of worker threads, with a bounded queue in front."""
+    """Runs snapshots in worker threads, with a bounded queue in front.
+
+    Up to ``workers + queue_limit`` requests are admitted; one more is answered 503
+    ``SlowDown``. Every admitted request waits inside the engine rather than in front of it:
+    there it has said which frame it wants, so one decode pass over a GOP serves every request
+    waiting for that GOP, and an answer already in the result cache needs no decode slot at
+    all. The engine made here runs at most ``workers`` decode passes at once (a given engine
+    sets its own bound with ``max_decodes``).
+    """
 
     def __init__(self, settings: EmulatorSettings, engine: SnapshotEngine | None) -> None:
         self._settings = settings
         self._engine = engine
         self._owns_engine = engine is None
-        self._limiter = anyio.CapacityLimiter(settings.workers)
+        self._capacity = settings.workers + settings.queue_limit
+        self._limiter = anyio.CapacityLimiter(self._capacity)
         self._admitted = 0
 
     def _get_engine(self) -> SnapshotEngine:
         if self._engine is None:
             self._engine = SnapshotEngine(
-                exactframe=self._settings.exactframe, past_end=self._settings.past_end
+                exactframe=self._settings.exactframe,
+                past_end=self._settings.past_end,
+                max_decodes=self._settings.workers,
             )
         return self._engine
 
-    async def take(self, path: Path, params: SnapshotParams) -> Image:
-        if self._admitted >= self._settings.workers + self._settings.queue_limit:
+    async def take(self, resolve: Callable[[], Path], params: SnapshotParams) -> Image:
+        """The snapshot of the file ``resolve`` finds: both run in one worker thread, so a
+        cached answer costs a single hop off the event loop."""
+        if self._admitted >= self._capacity:
             raise EmulatorError(
                 503,
                 "SlowDown",
@@ -203,7 +216,7 @@ class _Snapshots:
         try:
             engine = self._get_engine()
             return await anyio.to_thread.run_sync(
-                engine.snapshot, path, params, limiter=self._limiter
+                lambda: engine.snapshot(resolve(), params), limiter=self._limiter
             )
         finally:
             self._admitted -= 1
@@ -309,8 +322,7 @@ class _Emulator:
         if query["ci-process"] != "snapshot":
             raise invalid_argument("Parameter ci-process must be snapshot.")
         params = snapshot_params(query)
-        path = await anyio.to_thread.run_sync(self.storage.resolve, key)
-        image = await self.snapshots.take(path, params)
+        image = await self.snapshots.take(lambda: self.storage.resolve(key), params)
         return Response(image.data, media_type=image.content_type)
 
     async def download(
