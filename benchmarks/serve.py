@@ -41,6 +41,7 @@ def main() -> None:
         port=args.port,
         log_level="warning",
         access_log=False,
+        http="h11",  # as cos-snapshot serve
         lifespan="on",
     )
 

@@ -88,6 +88,9 @@ def _config(
         timeout_graceful_shutdown=5,
         timeout_keep_alive=KEEP_ALIVE_TIMEOUT_S,
         limit_concurrency=settings.max_connections,
+        # Always h11: uvicorn would pick httptools wherever it happens to be installed, and
+        # the limits above (and the answers to malformed requests) would change with it.
+        http="h11",
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
     )
 
