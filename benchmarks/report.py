@@ -597,3 +597,39 @@ def plot(results: dict[str, Any], path: Path) -> None:
 def write(results: dict[str, Any], out: Path) -> None:
     plot(results, out / PLOT)
     (out / "results.md").write_text(render(results))
+
+
+# --------------------------------------------------------------------------------------------
+# README
+
+README_START = "<!-- benchmarks:start (written by nox -s bench) -->"
+README_END = "<!-- benchmarks:end -->"
+
+
+def readme_block(results: dict[str, Any]) -> str:
+    """The README's speed section body: the targets table and the latency plot."""
+    m = results["machine"]
+    met = sum(t.passed for t in targets(results))
+    return "\n".join(
+        [
+            README_START,
+            f"From the latest `nox -s bench` run ({m['date']}, {m['cores']} cores; "
+            f"{met} of {len(targets(results))} targets met). Every figure is a ratio measured "
+            "side by side in that run; `benchmarks/results.md` has the full tables and why each "
+            "miss happens.",
+            "",
+            targets_table(results),
+            "",
+            f"![latency against the distance from the keyframe](benchmarks/{PLOT})",
+            README_END,
+        ]
+    )
+
+
+def update_readme(readme: Path, block: str) -> None:
+    """Replace the text between the benchmark markers of ``readme`` with ``block``."""
+    text = readme.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{readme} has no {README_START!r} … {README_END!r} block")
+    readme.write_text(text[:start] + block + text[end + len(README_END) :])

@@ -207,5 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     report.write(results, args.out)
+    if args.out.resolve() == HERE and not quick:
+        # The README shows the latest full run (a smoke run or another --out leaves it alone).
+        report.update_readme(HERE.parent / "README.md", report.readme_block(results))
     _log(f"wrote {args.out / 'results.md'} in {results['duration_s']:.0f} s")
     return 0
