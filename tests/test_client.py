@@ -15,6 +15,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from cos_snapshot_api.api.snapshot import get_snapshot as generated_get_snapshot
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from qcloud_cos import CosConfig
 from qcloud_cos import cos_auth as sdk_auth
@@ -29,6 +32,8 @@ from cos_snapshot import (
     RetryPolicy,
     SnapshotClient,
 )
+from cos_snapshot._auth import CosAuth, Signer
+from cos_snapshot._params import PlainTime, format_time
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -175,6 +180,99 @@ def test_sts_token_is_sent_and_signed(monkeypatch: pytest.MonkeyPatch) -> None:
     headers = {"Host": HOST, "x-cos-security-token": "tok/en+="}
     assert request.headers["Authorization"] == _sdk_signature("a.mp4", params, headers, monkeypatch)
     assert "q-header-list=host;x-cos-security-token" in request.headers["Authorization"]
+
+
+def test_extra_client_headers_are_signed_as_the_official_sdk_signs_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recorder = Recorder(ok_jpeg)
+    creds = Credentials(CREDS.secret_id, CREDS.secret_key, token="tok")
+    extra = {"x-cos-traffic-limit": "819200", "Range": "bytes=0-", "X-Trace": "t 1"}
+    with _client(recorder, credentials=creds) as client:
+        client._api.get_httpx_client().headers.update(extra)
+        client.get_snapshot("a b.mp4", 1)
+    request = recorder.requests[0]
+    sent = {k: v for k, v in request.headers.items() if k != "authorization"}
+    params = dict(request.url.params.multi_items())
+    assert request.headers["Authorization"] == _sdk_signature("a b.mp4", params, sent, monkeypatch)
+    signed = dict(parse_qsl(request.headers["Authorization"]))["q-header-list"]
+    assert signed == "host;range;x-cos-security-token;x-cos-traffic-limit"
+
+
+def _with_transport(recorder: Recorder, **httpx_args: object) -> dict[str, object]:
+    return {"transport": httpx.MockTransport(recorder), **httpx_args}
+
+
+_KEY_TEXT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=24
+).filter(lambda key: key.removeprefix("/") != "")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    key=_KEY_TEXT,
+    time=st.decimals(min_value=0, max_value=10**7, places=4),
+    width=st.integers(0, 4096),
+    format=st.sampled_from(["jpg", "png"]),
+    mode=st.sampled_from(["keyframe", "exactframe"]),
+    token=st.sampled_from([None, "tok/en+="]),
+)
+def test_sent_request_is_what_the_generated_client_builds_and_cos_auth_signs(
+    key: str, time: Decimal, width: int, format: str, mode: str, token: str | None
+) -> None:
+    """The client builds and signs requests itself for speed; the wire must not notice: URL
+    and every header (Authorization included) equal httpx's ``build_request`` of the generated
+    kwargs, merged with client-level headers, params and cookies, then signed by CosAuth."""
+    recorder = Recorder(ok_jpeg)
+    creds = Credentials(CREDS.secret_id, CREDS.secret_key, token=token)
+    httpx_args = _with_transport(recorder, params={"versionId": "v 1", "width": "overridden"})
+    with _client(recorder, credentials=creds, httpx_args=httpx_args) as client:
+        http = client._api.get_httpx_client()
+        http.headers.update({"X-Cos-Meta-Trace": "abc", "Accept": "image/*"})
+        http.cookies.set("session", "1")  # as a Set-Cookie of an earlier answer would
+        client.get_snapshot(key, time, width=width, format=format, mode=mode)  # type: ignore[arg-type]
+        kwargs = generated_get_snapshot._get_kwargs(
+            key,
+            time=PlainTime(format_time(time)),
+            width=width,
+            height=0,
+            format_=format,  # type: ignore[arg-type]
+            rotate="auto",
+            mode=mode,  # type: ignore[arg-type]
+        )
+        expected = http.build_request(**kwargs)
+    auth = CosAuth(Signer(creds, clock=lambda: NOW), expires=EXPIRES)
+    expected = next(auth.sync_auth_flow(expected))
+    (sent,) = recorder.requests
+    assert str(sent.url) == str(expected.url)
+    assert sent.headers.raw == expected.headers.raw
+
+
+def test_cos_auth_signs_a_request_as_the_client_does() -> None:
+    recorder = Recorder(ok_jpeg)
+    with _client(recorder) as client:
+        client.get_snapshot("视频/a.mp4", 3)
+    (from_client,) = recorder.requests
+    auth = CosAuth(Signer(CREDS, clock=lambda: NOW), expires=EXPIRES)
+    with httpx.Client(auth=auth, transport=httpx.MockTransport(recorder)) as plain:
+        plain.get(from_client.url)
+    assert recorder.requests[1].headers["Authorization"] == from_client.headers["Authorization"]
+
+
+def test_a_signing_client_ignores_an_auth_in_httpx_args() -> None:
+    recorder = Recorder(ok_jpeg)
+    args = _with_transport(recorder, auth=httpx.BasicAuth("user", "pass"))
+    with _client(recorder, httpx_args=args) as client:
+        client.get_snapshot("a.mp4", 1)
+    assert recorder.requests[0].headers["Authorization"].startswith("q-sign-algorithm=sha1&")
+
+
+def test_an_anonymous_client_uses_an_auth_in_httpx_args() -> None:
+    recorder = Recorder(ok_jpeg)
+    args = _with_transport(recorder, auth=httpx.BasicAuth("user", "pass"))
+    with _client(recorder, anonymous=True, credentials=None, httpx_args=args) as client:
+        client.get_snapshot("a.mp4", 1)
+    assert recorder.requests[0].headers["Authorization"].startswith("Basic ")
 
 
 def test_endpoint_url_host_with_port_is_what_gets_signed() -> None:
@@ -379,6 +477,18 @@ def test_503_slowdown_is_retried_and_each_attempt_is_signed_afresh() -> None:
     signatures = [r.headers["Authorization"] for r in recorder.requests]
     assert len(signatures) == 3
     assert len(set(signatures)) == 3
+
+
+def test_every_attempt_carries_the_sts_token_once_and_signs_it() -> None:
+    ticks = iter(range(NOW, NOW + 100))
+    recorder = Recorder(httpx.Response(503, content=_error_xml("SlowDown")), ok_jpeg)
+    creds = Credentials(CREDS.secret_id, CREDS.secret_key, token="tok")
+    with _client(recorder, credentials=creds, clock=lambda: next(ticks)) as client:
+        client.get_snapshot("a.mp4", 1)
+    assert len(recorder.requests) == 2
+    for request in recorder.requests:
+        assert request.headers.get_list("x-cos-security-token") == ["tok"]
+        assert "q-header-list=host;x-cos-security-token&" in request.headers["Authorization"]
 
 
 def test_connection_errors_are_retried() -> None:

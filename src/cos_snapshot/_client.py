@@ -1,25 +1,30 @@
 """SnapshotClient and AsyncSnapshotClient.
 
 Everything but the I/O lives in :class:`_BaseClient`: endpoint, credentials, argument checks,
-the generated request, presigning, turning a response into a :class:`Snapshot` or an error,
-and the retry decisions. The two public classes only send and sleep.
+the generated request, signing, presigning, turning a response into a :class:`Snapshot` or an
+error, and the retry decisions. The two public classes only send and sleep.
+
+A call builds its URL from the generated request function once (one parse) and each attempt
+signs its own ``httpx.Request`` before ``send``. ``httpx.Client.request`` with an ``httpx.Auth``
+would parse the URL three times and encode the query twice per attempt: nearly twice the CPU
+of this path, which matters when the answer comes from a cache.
 """
 
 from __future__ import annotations
 
 import re
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import urlencode
 
 import anyio
 import httpx
 from cos_snapshot_api import Client as _GeneratedClient
 from cos_snapshot_api.api.snapshot import get_snapshot as _get_snapshot
-from cos_snapshot_api.types import Response as _GeneratedResponse
 
-from ._auth import CosAuth, Signer
+from ._auth import Signer
 from ._credentials import Credentials
 from ._errors import (
     CosClientError,
@@ -46,6 +51,16 @@ USER_AGENT = f"cos-snapshot/{__version__}"
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{0,48}[a-z0-9]-[0-9]+$")
 _REGION = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_NOT_QUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what urlencode leaves as it is
+_NO_PARAMS = httpx.QueryParams()
+
+
+def _query_string(items: Iterable[tuple[str, str]]) -> str:
+    """``urlencode(items)``, which is what ``str(httpx.QueryParams)`` gives, skipping the
+    quoting of names and values that need none (nearly all snapshot parameters)."""
+    return "&".join(
+        [f"{k}={v}" if _NOT_QUOTED.fullmatch(k + v) else urlencode([(k, v)]) for k, v in items]
+    )
 
 
 def endpoint_for(bucket: str, region: str) -> str:
@@ -98,7 +113,9 @@ class _BaseClient:
             self._signer = Signer(creds, clock=clock)
         args: dict[str, Any] = dict(httpx_args or {})
         if self._signer is not None:
-            args["auth"] = CosAuth(self._signer, expires=sign_expires)
+            # The client signs each attempt itself (see _attempt); an auth of the caller's
+            # would replace or spoil that signature.
+            args.pop("auth", None)
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._api = _GeneratedClient(
             base_url=self.endpoint_url,
@@ -127,12 +144,39 @@ class _BaseClient:
             "mode": args.mode,
         }
 
+    def _target(
+        self, args: SnapshotArgs, client_params: httpx.QueryParams = _NO_PARAMS
+    ) -> tuple[str, httpx.URL]:
+        """Method and URL of the generated request for ``args``, as ``build_request`` of an
+        httpx client with ``client_params`` would merge them, with the URL parsed once."""
+        kwargs = _get_snapshot._get_kwargs(**self._request_kwargs(args))
+        query = _query_string(client_params.merge(kwargs["params"]).multi_items())
+        return kwargs["method"], httpx.URL(f"{self.endpoint_url}{kwargs['url']}?{query}")
+
     def _unsent_request(self, args: SnapshotArgs) -> httpx.Request:
         """The request the generated client would send for ``args``, built without a
         connection (presigning needs its URL and Host, not I/O)."""
-        kwargs = _get_snapshot._get_kwargs(**self._request_kwargs(args))
-        url = httpx.URL(self.endpoint_url + kwargs["url"])
-        return httpx.Request(kwargs["method"], url, params=kwargs["params"])
+        return httpx.Request(*self._target(args))
+
+    def _attempt(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        method: str,
+        url: httpx.URL,
+        timeout: httpx.Timeout,
+    ) -> httpx.Request:
+        """One attempt's request, with the client's headers and cookies (as ``build_request``
+        merges them) and a fresh signature."""
+        request = httpx.Request(
+            method,
+            url,
+            headers=http.headers,
+            cookies=http.cookies,
+            extensions={"timeout": timeout.as_dict()},
+        )
+        if self._signer is not None:
+            self._signer.sign_headers(request, expires=self.sign_expires)
+        return request
 
     def _attempt_timeout(self, state: RetryState) -> httpx.Timeout:
         """The configured timeouts, each capped at the time the deadline leaves."""
@@ -181,17 +225,12 @@ class _BaseClient:
 
     # -- responses -----------------------------------------------------------------------
 
-    def _to_snapshot_from(self, response: httpx.Response) -> Snapshot:
-        return self._to_snapshot(_get_snapshot._build_response(client=self._api, response=response))
-
     @staticmethod
-    def _to_snapshot(response: _GeneratedResponse[Any]) -> Snapshot:
+    def _to_snapshot(response: httpx.Response) -> Snapshot:
         headers = response.headers
         request_id = headers.get("x-cos-request-id")
         if response.status_code != 200:
-            raise CosServiceError.from_response(
-                int(response.status_code), response.content, headers
-            )
+            raise CosServiceError.from_response(response.status_code, response.content, headers)
         body = response.content
         try:
             snapshot = Snapshot.from_bytes(body, request_id=request_id)
@@ -268,17 +307,17 @@ class SnapshotClient(_BaseClient):
         args = SnapshotArgs.check(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
-        request = _get_snapshot._get_kwargs(**self._request_kwargs(args))
         http = self._api.get_httpx_client()
+        method, url = self._target(args, http.params)
         state = self.retry.begin()
         while True:
-            timeout = self._attempt_timeout(state)
+            request = self._attempt(http, method, url, self._attempt_timeout(state))
             try:
                 try:
-                    response = http.request(**request, timeout=timeout)
+                    response = http.send(request)
                 except httpx.HTTPError as exc:
                     raise self._transport_error(exc) from exc
-                return self._to_snapshot_from(response)
+                return self._to_snapshot(response)
             except CosError as error:
                 delay = self._after_error(state, error)
             if delay:
@@ -319,17 +358,17 @@ class AsyncSnapshotClient(_BaseClient):
         args = SnapshotArgs.check(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
-        request = _get_snapshot._get_kwargs(**self._request_kwargs(args))
         http = self._api.get_async_httpx_client()
+        method, url = self._target(args, http.params)
         state = self.retry.begin()
         while True:
-            timeout = self._attempt_timeout(state)
+            request = self._attempt(http, method, url, self._attempt_timeout(state))
             try:
                 try:
-                    response = await http.request(**request, timeout=timeout)
+                    response = await http.send(request)
                 except httpx.HTTPError as exc:
                     raise self._transport_error(exc) from exc
-                return self._to_snapshot_from(response)
+                return self._to_snapshot(response)
             except CosError as error:
                 delay = self._after_error(state, error)
             if delay:
