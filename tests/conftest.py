@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from cos_snapshot.emulator import frames
 from cos_snapshot.fixtures import FixtureInfo, make_fixture
 
 MakeVideo = Callable[..., FixtureInfo]
@@ -42,3 +43,18 @@ def make_video(tmp_path_factory: pytest.TempPathFactory) -> MakeVideo:
 def video_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A session-wide scratch directory for hand-made (e.g. broken) files."""
     return tmp_path_factory.mktemp("scratch-videos")
+
+
+@pytest.fixture
+def decode_passes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every decode pass the frame engine makes from now on, as the ``also`` argument it got
+    (the other frames that pass was asked to keep for waiting requests)."""
+    passes: list[object] = []
+    real_decode = frames._OpenVideo.decode
+
+    def counting_decode(self: frames._OpenVideo, *args: object, **kwargs: object) -> object:
+        passes.append(kwargs.get("also"))
+        return real_decode(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(frames._OpenVideo, "decode", counting_decode)
+    return passes

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from cos_snapshot.emulator import EmulatorSettings, create_app, frames, running_emulator
+from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
 from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
 
@@ -152,20 +152,13 @@ async def test_too_many_waiting_snapshots_are_told_to_slow_down(
 
 
 async def test_waiting_snapshots_of_one_gop_share_a_decode_pass(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, decode_passes: list[object]
 ) -> None:
     """Requests beyond ``workers`` wait inside the engine, where they say which frame they
     want, so the pass that decodes their GOP decodes all of their frames."""
     info = make_fixture(tmp_path / "gop.mp4", duration=4, fps=25, gop=100, size=(160, 120))
     frame_numbers = [5, 17, 33, 48, 61, 77, 90, 99]
-    passes: list[object] = []
-    real_decode = frames._OpenVideo.decode
-
-    def counting_decode(self: frames._OpenVideo, *args: object, **kwargs: object) -> object:
-        passes.append(kwargs.get("also"))
-        return real_decode(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(frames._OpenVideo, "decode", counting_decode)
+    passes = decode_passes
     settings = EmulatorSettings(root=tmp_path, anonymous=True, workers=1, queue_limit=16)
     with (
         SnapshotEngine(result_cache_bytes=0, max_decodes=settings.workers) as engine,

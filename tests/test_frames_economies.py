@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import pytest
 
-from cos_snapshot.emulator import frames
 from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams
 from cos_snapshot.fixtures import FixtureInfo, read_frame_index
 
@@ -64,18 +63,11 @@ def test_negative_decoder_budget_is_refused() -> None:
 
 
 def test_waiting_requests_for_one_gop_share_a_decode_pass(
-    make_video: MakeVideo, monkeypatch: pytest.MonkeyPatch
+    make_video: MakeVideo, decode_passes: list[object]
 ) -> None:
     info = make_video("shared-gop.mp4", duration=2, gop=50, size=(160, 120))
     times = [Decimal(i) / 25 for i in (3, 7, 11, 20, 29, 41, 48)]
-    passes = []
-    real_decode = frames._OpenVideo.decode
-
-    def counting_decode(self: frames._OpenVideo, *args: object, **kwargs: object) -> object:
-        passes.append(kwargs.get("also"))
-        return real_decode(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(frames._OpenVideo, "decode", counting_decode)
+    passes = decode_passes
     with SnapshotEngine(result_cache_bytes=0) as engine:
         engine.snapshot(info.path, SnapshotParams(Decimal(0)))  # builds the index
         passes.clear()
