@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from cos_snapshot import Credentials
+from cos_snapshot import CosServiceError, Credentials
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.fixtures import FixtureInfo, read_frame_index
@@ -67,17 +67,21 @@ def test_get_saves_the_frame_at_the_time(
     assert str(out) in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("where", ["before the command", "after the command"])
 def test_get_json_reports_size_and_request_id(
     served: tuple[str, FixtureInfo],
     env: None,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    where: str,
 ) -> None:
     url, _ = served
     monkeypatch.setenv("COS_ENDPOINT_URL", url)
     out = tmp_path / "f.jpg"
-    assert main(["--json", "get", KEY, "-t", "0.5", "--height", "60", "-o", str(out)]) == 0
+    argv = ["get", KEY, "-t", "0.5", "--height", "60", "-o", str(out)]
+    argv = ["--json", *argv] if where == "before the command" else [*argv, "--json"]
+    assert main(argv) == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["width"], result["height"], result["content_type"]) == (80, 60, "image/jpeg")
     assert result["request_id"]
@@ -177,3 +181,14 @@ def test_help_shows_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "exit codes" in capsys.readouterr().out
+
+
+def test_debug_after_the_command_shows_the_traceback(
+    served: tuple[str, FixtureInfo], env: None, tmp_path: Path
+) -> None:
+    url, _ = served
+    argv = ["get", "cli/nope.mp4", "-t", "1", "-o", str(tmp_path / "x.jpg"), "--endpoint-url", url]
+    with pytest.raises(CosServiceError):
+        main([*argv, "--debug"])
+    with pytest.raises(CosServiceError):  # an option after the command keeps one given before
+        main(["--debug", *argv, "--json"])

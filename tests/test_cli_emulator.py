@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from cos_snapshot import Credentials, SnapshotClient
+from cos_snapshot._cli_emulator import FIXTURE_SUFFIXES
 from cos_snapshot.cli import main
-from cos_snapshot.fixtures import read_frame_index, read_orientation
+from cos_snapshot.fixtures import CONTAINERS, read_frame_index, read_orientation
 
 
 def test_make_fixture_writes_a_video_whose_frames_show_their_index(
@@ -123,3 +124,69 @@ def test_serve_answers_signed_snapshots_and_stops_on_sigterm(tmp_path: Path) -> 
 def test_serve_refuses_a_missing_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--root", str(tmp_path / "nope"), "--anonymous"]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["x.avi"], "unknown container suffix '.avi'"),
+        (["x.webm", "--codec", "h264"], "WebM holds only VP9 or AV1"),
+        (["x.ts", "--rotate", "90"], "MPEG-TS cannot carry a display matrix"),
+        (["x.mp4", "--duration", "0"], "duration x fps"),
+    ],
+)
+def test_make_fixture_bad_combinations_are_one_line_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], named: str
+) -> None:
+    argv = ["make-fixture", str(tmp_path / args[0]), *args[1:]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cos-snapshot: error: make-fixture: ")
+    assert named in err
+    assert len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--fps", "0"), ("--fps", "abc"), ("--gop", "0"), ("--bframes", "-1")]
+)
+def test_make_fixture_bad_numbers_are_refused_by_the_parser(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["make-fixture", str(tmp_path / "x.mp4"), flag, value])
+    assert info.value.code == 2
+    assert f"argument {flag}" in capsys.readouterr().err
+
+
+def test_make_fixture_help_lists_the_containers_it_writes() -> None:
+    assert tuple(CONTAINERS) == FIXTURE_SUFFIXES
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cos_snapshot.cli",
+                "serve",
+                "--root",
+                str(tmp_path),
+                "--anonymous",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip() == (
+        f"cos-snapshot: error: [Errno 98] cannot listen on http://127.0.0.1:{port}: "
+        "Address already in use"
+    )

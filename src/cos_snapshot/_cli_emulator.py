@@ -101,21 +101,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _fps(text: str) -> Fraction:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        value = Fraction(0)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number like 25 or 30000/1001, got {text!r}"
+        )
+    return value
+
+
+#: The containers make-fixture writes, by file suffix (as ``fixtures.CONTAINERS``, which needs
+#: the emulator extra to import; a test keeps the two equal).
+FIXTURE_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".ts")
+
+
 def cmd_make_fixture(args: argparse.Namespace) -> int:
     _require_emulator_extra()
+    import av  # noqa: PLC0415 - optional extra
+
     from .fixtures import make_fixture  # noqa: PLC0415 - optional extra
 
-    info = make_fixture(
-        Path(args.output),
-        duration=args.duration,
-        fps=Fraction(args.fps),
-        gop=args.gop,
-        size=args.size,
-        codec=args.codec,
-        rotate=args.rotate,
-        flip=args.flip,
-        bframes=args.bframes,
-    )
+    try:
+        info = make_fixture(
+            Path(args.output),
+            duration=args.duration,
+            fps=args.fps,
+            gop=args.gop,
+            size=args.size,
+            codec=args.codec,
+            rotate=args.rotate,
+            flip=args.flip,
+            bframes=args.bframes,
+        )
+    except ValueError as error:
+        if isinstance(error, av.FFmpegError):
+            raise  # the encoder failed: not a usage problem
+        raise UsageError(f"make-fixture: {error}") from None
     print(f"{args.output}: {info}")
     return EXIT_OK
 
@@ -217,15 +241,40 @@ def register(sub: Any) -> None:
           cos-snapshot make-fixture clip.webm --codec vp9 --duration 2
         """,
     )
-    fixture.add_argument("output", help="file to write; the suffix picks the container")
-    fixture.add_argument("--duration", type=float, default=4.0, help="seconds")
-    fixture.add_argument("--fps", default="25", help="frames per second, e.g. 25 or 30000/1001")
-    fixture.add_argument("--gop", type=int, default=25, help="frames between keyframes")
-    fixture.add_argument("--size", type=_size, default=(320, 240), help="WIDTHxHEIGHT")
-    fixture.add_argument("--rotate", type=int, choices=[0, 90, 180, 270], default=0)
+    fixture.add_argument(
+        "output",
+        help="file to write; its suffix picks the container: " + ", ".join(FIXTURE_SUFFIXES),
+    )
+    fixture.add_argument("--duration", type=float, default=4.0, help="seconds (default 4)")
+    fixture.add_argument(
+        "--fps",
+        type=_fps,
+        default=Fraction(25),
+        help="frames per second, e.g. 30000/1001 (default 25)",
+    )
+    fixture.add_argument(
+        "--gop", type=_positive_int, default=25, help="frames between keyframes (default 25)"
+    )
+    fixture.add_argument(
+        "--size", type=_size, default=(320, 240), help="stored WIDTHxHEIGHT (default 320x240)"
+    )
+    fixture.add_argument(
+        "--rotate",
+        type=int,
+        choices=[0, 90, 180, 270],
+        default=0,
+        help="display rotation metadata in degrees (default 0; not in .ts)",
+    )
     fixture.add_argument("--flip", action="store_true", help="mark the video as mirrored")
-    fixture.add_argument("--bframes", type=int, default=2)
-    fixture.add_argument("--codec", choices=["h264", "hevc", "vp9", "av1"], default="h264")
+    fixture.add_argument(
+        "--bframes", type=_count, default=2, help="B-frames between references (default 2)"
+    )
+    fixture.add_argument(
+        "--codec",
+        choices=["h264", "hevc", "vp9", "av1"],
+        default="h264",
+        help="default h264; .webm takes vp9 or av1",
+    )
 
     demo = _subparser(
         sub,

@@ -180,7 +180,22 @@ def _subparser(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(handler=handler)
+    _add_global_options(parser, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    """--debug and --json, accepted before and after the command name. A command's parser
+    leaves them unset unless given, so it never undoes the same option given before it."""
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show tracebacks on errors"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=default,
+        help="print results as JSON (errors stay one plain line on stderr)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,8 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"cos-snapshot {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    parser.add_argument("--json", action="store_true", help="print results as JSON lines")
+    _add_global_options(parser, default=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     get = _subparser(sub, "get", "save one snapshot of a video to a file", cmd_get)
@@ -208,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     presign = _subparser(sub, "presign", "print a presigned snapshot URL", cmd_presign)
     _add_snapshot_options(presign)
-    presign.add_argument("--expires", type=int, default=3600, help="seconds the URL stays valid")
+    presign.add_argument(
+        "--expires", type=int, default=3600, help="seconds the URL stays valid (default 3600)"
+    )
     _add_connection_options(presign)
 
     for register in _extra_commands():

@@ -323,7 +323,8 @@ class FixtureInfo:
     def __str__(self) -> str:
         w, h = self.display_size
         o = self.orientation
-        turned = f", shown turned {o.rotation}°" if o.rotation else ""
+        sw, sh = self.stored_size
+        turned = f" (stored {sw}x{sh}, shown turned {o.rotation}°)" if o.rotation else ""
         mirrored = ", mirrored" if o.mirrored else ""
         return (
             f"{self.codec}/{self.container} {self.pix_fmt} {w}x{h}{turned}{mirrored}: "

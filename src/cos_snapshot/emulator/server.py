@@ -103,16 +103,23 @@ def run_server(
     log_level: str = "info",
 ) -> None:
     """Serve the emulator on ``host:port`` until interrupted (Ctrl-C)."""
+    try:
+        sock = _listening_socket(host, port)
+    except OSError as error:
+        # One clear line instead of uvicorn's start-up log and exit code 3.
+        raise OSError(
+            error.errno, f"cannot listen on {_url(host, port)}: {error.strerror}"
+        ) from None
     config = _config(serving_app(settings), settings, host, port, log_level=log_level, quiet=False)
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _listening_socket(host: str) -> socket.socket:
-    """A socket bound to a free port of ``host``.
+def _listening_socket(host: str, port: int = 0) -> socket.socket:
+    """A socket listening on ``host:port`` (port 0: a free one), as uvicorn would bind it.
 
     The protocol is given explicitly: asyncio only turns Nagle's algorithm off (TCP_NODELAY)
     for connections whose socket says IPPROTO_TCP, and without that every keep-alive response
@@ -121,7 +128,8 @@ def _listening_socket(host: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        sock.bind((host, 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
         sock.listen(128)
     except BaseException:
         sock.close()
