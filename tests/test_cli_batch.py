@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from PIL import Image
@@ -118,6 +118,56 @@ def test_the_failures_file_is_an_input_that_takes_the_failed_items_again(
     assert frame(out_dir / "late_0.4.jpg") == info.frame_at(Decimal("0.4"))
     assert frame(out_dir / "late_1.jpg") == info.frame_at(1)
     assert not failures.exists()  # nothing left undone
+
+
+def test_a_retake_from_the_failures_file_keeps_the_first_runs_file_names(
+    server: str, root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    late = "videos/later.mp4"
+    template = "{key}/{index:02d}-{time}.{format}"
+    argv = batch(server, A, late, "--times", "1", "-o", str(out_dir), "--name-template", template)
+    code, _, _ = run(capsys, *argv)
+    assert code == 1
+    failures = out_dir / "failures.jsonl"
+    (row,) = json_lines(failures.read_text())
+    assert row["output"] == "videos/later.mp4/01-1.jpg"
+
+    info = make_fixture(root / late, duration=2, fps=25, gop=25, size=(160, 120))
+    code, _, _ = run(capsys, *batch(server, "--input", str(failures), "-o", str(out_dir)))
+    assert code == 0
+    assert frame(out_dir / "videos/later.mp4/01-1.jpg") == info.frame_at(1)
+    # The first command, run again, finds everything done.
+    code, out, _ = run(capsys, "--json", *argv)
+    assert code == 0
+    assert set(statuses(out).values()) == {"skipped"}
+
+
+def test_an_output_column_names_the_file_and_may_not_leave_the_output_dir(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items = tmp_path / "items.csv"
+    items.write_text(f"key,time,output\n{A},0.5,posters/a.jpg\n{A},1,\n")
+    out_dir = tmp_path / "out"
+    code, _, _ = run(capsys, *batch(server, "--input", str(items), "-o", str(out_dir)))
+    assert code == 0
+    assert frame(out_dir / "posters/a.jpg") == videos[A].frame_at(Decimal("0.5"))
+    assert frame(out_dir / "clip one_1.jpg") == videos[A].frame_at(1)  # blank: the template
+
+    items.write_text(f"key,time,output\n{A},0.5,../escape.jpg\n")
+    code, _, err = run(capsys, *batch(server, "--input", str(items), "-o", str(out_dir)))
+    assert code == 2
+    assert f"{items} line 2: output '../escape.jpg' gives '../escape.jpg', outside" in err
+    assert not (tmp_path / "escape.jpg").exists()
+
+
+def test_a_template_that_leaves_the_output_dir_is_refused_naming_the_sample(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = batch(server, A, "--times", "1", "-o", str(tmp_path), "--name-template", "../{key}")
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "outside --output-dir (for a sample item: key 'videos/intro.mp4', time 1.5)" in err
 
 
 def test_a_rerun_takes_only_the_missing_outputs_and_force_takes_all(
@@ -435,7 +485,9 @@ async def test_no_more_requests_are_in_flight_than_the_concurrency(
     Image.new("RGB", (4, 4)).save(png)
     client = CountingClient(png.read_bytes())
     planned = [
-        PlannedItem(item("a.mp4", str(i), index=i, format="png"), tmp_path / f"{i}.png")
+        PlannedItem(
+            item("a.mp4", str(i), index=i, format="png"), tmp_path, PurePosixPath(f"{i}.png")
+        )
         for i in range(10)
     ]
     results: list[str] = []

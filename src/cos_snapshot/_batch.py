@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import attrs
@@ -29,10 +29,19 @@ Status = Literal["done", "skipped", "failed"]
 
 @attrs.frozen
 class PlannedItem:
-    """An item and the file its image goes to."""
+    """An item and the file its image goes to: ``name`` under ``output_dir``."""
 
     item: BatchItem
-    path: Path
+    output_dir: Path
+    name: PurePosixPath
+
+    @property
+    def path(self) -> Path:
+        return self.output_dir / self.name
+
+    def to_row(self) -> dict[str, Any]:
+        """The item as an input row that writes to the same file name."""
+        return {**self.item.to_row(), "output": str(self.name)}
 
 
 def plan_outputs(
@@ -54,7 +63,7 @@ def plan_outputs(
                 f"{item.origin} {relative}; add {{key}}, {{time}} or {{index}} to tell them apart"
             )
         taken[resolved] = item
-        planned.append(PlannedItem(item, output_dir / relative))
+        planned.append(PlannedItem(item, output_dir, relative))
     return planned
 
 

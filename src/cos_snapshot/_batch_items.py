@@ -56,11 +56,13 @@ class ItemDefaults:
 @attrs.frozen
 class BatchItem:
     """One snapshot to take. ``index`` fills ``{index}`` in output names; ``origin`` says where
-    the item came from (``items.csv line 4``) for messages."""
+    the item came from (``items.csv line 4``) for messages; ``output``, if set, is the item's
+    file name relative to the output directory, in place of the name template's."""
 
     index: int
     args: SnapshotArgs
     origin: str
+    output: str | None = None
 
     def to_row(self) -> dict[str, Any]:
         """The item as an input row: ``read_items`` reads it back to the same item."""
@@ -73,6 +75,7 @@ class BatchItem:
             "rotate": self.args.rotate,
             "mode": self.args.mode,
             "index": self.index,
+            **({"output": self.output} if self.output is not None else {}),
         }
 
 
@@ -205,7 +208,12 @@ def _item_from_row(
         "mode": _text(row, "mode", defaults.mode),
     }
     args = _check(row["key"], time.strip() if isinstance(time, str) else time, values, origin)
-    return BatchItem(_integer(row, "index", position, origin), args, origin)
+    output = row.get("output")
+    if _blank(output):
+        output = None
+    elif not isinstance(output, str):
+        raise BatchInputError(f"{origin}: output: must be a file name, got {output!r}")
+    return BatchItem(_integer(row, "index", position, origin), args, origin, output)
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
@@ -247,7 +255,8 @@ def read_items(path: Path, defaults: ItemDefaults) -> list[BatchItem]:
     """The items of a CSV file (a header row naming the columns) or a JSON Lines file (one
     object a line), chosen by the suffix. Rows need ``key`` and ``time``; ``width``,
     ``height``, ``format``, ``rotate``, ``mode`` and ``index`` are optional (empty or missing:
-    ``defaults``, and the row's position for ``index``); other columns are ignored.
+    ``defaults``, and the row's position for ``index``), and so is ``output`` (a file name
+    that overrides the name template); other columns are ignored.
 
     Raises :class:`BatchInputError` naming the file and line of the first bad row.
     """

@@ -64,7 +64,8 @@ times:
 
 input files (--input):
   columns key and time, optional width, height, format, rotate, mode (empty or missing: the
-  options below) and index (for {{index}}); other columns are ignored. CSV needs a header
+  options below), index (for {{index}}) and output (a file name relative to --output-dir, in
+  place of --name-template's); other columns are ignored. CSV needs a header
   row; JSON Lines has one object a line, times as numbers or strings. A bad row stops the
   command before anything is fetched, naming its file and line.
 
@@ -79,11 +80,13 @@ resuming:
 failures:
   items that failed, or did not run because of Ctrl-C, are written to --failures (default
   OUTPUT_DIR/{FAILURES_NAME}) as JSON Lines that --input reads back, with the reason in an
-  "error" column. The file is removed when a run leaves nothing undone.
+  "error" column and each item's file name in "output", so a re-take writes the same files
+  whatever --name-template the first run had. The file is removed when a run leaves nothing
+  undone.
 
 exit codes:
-  0 every item done or skipped; 1 some item failed (or the connection settings were
-  unusable); 2 bad usage, times or input file (nothing fetched); 130 interrupted (Ctrl-C).
+  0 every item done or skipped; 1 some item failed; 2 bad usage, times, input file or
+  connection settings (nothing fetched); 130 interrupted (Ctrl-C).
 
 credentials:
   TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN, unless
@@ -292,11 +295,11 @@ def _print_json(payload: dict[str, Any]) -> None:
 def _failure_rows(tally: BatchTally) -> list[dict[str, Any]]:
     rows = []
     for result in tally.failed:
-        row = result.planned.item.to_row()
+        row = result.planned.to_row()
         row.update(error=result.error, code=result.code, http_status=result.http_status)
         rows.append(row)
     for planned in tally.unfinished():
-        rows.append({**planned.item.to_row(), "error": "not run: interrupted"})
+        rows.append({**planned.to_row(), "error": "not run: interrupted"})
     return rows
 
 

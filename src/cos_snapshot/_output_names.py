@@ -76,7 +76,12 @@ class NameTemplate:
                 )
             if conversion is not None:
                 raise BatchInputError(f"--name-template {text!r}: no !{conversion} conversions")
-        self._check(self._format(_SAMPLE))
+        try:
+            self._check(self._format(_SAMPLE), f"--name-template {text!r}")
+        except BatchInputError as error:
+            raise BatchInputError(
+                f"{error} (for a sample item: key {_SAMPLE['key']!r}, time {_SAMPLE['time']})"
+            ) from None
 
     def _format(self, values: dict[str, Any]) -> str:
         try:
@@ -84,29 +89,27 @@ class NameTemplate:
         except (ValueError, TypeError) as error:
             raise BatchInputError(f"--name-template {self.text!r}: {error}") from None
 
-    def _check(self, rendered: str) -> PurePosixPath:
+    @staticmethod
+    def _check(rendered: str, what: str) -> PurePosixPath:
+        """``rendered`` as a relative file path; ``what`` names its source in errors."""
         if "\\" in rendered:
-            raise BatchInputError(
-                f"--name-template {self.text!r}: use / between directories, not \\"
-            )
+            raise BatchInputError(f"{what}: use / between directories, not \\")
         path = PurePosixPath(rendered)
         if path.is_absolute() or re.match(r"^[A-Za-z]:", rendered):
             raise BatchInputError(
-                f"--name-template {self.text!r} gives an absolute path; names are relative to "
-                "--output-dir"
+                f"{what} gives an absolute path; names are relative to --output-dir"
             )
         if ".." in path.parts:
-            raise BatchInputError(
-                f"--name-template {self.text!r} gives {rendered!r}, outside --output-dir"
-            )
+            raise BatchInputError(f"{what} gives {rendered!r}, outside --output-dir")
         if rendered.endswith("/") or path.name in {"", "."}:
-            raise BatchInputError(
-                f"--name-template {self.text!r} gives {rendered!r}, which is not a file name"
-            )
+            raise BatchInputError(f"{what} gives {rendered!r}, which is not a file name")
         return path
 
     def render(self, item: BatchItem) -> PurePosixPath:
-        """The item's output path, relative to the output directory."""
+        """The item's output path, relative to the output directory: its own ``output`` if it
+        has one, else the template's."""
+        if item.output is not None:
+            return self._check(item.output, f"{item.origin}: output {item.output!r}")
         args = item.args
         key_path = safe_key_path(args.key)
         stem = PurePosixPath(key_path).stem or "_"
@@ -121,4 +124,4 @@ class NameTemplate:
             "mode": args.mode,
             "rotate": args.rotate,
         }
-        return self._check(self._format(values))
+        return self._check(self._format(values), f"--name-template {self.text!r}")
