@@ -6,11 +6,14 @@ The official SDK's signer is the oracle for the Authorization header and presign
 from __future__ import annotations
 
 import io
+import numbers
 import pickle
 import types
 from collections.abc import Callable
 from decimal import Decimal
 from email.utils import formatdate
+from fractions import Fraction
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -30,10 +33,12 @@ from cos_snapshot import (
     CosServiceError,
     Credentials,
     RetryPolicy,
+    Snapshot,
     SnapshotClient,
 )
 from cos_snapshot._auth import CosAuth, Signer
 from cos_snapshot._params import PlainTime, format_time
+from cos_snapshot._retry import is_retryable
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -148,6 +153,7 @@ def test_url_path_and_query_are_exact() -> None:
         (Decimal("1.9199999999999999999"), "1.9199999999999999999"),
         ("1E+2", "100"),
         ("0.040", "0.04"),
+        (Fraction(3, 2), "1.5"),  # any numbers.Real, as numpy's floats
     ],
 )
 def test_time_is_sent_as_a_plain_decimal(given: object, sent: str) -> None:
@@ -155,6 +161,27 @@ def test_time_is_sent_as_a_plain_decimal(given: object, sent: str) -> None:
     with _client(recorder) as client:
         client.get_snapshot("a.mp4", given)  # type: ignore[arg-type]
     assert recorder.requests[0].url.params["time"] == sent
+
+
+@numbers.Integral.register
+class IndexLike:
+    """An integer that is not an int, as numpy's are (numpy registers them as Integral)."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __int__(self) -> int:
+        return self.value
+
+    __index__ = __int__
+
+
+def test_integers_that_are_not_int_are_accepted_as_sizes_and_times() -> None:
+    recorder = Recorder(ok_jpeg)
+    with _client(recorder) as client:
+        client.get_snapshot("a.mp4", IndexLike(3), width=IndexLike(320))  # type: ignore[arg-type]
+    params = recorder.requests[0].url.params
+    assert (params["time"], params["width"]) == ("3", "320")
 
 
 def test_authorization_header_equals_the_official_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -344,6 +371,10 @@ def test_presign_rejects_bad_expiry() -> None:
         ({"time": float("nan")}, "time"),
         ({"time": float("inf")}, "time"),
         ({"time": "abc"}, "time"),
+        ({"time": "1_5"}, "time"),  # Python's Decimal reads 15; COS would not
+        ({"time": "\u0661.\u0665"}, "time"),  # Arabic-Indic digits
+        ({"time": "Infinity"}, "time"),
+        ({"time": 10**5000}, "time"),  # more digits than int -> str allows
         ({"time": True}, "time"),
         ({"time": None}, "time"),
         ({"width": -1}, "width"),
@@ -593,6 +624,41 @@ def test_credentials_from_env_names_the_missing_variable() -> None:
 
 
 @pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("TENCENTCLOUD_SECURITY_TOKEN", "TOPSECRETTOKEN\r", "control characters"),
+        ("TENCENTCLOUD_SECRET_ID", "AKIDTOPSECRET1234 ", "surrounding whitespace"),
+        ("TENCENTCLOUD_SECRET_KEY", "TOPSECRET\x7f", "control characters"),
+        ("TENCENTCLOUD_SECURITY_TOKEN", "TOPSECRÉT", "must be ASCII"),
+    ],
+)
+def test_unusable_credentials_in_the_environment_name_the_variable_not_the_value(
+    variable: str, value: str, problem: str
+) -> None:
+    env = {"TENCENTCLOUD_SECRET_ID": "AKIDgood", "TENCENTCLOUD_SECRET_KEY": "good", variable: value}
+    with pytest.raises(CosClientError) as info:
+        Credentials.from_env(env)
+    message = str(info.value)
+    assert variable in message
+    assert problem in message
+    assert "TOPSECR" not in message
+
+
+def test_a_token_that_is_not_a_valid_header_value_is_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="token has surrounding whitespace or control characters"):
+        Credentials("AKIDgood", "good", token="TOPSECRETTOKEN\r")
+
+
+def test_a_request_that_is_not_valid_http_is_not_retried_nor_quoted() -> None:
+    error = SnapshotClient._transport_error(
+        httpx.LocalProtocolError("Illegal header value b'TOPSECRETTOKEN\\r'")
+    )
+    assert type(error) is CosClientError
+    assert "TOPSECRET" not in str(error)
+    assert not is_retryable(error)
+
+
+@pytest.mark.parametrize(
     ("kwargs", "parameter"),
     [
         ({"bucket": "Bad_Bucket", "region": REGION}, "bucket"),
@@ -617,3 +683,26 @@ def test_errors_survive_pickling_with_every_field() -> None:
     assert (copy.retry_after, copy.code, str(copy)) == (7.0, "SlowDown", str(error))
     invalid = pickle.loads(pickle.dumps(CosInvalidArgumentError("width", "too big")))
     assert (invalid.parameter, str(invalid)) == ("width", "width: too big")
+
+
+# --- Snapshot.save ----------------------------------------------------------------------------
+
+
+def test_save_writes_the_bytes_under_a_name_as_long_as_the_file_system_allows(
+    tmp_path: Path,
+) -> None:
+    snapshot = Snapshot.from_bytes(_jpeg(), request_id="r")
+    target = tmp_path / "deep" / ("a" * 250 + ".jpg")  # 254 bytes: the limit is 255
+    assert snapshot.save(target) == target
+    assert target.read_bytes() == snapshot.content
+    assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary left
+
+
+def test_save_leaves_neither_file_nor_temporary_when_writing_fails(tmp_path: Path) -> None:
+    snapshot = Snapshot.from_bytes(_jpeg(), request_id="r")
+    target = tmp_path / "out.jpg"
+    target.mkdir()  # the rename onto a directory fails
+    with pytest.raises(OSError):
+        snapshot.save(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jpg"]
+    assert target.is_dir()

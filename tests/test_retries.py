@@ -4,6 +4,8 @@ correction, deadlines and presigned-URL expiry end to end against a real emulato
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,7 @@ from cos_snapshot import (
     RetryPolicy,
     SnapshotClient,
 )
+from cos_snapshot._headers import MAX_RETRY_AFTER_S, retry_after_seconds
 from cos_snapshot._retry import is_clock_error, is_retryable
 from cos_snapshot.emulator import EmulatorSettings, FaultSpec, running_emulator
 
@@ -259,6 +262,79 @@ async def test_the_async_deadline_bounds_an_attempt_too(root: Path) -> None:
         ) as client:
             with pytest.raises(CosTimeoutError):
                 await client.get_snapshot("clip.mp4", 1)
+
+
+class TrickleServer:
+    """A loopback server whose every answer is a 200 that promises 40 bytes and then sends one
+    every 0.2 s: no single read waits long enough for a read timeout."""
+
+    BODY_BYTES = 40
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n"
+                    + f"Content-Length: {self.BODY_BYTES}\r\n\r\n".encode()
+                )
+                try:
+                    for _ in range(self.BODY_BYTES):
+                        conn.sendall(b"x")
+                        time.sleep(0.2)
+                except OSError:
+                    pass  # the client gave up
+
+    def close(self) -> None:
+        self.sock.close()
+        self._thread.join(timeout=15)
+
+
+@pytest.fixture
+def trickle() -> Iterator[TrickleServer]:
+    server = TrickleServer()
+    yield server
+    server.close()
+
+
+def test_the_deadline_bounds_an_answer_that_trickles_in(trickle: TrickleServer) -> None:
+    policy = RetryPolicy(max_attempts=3, deadline=1.0)
+    with (
+        SnapshotClient(endpoint_url=trickle.url, credentials=CRED, retry=policy) as client,
+        pytest.raises(CosTimeoutError, match="deadline"),
+    ):
+        client.get_snapshot("clip.mp4", 1)
+
+
+async def test_the_async_deadline_bounds_an_answer_that_trickles_in(
+    trickle: TrickleServer,
+) -> None:
+    policy = RetryPolicy(max_attempts=3, deadline=1.0)
+    async with AsyncSnapshotClient(
+        endpoint_url=trickle.url, credentials=CRED, retry=policy
+    ) as client:
+        with pytest.raises(CosTimeoutError, match="deadline"):
+            await client.get_snapshot("clip.mp4", 1)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("7", 7.0), ("²", None), ("99999999999999999999", MAX_RETRY_AFTER_S), ("soon", None)],
+)
+def test_retry_after_is_read_as_ascii_seconds_and_capped(
+    header: str, seconds: float | None
+) -> None:
+    assert retry_after_seconds(header) == seconds
 
 
 def test_a_presigned_url_works_until_it_expires_and_not_after(root: Path) -> None:

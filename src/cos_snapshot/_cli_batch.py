@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +25,7 @@ from ._batch_items import (
     read_items,
 )
 from ._client import AsyncSnapshotClient
+from ._files import replacing
 from ._output_names import DEFAULT_TEMPLATE, FIELDS, NameTemplate
 from .cli import (
     EXIT_FAILED,
@@ -310,12 +310,9 @@ def _update_failures_file(path: Path, tally: BatchTally) -> bool:
     if not rows:
         path.unlink(missing_ok=True)
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.partial")
-    with temporary.open("w", encoding="utf-8") as stream:
+    with replacing(path) as temporary, temporary.open("w", encoding="utf-8") as stream:
         for row in rows:
             stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(temporary, path)
     return True
 
 

@@ -225,13 +225,20 @@ class _BaseClient:
 
     # -- responses -----------------------------------------------------------------------
 
+    def _check_deadline(self, state: RetryState) -> None:
+        """Raise once the deadline has passed: read timeouts bound each wait for data, not a
+        server that keeps sending a byte now and then."""
+        if state.remaining() == 0.0:
+            raise CosTimeoutError(
+                f"the retry deadline of {self.retry.deadline}s passed while the answer arrived"
+            )
+
     @staticmethod
-    def _to_snapshot(response: httpx.Response) -> Snapshot:
+    def _to_snapshot(response: httpx.Response, body: bytes) -> Snapshot:
         headers = response.headers
         request_id = headers.get("x-cos-request-id")
         if response.status_code != 200:
-            raise CosServiceError.from_response(response.status_code, response.content, headers)
-        body = response.content
+            raise CosServiceError.from_response(response.status_code, body, headers)
         try:
             snapshot = Snapshot.from_bytes(body, request_id=request_id)
         except ImageHeaderError as exc:
@@ -251,6 +258,12 @@ class _BaseClient:
     def _transport_error(exc: httpx.HTTPError) -> CosClientError:
         if isinstance(exc, httpx.TimeoutException):
             return CosTimeoutError(f"timed out: {type(exc).__name__}")
+        if isinstance(exc, httpx.LocalProtocolError):
+            # Not retried, and without httpx's text: it quotes the offending header value,
+            # which may be a secret.
+            return CosClientError(
+                "the request is not valid HTTP: a header value has characters HTTP does not allow"
+            )
         if isinstance(exc, httpx.TransportError):
             return CosConnectionError(f"connection failed: {type(exc).__name__}: {exc}")
         return CosClientError(f"HTTP error: {type(exc).__name__}: {exc}")
@@ -313,11 +326,18 @@ class SnapshotClient(_BaseClient):
         while True:
             request = self._attempt(http, method, url, self._attempt_timeout(state))
             try:
+                body = bytearray()
                 try:
-                    response = http.send(request)
+                    response = http.send(request, stream=True)
+                    try:
+                        for chunk in response.iter_bytes():
+                            body += chunk
+                            self._check_deadline(state)
+                    finally:
+                        response.close()
                 except httpx.HTTPError as exc:
                     raise self._transport_error(exc) from exc
-                return self._to_snapshot(response)
+                return self._to_snapshot(response, bytes(body))
             except CosError as error:
                 delay = self._after_error(state, error)
             if delay:
@@ -364,11 +384,18 @@ class AsyncSnapshotClient(_BaseClient):
         while True:
             request = self._attempt(http, method, url, self._attempt_timeout(state))
             try:
+                body = bytearray()
                 try:
-                    response = await http.send(request)
+                    response = await http.send(request, stream=True)
+                    try:
+                        async for chunk in response.aiter_bytes():
+                            body += chunk
+                            self._check_deadline(state)
+                    finally:
+                        await response.aclose()
                 except httpx.HTTPError as exc:
                     raise self._transport_error(exc) from exc
-                return self._to_snapshot(response)
+                return self._to_snapshot(response, bytes(body))
             except CosError as error:
                 delay = self._after_error(state, error)
             if delay:

@@ -38,11 +38,16 @@ class Credentials:
 
     @secret_id.validator
     def _check_secret_id(self, attribute: attrs.Attribute[str], value: str) -> None:
-        _check_present("secret_id", value)
+        _check_present("secret_id", value, header=True)
 
     @secret_key.validator
     def _check_secret_key(self, attribute: attrs.Attribute[str], value: str) -> None:
-        _check_present("secret_key", value)
+        _check_present("secret_key", value, header=False)
+
+    @token.validator
+    def _check_token(self, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+        if value is not None:
+            _check_present("token", value, header=True)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
@@ -55,7 +60,13 @@ class Credentials:
         missing = [name for name in (ENV_SECRET_ID, ENV_SECRET_KEY) if not env.get(name)]
         if missing:
             raise CosClientError(f"credentials: environment variable {missing[0]} is not set")
-        return cls(env[ENV_SECRET_ID], env[ENV_SECRET_KEY], env.get(ENV_SECURITY_TOKEN) or None)
+        try:
+            return cls(env[ENV_SECRET_ID], env[ENV_SECRET_KEY], env.get(ENV_SECURITY_TOKEN) or None)
+        except InvalidCredentialError as error:
+            variable = _ENV_OF[error.field]
+            raise CosClientError(
+                f"credentials: environment variable {variable} {error.problem}"
+            ) from None
 
     def __repr__(self) -> str:
         token = ", token=<redacted>" if self.token else ""
@@ -64,8 +75,23 @@ class Credentials:
     __str__ = __repr__
 
 
-def _check_present(name: str, value: object) -> None:
+class InvalidCredentialError(ValueError):
+    """A credential field is unusable; the message names the field, never its value."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"credentials: {field} {problem}")
+        self.field = field
+        self.problem = problem
+
+
+_ENV_OF = {"secret_id": ENV_SECRET_ID, "secret_key": ENV_SECRET_KEY, "token": ENV_SECURITY_TOKEN}
+
+
+def _check_present(name: str, value: object, *, header: bool) -> None:
+    """``header``: the value travels in an HTTP header (or URL), so it must be printable ASCII."""
     if not isinstance(value, str) or not value:
-        raise ValueError(f"credentials: {name} must be a non-empty string")
-    if value != value.strip() or any(ord(c) < 0x20 for c in value):
-        raise ValueError(f"credentials: {name} has surrounding whitespace or control characters")
+        raise InvalidCredentialError(name, "must be a non-empty string")
+    if value != value.strip() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise InvalidCredentialError(name, "has surrounding whitespace or control characters")
+    if header and not value.isascii():
+        raise InvalidCredentialError(name, "must be ASCII (it is sent in a header)")

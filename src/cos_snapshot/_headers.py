@@ -5,7 +5,10 @@ from __future__ import annotations
 import email.utils
 import time
 
-__all__ = ["retry_after_seconds", "server_clock_offset"]
+__all__ = ["MAX_RETRY_AFTER_S", "retry_after_seconds", "server_clock_offset"]
+
+#: A longer ``Retry-After`` is taken as this (a day): a client should not sleep for years.
+MAX_RETRY_AFTER_S = 86400.0
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -13,14 +16,14 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER_S)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
+    return min(max(0.0, when.timestamp() - current), MAX_RETRY_AFTER_S)
 
 
 def server_clock_offset(date_header: str | None, now: float) -> float | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import numbers
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Literal, get_args
 
@@ -31,6 +33,8 @@ MAX_KEY_BYTES = 850
 #: Bounds on a time's plain decimal text: below 1e16 seconds, at most 40 decimal places.
 MAX_TIME_DIGITS = 16
 MAX_TIME_DECIMALS = 40
+#: A time as text: ASCII digits, an optional point and exponent (what COS reads).
+_TIME_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class PlainTime(float):
@@ -65,15 +69,22 @@ def format_time(time: TimeLike) -> str:
     """Return ``time`` (seconds) as a plain decimal string; raise naming ``time`` if invalid."""
     if isinstance(time, bool):
         raise CosInvalidArgumentError("time", "must be a number of seconds, not a bool")
-    if isinstance(time, float):
-        if not math.isfinite(time):
-            raise CosInvalidArgumentError("time", f"must be finite, got {time!r}")
-        value = Decimal(repr(time))
-    elif isinstance(time, int):
-        value = Decimal(time)
-    elif isinstance(time, Decimal):
+    if isinstance(time, Decimal):
         value = time
+    elif isinstance(time, numbers.Integral):  # int, and numpy's integers
+        integer = int(time)
+        if abs(integer) >= 10**MAX_TIME_DIGITS:
+            raise CosInvalidArgumentError("time", f"must be below 1e{MAX_TIME_DIGITS}")
+        value = Decimal(integer)
+    elif isinstance(time, numbers.Real):  # float, and numpy's floats
+        number = float(time)
+        if not math.isfinite(number):
+            raise CosInvalidArgumentError("time", f"must be finite, got {time!r}")
+        value = Decimal(repr(number))
     elif isinstance(time, str):
+        # Only what the service reads: Python's Decimal would also take "1_5" or "١٫٥".
+        if not _TIME_TEXT.fullmatch(time.strip()):
+            raise CosInvalidArgumentError("time", f"is not a number in decimal notation: {time!r}")
         try:
             value = Decimal(time.strip())
         except InvalidOperation:
@@ -100,8 +111,9 @@ def format_time(time: TimeLike) -> str:
 
 
 def _check_dimension(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise CosInvalidArgumentError(name, f"must be an integer, got {value!r}")
+    value = int(value)  # numpy's integers too
     if not 0 <= value <= MAX_DIMENSION:
         raise CosInvalidArgumentError(name, f"must be between 0 and {MAX_DIMENSION}, got {value}")
     return value

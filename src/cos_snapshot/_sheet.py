@@ -8,13 +8,14 @@ find the cells again (an image map, a test).
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import attrs
 from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from ._files import replacing
 
 __all__ = [
     "SHEET_FORMATS",
@@ -175,12 +176,6 @@ def sheet_format(path: Path) -> str:
 def save_sheet(sheet: Image.Image, path: Path) -> Path:
     """Write ``sheet`` to ``path`` whole or not at all (a temporary file, then a rename)."""
     image_format = sheet_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
+    with replacing(path) as temporary:
         sheet.save(temporary, format=image_format, quality=90)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
     return path

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import attrs
 
+from ._files import replacing
 from ._imageinfo import image_info
 
 __all__ = ["Snapshot"]
@@ -42,17 +42,8 @@ class Snapshot:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the image to ``path`` (parent directories are created) and return the path."""
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A unique temporary name in the same directory: concurrent writers never share it,
-        # and the rename makes the file appear whole or not at all.
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.partial")
-        try:
-            with tmp.open("xb") as handle:
-                handle.write(self.content)
-            tmp.replace(target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with replacing(target) as temporary, temporary.open("xb") as handle:
+            handle.write(self.content)
         return target
 
     def __len__(self) -> int:
