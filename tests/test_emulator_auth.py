@@ -127,11 +127,22 @@ async def test_params_not_in_the_signature_are_allowed(client: httpx.AsyncClient
     assert (await client.get(URL_PATH, params=query)).status_code == 200
 
 
-async def test_host_may_be_signed_with_or_without_the_port(root: Path) -> None:
+@pytest.mark.parametrize(
+    ("base_url", "signed_hosts"),
+    [
+        ("http://h.example:8080", ("h.example:8080", "h.example")),
+        # The official SDK signs urlparse(url).hostname: no brackets, lower case.
+        ("http://[::1]:8080", ("[::1]:8080", "[::1]", "::1")),
+        ("http://[FE80::1]:8080", ("[FE80::1]:8080", "fe80::1")),
+    ],
+)
+async def test_host_may_be_signed_with_or_without_the_port(
+    root: Path, base_url: str, signed_hosts: tuple[str, ...]
+) -> None:
     settings = EmulatorSettings(root=root, credentials=(CRED,))
     transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://h.example:8080") as client:
-        for signed_host in ("h.example:8080", "h.example"):
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+        for signed_host in signed_hosts:
             start, end = window()
             auth = build_authorization(
                 secret_id=CRED.secret_id,

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
+from cos_snapshot.emulator import EmulatorSettings, create_app, frames, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
 from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
 
@@ -192,3 +192,28 @@ async def test_waiting_snapshots_of_one_gop_share_a_decode_pass(
         info.frame_at(Decimal(n) / 25) for n in frame_numbers
     ]
     assert len(passes) == 1, passes
+
+
+class _DeletingEngine(SnapshotEngine):
+    """Deletes the video just before taking its snapshot: the race of a snapshot with a
+    DELETE of the same key, made certain."""
+
+    def snapshot(self, path: Path, params: frames.SnapshotParams) -> frames.Image:
+        path.unlink()
+        return super().snapshot(path, params)
+
+
+def test_a_video_deleted_while_its_snapshot_is_taken_is_no_such_key(tmp_path: Path) -> None:
+    make_fixture(tmp_path / "gone.mp4", duration=1, size=(96, 64))
+    settings = EmulatorSettings(root=tmp_path, anonymous=True)
+    with (
+        _DeletingEngine() as engine,
+        running_emulator(settings, app=create_app(settings, engine=engine)) as url,
+    ):
+        response = snapshot(url, "/gone.mp4", time="0.5")
+        assert response.status_code == 404
+        assert ET.fromstring(response.content).findtext("Code") == "NoSuchKey"
+        make_fixture(tmp_path / "again.mp4", duration=1, size=(96, 64))
+        assert snapshot(url, "/again.mp4", time="0.5").status_code == 404  # deleted too
+        put = httpx.put(f"{url}/kept.mp4", content=b"x")
+        assert put.status_code == 200  # still serving

@@ -32,7 +32,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import EmulatorError, invalid_argument, render_error
+from .errors import EmulatorError, access_denied, invalid_argument, no_such_key, render_error
 from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
 from .params import parse_query, snapshot_params
@@ -134,6 +134,10 @@ def _as_emulator_error(exc: Exception) -> EmulatorError:
         return EmulatorError(400, "IncompleteBody", "The client stopped sending the body.")
     if isinstance(exc, HTTPException):
         return EmulatorError(exc.status_code, "InvalidRequest", str(exc.detail))
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError, IsADirectoryError)):
+        return no_such_key()  # the object went away after its key was looked up
+    if isinstance(exc, PermissionError):
+        return access_denied("The emulator may not read this object's file.")
     # The last resort: a bug. Logged with its traceback here, never sent to the client.
     logger.error("unexpected error while handling a request", exc_info=exc)
     return EmulatorError(500, "InternalError", "We encountered an internal error.")
@@ -441,7 +445,7 @@ def create_app(settings: EmulatorSettings, *, engine: SnapshotEngine | None = No
         # One handler for everything; Starlette wants the expected errors listed apart from
         # Exception (the last resort, which it also re-raises so the server logs it).
         exception_handlers=dict.fromkeys(
-            (EmulatorError, FrameError, ClientDisconnect, HTTPException, Exception),
+            (EmulatorError, FrameError, ClientDisconnect, HTTPException, OSError, Exception),
             _error_response,
         ),
         lifespan=lifespan,

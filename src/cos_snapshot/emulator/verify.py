@@ -87,11 +87,17 @@ def _window(fields: Mapping[str, str]) -> tuple[int, int]:
 
 
 def _host_variants(host: str) -> list[str]:
-    """``host`` as sent, then without its port if it has one."""
+    """``host`` as sent, then without its port if it has one (the Python SDK signs the host
+    name alone), and an IPv6 address without its brackets too (the SDK signs
+    ``urlparse(url).hostname``, which drops them and lower-cases)."""
     variants = [host]
     name, sep, port = host.rpartition(":")
     if sep and port.isdigit() and (not name.startswith("[") or name.endswith("]")):
         variants.append(name)
+    else:
+        name = host
+    if name.startswith("[") and name.endswith("]"):
+        variants.append(name[1:-1].lower())
     return variants
 
 
