@@ -4,13 +4,17 @@ changes which frame comes back."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from cos_snapshot.emulator import frames
 from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams
 from cos_snapshot.fixtures import FixtureInfo, read_frame_index
 
@@ -83,3 +87,33 @@ def test_waiting_requests_for_one_gop_share_a_decode_pass(
             images = [f.result() for f in futures]
     assert [read_frame_index(i.data) for i in images] == [info.frame_at(t) for t in times]
     assert len(passes) == 1, passes  # the first request's pass decoded every other frame too
+
+
+def test_a_file_replaced_between_stat_and_open_is_read_as_the_new_file(
+    make_video: MakeVideo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = make_video("replaced-old.mp4", duration=2, fps=25, size=(96, 48))
+    new = make_video("replaced-new.mp4", duration=2, fps=10, size=(48, 96))
+    path = tmp_path / "v.mp4"
+    shutil.copyfile(old.path, path)
+    real_open = frames.av.open
+    replaced: list[str] = []
+
+    def open_after_an_upload(target: str, *args: object, **kwargs: object) -> object:
+        if not replaced:  # an upload lands between the engine's stat and its open
+            upload = tmp_path / ".upload"
+            shutil.copyfile(new.path, upload)
+            os.replace(upload, path)
+            replaced.append(target)
+        return real_open(target, *args, **kwargs)
+
+    monkeypatch.setattr(frames.av, "open", open_after_an_upload)
+    t = Decimal("0.65")
+    with SnapshotEngine() as engine:
+        image = engine.snapshot(path, SnapshotParams(t))
+        (video,) = engine._open.values()
+        st = os.stat(path)
+        assert (video.key.size, video.key.ino) == (st.st_size, st.st_ino)
+    assert replaced
+    assert (image.width, image.height) == new.display_size
+    assert read_frame_index(image.data) == new.frame_at(t)

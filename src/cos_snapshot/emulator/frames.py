@@ -135,6 +135,15 @@ class PastEndError(FrameError):
     """``time`` is at or after the end of the video and the engine runs with past_end="error"."""
 
 
+class _FileReplaced(Exception):
+    """The file at a video's path is no longer the one its key describes (replaced by an
+    upload between the ``stat`` that made the key and the ``av.open``)."""
+
+
+#: Attempts at a snapshot of a file that keeps being replaced while it is opened.
+_REPLACED_ATTEMPTS = 5
+
+
 @dataclass(frozen=True)
 class Image:
     """An encoded snapshot. ``frame_pts`` is the frame's time in seconds from the first frame."""
@@ -297,6 +306,11 @@ class _FileKey:
     ino: int
 
 
+def _key_of(path: str, st: os.stat_result) -> _FileKey:
+    """The identity of the file ``path`` named when it was ``stat``-ed as ``st``."""
+    return _FileKey(path, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
 @dataclass(eq=False)
 class _OpenVideo:
     key: _FileKey
@@ -328,6 +342,9 @@ class _OpenVideo:
             self.error = exc
             self._close_container()
             raise
+        except _FileReplaced:
+            self._close_container()
+            raise
         except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError, LookupError) as exc:
             if isinstance(exc, FileNotFoundError | PermissionError):
                 self._close_container()
@@ -340,6 +357,11 @@ class _OpenVideo:
         self._close_container()
         container = av.open(self.key.path, "r")
         self.container = container
+        # The key was made by a stat before this open: if the path names another file now,
+        # this container may hold the other file's content. Uploads always make a new file
+        # (a new inode), so a key that still matches means the content is the key's.
+        if _key_of(self.key.path, os.stat(self.key.path)) != self.key:
+            raise _FileReplaced(self.key.path)
         stream = next(
             (
                 s
@@ -563,8 +585,19 @@ class SnapshotEngine:
 
     def snapshot(self, path: Path, params: SnapshotParams) -> Image:
         """The snapshot of the video at ``path`` (see the module docstring for semantics)."""
-        st = os.stat(path)
-        key = _FileKey(os.fspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+        for _ in range(_REPLACED_ATTEMPTS):
+            st = os.stat(path)
+            try:
+                return self._snapshot_of(_key_of(os.fspath(path), st), st, params)
+            except _FileReplaced:
+                continue  # stat again: the next key describes the new file
+        raise FrameError(
+            "the object kept being replaced while it was read; retry later",
+            code="SlowDown",
+            status=503,
+        )
+
+    def _snapshot_of(self, key: _FileKey, st: os.stat_result, params: SnapshotParams) -> Image:
         request_key = (key, params)
         cached = self._cached(request_key)
         if cached is not None:
