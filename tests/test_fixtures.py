@@ -15,6 +15,7 @@ import av
 import pytest
 from PIL import Image
 
+from cos_snapshot import fixtures
 from cos_snapshot.fixtures import (
     FixtureInfo,
     Orientation,
@@ -216,3 +217,28 @@ def test_display_matrix_as_ffmpeg_shows_it(make_video: MakeVideo, orientation: O
     assert read_orientation(shown) == orientation
     assert shown.size == info.display_size
     assert read_frame_index(shown) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "fps", "unit"),
+    [("a.mkv", 30, "1/1000"), ("a.webm", 24, "1/1000"), ("a.ts", Fraction(24000, 1001), "1/90000")],
+)
+def test_a_rate_the_container_cannot_time_exactly_is_refused_before_writing(
+    tmp_path: Path, name: str, fps: Fraction | int, unit: str
+) -> None:
+    codec = "vp9" if name.endswith(".webm") else "h264"
+    with pytest.raises(ValueError, match=f"stores times in {unit} s"):
+        make_fixture(tmp_path / name, duration=1, fps=fps, codec=codec)  # type: ignore[arg-type]
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_fixture_that_fails_its_check_is_not_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_check(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("frame times read back differ")
+
+    monkeypatch.setattr(fixtures, "_check_back", failing_check)
+    with pytest.raises(RuntimeError, match="differ"):
+        make_fixture(tmp_path / "a.mp4", duration=0.2, size=(64, 48))
+    assert not list(tmp_path.iterdir())

@@ -80,6 +80,8 @@ CONTAINERS: dict[str, str] = {
 }
 
 Codec = Literal["h264", "hevc", "vp9", "av1"]
+#: Containers that store times in a fixed unit (1/N s) whatever the stream's rate.
+_CONTAINER_TIMESCALE = {"matroska": 1000, "webm": 1000, "mpegts": 90000}
 _ENCODERS: dict[str, str] = {
     "h264": "libx264",
     "hevc": "libx265",
@@ -471,7 +473,6 @@ def make_fixture(
     - ``verify``: decode the whole file once, front to back, and check every frame shows its
       index at the expected time (so the returned info can be trusted as a test oracle).
     """
-    import av  # noqa: PLC0415  (the emulator extra)
 
     out = Path(out)
     suffix = out.suffix.lower()
@@ -493,6 +494,12 @@ def make_fixture(
     count = round(_as_fraction(duration) * fps)
     if not 1 <= count <= MAX_FRAMES:
         raise ValueError(f"duration x fps must give 1..{MAX_FRAMES} frames, not {count}")
+    scale = _CONTAINER_TIMESCALE.get(container_format)
+    if scale is not None and not vfr and (scale / fps).denominator != 1:
+        raise ValueError(
+            f"{suffix} stores times in 1/{scale} s, which cannot hold every frame time at "
+            f"{fps} fps; use .mp4 or .mov, or a rate that divides {scale} (e.g. 25 or 50)"
+        )
     width, height = size
     if pix_fmt is None:
         odd = width % 2 or height % 2
@@ -523,6 +530,54 @@ def make_fixture(
     out.parent.mkdir(parents=True, exist_ok=True)
     texture_image = _texture(size, seed=count) if texture else None
 
+    try:
+        return _write_and_check(
+            out,
+            container_format=container_format,
+            codec=codec,
+            fps=fps,
+            options=options,
+            size=size,
+            pix_fmt=pix_fmt,
+            time_base=time_base,
+            gop=gop,
+            bframes=bframes,
+            orientation=Orientation(rotate, flip),
+            audio=audio,
+            texture_image=texture_image,
+            pts_list=pts_list,
+            offset_ticks=offset_ticks,
+            end_ticks=end_ticks,
+            verify=verify,
+        )
+    except BaseException:
+        out.unlink(missing_ok=True)  # no half-written or unverified fixture is left behind
+        raise
+
+
+def _write_and_check(
+    out: Path,
+    *,
+    container_format: str,
+    codec: Codec,
+    fps: Fraction,
+    options: dict[str, str],
+    size: tuple[int, int],
+    pix_fmt: str,
+    time_base: Fraction,
+    gop: int,
+    bframes: int,
+    orientation: Orientation,
+    audio: bool,
+    texture_image: Image.Image | None,
+    pts_list: list[int],
+    offset_ticks: int,
+    end_ticks: int,
+    verify: bool,
+) -> FixtureInfo:
+    import av  # noqa: PLC0415  (the emulator extra)
+
+    width, height = size
     with av.open(str(out), "w", format=container_format) as container:
         stream: Any = container.add_stream(_ENCODERS[codec], rate=fps, options=options)
         stream.width, stream.height = width, height
@@ -531,9 +586,9 @@ def make_fixture(
         stream.codec_context.gop_size = gop
         if codec in ("h264", "hevc"):
             stream.codec_context.max_b_frames = bframes
-        if rotate or flip:
+        if orientation.rotation or orientation.mirrored:
             # Checked against ffmpeg's autorotate in the tests.
-            stream.set_display_matrix(list(Orientation(rotate, flip).display_matrix()))
+            stream.set_display_matrix(list(orientation.display_matrix()))
         audio_track = _SilentTrack(container) if audio else None
         video_frame: Any = av.VideoFrame
         for index, pts in enumerate(pts_list):
@@ -564,7 +619,7 @@ def make_fixture(
         times=times,
         end=(end_ticks - offset_ticks) * time_base,
         size=size,
-        orientation=Orientation(rotate, flip),
+        orientation=orientation,
         has_audio=audio,
         verify=verify,
     )
