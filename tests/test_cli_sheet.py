@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageStat
 
-from cos_snapshot._sheet import SheetLayout, compose_sheet, timecode
+from cos_snapshot._sheet import SheetLayout, compose_sheet, save_sheet, timecode
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
@@ -117,6 +117,38 @@ def test_a_failed_snapshot_fails_the_sheet_in_one_line_and_writes_nothing(
     assert err.startswith("cos-snapshot: error: videos/missing.mp4 at 0 s: HTTP 404 NoSuchKey")
     assert len(err.splitlines()) == 1
     assert not output.exists()
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("name", "cols", "width", "limit"),
+    [("sheet.webp", "5", "4096", "WEBP holds at most 16383"), ("sheet.jpg", "17", "4096", "JPEG")],
+)
+def test_a_sheet_too_large_for_its_format_is_refused_after_the_first_snapshot(
+    server: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    cols: str,
+    width: str,
+    limit: str,
+) -> None:
+    output = tmp_path / name
+    times = ",".join(str(t / 10) for t in range(int(cols)))
+    argv = (KEY, "--times", times, "--cols", cols, "--width", width, "-o", str(output))
+    code, _, err = sheet(capsys, server, *argv)
+    assert code == 2
+    assert err.startswith("cos-snapshot: error: the sheet would be ")
+    assert limit in err
+    assert len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_exact_sheet_size_is_checked_before_saving(tmp_path: Path) -> None:
+    image = Image.new("RGB", (16383, 8))  # fits alone; with gaps around it, it does not
+    sheet_image, _ = compose_sheet([image], ["0:00"], cols=1)
+    with pytest.raises(ValueError, match="WEBP holds at most 16383 per side"):
+        save_sheet(sheet_image, tmp_path / "s.webp")
     assert not list(tmp_path.iterdir())
 
 

@@ -12,6 +12,7 @@ import asyncio
 import importlib.util
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -54,7 +55,10 @@ class SheetSnapshotError(CosError):
 
 
 async def _take_all(
-    client: AsyncSnapshotClient, args: argparse.Namespace, times: list[str]
+    client: AsyncSnapshotClient,
+    args: argparse.Namespace,
+    times: list[str],
+    check_first: Callable[[Snapshot], None],
 ) -> list[Snapshot]:
     limit = asyncio.Semaphore(args.concurrency)
 
@@ -77,6 +81,7 @@ async def _take_all(
     async with client:
         # The first alone: a missing key or a bad endpoint fails once, not once per cell.
         first = await take(times[0])
+        check_first(first)  # its size sets every cell's: refuse an impossible sheet now
         try:
             async with asyncio.TaskGroup() as group:
                 rest = [group.create_task(take(time)) for time in times[1:]]
@@ -100,16 +105,32 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         raise UsageError("this command needs Pillow: pip install 'cos-snapshot[cli]'")
     from PIL import Image, ImageFont  # noqa: PLC0415 - optional extra
 
-    from ._sheet import compose_sheet, save_sheet, sheet_format, timecode  # noqa: PLC0415
+    from ._sheet import (  # noqa: PLC0415
+        check_sheet_size,
+        compose_sheet,
+        save_sheet,
+        sheet_format,
+        timecode,
+    )
 
     times = parse_times_option(args.times)
     if len(times) > MAX_CELLS:
         raise UsageError(f"--times gives {len(times)} cells; a sheet holds at most {MAX_CELLS}")
     output = _output(args)
     try:
-        sheet_format(output)
+        image_format = sheet_format(output)
     except ValueError as error:
         raise UsageError(str(error)) from None
+
+    def check_first(snapshot: Snapshot) -> None:
+        # The pictures alone, without gaps and labels: the exact size is checked again below.
+        cols = min(args.cols, len(times))
+        rows = -(-len(times) // cols)
+        try:
+            check_sheet_size((cols * snapshot.width, rows * snapshot.height), image_format)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+
     font = Path(args.font) if args.font else None
     if font is not None:
         try:
@@ -121,13 +142,16 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         args.key, times[0], width=args.width, height=args.height, rotate=args.rotate, mode=args.mode
     )
     client = AsyncSnapshotClient(**client_options(args))
-    snapshots = asyncio.run(_take_all(client, args, times))
+    snapshots = asyncio.run(_take_all(client, args, times, check_first))
     images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
     title = args.key if args.title is None else args.title
     sheet, layout = compose_sheet(
         images, [timecode(time) for time in times], cols=args.cols, title=title or None, font=font
     )
-    save_sheet(sheet, output)
+    try:
+        save_sheet(sheet, output)
+    except ValueError as error:  # the exact size, labels and gaps included
+        raise UsageError(str(error)) from None
     width, height = layout.size
     if args.json:
         result = {

@@ -20,6 +20,7 @@ from ._files import replacing
 __all__ = [
     "SHEET_FORMATS",
     "SheetLayout",
+    "check_sheet_size",
     "compose_sheet",
     "save_sheet",
     "sheet_format",
@@ -30,6 +31,10 @@ BACKGROUND = (24, 24, 24)
 TEXT = (235, 235, 235)
 #: Pillow format names by output suffix.
 SHEET_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+#: The longest side each format can store (libjpeg's and libwebp's limits).
+MAX_SIDE = {"JPEG": 65500, "WEBP": 16383}
+#: At most this many pixels (≈ 800 MB of RGB while it is drawn).
+MAX_SHEET_PIXELS = 2**28
 
 Box = tuple[int, int, int, int]
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
@@ -173,9 +178,26 @@ def sheet_format(path: Path) -> str:
         ) from None
 
 
+def check_sheet_size(size: tuple[int, int], image_format: str) -> None:
+    """``ValueError`` saying why a sheet of ``size`` cannot be written as ``image_format``."""
+    width, height = size
+    longest = MAX_SIDE.get(image_format)
+    if longest is not None and max(width, height) > longest:
+        raise ValueError(
+            f"the sheet would be {width}x{height} pixels; {image_format} holds at most {longest} "
+            "per side: use fewer --cols or times, a smaller --width, or a .png file"
+        )
+    if width * height > MAX_SHEET_PIXELS:
+        raise ValueError(
+            f"the sheet would be {width}x{height} pixels, more than {MAX_SHEET_PIXELS:,}: use "
+            "fewer times or a smaller --width"
+        )
+
+
 def save_sheet(sheet: Image.Image, path: Path) -> Path:
     """Write ``sheet`` to ``path`` whole or not at all (a temporary file, then a rename)."""
     image_format = sheet_format(path)
+    check_sheet_size(sheet.size, image_format)
     with replacing(path) as temporary:
         sheet.save(temporary, format=image_format, quality=90)
     return path
