@@ -15,6 +15,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -202,6 +203,45 @@ def test_range_requests(
     assert reply.status == status
     assert reply.body == body
     assert reply.headers.get("content-range") == content_range
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_conditional_gets_answer_304_when_the_copy_is_current(server: str, method: str) -> None:
+    etag = raw_request(server, "HEAD", "/plain.txt").headers["etag"]
+    future = formatdate(time.time() + 3600, usegmt=True)
+    past = formatdate(0, usegmt=True)
+    for headers in (
+        {"If-None-Match": etag},
+        {"If-None-Match": f'"other", {etag}'},
+        {"If-None-Match": "*"},
+        {"If-Modified-Since": future},
+    ):
+        reply = raw_request(server, method, "/plain.txt", headers=headers)
+        assert (reply.status, reply.body) == (304, b""), headers
+        assert reply.headers["etag"] == etag
+    for headers in (
+        {"If-None-Match": '"other"'},
+        {"If-Modified-Since": past},
+        {"If-Modified-Since": "not a date"},
+        {"If-Match": etag},
+        {"If-Unmodified-Since": future},
+    ):
+        reply = raw_request(server, method, "/plain.txt", headers=headers)
+        assert reply.status == 200, headers
+        assert reply.body == (PLAIN if method == "GET" else b"")
+
+
+def test_failed_preconditions_are_412(server: str) -> None:
+    past = formatdate(0, usegmt=True)
+    for headers in ({"If-Match": '"other"'}, {"If-Unmodified-Since": past}):
+        reply = raw_request(server, "GET", "/plain.txt", headers=headers)
+        assert reply.status == 412, headers
+        assert reply.code == "PreconditionFailed"
+    # If-Match decides over If-Unmodified-Since when both are given (RFC 9110 13.2.2).
+    etag = raw_request(server, "HEAD", "/plain.txt").headers["etag"]
+    both = {"If-Match": etag, "If-Unmodified-Since": past}
+    assert raw_request(server, "GET", "/plain.txt", headers=both).status == 200
+    assert_still_serving(server)
 
 
 def test_unsatisfiable_range_is_416_invalid_range(server: str) -> None:

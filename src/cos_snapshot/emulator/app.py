@@ -17,7 +17,7 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -345,6 +345,9 @@ class _Emulator:
                 "etag": obj.etag,
                 "last-modified": formatdate(obj.mtime, usegmt=True),
             }
+            if not _preconditions_hold(headers, obj.etag, obj.mtime):
+                obj.close()
+                return Response(status_code=304, headers=response_headers)
             media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
             media_type = _header_param(query, "response-content-type") or media_type
             for param, header in _RESPONSE_OVERRIDES.items():
@@ -402,6 +405,45 @@ class _Emulator:
         if not key.endswith("/"):
             await anyio.to_thread.run_sync(self.storage.delete, key)
         return Response(status_code=204)
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """Whether an If-Match/If-None-Match list names ``etag`` (``*`` names any)."""
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+def _http_time(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None  # an unreadable date is ignored, as RFC 9110 says
+
+
+def _preconditions_hold(headers: Mapping[str, str], etag: str, mtime: float) -> bool:
+    """GetObject's conditional headers (RFC 9110 section 13.2.2 order): raises 412
+    ``PreconditionFailed`` when If-Match or If-Unmodified-Since fails; returns False when
+    If-None-Match or If-Modified-Since says the client's copy is current (304)."""
+    modified = int(mtime)  # HTTP dates have whole seconds
+    if_match = headers.get("if-match")
+    if if_match is not None:
+        failed = not _etag_matches(if_match, etag)
+    else:
+        since = _http_time(headers.get("if-unmodified-since"))
+        failed = since is not None and modified > since
+    if failed:
+        raise EmulatorError(
+            412,
+            "PreconditionFailed",
+            "At least one of the preconditions you specified did not hold.",
+        )
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        return not _etag_matches(if_none_match, etag)
+    since = _http_time(headers.get("if-modified-since"))
+    return since is None or modified > since
 
 
 def _too_large() -> EmulatorError:
