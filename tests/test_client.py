@@ -665,12 +665,22 @@ def test_a_request_that_is_not_valid_http_is_not_retried_nor_quoted() -> None:
         ({"bucket": BUCKET, "region": "ap guangzhou"}, "region"),
         ({"bucket": None, "region": None}, "endpoint_url"),
         ({"endpoint_url": "ftp://x"}, "endpoint_url"),
+        ({"endpoint_url": "http://user:TOPSECRET@h:9000"}, "endpoint_url"),
+        ({"endpoint_url": "http://h:9000/?versionId=1"}, "endpoint_url"),
+        ({"endpoint_url": "http://h:9000/#top"}, "endpoint_url"),
+        ({"bucket": "-1250000000", "region": REGION}, "bucket"),
     ],
 )
 def test_bad_construction_names_the_parameter(kwargs: dict[str, object], parameter: str) -> None:
     with pytest.raises(CosInvalidArgumentError) as info:
         SnapshotClient(credentials=CREDS, **kwargs)  # type: ignore[arg-type]
     assert info.value.parameter == parameter
+    assert "TOPSECRET" not in str(info.value)
+
+
+def test_a_one_letter_bucket_name_is_a_bucket() -> None:
+    with SnapshotClient("a-1250000000", REGION, credentials=CREDS) as client:
+        assert client.endpoint_url == f"https://a-1250000000.cos.{REGION}.myqcloud.com"
 
 
 def test_errors_survive_pickling_with_every_field() -> None:

@@ -49,7 +49,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_SIGN_EXPIRES = 600
 USER_AGENT = f"cos-snapshot/{__version__}"
 
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{0,48}[a-z0-9]-[0-9]+$")
+_BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-[0-9]+$")
 _REGION = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _NOT_QUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what urlencode leaves as it is
 _NO_PARAMS = httpx.QueryParams()
@@ -95,6 +95,14 @@ class _BaseClient:
             if url.scheme not in {"http", "https"} or not url.host:
                 raise CosInvalidArgumentError(
                     "endpoint_url", f"must be an http(s) URL with a host, got {endpoint_url!r}"
+                )
+            if url.userinfo or url.query or url.fragment:
+                # Object keys and parameters are appended to it, and COS signs requests
+                # itself: a user:password@ or a ?query would be sent wrongly (or leak).
+                raise CosInvalidArgumentError(
+                    "endpoint_url",
+                    "must not carry user:password@, a ?query or a #fragment; "
+                    f"give scheme://host[:port][/path], got {url.copy_with(userinfo=b'')}",
                 )
             self.endpoint_url = str(url).rstrip("/")
         elif bucket and region:
