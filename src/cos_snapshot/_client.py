@@ -334,22 +334,28 @@ class SnapshotClient(_BaseClient):
         while True:
             request = self._attempt(http, method, url, self._attempt_timeout(state))
             try:
-                body = bytearray()
-                try:
-                    response = http.send(request, stream=True)
-                    try:
-                        for chunk in response.iter_bytes():
-                            body += chunk
-                            self._check_deadline(state)
-                    finally:
-                        response.close()
-                except httpx.HTTPError as exc:
-                    raise self._transport_error(exc) from exc
-                return self._to_snapshot(response, bytes(body))
+                return self._to_snapshot(*self._exchange(http, request, state))
             except CosError as error:
                 delay = self._after_error(state, error)
             if delay:
                 _time.sleep(delay)
+
+    def _exchange(
+        self, http: httpx.Client, request: httpx.Request, state: RetryState
+    ) -> tuple[httpx.Response, bytes]:
+        """Send one attempt and read its whole body within the deadline."""
+        body = bytearray()
+        try:
+            response = http.send(request, stream=True)
+            try:
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    self._check_deadline(state)
+            finally:
+                response.close()
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from exc
+        return response, bytes(body)
 
     def close(self) -> None:
         self._api.get_httpx_client().close()
@@ -392,22 +398,28 @@ class AsyncSnapshotClient(_BaseClient):
         while True:
             request = self._attempt(http, method, url, self._attempt_timeout(state))
             try:
-                body = bytearray()
-                try:
-                    response = await http.send(request, stream=True)
-                    try:
-                        async for chunk in response.aiter_bytes():
-                            body += chunk
-                            self._check_deadline(state)
-                    finally:
-                        await response.aclose()
-                except httpx.HTTPError as exc:
-                    raise self._transport_error(exc) from exc
-                return self._to_snapshot(response, bytes(body))
+                return self._to_snapshot(*await self._exchange(http, request, state))
             except CosError as error:
                 delay = self._after_error(state, error)
             if delay:
                 await anyio.sleep(delay)
+
+    async def _exchange(
+        self, http: httpx.AsyncClient, request: httpx.Request, state: RetryState
+    ) -> tuple[httpx.Response, bytes]:
+        """Send one attempt and read its whole body within the deadline."""
+        body = bytearray()
+        try:
+            response = await http.send(request, stream=True)
+            try:
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    self._check_deadline(state)
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from exc
+        return response, bytes(body)
 
     async def aclose(self) -> None:
         await self._api.get_async_httpx_client().aclose()
