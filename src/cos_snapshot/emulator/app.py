@@ -345,7 +345,7 @@ class _Emulator:
                 "etag": obj.etag,
                 "last-modified": formatdate(obj.mtime, usegmt=True),
             }
-            if not _preconditions_hold(headers, obj.etag, obj.mtime):
+            if _copy_is_current(headers, obj.etag, obj.mtime):
                 obj.close()
                 return Response(status_code=304, headers=response_headers)
             media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
@@ -422,10 +422,10 @@ def _http_time(value: str | None) -> float | None:
         return None  # an unreadable date is ignored, as RFC 9110 says
 
 
-def _preconditions_hold(headers: Mapping[str, str], etag: str, mtime: float) -> bool:
-    """GetObject's conditional headers (RFC 9110 section 13.2.2 order): raises 412
-    ``PreconditionFailed`` when If-Match or If-Unmodified-Since fails; returns False when
-    If-None-Match or If-Modified-Since says the client's copy is current (304)."""
+def _copy_is_current(headers: Mapping[str, str], etag: str, mtime: float) -> bool:
+    """GetObject's conditional headers, in RFC 9110 section 13.2.2 order: True when
+    If-None-Match or If-Modified-Since says the client's copy is current (answer 304); raises
+    412 ``PreconditionFailed`` when If-Match or If-Unmodified-Since fails."""
     modified = int(mtime)  # HTTP dates have whole seconds
     if_match = headers.get("if-match")
     if if_match is not None:
@@ -441,9 +441,9 @@ def _preconditions_hold(headers: Mapping[str, str], etag: str, mtime: float) -> 
         )
     if_none_match = headers.get("if-none-match")
     if if_none_match is not None:
-        return not _etag_matches(if_none_match, etag)
+        return _etag_matches(if_none_match, etag)
     since = _http_time(headers.get("if-modified-since"))
-    return since is None or modified > since
+    return since is not None and modified <= since
 
 
 def _too_large() -> EmulatorError:
