@@ -51,6 +51,21 @@ def test_make_fixture_rejects_a_bad_size(
     assert "WIDTHxHEIGHT" in capsys.readouterr().err
 
 
+def serve_command(root: Path, port: int, *options: str) -> list[str]:
+    """``cos-snapshot serve`` as a user types it, run by this Python."""
+    return [
+        sys.executable,
+        "-m",
+        "cos_snapshot.cli",
+        "serve",
+        "--root",
+        str(root),
+        "--port",
+        str(port),
+        *options,
+    ]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -81,16 +96,7 @@ def test_serve_answers_signed_snapshots_and_stops_on_sigterm(tmp_path: Path) -> 
         "TENCENTCLOUD_SECRET_KEY": creds.secret_key,
     }
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cos_snapshot.cli",
-            "serve",
-            "--root",
-            str(tmp_path),
-            "--port",
-            str(port),
-        ],
+        serve_command(tmp_path, port),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -169,17 +175,7 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
         taken.listen(1)
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "cos_snapshot.cli",
-                "serve",
-                "--root",
-                str(tmp_path),
-                "--anonymous",
-                "--port",
-                str(port),
-            ],
+            serve_command(tmp_path, port, "--anonymous"),
             capture_output=True,
             text=True,
             timeout=60,
