@@ -716,3 +716,17 @@ def test_save_leaves_neither_file_nor_temporary_when_writing_fails(tmp_path: Pat
         snapshot.save(target)
     assert [p.name for p in tmp_path.iterdir()] == ["out.jpg"]
     assert target.is_dir()
+
+
+def test_a_presigned_url_carries_the_same_query_as_the_request_sent() -> None:
+    recorder = Recorder(ok_jpeg)
+    args = {"transport": httpx.MockTransport(recorder), "params": {"versionId": "v 1"}}
+    with _client(recorder, httpx_args=args) as client:
+        client.get_snapshot("a.mp4", 1.5, width=64)
+        url = httpx.URL(client.presign_snapshot_url("a.mp4", 1.5, width=64))
+    sent = recorder.requests[0].url.params
+    presigned = url.params
+    assert [(k, v) for k, v in presigned.multi_items() if not k.startswith("q-")] == list(
+        sent.multi_items()
+    )
+    assert "versionid" in presigned["q-url-param-list"].split(";")

@@ -52,7 +52,6 @@ USER_AGENT = f"cos-snapshot/{__version__}"
 _BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-[0-9]+$")
 _REGION = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _NOT_QUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what urlencode leaves as it is
-_NO_PARAMS = httpx.QueryParams()
 
 
 def _query_string(items: Iterable[tuple[str, str]]) -> str:
@@ -124,6 +123,8 @@ class _BaseClient:
             # The client signs each attempt itself (see _attempt); an auth of the caller's
             # would replace or spoil that signature.
             args.pop("auth", None)
+        # Query parameters every request carries (httpx_args["params"]): sent and presigned.
+        self._params = httpx.QueryParams(args.get("params"))
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._api = _GeneratedClient(
             base_url=self.endpoint_url,
@@ -152,13 +153,11 @@ class _BaseClient:
             "mode": args.mode,
         }
 
-    def _target(
-        self, args: SnapshotArgs, client_params: httpx.QueryParams = _NO_PARAMS
-    ) -> tuple[str, httpx.URL]:
-        """Method and URL of the generated request for ``args``, as ``build_request`` of an
-        httpx client with ``client_params`` would merge them, with the URL parsed once."""
+    def _target(self, args: SnapshotArgs) -> tuple[str, httpx.URL]:
+        """Method and URL of the generated request for ``args``, merged with the client's own
+        query parameters as httpx's ``build_request`` would, with the URL parsed once."""
         kwargs = _get_snapshot._get_kwargs(**self._request_kwargs(args))
-        query = _query_string(client_params.merge(kwargs["params"]).multi_items())
+        query = _query_string(self._params.merge(kwargs["params"]).multi_items())
         return kwargs["method"], httpx.URL(f"{self.endpoint_url}{kwargs['url']}?{query}")
 
     def _unsent_request(self, args: SnapshotArgs) -> httpx.Request:
@@ -329,7 +328,7 @@ class SnapshotClient(_BaseClient):
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
         http = self._api.get_httpx_client()
-        method, url = self._target(args, http.params)
+        method, url = self._target(args)
         state = self.retry.begin()
         while True:
             request = self._attempt(http, method, url, self._attempt_timeout(state))
@@ -393,7 +392,7 @@ class AsyncSnapshotClient(_BaseClient):
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
         http = self._api.get_async_httpx_client()
-        method, url = self._target(args, http.params)
+        method, url = self._target(args)
         state = self.retry.begin()
         while True:
             request = self._attempt(http, method, url, self._attempt_timeout(state))
