@@ -223,3 +223,20 @@ def test_sts_credentials(port: int) -> None:
         Bucket=BUCKET, Key="sts.txt", Params={"x-cos-security-token": STS.token}
     )
     assert httpx.get(with_token).content == b"sts"
+
+
+def test_domain_mode_over_ipv6_loopback(root: Path, fixture: FixtureInfo) -> None:
+    """The SDK signs ``urlparse(url).hostname``: ``::1``, without the brackets it sends."""
+    settings = EmulatorSettings(root=root, bucket=BUCKET, credentials=(CRED,))
+    with running_emulator(settings, host="::1") as url:
+        conf = CosConfig(
+            Scheme="http",
+            Domain=httpx.URL(url).netloc.decode(),
+            Region=REGION,
+            SecretId=CRED.secret_id,
+            SecretKey=CRED.secret_key,
+        )
+        sdk = CosS3Client(conf, retry=0)
+        response = sdk.get_snapshot(Bucket=BUCKET, Key=VIDEO_KEY, Time="1.5")
+        image = b"".join(response["Body"].get_stream(65536))
+    assert read_frame_index(image) == fixture.frame_at(Decimal("1.5"))
