@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,21 @@ def test_demo_prints_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert f"{len(ASKS)}/{len(ASKS)} snapshots showed the expected frame" in out
     assert "presigned URL" in out
+
+
+def test_the_table_columns_line_up_with_wide_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--output-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("#  "))
+    table = lines[header : header + 2 + len(ASKS)]
+    # Where the "time" column starts, in terminal columns, is the same on every row.
+    starts = set()
+    for line in table[:1] + table[2:]:
+        key_end = line.index(".mp4") + len(".mp4") if ".mp4" in line else line.index("key") + 3
+        prefix = line[:key_end]
+        wide = sum(unicodedata.east_asian_width(c) in "WF" for c in prefix)
+        rest = line[key_end:]
+        starts.add(len(prefix) + wide + len(rest) - len(rest.lstrip(" ")))
+    assert len(starts) == 1, table

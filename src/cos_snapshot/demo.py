@@ -12,6 +12,7 @@ import json
 import secrets
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -190,13 +191,20 @@ def render_table(rows: list[DemoRow]) -> str:
                 verdict,
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    widths = [max(_columns(line[i]) for line in lines) for i in range(len(header))]
     out = [
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        "  ".join(
+            cell + " " * (width - _columns(cell)) for cell, width in zip(line, widths, strict=True)
+        ).rstrip()
         for line in lines
     ]
     out.insert(1, "  ".join("-" * w for w in widths).rstrip())
     return "\n".join(out)
+
+
+def _columns(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide characters (旋转) take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def run_demo(output_dir: Path, *, as_json: bool = False) -> int:
