@@ -59,8 +59,14 @@ def contract(session: nox.Session) -> None:
     """The contract suite, against the embedded emulator (or a live bucket, see its README)."""
     _install_project(session)
     session.install(*_group("contract"))
+    # On Ctrl-C, give pytest time to run its teardown, which deletes a live target's uploads
+    # (nox would otherwise kill it after 0.3 s).
     session.run(
-        "pytest", "contract_tests", "--junitxml=reports/contract.junit.xml", *session.posargs
+        "pytest",
+        "contract_tests",
+        "--junitxml=reports/contract.junit.xml",
+        *session.posargs,
+        interrupt_timeout=120,
     )
 
 

@@ -61,6 +61,16 @@ NOT_A_VIDEO = b"This text is not a video, whatever its name says.\n"
 IN_PROCESS_URL = "http://testserver"
 
 
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    """A yes/no variable: 1, true or yes (any case) is yes; unset, empty, 0, false, no is no."""
+    value = environ.get(name, "").strip().lower()
+    if value in ("1", "true", "yes"):
+        return True
+    if value in ("", "0", "false", "no"):
+        return False
+    raise ValueError(f"{name}={environ[name]!r}: use 1 or 0")
+
+
 def missing_live_variables(environ: Mapping[str, str] = os.environ) -> list[str]:
     return [name for name in LIVE_VARIABLES if not environ.get(name)]
 
@@ -93,6 +103,12 @@ class Target:
     @property
     def anonymous_allowed(self) -> bool:
         return self.anonymous_url is not None
+
+    @property
+    def public_read(self) -> bool:
+        """The signed endpoint itself serves unsigned requests: a live public-read bucket
+        (the emulator targets serve anonymous reads from a second server)."""
+        return self.name == "live" and self.anonymous_allowed
 
     def video(self, name: str) -> Video:
         return self.videos[name]
@@ -148,9 +164,18 @@ class Target:
         return RequestsCosAuth(self.credentials)
 
     def close(self) -> None:
+        """Run every closer (deleting a live target's uploads), even if a second Ctrl-C or
+        SIGTERM arrives meanwhile; such an interrupt is raised again once all have run."""
+        interrupted: KeyboardInterrupt | None = None
         for closer in reversed(self._closers):
-            closer()
+            try:
+                closer()
+            except KeyboardInterrupt as interrupt:
+                interrupted = interrupt
+                closer()  # the interrupted one again: the rest follow
         self._closers.clear()
+        if interrupted is not None:
+            raise interrupted
 
 
 def _place_videos(
@@ -305,8 +330,8 @@ def live_target(
         base_url=base_url,
         credentials=credentials,
         videos={},
-        strict=environ.get("COS_CONTRACT_STRICT") == "1",
-        anonymous_url=base_url if environ.get("COS_CONTRACT_ANONYMOUS") == "1" else None,
+        strict=_flag(environ, "COS_CONTRACT_STRICT"),
+        anonymous_url=base_url if _flag(environ, "COS_CONTRACT_ANONYMOUS") else None,
     )
     remote = _RemoteBucket(bucket, region, endpoint_url, credentials)
     try:

@@ -14,6 +14,8 @@ Environment (all optional):
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,18 @@ settings.register_profile(
     **_COMMON,
 )
 settings.load_profile(os.environ.get("COS_CONTRACT_HYPOTHESIS_PROFILE", "contract"))
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A CI job that is cancelled or times out sends SIGTERM, which would end pytest without its
+    # session teardown and leave the live target's uploads in the bucket. As an interrupt, the
+    # fixtures' finally blocks delete them.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 def _selected_targets() -> list[str]:

@@ -14,8 +14,10 @@ tolerant reading passes there, the strict one (``COS_CONTRACT_STRICT=1``) does n
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -254,3 +256,41 @@ def test_strict_live_mode_holds_that_emulator_to_the_exact_frame(
     assert outcome.returncode == 1, outcome.output[-4000:]
     reports = outcome.failures.get(EXACT, [])
     assert any("exactframe at" in report for report in reports), outcome.output[-4000:]
+
+
+def _files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file()) if directory.exists() else []
+
+
+def test_a_terminated_live_run_still_deletes_its_uploads(
+    tmp_path: Path, made_videos: dict[str, tuple[VideoSpec, FixtureInfo]]
+) -> None:
+    """A cancelled or timed-out CI job sends SIGTERM: the run's uploads must not stay behind."""
+    videos = next(iter(made_videos.values()))[1].path.parent
+    bucket = tmp_path / "bucket"
+    bucket.mkdir()
+    uploads = bucket / "cos-snapshot-contract"
+    settings = EmulatorSettings(root=bucket, credentials=(LIVE_CREDENTIALS,))
+    with running_emulator(settings) as url:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", HERE, "-q", "-p", "no:cacheprovider"],
+            cwd=ROOT,
+            env=_live_run(videos, url, strict=False),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            everything = len(made_videos) + 1  # the videos and one object that is not a video
+            deadline = time.monotonic() + 120
+            while len(_files(uploads)) < everything and time.monotonic() < deadline:
+                assert process.poll() is None, "the run ended before it had uploaded everything"
+                time.sleep(0.02)
+            assert len(_files(uploads)) == everything
+            assert process.poll() is None, "the run ended before it could be terminated"
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=60) != 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert _files(uploads) == []
