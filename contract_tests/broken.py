@@ -73,6 +73,20 @@ def _exact_for_keyframe(engine: SnapshotEngine, path: Path, params: SnapshotPara
     return engine.snapshot(path, dataclasses.replace(params, mode="exactframe"))
 
 
+def _png_ignores_size(engine: SnapshotEngine, path: Path, params: SnapshotParams) -> Image:
+    # The PNG encoding path forgets to scale.
+    if params.format == "png":
+        params = dataclasses.replace(params, width=0, height=0)
+    return engine.snapshot(path, params)
+
+
+def _png_keyframe_only(engine: SnapshotEngine, path: Path, params: SnapshotParams) -> Image:
+    # The PNG encoding path takes the keyframe fast path whatever the mode says.
+    if params.format == "png":
+        params = dataclasses.replace(params, mode="keyframe")
+    return engine.snapshot(path, params)
+
+
 def _off_by_one_frame(engine: SnapshotEngine, path: Path, params: SnapshotParams) -> Image:
     # The frame before the right one (a classic `<` for `<=`), whenever there is one.
     image = engine.snapshot(path, params)
@@ -243,6 +257,10 @@ BUGS: dict[str, Bug] = {
     ),
     "off-by-one-frame": Bug(
         "exactframe returns the frame before the one on screen", engine_fault=_off_by_one_frame
+    ),
+    "png-ignores-size": Bug("format=png ignores width and height", engine_fault=_png_ignores_size),
+    "png-keyframe-only": Bug(
+        "format=png gives the keyframe whatever the mode", engine_fault=_png_keyframe_only
     ),
     "drops-error-code": Bug("error documents lack <Code>", middleware=_drops_error_code),
     "accepts-any-signature": Bug(

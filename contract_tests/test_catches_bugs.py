@@ -65,6 +65,8 @@ CAUGHT_BY: dict[str, dict[str, str]] = {
     },
     "exact-frame-for-keyframe": {KEYFRAME: "keyframe: got frame"},
     "off-by-one-frame": {EXACT: "exactframe at"},
+    "png-ignores-size": {FORMAT: "as png at width="},
+    "png-keyframe-only": {EXACT: "as png", KEYFRAME: "as png exactframe"},
     "drops-error-code": {SCHEMA: '"Code" is a required property', NO_SUCH_KEY: "NoSuchKey"},
     "accepts-any-signature": {
         SCHEMA: "API accepts",

@@ -47,38 +47,46 @@ def times(draw: st.DrawFn) -> Decimal:
     return boundary
 
 
+#: Each output format has its own encoding path in a server: the frame must not depend on it.
+FORMATS = st.sampled_from(["jpg", "png"])
+
+
 @settings(max_examples=examples(30))
-@given(video_name=st.sampled_from(VIDEO_NAMES), time=times())
-@example(video_name="plain", time=Decimal("0.04"))
-@example(video_name="plain", time=Decimal("0.0399999999999999999999"))
-@example(video_name="hevc", time=Decimal("1.96"))
-@example(video_name="mpegts", time=Decimal("1.16"))
-@example(video_name="plain", time=Decimal(DURATION))
-@example(video_name="plain", time=Decimal(3600))
-def test_exactframe_is_the_frame_on_screen(target: Target, video_name: str, time: Decimal) -> None:
+@given(video_name=st.sampled_from(VIDEO_NAMES), time=times(), image_format=FORMATS)
+@example(video_name="plain", time=Decimal("0.04"), image_format="jpg")
+@example(video_name="plain", time=Decimal("0.0399999999999999999999"), image_format="jpg")
+@example(video_name="hevc", time=Decimal("1.96"), image_format="jpg")
+@example(video_name="mpegts", time=Decimal("1.16"), image_format="jpg")
+@example(video_name="plain", time=Decimal(DURATION), image_format="jpg")
+@example(video_name="plain", time=Decimal(3600), image_format="jpg")
+@example(video_name="plain", time=Decimal("0.52"), image_format="png")
+def test_exactframe_is_the_frame_on_screen(
+    target: Target, video_name: str, time: Decimal, image_format: str
+) -> None:
     video = target.video(video_name)
     expected = exactframe_expectation(video.info, time, strict=target.strict)
-    snapshot = snapshot_or_error(target, video.key, time, mode="exactframe")
-    check_frame(snapshot, expected, f"{video_name} exactframe at {time}")
+    snapshot = snapshot_or_error(target, video.key, time, mode="exactframe", format=image_format)
+    check_frame(snapshot, expected, f"{video_name} exactframe at {time} as {image_format}")
 
 
 @settings(max_examples=examples(25))
-@given(video_name=st.sampled_from(VIDEO_NAMES), time=times())
-@example(video_name="plain", time=Decimal("0.39"))
-@example(video_name="plain", time=Decimal("0.4"))
-@example(video_name="hevc", time=Decimal("1.99"))
+@given(video_name=st.sampled_from(VIDEO_NAMES), time=times(), image_format=FORMATS)
+@example(video_name="plain", time=Decimal("0.39"), image_format="jpg")
+@example(video_name="plain", time=Decimal("0.4"), image_format="jpg")
+@example(video_name="hevc", time=Decimal("1.99"), image_format="jpg")
+@example(video_name="plain", time=Decimal("1.5"), image_format="png")
 def test_keyframe_is_a_keyframe_no_later_than_the_exact_frame(
-    target: Target, video_name: str, time: Decimal
+    target: Target, video_name: str, time: Decimal, image_format: str
 ) -> None:
     video = target.video(video_name)
-    context = f"{video_name} at {time}"
+    context = f"{video_name} at {time} as {image_format}"
     keyframe = check_frame(
-        snapshot_or_error(target, video.key, time, mode="keyframe"),
+        snapshot_or_error(target, video.key, time, mode="keyframe", format=image_format),
         keyframe_expectation(video.info, time, strict=target.strict),
         f"{context} keyframe",
     )
     exact = check_frame(
-        snapshot_or_error(target, video.key, time, mode="exactframe"),
+        snapshot_or_error(target, video.key, time, mode="exactframe", format=image_format),
         exactframe_expectation(video.info, time, strict=target.strict),
         f"{context} exactframe",
     )
