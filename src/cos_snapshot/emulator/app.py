@@ -17,7 +17,7 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -32,6 +32,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .._headers import http_date
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key, render_error
 from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
@@ -413,15 +414,6 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def _http_time(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return None  # an unreadable date is ignored, as RFC 9110 says
-
-
 def _copy_is_current(headers: Mapping[str, str], etag: str, mtime: float) -> bool:
     """GetObject's conditional headers, in RFC 9110 section 13.2.2 order: True when
     If-None-Match or If-Modified-Since says the client's copy is current (answer 304); raises
@@ -431,7 +423,7 @@ def _copy_is_current(headers: Mapping[str, str], etag: str, mtime: float) -> boo
     if if_match is not None:
         failed = not _etag_matches(if_match, etag)
     else:
-        since = _http_time(headers.get("if-unmodified-since"))
+        since = http_date(headers.get("if-unmodified-since"))
         failed = since is not None and modified > since
     if failed:
         raise EmulatorError(
@@ -442,7 +434,7 @@ def _copy_is_current(headers: Mapping[str, str], etag: str, mtime: float) -> boo
     if_none_match = headers.get("if-none-match")
     if if_none_match is not None:
         return _etag_matches(if_none_match, etag)
-    since = _http_time(headers.get("if-modified-since"))
+    since = http_date(headers.get("if-modified-since"))
     return since is not None and modified <= since
 
 
