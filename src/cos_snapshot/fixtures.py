@@ -473,6 +473,7 @@ def make_fixture(
     - ``verify``: decode the whole file once, front to back, and check every frame shows its
       index at the expected time (so the returned info can be trusted as a test oracle).
     """
+    import av  # noqa: PLC0415  (the emulator extra)
 
     out = Path(out)
     suffix = out.suffix.lower()
@@ -531,98 +532,54 @@ def make_fixture(
     texture_image = _texture(size, seed=count) if texture else None
 
     try:
-        return _write_and_check(
+        with av.open(str(out), "w", format=container_format) as container:
+            stream: Any = container.add_stream(_ENCODERS[codec], rate=fps, options=options)
+            stream.width, stream.height = width, height
+            stream.pix_fmt = pix_fmt
+            stream.codec_context.time_base = time_base
+            stream.codec_context.gop_size = gop
+            if codec in ("h264", "hevc"):
+                stream.codec_context.max_b_frames = bframes
+            if rotate or flip:
+                # Checked against ffmpeg's autorotate in the tests.
+                stream.set_display_matrix(list(Orientation(rotate, flip).display_matrix()))
+            audio_track = _SilentTrack(container) if audio else None
+            video_frame: Any = av.VideoFrame
+            for index, pts in enumerate(pts_list):
+                picture = pattern_image(index, size)
+                if texture_image is not None:
+                    dx, dy = (index * 3) % 64, (index * 2) % 64
+                    noise = texture_image.crop((dx, dy, dx + width, dy + height))
+                    picture = Image.blend(picture, noise, 0.25)
+                frame = video_frame.from_image(picture).reformat(format=pix_fmt)
+                frame.pts = pts
+                frame.time_base = time_base
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+                if audio_track is not None:
+                    audio_track.mux_until((pts - offset_ticks) * time_base)
+            for packet in stream.encode(None):
+                container.mux(packet)
+            if audio_track is not None:
+                audio_track.mux_until((end_ticks - offset_ticks) * time_base)
+                audio_track.finish()
+
+        times = tuple((p - offset_ticks) * time_base for p in pts_list)
+        return _check_back(
             out,
-            container_format=container_format,
             codec=codec,
-            fps=fps,
-            options=options,
-            size=size,
+            container_format=container_format,
             pix_fmt=pix_fmt,
-            time_base=time_base,
-            gop=gop,
-            bframes=bframes,
+            times=times,
+            end=(end_ticks - offset_ticks) * time_base,
+            size=size,
             orientation=Orientation(rotate, flip),
-            audio=audio,
-            texture_image=texture_image,
-            pts_list=pts_list,
-            offset_ticks=offset_ticks,
-            end_ticks=end_ticks,
+            has_audio=audio,
             verify=verify,
         )
     except BaseException:
         out.unlink(missing_ok=True)  # no half-written or unverified fixture is left behind
         raise
-
-
-def _write_and_check(
-    out: Path,
-    *,
-    container_format: str,
-    codec: Codec,
-    fps: Fraction,
-    options: dict[str, str],
-    size: tuple[int, int],
-    pix_fmt: str,
-    time_base: Fraction,
-    gop: int,
-    bframes: int,
-    orientation: Orientation,
-    audio: bool,
-    texture_image: Image.Image | None,
-    pts_list: list[int],
-    offset_ticks: int,
-    end_ticks: int,
-    verify: bool,
-) -> FixtureInfo:
-    import av  # noqa: PLC0415  (the emulator extra)
-
-    width, height = size
-    with av.open(str(out), "w", format=container_format) as container:
-        stream: Any = container.add_stream(_ENCODERS[codec], rate=fps, options=options)
-        stream.width, stream.height = width, height
-        stream.pix_fmt = pix_fmt
-        stream.codec_context.time_base = time_base
-        stream.codec_context.gop_size = gop
-        if codec in ("h264", "hevc"):
-            stream.codec_context.max_b_frames = bframes
-        if orientation.rotation or orientation.mirrored:
-            # Checked against ffmpeg's autorotate in the tests.
-            stream.set_display_matrix(list(orientation.display_matrix()))
-        audio_track = _SilentTrack(container) if audio else None
-        video_frame: Any = av.VideoFrame
-        for index, pts in enumerate(pts_list):
-            picture = pattern_image(index, size)
-            if texture_image is not None:
-                dx, dy = (index * 3) % 64, (index * 2) % 64
-                noise = texture_image.crop((dx, dy, dx + width, dy + height))
-                picture = Image.blend(picture, noise, 0.25)
-            frame = video_frame.from_image(picture).reformat(format=pix_fmt)
-            frame.pts = pts
-            frame.time_base = time_base
-            for packet in stream.encode(frame):
-                container.mux(packet)
-            if audio_track is not None:
-                audio_track.mux_until((pts - offset_ticks) * time_base)
-        for packet in stream.encode(None):
-            container.mux(packet)
-        if audio_track is not None:
-            audio_track.mux_until((end_ticks - offset_ticks) * time_base)
-            audio_track.finish()
-
-    times = tuple((p - offset_ticks) * time_base for p in pts_list)
-    return _check_back(
-        out,
-        codec=codec,
-        container_format=container_format,
-        pix_fmt=pix_fmt,
-        times=times,
-        end=(end_ticks - offset_ticks) * time_base,
-        size=size,
-        orientation=orientation,
-        has_audio=audio,
-        verify=verify,
-    )
 
 
 def _check_back(
