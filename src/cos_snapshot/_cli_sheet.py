@@ -106,6 +106,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     from PIL import Image, ImageFont  # noqa: PLC0415 - optional extra
 
     from ._sheet import (  # noqa: PLC0415
+        SheetLayout,
         check_sheet_size,
         compose_sheet,
         save_sheet,
@@ -124,10 +125,11 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 
     def check_first(snapshot: Snapshot) -> None:
         # The pictures alone, without gaps and labels: the exact size is checked again below.
-        cols = min(args.cols, len(times))
-        rows = -(-len(times) // cols)
+        pictures = SheetLayout(
+            len(times), min(args.cols, len(times)), snapshot.size, gap=0, label_height=0
+        )
         try:
-            check_sheet_size((cols * snapshot.width, rows * snapshot.height), image_format)
+            check_sheet_size(pictures.size, image_format)
         except ValueError as error:
             raise UsageError(str(error)) from None
 
