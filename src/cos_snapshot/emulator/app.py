@@ -180,14 +180,16 @@ class _EveryPath(BaseRoute):
 
 
 class _Snapshots:
-    """Runs snapshots in worker threads, with a bounded queue in front.
+    """Runs snapshots in worker threads, admitting decode work through a bounded queue.
 
-    Up to ``workers + queue_limit`` requests are admitted; one more is answered 503
-    ``SlowDown``. Every admitted request waits inside the engine rather than in front of it:
+    A request first asks the engine, in a worker thread of its own, for an answer it already
+    knows (an image in the result cache, or a file's known error): such a request never waits
+    for a decode slot and is never told to slow down. Only requests that need a decode pass
+    are admitted against ``workers + queue_limit``; one more is answered 503 ``SlowDown`` with
+    ``Retry-After``. An admitted request waits inside the engine rather than in front of it:
     there it has said which frame it wants, so one decode pass over a GOP serves every request
-    waiting for that GOP, and an answer already in the result cache needs no decode slot at
-    all. The engine made here runs at most ``workers`` decode passes at once (a given engine
-    sets its own bound with ``max_decodes``).
+    waiting for that GOP. The engine made here runs at most ``workers`` decode passes at once
+    (a given engine sets its own bound with ``max_decodes``).
     """
 
     def __init__(self, settings: EmulatorSettings, engine: SnapshotEngine | None) -> None:
@@ -195,6 +197,8 @@ class _Snapshots:
         self._engine = engine
         self._owns_engine = engine is None
         self._capacity = settings.workers + settings.queue_limit
+        # Decode work has threads of its own, so cached answers and object requests (in
+        # anyio's default pool) never wait behind it.
         self._limiter = anyio.CapacityLimiter(self._capacity)
         self._admitted = 0
 
@@ -208,20 +212,27 @@ class _Snapshots:
         return self._engine
 
     async def take(self, resolve: Callable[[], Path], params: SnapshotParams) -> Image:
-        """The snapshot of the file ``resolve`` finds: both run in one worker thread, so a
-        cached answer costs a single hop off the event loop."""
+        """The snapshot of the file ``resolve`` finds."""
+        engine = self._get_engine()
+
+        def known() -> tuple[Path, Image | None]:
+            path = resolve()
+            return path, engine.known_snapshot(path, params)
+
+        path, image = await anyio.to_thread.run_sync(known)
+        if image is not None:
+            return image
         if self._admitted >= self._capacity:
             raise EmulatorError(
                 503,
                 "SlowDown",
-                "Too many snapshot requests are waiting; retry later.",
+                "Too many snapshot requests are waiting for a decode; retry later.",
                 headers={"Retry-After": "1"},
             )
         self._admitted += 1
         try:
-            engine = self._get_engine()
             return await anyio.to_thread.run_sync(
-                lambda: engine.snapshot(resolve(), params), limiter=self._limiter
+                lambda: engine.snapshot(path, params), limiter=self._limiter
             )
         finally:
             self._admitted -= 1

@@ -517,6 +517,11 @@ class _Choice:
     keyframe: bool
 
 
+def _resolved_key(key: _FileKey, choice: _Choice, params: SnapshotParams) -> tuple[Any, ...]:
+    """The result cache's key of an image: the file, the frame and what is made of it."""
+    return (key, choice.pts, params.width, params.height, params.format, params.rotate)
+
+
 class SnapshotEngine:
     """Real frame extraction for the emulator. Thread-safe; :meth:`snapshot` blocks.
 
@@ -597,15 +602,48 @@ class SnapshotEngine:
             status=503,
         )
 
-    def _snapshot_of(self, key: _FileKey, st: os.stat_result, params: SnapshotParams) -> Image:
-        request_key = (key, params)
-        cached = self._cached(request_key)
+    def known_snapshot(self, path: Path, params: SnapshotParams) -> Image | None:
+        """The answer to :meth:`snapshot` if it is known without a decode pass, else ``None``.
+
+        Never waits for a decode or for a file's lock: an image already in the result cache
+        (for these parameters, or for the frame they select once the file's packet index is
+        built), or the error a file is known to give (not a video, ``time`` past the end with
+        ``past_end="error"``). Raises :class:`FileNotFoundError` if ``path`` is gone.
+        """
+        st = os.stat(path)
+        return self._known(_key_of(os.fspath(path), st), st, params)
+
+    def _known(self, key: _FileKey, st: os.stat_result, params: SnapshotParams) -> Image | None:
+        cached = self._cached((key, params))
         if cached is not None:
             return cached
         if not stat.S_ISREG(st.st_mode):
             raise NotAVideoError("the object is not a regular file, not a video")
         if st.st_size == 0:
             raise NotAVideoError("the object is empty, not a video")
+        with self._lock:
+            video = self._open.get(key)
+        # A video's index and error are each set at most once and never cleared: they are
+        # read without its lock, which a decode pass may hold for a while.
+        if video is None or video.closed:
+            return None
+        if video.error is not None:
+            raise NotAVideoError(video.error.message)
+        index = video.index
+        if index is None:
+            return None
+        choice = self._choose(index, params)
+        resolved_key = _resolved_key(key, choice, params)
+        cached = self._cached(resolved_key)
+        if cached is not None:
+            self._remember((key, params), resolved_key, cached)
+        return cached
+
+    def _snapshot_of(self, key: _FileKey, st: os.stat_result, params: SnapshotParams) -> Image:
+        request_key = (key, params)
+        known = self._known(key, st, params)
+        if known is not None:
+            return known
         while True:
             video = self._video(key)
             waiting = self._announce(video, params)
@@ -657,14 +695,7 @@ class SnapshotEngine:
         """The cached image for the frame ``params`` select, or that frame decoded."""
         index = video.ensure_open()
         choice = self._choose(index, params)
-        resolved_key = (
-            video.key,
-            choice.pts,
-            params.width,
-            params.height,
-            params.format,
-            params.rotate,
-        )
+        resolved_key = _resolved_key(video.key, choice, params)
         cached = self._cached(resolved_key)
         if cached is not None:
             self._remember(request_key, resolved_key, cached)

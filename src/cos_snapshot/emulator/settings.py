@@ -42,9 +42,10 @@ class EmulatorSettings:
     - ``exactframe``, ``past_end``: the frame choices described in PRODUCT.md.
     - ``time_tolerance_s``: a signature whose window starts this many seconds in the future is
       still accepted (the signer's clock may be ahead). The end of the window is strict.
-    - ``workers``: decode passes run at once; ``queue_limit``: snapshot requests allowed to wait
-      beyond those; one more is answered 503 ``SlowDown``. Waiting requests for frames of the
-      same GOP are served by one pass.
+    - ``workers``: decode passes run at once; ``queue_limit``: snapshot requests that need a
+      decode allowed to wait beyond those; one more is answered 503 ``SlowDown``. Answers
+      already in the result cache and object requests never count or wait. Waiting requests
+      for frames of the same GOP are served by one pass.
     - ``max_connections``: connections (and requests in flight) uvicorn accepts at once; beyond
       that it answers a plain 503 itself.
     - ``faults``: faults to inject (see :mod:`cos_snapshot.emulator.faults`), None for none.
