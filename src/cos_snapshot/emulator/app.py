@@ -1,4 +1,5 @@
-"""The emulator as an ASGI app: request → verified signature → parameters → object or frame.
+"""The emulator as an ASGI app: request → verified signature → parameters → object, frame or
+media info (``ci-process=videoinfo``, see :mod:`cos_snapshot.emulator.mediainfo`).
 
 Every path is an object key, so there is a single route that dispatches on the method. Errors
 of every kind become COS XML documents in one handler, and every response carries
@@ -36,6 +37,7 @@ from .._headers import http_date
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key, render_error
 from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
+from .mediainfo import render_media_info
 from .params import parse_query, snapshot_params
 from .responses import ObjectResponse, byte_range
 from .settings import EmulatorSettings
@@ -237,6 +239,15 @@ class _Snapshots:
         finally:
             self._admitted -= 1
 
+    async def media_info(self, resolve: Callable[[], Path]) -> bytes:
+        """The GetMediaInfo document of the file ``resolve`` finds. It decodes nothing, so it
+        is not admitted as decode work; a first probe of a file waits for that file's lock."""
+        engine = self._get_engine()
+        info = await anyio.to_thread.run_sync(lambda: engine.media_info(resolve()))
+        return render_media_info(
+            info, media_size=self._settings.media_size, rotation_sign=self._settings.rotation_sign
+        )
+
     async def close(self) -> None:
         if self._owns_engine and self._engine is not None:
             await anyio.to_thread.run_sync(self._engine.close)
@@ -335,11 +346,17 @@ class _Emulator:
         raise EmulatorError(405, "MethodNotAllowed", f"The emulator does not support {method}.")
 
     async def snapshot(self, key: str, query: Mapping[str, str]) -> Response:
+        if query["ci-process"] == "videoinfo":
+            return await self.media_info(key)
         if query["ci-process"] != "snapshot":
-            raise invalid_argument("Parameter ci-process must be snapshot.")
+            raise invalid_argument("Parameter ci-process must be snapshot or videoinfo.")
         params = snapshot_params(query)
         image = await self.snapshots.take(lambda: self.storage.resolve(key), params)
         return Response(image.data, media_type=image.content_type)
+
+    async def media_info(self, key: str) -> Response:
+        document = await self.snapshots.media_info(lambda: self.storage.resolve(key))
+        return Response(document, media_type="application/xml")
 
     async def download(
         self, key: str, query: Mapping[str, str], headers: Mapping[str, str], *, head: bool

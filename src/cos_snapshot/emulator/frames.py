@@ -57,6 +57,8 @@ import av
 import av.video.reformatter
 import PIL.Image
 
+from .mediainfo import MediaInfo, probe_media
+
 __all__ = [
     "FrameError",
     "Image",
@@ -248,11 +250,13 @@ class _Index:
     rel: list[int]
     key_rel: list[int]
     end_rel: int
+    #: Bytes of the video packets indexed (from the first keyframe on).
+    video_bytes: int = 0
 
     @classmethod
     def build(cls, container: Any, stream: Any) -> _Index:
         tb = Fraction(stream.time_base)
-        packets: list[tuple[int, int | None, bool, int, bool]] = []
+        packets: list[tuple[int, int | None, bool, int, bool, int]] = []
         try:
             for packet in container.demux(stream):
                 if not packet.size:
@@ -266,6 +270,7 @@ class _Index:
                         packet.is_keyframe,
                         packet.duration or 0,
                         packet.is_discard,
+                        packet.size,
                     )
                 )
         except av.FFmpegError as exc:  # a damaged tail: index what was readable
@@ -291,7 +296,9 @@ class _Index:
         last_pts, last_dur, _ = shown[-1]
         if last_dur <= 0 and len(shown) > 1:
             last_dur = last_pts - shown[-2][0]
-        return cls(tb, first, order, pos, rel, key_rel, last_pts - first + max(last_dur, 0))
+        end_rel = last_pts - first + max(last_dur, 0)
+        video_bytes = sum(p[5] for p in packets)
+        return cls(tb, first, order, pos, rel, key_rel, end_rel, video_bytes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -584,6 +591,9 @@ class SnapshotEngine:
         self._results: OrderedDict[tuple[Any, ...], Image] = OrderedDict()
         self._aliases: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
         self._result_bytes = 0
+        #: GetMediaInfo answers by file identity, least recently used first.
+        self._media: OrderedDict[_FileKey, MediaInfo] = OrderedDict()
+        self._max_media = 4 * max_open_containers
         self._closed = False
 
     # -- public -----------------------------------------------------------------------------
@@ -601,6 +611,57 @@ class SnapshotEngine:
             code="SlowDown",
             status=503,
         )
+
+    def media_info(self, path: Path) -> MediaInfo:
+        """What the video at ``path`` holds (GetMediaInfo), from its container and packet
+        index, without decoding a frame. One probe per file: concurrent callers for a file
+        wait for the first one's answer, which is kept (bounded, by file identity, so a
+        replaced file is probed anew)."""
+        for _ in range(_REPLACED_ATTEMPTS):
+            st = os.stat(path)
+            key = _key_of(os.fspath(path), st)
+            known = self._known_media(key)
+            if known is not None:
+                return known
+            if not stat.S_ISREG(st.st_mode):
+                raise NotAVideoError("the object is not a regular file, not a video")
+            if st.st_size == 0:
+                raise NotAVideoError("the object is empty, not a video")
+            video = self._video(key)
+            try:
+                with video.lock:
+                    if video.closed:
+                        continue
+                    known = self._known_media(key)  # probed while we waited for the lock
+                    if known is None:
+                        index = video.ensure_open()
+                        known = probe_media(
+                            video.container, video.stream, index, key.path, key.size
+                        )
+                        self._keep_media(key, known)
+            except _FileReplaced:
+                continue
+            return known
+        raise FrameError(
+            "the object kept being replaced while it was read; retry later",
+            code="SlowDown",
+            status=503,
+        )
+
+    def _known_media(self, key: _FileKey) -> MediaInfo | None:
+        with self._lock:
+            info = self._media.get(key)
+            if info is not None:
+                self._media.move_to_end(key)
+            return info
+
+    def _keep_media(self, key: _FileKey, info: MediaInfo) -> None:
+        with self._lock:
+            for other in [k for k in self._media if k.path == key.path]:
+                del self._media[other]  # the file was replaced
+            self._media[key] = info
+            while len(self._media) > self._max_media:
+                self._media.popitem(last=False)
 
     def known_snapshot(self, path: Path, params: SnapshotParams) -> Image | None:
         """The answer to :meth:`snapshot` if it is known without a decode pass, else ``None``.
@@ -676,6 +737,7 @@ class SnapshotEngine:
             self._decoding.clear()
             self._results.clear()
             self._aliases.clear()
+            self._media.clear()
             self._result_bytes = 0
         for video in videos:
             with video.lock:
