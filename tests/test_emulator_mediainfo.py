@@ -26,7 +26,9 @@ from PIL import Image
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
+import cos_snapshot.emulator
 from cos_snapshot import Credentials
+from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, create_app, frames, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
 from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
@@ -328,3 +330,18 @@ def test_media_info_decodes_no_frame(
         snapshot = httpx.get(f"{url}/clip.mp4", params={"ci-process": "snapshot", "time": "1"})
         assert snapshot.status_code == 200
     assert len(decode_passes) == 1  # the hook does see decodes
+
+
+def test_serve_flags_choose_size_and_rotation_sign(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[EmulatorSettings] = []
+    monkeypatch.setattr(
+        cos_snapshot.emulator, "run_server", lambda settings, **_: started.append(settings)
+    )
+    flags = ["--media-size", "displayed", "--rotation-sign", "clockwise"]
+    assert main(["serve", "--root", str(tmp_path), "--anonymous", *flags]) == 0
+    assert main(["serve", "--root", str(tmp_path), "--anonymous"]) == 0
+    chosen, default = started
+    assert (chosen.media_size, chosen.rotation_sign) == ("displayed", "clockwise")
+    assert (default.media_size, default.rotation_sign) == ("stored", "counter-clockwise")

@@ -1,4 +1,5 @@
-"""The local COS emulator: GetSnapshot with real frame extraction, plus simple object storage.
+"""The local COS emulator: GetSnapshot with real frame extraction, GetMediaInfo from the
+container and packet index, plus simple object storage.
 
 Objects are the files under a root directory. Requests are checked like COS checks them
 (signatures in the header or the query string, STS tokens) and errors are COS XML documents.
