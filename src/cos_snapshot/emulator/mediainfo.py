@@ -376,6 +376,10 @@ def probe_media(container: Any, stream: Any, index: _Index, path: str, size: int
 
 def _audio(stream: Any) -> StreamInfo:
     cc = stream.codec_context
+    if cc is None:  # a codec FFmpeg cannot decode: what the container says, and no more
+        return StreamInfo(
+            "Audio", (("Index", str(stream.index)), ("Language", stream.language or ""))
+        )
     tb = Fraction(stream.time_base) if stream.time_base else Fraction(0)
     tag_string, tag = _codec_tag(cc.codec_tag)
     rate = cc.sample_rate or 0
