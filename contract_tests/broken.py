@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes, urlencode
 from cos_snapshot import Credentials
 from cos_snapshot.emulator import EmulatorSettings, create_app
 from cos_snapshot.emulator.frames import Image, SnapshotEngine, SnapshotParams
+from cos_snapshot.emulator.mediainfo import MediaInfo
 from cos_snapshot.signing import AUTH_FIELDS, build_authorization
 
 __all__ = ["BUGS", "Bug", "build_app"]
@@ -56,6 +57,12 @@ class _FaultyEngine:
 
     def snapshot(self, path: Path, params: SnapshotParams) -> Image:
         return self._fault(self._engine, path, params)
+
+    def known_snapshot(self, path: Path, params: SnapshotParams) -> Image | None:
+        return None  # every answer goes through the fault, cached or not
+
+    def media_info(self, path: Path) -> MediaInfo:
+        return self._engine.media_info(path)
 
     def close(self) -> None:
         self._engine.close()
