@@ -129,7 +129,8 @@ def test_media_info_matches_the_fixture(
     assert text("PixFormat") == info.pix_fmt
     rotation = Decimal(text("Rotation"))
     assert SIX_DECIMALS.fullmatch(text("Rotation"))
-    assert rotation == decoded_rotation(info.path)
+    assert (Fraction(rotation) - decoded_rotation(info.path)) % 360 == 0
+    assert -180 < rotation <= 180
     if not info.orientation.mirrored:  # make_fixture turns clockwise; FFmpeg counts the other way
         assert Fraction(rotation) % 360 == (-info.orientation.rotation) % 360
     assert Decimal(text("Bitrate")) > 0
@@ -345,3 +346,19 @@ def test_serve_flags_choose_size_and_rotation_sign(
     chosen, default = started
     assert (chosen.media_size, chosen.rotation_sign) == ("displayed", "clockwise")
     assert (default.media_size, default.rotation_sign) == ("stored", "counter-clockwise")
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mov", ".mkv", ".webm"])
+@pytest.mark.parametrize(("rotate", "flip"), [(0, False), (90, False), (180, True), (270, True)])
+def test_rotation_is_the_display_matrix_ffmpeg_applies(
+    tmp_path: Path, suffix: str, rotate: int, flip: bool
+) -> None:
+    codec = "vp9" if suffix == ".webm" else "h264"
+    info = make_fixture(
+        tmp_path / f"clip{suffix}", duration=Fraction(1, 5), rotate=rotate, flip=flip, codec=codec
+    )
+    with SnapshotEngine() as engine:
+        media = engine.media_info(info.path)
+    assert (media.rotation - decoded_rotation(info.path)) % 360 == 0
+    assert -180 < media.rotation <= 180
+    assert media.swaps_axes == info.orientation.swaps_axes

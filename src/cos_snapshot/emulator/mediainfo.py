@@ -49,8 +49,10 @@ alternatives):
 - ``Width``/``Height``: the stored picture (``media_size="displayed"``: after the rotation).
 - ``Rotation``: counter-clockwise degrees in (-180, 180], as FFmpeg reports a display matrix
   (a phone's portrait video: ``-90.000000``; ``rotation_sign="clockwise"`` negates it). It is
-  read from the MP4/MOV track header (times the movie header's matrix, as FFmpeg does);
-  other containers report ``0.000000``.
+  read from the headers as FFmpeg reads them: the MP4/MOV track header's matrix (times the
+  movie header's), the Matroska/WebM projection pose; other containers (MPEG-TS) carry none
+  and report ``0.000000``. Mirroring is not part of it (a mirrored video's rotation is that
+  of its matrix, as FFmpeg reports it).
 - ``Duration`` of ``Video``: the video stream's, as above (not the container's).
 """
 
@@ -280,17 +282,125 @@ def _normalised(degrees: Fraction) -> Fraction:
     return degrees - 360 if degrees > 180 else degrees
 
 
-def _file_rotation(path: str, format_name: str, track_id: int) -> Fraction:
-    if not any(name in format_name.split(",") for name in _ISO_BMFF):
-        return Fraction(0)
+# --------------------------------------------------------------------------------------------
+# Rotation from the Matroska/WebM headers
+
+_EBML_SEGMENT = 0x18538067
+_EBML_CLUSTER = 0x1F43B675
+_EBML_TRACKS = 0x1654AE6B
+_EBML_TRACK_ENTRY = 0xAE
+_EBML_VIDEO = 0xE0
+_EBML_PROJECTION = 0x7670
+_EBML_POSE = {0x7673: "yaw", 0x7674: "pitch", 0x7675: "roll"}
+#: The Tracks element is read whole; larger ones are not read.
+_MAX_TRACKS_BYTES = 1 << 20
+
+
+def _vint(data: bytes, at: int, *, keep_marker: bool) -> tuple[int, int] | None:
+    """An EBML variable-length integer at ``data[at]``: ``(value, end)``; ``-1`` for an
+    unknown size."""
+    if at >= len(data) or data[at] == 0:
+        return None
+    length = 9 - data[at].bit_length()
+    if at + length > len(data):
+        return None
+    value = int.from_bytes(data[at : at + length], "big")
+    if keep_marker:
+        return value, at + length
+    value &= (1 << (7 * length)) - 1
+    return (-1 if value == (1 << (7 * length)) - 1 else value), at + length
+
+
+def _elements(
+    data: bytes, start: int = 0, end: int | None = None
+) -> Iterator[tuple[int, int, int]]:
+    """The EBML elements in ``data[start:end]``: ``(id, payload start, payload end)``."""
+    end = len(data) if end is None else end
+    at = start
+    while at < end:
+        element = _vint(data, at, keep_marker=True)
+        size = element and _vint(data, element[1], keep_marker=False)
+        if element is None or size is None:
+            return
+        payload = size[1]
+        stop = end if size[0] < 0 else min(end, payload + size[0])
+        yield element[0], payload, stop
+        at = stop
+
+
+def _read_tracks(file: BinaryIO) -> bytes | None:
+    """The payload of the Matroska Tracks element, read by walking the segment's children
+    (Tracks comes before the first Cluster)."""
+    head = file.read(64)
+    first = next(_elements(head), None)  # the EBML header
+    if first is None or first[0] != 0x1A45DFA3:
+        return None
+    at = first[2]
+    while True:
+        file.seek(at)
+        head = file.read(16)
+        parsed = _vint(head, 0, keep_marker=True)
+        size = parsed and _vint(head, parsed[1], keep_marker=False)
+        if parsed is None or size is None:
+            return None
+        element, payload = parsed[0], at + size[1]
+        if element == _EBML_SEGMENT:
+            at = payload  # step into the segment
+        elif element == _EBML_TRACKS and 0 <= size[0] <= _MAX_TRACKS_BYTES:
+            file.seek(payload)
+            return file.read(size[0])
+        elif element == _EBML_CLUSTER or size[0] < 0:
+            return None
+        else:
+            at = payload + size[0]
+
+
+def _matroska_matrices(tracks: bytes) -> list[tuple[float, float, float, float] | None]:
+    """Each track entry's display matrix, in order (``None`` without a projection pose), as
+    FFmpeg's demuxer makes it: the roll (counter-clockwise), mirrored when the yaw is 180."""
+    matrices: list[tuple[float, float, float, float] | None] = []
+    for element, start, end in _elements(tracks):
+        if element != _EBML_TRACK_ENTRY:
+            continue
+        pose = {"yaw": 0.0, "pitch": 0.0, "roll": 0.0}
+        for child, c_start, c_end in _elements(tracks, start, end):
+            if child != _EBML_VIDEO:
+                continue
+            for video, v_start, v_end in _elements(tracks, c_start, c_end):
+                if video != _EBML_PROJECTION:
+                    continue
+                for field, f_start, f_end in _elements(tracks, v_start, v_end):
+                    if field in _EBML_POSE and f_end - f_start in (4, 8):
+                        fmt = ">f" if f_end - f_start == 4 else ">d"
+                        pose[_EBML_POSE[field]] = struct.unpack(fmt, tracks[f_start:f_end])[0]
+        yaw, pitch, roll = pose["yaw"], pose["pitch"], pose["roll"]
+        if (yaw, pitch, roll) == (0, 0, 0) or pitch != 0 or yaw not in (0, 180, -180):
+            matrices.append(None)  # none, or one FFmpeg does not apply either
+            continue
+        radians = math.radians(roll)
+        cos, sin = math.cos(radians), math.sin(radians)
+        if yaw == 0:  # a turn of ``roll`` degrees counter-clockwise
+            matrices.append((cos, -sin, sin, cos))
+        else:  # mirrored left-right, then turned the other way (the yaw applies first)
+            matrices.append((-cos, sin, sin, cos))
+    return matrices
+
+
+def _file_rotation(path: str, format_name: str, stream: Any) -> Fraction:
+    """The rotation the file's headers give ``stream``: 0 where they give none."""
+    names = format_name.split(",")
+    matrix: tuple[float, float, float, float] | None = None
     try:
         with open(path, "rb") as file:
-            moov = _read_moov(file)
-    except OSError:
+            if any(name in names for name in _ISO_BMFF):
+                moov = _read_moov(file)
+                matrix = None if moov is None else _track_matrices(moov).get(stream.id)
+            elif "matroska" in names or "webm" in names:
+                tracks = _read_tracks(file)
+                entries = [] if tracks is None else _matroska_matrices(tracks)
+                matrix = entries[stream.index] if stream.index < len(entries) else None
+    except (OSError, struct.error):
         return Fraction(0)
-    if moov is None:
-        return Fraction(0)
-    matrix = _track_matrices(moov).get(track_id)
     return Fraction(0) if matrix is None else _rotation_of(matrix)
 
 
@@ -305,7 +415,7 @@ def probe_media(container: Any, stream: Any, index: _Index, path: str, size: int
     cc = stream.codec_context
     frames = len(index.rel)
     duration = Fraction(index.end_rel) * tb
-    rotation = _file_rotation(path, container.format.name, stream.id)
+    rotation = _file_rotation(path, container.format.name, stream)
     swaps = rotation % 180 == 90
     tag_string, tag = _codec_tag(cc.codec_tag)
     sar = _fraction(stream.sample_aspect_ratio) or Fraction(1)
