@@ -20,7 +20,8 @@ video stream (one demux pass, shared with snapshots); no frame is decoded. The a
     </MediaInfo></Response>
 
 Every element listed is always present (in that order); one the file does not tell is empty
-(``<RefFrames></RefFrames>``). Number formats, as the vendor's example answer writes them:
+(``<RefFrames></RefFrames>``). (An audio stream FFmpeg has no decoder for has only ``Index``
+and ``Language``.) Number formats, as the vendor's example answer writes them:
 
 - seconds (``StartTime``, ``Duration``), ``Fps``, ``Rotation`` and ``Bitrate`` (kbps): fixed
   6 decimals (``129.200000``, ``30.500000``, ``16869.432000``), computed exactly from the
@@ -31,7 +32,7 @@ Every element listed is always present (in that order); one the file does not te
 - integers (``Width``, ``Height``, ``NumFrames``, ``Size`` in bytes, ``SampleRate``,
   ``Channel``, ``Level``, ``Index``, ``NumStream``) in decimal; ``HasBFrame`` ``1`` or ``0``;
   ``AvgFps``, ``Timebase``, ``CodecTimeBase`` as fractions (``30/1``, ``1/600``); ``Sar`` and
-  ``Dar`` as ``W:H`` (``1:1``, ``16:9``); ``CodecTag`` as ``0x`` and 4 hex digits, and
+  ``Dar`` as ``W:H`` (``1:1``, ``16:9``); ``CodecTag`` in hex, at least 4 digits (``0x001b``), and
   ``CodecTagString`` its four characters (``avc1``; ``[27][0][0][0]`` where not printable).
 
 The video stream is the one snapshots are taken from (the first that is not a cover picture).
@@ -121,9 +122,6 @@ class StreamInfo:
 
     kind: Literal["Video", "Audio", "Subtitle"]
     fields: tuple[tuple[str, str], ...]
-
-    def get(self, name: str) -> str:
-        return dict(self.fields)[name]
 
 
 @dataclass(frozen=True, slots=True)
