@@ -4,6 +4,7 @@ Everything a user may import is named in ``__all__``; modules starting with ``_`
 """
 
 from ._version import __version__  # isort: skip
+from ._auth import CosAuth, Signer
 from ._client import AsyncSnapshotClient, SnapshotClient, endpoint_for
 from ._credentials import Credentials
 from ._errors import (
@@ -14,11 +15,13 @@ from ._errors import (
     CosServiceError,
     CosTimeoutError,
 )
+from ._params import SnapshotArgs, format_time
 from ._retry import RetryPolicy
 from ._snapshot import Snapshot
 
 __all__ = [
     "AsyncSnapshotClient",
+    "CosAuth",
     "CosClientError",
     "CosConnectionError",
     "CosError",
@@ -27,8 +30,11 @@ __all__ = [
     "CosTimeoutError",
     "Credentials",
     "RetryPolicy",
+    "Signer",
     "Snapshot",
+    "SnapshotArgs",
     "SnapshotClient",
     "__version__",
     "endpoint_for",
+    "format_time",
 ]
