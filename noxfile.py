@@ -32,10 +32,15 @@ def _install_project(session: nox.Session, extras: str = "emulator,cli") -> None
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check."""
+    """ruff check, ruff format --check and the layer contracts (lint-imports, configured in
+    pyproject.toml; docs/architecture.md explains them)."""
     session.install(*_group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # lint-imports finds the packages through the import system: the project installed (no
+    # extras needed, nothing is imported), contract_tests from the repository root.
+    session.install("-e", ".")
+    session.run("lint-imports")
 
 
 @nox.session
