@@ -1,6 +1,10 @@
 """cos-snapshot: typed client, local emulator and contract suite for COS GetSnapshot.
 
 Everything a user may import is named in ``__all__``; modules starting with ``_`` are private.
+The other public modules: :mod:`cos_snapshot.signing` (the pure signer),
+:mod:`cos_snapshot.emulator`, :mod:`cos_snapshot.fixtures` (test videos),
+:mod:`cos_snapshot.batch` and :mod:`cos_snapshot.sheet` (the work behind those commands),
+:mod:`cos_snapshot.demo` and :mod:`cos_snapshot.cli`. docs/architecture.md draws the layers.
 """
 
 from ._version import __version__  # isort: skip

@@ -91,6 +91,7 @@ class PlannedItem:
 
     @property
     def path(self) -> Path:
+        """The file the image goes to."""
         return self.output_dir / self.name
 
     def to_row(self) -> dict[str, Any]:
@@ -137,6 +138,8 @@ class ItemResult:
     http_status: int | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The result as one JSON record (``"type": "item"``), as ``cos-snapshot --json
+        batch`` prints it."""
         record = {"type": "item", "status": self.status, **self.planned.item.to_row()}
         record.update(
             output=str(self.planned.path),
@@ -165,6 +168,7 @@ class BatchTally:
     _finished: set[PlannedItem] = attrs.field(factory=set)
 
     def add(self, result: ItemResult) -> None:
+        """Count one finished item (a :func:`run_batch` ``on_result`` callback)."""
         self._finished.add(result.planned)
         if result.status == "done":
             self.done += 1
@@ -176,10 +180,12 @@ class BatchTally:
 
     @property
     def total(self) -> int:
+        """How many items were planned."""
         return len(self.planned)
 
     @property
     def seconds(self) -> float:
+        """Seconds since the tally was made."""
         return time.monotonic() - self.started
 
     def unfinished(self) -> list[PlannedItem]:
@@ -187,6 +193,7 @@ class BatchTally:
         return [p for p in self.planned if p not in self._finished]
 
     def summary(self) -> dict[str, Any]:
+        """The counts as one JSON record (``"type": "summary"``)."""
         return {
             "type": "summary",
             "total": self.total,

@@ -74,10 +74,12 @@ class SheetLayout:
 
     @property
     def rows(self) -> int:
+        """Rows of cells."""
         return math.ceil(self.count / self.cols)
 
     @property
     def size(self) -> tuple[int, int]:
+        """(width, height) of the whole sheet in pixels."""
         cell_width, cell_height = self.cell
         width = self.cols * cell_width + (self.cols + 1) * self.gap
         height = (
