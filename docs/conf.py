@@ -62,20 +62,30 @@ nitpick_ignore = [
     *(
         ("py:class", name)
         for name in (
+            "argparse.ArgumentParser",
             "collections.abc.Awaitable",
             "collections.abc.Callable",
+            "collections.abc.Generator",
             "collections.abc.Iterable",
             "collections.abc.Iterator",
             "collections.abc.Mapping",
             "collections.abc.MutableMapping",
+            "collections.abc.Sequence",
             "decimal.Decimal",
             "fractions.Fraction",
             "os.PathLike",
             "pathlib.Path",
+            "pathlib.PurePosixPath",
             # The client's timeouts are the HTTP library's: httpx today, httpx2 once the client
             # moves to it (issue 12); the httpx entry goes then.
+            "httpx.Request",
+            "httpx.Response",
             "httpx.Timeout",
+            "httpx.URL",
+            "httpx2.Request",
+            "httpx2.Response",
             "httpx2.Timeout",
+            "httpx2.URL",
             "PIL.Image.Image",
             "starlette.applications.Starlette",
         )

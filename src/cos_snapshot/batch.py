@@ -15,7 +15,7 @@ The steps, each usable on its own:
 4. failures: :func:`write_failures` lists the items that did not get done as JSON Lines that
    :func:`read_items` reads back, so they can be taken again.
 
-A file is only written once its image has arrived whole (:meth:`Snapshot.save` writes a
+A file is only written once its image has arrived whole (:meth:`cos_snapshot.Snapshot.save` writes a
 temporary file and renames it), so a cancelled run leaves finished files and nothing else, and
 the next run skips the finished ones.
 

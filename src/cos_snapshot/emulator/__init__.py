@@ -5,9 +5,11 @@ Objects are the files under a root directory. Requests are checked like COS chec
 
 Everything public is named in ``__all__`` below; the submodules are the emulator's own. The
 frame engine's interface is public so a stand-in can wrap it (the contract suite's broken
-servers do): ``create_app(settings, engine=...)`` takes a :class:`SnapshotEngine` or any object
+servers do): ``create_app(settings, engine=...)`` takes a :class:`~cos_snapshot.emulator.frames.SnapshotEngine` or any object
 whose ``snapshot(path, params: SnapshotParams) -> Image`` gives the frame (raising
-:class:`NotAVideoError`, :class:`PastEndError` or another :class:`FrameError` when it cannot).
+:class:`~cos_snapshot.emulator.frames.NotAVideoError`,
+:class:`~cos_snapshot.emulator.frames.PastEndError` or another
+:class:`~cos_snapshot.emulator.frames.FrameError` when it cannot).
 """
 
 from .app import create_app
