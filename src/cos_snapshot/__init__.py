@@ -11,24 +11,30 @@ from ._errors import (
     CosConnectionError,
     CosError,
     CosInvalidArgumentError,
+    CosResponseError,
     CosServiceError,
     CosTimeoutError,
 )
+from ._mediainfo import AudioStream, MediaInfo, VideoStream
 from ._retry import RetryPolicy
 from ._snapshot import Snapshot
 
 __all__ = [
     "AsyncSnapshotClient",
+    "AudioStream",
     "CosClientError",
     "CosConnectionError",
     "CosError",
     "CosInvalidArgumentError",
+    "CosResponseError",
     "CosServiceError",
     "CosTimeoutError",
     "Credentials",
+    "MediaInfo",
     "RetryPolicy",
     "Snapshot",
     "SnapshotClient",
+    "VideoStream",
     "__version__",
     "endpoint_for",
 ]
