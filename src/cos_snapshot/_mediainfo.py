@@ -332,3 +332,58 @@ def parse_media_info(body: bytes | str, *, request_id: str | None = None) -> Med
         raw=raw,
         request_id=request_id,
     )
+
+
+# -- for people --------------------------------------------------------------------------------
+
+
+def _seconds(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _rate(value: Fraction) -> str:
+    if value.denominator == 1:
+        return f"{value.numerator} fps"
+    return f"{value} fps (about {float(value):.3f})"
+
+
+def describe_media_info(info: MediaInfo) -> list[str]:
+    """Lines for a person: duration, picture size as stored and as displayed, frame rate,
+    frames, codec, rotation, audio tracks and the file; ``unknown`` where the service sent no
+    value."""
+    video = info.video
+    unknown = "unknown"
+    duration = info.video_duration
+    lines = [f"duration: {unknown if duration is None else _seconds(duration) + ' s'}"]
+    if video is None:
+        lines.append("video: none")
+    else:
+
+        def size(width: int | None, height: int | None) -> str:
+            return unknown if width is None or height is None else f"{width}x{height}"
+
+        stored = size(video.width, video.height)
+        shown = size(video.display_width, video.display_height)
+        lines.append(f"size: {stored}, displayed {shown}")
+        rate = video.avg_fps if video.avg_fps is not None else video.fps
+        lines.append(f"frame rate: {unknown if rate is None else _rate(rate)}")
+        lines.append(f"frames: {unknown if video.num_frames is None else video.num_frames}")
+        codec = video.codec or unknown
+        details = ", ".join(part for part in (video.profile, video.pix_fmt) if part)
+        lines.append(f"codec: {codec}" + (f" ({details})" if details else ""))
+        rotation = unknown if video.rotation is None else _seconds(video.rotation) + " degrees"
+        lines.append(f"rotation: {rotation}")
+    tracks = []
+    for track in info.audio:
+        parts = [track.codec or "unknown codec"]
+        if track.sample_rate is not None:
+            parts.append(f"{track.sample_rate} Hz")
+        if track.channel_layout or track.channels is not None:
+            parts.append(track.channel_layout or f"{track.channels} channels")
+        tracks.append(" ".join(parts))
+    count = f"{len(tracks)} track" + ("" if len(tracks) == 1 else "s")
+    lines.append(f"audio: {count}" + (f": {'; '.join(tracks)}" if tracks else ""))
+    file_size = unknown if info.size is None else f"{info.size} bytes"
+    lines.append(f"file: {file_size}" + (f", {info.format_name}" if info.format_name else ""))
+    return lines
