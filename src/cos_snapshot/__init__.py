@@ -16,6 +16,7 @@ from ._errors import (
     CosTimeoutError,
 )
 from ._mediainfo import AudioStream, MediaInfo, VideoStream
+from ._relative_times import resolve_time, times_across, times_every
 from ._retry import RetryPolicy
 from ._snapshot import Snapshot
 
@@ -37,4 +38,7 @@ __all__ = [
     "VideoStream",
     "__version__",
     "endpoint_for",
+    "resolve_time",
+    "times_across",
+    "times_every",
 ]
