@@ -3,6 +3,7 @@
 Until the emulator answers ``ci-process=videoinfo`` (branch admission), a small stdlib HTTP
 server plays the service: it answers the vendor's example document (built by hand in
 test_media_info from the vendor's values) to a GetMediaInfo request and a COS error otherwise.
+The official SDK's get_media_info reads the same server, as an oracle for ``--json``'s ``raw``.
 The run against the emulator is marked xfail until then.
 """
 
@@ -149,6 +150,41 @@ def test_a_malformed_answer_names_the_element_and_exits_1(
     assert err.count("\n") == 1
     assert "Response/MediaInfo/Format/Size" in err
     assert "'big'" in err
+
+
+def test_the_official_sdk_reads_the_answer_as_info_json_shows_it(
+    service: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qcloud_cos import CosConfig, CosS3Client  # noqa: PLC0415
+
+    port = int(service.rsplit(":", 1)[1])
+    conf = CosConfig(
+        Domain=f"127.0.0.1:{port}",
+        Scheme="http",
+        Region="ap-guangzhou",
+        SecretId="AKIDinfotestexample",
+        SecretKey="info-test-secret",
+    )
+    sdk = CosS3Client(conf, retry=0).get_media_info(
+        Bucket="examplebucket-1250000000", Key="videos/intro.mp4"
+    )
+    assert main(["--json", "info", "videos/intro.mp4", "--endpoint-url", service]) == 0
+    raw = json.loads(capsys.readouterr().out)["raw"]
+
+    def leaves(node: object, path: str = "") -> dict[str, object]:
+        # A single element as a one-item list (the SDK keeps it bare) is the same reading.
+        if isinstance(node, list):
+            if len(node) == 1:
+                return leaves(node[0], path)
+            return {k: v for i, n in enumerate(node) for k, v in leaves(n, f"{path}[{i}]").items()}
+        if isinstance(node, dict):
+            return {
+                k: v for name, n in node.items() for k, v in leaves(n, f"{path}/{name}").items()
+            }
+        return {path: node}
+
+    assert leaves(raw) == leaves(sdk["MediaInfo"])
+    assert leaves(raw)["/Format/Duration"] == "129.200000"
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+from xml.sax.saxutils import escape
 
 import httpx
 import pytest
 from conftest import MakeVideo
+from hypothesis import given
+from hypothesis import strategies as st
 from qcloud_cos import CosConfig
 from qcloud_cos import cos_auth as sdk_auth
 from qcloud_cos.cos_comm import xml_to_dict
@@ -297,6 +300,46 @@ def test_response_errors_survive_pickling() -> None:
     assert (copy.element, copy.problem, copy.request_id) == (error.element, error.problem, "r")
     assert str(copy) == str(error)
     assert isinstance(copy, CosError)
+
+
+_TEXT = st.text(
+    st.characters(
+        blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), blacklist_characters="\ufffe\uffff"
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+@given(
+    duration=st.decimals(min_value=0, max_value=10**7, places=6),
+    size=st.integers(min_value=0, max_value=10**15),
+    fps=st.fractions(min_value=Fraction(1, 1001), max_value=1000),
+    frames=st.integers(min_value=0, max_value=10**9),
+    codec=_TEXT,
+    tracks=st.integers(min_value=0, max_value=4),
+)
+def test_any_documented_answer_reads_back_exactly(
+    duration: Decimal, size: int, fps: Fraction, frames: int, codec: str, tracks: int
+) -> None:
+    text = f"{duration:.6f}"
+    video = {
+        **VIDEO,
+        "Duration": text,
+        "AvgFps": f"{fps.numerator}/{fps.denominator}",
+        "NumFrames": str(frames),
+        "CodecName": escape(codec),
+    }
+    audio = [{**AUDIO, "Index": str(i + 1)} for i in range(tracks)]
+    info = parse_media_info(media_info_xml(video, audio, {**FORMAT, "Size": str(size)}))
+    assert info.video is not None
+    assert info.video.duration == duration
+    assert info.video.avg_fps == fps
+    assert info.video.num_frames == frames
+    assert info.video.codec == codec
+    assert info.raw["Stream"]["Video"][0]["CodecName"] == codec  # type: ignore[index,call-overload]
+    assert info.size == size
+    assert [a.index for a in info.audio] == list(range(1, tracks + 1))
 
 
 # --- the request ------------------------------------------------------------------------------

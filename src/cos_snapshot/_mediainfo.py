@@ -21,8 +21,9 @@ from ._errors import CosResponseError
 
 __all__ = ["AudioStream", "MediaInfo", "RawElement", "VideoStream", "parse_media_info"]
 
-#: An element as sent: the text of a leaf (``None`` when empty), a mapping of a container's
-#: children, or a list when a child is repeated (and always for Stream/Video, Audio, Subtitle).
+#: An element as sent: the text of a leaf without surrounding whitespace (``None`` when empty),
+#: a mapping of a container's children, or a list when a child is repeated (and always for
+#: Stream/Video, Audio, Subtitle).
 RawElement: TypeAlias = str | dict[str, "RawElement"] | list["RawElement"] | None
 
 _STREAM_KINDS = ("Video", "Audio", "Subtitle")
