@@ -16,29 +16,39 @@ from ._errors import (
     CosConnectionError,
     CosError,
     CosInvalidArgumentError,
+    CosResponseError,
     CosServiceError,
     CosTimeoutError,
 )
+from ._mediainfo import AudioStream, MediaInfo, VideoStream
 from ._params import SnapshotArgs, format_time
+from ._relative_times import resolve_time, times_across, times_every
 from ._retry import RetryPolicy
 from ._snapshot import Snapshot
 
 __all__ = [
     "AsyncSnapshotClient",
+    "AudioStream",
     "CosAuth",
     "CosClientError",
     "CosConnectionError",
     "CosError",
     "CosInvalidArgumentError",
+    "CosResponseError",
     "CosServiceError",
     "CosTimeoutError",
     "Credentials",
+    "MediaInfo",
     "RetryPolicy",
     "Signer",
     "Snapshot",
     "SnapshotArgs",
     "SnapshotClient",
+    "VideoStream",
     "__version__",
     "endpoint_for",
     "format_time",
+    "resolve_time",
+    "times_across",
+    "times_every",
 ]

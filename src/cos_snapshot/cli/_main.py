@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import CosClientError, CosError, CosInvalidArgumentError, CosServiceError, __version__
-from . import _batch, _emulator, _get, _sheet
+from . import _batch, _emulator, _get, _info, _sheet
 from ._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -32,6 +32,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 #: The ``register`` function of every command module, in the order ``--help`` lists them.
 COMMANDS: tuple[Callable[[Any], None], ...] = (
     _get.register,  # get, presign
+    _info.register,
     _emulator.register,  # serve, make-fixture, demo
     _batch.register,
     _sheet.register,
