@@ -29,7 +29,6 @@ from cos_snapshot.emulator import (
     SnapshotParams,
     create_app,
 )
-from cos_snapshot.emulator.mediainfo import MediaInfo
 from cos_snapshot.signing import AUTH_FIELDS, build_authorization
 
 __all__ = ["BUGS", "Bug", "build_app"]
@@ -66,7 +65,7 @@ class _FaultyEngine:
     def known_snapshot(self, path: Path, params: SnapshotParams) -> Image | None:
         return None  # every answer goes through the fault, cached or not
 
-    def media_info(self, path: Path) -> MediaInfo:
+    def media_info(self, path: Path) -> Any:  # the real engine's GetMediaInfo answer
         return self._engine.media_info(path)
 
     def close(self) -> None:

@@ -362,3 +362,35 @@ def test_rotation_is_the_display_matrix_ffmpeg_applies(
     assert (media.rotation - decoded_rotation(info.path)) % 360 == 0
     assert -180 < media.rotation <= 180
     assert media.swaps_axes == info.orientation.swaps_axes
+
+
+class _SnapshotsOnly:
+    """A stand-in engine with only what create_app requires: snapshot() and close()."""
+
+    def __init__(self) -> None:
+        self._engine = SnapshotEngine()
+
+    def snapshot(self, path: Path, params: Any) -> Any:
+        return self._engine.snapshot(path, params)
+
+    def close(self) -> None:
+        self._engine.close()
+
+
+def test_an_engine_without_media_info_answers_501_and_still_snapshots(
+    root: Path, videos: dict[str, FixtureInfo]
+) -> None:
+    settings = EmulatorSettings(root=root, anonymous=True)
+    engine = _SnapshotsOnly()
+    try:
+        with running_emulator(settings, app=create_app(settings, engine=engine)) as url:  # type: ignore[arg-type]
+            response = media_info(url, "plain.mp4")
+            snapshot = httpx.get(
+                f"{url}/plain.mp4", params={"ci-process": "snapshot", "time": "1"}, timeout=60
+            )
+    finally:
+        engine.close()
+    assert response.status_code == 501
+    assert ET.fromstring(response.content).findtext("Code") == "NotImplemented"
+    info = videos["plain.mp4"]
+    assert read_frame_index(Image.open(io.BytesIO(snapshot.content))) == info.frame_at(1)

@@ -10,7 +10,10 @@ servers do): ``create_app(settings, engine=...)`` takes a :class:`~cos_snapshot.
 whose ``snapshot(path, params: SnapshotParams) -> Image`` gives the frame (raising
 :class:`~cos_snapshot.emulator.frames.NotAVideoError`,
 :class:`~cos_snapshot.emulator.frames.PastEndError` or another
-:class:`~cos_snapshot.emulator.frames.FrameError` when it cannot).
+:class:`~cos_snapshot.emulator.frames.FrameError` when it cannot). Such an object may also offer
+``known_snapshot(path, params) -> Image | None`` (an answer known without decoding, which is not
+admitted as decode work) and ``media_info(path)`` (GetMediaInfo; without it GetMediaInfo is
+501 ``NotImplemented``).
 """
 
 from .app import create_app

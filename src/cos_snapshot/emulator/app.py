@@ -37,7 +37,7 @@ from .._headers import http_date
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key, render_error
 from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
-from .mediainfo import render_media_info
+from .mediainfo import MediaInfo, render_media_info
 from .params import parse_query, snapshot_params
 from .responses import ObjectResponse, byte_range
 from .settings import EmulatorSettings
@@ -248,7 +248,12 @@ class _Snapshots:
         """The GetMediaInfo document of the file ``resolve`` finds. It decodes nothing, so it
         is not admitted as decode work; a first probe of a file waits for that file's lock."""
         engine = self._get_engine()
-        info = await anyio.to_thread.run_sync(lambda: engine.media_info(resolve()))
+        probe: Callable[[Path], MediaInfo] | None = getattr(engine, "media_info", None)
+        if probe is None:
+            raise EmulatorError(
+                501, "NotImplemented", "This emulator's frame engine does not answer GetMediaInfo."
+            )
+        info = await anyio.to_thread.run_sync(lambda: probe(resolve()))
         return render_media_info(
             info, media_size=self._settings.media_size, rotation_sign=self._settings.rotation_sign
         )
