@@ -67,14 +67,26 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, Protocol
 
 from .errors import xml_text
 
-if TYPE_CHECKING:
-    from .frames import _Index
 
-__all__ = ["MediaInfo", "StreamInfo", "probe_media", "render_media_info"]
+class PacketIndex(Protocol):
+    """What the probe reads of the frame engine's packet index of the video stream."""
+
+    time_base: Fraction
+    #: The first decodable frame's timestamp; ``rel`` are the frames' times after it (ticks).
+    first_pts: int
+    rel: list[int]
+    #: (pts, dts, keyframe) of each packet in decode order.
+    order: list[tuple[int, int | None, bool]]
+    #: When the last frame stops being shown, in ticks after ``first_pts``.
+    end_rel: int
+    video_bytes: int
+
+
+__all__ = ["MediaInfo", "PacketIndex", "StreamInfo", "probe_media", "render_media_info"]
 
 MediaSize = Literal["stored", "displayed"]
 RotationSign = Literal["counter-clockwise", "clockwise"]
@@ -406,7 +418,7 @@ def _file_rotation(path: str, format_name: str, stream: Any) -> Fraction:
 # Probe
 
 
-def probe_media(container: Any, stream: Any, index: _Index, path: str, size: int) -> MediaInfo:
+def probe_media(container: Any, stream: Any, index: PacketIndex, path: str, size: int) -> MediaInfo:
     """The media info of an open file: ``stream`` is its video stream, ``index`` the frame
     engine's packet index of it, ``size`` the file's size in bytes. Decodes nothing."""
     tb = index.time_base
