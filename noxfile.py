@@ -17,7 +17,7 @@ ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 SPEC = ROOT / "openapi" / "snapshot.yaml"
 GENERATOR_CONFIG = ROOT / "openapi" / "config.yaml"
-TEMPLATES = ROOT / "openapi" / "templates"
+POSTPROCESS = ROOT / "openapi" / "postprocess.py"
 GENERATED_PACKAGE = "cos_snapshot_api"
 GENERATED = ROOT / "generated" / GENERATED_PACKAGE
 
@@ -87,14 +87,19 @@ def _generate_into(session: nox.Session, out_dir: Path) -> None:
         str(SPEC),
         "--config",
         str(GENERATOR_CONFIG),
-        "--custom-template-path",
-        str(TEMPLATES),
         "--meta",
         "none",
         "--fail-on-warning",
         "--output-path",
         str(out_dir),
     )
+    # Our changes (httpx2, object-key quoting), then the generator's own formatting hooks
+    # (openapi/config.yaml, post_hooks) again over the rewritten text.
+    session.run("python", str(POSTPROCESS), str(out_dir))
+    session.run(
+        "ruff", "check", str(out_dir), "--fix-only", "--extend-select=I", "--no-cache", "--isolated"
+    )
+    session.run("ruff", "format", str(out_dir), "--no-cache", "--isolated")
 
 
 @nox.session

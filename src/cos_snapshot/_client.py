@@ -5,7 +5,7 @@ the generated request, signing, presigning, turning a response into a :class:`Sn
 error, and the retry decisions. The two public classes only send and sleep.
 
 A call builds its URL from the generated request function once (one parse) and each attempt
-signs its own ``httpx.Request`` before ``send``. ``httpx.Client.request`` with an ``httpx.Auth``
+signs its own ``httpx2.Request`` before ``send``. ``httpx2.Client.request`` with an ``httpx2.Auth``
 would parse the URL three times and encode the query twice per attempt: nearly twice the CPU
 of this path, which matters when the answer comes from a cache.
 """
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 import time as _time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlencode
 
 import anyio
-import httpx
+import httpx2
 from cos_snapshot_api import Client as _GeneratedClient
 from cos_snapshot_api.api.snapshot import get_snapshot as _get_snapshot
 
@@ -45,7 +45,7 @@ __all__ = ["DEFAULT_TIMEOUT", "AsyncSnapshotClient", "SnapshotClient"]
 
 #: Connect quickly or fail; a snapshot of a long video may take a while to decode. The retry
 #: policy's deadline caps each of these at the time left.
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=5.0)
 DEFAULT_SIGN_EXPIRES = 600
 USER_AGENT = f"cos-snapshot/{__version__}"
 
@@ -55,11 +55,49 @@ _NOT_QUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what urlencode leaves as it is
 
 
 def _query_string(items: Iterable[tuple[str, str]]) -> str:
-    """``urlencode(items)``, which is what ``str(httpx.QueryParams)`` gives, skipping the
+    """``urlencode(items)``, which is what ``str(httpx2.QueryParams)`` gives, skipping the
     quoting of names and values that need none (nearly all snapshot parameters)."""
     return "&".join(
         [f"{k}={v}" if _NOT_QUOTED.fullmatch(k + v) else urlencode([(k, v)]) for k, v in items]
     )
+
+
+def _httpx_class_of(value: object) -> type | None:
+    """The class of the httpx package (not httpx2) that ``value`` is, or is an instance of, or
+    derives from; ``None`` if there is none. Looks at module names only: httpx is not imported."""
+    cls = value if isinstance(value, type) else type(value)
+    for base in cls.__mro__:
+        module = base.__module__
+        if module == "httpx" or module.startswith("httpx."):
+            return base
+    return None
+
+
+def _httpx_objects_in(value: object, where: str) -> Iterator[tuple[str, type]]:
+    """``(where, class)`` for each httpx object in ``value``, looking into dicts, lists, tuples
+    and sets (``mounts``, ``event_hooks``)."""
+    found = _httpx_class_of(value)
+    if found is not None:
+        yield where, found
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _httpx_objects_in(item, f"{where}[{key!r}]")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            yield from _httpx_objects_in(item, f"{where}[{index}]")
+
+
+def _refuse_httpx_objects(parameter: str, value: object) -> None:
+    """Raise :class:`CosInvalidArgumentError` if ``value`` holds an object of the httpx package:
+    the client runs on httpx2, whose classes share httpx's names but not its types, and an httpx
+    object would fail later with an error that does not say why."""
+    for where, cls in _httpx_objects_in(value, parameter):
+        what = cls.__name__
+        raise CosInvalidArgumentError(
+            parameter,
+            f"{where} is an httpx.{what} (or built on it), from the httpx package; cos-snapshot "
+            f"runs on httpx2: use httpx2.{what} instead (`import httpx2`)",
+        )
 
 
 def endpoint_for(bucket: str, region: str) -> str:
@@ -83,14 +121,14 @@ class _BaseClient:
         credentials: Credentials | None = None,
         endpoint_url: str | None = None,
         anonymous: bool = False,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         sign_expires: int = DEFAULT_SIGN_EXPIRES,
         clock: Callable[[], float] = _time.time,
         httpx_args: dict[str, Any] | None = None,
     ) -> None:
         if endpoint_url is not None:
-            url = httpx.URL(endpoint_url)
+            url = httpx2.URL(endpoint_url)
             if url.scheme not in {"http", "https"} or not url.host:
                 raise CosInvalidArgumentError(
                     "endpoint_url", f"must be an http(s) URL with a host, got {endpoint_url!r}"
@@ -118,14 +156,16 @@ class _BaseClient:
         if not anonymous:
             creds = credentials if credentials is not None else Credentials.from_env()
             self._signer = Signer(creds, clock=clock)
+        _refuse_httpx_objects("timeout", timeout)
+        _refuse_httpx_objects("httpx_args", httpx_args)
         args: dict[str, Any] = dict(httpx_args or {})
         if self._signer is not None:
             # The client signs each attempt itself (see _attempt); an auth of the caller's
             # would replace or spoil that signature.
             args.pop("auth", None)
         # Query parameters every request carries (httpx_args["params"]): sent and presigned.
-        self._params = httpx.QueryParams(args.get("params"))
-        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._params = httpx2.QueryParams(args.get("params"))
+        self.timeout = timeout if isinstance(timeout, httpx2.Timeout) else httpx2.Timeout(timeout)
         self._api = _GeneratedClient(
             base_url=self.endpoint_url,
             timeout=self.timeout,
@@ -153,28 +193,28 @@ class _BaseClient:
             "mode": args.mode,
         }
 
-    def _target(self, args: SnapshotArgs) -> tuple[str, httpx.URL]:
+    def _target(self, args: SnapshotArgs) -> tuple[str, httpx2.URL]:
         """Method and URL of the generated request for ``args``, merged with the client's own
-        query parameters as httpx's ``build_request`` would, with the URL parsed once."""
+        query parameters as httpx2's ``build_request`` would, with the URL parsed once."""
         kwargs = _get_snapshot._get_kwargs(**self._request_kwargs(args))
         query = _query_string(self._params.merge(kwargs["params"]).multi_items())
-        return kwargs["method"], httpx.URL(f"{self.endpoint_url}{kwargs['url']}?{query}")
+        return kwargs["method"], httpx2.URL(f"{self.endpoint_url}{kwargs['url']}?{query}")
 
-    def _unsent_request(self, args: SnapshotArgs) -> httpx.Request:
+    def _unsent_request(self, args: SnapshotArgs) -> httpx2.Request:
         """The request the generated client would send for ``args``, built without a
         connection (presigning needs its URL and Host, not I/O)."""
-        return httpx.Request(*self._target(args))
+        return httpx2.Request(*self._target(args))
 
     def _attempt(
         self,
-        http: httpx.Client | httpx.AsyncClient,
+        http: httpx2.Client | httpx2.AsyncClient,
         method: str,
-        url: httpx.URL,
-        timeout: httpx.Timeout,
-    ) -> httpx.Request:
+        url: httpx2.URL,
+        timeout: httpx2.Timeout,
+    ) -> httpx2.Request:
         """One attempt's request, with the client's headers and cookies (as ``build_request``
         merges them) and a fresh signature."""
-        request = httpx.Request(
+        request = httpx2.Request(
             method,
             url,
             headers=http.headers,
@@ -185,7 +225,7 @@ class _BaseClient:
             self._signer.sign_headers(request, expires=self.sign_expires)
         return request
 
-    def _attempt_timeout(self, state: RetryState) -> httpx.Timeout:
+    def _attempt_timeout(self, state: RetryState) -> httpx2.Timeout:
         """The configured timeouts, each capped at the time the deadline leaves."""
         left = state.remaining()
         if left is None:
@@ -197,7 +237,7 @@ class _BaseClient:
             return left if value is None else min(value, left)
 
         t = self.timeout
-        return httpx.Timeout(
+        return httpx2.Timeout(
             connect=cap(t.connect), read=cap(t.read), write=cap(t.write), pool=cap(t.pool)
         )
 
@@ -241,7 +281,7 @@ class _BaseClient:
             )
 
     @staticmethod
-    def _to_snapshot(response: httpx.Response, body: bytes) -> Snapshot:
+    def _to_snapshot(response: httpx2.Response, body: bytes) -> Snapshot:
         headers = response.headers
         request_id = headers.get("x-cos-request-id")
         if response.status_code != 200:
@@ -262,16 +302,16 @@ class _BaseClient:
         return snapshot
 
     @staticmethod
-    def _transport_error(exc: httpx.HTTPError) -> CosClientError:
-        if isinstance(exc, httpx.TimeoutException):
+    def _transport_error(exc: httpx2.HTTPError) -> CosClientError:
+        if isinstance(exc, httpx2.TimeoutException):
             return CosTimeoutError(f"timed out: {type(exc).__name__}")
-        if isinstance(exc, httpx.LocalProtocolError):
-            # Not retried, and without httpx's text: it quotes the offending header value,
+        if isinstance(exc, httpx2.LocalProtocolError):
+            # Not retried, and without httpx2's text: it quotes the offending header value,
             # which may be a secret.
             return CosClientError(
                 "the request is not valid HTTP: a header value has characters HTTP does not allow"
             )
-        if isinstance(exc, httpx.TransportError):
+        if isinstance(exc, httpx2.TransportError):
             return CosConnectionError(f"connection failed: {type(exc).__name__}: {exc}")
         return CosClientError(f"HTTP error: {type(exc).__name__}: {exc}")
 
@@ -340,8 +380,8 @@ class SnapshotClient(_BaseClient):
                 _time.sleep(delay)
 
     def _exchange(
-        self, http: httpx.Client, request: httpx.Request, state: RetryState
-    ) -> tuple[httpx.Response, bytes]:
+        self, http: httpx2.Client, request: httpx2.Request, state: RetryState
+    ) -> tuple[httpx2.Response, bytes]:
         """Send one attempt and read its whole body within the deadline."""
         body = bytearray()
         try:
@@ -352,7 +392,7 @@ class SnapshotClient(_BaseClient):
                     self._check_deadline(state)
             finally:
                 response.close()
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise self._transport_error(exc) from exc
         return response, bytes(body)
 
@@ -404,8 +444,8 @@ class AsyncSnapshotClient(_BaseClient):
                 await anyio.sleep(delay)
 
     async def _exchange(
-        self, http: httpx.AsyncClient, request: httpx.Request, state: RetryState
-    ) -> tuple[httpx.Response, bytes]:
+        self, http: httpx2.AsyncClient, request: httpx2.Request, state: RetryState
+    ) -> tuple[httpx2.Response, bytes]:
         """Send one attempt and read its whole body within the deadline."""
         body = bytearray()
         try:
@@ -416,7 +456,7 @@ class AsyncSnapshotClient(_BaseClient):
                     self._check_deadline(state)
             finally:
                 await response.aclose()
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise self._transport_error(exc) from exc
         return response, bytes(body)
 
