@@ -62,7 +62,6 @@ HTTPX_ARGS = {
         "['transport']",
         "AsyncHTTPTransport",
     ),
-    "a transport subclass": ({"transport": _OwnTransport()}, "['transport']", "BaseTransport"),
     "an auth": ({"auth": httpx.BasicAuth("user", "pa55word")}, "['auth']", "BasicAuth"),
     "limits": ({"limits": httpx.Limits(max_connections=8)}, "['limits']", "Limits"),
     "a proxy": ({"proxy": httpx.Proxy("http://127.0.0.1:3128")}, "['proxy']", "Proxy"),
@@ -94,18 +93,33 @@ def test_an_httpx_object_in_httpx_args_is_refused_naming_the_httpx2_class(
         )
     error = caught.value
     assert error.parameter == "httpx_args"
-    assert f"httpx_args{where} is an httpx.{name}" in str(error)
+    assert str(error).startswith(f"httpx_args: {where} is an httpx.{name}, from the httpx package")
     assert f"use httpx2.{name} instead" in str(error)
     assert "pa55word" not in str(error)
     assert CRED.secret_key not in str(error)
 
 
+def test_an_object_built_on_an_httpx_class_is_refused_naming_it_and_its_base() -> None:
+    with pytest.raises(CosInvalidArgumentError) as caught:
+        AsyncSnapshotClient(
+            endpoint_url="http://127.0.0.1:9000",
+            credentials=CRED,
+            httpx_args={"transport": _OwnTransport()},
+        )
+    message = str(caught.value)
+    assert message.startswith("httpx_args: ['transport'] is a test_httpx2._OwnTransport")
+    assert "built on httpx.BaseTransport from the httpx package" in message
+    assert "use one built on httpx2.BaseTransport instead" in message
+
+
 def test_an_httpx_timeout_is_refused_naming_the_httpx2_class() -> None:
-    with pytest.raises(CosInvalidArgumentError, match=r"use httpx2\.Timeout instead") as caught:
-        SnapshotClient(
-            endpoint_url="http://127.0.0.1:9000", credentials=CRED, timeout=httpx.Timeout(5)
-        )  # type: ignore[arg-type]
-    assert caught.value.parameter == "timeout"
+    timeout: object = httpx.Timeout(5)
+    with pytest.raises(CosInvalidArgumentError) as caught:
+        SnapshotClient(endpoint_url="http://127.0.0.1:9000", credentials=CRED, timeout=timeout)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "timeout: an httpx.Timeout, from the httpx package; cos-snapshot runs on httpx2: "
+        "use httpx2.Timeout instead (`import httpx2`)"
+    )
 
 
 def test_an_httpx_event_hook_list_of_plain_functions_is_accepted() -> None:

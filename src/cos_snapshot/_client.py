@@ -62,10 +62,9 @@ def _query_string(items: Iterable[tuple[str, str]]) -> str:
     )
 
 
-def _httpx_class_of(value: object) -> type | None:
-    """The class of the httpx package (not httpx2) that ``value`` is, or is an instance of, or
-    derives from; ``None`` if there is none. Looks at module names only: httpx is not imported."""
-    cls = value if isinstance(value, type) else type(value)
+def _httpx_class_of(cls: type) -> type | None:
+    """The first class of the httpx package (not httpx2) among ``cls`` and its bases, or
+    ``None``. Looks at module names only: httpx is not imported."""
     for base in cls.__mro__:
         module = base.__module__
         if module == "httpx" or module.startswith("httpx."):
@@ -73,12 +72,14 @@ def _httpx_class_of(value: object) -> type | None:
     return None
 
 
-def _httpx_objects_in(value: object, where: str) -> Iterator[tuple[str, type]]:
-    """``(where, class)`` for each httpx object in ``value``, looking into dicts, lists, tuples
-    and sets (``mounts``, ``event_hooks``)."""
-    found = _httpx_class_of(value)
+def _httpx_objects_in(value: object, where: str) -> Iterator[tuple[str, type, type]]:
+    """``(where, httpx class, own class)`` for each object in ``value`` that is, or is an
+    instance of, a class of the httpx package or one derived from it, looking into dicts,
+    lists, tuples and sets (``mounts``, ``event_hooks``)."""
+    own = value if isinstance(value, type) else type(value)
+    found = _httpx_class_of(own)
     if found is not None:
-        yield where, found
+        yield where, found, own
     elif isinstance(value, Mapping):
         for key, item in value.items():
             yield from _httpx_objects_in(item, f"{where}[{key!r}]")
@@ -91,12 +92,20 @@ def _refuse_httpx_objects(parameter: str, value: object) -> None:
     """Raise :class:`CosInvalidArgumentError` if ``value`` holds an object of the httpx package:
     the client runs on httpx2, whose classes share httpx's names but not its types, and an httpx
     object would fail later with an error that does not say why."""
-    for where, cls in _httpx_objects_in(value, parameter):
+    for where, cls, own in _httpx_objects_in(value, ""):
         what = cls.__name__
+        subject = f"{where} is " if where else ""  # the message starts "<parameter>: "
+        if own is cls:
+            problem = f"{subject}an httpx.{what}, from the httpx package"
+            instead = f"use httpx2.{what} instead"
+        else:
+            problem = (
+                f"{subject}a {own.__module__}.{own.__qualname__}, built on httpx.{what} "
+                "from the httpx package"
+            )
+            instead = f"use one built on httpx2.{what} instead"
         raise CosInvalidArgumentError(
-            parameter,
-            f"{where} is an httpx.{what} (or built on it), from the httpx package; cos-snapshot "
-            f"runs on httpx2: use httpx2.{what} instead (`import httpx2`)",
+            parameter, f"{problem}; cos-snapshot runs on httpx2: {instead} (`import httpx2`)"
         )
 
 
@@ -339,6 +348,12 @@ class SnapshotClient(_BaseClient):
     ``TENCENTCLOUD_SECRET_ID``/``TENCENTCLOUD_SECRET_KEY``/``TENCENTCLOUD_SECURITY_TOKEN``), or
     point ``endpoint_url`` at any COS-compatible server such as the emulator. Use it as a
     context manager, or call :meth:`close`.
+
+    It runs on httpx2: ``timeout`` is seconds or an ``httpx2.Timeout``, and ``httpx_args`` are
+    passed to the ``httpx2.Client`` underneath (``transport``, ``limits``, ``proxy``,
+    ``mounts``, ``event_hooks``, ...; an ``auth`` only when ``anonymous``, since the client
+    signs each attempt itself). An object of the httpx package there raises
+    :class:`CosInvalidArgumentError` naming the httpx2 class to use.
     """
 
     def get_snapshot(
@@ -413,7 +428,8 @@ class SnapshotClient(_BaseClient):
 
 class AsyncSnapshotClient(_BaseClient):
     """Asynchronous GetSnapshot client: the same arguments and results as
-    :class:`SnapshotClient`, for asyncio or trio. Use ``async with`` or ``await aclose()``."""
+    :class:`SnapshotClient`, for asyncio or trio (``httpx_args`` go to an
+    ``httpx2.AsyncClient``). Use ``async with`` or ``await aclose()``."""
 
     async def get_snapshot(
         self,
