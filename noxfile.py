@@ -1,17 +1,26 @@
-"""Project tasks. `nox` runs lint, typecheck, tests, contract and check_generated."""
+"""Project tasks. `nox` runs lint, typecheck, tests, contract, check_generated, docs and dist."""
 
 from __future__ import annotations
 
 import filecmp
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["lint", "typecheck", "tests", "contract", "check_generated"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "tests",
+    "contract",
+    "check_generated",
+    "docs",
+    "dist",
+]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -20,6 +29,8 @@ GENERATOR_CONFIG = ROOT / "openapi" / "config.yaml"
 POSTPROCESS = ROOT / "openapi" / "postprocess.py"
 GENERATED_PACKAGE = "cos_snapshot_api"
 GENERATED = ROOT / "generated" / GENERATED_PACKAGE
+DOCS = ROOT / "docs"
+DOCS_BUILD = DOCS / "_build" / "html"
 
 
 def _group(name: str) -> list[str]:
@@ -32,10 +43,15 @@ def _install_project(session: nox.Session, extras: str = "emulator,cli") -> None
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check."""
+    """ruff check, ruff format --check and the layer contracts (lint-imports, configured in
+    pyproject.toml; docs/architecture.md explains them)."""
     session.install(*_group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # lint-imports finds the packages through the import system: the project installed (no
+    # extras needed, nothing is imported), contract_tests from the repository root.
+    session.install("-e", ".")
+    session.run("lint-imports")
 
 
 @nox.session
@@ -135,3 +151,78 @@ def check_generated(session: nox.Session) -> None:
         session.error(
             "generated/ drifted from the spec; run `nox -s generate`:\n" + "\n".join(problems)
         )
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into docs/_build/html; any warning, a reference that does
+    not resolve included, fails the build."""
+    _install_project(session)
+    session.install(*_group("docs"))
+    # -E -a: read and write every page each time, so a warning is never hidden by a cache.
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-n",
+        "-E",
+        "-a",
+        "-b",
+        "html",
+        str(DOCS),
+        str(DOCS_BUILD),
+        *session.posargs,
+    )
+
+
+def _wheel_files(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return sorted(archive.namelist())
+
+
+@nox.session
+def dist(session: nox.Session) -> None:
+    """Build the sdist and the wheel and check them as a user would get them: twine check, the
+    sdist builds the same wheel, and the wheel installed with the emulator extra in a fresh
+    virtual environment runs `cos-snapshot --version` and `cos-snapshot demo` in an empty
+    directory. `-- DIR` keeps the sdist and wheel in DIR (the release workflow publishes those).
+    """
+    session.install(*_group("dist"))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        out = work / "dist"
+        # The sdist first, then the wheel built from it (build's default), and one wheel
+        # straight from the tree to compare with.
+        session.run("python", "-m", "build", "--outdir", str(out), str(ROOT))
+        session.run("python", "-m", "build", "--wheel", "--outdir", str(work / "tree"), str(ROOT))
+        (sdist,) = out.glob("*.tar.gz")
+        (wheel,) = out.glob("*.whl")
+        (tree_wheel,) = (work / "tree").glob("*.whl")
+        session.run("twine", "check", "--strict", str(sdist), str(wheel))
+        if _wheel_files(wheel) != _wheel_files(tree_wheel):
+            only_sdist = set(_wheel_files(wheel)) - set(_wheel_files(tree_wheel))
+            only_tree = set(_wheel_files(tree_wheel)) - set(_wheel_files(wheel))
+            session.error(
+                "the sdist builds a different wheel than the tree: "
+                f"only from the sdist {sorted(only_sdist)}, only from the tree {sorted(only_tree)}"
+            )
+
+        venv = work / "venv"
+        empty = work / "empty"
+        empty.mkdir()
+        session.run("python", "-m", "venv", str(venv))
+        python, cli = str(venv / "bin" / "python"), str(venv / "bin" / "cos-snapshot")
+        session.run(python, "-m", "pip", "install", "-q", f"{wheel}[emulator]", external=True)
+        version = wheel.name.split("-")[1]
+        with session.chdir(empty):
+            shown = session.run(cli, "--version", external=True, silent=True)
+            if not isinstance(shown, str) or shown.strip() != f"cos-snapshot {version}":
+                session.error(f"cos-snapshot --version says {shown!r}, the wheel is {version}")
+            session.run(python, "-c", "import cos_snapshot", external=True)
+            session.run(cli, "demo", "--output-dir", str(work / "demo"), external=True)
+        if session.posargs:
+            keep = Path(session.posargs[0])
+            keep.mkdir(parents=True, exist_ok=True)
+            for built in (sdist, wheel):
+                shutil.copy2(built, keep / built.name)
+            session.log(f"kept {sdist.name} and {wheel.name} in {keep}")

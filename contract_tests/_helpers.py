@@ -11,9 +11,7 @@ from cos_snapshot_api.api.snapshot import get_snapshot as generated
 from cos_snapshot_api.types import UNSET
 from hypothesis import strategies as st
 
-from cos_snapshot import CosServiceError, Credentials, Snapshot
-from cos_snapshot._auth import CosAuth, Signer
-from cos_snapshot._params import PlainTime, format_time
+from cos_snapshot import CosAuth, CosServiceError, Credentials, Signer, Snapshot, format_time
 from cos_snapshot.fixtures import Orientation, read_frame_index, read_orientation
 
 from ._expect import FrameExpectation
@@ -109,7 +107,7 @@ def request_with(
     (which leaves out what is ``UNSET``) and signed by the project's signer."""
     kwargs = generated._get_kwargs(
         key,
-        time=PlainTime(format_time(time)),
+        time=format_time(time),  # the plain decimal text, as the client sends it
         width=params.get("width", UNSET),
         height=params.get("height", UNSET),
         format_=params.get("format", UNSET),

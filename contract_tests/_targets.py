@@ -24,8 +24,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from cos_snapshot import AsyncSnapshotClient, Credentials, SnapshotClient, endpoint_for
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.emulator.frames import SnapshotEngine
+from cos_snapshot.emulator import EmulatorSettings, SnapshotEngine, running_emulator
 
 from . import broken
 from ._asgi import SyncASGITransport

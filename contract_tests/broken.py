@@ -22,8 +22,13 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes, urlencode
 
 from cos_snapshot import Credentials
-from cos_snapshot.emulator import EmulatorSettings, create_app
-from cos_snapshot.emulator.frames import Image, SnapshotEngine, SnapshotParams
+from cos_snapshot.emulator import (
+    EmulatorSettings,
+    Image,
+    SnapshotEngine,
+    SnapshotParams,
+    create_app,
+)
 from cos_snapshot.signing import AUTH_FIELDS, build_authorization
 
 __all__ = ["BUGS", "Bug", "build_app"]

@@ -21,8 +21,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cos_snapshot import CosServiceError, Credentials, Snapshot
-from cos_snapshot._auth import CosAuth, Signer
+from cos_snapshot import CosAuth, CosServiceError, Credentials, Signer, Snapshot
 
 from ._config import examples
 from ._helpers import frame_of, object_path, times_inside

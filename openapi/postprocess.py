@@ -23,10 +23,10 @@ from urllib.parse import quote
 
 __all__ = ["PostprocessError", "postprocess", "rewrite_endpoint_module", "rewrite_httpx_imports"]
 
-#: The modules of the generated package that import httpx (openapi-python-client 0.29).
-HTTPX_MODULES = ("client.py", "api/snapshot/get_snapshot.py")
-#: The endpoint modules whose path parameter is an object key.
-OBJECT_KEY_MODULES = ("api/snapshot/get_snapshot.py",)
+#: The generated package's client module; it imports httpx, as does every endpoint module
+#: (``api/<tag>/<operation>.py``, openapi-python-client 0.29). Every one of our operations is on
+#: the object's path, so every endpoint module quotes one path parameter, the object key.
+CLIENT_MODULE = "client.py"
 
 _IMPORT_HTTPX = re.compile(r"^import httpx$", re.MULTILINE)
 _HTTPX_NAME = re.compile(r"\bhttpx\.")
@@ -94,16 +94,24 @@ def rewrite_endpoint_module(text: str, *, where: str = "<text>") -> str:
     return text.replace(_BEFORE_KWARGS, f"\n{source}\n\n{_BEFORE_KWARGS}")
 
 
+def endpoint_modules(package: Path) -> list[Path]:
+    """The endpoint modules of the generated package, ``api/<tag>/<operation>.py``."""
+    return sorted(p for p in (package / "api").glob("*/*.py") if p.name != "__init__.py")
+
+
 def postprocess(package: Path) -> None:
     """Apply every rewrite to the generated package in the directory ``package``."""
-    for relative in HTTPX_MODULES:
-        path = package / relative
-        if not path.is_file():
-            raise PostprocessError(f"{path}: not found (the generator's layout changed?)")
-        path.write_text(rewrite_httpx_imports(path.read_text("utf-8"), where=str(path)), "utf-8")
-    for relative in OBJECT_KEY_MODULES:
-        path = package / relative
-        path.write_text(rewrite_endpoint_module(path.read_text("utf-8"), where=str(path)), "utf-8")
+    client = package / CLIENT_MODULE
+    endpoints = endpoint_modules(package)
+    if not client.is_file() or not endpoints:
+        raise PostprocessError(
+            f"{package}: no {CLIENT_MODULE} or no api/<tag>/<operation>.py (the generator's "
+            "layout changed?)"
+        )
+    client.write_text(rewrite_httpx_imports(client.read_text("utf-8"), where=str(client)), "utf-8")
+    for path in endpoints:
+        text = rewrite_httpx_imports(path.read_text("utf-8"), where=str(path))
+        path.write_text(rewrite_endpoint_module(text, where=str(path)), "utf-8")
     for path in sorted(package.rglob("*.py")):
         if _ANY_HTTPX_IMPORT.search(path.read_text("utf-8")):
             raise PostprocessError(f"{path}: imports httpx, and this script does not rewrite it")

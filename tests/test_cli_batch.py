@@ -17,11 +17,16 @@ import pytest
 from PIL import Image
 
 from cos_snapshot import Credentials
-from cos_snapshot._batch import PlannedItem, run_batch
-from cos_snapshot._batch_items import BatchInputError, BatchItem, parse_times
-from cos_snapshot._output_names import NameTemplate
 from cos_snapshot._params import SnapshotArgs
 from cos_snapshot._snapshot import Snapshot
+from cos_snapshot.batch import (
+    BatchInputError,
+    BatchItem,
+    NameTemplate,
+    PlannedItem,
+    parse_times,
+    run_batch,
+)
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index

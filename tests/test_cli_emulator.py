@@ -14,8 +14,8 @@ import httpx2
 import pytest
 
 from cos_snapshot import Credentials, SnapshotClient
-from cos_snapshot._cli_emulator import FIXTURE_SUFFIXES
 from cos_snapshot.cli import main
+from cos_snapshot.cli._emulator import FIXTURE_SUFFIXES
 from cos_snapshot.fixtures import CONTAINERS, read_frame_index, read_orientation
 
 

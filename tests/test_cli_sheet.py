@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageStat
 
-from cos_snapshot._sheet import SheetLayout, compose_sheet, save_sheet, timecode
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.sheet import SheetLayout, compose_sheet, save_sheet, timecode
 
 KEY = "videos/clip one.mp4"
 

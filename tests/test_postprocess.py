@@ -181,7 +181,31 @@ def test_a_missing_module_fails_the_run(tmp_path: Path, capsys: pytest.CaptureFi
     package = _package(tmp_path)
     (package / "client.py").unlink()
     assert pp.main([str(package)]) == 1
-    assert "client.py: not found" in capsys.readouterr().err
+    assert "no client.py or no api/<tag>/<operation>.py" in capsys.readouterr().err
+
+
+def test_every_endpoint_module_is_rewritten(tmp_path: Path) -> None:
+    package = _package(tmp_path)
+    (package / "api" / "media_info").mkdir()
+    (package / "api" / "media_info" / "__init__.py").write_text(
+        '"""Contains endpoint functions"""\n'
+    )
+    other = package / "api" / "media_info" / "get_media_info.py"
+    other.write_text(ENDPOINT.replace('"/{object_key}"', '"/{object_key}#videoinfo"'))
+    assert pp.main([str(package)]) == 0
+    assert "import httpx2\n" in other.read_text()
+    assert "_quote_object_key(str(object_key))" in other.read_text()
+
+
+def test_an_endpoint_module_without_an_object_key_fails_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = _package(tmp_path)
+    (package / "api" / "snapshot" / "list_objects.py").write_text(
+        ENDPOINT.replace('quote(str(object_key), safe="")', '"bucket"')
+    )
+    assert pp.main([str(package)]) == 1
+    assert "list_objects.py: expected one path-quoting call" in capsys.readouterr().err
 
 
 def test_usage_without_a_directory_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -200,7 +224,8 @@ def test_no_generated_module_imports_httpx() -> None:
     assert "httpx2" in _imports_of((GENERATED / "client.py").read_text("utf-8"))
 
 
-def test_the_generated_endpoint_holds_the_scripts_quoting_function() -> None:
-    endpoint = (GENERATED / "api" / "snapshot" / "get_snapshot.py").read_text("utf-8")
+@pytest.mark.parametrize("module", ["snapshot/get_snapshot.py", "media_info/get_media_info.py"])
+def test_the_generated_endpoints_hold_the_scripts_quoting_function(module: str) -> None:
+    endpoint = (GENERATED / "api" / module).read_text("utf-8")
     assert inspect.getsource(pp._quote_object_key) in endpoint
-    assert '"url": f"/{_quote_object_key(str(object_key))}"' in endpoint
+    assert '"url": f"/{_quote_object_key(str(object_key))}' in endpoint

@@ -62,16 +62,19 @@ def test_spec_is_a_valid_openapi_document(spec: dict[str, Any]) -> None:
     validate(spec)
 
 
-def test_one_operation_get_snapshot_tagged_snapshot(spec: dict[str, Any]) -> None:
+def test_two_operations_get_snapshot_and_get_media_info(spec: dict[str, Any]) -> None:
     operations = [
-        (path, method, op)
+        (path, method, op["operationId"], op["tags"])
         for path, item in spec["paths"].items()
         for method, op in item.items()
         if method in {"get", "put", "post", "delete", "head", "patch", "options", "trace"}
     ]
-    assert [(path, method) for path, method, _ in operations] == [("/{ObjectKey}", "get")]
-    assert operations[0][2]["operationId"] == "getSnapshot"
-    assert operations[0][2]["tags"] == ["snapshot"]
+    # GetMediaInfo is the same GET of the object URL; a fragment (never sent) tells the two
+    # operations apart, as OpenAPI has one GET per path.
+    assert operations == [
+        ("/{ObjectKey}", "get", "getSnapshot", ["snapshot"]),
+        ("/{ObjectKey}#videoinfo", "get", "getMediaInfo", ["media-info"]),
+    ]
 
 
 def test_parameters_are_the_object_key_and_the_brief_query_parameters(
@@ -233,3 +236,86 @@ def test_generator_config_maps_the_media_types_it_cannot_read() -> None:
         "image/png": "application/octet-stream",
         "application/xml": "text/plain",
     }
+
+
+# GetMediaInfo (vendor doc 436/55672): the element lists of its documented answer, written from
+# the vendor's page (plus Video/Rotation, which the vendor's example answer carries).
+MEDIA_INFO_ELEMENTS = {
+    "MediaInfoVideo": (
+        "Index CodecName CodecLongName CodecTimeBase CodecTagString CodecTag ColorPrimaries "
+        "ColorRange ColorTransfer Profile Width Height HasBFrame RefFrames Sar Dar PixFormat "
+        "FieldOrder Level Fps AvgFps Timebase StartTime Duration Bitrate NumFrames Language "
+        "Rotation"
+    ),
+    "MediaInfoAudio": (
+        "Index CodecName CodecLongName CodecTimeBase CodecTagString CodecTag SampleFmt "
+        "SampleRate Channel ChannelLayout Timebase StartTime Duration Bitrate Language"
+    ),
+    "MediaInfoSubtitle": "Index Language",
+    "MediaInfoFormat": (
+        "NumStream NumProgram FormatName FormatLongName StartTime Duration Bitrate Size"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def media_info_operation(spec: dict[str, Any]) -> dict[str, Any]:
+    return spec["paths"]["/{ObjectKey}#videoinfo"]["get"]
+
+
+def test_get_media_info_takes_the_object_key_and_ci_process_videoinfo(
+    spec: dict[str, Any], media_info_operation: dict[str, Any]
+) -> None:
+    parameters = {
+        p["name"]: p for p in (_resolve(spec, p) for p in media_info_operation["parameters"])
+    }
+    assert set(parameters) == {"ObjectKey", "ci-process"}
+    assert media_info_operation["parameters"][0] == {"$ref": "#/components/parameters/ObjectKey"}
+    ci_process = parameters["ci-process"]
+    assert (ci_process["in"], ci_process["required"]) == ("query", True)
+    assert ci_process["schema"]["enum"] == ["videoinfo"]
+    assert ci_process["schema"]["description"] == ci_process["description"]
+    assert "security" not in media_info_operation
+
+
+def test_get_media_info_answers_xml_text_and_the_errors_of_get_snapshot(
+    spec: dict[str, Any], operation: dict[str, Any], media_info_operation: dict[str, Any]
+) -> None:
+    responses = media_info_operation["responses"]
+    assert set(responses) == {"200", *ERROR_STATUSES}
+    assert {s: responses[s] for s in ERROR_STATUSES} == {
+        s: operation["responses"][s] for s in ERROR_STATUSES
+    }
+    ok = responses["200"]
+    assert set(ok["content"]) == {"application/xml"}
+    # A string for the generator, as the error documents; the structure is MediaInfoDocument.
+    assert ok["content"]["application/xml"]["schema"]["type"] == "string"
+    assert "MediaInfoDocument" in ok["content"]["application/xml"]["schema"]["description"]
+    assert _resolve(spec, ok["headers"]["x-cos-request-id"])["schema"]["type"] == "string"
+
+
+def test_media_info_document_is_response_mediainfo_stream_and_format(
+    spec: dict[str, Any],
+) -> None:
+    schemas = spec["components"]["schemas"]
+    document = schemas["MediaInfoDocument"]
+    assert document["xml"] == {"name": "Response"}
+    media_info = document["properties"]["MediaInfo"]
+    assert media_info["properties"]["Stream"] == {"$ref": "#/components/schemas/MediaInfoStream"}
+    assert media_info["properties"]["Format"] == {"$ref": "#/components/schemas/MediaInfoFormat"}
+    stream = schemas["MediaInfoStream"]["properties"]
+    for kind in ("Video", "Audio", "Subtitle"):
+        # One element per stream, repeated without a wrapper.
+        assert stream[kind]["type"] == "array"
+        assert stream[kind]["xml"] == {"wrapped": False}
+        assert stream[kind]["items"] == {"$ref": f"#/components/schemas/MediaInfo{kind}"}
+
+
+@pytest.mark.parametrize("name", list(MEDIA_INFO_ELEMENTS))
+def test_media_info_elements_are_the_vendors_and_all_text(spec: dict[str, Any], name: str) -> None:
+    properties = spec["components"]["schemas"][name]["properties"]
+    assert list(properties) == MEDIA_INFO_ELEMENTS[name].split()
+    for element, schema in properties.items():
+        # The service writes numbers as text ('129.200000', '30/1'); an element may be empty.
+        assert schema["type"] == "string", element
+        assert schema["description"].strip(), element

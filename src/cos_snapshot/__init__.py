@@ -1,9 +1,14 @@
 """cos-snapshot: typed client, local emulator and contract suite for COS GetSnapshot.
 
 Everything a user may import is named in ``__all__``; modules starting with ``_`` are private.
+The other public modules: :mod:`cos_snapshot.signing` (the pure signer),
+:mod:`cos_snapshot.emulator`, :mod:`cos_snapshot.fixtures` (test videos),
+:mod:`cos_snapshot.batch` and :mod:`cos_snapshot.sheet` (the work behind those commands),
+:mod:`cos_snapshot.demo` and :mod:`cos_snapshot.cli`. docs/architecture.md draws the layers.
 """
 
 from ._version import __version__  # isort: skip
+from ._auth import CosAuth, Signer
 from ._client import AsyncSnapshotClient, SnapshotClient, endpoint_for
 from ._credentials import Credentials
 from ._errors import (
@@ -11,24 +16,39 @@ from ._errors import (
     CosConnectionError,
     CosError,
     CosInvalidArgumentError,
+    CosResponseError,
     CosServiceError,
     CosTimeoutError,
 )
+from ._mediainfo import AudioStream, MediaInfo, VideoStream
+from ._params import SnapshotArgs, format_time
+from ._relative_times import resolve_time, times_across, times_every
 from ._retry import RetryPolicy
 from ._snapshot import Snapshot
 
 __all__ = [
     "AsyncSnapshotClient",
+    "AudioStream",
+    "CosAuth",
     "CosClientError",
     "CosConnectionError",
     "CosError",
     "CosInvalidArgumentError",
+    "CosResponseError",
     "CosServiceError",
     "CosTimeoutError",
     "Credentials",
+    "MediaInfo",
     "RetryPolicy",
+    "Signer",
     "Snapshot",
+    "SnapshotArgs",
     "SnapshotClient",
+    "VideoStream",
     "__version__",
     "endpoint_for",
+    "format_time",
+    "resolve_time",
+    "times_across",
+    "times_every",
 ]

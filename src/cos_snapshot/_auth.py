@@ -79,6 +79,8 @@ class Signer:
     backdate: int = 60
 
     def window(self, expires: int) -> tuple[int, int]:
+        """The key time ``(start, end)`` in unix seconds of a signature made now that stays
+        valid for ``expires`` seconds (``start`` moved back by ``backdate``)."""
         now = int(self.clock() + self.clock_offset)
         return now - self.backdate, now + expires
 
@@ -130,6 +132,7 @@ class CosAuth(httpx2.Auth):
     def auth_flow(
         self, request: httpx2.Request
     ) -> Generator[httpx2.Request, httpx2.Response, None]:
+        """Sign ``request`` (the Authorization header, valid for ``expires`` seconds)."""
         self.signer.sign_headers(request, expires=self.expires)
         yield request
 

@@ -18,8 +18,7 @@ from typing import Any
 
 import attrs
 
-from ._errors import CosInvalidArgumentError
-from ._params import SnapshotArgs, format_time
+from . import CosInvalidArgumentError, SnapshotArgs, format_time
 
 __all__ = [
     "MAX_RANGE_TIMES",

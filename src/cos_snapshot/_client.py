@@ -1,8 +1,9 @@
 """SnapshotClient and AsyncSnapshotClient.
 
 Everything but the I/O lives in :class:`_BaseClient`: endpoint, credentials, argument checks,
-the generated request, signing, presigning, turning a response into a :class:`Snapshot` or an
-error, and the retry decisions. The two public classes only send and sleep.
+the generated requests, signing, presigning, turning a response into a :class:`Snapshot`, a
+:class:`MediaInfo` or an error, and the retry decisions. The two public classes only send and
+sleep, in one retry loop each (``_call``) that every operation goes through.
 
 A call builds its URL from the generated request function once (one parse) and each attempt
 signs its own ``httpx2.Request`` before ``send``. ``httpx2.Client.request`` with an ``httpx2.Auth``
@@ -16,12 +17,13 @@ import re
 import time as _time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from urllib.parse import urlencode
 
 import anyio
 import httpx2
 from cos_snapshot_api import Client as _GeneratedClient
+from cos_snapshot_api.api.media_info import get_media_info as _get_media_info
 from cos_snapshot_api.api.snapshot import get_snapshot as _get_snapshot
 
 from ._auth import Signer
@@ -31,12 +33,14 @@ from ._errors import (
     CosConnectionError,
     CosError,
     CosInvalidArgumentError,
+    CosResponseError,
     CosServiceError,
     CosTimeoutError,
 )
 from ._headers import server_clock_offset
 from ._imageinfo import ImageHeaderError, looks_complete
-from ._params import Format, Mode, PlainTime, Rotate, SnapshotArgs, TimeLike
+from ._mediainfo import MediaInfo, parse_media_info
+from ._params import Format, Mode, PlainTime, Rotate, SnapshotArgs, TimeLike, check_key
 from ._retry import SKEW_THRESHOLD_S, RetryPolicy, RetryState
 from ._snapshot import Snapshot
 from ._version import __version__
@@ -48,6 +52,11 @@ __all__ = ["DEFAULT_TIMEOUT", "AsyncSnapshotClient", "SnapshotClient"]
 DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=5.0)
 DEFAULT_SIGN_EXPIRES = 600
 USER_AGENT = f"cos-snapshot/{__version__}"
+#: A GetMediaInfo document is a few KiB; a server that ignores ``ci-process`` and sends the
+#: video itself is cut off here instead of being downloaded whole.
+MAX_MEDIA_INFO_BYTES = 1 << 20
+
+_T = TypeVar("_T")
 
 _BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-[0-9]+$")
 _REGION = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -119,6 +128,24 @@ def endpoint_for(bucket: str, region: str) -> str:
     if not _REGION.match(region):
         raise CosInvalidArgumentError("region", f"must look like ap-guangzhou, got {region!r}")
     return f"https://{bucket}.cos.{region}.myqcloud.com"
+
+
+def _check_expires(expires: object) -> None:
+    if isinstance(expires, bool) or not isinstance(expires, int) or expires <= 0:
+        raise CosInvalidArgumentError("expires", f"must be a positive integer, got {expires!r}")
+
+
+def _check_size(body: bytearray, limit: int | None, response: httpx2.Response) -> None:
+    """Stop reading an answer longer than ``limit`` bytes (only a 200 is a document: an error
+    body is bounded by the server)."""
+    if limit is not None and len(body) > limit and response.status_code == 200:
+        raise CosResponseError(
+            "Response",
+            f"the answer is longer than {limit} bytes "
+            f"({response.headers.get('content-type', 'no content type')}); "
+            "does the server support ci-process=videoinfo?",
+            request_id=response.headers.get("x-cos-request-id"),
+        )
 
 
 class _BaseClient:
@@ -203,11 +230,21 @@ class _BaseClient:
         }
 
     def _target(self, args: SnapshotArgs) -> tuple[str, httpx2.URL]:
-        """Method and URL of the generated request for ``args``, merged with the client's own
+        """Method and URL of the generated GetSnapshot request for ``args``."""
+        return self._target_of(_get_snapshot._get_kwargs(**self._request_kwargs(args)))
+
+    def _media_info_target(self, key: str) -> tuple[str, httpx2.URL]:
+        """Method and URL of the generated GetMediaInfo request for ``key``."""
+        return self._target_of(_get_media_info._get_kwargs(key, ci_process="videoinfo"))
+
+    def _target_of(self, kwargs: dict[str, Any]) -> tuple[str, httpx2.URL]:
+        """Method and URL of a generated request's ``kwargs``, merged with the client's own
         query parameters as httpx2's ``build_request`` would, with the URL parsed once."""
-        kwargs = _get_snapshot._get_kwargs(**self._request_kwargs(args))
+        # The spec's path of GetMediaInfo ends in the fragment `#videoinfo`, which only tells
+        # its operation apart from GetSnapshot's; a fragment is never sent.
+        path = kwargs["url"].partition("#")[0]
         query = _query_string(self._params.merge(kwargs["params"]).multi_items())
-        return kwargs["method"], httpx2.URL(f"{self.endpoint_url}{kwargs['url']}?{query}")
+        return kwargs["method"], httpx2.URL(f"{self.endpoint_url}{path}?{query}")
 
     def _unsent_request(self, args: SnapshotArgs) -> httpx2.Request:
         """The request the generated client would send for ``args``, built without a
@@ -272,9 +309,17 @@ class _BaseClient:
         args = SnapshotArgs.check(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
-        if isinstance(expires, bool) or not isinstance(expires, int) or expires <= 0:
-            raise CosInvalidArgumentError("expires", f"must be a positive integer, got {expires!r}")
-        request = self._unsent_request(args)
+        _check_expires(expires)
+        return self._presign(self._unsent_request(args), expires)
+
+    def presign_media_info_url(self, key: str, *, expires: int = 3600) -> str:
+        """A URL for the GetMediaInfo answer of video ``key`` that works without headers
+        until ``expires`` seconds pass; see :meth:`presign_snapshot_url`."""
+        key = check_key(key)
+        _check_expires(expires)
+        return self._presign(httpx2.Request(*self._media_info_target(key)), expires)
+
+    def _presign(self, request: httpx2.Request, expires: int) -> str:
         if self._signer is None:
             return str(request.url)
         return str(self._signer.presign(request, expires=expires))
@@ -323,6 +368,24 @@ class _BaseClient:
         if isinstance(exc, httpx2.TransportError):
             return CosConnectionError(f"connection failed: {type(exc).__name__}: {exc}")
         return CosClientError(f"HTTP error: {type(exc).__name__}: {exc}")
+
+    @staticmethod
+    def _to_media_info(response: httpx2.Response, body: bytes) -> MediaInfo:
+        headers = response.headers
+        request_id = headers.get("x-cos-request-id")
+        if response.status_code != 200:
+            raise CosServiceError.from_response(response.status_code, body, headers)
+        try:
+            return parse_media_info(body, request_id=request_id)
+        except CosResponseError as exc:
+            declared = headers.get("content-type", "").split(";")[0].strip().lower()
+            if declared and "xml" not in declared:
+                raise CosResponseError(
+                    "Response",
+                    f"the answer is {declared}, not an XML document",
+                    request_id=request_id,
+                ) from None
+            raise exc.with_request_id(request_id) from None
 
     def _after_error(self, state: RetryState, error: CosError) -> float:
         """Seconds to wait before the next attempt, or re-raise ``error``."""
@@ -382,22 +445,47 @@ class SnapshotClient(_BaseClient):
         args = SnapshotArgs.check(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
+        return self._call(self._target(args), self._to_snapshot)
+
+    def get_media_info(self, key: str) -> MediaInfo:
+        """What the service knows about video ``key`` (GetMediaInfo): durations, size, frame
+        rate, streams; see :class:`MediaInfo`.
+
+        Signed, retried and failing as :meth:`get_snapshot` does; an answer that is not the
+        documented document raises :class:`CosResponseError` naming the element.
+        """
+        target = self._media_info_target(check_key(key))
+        return self._call(target, self._to_media_info, MAX_MEDIA_INFO_BYTES)
+
+    def _call(
+        self,
+        target: tuple[str, httpx2.URL],
+        convert: Callable[[httpx2.Response, bytes], _T],
+        limit: int | None = None,
+    ) -> _T:
+        """Send ``target`` (signed afresh each attempt) until ``convert`` accepts an answer of
+        at most ``limit`` bytes, or the retry policy gives up and the last error is raised."""
         http = self._api.get_httpx_client()
-        method, url = self._target(args)
+        method, url = target
         state = self.retry.begin()
         while True:
             request = self._attempt(http, method, url, self._attempt_timeout(state))
             try:
-                return self._to_snapshot(*self._exchange(http, request, state))
+                return convert(*self._exchange(http, request, state, limit))
             except CosError as error:
                 delay = self._after_error(state, error)
             if delay:
                 _time.sleep(delay)
 
     def _exchange(
-        self, http: httpx2.Client, request: httpx2.Request, state: RetryState
+        self,
+        http: httpx2.Client,
+        request: httpx2.Request,
+        state: RetryState,
+        limit: int | None = None,
     ) -> tuple[httpx2.Response, bytes]:
-        """Send one attempt and read its whole body within the deadline."""
+        """Send one attempt and read its whole body (at most ``limit`` bytes) within the
+        deadline."""
         body = bytearray()
         try:
             response = http.send(request, stream=True)
@@ -405,6 +493,7 @@ class SnapshotClient(_BaseClient):
                 for chunk in response.iter_bytes():
                     body += chunk
                     self._check_deadline(state)
+                    _check_size(body, limit, response)
             finally:
                 response.close()
         except httpx2.HTTPError as exc:
@@ -447,22 +536,42 @@ class AsyncSnapshotClient(_BaseClient):
         args = SnapshotArgs.check(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
+        return await self._call(self._target(args), self._to_snapshot)
+
+    async def get_media_info(self, key: str) -> MediaInfo:
+        """What the service knows about video ``key``; see
+        :meth:`SnapshotClient.get_media_info`."""
+        target = self._media_info_target(check_key(key))
+        return await self._call(target, self._to_media_info, MAX_MEDIA_INFO_BYTES)
+
+    async def _call(
+        self,
+        target: tuple[str, httpx2.URL],
+        convert: Callable[[httpx2.Response, bytes], _T],
+        limit: int | None = None,
+    ) -> _T:
+        """The async twin of :meth:`SnapshotClient._call`."""
         http = self._api.get_async_httpx_client()
-        method, url = self._target(args)
+        method, url = target
         state = self.retry.begin()
         while True:
             request = self._attempt(http, method, url, self._attempt_timeout(state))
             try:
-                return self._to_snapshot(*await self._exchange(http, request, state))
+                return convert(*await self._exchange(http, request, state, limit))
             except CosError as error:
                 delay = self._after_error(state, error)
             if delay:
                 await anyio.sleep(delay)
 
     async def _exchange(
-        self, http: httpx2.AsyncClient, request: httpx2.Request, state: RetryState
+        self,
+        http: httpx2.AsyncClient,
+        request: httpx2.Request,
+        state: RetryState,
+        limit: int | None = None,
     ) -> tuple[httpx2.Response, bytes]:
-        """Send one attempt and read its whole body within the deadline."""
+        """Send one attempt and read its whole body (at most ``limit`` bytes) within the
+        deadline."""
         body = bytearray()
         try:
             response = await http.send(request, stream=True)
@@ -470,6 +579,7 @@ class AsyncSnapshotClient(_BaseClient):
                 async for chunk in response.aiter_bytes():
                     body += chunk
                     self._check_deadline(state)
+                    _check_size(body, limit, response)
             finally:
                 await response.aclose()
         except httpx2.HTTPError as exc:

@@ -13,6 +13,7 @@ __all__ = [
     "CosConnectionError",
     "CosError",
     "CosInvalidArgumentError",
+    "CosResponseError",
     "CosServiceError",
     "CosTimeoutError",
 ]
@@ -125,6 +126,37 @@ class CosServiceError(CosError):
             "server_date": self.server_date,
         }
         return (_rebuild_service_error, (self.status, state))
+
+
+class CosResponseError(CosError):
+    """The service answered with success, but its document is not what the API documents: not
+    XML, another root, or an element whose text is not the number it should hold.
+
+    ``element`` names the element as a path (``Response/MediaInfo/Format/Duration``),
+    ``problem`` says what is wrong with it, ``request_id`` is the answer's. Not retried: a
+    server that writes a malformed answer once writes it again (a connection cut mid-answer is
+    a :class:`CosConnectionError`, and is retried).
+    """
+
+    def __init__(self, element: str, problem: str, *, request_id: str | None = None) -> None:
+        self.element = element
+        self.problem = problem
+        self.request_id = request_id
+        message = f"malformed answer: {element}: {problem}"
+        if request_id:
+            message += f" (request id {request_id})"
+        super().__init__(message)
+
+    def with_request_id(self, request_id: str | None) -> CosResponseError:
+        """The same error, carrying the answer's request id."""
+        return CosResponseError(self.element, self.problem, request_id=request_id)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_response_error, (self.element, self.problem, self.request_id))
+
+
+def _rebuild_response_error(element: str, problem: str, request_id: str | None) -> CosResponseError:
+    return CosResponseError(element, problem, request_id=request_id)
 
 
 def _rebuild_service_error(status: int, state: dict[str, Any]) -> CosServiceError:

@@ -164,6 +164,9 @@ class SnapshotArgs:
         rotate: object = "auto",
         mode: object = "exactframe",
     ) -> SnapshotArgs:
+        """The arguments, validated as :meth:`SnapshotClient.get_snapshot` does before it
+        sends anything: the time becomes its plain decimal text (:func:`format_time`).
+        Raises :class:`CosInvalidArgumentError` naming the first bad argument."""
         return cls(
             key=check_key(key),
             time=format_time(time),

@@ -21,13 +21,11 @@ from typing import Literal
 
 import httpx2
 
-from ._client import SnapshotClient
-from ._credentials import Credentials
-from ._snapshot import Snapshot
+from . import Credentials, Snapshot, SnapshotClient
 from .emulator import EmulatorSettings, running_emulator
 from .fixtures import FixtureInfo, make_fixture, read_frame_index
 
-__all__ = ["DemoRow", "run_demo"]
+__all__ = ["DemoRow", "collect", "render_table", "run_demo"]
 
 PLAIN_KEY = "videos/clip one.mp4"
 ROTATED_KEY = "videos/旋转 rotated+90.mp4"

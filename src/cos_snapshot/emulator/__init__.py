@@ -2,11 +2,20 @@
 
 Objects are the files under a root directory. Requests are checked like COS checks them
 (signatures in the header or the query string, STS tokens) and errors are COS XML documents.
+
+Everything public is named in ``__all__`` below; the submodules are the emulator's own. The
+frame engine's interface is public so a stand-in can wrap it (the contract suite's broken
+servers do): ``create_app(settings, engine=...)`` takes a :class:`~cos_snapshot.emulator.frames.SnapshotEngine` or any object
+whose ``snapshot(path, params: SnapshotParams) -> Image`` gives the frame (raising
+:class:`~cos_snapshot.emulator.frames.NotAVideoError`,
+:class:`~cos_snapshot.emulator.frames.PastEndError` or another
+:class:`~cos_snapshot.emulator.frames.FrameError` when it cannot).
 """
 
 from .app import create_app
 from .errors import EmulatorError
 from .faults import FaultInjector, FaultSpec
+from .frames import FrameError, Image, NotAVideoError, PastEndError, SnapshotEngine, SnapshotParams
 from .server import EmulatorThread, run_server, running_emulator
 from .settings import EmulatorSettings
 
@@ -16,6 +25,12 @@ __all__ = [
     "EmulatorThread",
     "FaultInjector",
     "FaultSpec",
+    "FrameError",
+    "Image",
+    "NotAVideoError",
+    "PastEndError",
+    "SnapshotEngine",
+    "SnapshotParams",
     "create_app",
     "run_server",
     "running_emulator",

@@ -12,8 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ._credentials import Credentials
-from .cli import EXIT_OK, UsageError, _subparser
+from .. import Credentials
+from ._common import EXIT_OK, UsageError, subparser
 
 __all__ = ["register"]
 
@@ -59,7 +59,7 @@ def _seconds(text: str) -> float:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _require_emulator_extra()
-    from .emulator import EmulatorSettings, FaultSpec, run_server  # noqa: PLC0415 - optional extra
+    from ..emulator import EmulatorSettings, FaultSpec, run_server  # noqa: PLC0415 - optional extra
 
     root = Path(args.root)
     if not root.is_dir():
@@ -122,7 +122,7 @@ def cmd_make_fixture(args: argparse.Namespace) -> int:
     _require_emulator_extra()
     import av  # noqa: PLC0415 - optional extra
 
-    from .fixtures import make_fixture  # noqa: PLC0415 - optional extra
+    from ..fixtures import make_fixture  # noqa: PLC0415 - optional extra
 
     try:
         info = make_fixture(
@@ -146,13 +146,13 @@ def cmd_make_fixture(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     _require_emulator_extra()
-    from .demo import run_demo  # noqa: PLC0415 - optional extra
+    from ..demo import run_demo  # noqa: PLC0415 - optional extra
 
     return run_demo(Path(args.output_dir), as_json=args.json)
 
 
 def register(sub: Any) -> None:
-    serve = _subparser(
+    serve = subparser(
         sub,
         "serve",
         "run the local GetSnapshot emulator over the video files under a directory",
@@ -229,7 +229,7 @@ def register(sub: Any) -> None:
         help="server log level (default info; access lines never show STS tokens)",
     )
 
-    fixture = _subparser(
+    fixture = subparser(
         sub,
         "make-fixture",
         "write a test video whose every frame shows its own index",
@@ -276,7 +276,7 @@ def register(sub: Any) -> None:
         help="default h264; .webm takes vp9 or av1",
     )
 
-    demo = _subparser(
+    demo = subparser(
         sub,
         "demo",
         "make fixture videos, start the emulator on a free loopback port, fetch snapshots "

@@ -1,8 +1,8 @@
 """``cos-snapshot sheet``: one video's snapshots at many times as a contact sheet.
 
-The snapshots are taken through :class:`AsyncSnapshotClient` (a few at a time), the grid is drawn
-by :mod:`._sheet`. Pillow comes with the ``emulator`` extra; it is imported when the command
-runs.
+The snapshots are taken and the grid is drawn by :mod:`cos_snapshot.sheet`; this module reads
+the options, checks them before anything is sent and prints the result. Pillow comes with the
+``cli`` and ``emulator`` extras; it is imported when the command runs.
 """
 
 from __future__ import annotations
@@ -11,18 +11,22 @@ import argparse
 import asyncio
 import importlib.util
 import io
-import json
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ._cli_batch import DEFAULT_CONCURRENCY, _concurrency, parse_times_option
-from ._client import AsyncSnapshotClient
-from ._errors import CosError
-from ._output_names import safe_key_path
-from ._params import SnapshotArgs
-from ._snapshot import Snapshot
-from .cli import EXIT_OK, UsageError, _add_connection_options, _subparser, client_options
+from .. import AsyncSnapshotClient, Snapshot, SnapshotArgs
+from ..batch import safe_key_path
+from ._common import (
+    DEFAULT_CONCURRENCY,
+    EXIT_OK,
+    UsageError,
+    add_connection_options,
+    client_options,
+    concurrency,
+    parse_times_option,
+    print_json,
+    subparser,
+)
 
 __all__ = ["register"]
 
@@ -50,49 +54,6 @@ unless --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS
 """
 
 
-class SheetSnapshotError(CosError):
-    """A snapshot the sheet needs could not be taken; says which one and why."""
-
-
-async def _take_all(
-    client: AsyncSnapshotClient,
-    args: argparse.Namespace,
-    times: list[str],
-    check_first: Callable[[Snapshot], None],
-) -> list[Snapshot]:
-    limit = asyncio.Semaphore(args.concurrency)
-
-    async def take(time: str) -> Snapshot:
-        async with limit:
-            try:
-                return await client.get_snapshot(
-                    args.key,
-                    time,
-                    width=args.width,
-                    height=args.height,
-                    format="jpg",
-                    rotate=args.rotate,
-                    mode=args.mode,
-                )
-            except CosError as error:
-                reason = " ".join(str(error).split())
-                raise SheetSnapshotError(f"{args.key} at {time} s: {reason}") from error
-
-    async with client:
-        # The first alone: a missing key or a bad endpoint fails once, not once per cell.
-        first = await take(times[0])
-        check_first(first)  # its size sets every cell's: refuse an impossible sheet now
-        try:
-            async with asyncio.TaskGroup() as group:
-                rest = [group.create_task(take(time)) for time in times[1:]]
-        except ExceptionGroup as errors:
-            failed = [e for e in errors.exceptions if isinstance(e, SheetSnapshotError)]
-            if len(failed) != len(errors.exceptions):
-                raise
-            raise failed[0] from None
-    return [first, *(task.result() for task in rest)]
-
-
 def _output(args: argparse.Namespace) -> Path:
     if args.output:
         return Path(args.output)
@@ -105,12 +66,13 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         raise UsageError("this command needs Pillow: pip install 'cos-snapshot[cli]'")
     from PIL import Image, ImageFont  # noqa: PLC0415 - optional extra
 
-    from ._sheet import (  # noqa: PLC0415
+    from ..sheet import (  # noqa: PLC0415 - needs Pillow
         SheetLayout,
         check_sheet_size,
         compose_sheet,
         save_sheet,
         sheet_format,
+        take_snapshots,
         timecode,
     )
 
@@ -144,7 +106,19 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         args.key, times[0], width=args.width, height=args.height, rotate=args.rotate, mode=args.mode
     )
     client = AsyncSnapshotClient(**client_options(args))
-    snapshots = asyncio.run(_take_all(client, args, times, check_first))
+    snapshots = asyncio.run(
+        take_snapshots(
+            client,
+            args.key,
+            times,
+            width=args.width,
+            height=args.height,
+            rotate=args.rotate,
+            mode=args.mode,
+            concurrency=args.concurrency,
+            check_first=check_first,
+        )
+    )
     images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
     title = args.key if args.title is None else args.title
     sheet, layout = compose_sheet(
@@ -171,7 +145,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
             ],
             "bytes": output.stat().st_size,
         }
-        print(json.dumps(result, ensure_ascii=False, sort_keys=True))
+        print_json(result)
     else:
         print(
             f"{output}: {len(times)} snapshots of {args.key} in {layout.rows} rows of "
@@ -187,7 +161,7 @@ def _cols(text: str) -> int:
 
 
 def register(sub: Any) -> None:
-    sheet = _subparser(
+    sheet = subparser(
         sub,
         "sheet",
         "make a contact sheet: one video's snapshots in a grid, each time written under it",
@@ -225,8 +199,8 @@ def register(sub: Any) -> None:
     sheet.add_argument(
         "--concurrency",
         "-j",
-        type=_concurrency,
+        type=concurrency,
         default=DEFAULT_CONCURRENCY,
         help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
     )
-    _add_connection_options(sheet)
+    add_connection_options(sheet)

@@ -1,29 +1,48 @@
-"""Contact sheets: snapshots in a grid, each with its time written under it (Pillow).
+"""Contact sheets: snapshots in a grid, each with its time written under it (Pillow), as a
+library: the work behind ``cos-snapshot sheet``, usable without the command line.
 
-Every cell has the size of the first snapshot; a snapshot of another shape is scaled to fit its
-cell and centred. :class:`SheetLayout` says where each picture and label is, so a caller can
-find the cells again (an image map, a test).
+:func:`take_snapshots` fetches one video's snapshots at many times through an
+:class:`~cos_snapshot.AsyncSnapshotClient`; :func:`compose_sheet` lays them out and draws the
+sheet; :func:`save_sheet` writes it whole or not at all. Every cell has the size of the first
+snapshot; a snapshot of another shape is scaled to fit its cell and centred.
+:class:`SheetLayout` says where each picture and label is, so a caller can find the cells again
+(an image map, a test).
+
+Needs Pillow (the ``cli`` or ``emulator`` extra).
+
+Example::
+
+    async with AsyncSnapshotClient(bucket=..., region=...) as client:
+        snapshots = await take_snapshots(client, "videos/a.mp4", times, width=240)
+    images = [Image.open(io.BytesIO(s.content)) for s in snapshots]
+    sheet, layout = compose_sheet(images, [timecode(t) for t in times], cols=4)
+    save_sheet(sheet, Path("sheet.jpg"))
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 import attrs
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from . import AsyncSnapshotClient, CosError, Snapshot
 from ._files import replacing
 
 __all__ = [
     "SHEET_FORMATS",
     "SheetLayout",
+    "SheetSnapshotError",
     "check_sheet_size",
     "compose_sheet",
     "save_sheet",
     "sheet_format",
+    "take_snapshots",
     "timecode",
 ]
 
@@ -55,10 +74,12 @@ class SheetLayout:
 
     @property
     def rows(self) -> int:
+        """Rows of cells."""
         return math.ceil(self.count / self.cols)
 
     @property
     def size(self) -> tuple[int, int]:
+        """(width, height) of the whole sheet in pixels."""
         cell_width, cell_height = self.cell
         width = self.cols * cell_width + (self.cols + 1) * self.gap
         height = (
@@ -201,3 +222,65 @@ def save_sheet(sheet: Image.Image, path: Path) -> Path:
     with replacing(path) as temporary:
         sheet.save(temporary, format=image_format, quality=90)
     return path
+
+
+class SheetSnapshotError(CosError):
+    """A snapshot the sheet needs could not be taken; says which one and why."""
+
+
+async def take_snapshots(
+    client: AsyncSnapshotClient,
+    key: str,
+    times: Sequence[str],
+    *,
+    width: int = 0,
+    height: int = 0,
+    rotate: Literal["auto", "off"] = "auto",
+    mode: Literal["keyframe", "exactframe"] = "exactframe",
+    concurrency: int = 8,
+    check_first: Callable[[Snapshot], None] | None = None,
+) -> list[Snapshot]:
+    """The JPEG snapshots of ``key`` at ``times``, in that order, at most ``concurrency`` in
+    flight. The first is taken alone, so a missing key or a bad endpoint fails once, not once
+    per cell; ``check_first`` sees it before the rest are asked for (its size sets every
+    cell's: refuse an impossible sheet there). The client is used as a context manager and
+    closed at the end.
+
+    Raises :class:`SheetSnapshotError` (a :class:`~cos_snapshot.CosError`) naming the time of
+    the first snapshot that failed.
+    """
+    if not times:
+        raise ValueError("a contact sheet needs at least one time")
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    limit = asyncio.Semaphore(concurrency)
+
+    async def take(time: str) -> Snapshot:
+        async with limit:
+            try:
+                return await client.get_snapshot(
+                    key,
+                    time,
+                    width=width,
+                    height=height,
+                    format="jpg",
+                    rotate=rotate,
+                    mode=mode,
+                )
+            except CosError as error:
+                reason = " ".join(str(error).split())
+                raise SheetSnapshotError(f"{key} at {time} s: {reason}") from error
+
+    async with client:
+        first = await take(times[0])
+        if check_first is not None:
+            check_first(first)
+        try:
+            async with asyncio.TaskGroup() as group:
+                rest = [group.create_task(take(time)) for time in times[1:]]
+        except ExceptionGroup as errors:
+            failed = [e for e in errors.exceptions if isinstance(e, SheetSnapshotError)]
+            if len(failed) != len(errors.exceptions):
+                raise
+            raise failed[0] from None
+    return [first, *(task.result() for task in rest)]

@@ -1,15 +1,38 @@
-"""Running a batch: where each item's image goes, which items are already done, and taking the
-rest through :class:`AsyncSnapshotClient` with a bounded number of requests in flight.
+r"""Snapshots of many keys × times into a directory, as a library: the work behind
+``cos-snapshot batch``, usable without the command line.
 
-Each finished item is handed to a callback as an :class:`ItemResult` the moment it finishes, so
-the caller can show progress and print results as they come. A file is only written once its
-image has arrived whole (:meth:`Snapshot.save` writes a temporary file and renames it), so a
-cancelled run leaves finished files and nothing else, and the next run skips the finished ones.
+The steps, each usable on its own:
+
+1. items: :func:`items_from_arguments` (keys × :func:`parse_times`) or :func:`read_items` (a CSV
+   or JSON Lines file) give :class:`BatchItem`\ s, validated before anything is sent;
+2. names: :func:`plan_outputs` gives each item its file under the output directory, from a
+   :class:`NameTemplate` (or the item's own ``output``), refusing names that leave the directory
+   or collide;
+3. running: :func:`run_batch` takes the planned items through an
+   :class:`~cos_snapshot.AsyncSnapshotClient` with a bounded number of requests in flight,
+   skipping files that exist, and hands each finished item to a callback as an
+   :class:`ItemResult`; a :class:`BatchTally` counts them;
+4. failures: :func:`write_failures` lists the items that did not get done as JSON Lines that
+   :func:`read_items` reads back, so they can be taken again.
+
+A file is only written once its image has arrived whole (:meth:`cos_snapshot.Snapshot.save` writes a
+temporary file and renames it), so a cancelled run leaves finished files and nothing else, and
+the next run skips the finished ones.
+
+Example::
+
+    items = items_from_arguments(["videos/a.mp4"], parse_times("0:60:5"), ItemDefaults())
+    planned = plan_outputs(items, NameTemplate(DEFAULT_TEMPLATE), Path("posters"))
+    tally = BatchTally(planned)
+    async with AsyncSnapshotClient(bucket=..., region=...) as client:
+        await run_batch(client, planned, concurrency=8, force=False, on_result=tally.add)
+    write_failures(Path("posters") / FAILURES_NAME, tally)
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
@@ -17,12 +40,43 @@ from typing import Any, Literal
 
 import attrs
 
-from ._batch_items import BatchInputError, BatchItem
-from ._client import AsyncSnapshotClient
-from ._errors import CosError, CosServiceError
-from ._output_names import NameTemplate
+from . import AsyncSnapshotClient, CosError, CosServiceError
+from ._batch_items import (
+    MAX_RANGE_TIMES,
+    BatchInputError,
+    BatchItem,
+    ItemDefaults,
+    items_from_arguments,
+    parse_times,
+    read_items,
+)
+from ._files import replacing
+from ._output_names import DEFAULT_TEMPLATE, FIELDS, NameTemplate, safe_key_path
 
-__all__ = ["BatchTally", "ItemResult", "PlannedItem", "plan_outputs", "run_batch"]
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "FAILURES_NAME",
+    "FIELDS",
+    "MAX_RANGE_TIMES",
+    "BatchInputError",
+    "BatchItem",
+    "BatchTally",
+    "ItemDefaults",
+    "ItemResult",
+    "NameTemplate",
+    "PlannedItem",
+    "failure_rows",
+    "items_from_arguments",
+    "parse_times",
+    "plan_outputs",
+    "read_items",
+    "run_batch",
+    "safe_key_path",
+    "write_failures",
+]
+
+#: The failures file's name in the output directory (``cos-snapshot batch``'s default).
+FAILURES_NAME = "failures.jsonl"
 
 Status = Literal["done", "skipped", "failed"]
 
@@ -37,6 +91,7 @@ class PlannedItem:
 
     @property
     def path(self) -> Path:
+        """The file the image goes to."""
         return self.output_dir / self.name
 
     def to_row(self) -> dict[str, Any]:
@@ -83,6 +138,8 @@ class ItemResult:
     http_status: int | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The result as one JSON record (``"type": "item"``), as ``cos-snapshot --json
+        batch`` prints it."""
         record = {"type": "item", "status": self.status, **self.planned.item.to_row()}
         record.update(
             output=str(self.planned.path),
@@ -111,6 +168,7 @@ class BatchTally:
     _finished: set[PlannedItem] = attrs.field(factory=set)
 
     def add(self, result: ItemResult) -> None:
+        """Count one finished item (a :func:`run_batch` ``on_result`` callback)."""
         self._finished.add(result.planned)
         if result.status == "done":
             self.done += 1
@@ -122,10 +180,12 @@ class BatchTally:
 
     @property
     def total(self) -> int:
+        """How many items were planned."""
         return len(self.planned)
 
     @property
     def seconds(self) -> float:
+        """Seconds since the tally was made."""
         return time.monotonic() - self.started
 
     def unfinished(self) -> list[PlannedItem]:
@@ -133,6 +193,7 @@ class BatchTally:
         return [p for p in self.planned if p not in self._finished]
 
     def summary(self) -> dict[str, Any]:
+        """The counts as one JSON record (``"type": "summary"``)."""
         return {
             "type": "summary",
             "total": self.total,
@@ -223,3 +284,31 @@ async def run_batch(
     async with asyncio.TaskGroup() as group:
         for _ in range(min(concurrency, len(pending))):
             group.create_task(worker())
+
+
+def failure_rows(tally: BatchTally) -> list[dict[str, Any]]:
+    """The items of ``tally`` that did not get done, as input rows (:func:`read_items` reads
+    them back to the same items and file names), with the reason in ``error`` (and the
+    service's ``code`` and ``http_status`` when it answered); items an interruption left
+    unrun say so."""
+    rows = []
+    for result in tally.failed:
+        row = result.planned.to_row()
+        row.update(error=result.error, code=result.code, http_status=result.http_status)
+        rows.append(row)
+    for planned in tally.unfinished():
+        rows.append({**planned.to_row(), "error": "not run: interrupted"})
+    return rows
+
+
+def write_failures(path: Path, tally: BatchTally) -> bool:
+    """Write :func:`failure_rows` to ``path`` as JSON Lines, whole or not at all; remove the
+    file when there are none. Returns whether the file now exists."""
+    rows = failure_rows(tally)
+    if not rows:
+        path.unlink(missing_ok=True)
+        return False
+    with replacing(path) as temporary, temporary.open("w", encoding="utf-8") as stream:
+        for row in rows:
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return True

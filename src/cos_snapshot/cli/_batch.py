@@ -1,46 +1,51 @@
 """``cos-snapshot batch``: snapshots of many keys × times into a directory.
 
-The work is done by :mod:`._batch`; this module reads the options, shows progress (a rich bar
-on a terminal, plain lines otherwise), prints results and the summary, and keeps the failures
-file.
+The work is done by :mod:`cos_snapshot.batch`; this module reads the options, shows progress
+(a rich bar on a terminal, plain lines otherwise), prints results and the summary, and keeps the
+failures file.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-from ._batch import BatchTally, ItemResult, PlannedItem, plan_outputs, run_batch
-from ._batch_items import (
+from .. import AsyncSnapshotClient
+from ..batch import (
+    DEFAULT_TEMPLATE,
+    FAILURES_NAME,
+    FIELDS,
     BatchInputError,
     BatchItem,
+    BatchTally,
     ItemDefaults,
+    ItemResult,
+    NameTemplate,
+    PlannedItem,
     items_from_arguments,
-    parse_times,
+    plan_outputs,
     read_items,
+    run_batch,
+    write_failures,
 )
-from ._client import AsyncSnapshotClient
-from ._files import replacing
-from ._output_names import DEFAULT_TEMPLATE, FIELDS, NameTemplate
-from .cli import (
+from ._common import (
+    DEFAULT_CONCURRENCY,
     EXIT_FAILED,
     EXIT_OK,
     UsageError,
-    _add_connection_options,
-    _subparser,
+    add_connection_options,
     client_options,
+    concurrency,
+    parse_times_option,
+    print_json,
+    subparser,
 )
 
 __all__ = ["register"]
-
-DEFAULT_CONCURRENCY = 8
-MAX_CONCURRENCY = 256
-FAILURES_NAME = "failures.jsonl"
 
 EPILOG = f"""
 examples:
@@ -94,14 +99,6 @@ credentials:
 """
 
 
-def _concurrency(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number from 1 to {MAX_CONCURRENCY}, got {text!r}"
-        )
-    return int(text)
-
-
 def add_item_options(parser: argparse.ArgumentParser) -> None:
     """--width, --height, --format, --rotate, --mode: the snapshot parameters."""
     group = parser.add_argument_group("snapshot parameters (an input row may set its own)")
@@ -114,13 +111,6 @@ def add_item_options(parser: argparse.ArgumentParser) -> None:
 
 def item_defaults(args: argparse.Namespace) -> ItemDefaults:
     return ItemDefaults(args.width, args.height, args.format, args.rotate, args.mode)
-
-
-def parse_times_option(text: str) -> list[str]:
-    try:
-        return parse_times(text)
-    except BatchInputError as error:
-        raise UsageError(f"--times: {error}") from None
 
 
 def _items(args: argparse.Namespace) -> list[BatchItem]:
@@ -288,34 +278,6 @@ def _progress(args: argparse.Namespace, total: int) -> Progress:
 # -- results -------------------------------------------------------------------------------
 
 
-def _print_json(payload: dict[str, Any]) -> None:
-    print(json.dumps(payload, ensure_ascii=False, sort_keys=True), flush=True)
-
-
-def _failure_rows(tally: BatchTally) -> list[dict[str, Any]]:
-    rows = []
-    for result in tally.failed:
-        row = result.planned.to_row()
-        row.update(error=result.error, code=result.code, http_status=result.http_status)
-        rows.append(row)
-    for planned in tally.unfinished():
-        rows.append({**planned.to_row(), "error": "not run: interrupted"})
-    return rows
-
-
-def _update_failures_file(path: Path, tally: BatchTally) -> bool:
-    """Write the items that did not get done to ``path``; remove it when there are none.
-    Returns whether the file now exists."""
-    rows = _failure_rows(tally)
-    if not rows:
-        path.unlink(missing_ok=True)
-        return False
-    with replacing(path) as temporary, temporary.open("w", encoding="utf-8") as stream:
-        for row in rows:
-            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return True
-
-
 def _summary_text(tally: BatchTally) -> str:
     counts = f"{tally.done} done, {tally.skipped} skipped, {len(tally.failed)} failed"
     not_run = len(tally.unfinished())
@@ -339,7 +301,7 @@ async def _run(
         tally.add(result)
         progress.update(result)
         if args.json:
-            _print_json(result.to_json())
+            print_json(result.to_json())
 
     async with client:
         await run_batch(
@@ -358,9 +320,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
             asyncio.run(_run(client, planned, args, tally, progress))
     except KeyboardInterrupt:
         tally.interrupted = True
-    has_failures = _update_failures_file(failures, tally)
+    has_failures = write_failures(failures, tally)
     if args.json:
-        _print_json({**tally.summary(), "failures_file": str(failures) if has_failures else None})
+        print_json({**tally.summary(), "failures_file": str(failures) if has_failures else None})
     else:
         print(_summary_text(tally))
         if has_failures:
@@ -371,7 +333,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    batch = _subparser(
+    batch = subparser(
         sub,
         "batch",
         "save snapshots of many videos at many times into a directory (resumable)",
@@ -398,7 +360,7 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--concurrency",
         "-j",
-        type=_concurrency,
+        type=concurrency,
         default=DEFAULT_CONCURRENCY,
         help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
     )
@@ -415,4 +377,4 @@ def register(sub: Any) -> None:
         help="no progress on stderr (the summary and the failures file still tell)",
     )
     add_item_options(batch)
-    _add_connection_options(batch)
+    add_connection_options(batch)

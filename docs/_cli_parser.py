@@ -1,0 +1,28 @@
+"""The parser the command-line page documents: ``cos_snapshot.cli.build_parser()`` itself,
+with each epilog (examples, exit codes) shown as the preformatted text ``--help`` prints.
+
+sphinx-argparse reads epilogs as reStructuredText, which the examples are not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+
+from cos_snapshot.cli import build_parser
+
+
+def _preformatted(parser: argparse.ArgumentParser) -> None:
+    if parser.epilog and parser.epilog.strip():
+        parser.epilog = "::\n\n" + textwrap.indent(parser.epilog.strip("\n"), "    ")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                _preformatted(subparser)
+
+
+def parser() -> argparse.ArgumentParser:
+    """``cos-snapshot``'s parser, as the command line builds it."""
+    result = build_parser()
+    _preformatted(result)
+    return result

@@ -1,0 +1,12 @@
+"""The ``cos-snapshot`` command line: :func:`main` runs it, :func:`build_parser` builds its
+parser (the documentation renders the reference from it).
+
+One module per command (or small family of commands), each with a ``register(subparsers)``;
+the options, exit codes and helpers they share are in ``_common``. The work behind the commands
+is library code outside this package (:mod:`cos_snapshot.batch`, :mod:`cos_snapshot.sheet`,
+:mod:`cos_snapshot.fixtures`, :mod:`cos_snapshot.demo`, :mod:`cos_snapshot.emulator`).
+"""
+
+from ._main import build_parser, main
+
+__all__ = ["build_parser", "main"]

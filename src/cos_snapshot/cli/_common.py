@@ -1,0 +1,159 @@
+"""What every command shares: exit codes, :class:`UsageError`, the connection options, the
+``--json``/``--debug`` options, the subparser helper and JSON printing.
+
+Command modules import this one; it imports none of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+from .. import CosClientError, Credentials, SnapshotClient
+from ..batch import BatchInputError, parse_times
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "MAX_CONCURRENCY",
+    "Handler",
+    "UsageError",
+    "add_connection_options",
+    "add_global_options",
+    "client_from_args",
+    "client_options",
+    "concurrency",
+    "parse_times_option",
+    "print_json",
+    "subparser",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+#: Requests in flight at once for the commands that take many snapshots (batch, sheet).
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 256
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """A problem with how the command was called (exit code 2)."""
+
+
+def _env_default(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """--bucket, --region, --endpoint-url (defaults from the environment) and --anonymous."""
+    group = parser.add_argument_group(
+        "where (defaults from COS_BUCKET, COS_REGION, COS_ENDPOINT_URL)"
+    )
+    group.add_argument(
+        "--bucket", default=_env_default("COS_BUCKET"), help="bucket, <name>-<appid>"
+    )
+    group.add_argument(
+        "--region", default=_env_default("COS_REGION"), help="region, e.g. ap-guangzhou"
+    )
+    group.add_argument(
+        "--endpoint-url",
+        default=_env_default("COS_ENDPOINT_URL"),
+        help="any COS-compatible endpoint, e.g. the emulator's http://127.0.0.1:9000",
+    )
+    group.add_argument(
+        "--anonymous",
+        action="store_true",
+        help="send unsigned requests (otherwise credentials come from TENCENTCLOUD_SECRET_ID, "
+        "TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN)",
+    )
+
+
+def client_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments for SnapshotClient or AsyncSnapshotClient from the connection options
+    and the environment."""
+    if not args.endpoint_url and not (args.bucket and args.region):
+        raise UsageError(
+            "say where: --endpoint-url (or COS_ENDPOINT_URL), or --bucket and --region "
+            "(or COS_BUCKET and COS_REGION)"
+        )
+    try:
+        credentials = None if args.anonymous else Credentials.from_env()
+    except CosClientError as error:
+        raise UsageError(f"{error} (or pass --anonymous for unsigned requests)") from None
+    return {
+        "bucket": args.bucket,
+        "region": args.region,
+        "credentials": credentials,
+        "endpoint_url": args.endpoint_url,
+        "anonymous": args.anonymous,
+    }
+
+
+def client_from_args(args: argparse.Namespace) -> SnapshotClient:
+    """A client from the connection options and the environment."""
+    return SnapshotClient(**client_options(args))
+
+
+def print_json(payload: object) -> None:
+    """One JSON line on stdout."""
+    print(json.dumps(payload, ensure_ascii=False, sort_keys=True), flush=True)
+
+
+def concurrency(text: str) -> int:
+    """The argparse type of --concurrency."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {MAX_CONCURRENCY}, got {text!r}"
+        )
+    return int(text)
+
+
+def parse_times_option(text: str) -> list[str]:
+    """The times of --times (see :func:`cos_snapshot.batch.parse_times`); a usage error
+    naming the option when they are not usable."""
+    try:
+        return parse_times(text)
+    except BatchInputError as error:
+        raise UsageError(f"--times: {error}") from None
+
+
+def subparser(
+    sub: Any, name: str, help_text: str, handler: Handler, *, epilog: str | None = None
+) -> argparse.ArgumentParser:
+    """Add the command ``name`` to ``sub`` (the subparsers action): its help, its dedented
+    ``epilog`` (examples, exit codes), the handler it runs and the global options."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=textwrap.dedent(epilog or ""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    add_global_options(parser, default=argparse.SUPPRESS)
+    return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    """--debug and --json, accepted before and after the command name. A command's parser
+    leaves them unset unless given, so it never undoes the same option given before it."""
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show tracebacks on errors"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=default,
+        help="print results as JSON (errors stay one plain line on stderr)",
+    )

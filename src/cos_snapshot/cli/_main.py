@@ -1,0 +1,88 @@
+"""The ``cos-snapshot`` parser and entry point.
+
+Exit codes: 0 success; 1 the service or the network failed (or some batch items did);
+2 bad usage or invalid arguments; 130 interrupted.
+
+Each command lives in its own module with a ``register(subparsers)`` function; adding a command
+is a new module and one line in :data:`COMMANDS`. Commands that need the emulator extra (serve,
+make-fixture, demo) import it only when run, so the client commands work with the bare install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .. import CosClientError, CosError, CosInvalidArgumentError, CosServiceError, __version__
+from . import _batch, _emulator, _get, _info, _sheet
+from ._common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Handler,
+    UsageError,
+    add_global_options,
+)
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+#: The ``register`` function of every command module, in the order ``--help`` lists them.
+COMMANDS: tuple[Callable[[Any], None], ...] = (
+    _get.register,  # get, presign
+    _info.register,
+    _emulator.register,  # serve, make-fixture, demo
+    _batch.register,
+    _sheet.register,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``cos-snapshot`` with every command."""
+    parser = argparse.ArgumentParser(
+        prog="cos-snapshot",
+        description="Frames of videos in Tencent Cloud COS (GetSnapshot), and a local emulator.",
+        epilog=textwrap.dedent(
+            """
+            exit codes: 0 ok; 1 service, network or item failures; 2 bad usage; 130 interrupted
+
+            start here:  cos-snapshot demo
+            """
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cos-snapshot {__version__}")
+    add_global_options(parser, default=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in COMMANDS:
+        register(sub)
+    return parser
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("cos-snapshot: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (UsageError, CosInvalidArgumentError) as error:
+        if args.debug:
+            raise
+        print(f"cos-snapshot: error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except (CosServiceError, CosClientError, CosError, OSError) as error:
+        if args.debug:
+            raise
+        print(f"cos-snapshot: error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_FAILED
