@@ -180,10 +180,23 @@ def _wheel_files(wheel: Path) -> list[str]:
         return sorted(archive.namelist())
 
 
+_NO_HTTPX = """
+import importlib.metadata, sys
+import cos_snapshot, cos_snapshot_api.api.snapshot.get_snapshot
+names = {d.metadata["Name"].lower() for d in importlib.metadata.distributions()}
+installed = sorted(names & {"httpx", "httpcore"})
+loaded = sorted(n for n in sys.modules if n.split(".")[0] in ("httpx", "httpcore"))
+if installed or loaded or "httpx2" not in names:
+    sys.exit(f"a plain install: httpx2 {'httpx2' in names}, installed {installed}, loaded {loaded}")
+print("a plain install has httpx2 and neither httpx nor httpcore")
+"""
+
+
 @nox.session
 def dist(session: nox.Session) -> None:
     """Build the sdist and the wheel and check them as a user would get them: twine check, the
-    sdist builds the same wheel, and the wheel installed with the emulator extra in a fresh
+    sdist builds the same wheel, the wheel installed with no extras brings neither httpx nor
+    httpcore, and the wheel installed with the emulator extra in a fresh
     virtual environment runs `cos-snapshot --version` and `cos-snapshot demo` in an empty
     directory. `-- DIR` keeps the sdist and wheel in DIR (the release workflow publishes those).
     """
@@ -206,6 +219,13 @@ def dist(session: nox.Session) -> None:
                 "the sdist builds a different wheel than the tree: "
                 f"only from the sdist {sorted(only_sdist)}, only from the tree {sorted(only_tree)}"
             )
+
+        # `pip install cos-snapshot` with no extras: httpx2 and attrs, never httpx or httpcore.
+        bare = work / "bare"
+        session.run("python", "-m", "venv", str(bare))
+        bare_python = str(bare / "bin" / "python")
+        session.run(bare_python, "-m", "pip", "install", "-q", str(wheel), external=True)
+        session.run(bare_python, "-c", _NO_HTTPX, external=True)
 
         venv = work / "venv"
         empty = work / "empty"
