@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import httpx
+import httpx2
 import requests
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_auth import CosS3Auth
@@ -121,7 +121,7 @@ class Signing:
 
 
 def signing(*, blocks: int, per_block: int) -> Signing:
-    """Signatures per second for the same snapshot request: our Signer on an httpx request
+    """Signatures per second for the same snapshot request: our Signer on an httpx2 request
     (what the client does per request), the pure build_authorization, and the SDK's
     CosS3Auth on a prepared requests request (what it does per request)."""
     host = f"{BUCKET}.cos.ap-guangzhou.myqcloud.com"
@@ -137,7 +137,7 @@ def signing(*, blocks: int, per_block: int) -> Signing:
     }
     url = f"https://{host}/{key}"
     signer = Signer(Credentials(SECRET_ID, SECRET_KEY))
-    ours_request = httpx.Request("GET", url, params=params, headers={"Host": host})
+    ours_request = httpx2.Request("GET", url, params=params, headers={"Host": host})
     conf = CosConfig(Region="ap-guangzhou", SecretId=SECRET_ID, SecretKey=SECRET_KEY)
     sdk_request = requests.Request("GET", url, params=params, headers={"Host": host}).prepare()
     now = int(time.time())

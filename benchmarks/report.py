@@ -19,7 +19,7 @@ PACKAGES = (
     "cos-snapshot",
     "av",
     "pillow",
-    "httpx",
+    "httpx2",
     "starlette",
     "uvicorn",
     "cos-python-sdk-v5",
@@ -139,8 +139,15 @@ class Target:
         return f"MISS: {gap:.0%} over"
 
 
+def http_library(results: dict[str, Any]) -> str:
+    """The HTTP library the measured client ran on: httpx2, or httpx in runs made before it."""
+    packages = results["machine"]["packages"]
+    return "httpx2" if packages.get("httpx2", "-") != "-" else "httpx"
+
+
 def targets(results: dict[str, Any]) -> list[Target]:
     out: list[Target] = []
+    lib = http_library(results)
     labels = _labels(results)
     enc = results["encode_ms"]
     goals_key = {"360p": 4.0, "720p": 2.0}
@@ -251,8 +258,8 @@ def targets(results: dict[str, Any]) -> list[Target]:
         f"is the emulator's and the loopback's share, the same for both clients. On top of it "
         f"SnapshotClient spends {ours - raw:.2f} ms and the SDK {sdk - raw:.2f} ms; 0.7× would "
         f"need SnapshotClient's own share under {0.7 * sdk - raw:.2f} ms. Most of ours is "
-        "httpx's own send path (request and header objects, cookies, h11 framing), which "
-        "SnapshotClient already calls as directly as httpx allows (see below)."
+        f"{lib}'s own send path (request and header objects, cookies, h11 framing), which "
+        f"SnapshotClient already calls as directly as {lib} allows (see below)."
     )
     out.append(t)
     sign = results["signing"]
@@ -263,7 +270,7 @@ def targets(results: dict[str, Any]) -> list[Target]:
         2.5,
         higher=True,
         shown=f"{pure / sdk_rate:.2f}× ({pure:,.0f}/s vs {sdk_rate:,.0f}/s); "
-        f"`Signer.sign_headers` on an httpx request {signer / sdk_rate:.2f}×",
+        f"`Signer.sign_headers` on an {lib} request {signer / sdk_rate:.2f}×",
     )
     t.why = (
         "both compute two HMAC-SHA1 and one SHA-1 per signature; what is left to cut is "
@@ -445,6 +452,7 @@ def _concurrency_shape(rates: dict[int, float]) -> str:
 def render(results: dict[str, Any]) -> str:
     plan = results["plan"]
     m = results["machine"]
+    lib = http_library(results)
     ts = targets(results)
     misses = [t for t in ts if not t.passed]
     videos = ", ".join(
@@ -510,10 +518,10 @@ def render(results: dict[str, Any]) -> str:
         "answer take one thread hop together. What remains of a cached round trip is mostly "
         "uvicorn and asyncio (h11 parsing, two socket writes per response).",
         "- SnapshotClient: the URL from the generated request function is parsed once per "
-        "call; each attempt builds and signs its own `httpx.Request` and sends it with "
-        "`httpx.Client.send`. Sending an already built and signed request through httpx alone "
-        "measures about 0.65-0.72× of the SDK's per-request time on this machine, so the "
-        "client target needs a transport below `httpx.Client` (httpcore), not a leaner layer "
+        f"call; each attempt builds and signs its own `{lib}.Request` and sends it with "
+        f"`{lib}.Client.send`. Sending an already built and signed request through httpx 0.28 "
+        "alone measured about 0.65-0.72× of the SDK's per-request time on this machine, so the "
+        "client target needed a transport below `httpx.Client` (httpcore), not a leaner layer "
         "on top of it.",
         "- The keyframe-position floor and the 360p cache ratio are bounded by one HTTP round "
         "trip on loopback (the bare `http.client` figure above), which neither the floor nor a "
@@ -544,7 +552,7 @@ def render(results: dict[str, Any]) -> str:
         f"- Per request, cached image from the same emulator: SnapshotClient "
         f"{median(per['ours']):.2f} ms, official SDK {median(per['sdk']):.2f} ms "
         f"({median(per['ours']) / median(per['sdk']):.2f}×).",
-        f"- Signatures per second: `Signer.sign_headers` on an httpx request "
+        f"- Signatures per second: `Signer.sign_headers` on an {lib} request "
         f"{median(sign['ours']):,.0f}/s, pure `build_authorization` "
         f"{median(sign['ours_pure']):,.0f}/s, SDK `CosS3Auth` on a prepared request "
         f"{median(sign['sdk']):,.0f}/s.",

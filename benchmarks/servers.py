@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from .serve import SECRET_ID, SECRET_KEY
 
@@ -38,8 +38,8 @@ def _wait_until_up(process: subprocess.Popen[bytes], url: str, timeout: float = 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"emulator exited with {process.returncode} before it answered")
-        with contextlib.suppress(httpx.TransportError):
-            httpx.head(url + "/", timeout=1.0)  # any answer (403 unsigned) means it is up
+        with contextlib.suppress(httpx2.TransportError):
+            httpx2.head(url + "/", timeout=1.0)  # any answer (403 unsigned) means it is up
             return
         time.sleep(0.05)
     raise RuntimeError(f"emulator at {url} did not answer within {timeout}s")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-import httpx
+import httpx2
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 __all__ = ["SwitchableApp", "SyncASGITransport"]
@@ -14,25 +14,25 @@ __all__ = ["SwitchableApp", "SyncASGITransport"]
 ASGIApp = Callable[..., Any]
 
 
-class SyncASGITransport(httpx.BaseTransport):
-    """``httpx.ASGITransport`` for a sync ``httpx.Client``: each request runs on an event loop in
-    a helper thread. (httpx ships only the async variant.)"""
+class SyncASGITransport(httpx2.BaseTransport):
+    """``httpx2.ASGITransport`` for a sync ``httpx2.Client``: each request runs on an event loop in
+    a helper thread. (httpx2 ships only the async variant.)"""
 
     def __init__(self, app: ASGIApp) -> None:
-        self._inner = httpx.ASGITransport(app=app)
+        self._inner = httpx2.ASGITransport(app=app)
         self._stack = ExitStack()
         self._portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         body = request.read()
 
-        async def send() -> httpx.Response:
-            forwarded = httpx.Request(
+        async def send() -> httpx2.Response:
+            forwarded = httpx2.Request(
                 request.method, request.url, headers=request.headers, content=body
             )
             response = await self._inner.handle_async_request(forwarded)
             content = await response.aread()
-            return httpx.Response(
+            return httpx2.Response(
                 response.status_code, headers=response.headers, content=content, request=request
             )
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import httpx
+import httpx2
 from cos_snapshot_api.api.snapshot import get_snapshot as generated
 from cos_snapshot_api.types import UNSET
 from hypothesis import strategies as st
@@ -95,14 +95,14 @@ def check_frame(snapshot: Snapshot | None, expected: FrameExpectation, context: 
     return index
 
 
-def signed_auth(credentials: Credentials) -> httpx.Auth:
-    """The project's httpx auth: signs the Authorization header of each request."""
+def signed_auth(credentials: Credentials) -> httpx2.Auth:
+    """The project's httpx2 auth: signs the Authorization header of each request."""
     return CosAuth(Signer(credentials))
 
 
 def request_with(
     target: Target, key: str, time: Decimal, *, anonymous: bool = False, **params: Any
-) -> httpx.Response:
+) -> httpx2.Response:
     """GET a snapshot with only the given optional parameters, built by the generated client
     (which leaves out what is ``UNSET``) and signed by the project's signer."""
     kwargs = generated._get_kwargs(

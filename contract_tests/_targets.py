@@ -1,6 +1,6 @@
 """The servers the suite runs against, behind one interface: :class:`Target`.
 
-- ``asgi``: the emulator in-process (httpx / schemathesis call the ASGI app directly);
+- ``asgi``: the emulator in-process (httpx2 / schemathesis call the ASGI app directly);
 - ``uvicorn``: the emulator as a real HTTP server on a loopback port. The suite treats it exactly
   like a live bucket: it uploads the fixture videos with the official SDK and deletes them after;
 - ``live``: any COS-compatible endpoint given by the environment (see :data:`LIVE_VARIABLES`).
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 
 from cos_snapshot import AsyncSnapshotClient, Credentials, SnapshotClient, endpoint_for
 from cos_snapshot.emulator import EmulatorSettings, SnapshotEngine, running_emulator
@@ -116,7 +116,7 @@ class Target:
         if not self.in_process:
             return {}
         app = self.anonymous_app if anonymous else self.app
-        transport = httpx.ASGITransport(app=app) if is_async else SyncASGITransport(app)
+        transport = httpx2.ASGITransport(app=app) if is_async else SyncASGITransport(app)
         return {"transport": transport}
 
     def _endpoint(self, anonymous: bool) -> str:
@@ -149,10 +149,10 @@ class Target:
             **kwargs,
         )
 
-    def http(self, *, anonymous: bool = False) -> httpx.Client:
-        """A plain httpx client on the target (nothing signed), for requests the typed client
+    def http(self, *, anonymous: bool = False) -> httpx2.Client:
+        """A plain httpx2 client on the target (nothing signed), for requests the typed client
         would never make."""
-        return httpx.Client(
+        return httpx2.Client(
             base_url=self._endpoint(anonymous),
             timeout=60,
             **self._httpx_args(anonymous=anonymous, is_async=False),

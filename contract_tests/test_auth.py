@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -48,7 +48,7 @@ def _same_image(got: Snapshot, want: Snapshot, strict: bool, context: str) -> No
         assert frame_of(got) == frame_of(want), context
 
 
-def _fetch(target: Target, url: str) -> httpx.Response:
+def _fetch(target: Target, url: str) -> httpx2.Response:
     """GET a URL (absolute, or a path on the target) with no headers of ours."""
     with target.http() as http:
         return http.get(url)
@@ -165,7 +165,7 @@ def _presign_covering(
     covered = [(k, v) for k, v in BASE.items() if k in signed]
     if target.credentials.token:
         covered.append(("x-cos-security-token", target.credentials.token))
-    request = httpx.Request("GET", httpx.URL(target.base_url + path, params=covered))
+    request = httpx2.Request("GET", httpx2.URL(target.base_url + path, params=covered))
     fields = Signer(target.credentials).fields_for(request, expires=600)
     query = [*covered, *((k, v) for k, v in BASE.items() if k not in signed), *fields.items()]
     return path, query

@@ -76,12 +76,7 @@ nitpick_ignore = [
             "os.PathLike",
             "pathlib.Path",
             "pathlib.PurePosixPath",
-            # The client's timeouts are the HTTP library's: httpx today, httpx2 once the client
-            # moves to it (issue 12); the httpx entry goes then.
-            "httpx.Request",
-            "httpx.Response",
-            "httpx.Timeout",
-            "httpx.URL",
+            # The client's timeouts, requests and URLs are the HTTP library's, httpx2.
             "httpx2.Request",
             "httpx2.Response",
             "httpx2.Timeout",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from conftest import MakeVideo
 from PIL import Image
@@ -468,7 +468,7 @@ CLIENT_BAD_ARGUMENTS = [
 ]
 
 
-def _refusing_transport(request: httpx.Request) -> httpx.Response:
+def _refusing_transport(request: httpx2.Request) -> httpx2.Response:
     raise AssertionError(f"the client sent {request.method} {request.url}")
 
 
@@ -487,7 +487,7 @@ async def test_both_clients_reject_bad_arguments_before_sending(
     call: dict[str, object] = {"key": "a.mp4", "time": 1, **kwargs}
     sync = SnapshotClient(
         **_client_options(),  # type: ignore[arg-type]
-        httpx_args={"transport": httpx.MockTransport(_refusing_transport)},
+        httpx_args={"transport": httpx2.MockTransport(_refusing_transport)},
     )
     with sync, pytest.raises(CosInvalidArgumentError) as sync_error:
         sync.get_snapshot(**call)  # type: ignore[arg-type]
@@ -495,7 +495,7 @@ async def test_both_clients_reject_bad_arguments_before_sending(
         sync.presign_snapshot_url(**call)  # type: ignore[arg-type]
     async_client = AsyncSnapshotClient(
         **_client_options(),  # type: ignore[arg-type]
-        httpx_args={"transport": httpx.MockTransport(_refusing_transport)},
+        httpx_args={"transport": httpx2.MockTransport(_refusing_transport)},
     )
     async with async_client:
         with pytest.raises(CosInvalidArgumentError) as async_error:
@@ -513,7 +513,7 @@ def test_connections_beyond_max_connections_get_a_plain_503_until_some_close(roo
     def status_when_polled(url: str, wanted: int) -> int:
         # The server registers opened and closed connections asynchronously: ask a few times.
         for _ in range(100):
-            status = httpx.get(f"{url}{CLIP}", params=params).status_code
+            status = httpx2.get(f"{url}{CLIP}", params=params).status_code
             if status == wanted:
                 break
             time.sleep(0.05)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
+import httpx2
 import pytest
 
 from cos_snapshot import CosServiceError, Credentials
@@ -112,7 +112,7 @@ def test_presign_prints_a_url_that_works_without_headers(
     query = dict(parse_qsl(urlsplit(presigned).query))
     assert query["mode"] == "keyframe"
     assert "q-signature" in query
-    response = httpx.get(presigned)
+    response = httpx2.get(presigned)
     assert response.status_code == 200
     assert read_frame_index(response.content) == info.keyframe_at(0.84)
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import av
-import httpx
+import httpx2
 import pytest
 
 from cos_snapshot import Credentials, SnapshotClient
@@ -106,9 +106,9 @@ def test_serve_answers_signed_snapshots_and_stops_on_sigterm(tmp_path: Path) -> 
         deadline = time.monotonic() + 20
         while True:
             try:
-                httpx.head(url + "/", timeout=1)
+                httpx2.head(url + "/", timeout=1)
                 break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.1)
@@ -118,7 +118,7 @@ def test_serve_answers_signed_snapshots_and_stops_on_sigterm(tmp_path: Path) -> 
         assert (snap.width, snap.height) == (96, 160)
         assert read_frame_index(snap.content) == 12
         assert read_orientation(snap.content).rotation == 90
-        unsigned = httpx.get(url + "/v/rot.mp4", params={"ci-process": "snapshot", "time": "0"})
+        unsigned = httpx2.get(url + "/v/rot.mp4", params={"ci-process": "snapshot", "time": "0"})
         assert unsigned.status_code == 403
     finally:
         proc.terminate()

@@ -23,4 +23,13 @@ def test_python_dash_m_runs_the_command_line(module: str) -> None:
 def test_the_parser_has_every_command_in_the_documented_order() -> None:
     parser = build_parser()
     choices = next(a.choices for a in parser._actions if a.dest == "command")
-    assert list(choices) == ["get", "presign", "info", "serve", "make-fixture", "demo", "batch", "sheet"]
+    assert list(choices) == [
+        "get",
+        "presign",
+        "info",
+        "serve",
+        "make-fixture",
+        "demo",
+        "batch",
+        "sheet",
+    ]

@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from cos_snapshot_api.api.snapshot import get_snapshot as generated_get_snapshot
 from hypothesis import given, settings
@@ -68,24 +68,24 @@ def _error_xml(code: str, message: str = "m", request_id: str = "rid-x") -> byte
     ).encode()
 
 
-Responder = Callable[[httpx.Request], httpx.Response]
+Responder = Callable[[httpx2.Request], httpx2.Response]
 
 
 class Recorder:
     """A MockTransport handler that records requests and plays back responses in order."""
 
-    def __init__(self, *responses: httpx.Response | Responder) -> None:
+    def __init__(self, *responses: httpx2.Response | Responder) -> None:
         self.responses = list(responses)
-        self.requests: list[httpx.Request] = []
+        self.requests: list[httpx2.Request] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)
         item = self.responses.pop(0) if len(self.responses) > 1 else self.responses[0]
         return item(request) if callable(item) else item
 
 
-def ok_jpeg(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(
+def ok_jpeg(request: httpx2.Request) -> httpx2.Response:
+    return httpx2.Response(
         200, content=_jpeg(), headers={"content-type": "image/jpeg", "x-cos-request-id": "rid-1"}
     )
 
@@ -96,7 +96,7 @@ def _options(recorder: Recorder, **kwargs: object) -> dict[str, object]:
         "clock": lambda: NOW,
         "sign_expires": EXPIRES,
         "retry": RetryPolicy(max_attempts=3, base_backoff=0.0),
-        "httpx_args": {"transport": httpx.MockTransport(recorder)},
+        "httpx_args": {"transport": httpx2.MockTransport(recorder)},
     }
     options.update(kwargs)
     return options
@@ -227,7 +227,7 @@ def test_extra_client_headers_are_signed_as_the_official_sdk_signs_them(
 
 
 def _with_transport(recorder: Recorder, **httpx_args: object) -> dict[str, object]:
-    return {"transport": httpx.MockTransport(recorder), **httpx_args}
+    return {"transport": httpx2.MockTransport(recorder), **httpx_args}
 
 
 _KEY_TEXT = st.text(
@@ -248,7 +248,7 @@ def test_sent_request_is_what_the_generated_client_builds_and_cos_auth_signs(
     key: str, time: Decimal, width: int, format: str, mode: str, token: str | None
 ) -> None:
     """The client builds and signs requests itself for speed; the wire must not notice: URL
-    and every header (Authorization included) equal httpx's ``build_request`` of the generated
+    and every header (Authorization included) equal httpx2's ``build_request`` of the generated
     kwargs, merged with client-level headers, params and cookies, then signed by CosAuth."""
     recorder = Recorder(ok_jpeg)
     creds = Credentials(CREDS.secret_id, CREDS.secret_key, token=token)
@@ -281,14 +281,14 @@ def test_cos_auth_signs_a_request_as_the_client_does() -> None:
         client.get_snapshot("视频/a.mp4", 3)
     (from_client,) = recorder.requests
     auth = CosAuth(Signer(CREDS, clock=lambda: NOW), expires=EXPIRES)
-    with httpx.Client(auth=auth, transport=httpx.MockTransport(recorder)) as plain:
+    with httpx2.Client(auth=auth, transport=httpx2.MockTransport(recorder)) as plain:
         plain.get(from_client.url)
     assert recorder.requests[1].headers["Authorization"] == from_client.headers["Authorization"]
 
 
 def test_a_signing_client_ignores_an_auth_in_httpx_args() -> None:
     recorder = Recorder(ok_jpeg)
-    args = _with_transport(recorder, auth=httpx.BasicAuth("user", "pass"))
+    args = _with_transport(recorder, auth=httpx2.BasicAuth("user", "pass"))
     with _client(recorder, httpx_args=args) as client:
         client.get_snapshot("a.mp4", 1)
     assert recorder.requests[0].headers["Authorization"].startswith("q-sign-algorithm=sha1&")
@@ -296,7 +296,7 @@ def test_a_signing_client_ignores_an_auth_in_httpx_args() -> None:
 
 def test_an_anonymous_client_uses_an_auth_in_httpx_args() -> None:
     recorder = Recorder(ok_jpeg)
-    args = _with_transport(recorder, auth=httpx.BasicAuth("user", "pass"))
+    args = _with_transport(recorder, auth=httpx2.BasicAuth("user", "pass"))
     with _client(recorder, anonymous=True, credentials=None, httpx_args=args) as client:
         client.get_snapshot("a.mp4", 1)
     assert recorder.requests[0].headers["Authorization"].startswith("Basic ")
@@ -408,7 +408,7 @@ def test_invalid_arguments_name_the_parameter_and_send_nothing(
 
 def test_snapshot_reports_type_size_and_request_id(tmp_path: object) -> None:
     recorder = Recorder(
-        httpx.Response(
+        httpx2.Response(
             200,
             content=_png(30, 20),
             headers={"content-type": "image/png", "x-cos-request-id": "r9"},
@@ -426,7 +426,7 @@ def test_snapshot_reports_type_size_and_request_id(tmp_path: object) -> None:
 
 def test_error_document_becomes_cos_service_error() -> None:
     recorder = Recorder(
-        httpx.Response(
+        httpx2.Response(
             404,
             content=_error_xml("NoSuchKey", "The specified key does not exist."),
             headers={"content-type": "application/xml"},
@@ -454,7 +454,7 @@ def test_signature_mismatch_keeps_string_to_sign_in_details() -> None:
         b"<StringToSign>sha1\n1;2\nabc\n</StringToSign></Error>"
     )
     with (
-        _client(Recorder(httpx.Response(403, content=body))) as client,
+        _client(Recorder(httpx2.Response(403, content=body))) as client,
         pytest.raises(CosServiceError) as info,
     ):
         client.get_snapshot("a.mp4", 1)
@@ -464,7 +464,7 @@ def test_signature_mismatch_keeps_string_to_sign_in_details() -> None:
 
 def test_non_xml_error_body_still_gives_status_and_request_id() -> None:
     recorder = Recorder(
-        httpx.Response(502, content=b"bad gateway", headers={"x-cos-request-id": "gw"})
+        httpx2.Response(502, content=b"bad gateway", headers={"x-cos-request-id": "gw"})
     )
     with (
         _client(recorder, retry=RetryPolicy(max_attempts=1)) as client,
@@ -475,7 +475,9 @@ def test_non_xml_error_body_still_gives_status_and_request_id() -> None:
 
 
 def test_mislabelled_content_type_is_an_error() -> None:
-    recorder = Recorder(httpx.Response(200, content=_jpeg(), headers={"content-type": "image/png"}))
+    recorder = Recorder(
+        httpx2.Response(200, content=_jpeg(), headers={"content-type": "image/png"})
+    )
     with (
         _client(recorder, retry=RetryPolicy(max_attempts=1)) as client,
         pytest.raises(CosConnectionError, match="image/png"),
@@ -485,7 +487,7 @@ def test_mislabelled_content_type_is_an_error() -> None:
 
 def test_truncated_image_is_retried_then_reported() -> None:
     recorder = Recorder(
-        httpx.Response(200, content=_jpeg()[:-40], headers={"content-type": "image/jpeg"})
+        httpx2.Response(200, content=_jpeg()[:-40], headers={"content-type": "image/jpeg"})
     )
     with _client(recorder) as client, pytest.raises(CosConnectionError, match="cut short"):
         client.get_snapshot("a.mp4", 1)
@@ -498,8 +500,8 @@ def test_truncated_image_is_retried_then_reported() -> None:
 def test_503_slowdown_is_retried_and_each_attempt_is_signed_afresh() -> None:
     ticks = iter(range(NOW, NOW + 100))
     recorder = Recorder(
-        httpx.Response(503, content=_error_xml("SlowDown"), headers={"retry-after": "0"}),
-        httpx.Response(500, content=_error_xml("InternalError")),
+        httpx2.Response(503, content=_error_xml("SlowDown"), headers={"retry-after": "0"}),
+        httpx2.Response(500, content=_error_xml("InternalError")),
         ok_jpeg,
     )
     with _client(recorder, clock=lambda: next(ticks)) as client:
@@ -512,7 +514,7 @@ def test_503_slowdown_is_retried_and_each_attempt_is_signed_afresh() -> None:
 
 def test_every_attempt_carries_the_sts_token_once_and_signs_it() -> None:
     ticks = iter(range(NOW, NOW + 100))
-    recorder = Recorder(httpx.Response(503, content=_error_xml("SlowDown")), ok_jpeg)
+    recorder = Recorder(httpx2.Response(503, content=_error_xml("SlowDown")), ok_jpeg)
     creds = Credentials(CREDS.secret_id, CREDS.secret_key, token="tok")
     with _client(recorder, credentials=creds, clock=lambda: next(ticks)) as client:
         client.get_snapshot("a.mp4", 1)
@@ -525,10 +527,10 @@ def test_every_attempt_carries_the_sts_token_once_and_signs_it() -> None:
 def test_connection_errors_are_retried() -> None:
     calls = {"n": 0}
 
-    def flaky(request: httpx.Request) -> httpx.Response:
+    def flaky(request: httpx2.Request) -> httpx2.Response:
         calls["n"] += 1
         if calls["n"] == 1:
-            raise httpx.ConnectError("refused", request=request)
+            raise httpx2.ConnectError("refused", request=request)
         return ok_jpeg(request)
 
     with _client(Recorder(flaky)) as client:
@@ -537,7 +539,7 @@ def test_connection_errors_are_retried() -> None:
 
 
 def test_attempt_limit_is_honoured() -> None:
-    recorder = Recorder(httpx.Response(503, content=_error_xml("SlowDown")))
+    recorder = Recorder(httpx2.Response(503, content=_error_xml("SlowDown")))
     with (
         _client(recorder, retry=RetryPolicy(max_attempts=2, base_backoff=0.0)) as client,
         pytest.raises(CosServiceError) as info,
@@ -550,7 +552,7 @@ def test_attempt_limit_is_honoured() -> None:
 def test_clock_skew_is_corrected_from_the_date_header_once() -> None:
     server_now = NOW + 3600
     recorder = Recorder(
-        httpx.Response(
+        httpx2.Response(
             403,
             content=_error_xml("RequestTimeTooSkewed"),
             headers={"date": formatdate(server_now, usegmt=True)},
@@ -584,7 +586,7 @@ async def test_async_client_sends_the_same_request_and_returns_the_same_snapshot
 
 
 async def test_async_client_retries_like_the_sync_one() -> None:
-    recorder = Recorder(httpx.Response(503, content=_error_xml("SlowDown")), ok_jpeg)
+    recorder = Recorder(httpx2.Response(503, content=_error_xml("SlowDown")), ok_jpeg)
     async with _async_client(recorder) as client:
         await client.get_snapshot("a.mp4", 1)
     assert len(recorder.requests) == 2
@@ -651,7 +653,7 @@ def test_a_token_that_is_not_a_valid_header_value_is_refused_up_front() -> None:
 
 def test_a_request_that_is_not_valid_http_is_not_retried_nor_quoted() -> None:
     error = SnapshotClient._transport_error(
-        httpx.LocalProtocolError("Illegal header value b'TOPSECRETTOKEN\\r'")
+        httpx2.LocalProtocolError("Illegal header value b'TOPSECRETTOKEN\\r'")
     )
     assert type(error) is CosClientError
     assert "TOPSECRET" not in str(error)
@@ -720,10 +722,10 @@ def test_save_leaves_neither_file_nor_temporary_when_writing_fails(tmp_path: Pat
 
 def test_a_presigned_url_carries_the_same_query_as_the_request_sent() -> None:
     recorder = Recorder(ok_jpeg)
-    args = {"transport": httpx.MockTransport(recorder), "params": {"versionId": "v 1"}}
+    args = {"transport": httpx2.MockTransport(recorder), "params": {"versionId": "v 1"}}
     with _client(recorder, httpx_args=args) as client:
         client.get_snapshot("a.mp4", 1.5, width=64)
-        url = httpx.URL(client.presign_snapshot_url("a.mp4", 1.5, width=64))
+        url = httpx2.URL(client.presign_snapshot_url("a.mp4", 1.5, width=64))
     sent = recorder.requests[0].url.params
     presigned = url.params
     assert [(k, v) for k, v in presigned.multi_items() if not k.startswith("q-")] == list(

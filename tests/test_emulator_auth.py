@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
+import httpx2
 import pytest
 
 from cos_snapshot import Credentials
@@ -37,10 +37,10 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def client(root: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def client(root: Path) -> AsyncIterator[httpx2.AsyncClient]:
     settings = EmulatorSettings(root=root, credentials=(CRED, STS), time_tolerance_s=60)
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://{HOST}") as client:
+    transport = httpx2.ASGITransport(app=create_app(settings))
+    async with httpx2.AsyncClient(transport=transport, base_url=f"http://{HOST}") as client:
         yield client
 
 
@@ -92,7 +92,7 @@ def presigned_query(
     return {**(params or {}), **fields}
 
 
-def code_of(response: httpx.Response) -> str | None:
+def code_of(response: httpx2.Response) -> str | None:
     assert response.headers["x-cos-request-id"]
     assert response.headers["content-type"] == "application/xml"
     return ET.fromstring(response.content).findtext("Code")
@@ -101,18 +101,18 @@ def code_of(response: httpx.Response) -> str | None:
 # --- accepted -----------------------------------------------------------------------------------
 
 
-async def test_header_signature_is_accepted(client: httpx.AsyncClient) -> None:
+async def test_header_signature_is_accepted(client: httpx2.AsyncClient) -> None:
     response = await client.get(URL_PATH, headers={"Authorization": header_auth()})
     assert response.status_code == 200
     assert response.content == b"guarded"
 
 
-async def test_query_string_signature_is_accepted(client: httpx.AsyncClient) -> None:
+async def test_query_string_signature_is_accepted(client: httpx2.AsyncClient) -> None:
     response = await client.get(URL_PATH, params=presigned_query())
     assert response.status_code == 200
 
 
-async def test_signed_params_and_headers_are_checked(client: httpx.AsyncClient) -> None:
+async def test_signed_params_and_headers_are_checked(client: httpx2.AsyncClient) -> None:
     params = {"response-content-type": "text/plain", "flag": ""}
     auth = header_auth(params=params, headers={"range": "bytes=0-2"})
     response = await client.get(
@@ -121,7 +121,7 @@ async def test_signed_params_and_headers_are_checked(client: httpx.AsyncClient) 
     assert (response.status_code, response.content) == (206, b"gua")
 
 
-async def test_params_not_in_the_signature_are_allowed(client: httpx.AsyncClient) -> None:
+async def test_params_not_in_the_signature_are_allowed(client: httpx2.AsyncClient) -> None:
     # As in the vendor's presigned example, whose q-url-param-list is empty.
     query = {**presigned_query(), "response-cache-control": "no-cache", "x": "y"}
     assert (await client.get(URL_PATH, params=query)).status_code == 200
@@ -140,8 +140,8 @@ async def test_host_may_be_signed_with_or_without_the_port(
     root: Path, base_url: str, signed_hosts: tuple[str, ...]
 ) -> None:
     settings = EmulatorSettings(root=root, credentials=(CRED,))
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+    transport = httpx2.ASGITransport(app=create_app(settings))
+    async with httpx2.AsyncClient(transport=transport, base_url=base_url) as client:
         for signed_host in signed_hosts:
             start, end = window()
             auth = build_authorization(
@@ -158,12 +158,12 @@ async def test_host_may_be_signed_with_or_without_the_port(
             assert response.status_code == 200, signed_host
 
 
-async def test_start_slightly_in_the_future_is_tolerated(client: httpx.AsyncClient) -> None:
+async def test_start_slightly_in_the_future_is_tolerated(client: httpx2.AsyncClient) -> None:
     auth = header_auth(span=window(30, 600))
     assert (await client.get(URL_PATH, headers={"Authorization": auth})).status_code == 200
 
 
-async def test_a_signed_upload_with_content_headers(client: httpx.AsyncClient) -> None:
+async def test_a_signed_upload_with_content_headers(client: httpx2.AsyncClient) -> None:
     headers = {"content-type": "text/plain", "content-length": "4", "x-cos-meta-a": "b"}
     auth = header_auth(method="PUT", path="/uploaded.txt", headers=headers)
     response = await client.put(
@@ -175,17 +175,17 @@ async def test_a_signed_upload_with_content_headers(client: httpx.AsyncClient) -
 # --- refused ------------------------------------------------------------------------------------
 
 
-async def test_no_signature_is_access_denied(client: httpx.AsyncClient) -> None:
+async def test_no_signature_is_access_denied(client: httpx2.AsyncClient) -> None:
     response = await client.get(URL_PATH)
     assert (response.status_code, code_of(response)) == (403, "AccessDenied")
 
 
-async def test_empty_authorization_header_counts_as_none(client: httpx.AsyncClient) -> None:
+async def test_empty_authorization_header_counts_as_none(client: httpx2.AsyncClient) -> None:
     response = await client.get(URL_PATH, headers={"Authorization": ""})
     assert (response.status_code, code_of(response)) == (403, "AccessDenied")
 
 
-async def test_unknown_access_key_is_invalid_access_key_id(client: httpx.AsyncClient) -> None:
+async def test_unknown_access_key_is_invalid_access_key_id(client: httpx2.AsyncClient) -> None:
     auth = header_auth(cred=Credentials("AKIDNOBODYKNOWS001", CRED.secret_key))
     response = await client.get(URL_PATH, headers={"Authorization": auth})
     assert (response.status_code, code_of(response)) == (403, "InvalidAccessKeyId")
@@ -195,7 +195,7 @@ async def test_unknown_access_key_is_invalid_access_key_id(client: httpx.AsyncCl
     "span", [window(-7200, -10), window(3600, 7200)], ids=["expired", "not-yet-valid"]
 )
 async def test_outside_the_time_window_is_request_has_expired(
-    client: httpx.AsyncClient, span: tuple[int, int]
+    client: httpx2.AsyncClient, span: tuple[int, int]
 ) -> None:
     for request in (
         client.get(URL_PATH, headers={"Authorization": header_auth(span=span)}),
@@ -218,14 +218,14 @@ async def test_outside_the_time_window_is_request_has_expired(
     ids=["misspelt-field", "algorithm", "missing-signature", "garbage", "key-time"],
 )
 async def test_malformed_signature_is_access_denied(
-    client: httpx.AsyncClient, mangle: object
+    client: httpx2.AsyncClient, mangle: object
 ) -> None:
     auth = mangle(header_auth())  # type: ignore[operator]
     response = await client.get(URL_PATH, headers={"Authorization": auth})
     assert (response.status_code, code_of(response)) == (403, "AccessDenied")
 
 
-async def test_incomplete_query_signature_is_access_denied(client: httpx.AsyncClient) -> None:
+async def test_incomplete_query_signature_is_access_denied(client: httpx2.AsyncClient) -> None:
     query = presigned_query()
     del query["q-header-list"]
     response = await client.get(URL_PATH, params=query)
@@ -264,14 +264,14 @@ def _mismatch_cases() -> Iterator[tuple[str, dict[str, object]]]:
 
 @pytest.mark.parametrize(("name", "request_args"), list(_mismatch_cases()))
 async def test_wrong_signature_is_signature_does_not_match(
-    client: httpx.AsyncClient, name: str, request_args: dict[str, object]
+    client: httpx2.AsyncClient, name: str, request_args: dict[str, object]
 ) -> None:
     response = await client.get(URL_PATH, **request_args)  # type: ignore[arg-type]
     assert (response.status_code, code_of(response)) == (403, "SignatureDoesNotMatch")
 
 
 async def test_presigned_param_changed_after_signing_is_rejected(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
 ) -> None:
     query = presigned_query(params={"response-content-type": "text/plain"})
     query["response-content-type"] = "text/html"
@@ -281,14 +281,14 @@ async def test_presigned_param_changed_after_signing_is_rejected(
 
 async def test_wrong_host_is_signature_does_not_match(root: Path) -> None:
     settings = EmulatorSettings(root=root, credentials=(CRED,))
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://other.example") as client:
+    transport = httpx2.ASGITransport(app=create_app(settings))
+    async with httpx2.AsyncClient(transport=transport, base_url="http://other.example") as client:
         response = await client.get(URL_PATH, headers={"Authorization": header_auth()})
     assert code_of(response) == "SignatureDoesNotMatch"
 
 
 async def test_signature_does_not_match_shows_the_servers_string_to_sign(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
 ) -> None:
     start, end = window()
     params = {"response-content-type": "text/plain"}
@@ -311,19 +311,19 @@ async def test_signature_does_not_match_shows_the_servers_string_to_sign(
 # --- STS tokens ---------------------------------------------------------------------------------
 
 
-async def test_sts_token_in_a_header(client: httpx.AsyncClient) -> None:
+async def test_sts_token_in_a_header(client: httpx2.AsyncClient) -> None:
     token_header = {"x-cos-security-token": STS.token or ""}
     auth = header_auth(cred=STS, headers=token_header)
     response = await client.get(URL_PATH, headers={**token_header, "Authorization": auth})
     assert response.status_code == 200
 
 
-async def test_sts_token_in_a_presigned_url(client: httpx.AsyncClient) -> None:
+async def test_sts_token_in_a_presigned_url(client: httpx2.AsyncClient) -> None:
     query = presigned_query(cred=STS, params={"x-cos-security-token": STS.token or ""})
     assert (await client.get(URL_PATH, params=query)).status_code == 200
 
 
-async def test_sts_key_without_its_token_is_refused(client: httpx.AsyncClient) -> None:
+async def test_sts_key_without_its_token_is_refused(client: httpx2.AsyncClient) -> None:
     for token in (None, "some-other-token"):
         headers = {} if token is None else {"x-cos-security-token": token}
         auth = header_auth(cred=STS, headers=headers)
@@ -332,7 +332,7 @@ async def test_sts_key_without_its_token_is_refused(client: httpx.AsyncClient) -
         assert "some-other-token" not in response.text
 
 
-async def test_signature_error_does_not_echo_the_sts_token(client: httpx.AsyncClient) -> None:
+async def test_signature_error_does_not_echo_the_sts_token(client: httpx2.AsyncClient) -> None:
     token_header = {"x-cos-security-token": STS.token or ""}
     wrong = Credentials(STS.secret_id, "wrong-secret")
     auth = header_auth(cred=wrong, headers=token_header)
@@ -346,8 +346,8 @@ async def test_signature_error_does_not_echo_the_sts_token(client: httpx.AsyncCl
 
 async def test_anonymous_emulator_ignores_signatures(root: Path) -> None:
     settings = EmulatorSettings(root=root, anonymous=True)
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://{HOST}") as client:
+    transport = httpx2.ASGITransport(app=create_app(settings))
+    async with httpx2.AsyncClient(transport=transport, base_url=f"http://{HOST}") as client:
         assert (await client.get(URL_PATH)).status_code == 200
         garbage = format_authorization(dict.fromkeys(presigned_query(), "x"))
         response = await client.get(URL_PATH, headers={"Authorization": garbage})
@@ -359,7 +359,7 @@ async def test_anonymous_emulator_ignores_signatures(root: Path) -> None:
 
 def test_header_and_query_signatures_over_real_http(root: Path) -> None:
     with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        host = httpx.URL(url).netloc.decode()
+        host = httpx2.URL(url).netloc.decode()
         start, end = window()
         fields = authorization_fields(
             secret_id=CRED.secret_id,
@@ -371,7 +371,7 @@ def test_header_and_query_signatures_over_real_http(root: Path) -> None:
             start=start,
             end=end,
         )
-        with httpx.Client(base_url=url) as client:
+        with httpx2.Client(base_url=url) as client:
             by_header = client.get(
                 URL_PATH, headers={"Authorization": format_authorization(fields)}
             )

@@ -1,7 +1,7 @@
 """The emulator over HTTP: object operations, bad input, traversal, error documents, request ids.
 
 Most tests talk to a real uvicorn server on loopback (``running_emulator``); raw request
-targets (``..`` segments, bytes httpx would normalise away) go through ``http.client``.
+targets (``..`` segments, bytes httpx2 would normalise away) go through ``http.client``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -458,8 +458,8 @@ async def test_host_naming_another_bucket_is_no_such_bucket(
     root: Path, host: str, status: int
 ) -> None:
     settings = EmulatorSettings(root=root, bucket="examplebucket-1250000000", anonymous=True)
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    transport = httpx2.ASGITransport(app=create_app(settings))
+    async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get("/plain.txt", headers={"Host": host})
     assert response.status_code == status
     if status == 404:
@@ -484,8 +484,8 @@ async def test_an_unexpected_error_is_a_500_internal_error_document_without_deta
 ) -> None:
     settings = EmulatorSettings(root=root, anonymous=True)
     app = create_app(settings, engine=_BrokenEngine())  # type: ignore[arg-type]
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get("/plain.txt", params={"ci-process": "snapshot", "time": "1"})
         after = await client.get("/plain.txt")
     assert response.status_code == 500
@@ -629,13 +629,13 @@ def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 def test_emulator_thread_stops_cleanly_with_a_keep_alive_connection_open(root: Path) -> None:
     thread = EmulatorThread(EmulatorSettings(root=root, credentials=(CRED,)))
     url = thread.start()
-    with httpx.Client(base_url=url) as client:
+    with httpx2.Client(base_url=url) as client:
         assert client.head("/").status_code == 403  # the connection stays open (keep-alive)
         started = time.monotonic()
         thread.stop()
         assert time.monotonic() - started < 5
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(url)
+    with pytest.raises(httpx2.ConnectError):
+        httpx2.get(url)
     thread.stop()  # idempotent
 
 
@@ -647,7 +647,7 @@ def test_emulator_thread_serves_on_ipv6_loopback(root: Path) -> None:
         pytest.skip("no IPv6 loopback here")
     try:
         assert url.startswith("http://[::1]:")
-        assert httpx.get(f"{url}/plain.txt").content == PLAIN
+        assert httpx2.get(f"{url}/plain.txt").content == PLAIN
     finally:
         emulator.__exit__(None, None, None)
 
@@ -660,7 +660,7 @@ def test_a_root_that_is_not_a_directory_fails_at_start(tmp_path: Path) -> None:
 def test_keep_alive_responses_are_not_held_back_by_nagle(server: str) -> None:
     # Headers and body go out as two writes; without TCP_NODELAY each reply on a reused
     # connection waits for the client's delayed ACK (~40 ms on Linux).
-    with httpx.Client(base_url=server) as client:
+    with httpx2.Client(base_url=server) as client:
         durations = []
         for _ in range(11):
             headers = {"Authorization": sign("GET", "/plain.txt", urlsplit(server).netloc)}

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
+import httpx2
 import pytest
 from PIL import Image
 
@@ -42,13 +42,15 @@ def server(root: Path, video: FixtureInfo) -> Iterator[str]:
 VIDEO_URL = "/videos/" + quote("clip 1+.mp4")
 
 
-def snapshot(server: str, path: str = VIDEO_URL, **params: str) -> httpx.Response:
-    response = httpx.get(f"{server}{path}", params={"ci-process": "snapshot", **params}, timeout=60)
+def snapshot(server: str, path: str = VIDEO_URL, **params: str) -> httpx2.Response:
+    response = httpx2.get(
+        f"{server}{path}", params={"ci-process": "snapshot", **params}, timeout=60
+    )
     assert response.headers["x-cos-request-id"]
     return response
 
 
-def frame_of(response: httpx.Response) -> int:
+def frame_of(response: httpx2.Response) -> int:
     assert response.status_code == 200, response.text
     return read_frame_index(Image.open(io.BytesIO(response.content)))
 
@@ -115,7 +117,7 @@ def test_a_replaced_video_is_snapshotted_anew(server: str, tmp_path: Path) -> No
     first = make_fixture(tmp_path / "a.mp4", duration=1, size=(160, 120))
     second = make_fixture(tmp_path / "b.mp4", duration=1, size=(192, 108))
     for info in (first, second):
-        put = httpx.put(f"{server}/replaced.mp4", content=info.path.read_bytes())
+        put = httpx2.put(f"{server}/replaced.mp4", content=info.path.read_bytes())
         assert put.status_code == 200
         image = Image.open(io.BytesIO(snapshot(server, "/replaced.mp4", time="0.5").content))
         assert image.size == info.stored_size
@@ -129,9 +131,9 @@ async def test_too_many_waiting_snapshots_are_told_to_slow_down(
     make_fixture(big_root / "long-gop.mp4", duration=4, fps=25, gop=100, size=(640, 480))
     settings = EmulatorSettings(root=big_root, anonymous=True, workers=1, queue_limit=1)
     with running_emulator(settings) as url:
-        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
 
-            async def one(i: int) -> httpx.Response:
+            async def one(i: int) -> httpx2.Response:
                 params = {"ci-process": "snapshot", "time": f"3.{90 + i % 9}", "format": "png"}
                 return await client.get("/long-gop.mp4", params=params)
 
@@ -139,7 +141,7 @@ async def test_too_many_waiting_snapshots_are_told_to_slow_down(
             responses = await asyncio.gather(*(one(i) for i in range(12)))
             elapsed = time.monotonic() - started
         after = await asyncio.to_thread(
-            httpx.get, f"{url}/long-gop.mp4", params={"ci-process": "snapshot", "time": "0"}
+            httpx2.get, f"{url}/long-gop.mp4", params={"ci-process": "snapshot", "time": "0"}
         )
     statuses = sorted(r.status_code for r in responses)
     assert set(statuses) <= {200, 503}, statuses
@@ -164,7 +166,7 @@ async def test_waiting_snapshots_of_one_gop_share_a_decode_pass(
         SnapshotEngine(result_cache_bytes=0, max_decodes=settings.workers) as engine,
         running_emulator(settings, app=create_app(settings, engine=engine)) as url,
     ):
-        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
             first = await client.get("/gop.mp4", params={"ci-process": "snapshot", "time": "0"})
             assert first.status_code == 200  # opens the file and builds its packet index
             passes.clear()
@@ -215,5 +217,5 @@ def test_a_video_deleted_while_its_snapshot_is_taken_is_no_such_key(tmp_path: Pa
         assert ET.fromstring(response.content).findtext("Code") == "NoSuchKey"
         make_fixture(tmp_path / "again.mp4", duration=1, size=(96, 64))
         assert snapshot(url, "/again.mp4", time="0.5").status_code == 404  # deleted too
-        put = httpx.put(f"{url}/kept.mp4", content=b"x")
+        put = httpx2.put(f"{url}/kept.mp4", content=b"x")
         assert put.status_code == 200  # still serving

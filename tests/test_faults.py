@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-import httpx
+import httpx2
 import pytest
 from conftest import MakeVideo
 from PIL import Image
@@ -173,7 +173,7 @@ def test_short_is_a_well_formed_response_with_half_an_image(
     faulty: tuple[str, FaultInjector],
 ) -> None:
     url, _ = faulty
-    whole = httpx.get(f"{url}/clip.mp4", params={"ci-process": "snapshot", "time": "1"})
+    whole = httpx2.get(f"{url}/clip.mp4", params={"ci-process": "snapshot", "time": "1"})
     assert whole.status_code == 200
     assert int(whole.headers["content-length"]) == len(whole.content)
     assert whole.content.startswith(b"\xff\xd8")
@@ -196,7 +196,7 @@ def test_status_faults_are_cos_error_documents_with_the_request_id(
     faulty: tuple[str, FaultInjector], status: int, code: str
 ) -> None:
     url, injector = faulty
-    response = httpx.get(f"{url}/clip.mp4", params={"ci-process": "snapshot", "time": "1"})
+    response = httpx2.get(f"{url}/clip.mp4", params={"ci-process": "snapshot", "time": "1"})
     assert response.status_code == status
     assert response.headers["content-type"] == "application/xml"
     document = ET.fromstring(response.content)
@@ -210,9 +210,9 @@ def test_status_faults_are_cos_error_documents_with_the_request_id(
 def test_slow_answers_come_whole_after_the_delay(faulty: tuple[str, FaultInjector]) -> None:
     url, _ = faulty
     params = {"ci-process": "snapshot", "time": "1"}
-    with pytest.raises(httpx.ReadTimeout):
-        httpx.get(f"{url}/clip.mp4", params=params, timeout=httpx.Timeout(5, read=0.1))
-    response = httpx.get(f"{url}/clip.mp4", params=params, timeout=5)
+    with pytest.raises(httpx2.ReadTimeout):
+        httpx2.get(f"{url}/clip.mp4", params=params, timeout=httpx2.Timeout(5, read=0.1))
+    response = httpx2.get(f"{url}/clip.mp4", params=params, timeout=5)
     assert response.status_code == 200
     assert response.content.endswith(b"\xff\xd9")
 
@@ -264,7 +264,7 @@ def _client_options(url: str) -> dict[str, object]:
     return {
         "endpoint_url": url,
         "credentials": CRED,
-        "timeout": httpx.Timeout(10.0, read=READ_TIMEOUT),
+        "timeout": httpx2.Timeout(10.0, read=READ_TIMEOUT),
         "retry": RetryPolicy(max_attempts=3, base_backoff=0.02, max_backoff=0.2, deadline=30),
     }
 
@@ -368,9 +368,9 @@ def test_serve_injects_the_faults_it_is_given(root: Path, tmp_path: Path) -> Non
         while True:
             assert process.poll() is None, log.read_text()
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}{SNAPSHOT_TARGET}", timeout=5)
+                response = httpx2.get(f"http://127.0.0.1:{port}{SNAPSHOT_TARGET}", timeout=5)
                 break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 assert time.monotonic() < deadline, "the emulator did not start"
                 time.sleep(0.1)
     finally:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 import cos_snapshot_api
-import httpx
+import httpx2
 import pytest
 from cos_snapshot_api.api.snapshot import get_snapshot
 from cos_snapshot_api.types import UNSET, File, Response
@@ -33,20 +33,20 @@ def sdk_raw_path(key: str) -> str:
     return urlsplit(SDK_CONFIG.uri(BUCKET, key)).path
 
 
-def _client(handler: Callable[[httpx.Request], httpx.Response]) -> cos_snapshot_api.Client:
+def _client(handler: Callable[[httpx2.Request], httpx2.Response]) -> cos_snapshot_api.Client:
     return cos_snapshot_api.Client(
         base_url="http://127.0.0.1:9000",
-        httpx_args={"transport": httpx.MockTransport(handler)},
+        httpx_args={"transport": httpx2.MockTransport(handler)},
     )
 
 
-def send(key: str, **kwargs: object) -> httpx.Request:
+def send(key: str, **kwargs: object) -> httpx2.Request:
     """Call the generated function for ``key`` and return the request that reached the wire."""
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, content=b"\xff\xd8\xff", headers={"x-cos-request-id": "r"})
+        return httpx2.Response(200, content=b"\xff\xd8\xff", headers={"x-cos-request-id": "r"})
 
     kwargs.setdefault("time", 1.5)
     with _client(handler) as client:
@@ -73,7 +73,7 @@ SDK_IDENTICAL_KEYS = [
     "~user/-_.",
     "a b\tc",
     "!$&'()*+,;=:@",
-    "a/../b",  # the SDK's "./" -> ".%2F" rule keeps httpx from collapsing the segment
+    "a/../b",  # the SDK's "./" -> ".%2F" rule keeps httpx2 from collapsing the segment
     "./x",
     "a/./b",
     "../../etc/passwd",
@@ -93,7 +93,7 @@ def test_path_is_the_official_sdk_path(key: str) -> None:
     assert raw_path(key) == sdk_raw_path(key)
 
 
-# Keys the SDK cannot send faithfully: requests collapses a last "." or ".." segment, and httpx
+# Keys the SDK cannot send faithfully: requests collapses a last "." or ".." segment, and httpx2
 # reads a path starting "//" as a host. Ours stay readable, with the same decoded path.
 SDK_LOSSY_KEYS = {
     "a/.": "/a/%2E",
@@ -168,7 +168,7 @@ def test_unset_optional_parameters_are_left_out() -> None:
 
 
 def test_time_goes_out_as_str_of_the_value() -> None:
-    # The generated code hands `time` to httpx, which calls str() on it: a plain float may come
+    # The generated code hands `time` to httpx2, which calls str() on it: a plain float may come
     # out in exponent notation. A float subclass with its own __str__ (as cos_snapshot uses)
     # puts the exact text on the wire.
     class Plain(float):
@@ -188,8 +188,8 @@ def test_query_signature_fields_are_not_mixed_into_the_path() -> None:
 def _respond(status: int, **kwargs: object) -> Response[File | str]:
     """Call the generated function against a server that answers ``status``."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, headers={"x-cos-request-id": "req-1"}, **kwargs)  # type: ignore[arg-type]
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(status, headers={"x-cos-request-id": "req-1"}, **kwargs)  # type: ignore[arg-type]
 
     with _client(handler) as client:
         response = get_snapshot.sync_detailed("a.mp4", client=client, time=1.5)
@@ -216,24 +216,24 @@ def test_undocumented_status_is_none_or_unexpected_status(status: int) -> None:
     response = _respond(status)
     assert response.parsed is None
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status)
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(status)
 
     client = cos_snapshot_api.Client(
         base_url="http://127.0.0.1:9000",
         raise_on_unexpected_status=True,
-        httpx_args={"transport": httpx.MockTransport(handler)},
+        httpx_args={"transport": httpx2.MockTransport(handler)},
     )
     with client, pytest.raises(cos_snapshot_api.errors.UnexpectedStatus):
         get_snapshot.sync_detailed("a.mp4", client=client, time=1.5)
 
 
 async def test_async_function_sends_the_same_request() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(404, text=XML_ERROR)
+        return httpx2.Response(404, text=XML_ERROR)
 
     client = _client(handler)
     async with client:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from conftest import MakeVideo
 from PIL import Image
@@ -92,9 +92,9 @@ def server(
         while True:
             assert process.poll() is None, log.read_text()
             try:
-                httpx.head(url, timeout=1)
+                httpx2.head(url, timeout=1)
                 break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 assert time.monotonic() < deadline, "the emulator did not start"
                 time.sleep(0.1)
         yield url, process
@@ -115,7 +115,7 @@ class Tally:
         self.checked = 0
         self.wrong: list[tuple[str, str, int, int]] = []
 
-    async def on_response(self, response: httpx.Response) -> None:
+    async def on_response(self, response: httpx2.Response) -> None:
         self.statuses[response.status_code] += 1
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
-import httpx
+import httpx2
 import pytest
 from conftest import MakeVideo
 from hypothesis import given
@@ -348,29 +348,29 @@ def test_any_documented_answer_reads_back_exactly(
 class Recorder:
     """A MockTransport handler that records requests and plays back responses in order."""
 
-    def __init__(self, *responses: httpx.Response) -> None:
+    def __init__(self, *responses: httpx2.Response) -> None:
         self.responses = list(responses)
-        self.requests: list[httpx.Request] = []
+        self.requests: list[httpx2.Request] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)
         return self.responses.pop(0) if len(self.responses) > 1 else self.responses[0]
 
 
-def ok(body: bytes | None = None, request_id: str = "rid-1") -> httpx.Response:
-    return httpx.Response(
+def ok(body: bytes | None = None, request_id: str = "rid-1") -> httpx2.Response:
+    return httpx2.Response(
         200,
         content=media_info_xml() if body is None else body,
         headers={"content-type": "application/xml", "x-cos-request-id": request_id},
     )
 
 
-def error(status: int, code: str, request_id: str = "rid-e") -> httpx.Response:
+def error(status: int, code: str, request_id: str = "rid-e") -> httpx2.Response:
     body = (
         f"<?xml version='1.0' encoding='utf-8' ?><Error><Code>{code}</Code><Message>m</Message>"
         f"<RequestId>{request_id}</RequestId></Error>"
     ).encode()
-    return httpx.Response(status, content=body, headers={"content-type": "application/xml"})
+    return httpx2.Response(status, content=body, headers={"content-type": "application/xml"})
 
 
 def _options(recorder: Recorder, **kwargs: object) -> dict[str, Any]:
@@ -379,7 +379,7 @@ def _options(recorder: Recorder, **kwargs: object) -> dict[str, Any]:
         "clock": lambda: NOW,
         "sign_expires": EXPIRES,
         "retry": RetryPolicy(max_attempts=3, base_backoff=0.0),
-        "httpx_args": {"transport": httpx.MockTransport(recorder)},
+        "httpx_args": {"transport": httpx2.MockTransport(recorder)},
     }
     options.update(kwargs)
     return options
@@ -461,14 +461,14 @@ def test_a_malformed_answer_is_not_retried_and_carries_the_request_id() -> None:
 
 
 def test_a_server_that_sends_the_video_instead_is_cut_off_and_named() -> None:
-    video = httpx.Response(
+    video = httpx2.Response(
         200,
         content=b"\x00\x00\x00\x18ftypmp42" + bytes(3 << 20),
         headers={"content-type": "video/mp4"},
     )
     with _client(Recorder(video)) as client, pytest.raises(CosResponseError, match="video/mp4"):
         client.get_media_info("a.mp4")
-    small = httpx.Response(
+    small = httpx2.Response(
         200, content=b"\x00\x00\x00\x18ftypmp42", headers={"content-type": "video/mp4"}
     )
     with _client(Recorder(small)) as client, pytest.raises(CosResponseError, match="video/mp4"):

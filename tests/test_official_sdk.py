@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from PIL import Image
 from qcloud_cos import CosConfig, CosS3Client
@@ -51,7 +51,7 @@ def fixture(root: Path) -> FixtureInfo:
 def port(root: Path, fixture: FixtureInfo) -> Iterator[int]:
     settings = EmulatorSettings(root=root, bucket=BUCKET, credentials=(CRED, STS))
     with running_emulator(settings) as url:
-        port = httpx.URL(url).port
+        port = httpx2.URL(url).port
         assert port is not None
         yield port
 
@@ -185,7 +185,7 @@ def test_presigned_snapshot_url_works_with_plain_httpx(
     url = make(port).get_presigned_url(
         Bucket=BUCKET, Key=VIDEO_KEY, Method="GET", Expired=300, Params=params
     )
-    response = httpx.get(url)
+    response = httpx2.get(url)
     assert response.status_code == 200, response.text
     image = Image.open(io.BytesIO(response.content))
     assert image.size == (64, 48)
@@ -196,7 +196,7 @@ def test_presigned_download_url(port: int) -> None:
     client = _domain_client(port)
     client.put_object(Bucket=BUCKET, Body=b"presigned", Key="dir/pre signed+.txt")
     url = client.get_presigned_download_url(Bucket=BUCKET, Key="dir/pre signed+.txt")
-    assert httpx.get(url).content == b"presigned"
+    assert httpx2.get(url).content == b"presigned"
 
 
 def test_presigned_url_with_a_tampered_param_is_refused(port: int) -> None:
@@ -207,7 +207,7 @@ def test_presigned_url_with_a_tampered_param_is_refused(port: int) -> None:
         Params={"ci-process": "snapshot", "time": "1"},
     )
     assert url.endswith("&time=1")
-    response = httpx.get(url[: -len("1")] + "2")
+    response = httpx2.get(url[: -len("1")] + "2")
     assert response.status_code == 403
     assert "SignatureDoesNotMatch" in response.text
 
@@ -218,11 +218,11 @@ def test_sts_credentials(port: int) -> None:
     assert _body(client.get_object(Bucket=BUCKET, Key="sts.txt")) == b"sts"
     # The SDK's presigned URL leaves the token out unless it is passed as a param.
     bare = client.get_presigned_download_url(Bucket=BUCKET, Key="sts.txt")
-    assert "InvalidAccessKeyId" in httpx.get(bare).text
+    assert "InvalidAccessKeyId" in httpx2.get(bare).text
     with_token = client.get_presigned_download_url(
         Bucket=BUCKET, Key="sts.txt", Params={"x-cos-security-token": STS.token}
     )
-    assert httpx.get(with_token).content == b"sts"
+    assert httpx2.get(with_token).content == b"sts"
 
 
 def test_domain_mode_over_ipv6_loopback(root: Path, fixture: FixtureInfo) -> None:
@@ -231,7 +231,7 @@ def test_domain_mode_over_ipv6_loopback(root: Path, fixture: FixtureInfo) -> Non
     with running_emulator(settings, host="::1") as url:
         conf = CosConfig(
             Scheme="http",
-            Domain=httpx.URL(url).netloc.decode(),
+            Domain=httpx2.URL(url).netloc.decode(),
             Region=REGION,
             SecretId=CRED.secret_id,
             SecretKey=CRED.secret_key,

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from conftest import MakeVideo
 
@@ -158,15 +158,15 @@ def server(root: Path) -> Iterator[str]:
 
 
 class Attempts:
-    """Counts the requests a client sends, through an httpx event hook."""
+    """Counts the requests a client sends, through an httpx2 event hook."""
 
     def __init__(self) -> None:
         self.statuses: list[int] = []
 
-    def hook(self, response: httpx.Response) -> None:
+    def hook(self, response: httpx2.Response) -> None:
         self.statuses.append(response.status_code)
 
-    async def async_hook(self, response: httpx.Response) -> None:
+    async def async_hook(self, response: httpx2.Response) -> None:
         self.statuses.append(response.status_code)
 
 
@@ -342,19 +342,19 @@ def test_a_presigned_url_works_until_it_expires_and_not_after(root: Path) -> Non
     settings = EmulatorSettings(root=root, credentials=(CRED,), clock=clock)
     with running_emulator(settings) as url, SnapshotClient(endpoint_url=url, credentials=CRED) as c:
         presigned = c.presign_snapshot_url("clip.mp4", 1, expires=2)
-        start, end = map(int, httpx.URL(presigned).params["q-sign-time"].split(";"))
+        start, end = map(int, httpx2.URL(presigned).params["q-sign-time"].split(";"))
         assert end - start == 60 + 2  # signed a minute back (clock slack), valid for 2 s
         clock.now = end  # the last second of the window
-        assert httpx.get(presigned).status_code == 200
+        assert httpx2.get(presigned).status_code == 200
         clock.now = end + 1
-        expired = httpx.get(presigned)
+        expired = httpx2.get(presigned)
     assert expired.status_code == 403
     assert b"<Code>AccessDenied</Code>" in expired.content
     assert b"Request has expired" in expired.content
 
 
 def test_retried_requests_carry_fresh_signatures_and_the_same_query(root: Path) -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
     spec = FaultSpec.parse("503=0.5", seed=3)
     settings = EmulatorSettings(root=root, credentials=(CRED,), faults=spec)
     with (

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, quote_plus, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from conftest import MakeVideo
 
@@ -169,7 +169,7 @@ async def test_client_errors_emulator_logs_and_error_documents_hide_the_secrets(
         for label, text in _error_texts(error):
             assert_clean(f"the {label} of {type(error).__name__}", text)
     assert any(r.name.startswith("uvicorn") for r in caplog.records)
-    assert_clean("the debug log (emulator, uvicorn, httpx)", caplog.text)
+    assert_clean("the debug log (emulator, uvicorn, httpx2)", caplog.text)
 
 
 # --- the command line --------------------------------------------------------------------------
@@ -246,9 +246,9 @@ def test_serve_at_debug_level_logs_no_secrets(root: Path, tmp_path: Path) -> Non
         while True:
             assert process.poll() is None, log.read_text()
             try:
-                httpx.head(url, timeout=1)
+                httpx2.head(url, timeout=1)
                 break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 assert time.monotonic() < deadline, "the emulator did not start"
                 time.sleep(0.1)
         with SnapshotClient(endpoint_url=url, credentials=CRED) as client:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-import httpx
+import httpx2
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,13 +35,13 @@ def test_canonicalize_of_plain_lower_case_names_equals_the_general_rule(
 
 @given(st.lists(st.tuples(_TEXT, _TEXT), max_size=6))
 def test_query_params_decode_as_httpx_does(pairs: list[tuple[str, str]]) -> None:
-    url = httpx.URL("https://example.com/a", params=pairs)
+    url = httpx2.URL("https://example.com/a", params=pairs)
     assert query_params(url.query) == dict(url.params.multi_items())
 
 
 @given(st.text(alphabet="a=&+%20b;~", max_size=20))
 def test_query_params_of_raw_query_strings_decode_as_httpx_does(query: str) -> None:
-    url = httpx.URL("https://example.com/a?" + query)
+    url = httpx2.URL("https://example.com/a?" + query)
     assert query_params(url.query) == dict(url.params.multi_items())
 
 

@@ -1,4 +1,4 @@
-"""Signing httpx requests: the Authorization header (per attempt) and presigned URLs."""
+"""Signing httpx2 requests: the Authorization header (per attempt) and presigned URLs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable, Generator
 from urllib.parse import unquote_plus
 
 import attrs
-import httpx
+import httpx2
 
 from ._credentials import Credentials
 from .signing import authorization_fields, format_authorization
@@ -38,7 +38,7 @@ _SIGNED_HEADER_NAMES = frozenset(
 )
 
 
-def signed_headers_of(request: httpx.Request) -> dict[str, str]:
+def signed_headers_of(request: httpx2.Request) -> dict[str, str]:
     """The headers of ``request`` that a COS signature covers: host, content-*, conditional
     headers and every ``x-cos-*`` / ``x-ci-*`` header."""
     chosen: dict[str, str] = {}
@@ -50,7 +50,7 @@ def signed_headers_of(request: httpx.Request) -> dict[str, str]:
 
 
 def query_params(query: bytes) -> dict[str, str]:
-    """The parameters of a raw query string, decoded as ``httpx.QueryParams`` decodes them
+    """The parameters of a raw query string, decoded as ``httpx2.QueryParams`` decodes them
     (a repeated name keeps its last value, a name without ``=`` has the value ``""``);
     about five times faster, which matters because every request is signed."""
     params: dict[str, str] = {}
@@ -84,7 +84,7 @@ class Signer:
         now = int(self.clock() + self.clock_offset)
         return now - self.backdate, now + expires
 
-    def fields_for(self, request: httpx.Request, *, expires: int) -> dict[str, str]:
+    def fields_for(self, request: httpx2.Request, *, expires: int) -> dict[str, str]:
         """The ``q-*`` signature fields for ``request``, signing its path, every query
         parameter it carries and its signable headers."""
         start, end = self.window(expires)
@@ -99,7 +99,7 @@ class Signer:
             end=end,
         )
 
-    def sign_headers(self, request: httpx.Request, *, expires: int) -> None:
+    def sign_headers(self, request: httpx2.Request, *, expires: int) -> None:
         """Put the signature in the Authorization header (and the STS token beside it)."""
         if self.credentials.token:
             request.headers[SECURITY_TOKEN_HEADER] = self.credentials.token
@@ -107,12 +107,12 @@ class Signer:
             self.fields_for(request, expires=expires)
         )
 
-    def presign(self, request: httpx.Request, *, expires: int) -> httpx.URL:
+    def presign(self, request: httpx2.Request, *, expires: int) -> httpx2.URL:
         """Return ``request``'s URL with the signature (and STS token) in its query string."""
         url = request.url
         if self.credentials.token:
             url = url.copy_add_param(SECURITY_TOKEN_HEADER, self.credentials.token)
-        unsigned = httpx.Request(request.method, url, headers={"host": request.headers["host"]})
+        unsigned = httpx2.Request(request.method, url, headers={"host": request.headers["host"]})
         fields = self.fields_for(unsigned, expires=expires)
         for name, value in fields.items():
             url = url.copy_add_param(name, value)
@@ -122,14 +122,16 @@ class Signer:
         return f"Signer(credentials={self.credentials!r}, clock_offset={self.clock_offset})"
 
 
-class CosAuth(httpx.Auth):
-    """``httpx.Auth`` that signs every request as it is sent, so a retry is signed afresh."""
+class CosAuth(httpx2.Auth):
+    """``httpx2.Auth`` that signs every request as it is sent, so a retry is signed afresh."""
 
     def __init__(self, signer: Signer, *, expires: int = 600) -> None:
         self.signer = signer
         self.expires = expires
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(
+        self, request: httpx2.Request
+    ) -> Generator[httpx2.Request, httpx2.Response, None]:
         """Sign ``request`` (the Authorization header, valid for ``expires`` seconds)."""
         self.signer.sign_headers(request, expires=self.expires)
         yield request

@@ -6,7 +6,7 @@ the generated requests, signing, presigning, turning a response into a :class:`S
 sleep, in one retry loop each (``_call``) that every operation goes through.
 
 A call builds its URL from the generated request function once (one parse) and each attempt
-signs its own ``httpx.Request`` before ``send``. ``httpx.Client.request`` with an ``httpx.Auth``
+signs its own ``httpx2.Request`` before ``send``. ``httpx2.Client.request`` with an ``httpx2.Auth``
 would parse the URL three times and encode the query twice per attempt: nearly twice the CPU
 of this path, which matters when the answer comes from a cache.
 """
@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import re
 import time as _time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import urlencode
 
 import anyio
-import httpx
+import httpx2
 from cos_snapshot_api import Client as _GeneratedClient
 from cos_snapshot_api.api.media_info import get_media_info as _get_media_info
 from cos_snapshot_api.api.snapshot import get_snapshot as _get_snapshot
@@ -49,7 +49,7 @@ __all__ = ["DEFAULT_TIMEOUT", "AsyncSnapshotClient", "SnapshotClient"]
 
 #: Connect quickly or fail; a snapshot of a long video may take a while to decode. The retry
 #: policy's deadline caps each of these at the time left.
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=5.0)
 DEFAULT_SIGN_EXPIRES = 600
 USER_AGENT = f"cos-snapshot/{__version__}"
 #: A GetMediaInfo document is a few KiB; a server that ignores ``ci-process`` and sends the
@@ -64,11 +64,58 @@ _NOT_QUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what urlencode leaves as it is
 
 
 def _query_string(items: Iterable[tuple[str, str]]) -> str:
-    """``urlencode(items)``, which is what ``str(httpx.QueryParams)`` gives, skipping the
+    """``urlencode(items)``, which is what ``str(httpx2.QueryParams)`` gives, skipping the
     quoting of names and values that need none (nearly all snapshot parameters)."""
     return "&".join(
         [f"{k}={v}" if _NOT_QUOTED.fullmatch(k + v) else urlencode([(k, v)]) for k, v in items]
     )
+
+
+def _httpx_class_of(cls: type) -> type | None:
+    """The first class of the httpx package (not httpx2) among ``cls`` and its bases, or
+    ``None``. Looks at module names only: httpx is not imported."""
+    for base in cls.__mro__:
+        module = base.__module__
+        if module == "httpx" or module.startswith("httpx."):
+            return base
+    return None
+
+
+def _httpx_objects_in(value: object, where: str) -> Iterator[tuple[str, type, type]]:
+    """``(where, httpx class, own class)`` for each object in ``value`` that is, or is an
+    instance of, a class of the httpx package or one derived from it, looking into dicts,
+    lists, tuples and sets (``mounts``, ``event_hooks``)."""
+    own = value if isinstance(value, type) else type(value)
+    found = _httpx_class_of(own)
+    if found is not None:
+        yield where, found, own
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _httpx_objects_in(item, f"{where}[{key!r}]")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            yield from _httpx_objects_in(item, f"{where}[{index}]")
+
+
+def _refuse_httpx_objects(parameter: str, value: object) -> None:
+    """Raise :class:`CosInvalidArgumentError` if ``value`` holds an object of the httpx package:
+    the client runs on httpx2, whose classes share httpx's names but not its types, and an httpx
+    object would fail later with an error that does not say why."""
+    for where, cls, own in _httpx_objects_in(value, ""):
+        what = cls.__name__
+        subject = f"{where} is " if where else ""  # the message starts "<parameter>: "
+        if own is cls:
+            problem = f"{subject}an httpx.{what}, from the httpx package"
+            instead = f"use httpx2.{what} instead"
+        else:
+            problem = (
+                f"{subject}a {own.__module__}.{own.__qualname__}, built on httpx.{what} "
+                "from the httpx package"
+            )
+            instead = f"use one built on httpx2.{what} instead"
+        raise CosInvalidArgumentError(
+            parameter, f"{problem}; cos-snapshot runs on httpx2: {instead} (`import httpx2`)"
+        )
 
 
 def endpoint_for(bucket: str, region: str) -> str:
@@ -88,7 +135,7 @@ def _check_expires(expires: object) -> None:
         raise CosInvalidArgumentError("expires", f"must be a positive integer, got {expires!r}")
 
 
-def _check_size(body: bytearray, limit: int | None, response: httpx.Response) -> None:
+def _check_size(body: bytearray, limit: int | None, response: httpx2.Response) -> None:
     """Stop reading an answer longer than ``limit`` bytes (only a 200 is a document: an error
     body is bounded by the server)."""
     if limit is not None and len(body) > limit and response.status_code == 200:
@@ -110,14 +157,14 @@ class _BaseClient:
         credentials: Credentials | None = None,
         endpoint_url: str | None = None,
         anonymous: bool = False,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         sign_expires: int = DEFAULT_SIGN_EXPIRES,
         clock: Callable[[], float] = _time.time,
         httpx_args: dict[str, Any] | None = None,
     ) -> None:
         if endpoint_url is not None:
-            url = httpx.URL(endpoint_url)
+            url = httpx2.URL(endpoint_url)
             if url.scheme not in {"http", "https"} or not url.host:
                 raise CosInvalidArgumentError(
                     "endpoint_url", f"must be an http(s) URL with a host, got {endpoint_url!r}"
@@ -145,14 +192,16 @@ class _BaseClient:
         if not anonymous:
             creds = credentials if credentials is not None else Credentials.from_env()
             self._signer = Signer(creds, clock=clock)
+        _refuse_httpx_objects("timeout", timeout)
+        _refuse_httpx_objects("httpx_args", httpx_args)
         args: dict[str, Any] = dict(httpx_args or {})
         if self._signer is not None:
             # The client signs each attempt itself (see _attempt); an auth of the caller's
             # would replace or spoil that signature.
             args.pop("auth", None)
         # Query parameters every request carries (httpx_args["params"]): sent and presigned.
-        self._params = httpx.QueryParams(args.get("params"))
-        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._params = httpx2.QueryParams(args.get("params"))
+        self.timeout = timeout if isinstance(timeout, httpx2.Timeout) else httpx2.Timeout(timeout)
         self._api = _GeneratedClient(
             base_url=self.endpoint_url,
             timeout=self.timeout,
@@ -180,38 +229,38 @@ class _BaseClient:
             "mode": args.mode,
         }
 
-    def _target(self, args: SnapshotArgs) -> tuple[str, httpx.URL]:
+    def _target(self, args: SnapshotArgs) -> tuple[str, httpx2.URL]:
         """Method and URL of the generated GetSnapshot request for ``args``."""
         return self._target_of(_get_snapshot._get_kwargs(**self._request_kwargs(args)))
 
-    def _media_info_target(self, key: str) -> tuple[str, httpx.URL]:
+    def _media_info_target(self, key: str) -> tuple[str, httpx2.URL]:
         """Method and URL of the generated GetMediaInfo request for ``key``."""
         return self._target_of(_get_media_info._get_kwargs(key, ci_process="videoinfo"))
 
-    def _target_of(self, kwargs: dict[str, Any]) -> tuple[str, httpx.URL]:
+    def _target_of(self, kwargs: dict[str, Any]) -> tuple[str, httpx2.URL]:
         """Method and URL of a generated request's ``kwargs``, merged with the client's own
-        query parameters as httpx's ``build_request`` would, with the URL parsed once."""
+        query parameters as httpx2's ``build_request`` would, with the URL parsed once."""
         # The spec's path of GetMediaInfo ends in the fragment `#videoinfo`, which only tells
         # its operation apart from GetSnapshot's; a fragment is never sent.
         path = kwargs["url"].partition("#")[0]
         query = _query_string(self._params.merge(kwargs["params"]).multi_items())
-        return kwargs["method"], httpx.URL(f"{self.endpoint_url}{path}?{query}")
+        return kwargs["method"], httpx2.URL(f"{self.endpoint_url}{path}?{query}")
 
-    def _unsent_request(self, args: SnapshotArgs) -> httpx.Request:
+    def _unsent_request(self, args: SnapshotArgs) -> httpx2.Request:
         """The request the generated client would send for ``args``, built without a
         connection (presigning needs its URL and Host, not I/O)."""
-        return httpx.Request(*self._target(args))
+        return httpx2.Request(*self._target(args))
 
     def _attempt(
         self,
-        http: httpx.Client | httpx.AsyncClient,
+        http: httpx2.Client | httpx2.AsyncClient,
         method: str,
-        url: httpx.URL,
-        timeout: httpx.Timeout,
-    ) -> httpx.Request:
+        url: httpx2.URL,
+        timeout: httpx2.Timeout,
+    ) -> httpx2.Request:
         """One attempt's request, with the client's headers and cookies (as ``build_request``
         merges them) and a fresh signature."""
-        request = httpx.Request(
+        request = httpx2.Request(
             method,
             url,
             headers=http.headers,
@@ -222,7 +271,7 @@ class _BaseClient:
             self._signer.sign_headers(request, expires=self.sign_expires)
         return request
 
-    def _attempt_timeout(self, state: RetryState) -> httpx.Timeout:
+    def _attempt_timeout(self, state: RetryState) -> httpx2.Timeout:
         """The configured timeouts, each capped at the time the deadline leaves."""
         left = state.remaining()
         if left is None:
@@ -234,7 +283,7 @@ class _BaseClient:
             return left if value is None else min(value, left)
 
         t = self.timeout
-        return httpx.Timeout(
+        return httpx2.Timeout(
             connect=cap(t.connect), read=cap(t.read), write=cap(t.write), pool=cap(t.pool)
         )
 
@@ -268,9 +317,9 @@ class _BaseClient:
         until ``expires`` seconds pass; see :meth:`presign_snapshot_url`."""
         key = check_key(key)
         _check_expires(expires)
-        return self._presign(httpx.Request(*self._media_info_target(key)), expires)
+        return self._presign(httpx2.Request(*self._media_info_target(key)), expires)
 
-    def _presign(self, request: httpx.Request, expires: int) -> str:
+    def _presign(self, request: httpx2.Request, expires: int) -> str:
         if self._signer is None:
             return str(request.url)
         return str(self._signer.presign(request, expires=expires))
@@ -286,7 +335,7 @@ class _BaseClient:
             )
 
     @staticmethod
-    def _to_snapshot(response: httpx.Response, body: bytes) -> Snapshot:
+    def _to_snapshot(response: httpx2.Response, body: bytes) -> Snapshot:
         headers = response.headers
         request_id = headers.get("x-cos-request-id")
         if response.status_code != 200:
@@ -307,21 +356,21 @@ class _BaseClient:
         return snapshot
 
     @staticmethod
-    def _transport_error(exc: httpx.HTTPError) -> CosClientError:
-        if isinstance(exc, httpx.TimeoutException):
+    def _transport_error(exc: httpx2.HTTPError) -> CosClientError:
+        if isinstance(exc, httpx2.TimeoutException):
             return CosTimeoutError(f"timed out: {type(exc).__name__}")
-        if isinstance(exc, httpx.LocalProtocolError):
-            # Not retried, and without httpx's text: it quotes the offending header value,
+        if isinstance(exc, httpx2.LocalProtocolError):
+            # Not retried, and without httpx2's text: it quotes the offending header value,
             # which may be a secret.
             return CosClientError(
                 "the request is not valid HTTP: a header value has characters HTTP does not allow"
             )
-        if isinstance(exc, httpx.TransportError):
+        if isinstance(exc, httpx2.TransportError):
             return CosConnectionError(f"connection failed: {type(exc).__name__}: {exc}")
         return CosClientError(f"HTTP error: {type(exc).__name__}: {exc}")
 
     @staticmethod
-    def _to_media_info(response: httpx.Response, body: bytes) -> MediaInfo:
+    def _to_media_info(response: httpx2.Response, body: bytes) -> MediaInfo:
         headers = response.headers
         request_id = headers.get("x-cos-request-id")
         if response.status_code != 200:
@@ -362,6 +411,12 @@ class SnapshotClient(_BaseClient):
     ``TENCENTCLOUD_SECRET_ID``/``TENCENTCLOUD_SECRET_KEY``/``TENCENTCLOUD_SECURITY_TOKEN``), or
     point ``endpoint_url`` at any COS-compatible server such as the emulator. Use it as a
     context manager, or call :meth:`close`.
+
+    It runs on httpx2: ``timeout`` is seconds or an ``httpx2.Timeout``, and ``httpx_args`` are
+    passed to the ``httpx2.Client`` underneath (``transport``, ``limits``, ``proxy``,
+    ``mounts``, ``event_hooks``, ...; an ``auth`` only when ``anonymous``, since the client
+    signs each attempt itself). An object of the httpx package there raises
+    :class:`CosInvalidArgumentError` naming the httpx2 class to use.
     """
 
     def get_snapshot(
@@ -404,8 +459,8 @@ class SnapshotClient(_BaseClient):
 
     def _call(
         self,
-        target: tuple[str, httpx.URL],
-        convert: Callable[[httpx.Response, bytes], _T],
+        target: tuple[str, httpx2.URL],
+        convert: Callable[[httpx2.Response, bytes], _T],
         limit: int | None = None,
     ) -> _T:
         """Send ``target`` (signed afresh each attempt) until ``convert`` accepts an answer of
@@ -424,11 +479,11 @@ class SnapshotClient(_BaseClient):
 
     def _exchange(
         self,
-        http: httpx.Client,
-        request: httpx.Request,
+        http: httpx2.Client,
+        request: httpx2.Request,
         state: RetryState,
         limit: int | None = None,
-    ) -> tuple[httpx.Response, bytes]:
+    ) -> tuple[httpx2.Response, bytes]:
         """Send one attempt and read its whole body (at most ``limit`` bytes) within the
         deadline."""
         body = bytearray()
@@ -441,7 +496,7 @@ class SnapshotClient(_BaseClient):
                     _check_size(body, limit, response)
             finally:
                 response.close()
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise self._transport_error(exc) from exc
         return response, bytes(body)
 
@@ -462,7 +517,8 @@ class SnapshotClient(_BaseClient):
 
 class AsyncSnapshotClient(_BaseClient):
     """Asynchronous GetSnapshot client: the same arguments and results as
-    :class:`SnapshotClient`, for asyncio or trio. Use ``async with`` or ``await aclose()``."""
+    :class:`SnapshotClient`, for asyncio or trio (``httpx_args`` go to an
+    ``httpx2.AsyncClient``). Use ``async with`` or ``await aclose()``."""
 
     async def get_snapshot(
         self,
@@ -490,8 +546,8 @@ class AsyncSnapshotClient(_BaseClient):
 
     async def _call(
         self,
-        target: tuple[str, httpx.URL],
-        convert: Callable[[httpx.Response, bytes], _T],
+        target: tuple[str, httpx2.URL],
+        convert: Callable[[httpx2.Response, bytes], _T],
         limit: int | None = None,
     ) -> _T:
         """The async twin of :meth:`SnapshotClient._call`."""
@@ -509,11 +565,11 @@ class AsyncSnapshotClient(_BaseClient):
 
     async def _exchange(
         self,
-        http: httpx.AsyncClient,
-        request: httpx.Request,
+        http: httpx2.AsyncClient,
+        request: httpx2.Request,
         state: RetryState,
         limit: int | None = None,
-    ) -> tuple[httpx.Response, bytes]:
+    ) -> tuple[httpx2.Response, bytes]:
         """Send one attempt and read its whole body (at most ``limit`` bytes) within the
         deadline."""
         body = bytearray()
@@ -526,7 +582,7 @@ class AsyncSnapshotClient(_BaseClient):
                     _check_size(body, limit, response)
             finally:
                 await response.aclose()
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise self._transport_error(exc) from exc
         return response, bytes(body)
 

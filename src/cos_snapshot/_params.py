@@ -40,7 +40,7 @@ _TIME_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]
 class PlainTime(float):
     """A float that prints as the exact plain decimal it was made from.
 
-    The generated client hands query values to httpx, which calls ``str()`` on them; a plain
+    The generated client hands query values to httpx2, which calls ``str()`` on them; a plain
     float would print ``1e-07``. This keeps the generated code's ``float`` type while putting
     ``0.0000001`` on the wire.
     """

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-import httpx
+import httpx2
 
 from . import Credentials, Snapshot, SnapshotClient
 from .emulator import EmulatorSettings, running_emulator
@@ -100,7 +100,7 @@ def _fetch(client: SnapshotClient, ask: _Ask) -> Snapshot:
     if not ask.presigned:
         return client.get_snapshot(ask.key, ask.time, **kwargs)  # type: ignore[arg-type]
     url = client.presign_snapshot_url(ask.key, ask.time, expires=300, **kwargs)  # type: ignore[arg-type]
-    response = httpx.get(url, timeout=30)
+    response = httpx2.get(url, timeout=30)
     response.raise_for_status()
     return Snapshot.from_bytes(
         response.content, request_id=response.headers.get("x-cos-request-id")

@@ -87,7 +87,7 @@ def _raw_path(scope: Scope) -> bytes:
     raw: bytes | None = scope.get("raw_path")
     if raw is None:
         raw = scope["path"].encode()
-    # Some ASGI clients (httpx's ASGITransport) put the query string in raw_path too.
+    # Some ASGI clients (httpx2's ASGITransport) put the query string in raw_path too.
     return raw.split(b"?", 1)[0]
 
 

@@ -3,7 +3,7 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import quote
 
-import httpx
+import httpx2
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
@@ -21,9 +21,9 @@ def _quote_object_key(key: str) -> str:
 
     One leading ``/`` is dropped, ``/`` is kept as a separator, everything but ``A-Z a-z 0-9 - _
     . ~`` is percent-encoded as UTF-8, and ``./`` becomes ``.%2F`` (the SDK's rule) so that no
-    ``.`` or ``..`` segment can be collapsed by httpx. Beyond the SDK, which loses them, a last
+    ``.`` or ``..`` segment can be collapsed by httpx2. Beyond the SDK, which loses them, a last
     segment ``.`` or ``..`` has its dots encoded and a ``/`` still leading has its ``/`` encoded
-    (httpx would read ``//x`` as a host), so that the decoded path is always ``/`` + ``key``
+    (httpx2 would read ``//x`` as a host), so that the decoded path is always ``/`` + ``key``
     without its leading ``/``.
     """
     key = key.removeprefix("/")
@@ -91,7 +91,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client, response: httpx2.Response
 ) -> File | str | None:
     if response.status_code == 200:
         response_200 = File(payload=BytesIO(response.content))
@@ -125,7 +125,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client, response: httpx2.Response
 ) -> Response[File | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -182,7 +182,7 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx2.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
         Response[File | str]
@@ -253,7 +253,7 @@ def sync(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx2.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
         File | str
@@ -319,7 +319,7 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx2.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
         Response[File | str]
@@ -388,7 +388,7 @@ async def asyncio(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        httpx2.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
         File | str

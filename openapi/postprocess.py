@@ -1,0 +1,133 @@
+"""Our changes to the code openapi-python-client generates, applied after it has run.
+
+``python openapi/postprocess.py <package dir>`` rewrites the generated package in place:
+
+- it imports httpx2 instead of httpx (``import httpx`` and every ``httpx.`` name in the modules
+  that import it), so that the package needs no httpx and no import hook;
+- a path parameter is an object key: instead of ``quote(str(key), safe="")``, which would send
+  ``dir/a.mp4`` as ``dir%2Fa.mp4``, the endpoint calls :func:`_quote_object_key`, whose source is
+  copied into the module (the generated package imports nothing of ours).
+
+Every rewrite checks that the text it replaces is there and fails loudly when it is not: a
+generator upgrade that changes that text must be looked at, never skipped in silence.
+``noxfile.py`` (``_generate_into``) runs this right after the generator, then formats again.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+__all__ = ["PostprocessError", "postprocess", "rewrite_endpoint_module", "rewrite_httpx_imports"]
+
+#: The generated package's client module; it imports httpx, as does every endpoint module
+#: (``api/<tag>/<operation>.py``, openapi-python-client 0.29). Every one of our operations is on
+#: the object's path, so every endpoint module quotes one path parameter, the object key.
+CLIENT_MODULE = "client.py"
+
+_IMPORT_HTTPX = re.compile(r"^import httpx$", re.MULTILINE)
+_HTTPX_NAME = re.compile(r"\bhttpx\.")
+_ANY_HTTPX_IMPORT = re.compile(r"^\s*(?:import httpx\b|from httpx\b)", re.MULTILINE)
+_PATH_QUOTE = re.compile(r'\bquote\(str\((?P<name>\w+)\), safe=""\)')
+_BEFORE_KWARGS = "\ndef _get_kwargs("
+
+
+class PostprocessError(RuntimeError):
+    """The generated text is not what this script knows how to rewrite."""
+
+
+def _quote_object_key(key: str) -> str:
+    """The URL path of the object ``key``, percent-encoded as the official COS SDK does.
+
+    One leading ``/`` is dropped, ``/`` is kept as a separator, everything but ``A-Z a-z 0-9 - _
+    . ~`` is percent-encoded as UTF-8, and ``./`` becomes ``.%2F`` (the SDK's rule) so that no
+    ``.`` or ``..`` segment can be collapsed by httpx2. Beyond the SDK, which loses them, a last
+    segment ``.`` or ``..`` has its dots encoded and a ``/`` still leading has its ``/`` encoded
+    (httpx2 would read ``//x`` as a host), so that the decoded path is always ``/`` + ``key``
+    without its leading ``/``.
+    """
+    key = key.removeprefix("/")
+    if not key:
+        raise ValueError("an object key must not be empty or '/'")
+    path = quote(key, safe="/-_.~").replace("./", ".%2F")
+    if path.startswith("/"):
+        path = "%2F" + path[1:]
+    head, slash, last = path.rpartition("/")
+    if last in (".", ".."):
+        path = head + slash + last.replace(".", "%2E")
+    return path
+
+
+def rewrite_httpx_imports(text: str, *, where: str = "<text>") -> str:
+    """``text`` with ``import httpx`` made ``import httpx2`` and each ``httpx.`` name
+    ``httpx2.``; raises :class:`PostprocessError` if it has no ``import httpx`` line, or still
+    imports httpx some other way afterwards."""
+    if len(_IMPORT_HTTPX.findall(text)) != 1:
+        raise PostprocessError(f"{where}: expected one line `import httpx`, found none or several")
+    text = _HTTPX_NAME.sub("httpx2.", _IMPORT_HTTPX.sub("import httpx2", text))
+    if _ANY_HTTPX_IMPORT.search(text):
+        raise PostprocessError(f"{where}: still imports httpx after the rewrite")
+    return text
+
+
+def rewrite_endpoint_module(text: str, *, where: str = "<text>") -> str:
+    """``text`` with its one path-quoting call replaced by ``_quote_object_key`` and that
+    function's source put before ``_get_kwargs``; raises :class:`PostprocessError` if either
+    place is not found exactly once."""
+    calls = _PATH_QUOTE.findall(text)
+    if len(calls) != 1:
+        raise PostprocessError(
+            f'{where}: expected one path-quoting call `quote(str(<name>), safe="")`, '
+            f"found {len(calls)}"
+        )
+    if text.count(_BEFORE_KWARGS) != 1:
+        raise PostprocessError(
+            f"{where}: expected one `def _get_kwargs(` to put the quoting before"
+        )
+    if "\nfrom urllib.parse import quote\n" not in text:
+        raise PostprocessError(f"{where}: expected `from urllib.parse import quote`")
+    text = _PATH_QUOTE.sub(lambda m: f"_quote_object_key(str({m['name']}))", text)
+    source = inspect.getsource(_quote_object_key)
+    return text.replace(_BEFORE_KWARGS, f"\n{source}\n\n{_BEFORE_KWARGS}")
+
+
+def endpoint_modules(package: Path) -> list[Path]:
+    """The endpoint modules of the generated package, ``api/<tag>/<operation>.py``."""
+    return sorted(p for p in (package / "api").glob("*/*.py") if p.name != "__init__.py")
+
+
+def postprocess(package: Path) -> None:
+    """Apply every rewrite to the generated package in the directory ``package``."""
+    client = package / CLIENT_MODULE
+    endpoints = endpoint_modules(package)
+    if not client.is_file() or not endpoints:
+        raise PostprocessError(
+            f"{package}: no {CLIENT_MODULE} or no api/<tag>/<operation>.py (the generator's "
+            "layout changed?)"
+        )
+    client.write_text(rewrite_httpx_imports(client.read_text("utf-8"), where=str(client)), "utf-8")
+    for path in endpoints:
+        text = rewrite_httpx_imports(path.read_text("utf-8"), where=str(path))
+        path.write_text(rewrite_endpoint_module(text, where=str(path)), "utf-8")
+    for path in sorted(package.rglob("*.py")):
+        if _ANY_HTTPX_IMPORT.search(path.read_text("utf-8")):
+            raise PostprocessError(f"{path}: imports httpx, and this script does not rewrite it")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python openapi/postprocess.py <generated package directory>", file=sys.stderr)
+        return 2
+    try:
+        postprocess(Path(argv[0]))
+    except PostprocessError as exc:
+        print(f"postprocess: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
