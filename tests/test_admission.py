@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from PIL import Image
 
@@ -33,7 +33,7 @@ def video(tmp_path_factory: pytest.TempPathFactory) -> FixtureInfo:
     return make_fixture(root / "clip.mp4", duration=4, fps=25, gop=25, size=(160, 120))
 
 
-def _frame_of(response: httpx.Response) -> int:
+def _frame_of(response: httpx2.Response) -> int:
     assert response.status_code == 200, (response.status_code, response.text)
     return read_frame_index(Image.open(io.BytesIO(response.content)))
 
@@ -78,7 +78,7 @@ async def test_more_cached_requests_in_flight_than_the_queue_holds_all_get_200(
         _GatedLookups(max_decodes=settings.workers) as engine,
         running_emulator(settings, app=create_app(settings, engine=engine)) as url,
     ):
-        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
             warm = await client.get("/clip.mp4", params=_snap("1.5"))
             assert _frame_of(warm) == video.frame_at(Decimal("1.5"))
             engine.gate.clear()
@@ -109,7 +109,7 @@ async def test_a_full_decode_queue_still_serves_objects_and_cached_answers(
         SnapshotEngine(max_decodes=settings.workers) as engine,
         running_emulator(settings, app=create_app(settings, engine=engine)) as url,
     ):
-        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
             first = await client.get("/clip.mp4", params=_snap("0.5"))
             assert _frame_of(first) == video.frame_at(Decimal("0.5"))  # builds the index
             clip = next(iter(engine._open.values()))
@@ -173,7 +173,7 @@ async def test_uncached_overload_is_told_to_slow_down_and_then_served(
         _HeldDecodes(max_decodes=settings.workers) as engine,
         running_emulator(settings, app=create_app(settings, engine=engine)) as url,
     ):
-        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
             try:
                 tasks = [
                     asyncio.create_task(client.get("/clip.mp4", params=_snap(t))) for t in times

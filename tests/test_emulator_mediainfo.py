@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import av
-import httpx
+import httpx2
 import pytest
 from PIL import Image
 from qcloud_cos import CosConfig, CosS3Client
@@ -76,13 +76,13 @@ def server(root: Path, videos: dict[str, FixtureInfo]) -> Iterator[str]:
         yield url
 
 
-def media_info(url: str, key: str) -> httpx.Response:
-    response = httpx.get(f"{url}/{key}", params={"ci-process": "videoinfo"}, timeout=60)
+def media_info(url: str, key: str) -> httpx2.Response:
+    response = httpx2.get(f"{url}/{key}", params={"ci-process": "videoinfo"}, timeout=60)
     assert response.headers["x-cos-request-id"]
     return response
 
 
-def parse(response: httpx.Response) -> ET.Element:
+def parse(response: httpx2.Response) -> ET.Element:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/xml"
     document = ET.fromstring(response.content)
@@ -163,7 +163,7 @@ def test_duration_is_the_snapshot_engines(server: str, videos: dict[str, Fixture
     last = duration - 1 / Fraction(video.findtext("AvgFps") or "")
     for at in (last, duration):
         seconds = f"{Decimal(at.numerator) / Decimal(at.denominator):.9f}"
-        response = httpx.get(
+        response = httpx2.get(
             f"{server}/clip.mkv", params={"ci-process": "snapshot", "time": seconds}, timeout=60
         )
         assert response.status_code == 200, response.text
@@ -171,7 +171,7 @@ def test_duration_is_the_snapshot_engines(server: str, videos: dict[str, Fixture
     with running_emulator(
         EmulatorSettings(root=info.path.parent, anonymous=True, past_end="error")
     ) as url:
-        past = httpx.get(
+        past = httpx2.get(
             f"{url}/clip.mkv",
             params={"ci-process": "snapshot", "time": video.findtext("Duration") or ""},
             timeout=60,
@@ -206,7 +206,7 @@ def test_serve_time_choices_for_size_and_rotation_sign(
     )
     with running_emulator(settings) as url:
         video = parse(media_info(url, "rotated.mp4")).find("MediaInfo/Stream/Video")
-        snapshot = httpx.get(
+        snapshot = httpx2.get(
             f"{url}/rotated.mp4", params={"ci-process": "snapshot", "time": "0"}, timeout=60
         )
     assert video is not None
@@ -231,14 +231,14 @@ def test_the_official_sdk_reads_it_unchanged(root: Path, videos: dict[str, Fixtu
     info = videos["plain.mp4"]
     settings = EmulatorSettings(root=root, bucket=BUCKET, credentials=(CRED,))
     with running_emulator(settings) as url:
-        port = httpx.URL(url).port
+        port = httpx2.URL(url).port
         assert port is not None
         answer = _sdk(port).get_media_info(Bucket=BUCKET, Key="plain.mp4")
         with pytest.raises(CosServiceError) as wrong:
             _sdk(port, "not-the-secret").get_media_info(Bucket=BUCKET, Key="plain.mp4")
         with pytest.raises(CosServiceError) as missing:
             _sdk(port).get_media_info(Bucket=BUCKET, Key="gone.mp4")
-        unsigned = httpx.get(f"{url}/plain.mp4", params={"ci-process": "videoinfo"})
+        unsigned = httpx2.get(f"{url}/plain.mp4", params={"ci-process": "videoinfo"})
     (media,) = answer["MediaInfo"]
     video, audio, fmt = media["Stream"]["Video"], media["Stream"]["Audio"], media["Format"]
     assert 0 <= Fraction(Decimal(video["Duration"])) - info.end < Fraction(1, 10**6)
@@ -296,7 +296,7 @@ async def test_concurrent_requests_for_one_file_share_one_probe(
         _CountingEngine() as engine,
         running_emulator(settings, app=create_app(settings, engine=engine)) as url,
     ):
-        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
             try:
                 tasks = [
                     asyncio.create_task(client.get("/clip.mp4", params={"ci-process": "videoinfo"}))
@@ -328,7 +328,7 @@ def test_media_info_decodes_no_frame(
     with running_emulator(EmulatorSettings(root=tmp_path, anonymous=True)) as url:
         assert parse(media_info(url, "clip.mp4")) is not None
         assert decode_passes == []
-        snapshot = httpx.get(f"{url}/clip.mp4", params={"ci-process": "snapshot", "time": "1"})
+        snapshot = httpx2.get(f"{url}/clip.mp4", params={"ci-process": "snapshot", "time": "1"})
         assert snapshot.status_code == 200
     assert len(decode_passes) == 1  # the hook does see decodes
 
@@ -385,7 +385,7 @@ def test_an_engine_without_media_info_answers_501_and_still_snapshots(
     try:
         with running_emulator(settings, app=create_app(settings, engine=engine)) as url:  # type: ignore[arg-type]
             response = media_info(url, "plain.mp4")
-            snapshot = httpx.get(
+            snapshot = httpx2.get(
                 f"{url}/plain.mp4", params={"ci-process": "snapshot", "time": "1"}, timeout=60
             )
     finally:
