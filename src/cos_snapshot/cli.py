@@ -234,10 +234,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands() -> list[Callable[[Any], None]]:
     """Commands defined in their own modules: the emulator's (serve, make-fixture, demo),
-    batch and sheet."""
-    from . import _cli_batch, _cli_emulator, _cli_sheet  # noqa: PLC0415 - they use this module
+    batch, sheet and contract."""
+    from . import (  # noqa: PLC0415 - they use this module
+        _cli_batch,
+        _cli_contract,
+        _cli_emulator,
+        _cli_sheet,
+    )
 
-    return [_cli_emulator.register, _cli_batch.register, _cli_sheet.register]
+    return [
+        _cli_emulator.register,
+        _cli_batch.register,
+        _cli_sheet.register,
+        _cli_contract.register,
+    ]
 
 
 def _one_line(error: BaseException) -> str:
