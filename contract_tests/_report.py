@@ -36,7 +36,7 @@ READINGS: dict[str, tuple[str, ...]] = {
     "past_end": ("last-frame", "error", "other"),
     "one_side_zero": ("round-half-up", "floor", "ceil", "even", "other"),
     "both_sides": ("stretch", "fit", "fill", "other"),
-    "mirrored": ("applied", "rotation-only", "ignored"),
+    "mirrored": ("applied", "rotation-only", "ignored", "other"),
     "time_origin": ("first-frame", "container-zero", "other"),
     "sample_aspect": ("ignored", "applied", "other"),
 }

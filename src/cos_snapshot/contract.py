@@ -1,7 +1,7 @@
 """Run the GetSnapshot contract suite from an installed package (``cos-snapshot contract``).
 
 The suite is installed with the package as ``cos_snapshot_contract`` (its source is
-``contract_tests/`` in the repository; a development checkout runs that directory). It runs in a
+``contract_tests/`` in the repository, which an editable install runs). It runs in a
 pytest subprocess, so that each run reads its own settings and a signal ends it cleanly:
 
 - the default target is the embedded emulator over real HTTP (uvicorn on a free loopback port,
@@ -104,14 +104,14 @@ class ContractOptions:
 
 
 def suite_directory() -> Path:
-    """The directory of the suite: the installed package, else ``contract_tests/`` of the
-    checkout this module runs from."""
-    spec = importlib.util.find_spec(SUITE_PACKAGE)
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
+    """The directory of the suite: ``contract_tests/`` of the source checkout this module runs
+    from (an editable install), else the installed package."""
     checkout = Path(__file__).resolve().parents[2] / "contract_tests"
     if (checkout / "conftest.py").is_file():
         return checkout
+    spec = importlib.util.find_spec(SUITE_PACKAGE)
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
     raise ContractUsageError(f"the contract suite is not installed; {_NEEDS_EXTRA}")
 
 
@@ -246,6 +246,8 @@ def run_contract(
         config.write_text(_PYTEST_CONFIG, encoding="utf-8")
         report_path = options.report or Path(scratch) / "report.json"
         env["COS_CONTRACT_REPORT"] = str(Path(report_path).resolve())
+        # Leave nothing in the current directory (Hypothesis would write .hypothesis/ there).
+        env.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(scratch) / "hypothesis"))
         command = [
             sys.executable,
             "-m",
