@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -261,7 +261,7 @@ def run_contract(
         if options.junit is not None:
             command.append(f"--junitxml={Path(options.junit).resolve()}")
         command += options.pytest_args
-        process = subprocess.Popen(command, env=env, start_new_session=True)
+        process = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603 - our own pytest
         with _forwarding_signals(process) as received:
             code = process.wait()
         report = _read_report(Path(report_path))

@@ -42,8 +42,8 @@ __all__ = ["CosEmulator", "cos_emulator", "cos_emulator_settings", "cos_fixture_
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
 #: The key pair a test emulator knows (test values, not secrets).
-SECRET_ID = "AKIDcosEmulatorFixture000000000000"
-SECRET_KEY = "cos-emulator-fixture-secret-key"
+SECRET_ID = "AKIDcosEmulatorFixture000000000000"  # noqa: S105
+SECRET_KEY = "cos-emulator-fixture-secret-key"  # noqa: S105
 
 _EMULATOR_MODULES = ("av", "PIL", "starlette", "uvicorn")
 
