@@ -195,3 +195,27 @@ def test_time_origin_reading(target: Target, record_reading: Any) -> None:
     request = f"{_request(video.key, time)} -> frame {index} (first frame at {video.info.start} s)"
     seen = f"frame {index}" if reading == "other" else None
     _ask(target, record_reading, "time_origin", Observation(reading, seen, [request]))
+
+
+def test_sample_aspect_reading(target: Target, record_reading: Any) -> None:
+    video = target.video("anamorphic")
+    sar = video.info.sample_aspect
+    assert sar != 1
+    sw, sh = video.info.display_size
+    applied = {
+        (_rounded(sw * sar, "round-half-up"), sh),  # widened
+        (sw, _rounded(sh / sar, "round-half-up")),  # or made lower
+    }
+    time = Decimal("0.52")
+    with target.client() as client:
+        snapshot = client.get_snapshot(video.key, time)
+    size = f"{snapshot.width}x{snapshot.height}"
+    if snapshot.size == (sw, sh):
+        reading = "ignored"
+    elif snapshot.size in applied:
+        reading = "applied"
+    else:
+        reading = "other"
+    request = f"{_request(video.key, time)} -> {size} (stored {sw}x{sh}, pixels {sar})"
+    seen = size if reading != "ignored" else None
+    _ask(target, record_reading, "sample_aspect", Observation(reading, seen, [request]))
