@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +210,38 @@ def test_live_selected_under_plain_pytest_without_its_settings_is_a_usage_error(
     )
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout[-2000:]
     assert "COS_CONTRACT_REGION" in result.stderr
+
+
+def test_sigterm_to_the_command_ends_the_run_after_deleting_its_uploads(tmp_path: Path) -> None:
+    root = tmp_path / "bucket"
+    root.mkdir()
+    uploads = root / "cos-snapshot-contract"
+    workdir = tmp_path / "empty"
+    workdir.mkdir()
+    settings = EmulatorSettings(root=root, credentials=(CREDENTIALS,))
+    with running_emulator(settings) as url:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cos_snapshot.cli", "contract", *_live(url)],
+            cwd=workdir,
+            env=_live_environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            everything = 8  # the fixture videos and one object that is not a video
+            deadline = time.monotonic() + 300
+            while len(_files(uploads)) < everything and time.monotonic() < deadline:
+                assert process.poll() is None, "the run ended before it had uploaded everything"
+                time.sleep(0.02)
+            assert len(_files(uploads)) == everything
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=120) == 130
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert _files(uploads) == []
+
+
+def _files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file()) if directory.exists() else []
