@@ -44,6 +44,7 @@ __all__ = [
     "ContractOptions",
     "ContractUsageError",
     "live_environment",
+    "report_markdown",
     "run_contract",
     "suite_directory",
 ]
@@ -261,7 +262,11 @@ def run_contract(
         if options.junit is not None:
             command.append(f"--junitxml={Path(options.junit).resolve()}")
         command += options.pytest_args
-        process = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603 - our own pytest
+        # With --json, stdout carries the report alone; pytest's output goes to stderr.
+        output = sys.stderr.fileno() if as_json else None
+        process = subprocess.Popen(  # noqa: S603 - our own pytest
+            command, env=env, start_new_session=True, stdout=output
+        )
         with _forwarding_signals(process) as received:
             code = process.wait()
         report = _read_report(Path(report_path))
@@ -276,3 +281,46 @@ def _read_report(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return loaded
+
+
+def report_markdown(report: Mapping[str, Any]) -> str:
+    """The behaviour report (as :func:`run_contract` writes it) as a Markdown summary: the
+    outcome, the readings of each target, the serve flags that match them, what failed."""
+    outcome = report["outcome"]
+    lines = [
+        "## GetSnapshot contract",
+        "",
+        f"{outcome['passed']} passed, {outcome['failed']} failed, {outcome['skipped']} skipped",
+        "",
+    ]
+    targets = report["targets"]
+    if targets:
+        lines += [
+            "| question | " + " | ".join(t["name"] for t in targets) + " |",
+            "|---|" + "---|" * len(targets),
+        ]
+        questions = list(
+            dict.fromkeys(q for t in targets for q in [*t["readings"], *t["not_observed"]])
+        )
+        for question in questions:
+            cells = []
+            for target in targets:
+                seen = target["readings"].get(question)
+                if seen is None:
+                    cells.append("(not observed)")
+                else:
+                    extra = f" ({seen['seen']})" if seen["seen"] else ""
+                    cells.append(f"`{seen['reading']}`{extra}")
+            lines.append(f"| `{question}` | " + " | ".join(cells) + " |")
+        lines.append("")
+        for target in targets:
+            flags = " ".join(target["emulator_flags"]) or "(the defaults)"
+            lines.append(f"- {target['name']}: `cos-snapshot serve {flags}` reads the same way")
+            for question, why in target["emulator_cannot_offer"].items():
+                lines.append(f"  - `{question}`: {why}")
+    if outcome["failures"]:
+        lines += ["", "### Failed", ""]
+        for failure in outcome["failures"]:
+            first = failure["message"].splitlines()[0] if failure["message"] else "failed"
+            lines.append(f"- `{failure['test']}`: {first}")
+    return "\n".join(lines) + "\n"
