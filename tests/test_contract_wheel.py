@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -64,3 +65,29 @@ def test_the_wheel_registers_the_pytest_plugin(wheel: Path) -> None:
         text = archive.read(entry_points).decode()
     assert "[pytest11]" in text
     assert "cos_snapshot = cos_snapshot.pytest_plugin" in text
+
+
+def _wheel_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if not n.endswith("/RECORD")}
+
+
+def test_the_sdist_builds_the_same_wheel(wheel: Path, tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "sdist", "-d", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    (sdist,) = tmp_path.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    (source,) = (tmp_path / "unpacked").iterdir()
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path / "out")],
+        cwd=source,
+        check=True,
+        capture_output=True,
+    )
+    (rebuilt,) = (tmp_path / "out").glob("*.whl")
+    assert _wheel_files(rebuilt) == _wheel_files(wheel)
