@@ -60,7 +60,7 @@ free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)
 SERVERS=()
 stop_servers() { for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap stop_servers EXIT
-serve() {  # serve NAME FLAGS... -> prints the endpoint URL
+serve() {  # serve NAME FLAGS... -> the endpoint URL in $url (not in a subshell: the trap stops it)
     local name=$1; shift
     local port; port=$(free_port)
     mkdir -p "$WORK/$name-root"
@@ -72,20 +72,20 @@ serve() {  # serve NAME FLAGS... -> prints the endpoint URL
         "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
         sleep 0.1
     done
-    echo "http://127.0.0.1:$port"
+    url="http://127.0.0.1:$port"
 }
 export TENCENTCLOUD_SECRET_ID=AKIDinstalledCheck000000000000000
 export TENCENTCLOUD_SECRET_KEY=installed-check-secret
 LIVE=(--live --bucket examplebucket-1250000000 --region ap-guangzhou)
 
 step "--live against a correct signed emulator: exit 0"
-url=$(serve correct)
+serve correct
 cos-snapshot contract "${LIVE[@]}" --endpoint-url "$url" --report "$WORK/correct.json" >"$WORK/correct.log" 2>&1 \
     || { tail -40 "$WORK/correct.log"; fail "--live against a correct emulator"; }
 tail -3 "$WORK/correct.log"
 
 step "--live against an emulator that rounds the computed side down: exit 1"
-url=$(serve floor --one-side-zero floor)
+serve floor --one-side-zero floor
 set +e
 cos-snapshot contract "${LIVE[@]}" --endpoint-url "$url" --report "$WORK/floor.json" >"$WORK/floor.log" 2>&1
 code=$?
@@ -103,7 +103,7 @@ echo "$message"
 echo "$message" | grep -q -- "--region" || fail "the message does not name --region"
 
 step "--live against an emulator started with --exactframe next --past-end error: reported"
-url=$(serve other --exactframe next --past-end error)
+serve other --exactframe next --past-end error
 cos-snapshot contract "${LIVE[@]}" --endpoint-url "$url" --json >"$WORK/other.json" 2>"$WORK/other.log" \
     || { tail -40 "$WORK/other.log"; fail "--live (tolerant) against the other readings"; }
 "$PY" - "$WORK/other.json" <<'PY'
