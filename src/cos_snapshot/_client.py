@@ -413,12 +413,8 @@ class _BaseClient:
             raise CosConnectionError(f"image was cut short; request id {request_id}")
         return snapshot
 
-    def _transport_error(self, exc: httpx2.HTTPError) -> CosClientError:
-        if self._library_error is not None:
-            # The aiohttp transport: an httpx2 error it made from one of aiohttp's.
-            mapped = self._library_error(exc)
-            if mapped is not None:
-                return mapped
+    @staticmethod
+    def _transport_error(exc: httpx2.HTTPError) -> CosClientError:
         if isinstance(exc, httpx2.TimeoutException):
             return CosTimeoutError(f"timed out: {type(exc).__name__}")
         if isinstance(exc, httpx2.LocalProtocolError):
@@ -752,7 +748,10 @@ class AsyncSnapshotClient(_BaseClient):
         except CosError:
             raise
         except httpx2.HTTPError as exc:
-            raise self._transport_error(exc) from exc
+            # On the aiohttp transport, an httpx2 error it made from one of aiohttp's, which
+            # tells better what happened.
+            mapped = self._library_error(exc) if self._library_error is not None else None
+            raise (mapped or self._transport_error(exc)) from exc
         except self._library_errors as exc:
             mapped = self._library_error(exc) if self._library_error is not None else None
             if mapped is None:
