@@ -237,12 +237,31 @@ class _BaseClient:
         # Query parameters every request carries (httpx_args["params"]): sent and presigned.
         self._params = httpx2.QueryParams(args.get("params"))
         self.timeout = timeout if isinstance(timeout, httpx2.Timeout) else httpx2.Timeout(timeout)
+        # The generated client passes these to httpx2 itself: given in httpx_args as well,
+        # they would be passed twice.
+        headers = {"User-Agent": USER_AGENT, **dict(args.pop("headers", None) or {})}
+        cookies = dict(args.pop("cookies", None) or {})
+        verify = args.pop("verify", True)
+        follow_redirects = bool(args.pop("follow_redirects", False))
         self._httpx_args = args
+        #: What an httpx2 client of another class (the aiohttp one) is built from.
+        self._httpx_client_args: dict[str, Any] = {
+            "base_url": self.endpoint_url,
+            "headers": headers,
+            "cookies": cookies,
+            "timeout": self.timeout,
+            "verify": verify,
+            "follow_redirects": follow_redirects,
+            **args,
+        }
         self._api = _GeneratedClient(
             base_url=self.endpoint_url,
             timeout=self.timeout,
             raise_on_unexpected_status=False,
-            headers={"User-Agent": USER_AGENT},
+            headers=headers,
+            cookies=cookies,
+            verify_ssl=verify,
+            follow_redirects=follow_redirects,
             httpx_args=args,
         )
 
@@ -637,15 +656,7 @@ class AsyncSnapshotClient(_BaseClient):
 
             self._library_errors = _aiohttp.LIBRARY_ERRORS
             self._library_error = _aiohttp.library_error
-            self._api.set_async_httpx_client(
-                _aiohttp.make_client(
-                    base_url=self.endpoint_url,
-                    headers={"User-Agent": USER_AGENT},
-                    timeout=self.timeout,
-                    follow_redirects=False,
-                    **self._httpx_args,
-                )
-            )
+            self._api.set_async_httpx_client(_aiohttp.make_client(**self._httpx_client_args))
 
     def _choose_transport(self, transport: object) -> Literal["httpx2", "aiohttp"]:
         if transport not in {"auto", "httpx2", "aiohttp"}:
