@@ -37,7 +37,10 @@ def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
-def _install_project(session: nox.Session, extras: str = "emulator,cli") -> None:
+def _install_project(session: nox.Session, extras: str = "emulator,cli,contract") -> None:
+    """The project, editable, with every extra a session may need (the contract extra brings
+    pytest, which mypy and the docs need for the pytest plugin, and the suite's packages, which
+    the tests of `cos-snapshot contract` need)."""
     session.install("-e", f".[{extras}]")
 
 
