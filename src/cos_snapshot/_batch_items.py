@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import decimal
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -52,6 +53,12 @@ MAX_RANGE_TIMES = 100_000
 #: Suffixes :func:`read_items` understands.
 CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+#: JSON numbers as exact decimals (one decoder for every row).
+_JSON_ROW = json.JSONDecoder(parse_float=Decimal)
+#: The snapshot parameters an item has besides its key and time.
+_PARAMETERS = ("width", "height", "format", "rotate", "mode")
 
 
 class BatchInputError(ValueError):
@@ -287,11 +294,39 @@ class TimeSelection:
 # -- items from arguments --------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _seconds(text: str) -> str:
+    # Many rows share their times (the same moments of many videos).
+    return format_time(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked_at_zero(
+    key: object, width: object, height: object, format: object, rotate: object, mode: object
+) -> SnapshotArgs:
+    # Rows of one video repeat its key and parameters: they are checked once, not per row.
+    return SnapshotArgs.check(
+        key, 0, width=width, height=height, format=format, rotate=rotate, mode=mode
+    )
+
+
 def _check(key: object, time: object, values: Mapping[str, object], origin: str) -> SnapshotArgs:
     if isinstance(time, bool) or not isinstance(time, str | int | Decimal):
         raise BatchInputError(f"{origin}: time: must be a number of seconds, got {time!r}")
     try:
-        return SnapshotArgs.check(key, time, **values)
+        try:
+            checked = _checked_at_zero(key, *(values[name] for name in _PARAMETERS))
+        except TypeError:  # an unhashable value (a JSON list, say): checked as it is
+            return SnapshotArgs.check(key, time, **values)
+        return SnapshotArgs(
+            checked.key,
+            _seconds(time) if isinstance(time, str) else format_time(time),
+            checked.width,
+            checked.height,
+            checked.format,
+            checked.rotate,
+            checked.mode,
+        )
     except CosInvalidArgumentError as error:
         raise BatchInputError(f"{origin}: {error}") from None
 
@@ -412,7 +447,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line, parse_float=Decimal)
+                row = _JSON_ROW.decode(line)
             except json.JSONDecodeError as error:
                 raise BatchInputError(f"{path} line {number}: not JSON: {error.msg}") from None
             if not isinstance(row, dict):

@@ -6,12 +6,14 @@ and every rendered name must stay inside the output directory.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from pathlib import PurePosixPath
 from typing import Any
 
-from ._batch_items import BatchInputError, BatchItem, Item
+from . import SnapshotArgs
+from ._batch_items import BatchInputError, BatchItem, Item, ItemDefaults
 
 __all__ = ["DEFAULT_TEMPLATE", "FIELDS", "NameTemplate", "safe_key_path"]
 
@@ -56,6 +58,13 @@ def safe_key_path(key: str) -> str:
     return "/".join(segments) or "_"
 
 
+@functools.lru_cache(maxsize=1024)
+def _key_fields(key: str) -> tuple[str, str]:
+    """``{key}`` and ``{key_stem}`` of a key (the rows of one video share them)."""
+    key_path = safe_key_path(key)
+    return key_path, PurePosixPath(key_path).stem or "_"
+
+
 class NameTemplate:
     """A validated output-name template; :meth:`render` gives an item's relative path."""
 
@@ -93,6 +102,13 @@ class NameTemplate:
     @staticmethod
     def _check(rendered: str, what: str) -> PurePosixPath:
         """``rendered`` as a relative file path; ``what`` names its source in errors."""
+        if (
+            "/" not in rendered
+            and "\\" not in rendered
+            and rendered.strip(".")
+            and ":" not in rendered
+        ):
+            return PurePosixPath(rendered)  # a plain file name: nothing below can apply
         if "\\" in rendered:
             raise BatchInputError(f"{what}: use / between directories, not \\")
         path = PurePosixPath(rendered)
@@ -113,12 +129,12 @@ class NameTemplate:
         :class:`BatchItem` it resolves to."""
         if item.output is not None:
             return self._check(item.output, f"{item.origin}: output {item.output!r}")
+        params: SnapshotArgs | ItemDefaults
         if isinstance(item, BatchItem):
             key, time, params = item.args.key, item.args.time, item.args
         else:
-            key, time, params = item.key, item.time, item.params  # type: ignore[assignment]
-        key_path = safe_key_path(key)
-        stem = PurePosixPath(key_path).stem or "_"
+            key, time, params = item.key, item.time, item.params
+        key_path, stem = _key_fields(key)
         values = {
             "key_stem": stem,
             "key": key_path,

@@ -115,6 +115,7 @@ FAILURES_NAME = "failures.jsonl"
 MEDIA_INFO_CACHE = 1024
 #: Threads that write the images, so that no file write holds up the event loop.
 WRITER_THREADS = 4
+_JSON_ROW = json.JSONEncoder(ensure_ascii=False)
 # A worker that skips this many existing files in a row lets the others run.
 _SKIPS_BETWEEN_YIELDS = 64
 
@@ -518,7 +519,7 @@ class FailuresFile:
             return
         if self._stream is None:
             raise RuntimeError("FailuresFile.add is for inside its with block")
-        self._stream.write(json.dumps(failure_row(result), ensure_ascii=False) + "\n")
+        self._stream.write(_JSON_ROW.encode(failure_row(result)) + "\n")
         self.rows += 1
 
     def __exit__(

@@ -414,14 +414,11 @@ async def _run(
         )
 
 
-def _not_run(
-    rest: Iterator[PlannedItem], force: bool, record: Callable[[ItemResult], None]
-) -> None:
-    """What an interruption left: read on from where the run stopped, listing every item
-    whose file does not exist (the input is streamed, not held)."""
+def _not_run(rest: Iterator[PlannedItem], record: Callable[[ItemResult], None]) -> None:
+    """What an interruption left: read on from where the run stopped (the input is streamed,
+    not held). Files are not looked for: a re-take skips any that exist."""
     for planned in rest:
-        exists = isinstance(planned.item, BatchItem) and not force and planned.path.is_file()
-        record(ItemResult(planned, "skipped" if exists else "not_run"))
+        record(ItemResult(planned, "not_run"))
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -451,7 +448,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             asyncio.run(_run(client, planned, args, on_result))
         except KeyboardInterrupt:
             tally.interrupted = True
-            _not_run(planned, args.force, record)
+            _not_run(planned, record)
     has_failures = failures.rows > 0
     if args.json:
         print_json(
