@@ -92,6 +92,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         anonymous=args.anonymous,
         exactframe=args.exactframe,
         past_end=args.past_end,
+        media_size=args.media_size,
+        rotation_sign=args.rotation_sign,
         workers=args.workers,
         queue_limit=args.queue_limit,
         max_connections=args.max_connections,
@@ -189,6 +191,19 @@ def register(sub: Any) -> None:
         choices=["last", "error"],
         default="last",
         help="a time past the last frame gives the last frame (default) or 400 InvalidArgument",
+    )
+    serve.add_argument(
+        "--media-size",
+        choices=["stored", "displayed"],
+        default="stored",
+        help="GetMediaInfo's Width/Height: the stored picture (default) or the displayed one",
+    )
+    serve.add_argument(
+        "--rotation-sign",
+        choices=["counter-clockwise", "clockwise"],
+        default="counter-clockwise",
+        help="GetMediaInfo's Rotation in counter-clockwise degrees (default, as FFmpeg) or "
+        "clockwise ones",
     )
     serve.add_argument(
         "--workers", type=_positive_int, default=2, help="snapshots decoded at once (default 2)"

@@ -57,6 +57,8 @@ import av
 import av.video.reformatter
 import PIL.Image
 
+from .mediainfo import MediaInfo, probe_media
+
 __all__ = [
     "FrameError",
     "Image",
@@ -248,11 +250,13 @@ class _Index:
     rel: list[int]
     key_rel: list[int]
     end_rel: int
+    #: Bytes of the video packets indexed (from the first keyframe on).
+    video_bytes: int = 0
 
     @classmethod
     def build(cls, container: Any, stream: Any) -> _Index:
         tb = Fraction(stream.time_base)
-        packets: list[tuple[int, int | None, bool, int, bool]] = []
+        packets: list[tuple[int, int | None, bool, int, bool, int]] = []
         try:
             for packet in container.demux(stream):
                 if not packet.size:
@@ -266,6 +270,7 @@ class _Index:
                         packet.is_keyframe,
                         packet.duration or 0,
                         packet.is_discard,
+                        packet.size,
                     )
                 )
         except av.FFmpegError as exc:  # a damaged tail: index what was readable
@@ -291,7 +296,9 @@ class _Index:
         last_pts, last_dur, _ = shown[-1]
         if last_dur <= 0 and len(shown) > 1:
             last_dur = last_pts - shown[-2][0]
-        return cls(tb, first, order, pos, rel, key_rel, last_pts - first + max(last_dur, 0))
+        end_rel = last_pts - first + max(last_dur, 0)
+        video_bytes = sum(p[5] for p in packets)
+        return cls(tb, first, order, pos, rel, key_rel, end_rel, video_bytes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,6 +524,11 @@ class _Choice:
     keyframe: bool
 
 
+def _resolved_key(key: _FileKey, choice: _Choice, params: SnapshotParams) -> tuple[Any, ...]:
+    """The result cache's key of an image: the file, the frame and what is made of it."""
+    return (key, choice.pts, params.width, params.height, params.format, params.rotate)
+
+
 class SnapshotEngine:
     """Real frame extraction for the emulator. Thread-safe; :meth:`snapshot` blocks.
 
@@ -579,6 +591,9 @@ class SnapshotEngine:
         self._results: OrderedDict[tuple[Any, ...], Image] = OrderedDict()
         self._aliases: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
         self._result_bytes = 0
+        #: GetMediaInfo answers by file identity, least recently used first.
+        self._media: OrderedDict[_FileKey, MediaInfo] = OrderedDict()
+        self._max_media = 4 * max_open_containers
         self._closed = False
 
     # -- public -----------------------------------------------------------------------------
@@ -597,15 +612,99 @@ class SnapshotEngine:
             status=503,
         )
 
-    def _snapshot_of(self, key: _FileKey, st: os.stat_result, params: SnapshotParams) -> Image:
-        request_key = (key, params)
-        cached = self._cached(request_key)
+    def media_info(self, path: Path) -> MediaInfo:
+        """What the video at ``path`` holds (GetMediaInfo), from its container and packet
+        index, without decoding a frame. One probe per file: concurrent callers for a file
+        wait for the first one's answer, which is kept (bounded, by file identity, so a
+        replaced file is probed anew)."""
+        for _ in range(_REPLACED_ATTEMPTS):
+            st = os.stat(path)
+            key = _key_of(os.fspath(path), st)
+            known = self._known_media(key)
+            if known is not None:
+                return known
+            if not stat.S_ISREG(st.st_mode):
+                raise NotAVideoError("the object is not a regular file, not a video")
+            if st.st_size == 0:
+                raise NotAVideoError("the object is empty, not a video")
+            video = self._video(key)
+            try:
+                with video.lock:
+                    if video.closed:
+                        continue
+                    known = self._known_media(key)  # probed while we waited for the lock
+                    if known is None:
+                        index = video.ensure_open()
+                        known = probe_media(
+                            video.container, video.stream, index, key.path, key.size
+                        )
+                        self._keep_media(key, known)
+            except _FileReplaced:
+                continue
+            return known
+        raise FrameError(
+            "the object kept being replaced while it was read; retry later",
+            code="SlowDown",
+            status=503,
+        )
+
+    def _known_media(self, key: _FileKey) -> MediaInfo | None:
+        with self._lock:
+            info = self._media.get(key)
+            if info is not None:
+                self._media.move_to_end(key)
+            return info
+
+    def _keep_media(self, key: _FileKey, info: MediaInfo) -> None:
+        with self._lock:
+            for other in [k for k in self._media if k.path == key.path]:
+                del self._media[other]  # the file was replaced
+            self._media[key] = info
+            while len(self._media) > self._max_media:
+                self._media.popitem(last=False)
+
+    def known_snapshot(self, path: Path, params: SnapshotParams) -> Image | None:
+        """The answer to :meth:`snapshot` if it is known without a decode pass, else ``None``.
+
+        Never waits for a decode or for a file's lock: an image already in the result cache
+        (for these parameters, or for the frame they select once the file's packet index is
+        built), or the error a file is known to give (not a video, ``time`` past the end with
+        ``past_end="error"``). Raises :class:`FileNotFoundError` if ``path`` is gone.
+        """
+        st = os.stat(path)
+        return self._known(_key_of(os.fspath(path), st), st, params)
+
+    def _known(self, key: _FileKey, st: os.stat_result, params: SnapshotParams) -> Image | None:
+        cached = self._cached((key, params))
         if cached is not None:
             return cached
         if not stat.S_ISREG(st.st_mode):
             raise NotAVideoError("the object is not a regular file, not a video")
         if st.st_size == 0:
             raise NotAVideoError("the object is empty, not a video")
+        with self._lock:
+            video = self._open.get(key)
+        # A video's index and error are each set at most once and never cleared: they are
+        # read without its lock, which a decode pass may hold for a while.
+        if video is None or video.closed:
+            return None
+        if video.error is not None:
+            raise NotAVideoError(video.error.message)
+        index = video.index
+        if index is None:
+            return None
+        choice = self._choose(index, params)
+        resolved_key = _resolved_key(key, choice, params)
+        cached = self._cached(resolved_key)
+        if cached is not None:
+            self._remember((key, params), resolved_key, cached)
+        return cached
+
+    def _snapshot_of(self, key: _FileKey, st: os.stat_result, params: SnapshotParams) -> Image:
+        request_key = (key, params)
+        known = self._known(key, st, params)
+        if known is not None:
+            return known
         while True:
             video = self._video(key)
             waiting = self._announce(video, params)
@@ -638,6 +737,7 @@ class SnapshotEngine:
             self._decoding.clear()
             self._results.clear()
             self._aliases.clear()
+            self._media.clear()
             self._result_bytes = 0
         for video in videos:
             with video.lock:
@@ -657,14 +757,7 @@ class SnapshotEngine:
         """The cached image for the frame ``params`` select, or that frame decoded."""
         index = video.ensure_open()
         choice = self._choose(index, params)
-        resolved_key = (
-            video.key,
-            choice.pts,
-            params.width,
-            params.height,
-            params.format,
-            params.rotate,
-        )
+        resolved_key = _resolved_key(video.key, choice, params)
         cached = self._cached(resolved_key)
         if cached is not None:
             self._remember(request_key, resolved_key, cached)

@@ -42,11 +42,16 @@ class EmulatorSettings:
     - ``exactframe``, ``past_end``: the frame choices described in PRODUCT.md.
     - ``time_tolerance_s``: a signature whose window starts this many seconds in the future is
       still accepted (the signer's clock may be ahead). The end of the window is strict.
-    - ``workers``: decode passes run at once; ``queue_limit``: snapshot requests allowed to wait
-      beyond those; one more is answered 503 ``SlowDown``. Waiting requests for frames of the
-      same GOP are served by one pass.
+    - ``workers``: decode passes run at once; ``queue_limit``: snapshot requests that need a
+      decode allowed to wait beyond those; one more is answered 503 ``SlowDown``. Answers
+      already in the result cache and object requests never count or wait. Waiting requests
+      for frames of the same GOP are served by one pass.
     - ``max_connections``: connections (and requests in flight) uvicorn accepts at once; beyond
       that it answers a plain 503 itself.
+    - ``media_size``: GetMediaInfo's ``Width``/``Height`` are the ``stored`` picture's
+      (default) or the ``displayed`` one's (after the rotation); ``rotation_sign``: its
+      ``Rotation`` is in ``counter-clockwise`` degrees (default, as FFmpeg reports it) or
+      ``clockwise`` ones.
     - ``faults``: faults to inject (see :mod:`cos_snapshot.emulator.faults`), None for none.
     - ``clock``: unix time for checking signature windows; tests pass a fake one.
     """
@@ -65,6 +70,13 @@ class EmulatorSettings:
     workers: int = attrs.field(default=2, validator=_positive)
     queue_limit: int = attrs.field(default=32, validator=_not_negative)
     max_connections: int = attrs.field(default=1000, validator=_positive)
+    media_size: Literal["stored", "displayed"] = attrs.field(
+        default="stored", validator=attrs.validators.in_(("stored", "displayed"))
+    )
+    rotation_sign: Literal["counter-clockwise", "clockwise"] = attrs.field(
+        default="counter-clockwise",
+        validator=attrs.validators.in_(("counter-clockwise", "clockwise")),
+    )
     faults: FaultSpec | None = None
     clock: Callable[[], float] = attrs.field(default=time.time, eq=False, repr=False)
 
