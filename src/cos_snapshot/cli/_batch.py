@@ -302,7 +302,7 @@ class RichProgress:
 
     REDRAWS_PER_SECOND = 10
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, *, clock: Callable[[], float] = time.monotonic) -> None:
         from rich.console import Console  # noqa: PLC0415 - optional extra
         from rich.progress import (  # noqa: PLC0415 - optional extra
             BarColumn,
@@ -329,7 +329,8 @@ class RichProgress:
         self._task = self._progress.add_task("batch", total=total, done=0, skipped=0, failed=0)
         self._counts = {"done": 0, "skipped": 0, "failed": 0, "not_run": 0}
         self._shown = 0  # items the bar has been told about
-        self._next_update = 0.0
+        self._clock = clock
+        self._next_update = clock()
 
     def __enter__(self) -> RichProgress:
         self._progress.start()
@@ -354,7 +355,7 @@ class RichProgress:
             failed=self._counts["failed"],
         )
         self._shown = finished
-        self._next_update = time.monotonic() + 1 / self.REDRAWS_PER_SECOND
+        self._next_update = self._clock() + 1 / self.REDRAWS_PER_SECOND
 
     def update(self, result: ItemResult) -> None:
         self._counts[result.status] += 1
@@ -362,7 +363,7 @@ class RichProgress:
             from rich.text import Text  # noqa: PLC0415 - optional extra
 
             self._progress.console.print(Text.assemble(("failed ", "bold red"), _describe(result)))
-        if time.monotonic() >= self._next_update:
+        if self._clock() >= self._next_update:
             self._show()
 
 
