@@ -63,7 +63,7 @@ from typing import IO, Any, Literal, Self, cast
 
 import attrs
 
-from . import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo
+from . import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snapshot
 from ._batch_items import (
     MAX_RANGE_TIMES,
     BatchInputError,
@@ -424,9 +424,20 @@ class _Taker:
                     error=f"asked for {args.format}, got {snapshot.content_type}",
                 )
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self.writer, snapshot.save, planned.path)
+            save = loop.run_in_executor(self.writer, snapshot.save, planned.path)
+            try:
+                await asyncio.shield(save)
+            except asyncio.CancelledError:
+                # The image is here and its file is being written: let the file become whole
+                # and count it, so that what the run reports matches what is on disk.
+                await save
+                raise _FinishedWhileCancelled(self._done(planned, snapshot, started)) from None
         except (CosError, OSError) as error:
             return _failed(planned, started, error)
+        return self._done(planned, snapshot, started)
+
+    @staticmethod
+    def _done(planned: PlannedItem, snapshot: Snapshot, started: float) -> ItemResult:
         return ItemResult(
             planned,
             "done",
@@ -435,6 +446,14 @@ class _Taker:
             height=snapshot.height,
             seconds=time.monotonic() - started,
         )
+
+
+class _FinishedWhileCancelled(asyncio.CancelledError):
+    """A cancellation that came while an item's file was being written: the item is done."""
+
+    def __init__(self, result: ItemResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 async def run_batch(
@@ -454,7 +473,8 @@ async def run_batch(
     problem). Images are written by a few threads, off the event loop.
 
     Item failures are results, not exceptions. Cancelling stops the requests in flight
-    without writing anything for them; each of them is reported ``not_run`` first.
+    without writing anything for them, and each of them is reported ``not_run``; an item whose
+    image has arrived and is being written is finished first and reported ``done``.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
@@ -474,6 +494,9 @@ async def run_batch(
                         skips += 1
                         if skips % _SKIPS_BETWEEN_YIELDS == 0:
                             await asyncio.sleep(0)
+                except _FinishedWhileCancelled as finished:
+                    on_result(finished.result)
+                    raise asyncio.CancelledError from None
                 except asyncio.CancelledError:
                     on_result(ItemResult(item, "not_run"))
                     raise
