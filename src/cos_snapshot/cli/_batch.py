@@ -18,8 +18,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-import httpx2
-
 from .. import AsyncSnapshotClient, CosServiceError, MediaInfo
 from ..batch import (
     DEFAULT_TEMPLATE,
@@ -47,7 +45,7 @@ from ._common import (
     EXIT_OK,
     UsageError,
     add_connection_options,
-    client_options,
+    async_client_from_args,
     concurrency,
     print_json,
     subparser,
@@ -171,14 +169,12 @@ def _times(text: str) -> list[str]:
         raise UsageError(f"--times: {error}") from None
 
 
-async def _media_infos(
-    options: dict[str, Any], keys: Iterable[str], concurrency: int
-) -> dict[str, MediaInfo]:
+async def _media_infos(args: argparse.Namespace, keys: Iterable[str]) -> dict[str, MediaInfo]:
     """Each key's GetMediaInfo, ``concurrency`` at a time; a key that has none is a usage
     error (exit 2) naming it, before any snapshot is asked for."""
-    limit = asyncio.Semaphore(concurrency)
+    limit = asyncio.Semaphore(args.concurrency)
     infos: dict[str, MediaInfo] = {}
-    async with AsyncSnapshotClient(**options) as client:
+    async with async_client_from_args(args, args.concurrency) as client:
 
         async def one(key: str) -> None:
             async with limit:
@@ -214,9 +210,8 @@ def _plan(args: argparse.Namespace) -> BatchPlan:
     else:
         infos = None
         if selection.relative:
-            options = client_options(args)
             try:
-                infos = asyncio.run(_media_infos(options, args.keys, args.concurrency))
+                infos = asyncio.run(_media_infos(args, args.keys))
             except BaseExceptionGroup as group:  # the first key that failed
                 raise group.exceptions[0] from None
         keys = args.keys
@@ -395,14 +390,6 @@ def _summary_text(tally: BatchTally) -> str:
     )
 
 
-def _client(args: argparse.Namespace) -> AsyncSnapshotClient:
-    """The client, its connection pool sized for --concurrency requests in flight."""
-    pool = httpx2.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
-    return AsyncSnapshotClient(**client_options(args), httpx_args={"limits": pool})
-
-
 async def _run(
     client: AsyncSnapshotClient,
     planned: Iterator[PlannedItem],
@@ -430,7 +417,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         total = plan.check(reserved={failures_path: "the failures file"})
     except BatchInputError as error:
         raise UsageError(str(error)) from None
-    client = _client(args)
+    client = async_client_from_args(args, args.concurrency)
     tally = BatchTally(total)
     with FailuresFile(failures_path) as failures, _progress(args, total) as progress:
 
