@@ -94,19 +94,24 @@ def run_one(url: str, workdir: Path, rows: int, *, stop_after: int, concurrency:
     started = time.monotonic()
     with (workdir / f"batch-{rows}.log").open("w") as log:
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        first_image = None
-        while (count := _count_images(out)) < stop_after:
-            if process.poll() is not None:
-                raise RuntimeError(f"batch exited with {process.returncode} after {count} images")
-            if count and first_image is None:
-                first_image = time.monotonic() - started
-            time.sleep(0.02)
-        memory = rss_kib(process.pid)
-        images = _count_images(out)
-        sent = time.monotonic()
-        process.send_signal(signal.SIGINT)
-        code = process.wait(300)
-        stopped = time.monotonic() - sent
+        try:
+            first_image = None
+            while (count := _count_images(out)) < stop_after:
+                if process.poll() is not None:
+                    raise RuntimeError(f"batch exited with {process.returncode} after {count}")
+                if count and first_image is None:
+                    first_image = time.monotonic() - started
+                time.sleep(0.02)
+            memory = rss_kib(process.pid)
+            images = _count_images(out)
+            sent = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            code = process.wait(300)
+            stopped = time.monotonic() - sent
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     failures = out / "failures.jsonl"
     with failures.open("rb") as stream:
         not_run = sum(1 for _ in stream)
