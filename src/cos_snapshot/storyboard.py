@@ -173,7 +173,7 @@ def cue_bounds(
             )
         cues = math.ceil(total / step)
         if cues <= max_cues:
-            return [*(i * step for i in range(cues)), total]
+            return [*(_ms(i * step) for i in range(cues)), total]
         if explicit:
             raise CosInvalidArgumentError(
                 "every",
