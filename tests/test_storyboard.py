@@ -256,8 +256,8 @@ def test_a_failed_snapshot_writes_nothing(
     [
         (("--count", "0"), "--count/-n: must be a whole number from 1 to 200, got '0'"),
         (("--count", "201"), "--count/-n: must be a whole number from 1 to 200"),
-        (("--every", "0"), "--every: must be more than 0 seconds"),
-        (("--every=-5",), "--every: must be >= 0"),
+        (("--every", "0"), "every: must be more than 0 seconds"),
+        (("--every=-5",), "every: must be >= 0"),
         (("--every", "0.0005"), "every: cue times are written to the millisecond"),
         (("--every", "0.01"), "every: 0.01 s gives 728 cues over 7.28 s; a storyboard has at most"),
         (("--format", "png"), "argument --format: invalid choice"),

@@ -278,12 +278,12 @@ async def make_storyboard(
         raise ValueError(f"cols must be at least 1, not {cols}")
     if width < 1:
         raise CosInvalidArgumentError("width", f"a storyboard's tiles need a width, got {width}")
-    if count is not None:
-        cue_bounds(Decimal(1000 * MAX_CUES), count=count)  # the count alone, before sending
-    if every is not None:
-        check_every(every)
     image_format = STORYBOARD_FORMATS[format]
     try:
+        if count is not None:
+            cue_bounds(Decimal(1000 * MAX_CUES), count=count)  # the count alone, before sending
+        if every is not None:
+            check_every(every)
         info = await media_info_for(client, key, "every" if count is None else "count")
         duration = info.video_duration
         if info.video is None or duration is None or duration <= 0:

@@ -11,11 +11,10 @@ import argparse
 import asyncio
 import importlib.util
 import io
-from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import AsyncSnapshotClient, CosInvalidArgumentError, Snapshot, SnapshotArgs, format_time
+from .. import AsyncSnapshotClient, CosInvalidArgumentError, Snapshot, SnapshotArgs
 from ..batch import safe_key_path
 from ._common import (
     DEFAULT_CONCURRENCY,
@@ -27,6 +26,7 @@ from ._common import (
     parse_times_option,
     print_json,
     subparser,
+    whole_number,
 )
 
 __all__ = ["register"]
@@ -92,24 +92,6 @@ def parse_sheet_times(text: str) -> list[str]:
         else:
             times.extend(parse_times_option(part))
     return times
-
-
-def _count(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MAX_CELLS:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number from 1 to {MAX_CELLS}, got {text!r}"
-        )
-    return int(text)
-
-
-def _every(text: str) -> str:
-    try:
-        step = Decimal(format_time(text))
-    except CosInvalidArgumentError as error:
-        raise argparse.ArgumentTypeError(error.problem) from None
-    if step <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text!r}")
-    return str(step)
 
 
 def cmd_sheet(args: argparse.Namespace) -> int:
@@ -228,12 +210,6 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cols(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 100:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 100, got {text!r}")
-    return int(text)
-
-
 def register(sub: Any) -> None:
     sheet = subparser(
         sub,
@@ -253,14 +229,14 @@ def register(sub: Any) -> None:
     which.add_argument(
         "--count",
         "-n",
-        type=_count,
+        type=whole_number(1, MAX_CELLS),
         help="N frames across the whole video, the middle of N equal slices "
         "(default without --times or --every: four rows of --cols)",
     )
-    which.add_argument(
-        "--every", metavar="S", type=_every, help="a frame every S seconds: 0, S, 2S, ..."
+    which.add_argument("--every", metavar="S", help="a frame every S seconds: 0, S, 2S, ...")
+    sheet.add_argument(
+        "--cols", type=whole_number(1, 100), default=4, help="cells per row (default: 4)"
     )
-    sheet.add_argument("--cols", type=_cols, default=4, help="cells per row (default: 4)")
     sheet.add_argument(
         "-o",
         "--output",

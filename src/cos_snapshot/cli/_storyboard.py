@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .. import AsyncSnapshotClient, CosInvalidArgumentError, SnapshotArgs, format_time
+from .. import AsyncSnapshotClient, SnapshotArgs
 from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_OK,
@@ -25,6 +24,7 @@ from ._common import (
     concurrency,
     print_json,
     subparser,
+    whole_number,
 )
 
 __all__ = ["register"]
@@ -57,30 +57,6 @@ unless --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS
 
 #: Mirrors :data:`cos_snapshot.storyboard.MAX_CUES` (that module needs Pillow to import).
 MAX_CUES = 200
-
-
-def _count(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MAX_CUES:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number from 1 to {MAX_CUES}, got {text!r}"
-        )
-    return int(text)
-
-
-def _every(text: str) -> str:
-    try:
-        step = Decimal(format_time(text))
-    except CosInvalidArgumentError as error:
-        raise argparse.ArgumentTypeError(error.problem) from None
-    if step <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text!r}")
-    return str(step)
-
-
-def _cols(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 100:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 100, got {text!r}")
-    return int(text)
 
 
 def cmd_storyboard(args: argparse.Namespace) -> int:
@@ -141,16 +117,20 @@ def register(sub: Any) -> None:
     which.add_argument(
         "--every",
         metavar="S",
-        type=_every,
         help="cues S seconds long, the last one shorter (default: 5, at most 200 cues)",
     )
     which.add_argument(
-        "--count", "-n", type=_count, help=f"N cues of equal length (1 to {MAX_CUES})"
+        "--count",
+        "-n",
+        type=whole_number(1, MAX_CUES),
+        help=f"N cues of equal length (1 to {MAX_CUES})",
     )
     board.add_argument(
         "--width", type=int, default=160, help="width of each tile in pixels (default: 160)"
     )
-    board.add_argument("--cols", type=_cols, default=10, help="tiles per sprite row (default: 10)")
+    board.add_argument(
+        "--cols", type=whole_number(1, 100), default=10, help="tiles per sprite row (default: 10)"
+    )
     board.add_argument(
         "--format", choices=["jpg", "webp"], default="jpg", help="sprite format (default: jpg)"
     )
