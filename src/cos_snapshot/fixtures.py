@@ -414,8 +414,10 @@ class FixtureInfo:
     seconds from the first frame (``times[0] == 0``); ``end`` is when the last frame stops
     being shown. ``keyframes`` are frame indices whose packets are flagged as keyframes.
     ``start`` is the first frame's timestamp in the file (non-zero for MPEG-TS).
-    ``orientation`` is what a player does to the stored picture to display it. ``style`` is
-    how the frames look (see :func:`make_fixture`): pass it to :func:`read_frame_index`.
+    ``orientation`` is what a player does to the stored picture to display it.
+    ``sample_aspect`` is the pixels' aspect ratio the file declares (1: square pixels).
+    ``style`` is how the frames look (see :func:`make_fixture`): pass it to
+    :func:`read_frame_index`.
     """
 
     path: Path
@@ -431,6 +433,7 @@ class FixtureInfo:
     time_base: Fraction
     has_audio: bool = False
     style: Style = "pattern"
+    sample_aspect: Fraction = Fraction(1)
 
     def __str__(self) -> str:
         w, h = self.display_size
@@ -562,6 +565,7 @@ def make_fixture(
     threads: int = 2,
     verify: bool = True,
     style: Style = "pattern",
+    sample_aspect: Fraction | int = 1,
 ) -> FixtureInfo:
     """Write a test video to ``out`` and return what it holds.
 
@@ -581,6 +585,8 @@ def make_fixture(
     - ``texture``: overlay moving noise so the encoder and decoder do realistic work
       (benchmarks); the pattern still reads. ``audio``: add a silent AAC (Opus in WebM)
       track.
+    - ``sample_aspect``: the pixel aspect ratio to declare (e.g. ``Fraction(4, 3)``: a player
+      shows 320x240 stored pixels 427 wide); the pixels and the pattern are not changed.
     - ``verify``: decode the whole file once, front to back, and check every frame shows its
       index at the expected time (so the returned info can be trusted as a test oracle).
     - ``style``: ``pattern`` (the default) fills the frame with the index pattern; ``clock``
@@ -606,6 +612,9 @@ def make_fixture(
         raise ValueError("MPEG-TS cannot carry a display matrix (rotate/flip)")
     rotate %= 360
     fps = Fraction(fps)
+    sample_aspect = Fraction(sample_aspect)
+    if sample_aspect <= 0:
+        raise ValueError("sample_aspect must be > 0")
     if fps <= 0 or gop < 1 or bframes < 0:
         raise ValueError("fps and gop must be positive, bframes >= 0")
     count = round(_as_fraction(duration) * fps)
@@ -655,6 +664,8 @@ def make_fixture(
             stream.pix_fmt = pix_fmt
             stream.codec_context.time_base = time_base
             stream.codec_context.gop_size = gop
+            if sample_aspect != 1:
+                stream.codec_context.sample_aspect_ratio = sample_aspect
             if codec in ("h264", "hevc"):
                 stream.codec_context.max_b_frames = bframes
             if rotate or flip:
@@ -698,6 +709,7 @@ def make_fixture(
             has_audio=audio,
             verify=verify,
             style=style,
+            sample_aspect=sample_aspect,
         )
     except BaseException:
         out.unlink(missing_ok=True)  # no half-written or unverified fixture is left behind
@@ -717,6 +729,7 @@ def _check_back(
     has_audio: bool,
     verify: bool,
     style: Style = "pattern",
+    sample_aspect: Fraction = Fraction(1),
 ) -> FixtureInfo:
     """Demux the written file and check it holds the intended frames; find the keyframes."""
     import av  # noqa: PLC0415
@@ -725,6 +738,7 @@ def _check_back(
     with av.open(str(path)) as container:
         stream: Any = container.streams.video[0]
         tb = Fraction(stream.time_base)
+        declared = Fraction(stream.sample_aspect_ratio or 1)
         for packet in container.demux(stream):
             if packet.size and not packet.is_discard:
                 if packet.pts is None:
@@ -738,6 +752,8 @@ def _check_back(
             f"{path}: frame times read back differ from those written "
             f"(first differences: {[(a, b) for a, b in zip(got, times, strict=False) if a != b][:3]})"
         )
+    if declared != sample_aspect:
+        raise RuntimeError(f"{path}: sample aspect {declared} read back, {sample_aspect} written")
     keyframes = tuple(i for i, (_, key) in enumerate(packets) if key)
     if verify:
         _verify_frames(path, [pts for pts, _ in packets], orientation, style)
@@ -757,6 +773,7 @@ def _check_back(
         time_base=tb,
         has_audio=has_audio,
         style=style,
+        sample_aspect=sample_aspect,
     )
 
 

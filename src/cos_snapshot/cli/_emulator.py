@@ -94,6 +94,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         past_end=args.past_end,
         media_size=args.media_size,
         rotation_sign=args.rotation_sign,
+        one_side_zero=args.one_side_zero,
+        both_sides=args.both_sides,
         workers=args.workers,
         queue_limit=args.queue_limit,
         max_connections=args.max_connections,
@@ -204,6 +206,20 @@ def register(sub: Any) -> None:
         default="counter-clockwise",
         help="GetMediaInfo's Rotation in counter-clockwise degrees (default, as FFmpeg) or "
         "clockwise ones",
+    )
+    serve.add_argument(
+        "--one-side-zero",
+        choices=["round-half-up", "floor", "ceil", "even"],
+        default="round-half-up",
+        help="with width or height 0, how the side computed from the aspect is rounded "
+        "(default round-half-up; even: half to even)",
+    )
+    serve.add_argument(
+        "--both-sides",
+        choices=["stretch", "fit", "fill"],
+        default="stretch",
+        help="with width and height both set: stretch to exactly that size (default), or keep "
+        "the aspect and fit inside it or fill it",
     )
     serve.add_argument(
         "--workers", type=_positive_int, default=2, help="snapshots decoded at once (default 2)"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import CosClientError, CosError, CosInvalidArgumentError, CosServiceError, __version__
-from . import _batch, _emulator, _get, _info, _sheet, _storyboard
+from . import _batch, _contract, _emulator, _get, _info, _sheet, _storyboard
 from ._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -37,6 +37,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     _batch.register,
     _sheet.register,
     _storyboard.register,
+    _contract.register,
 )
 
 

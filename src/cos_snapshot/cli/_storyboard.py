@@ -14,13 +14,13 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from .. import AsyncSnapshotClient, SnapshotArgs
+from .. import SnapshotArgs
 from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_OK,
     UsageError,
     add_connection_options,
-    client_options,
+    async_client_from_args,
     concurrency,
     print_json,
     subparser,
@@ -70,7 +70,7 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: not a directory")
-    client = AsyncSnapshotClient(**client_options(args))
+    client = async_client_from_args(args, args.concurrency)
     try:
         board = asyncio.run(
             make_storyboard(

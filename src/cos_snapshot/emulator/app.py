@@ -209,6 +209,8 @@ class _Snapshots:
             self._engine = SnapshotEngine(
                 exactframe=self._settings.exactframe,
                 past_end=self._settings.past_end,
+                one_side_zero=self._settings.one_side_zero,
+                both_sides=self._settings.both_sides,
                 max_decodes=self._settings.workers,
             )
         return self._engine

@@ -14,9 +14,12 @@ Semantics (see PRODUCT.md, "Semantics the emulator implements"):
 - ``rotate=auto`` applies the full display matrix (rotations and mirrorings; other angles are
   snapped to the nearest of these eight) before scaling; ``width``/``height`` refer to the
   displayed picture. ``rotate=off`` ignores it. Sample aspect ratio is not applied.
-- One of width/height 0: the other is ``round_half_up(given * displayed aspect)``, at least 1;
-  both 0: the displayed size; both set: exactly that size (stretched). A computed side larger
-  than 16384 pixels is refused (``InvalidArgument``).
+- One of width/height 0: the other is ``round_half_up(given * displayed aspect)``, at least 1
+  (engine option ``one_side_zero``: ``floor``, ``ceil`` or ``even``, round half to even);
+  both 0: the displayed size; both set: exactly that size, stretched (engine option
+  ``both_sides``: ``fit``, the picture scaled to fit inside width x height, or ``fill``, scaled
+  to cover it, keeping the aspect). A computed side larger than 16384 pixels is refused
+  (``InvalidArgument``).
 
 How it is fast: open containers are kept in a bounded LRU cache keyed by file identity (path,
 size, mtime, inode) so a replaced file is reopened; each holds a demux-only index of the
@@ -39,6 +42,7 @@ import contextlib
 import ctypes
 import io
 import logging
+import math
 import os
 import platform
 import stat
@@ -60,9 +64,11 @@ import PIL.Image
 from .mediainfo import MediaInfo, probe_media
 
 __all__ = [
+    "BothSides",
     "FrameError",
     "Image",
     "NotAVideoError",
+    "OneSideZero",
     "PastEndError",
     "SnapshotEngine",
     "SnapshotParams",
@@ -213,17 +219,46 @@ def _display_transform(frame: Any) -> tuple[PIL.Image.Transpose | None, bool]:
     return best[1], best[2]
 
 
-def _output_size(display: tuple[int, int], width: int, height: int) -> tuple[int, int]:
+OneSideZero = Literal["round-half-up", "floor", "ceil", "even"]
+BothSides = Literal["stretch", "fit", "fill"]
+
+
+def _scaled(given: int, numerator: int, denominator: int, rounding: OneSideZero) -> int:
+    """``given * numerator / denominator``, rounded as told, exactly; at least 1."""
+    exact = Fraction(given * numerator, denominator)
+    if rounding == "floor":
+        result = math.floor(exact)
+    elif rounding == "ceil":
+        result = math.ceil(exact)
+    elif rounding == "even":
+        result = round(exact)  # Fraction rounds half to even
+    else:
+        result = math.floor(exact + Fraction(1, 2))
+    return max(1, result)
+
+
+def _output_size(
+    display: tuple[int, int],
+    width: int,
+    height: int,
+    one_side_zero: OneSideZero = "round-half-up",
+    both_sides: BothSides = "stretch",
+) -> tuple[int, int]:
     dw, dh = display
     if width and height:
-        return width, height
+        if both_sides == "stretch":
+            return width, height
+        wider_box = width * dh > height * dw  # the box is wider than the picture
+        if wider_box == (both_sides == "fit"):  # fit: height bounds; fill: width does
+            return _scaled(height, dw, dh, "round-half-up"), height
+        return width, _scaled(width, dh, dw, "round-half-up")
     if width:
-        computed = max(1, (2 * width * dh + dw) // (2 * dw))  # round half up, exactly
+        computed = _scaled(width, dh, dw, one_side_zero)
         if computed > MAX_COMPUTED_SIDE:
             raise FrameError(f"height computed from width={width} would be {computed} pixels")
         return width, computed
     if height:
-        computed = max(1, (2 * height * dw + dh) // (2 * dh))
+        computed = _scaled(height, dw, dh, one_side_zero)
         if computed > MAX_COMPUTED_SIDE:
             raise FrameError(f"width computed from height={height} would be {computed} pixels")
         return computed, height
@@ -551,6 +586,8 @@ class SnapshotEngine:
         *,
         exactframe: Literal["previous", "next"] = "previous",
         past_end: Literal["last", "error"] = "last",
+        one_side_zero: OneSideZero = "round-half-up",
+        both_sides: BothSides = "stretch",
         max_open_containers: int = 16,
         result_cache_bytes: int = 64 * 2**20,
         decoder_memory_bytes: int = 64 * 2**20,
@@ -561,6 +598,10 @@ class SnapshotEngine:
             raise ValueError("exactframe must be 'previous' or 'next'")
         if past_end not in ("last", "error"):
             raise ValueError("past_end must be 'last' or 'error'")
+        if one_side_zero not in ("round-half-up", "floor", "ceil", "even"):
+            raise ValueError("one_side_zero must be 'round-half-up', 'floor', 'ceil' or 'even'")
+        if both_sides not in ("stretch", "fit", "fill"):
+            raise ValueError("both_sides must be 'stretch', 'fit' or 'fill'")
         if (
             max_open_containers < 1
             or result_cache_bytes < 0
@@ -575,6 +616,8 @@ class SnapshotEngine:
         _limit_heap_fragmentation()
         self.exactframe = exactframe
         self.past_end = past_end
+        self.one_side_zero: OneSideZero = one_side_zero
+        self.both_sides: BothSides = both_sides
         self._max_open = max_open_containers
         self._result_budget = result_cache_bytes
         self._decoder_budget = decoder_memory_bytes
@@ -723,7 +766,10 @@ class SnapshotEngine:
         # Scaling and encoding need no lock: the decoded frame holds its own buffers.
         frame, choice, resolved_key, time_base = found
         try:
-            image = _encode(frame, params, Fraction(choice.rel) * time_base, choice.keyframe)
+            sizing = (self.one_side_zero, self.both_sides)
+            image = _encode(
+                frame, params, Fraction(choice.rel) * time_base, choice.keyframe, sizing
+            )
         except (av.FFmpegError, ValueError, OSError) as exc:
             raise NotAVideoError(f"the decoded frame could not be converted ({exc})") from exc
         self._remember(request_key, resolved_key, image)
@@ -1030,11 +1076,17 @@ def _to_rgb(frame: Any, width: int, height: int, pix_fmt: str) -> Any:
         _scalers.give(key, scaler)
 
 
-def _encode(frame: Any, params: SnapshotParams, frame_time: Fraction, keyframe: bool) -> Image:
+def _encode(
+    frame: Any,
+    params: SnapshotParams,
+    frame_time: Fraction,
+    keyframe: bool,
+    sizing: tuple[OneSideZero, BothSides] = ("round-half-up", "stretch"),
+) -> Image:
     transpose, swaps = _display_transform(frame) if params.rotate == "auto" else (None, False)
     stored = (frame.width, frame.height)
     display = (stored[1], stored[0]) if swaps else stored
-    out_w, out_h = _output_size(display, params.width, params.height)
+    out_w, out_h = _output_size(display, params.width, params.height, *sizing)
     scale_w, scale_h = (out_h, out_w) if swaps else (out_w, out_h)
     # Pillow maps a 4-bytes-per-pixel buffer as it is; 3-byte RGB would be copied and
     # unpacked first. PNG cannot store RGBX, JPEG ignores the X.

@@ -40,6 +40,9 @@ class EmulatorSettings:
       accepted together with that ``x-cos-security-token``.
     - ``anonymous``: accept requests without a signature; signatures are then not checked at all.
     - ``exactframe``, ``past_end``: the frame choices described in PRODUCT.md.
+    - ``one_side_zero``: how the side computed from the aspect is rounded (``round-half-up``,
+      ``floor``, ``ceil``, ``even``); ``both_sides``: what width and height both set mean
+      (``stretch`` to exactly that size; ``fit`` inside it or ``fill`` it, keeping the aspect).
     - ``time_tolerance_s``: a signature whose window starts this many seconds in the future is
       still accepted (the signer's clock may be ahead). The end of the window is strict.
     - ``workers``: decode passes run at once; ``queue_limit``: snapshot requests that need a
@@ -65,6 +68,13 @@ class EmulatorSettings:
     )
     past_end: Literal["last", "error"] = attrs.field(
         default="last", validator=attrs.validators.in_(("last", "error"))
+    )
+    one_side_zero: Literal["round-half-up", "floor", "ceil", "even"] = attrs.field(
+        default="round-half-up",
+        validator=attrs.validators.in_(("round-half-up", "floor", "ceil", "even")),
+    )
+    both_sides: Literal["stretch", "fit", "fill"] = attrs.field(
+        default="stretch", validator=attrs.validators.in_(("stretch", "fit", "fill"))
     )
     time_tolerance_s: int = attrs.field(default=60, validator=_not_negative)
     workers: int = attrs.field(default=2, validator=_positive)
