@@ -178,6 +178,15 @@ def docs(session: nox.Session) -> None:
     )
 
 
+@nox.session
+def pictures(session: nox.Session) -> None:
+    """Regenerate the documentation's pictures (docs/contact-sheet.jpg, docs/storyboard.jpg and
+    docs/storyboard.vtt) from a clock-style fixture through the emulator (not a default
+    session: commit the pictures it writes)."""
+    _install_project(session)
+    session.run("python", str(DOCS / "make_pictures.py"))
+
+
 def _wheel_files(wheel: Path) -> list[str]:
     with zipfile.ZipFile(wheel) as archive:
         return sorted(archive.namelist())
