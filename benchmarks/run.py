@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -112,6 +113,22 @@ def encode_cost(video: Video, rounds: int) -> float:
     return median(times)
 
 
+def contract_run(plan: Plan, workdir: Path) -> dict[str, Any]:
+    """Wall time of ``cos-snapshot contract`` against the embedded emulator (fixture videos
+    included), from an empty directory; a quick plan runs a tenth of the examples."""
+    empty = workdir / "contract-cwd"
+    empty.mkdir()
+    command = [sys.executable, "-m", "cos_snapshot.cli", "contract"]
+    if plan.quick:
+        command += ["--examples", "0.1"]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("COS_CONTRACT_")}
+    load = os.getloadavg()
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=empty, env=environ, capture_output=True, check=False)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "exit": result.returncode, "load_before": load}
+
+
 def run(plan: Plan, workdir: Path) -> dict[str, Any]:
     started = time.time()
     load_before = os.getloadavg()
@@ -189,6 +206,8 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
         {"label": v.label, "size": v.size, "frames": v.frames, "bytes": v.path.stat().st_size}
         for v in videos
     ]
+    _log("cos-snapshot contract against the embedded emulator")
+    results["contract"] = contract_run(plan, workdir)
     results["machine"] = report.machine_info(ffmpeg)
     results["load"] = {"before": load_before, "after": os.getloadavg()}
     results["duration_s"] = time.time() - started

@@ -59,6 +59,14 @@ VIDEO_SPECS: tuple[VideoSpec, ...] = (
     # Characters that mean something in a URL or a form, and a percent sign that must not be
     # decoded twice.
     VideoSpec("reserved", "odd names/a+b=c&d;e?f#g%41 (1)!'@$,.mp4", "reserved.mp4", {"gop": 5}),
+    # Non-square pixels: 320x240 stored, 4:3 pixels, so 16:9 (427x240) on a player that
+    # applies them (the emulator does not; the behaviour report says what the target does).
+    VideoSpec(
+        "anamorphic",
+        "anamorphic 4x3 pixels.mp4",
+        "anamorphic.mp4",
+        {"sample_aspect": Fraction(4, 3)},
+    ),
 )
 
 

@@ -62,6 +62,12 @@ class _FaultyEngine:
     def snapshot(self, path: Path, params: SnapshotParams) -> Image:
         return self._fault(self._engine, path, params)
 
+    def known_snapshot(self, path: Path, params: SnapshotParams) -> Image | None:
+        return None  # every answer goes through the fault, cached or not
+
+    def media_info(self, path: Path) -> Any:  # the real engine's GetMediaInfo answer
+        return self._engine.media_info(path)
+
     def close(self) -> None:
         self._engine.close()
 

@@ -8,7 +8,11 @@ Environment (all optional):
 - ``COS_CONTRACT_SEED``: the schemathesis seed (Hypothesis tests are derandomized; use
   ``--hypothesis-profile=contract-random --hypothesis-seed=N`` for random runs);
 - ``COS_CONTRACT_BROKEN``: serve a deliberately broken emulator (see ``broken.py``);
-- ``COS_CONTRACT_VIDEO_CACHE``: a directory to keep the fixture videos in between runs.
+- ``COS_CONTRACT_VIDEO_CACHE``: a directory to keep the fixture videos in between runs;
+- ``COS_CONTRACT_REPORT``: where to write the behaviour report (JSON, see ``_report.py``).
+
+Every run ends with the readings each target follows (``test_readings.py``) and, if contracts
+failed, which ones and with which request. A run in which no test passed does not exit 0.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from ._report import BehaviourReport, Observation
 from ._targets import (
     TARGET_NAMES,
     Target,
@@ -55,7 +60,21 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+_REPORT = pytest.StashKey[BehaviourReport]()
+_OUTCOMES = pytest.StashKey[dict[str, str]]()
+_FAILURES = pytest.StashKey[dict[str, str]]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_REPORT] = BehaviourReport()
+    config.stash[_OUTCOMES] = {}
+    config.stash[_FAILURES] = {}
+    if "live" in _explicit_targets():
+        missing = missing_live_variables()
+        if missing:
+            raise pytest.UsageError(
+                f"COS_CONTRACT_TARGETS=live needs {', '.join(missing)} (see the suite's README)"
+            )
     # A CI job that is cancelled or times out sends SIGTERM, which would end pytest without its
     # session teardown and leave the live target's uploads in the bucket. As an interrupt, the
     # fixtures' finally blocks delete them.
@@ -63,9 +82,13 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGTERM, _interrupt)
 
 
-def _selected_targets() -> list[str]:
+def _explicit_targets() -> list[str]:
     raw = os.environ.get("COS_CONTRACT_TARGETS", "")
-    names = [n.strip() for n in raw.split(",") if n.strip()] or list(TARGET_NAMES)
+    return [n.strip() for n in raw.split(",") if n.strip()]
+
+
+def _selected_targets() -> list[str]:
+    names = _explicit_targets() or list(TARGET_NAMES)
     unknown = sorted(set(names) - set(TARGET_NAMES))
     if unknown:
         raise pytest.UsageError(
@@ -141,3 +164,103 @@ def target(
             )
         with live_target(made_videos) as built:
             yield built
+
+
+# --------------------------------------------------------------------------------------------
+# The behaviour report and the end of the output
+
+
+Record = Callable[[str, Observation], None]
+
+
+@pytest.fixture
+def record_reading(request: pytest.FixtureRequest, target: Target) -> Record:
+    """Record a reading the target follows, for the behaviour report."""
+    report = request.config.stash[_REPORT].target(target.name, target.base_url, target.strict)
+
+    def record(question: str, observation: Observation) -> None:
+        report.readings[question] = observation
+
+    return record
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[pytest.TestReport]:
+    report: pytest.TestReport = yield
+    outcomes = item.config.stash[_OUTCOMES]
+    if report.failed:
+        outcomes[report.nodeid] = "failed"
+        item.config.stash[_FAILURES].setdefault(report.nodeid, _failure_text(report))
+    elif report.skipped:
+        outcomes.setdefault(report.nodeid, "skipped")
+    elif report.when == "call":
+        outcomes.setdefault(report.nodeid, "passed")
+    return report
+
+
+def _failure_text(report: pytest.TestReport) -> str:
+    """The assertion's message (which names the request: key, time, parameters), and the
+    example Hypothesis or the request schemathesis reproduces it with."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    lines = [crash.message.strip().splitlines()[0] if crash is not None else "failed"]
+    text = report.longreprtext.splitlines()
+    for number, line in enumerate(text):
+        if line.startswith("Falsifying example"):
+            example = " ".join(part.strip() for part in text[number : number + 12])
+            lines.append(example.split(")", 1)[0] + ")")
+            break
+        if line.strip().startswith("curl "):
+            lines.append(line.strip())
+            break
+    return "\n".join(lines)
+
+
+def _outcome(config: pytest.Config, exitstatus: int) -> dict[str, Any]:
+    outcomes = list(config.stash[_OUTCOMES].values())
+    failures = config.stash[_FAILURES]
+    return {
+        "exit_status": int(exitstatus),
+        "passed": outcomes.count("passed"),
+        "failed": outcomes.count("failed"),
+        "skipped": outcomes.count("skipped"),
+        "failures": [{"test": test, "message": message} for test, message in failures.items()],
+    }
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    passed = list(config.stash[_OUTCOMES].values()).count("passed")
+    if exitstatus == pytest.ExitCode.OK and not passed:
+        # Every test skipped (or none ran): that proves nothing, and must not look like a pass.
+        session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+    path = os.environ.get("COS_CONTRACT_REPORT")
+    if path:
+        config.stash[_REPORT].write(Path(path), _outcome(config, session.exitstatus))
+
+
+def _in_words(nodeid: str, message: str) -> list[str]:
+    test = nodeid.rsplit("::", 1)[-1]
+    lines = message.splitlines() or ["failed"]
+    return [f"- {test.replace('_', ' ')}: {lines[0][:400]}"] + [
+        f"    {line[:400]}" for line in lines[1:]
+    ]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    table = config.stash[_REPORT].table()
+    if table:
+        terminalreporter.section("behaviour report: the readings of each target")
+        for line in table:
+            terminalreporter.write_line(line)
+    failures = config.stash[_FAILURES]
+    if failures:
+        terminalreporter.section("contracts that failed")
+        for nodeid, message in failures.items():
+            for line in _in_words(nodeid, message):
+                terminalreporter.write_line(line)
+    if exitstatus == pytest.ExitCode.OK and not list(config.stash[_OUTCOMES].values()).count(
+        "passed"
+    ):
+        terminalreporter.write_line("no test passed (every one skipped): that proves nothing")

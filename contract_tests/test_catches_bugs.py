@@ -13,6 +13,7 @@ tolerant reading passes there, the strict one (``COS_CONTRACT_STRICT=1``) does n
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -97,6 +98,7 @@ LIVE_CREDENTIALS = Credentials(
 
 @dataclass(frozen=True)
 class Outcome:
+    report: Path
     returncode: int
     output: str
     #: Test function node id (parameters dropped) -> failure reports of its failed cases.
@@ -133,9 +135,12 @@ def _broken_run(videos: Path, bug: str | None) -> dict[str, str]:
     return _environment(videos, COS_CONTRACT_TARGETS="asgi", COS_CONTRACT_BROKEN=bug)
 
 
-def _live_run(videos: Path, endpoint_url: str, *, strict: bool) -> dict[str, str]:
+def _live_run(
+    videos: Path, endpoint_url: str, *, strict: bool, report: Path | None = None
+) -> dict[str, str]:
     return _environment(
         videos,
+        COS_CONTRACT_REPORT=str(report or ""),
         COS_CONTRACT_TARGETS="live",
         COS_CONTRACT_ENDPOINT_URL=endpoint_url,
         COS_CONTRACT_BUCKET="examplebucket-1250000000",
@@ -175,7 +180,14 @@ def _run(env: dict[str, str], tests: list[str], report: Path) -> Outcome:
             skipped += 1
         else:
             passed.add(test)
-    return Outcome(result.returncode, result.stdout + result.stderr, failures, passed, skipped)
+    return Outcome(
+        report.with_suffix(".json"),
+        result.returncode,
+        result.stdout + result.stderr,
+        failures,
+        passed,
+        skipped,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +207,10 @@ def outcomes(
     with running_emulator(settings) as url, ThreadPoolExecutor(max_workers=2) as pool:
         runs = {
             LIVE_TOLERANT: pool.submit(
-                _run, _live_run(videos, url, strict=False), [HERE], reports / "tolerant.xml"
+                _run,
+                _live_run(videos, url, strict=False, report=reports / "tolerant.json"),
+                [HERE],
+                reports / "tolerant.xml",
             ),
             REAL: pool.submit(_run, _broken_run(videos, None), every_test, reports / "real.xml"),
             LIVE_STRICT: pool.submit(
@@ -249,6 +264,22 @@ def test_live_mode_passes_against_an_emulator_making_the_other_documented_choice
     assert outcome.skipped == 0, "a skipped test proves nothing"
     ran = {SIZE, EXACT, KEYFRAME, DEFAULTS, ROTATE, PRESIGN_CHANGED, EXPIRED, HTTP_SCHEMA}
     assert ran <= outcome.passed, f"did not run: {sorted(ran - outcome.passed)}"
+
+
+def test_the_live_report_names_that_emulators_readings_and_flags(
+    outcomes: dict[str, Future[Outcome]],
+) -> None:
+    outcome = outcomes[LIVE_TOLERANT].result()
+    report = json.loads(outcome.report.read_text(encoding="utf-8"))
+    (target,) = report["targets"]
+    readings = {question: seen["reading"] for question, seen in target["readings"].items()}
+    assert readings["exactframe"] == "next"
+    assert readings["past_end"] == "error"
+    assert target["readings"]["past_end"]["seen"] == "400 InvalidArgument"
+    assert readings["keyframe"] == "last-at-or-before"
+    assert target["emulator_flags"] == ["--exactframe", "next", "--past-end", "error"]
+    assert target["matches_emulator_defaults"] is False
+    assert "reads the same way with: serve --exactframe next --past-end error" in outcome.output
 
 
 def test_strict_live_mode_holds_that_emulator_to_the_exact_frame(

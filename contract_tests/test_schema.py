@@ -19,7 +19,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 import zlib
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,10 +31,10 @@ from ._asgi import SwitchableApp
 from ._config import SEED, examples
 from ._expect import magic_type
 from ._helpers import object_path
+from ._spec import spec_bytes
 from ._targets import Target
 from ._videos import DURATION
 
-SPEC = Path(__file__).resolve().parent.parent / "openapi" / "snapshot.yaml"
 TIME_BOUND = 2592000
 ERROR_RESPONSES = ("InvalidArgument", "Forbidden", "NotFound", "ClientError", "ServerError")
 
@@ -47,7 +46,7 @@ def _contract_spec() -> dict[str, Any]:
     why) and describes their structure in ``CosErrorDocument``; the suite checks that
     structure.
     """
-    raw: dict[str, Any] = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = yaml.safe_load(spec_bytes().decode("utf-8"))
     responses = raw["components"]["responses"]
     for name in ERROR_RESPONSES:
         responses[name]["content"] = {

@@ -82,6 +82,8 @@ nitpick_ignore = [
             "httpx2.Timeout",
             "httpx2.URL",
             "PIL.Image.Image",
+            "_pytest.fixtures.FixtureRequest",
+            "_pytest.tmpdir.TempPathFactory",
             "starlette.applications.Starlette",
         )
     ),

@@ -58,3 +58,14 @@ def decode_passes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
     monkeypatch.setattr(frames._OpenVideo, "decode", counting_decode)
     return passes
+
+
+#: The async client's transports; the tests that run on both take the ``transport`` fixture.
+TRANSPORTS = ("httpx2", "aiohttp")
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    """Each of the async client's transports in turn (aiohttp's comes with the ``cli`` extra,
+    installed for the tests: it is never skipped)."""
+    return str(request.param)

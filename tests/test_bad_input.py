@@ -198,7 +198,7 @@ BAD_REQUESTS = [
     Bad("rotate degrees", snap("time=1&rotate=90"), 400, "InvalidArgument"),
     Bad("mode capitalised", snap("time=1&mode=Keyframe"), 400, "InvalidArgument"),
     Bad("mode unknown", snap("time=1&mode=exact"), 400, "InvalidArgument"),
-    Bad("ci-process other", f"{CLIP}?ci-process=videoinfo&time=1", 400, "InvalidArgument"),
+    Bad("ci-process other", f"{CLIP}?ci-process=avinfo&time=1", 400, "InvalidArgument"),
     Bad("ci-process empty", f"{CLIP}?ci-process=&time=1", 400, "InvalidArgument"),
     # --- objects that are not (whole) videos ------------------------------------------------
     Bad("unknown key", snap("time=1", "/missing.mp4"), 404, "NoSuchKey"),

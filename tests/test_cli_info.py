@@ -1,10 +1,9 @@
 """``cos-snapshot info KEY`` over real HTTP on loopback.
 
-Until the emulator answers ``ci-process=videoinfo`` (branch admission), a small stdlib HTTP
-server plays the service: it answers the vendor's example document (built by hand in
-test_media_info from the vendor's values) to a GetMediaInfo request and a COS error otherwise.
-The official SDK's get_media_info reads the same server, as an oracle for ``--json``'s ``raw``.
-The run against the emulator is marked xfail until then.
+A small stdlib HTTP server plays the service with the vendor's example document (built by hand
+in test_media_info from the vendor's values) for a GetMediaInfo request and a COS error
+otherwise; the official SDK's get_media_info reads the same server, as an oracle for
+``--json``'s ``raw``. One run goes against the emulator's own ``ci-process=videoinfo``.
 """
 
 from __future__ import annotations
@@ -226,7 +225,6 @@ def emulator(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) ->
         yield url
 
 
-@pytest.mark.xfail(strict=True, reason="emulator videoinfo lands from branch admission")
 def test_info_against_the_emulator(emulator: str, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["info", "clip.mp4", "--endpoint-url", emulator])
     lines = capsys.readouterr().out.splitlines()

@@ -32,4 +32,5 @@ def test_the_parser_has_every_command_in_the_documented_order() -> None:
         "demo",
         "batch",
         "sheet",
+        "contract",
     ]

@@ -536,7 +536,6 @@ def emulator(fixture_video: FixtureInfo, tmp_path_factory: pytest.TempPathFactor
         yield url
 
 
-@pytest.mark.xfail(strict=True, reason="emulator videoinfo lands from branch admission")
 def test_get_media_info_over_http_reads_the_fixtures_truth(
     emulator: str, fixture_video: FixtureInfo
 ) -> None:

@@ -24,6 +24,7 @@ from cos_snapshot import (
     Credentials,
     RetryPolicy,
     SnapshotClient,
+    Transport,
 )
 from cos_snapshot._headers import MAX_RETRY_AFTER_S, retry_after_seconds
 from cos_snapshot._retry import is_clock_error, is_retryable
@@ -187,11 +188,14 @@ def test_a_skewed_clock_is_corrected_from_the_emulators_date_header(
     assert attempts.statuses == [403, 200, 200]
 
 
-async def test_the_async_client_corrects_its_clock_the_same_way(server: str) -> None:
+async def test_the_async_client_corrects_its_clock_the_same_way(
+    server: str, transport: Transport
+) -> None:
     attempts = Attempts()
     async with AsyncSnapshotClient(
         endpoint_url=server,
         credentials=CRED,
+        transport=transport,
         clock=lambda: time.time() - 3600,
         httpx_args={"event_hooks": {"response": [attempts.async_hook]}},
     ) as client:
@@ -250,13 +254,14 @@ def test_the_deadline_also_bounds_a_single_attempt(root: Path) -> None:
         client.get_snapshot("clip.mp4", 1)
 
 
-async def test_the_async_deadline_bounds_an_attempt_too(root: Path) -> None:
+async def test_the_async_deadline_bounds_an_attempt_too(root: Path, transport: Transport) -> None:
     spec = FaultSpec.parse("slow=1", delay=3.0)
     settings = EmulatorSettings(root=root, credentials=(CRED,), faults=spec)
     with running_emulator(settings) as url:
         async with AsyncSnapshotClient(
             endpoint_url=url,
             credentials=CRED,
+            transport=transport,
             timeout=30.0,
             retry=RetryPolicy(max_attempts=3, deadline=0.5),
         ) as client:
@@ -317,11 +322,11 @@ def test_the_deadline_bounds_an_answer_that_trickles_in(trickle: TrickleServer) 
 
 
 async def test_the_async_deadline_bounds_an_answer_that_trickles_in(
-    trickle: TrickleServer,
+    trickle: TrickleServer, transport: Transport
 ) -> None:
     policy = RetryPolicy(max_attempts=3, deadline=1.0)
     async with AsyncSnapshotClient(
-        endpoint_url=trickle.url, credentials=CRED, retry=policy
+        endpoint_url=trickle.url, credentials=CRED, retry=policy, transport=transport
     ) as client:
         with pytest.raises(CosTimeoutError, match="deadline"):
             await client.get_snapshot("clip.mp4", 1)

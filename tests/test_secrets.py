@@ -34,6 +34,7 @@ from cos_snapshot import (
     Credentials,
     RetryPolicy,
     SnapshotClient,
+    Transport,
 )
 from cos_snapshot._auth import CosAuth, Signer
 from cos_snapshot.emulator import EmulatorSettings, EmulatorThread, FaultSpec
@@ -170,6 +171,39 @@ async def test_client_errors_emulator_logs_and_error_documents_hide_the_secrets(
             assert_clean(f"the {label} of {type(error).__name__}", text)
     assert any(r.name.startswith("uvicorn") for r in caplog.records)
     assert_clean("the debug log (emulator, uvicorn, httpx2)", caplog.text)
+
+
+async def test_async_client_errors_hide_the_secrets_on_both_transports(
+    server: str, transport: Transport, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    errors: list[CosError] = []
+    provided = AsyncSnapshotClient(
+        endpoint_url=server, credentials=lambda: WRONG_KEY, transport=transport
+    )
+    assert_clean(f"repr of a client on {transport}", repr(provided))
+    clients = [
+        AsyncSnapshotClient(endpoint_url=server, credentials=WRONG_TOKEN, transport=transport),
+        provided,
+        AsyncSnapshotClient(
+            endpoint_url="http://127.0.0.1:9",
+            credentials=CRED,
+            transport=transport,
+            retry=RetryPolicy(max_attempts=2, base_backoff=0),
+        ),
+    ]
+    for client in clients:
+        async with client:
+            assert_clean(f"repr of a client on {transport}", repr(client))
+            with pytest.raises(CosError) as info:
+                await client.get_snapshot("clip.mp4", 1)
+            errors.append(info.value)
+    codes = [getattr(e, "code", type(e).__name__) for e in errors]
+    assert codes == ["InvalidAccessKeyId", "SignatureDoesNotMatch", "CosConnectionError"]
+    for error in errors:
+        for label, text in _error_texts(error):
+            assert_clean(f"the {label} of {type(error).__name__} on {transport}", text)
+    assert_clean(f"the debug log ({transport})", caplog.text)
 
 
 # --- the command line --------------------------------------------------------------------------

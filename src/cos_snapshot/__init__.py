@@ -9,8 +9,8 @@ The other public modules: :mod:`cos_snapshot.signing` (the pure signer),
 
 from ._version import __version__  # isort: skip
 from ._auth import CosAuth, Signer
-from ._client import AsyncSnapshotClient, SnapshotClient, endpoint_for
-from ._credentials import Credentials
+from ._client import AsyncSnapshotClient, SnapshotClient, Transport, endpoint_for
+from ._credentials import REFRESH_MARGIN, Credentials, CredentialsProvider, CredentialsSource
 from ._errors import (
     CosClientError,
     CosConnectionError,
@@ -27,6 +27,7 @@ from ._retry import RetryPolicy
 from ._snapshot import Snapshot
 
 __all__ = [
+    "REFRESH_MARGIN",
     "AsyncSnapshotClient",
     "AudioStream",
     "CosAuth",
@@ -38,12 +39,15 @@ __all__ = [
     "CosServiceError",
     "CosTimeoutError",
     "Credentials",
+    "CredentialsProvider",
+    "CredentialsSource",
     "MediaInfo",
     "RetryPolicy",
     "Signer",
     "Snapshot",
     "SnapshotArgs",
     "SnapshotClient",
+    "Transport",
     "VideoStream",
     "__version__",
     "endpoint_for",

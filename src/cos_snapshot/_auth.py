@@ -84,13 +84,17 @@ class Signer:
         now = int(self.clock() + self.clock_offset)
         return now - self.backdate, now + expires
 
-    def fields_for(self, request: httpx2.Request, *, expires: int) -> dict[str, str]:
+    def fields_for(
+        self, request: httpx2.Request, *, expires: int, credentials: Credentials | None = None
+    ) -> dict[str, str]:
         """The ``q-*`` signature fields for ``request``, signing its path, every query
-        parameter it carries and its signable headers."""
+        parameter it carries and its signable headers (with ``credentials``, or the signer's
+        own)."""
+        creds = self.credentials if credentials is None else credentials
         start, end = self.window(expires)
         return authorization_fields(
-            secret_id=self.credentials.secret_id,
-            secret_key=self.credentials.secret_key,
+            secret_id=creds.secret_id,
+            secret_key=creds.secret_key,
             method=request.method,
             path=request.url.path,
             params=query_params(request.url.query),
@@ -99,21 +103,29 @@ class Signer:
             end=end,
         )
 
-    def sign_headers(self, request: httpx2.Request, *, expires: int) -> None:
-        """Put the signature in the Authorization header (and the STS token beside it)."""
-        if self.credentials.token:
-            request.headers[SECURITY_TOKEN_HEADER] = self.credentials.token
+    def sign_headers(
+        self, request: httpx2.Request, *, expires: int, credentials: Credentials | None = None
+    ) -> None:
+        """Put the signature in the Authorization header (and the STS token beside it), made
+        with ``credentials`` or the signer's own."""
+        creds = self.credentials if credentials is None else credentials
+        if creds.token:
+            request.headers[SECURITY_TOKEN_HEADER] = creds.token
         request.headers["Authorization"] = format_authorization(
-            self.fields_for(request, expires=expires)
+            self.fields_for(request, expires=expires, credentials=creds)
         )
 
-    def presign(self, request: httpx2.Request, *, expires: int) -> httpx2.URL:
-        """Return ``request``'s URL with the signature (and STS token) in its query string."""
+    def presign(
+        self, request: httpx2.Request, *, expires: int, credentials: Credentials | None = None
+    ) -> httpx2.URL:
+        """Return ``request``'s URL with the signature (and STS token) in its query string,
+        made with ``credentials`` or the signer's own."""
+        creds = self.credentials if credentials is None else credentials
         url = request.url
-        if self.credentials.token:
-            url = url.copy_add_param(SECURITY_TOKEN_HEADER, self.credentials.token)
+        if creds.token:
+            url = url.copy_add_param(SECURITY_TOKEN_HEADER, creds.token)
         unsigned = httpx2.Request(request.method, url, headers={"host": request.headers["host"]})
-        fields = self.fields_for(unsigned, expires=expires)
+        fields = self.fields_for(unsigned, expires=expires, credentials=creds)
         for name, value in fields.items():
             url = url.copy_add_param(name, value)
         return url

@@ -17,7 +17,7 @@ import re
 import time as _time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 from urllib.parse import urlencode
 
 import anyio
@@ -27,7 +27,7 @@ from cos_snapshot_api.api.media_info import get_media_info as _get_media_info
 from cos_snapshot_api.api.snapshot import get_snapshot as _get_snapshot
 
 from ._auth import Signer
-from ._credentials import Credentials
+from ._credentials import Credentials, CredentialsCache, CredentialsSource
 from ._errors import (
     CosClientError,
     CosConnectionError,
@@ -45,7 +45,11 @@ from ._retry import SKEW_THRESHOLD_S, RetryPolicy, RetryState
 from ._snapshot import Snapshot
 from ._version import __version__
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncSnapshotClient", "SnapshotClient"]
+__all__ = ["DEFAULT_TIMEOUT", "AsyncSnapshotClient", "SnapshotClient", "Transport"]
+
+#: The HTTP transport of an :class:`AsyncSnapshotClient`: httpx2's own, aiohttp's (the extra
+#: ``cos-snapshot[aiohttp]``), or ``"auto"``: aiohttp's when it is installed.
+Transport = Literal["auto", "httpx2", "aiohttp"]
 
 #: Connect quickly or fail; a snapshot of a long video may take a while to decode. The retry
 #: policy's deadline caps each of these at the time left.
@@ -148,19 +152,39 @@ def _check_size(body: bytearray, limit: int | None, response: httpx2.Response) -
         )
 
 
+def _limits_for(max_connections: object, args: dict[str, Any]) -> httpx2.Limits | None:
+    """The pool limits for ``max_connections`` (all of them kept alive), or ``None``."""
+    if max_connections is None:
+        return None
+    if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+        raise CosInvalidArgumentError(
+            "max_connections", f"must be a positive integer, got {max_connections!r}"
+        )
+    if max_connections < 1:
+        raise CosInvalidArgumentError(
+            "max_connections", f"must be a positive integer, got {max_connections!r}"
+        )
+    if "limits" in args:
+        raise CosInvalidArgumentError(
+            "max_connections", "give max_connections or httpx_args['limits'], not both"
+        )
+    return httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+
+
 class _BaseClient:
     def __init__(
         self,
         bucket: str | None = None,
         region: str | None = None,
         *,
-        credentials: Credentials | None = None,
+        credentials: CredentialsSource | None = None,
         endpoint_url: str | None = None,
         anonymous: bool = False,
         timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         sign_expires: int = DEFAULT_SIGN_EXPIRES,
         clock: Callable[[], float] = _time.time,
+        max_connections: int | None = None,
         httpx_args: dict[str, Any] | None = None,
     ) -> None:
         if endpoint_url is not None:
@@ -188,31 +212,80 @@ class _BaseClient:
         self.region = region
         self.retry = retry or RetryPolicy()
         self.sign_expires = sign_expires
+        self._clock = clock
+        self._signed = not anonymous
         self._signer: Signer | None = None
+        # A provider's credentials (None: fixed credentials, in the signer, or anonymous).
+        self._provided: CredentialsCache | None = None
         if not anonymous:
-            creds = credentials if credentials is not None else Credentials.from_env()
-            self._signer = Signer(creds, clock=clock)
+            source = credentials if credentials is not None else Credentials.from_env()
+            if isinstance(source, Credentials):
+                self._signer = Signer(source, clock=clock)
+            else:
+                self._provided = CredentialsCache(source)
         _refuse_httpx_objects("timeout", timeout)
         _refuse_httpx_objects("httpx_args", httpx_args)
         args: dict[str, Any] = dict(httpx_args or {})
-        if self._signer is not None:
+        limits = _limits_for(max_connections, args)
+        if limits is not None:
+            args["limits"] = limits
+        self.max_connections = max_connections
+        if self._signed:
             # The client signs each attempt itself (see _attempt); an auth of the caller's
             # would replace or spoil that signature.
             args.pop("auth", None)
         # Query parameters every request carries (httpx_args["params"]): sent and presigned.
         self._params = httpx2.QueryParams(args.get("params"))
         self.timeout = timeout if isinstance(timeout, httpx2.Timeout) else httpx2.Timeout(timeout)
+        # The generated client passes these to httpx2 itself: given in httpx_args as well,
+        # they would be passed twice.
+        headers = {"User-Agent": USER_AGENT, **dict(args.pop("headers", None) or {})}
+        cookies = dict(args.pop("cookies", None) or {})
+        verify = args.pop("verify", True)
+        follow_redirects = bool(args.pop("follow_redirects", False))
+        self._httpx_args = args
+        #: What an httpx2 client of another class (the aiohttp one) is built from.
+        self._httpx_client_args: dict[str, Any] = {
+            "base_url": self.endpoint_url,
+            "headers": headers,
+            "cookies": cookies,
+            "timeout": self.timeout,
+            "verify": verify,
+            "follow_redirects": follow_redirects,
+            **args,
+        }
         self._api = _GeneratedClient(
             base_url=self.endpoint_url,
             timeout=self.timeout,
             raise_on_unexpected_status=False,
-            headers={"User-Agent": USER_AGENT},
+            headers=headers,
+            cookies=cookies,
+            verify_ssl=verify,
+            follow_redirects=follow_redirects,
             httpx_args=args,
         )
 
     @property
     def credentials(self) -> Credentials | None:
+        """The credentials the client signs with: the ones given, or those a provider gave
+        last (``None`` before the first request, and for an anonymous client)."""
         return None if self._signer is None else self._signer.credentials
+
+    def _use(self, credentials: Credentials) -> tuple[Signer, Credentials]:
+        """The signer (kept for its clock offset) and the credentials to sign with now."""
+        if self._signer is None:
+            self._signer = Signer(credentials, clock=self._clock)
+        else:
+            self._signer.credentials = credentials
+        return self._signer, credentials
+
+    def _signing(self) -> tuple[Signer, Credentials] | None:
+        """What the next attempt is signed with (``None``: not signed), asking the provider
+        here if its credentials are missing or near their expiry."""
+        if self._provided is None:
+            return None if self._signer is None else (self._signer, self._signer.credentials)
+        now = self._clock()
+        return self._use(self._provided.cached(now) or self._provided.get(now))
 
     # -- requests ------------------------------------------------------------------------
 
@@ -257,9 +330,10 @@ class _BaseClient:
         method: str,
         url: httpx2.URL,
         timeout: httpx2.Timeout,
+        signing: tuple[Signer, Credentials] | None,
     ) -> httpx2.Request:
         """One attempt's request, with the client's headers and cookies (as ``build_request``
-        merges them) and a fresh signature."""
+        merges them) and a fresh signature made with ``signing``."""
         request = httpx2.Request(
             method,
             url,
@@ -267,8 +341,9 @@ class _BaseClient:
             cookies=http.cookies,
             extensions={"timeout": timeout.as_dict()},
         )
-        if self._signer is not None:
-            self._signer.sign_headers(request, expires=self.sign_expires)
+        if signing is not None:
+            signer, credentials = signing
+            signer.sign_headers(request, expires=self.sign_expires, credentials=credentials)
         return request
 
     def _attempt_timeout(self, state: RetryState) -> httpx2.Timeout:
@@ -320,9 +395,11 @@ class _BaseClient:
         return self._presign(httpx2.Request(*self._media_info_target(key)), expires)
 
     def _presign(self, request: httpx2.Request, expires: int) -> str:
-        if self._signer is None:
+        signing = self._signing()
+        if signing is None:
             return str(request.url)
-        return str(self._signer.presign(request, expires=expires))
+        signer, credentials = signing
+        return str(signer.presign(request, expires=expires, credentials=credentials))
 
     # -- responses -----------------------------------------------------------------------
 
@@ -400,8 +477,20 @@ class _BaseClient:
                 return 0.0
         return state.delay_after(error)
 
+    #: The errors of the HTTP library under the transport that reach our code raw (none for
+    #: httpx2's own transport, which raises only httpx2's), and how they become ours.
+    _library_errors: tuple[type[BaseException], ...] = ()
+    _library_error: Callable[[BaseException], CosClientError | None] | None = None
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(endpoint_url={self.endpoint_url!r}, credentials={self.credentials!r})"
+        if self._provided is not None:
+            # Not the provider's repr: it may hold a secret.
+            credentials = f"<provided by {self._provided.provider_name}>"
+        else:
+            credentials = repr(self.credentials)
+        return (
+            f"{type(self).__name__}(endpoint_url={self.endpoint_url!r}, credentials={credentials})"
+        )
 
 
 class SnapshotClient(_BaseClient):
@@ -469,7 +558,8 @@ class SnapshotClient(_BaseClient):
         method, url = target
         state = self.retry.begin()
         while True:
-            request = self._attempt(http, method, url, self._attempt_timeout(state))
+            timeout = self._attempt_timeout(state)
+            request = self._attempt(http, method, url, timeout, self._signing())
             try:
                 return convert(*self._exchange(http, request, state, limit))
             except CosError as error:
@@ -518,7 +608,90 @@ class SnapshotClient(_BaseClient):
 class AsyncSnapshotClient(_BaseClient):
     """Asynchronous GetSnapshot client: the same arguments and results as
     :class:`SnapshotClient`, for asyncio or trio (``httpx_args`` go to an
-    ``httpx2.AsyncClient``). Use ``async with`` or ``await aclose()``."""
+    ``httpx2.AsyncClient``). Use ``async with`` or ``await aclose()``.
+
+    ``transport`` chooses the HTTP transport under httpx2's API: ``"httpx2"`` (the default,
+    httpx2's own), ``"aiohttp"`` (aiohttp's, from the extra ``cos-snapshot[aiohttp]``: about
+    half the CPU per request, asyncio only) or ``"auto"`` (aiohttp's when it is installed and
+    no ``httpx_args["transport"]`` is given). Both behave alike: timeouts, the retry deadline,
+    retries, typed errors, proxies and TLS settings from the environment, ``httpx_args``.
+    ``max_connections`` sizes the connection pool of either (give it the number of requests
+    you keep in flight). A credentials provider given as ``credentials`` is called in a worker
+    thread, so a slow one does not block the event loop.
+    """
+
+    def __init__(
+        self,
+        bucket: str | None = None,
+        region: str | None = None,
+        *,
+        credentials: CredentialsSource | None = None,
+        endpoint_url: str | None = None,
+        anonymous: bool = False,
+        timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sign_expires: int = DEFAULT_SIGN_EXPIRES,
+        clock: Callable[[], float] = _time.time,
+        max_connections: int | None = None,
+        transport: Transport = "httpx2",
+        httpx_args: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            bucket,
+            region,
+            credentials=credentials,
+            endpoint_url=endpoint_url,
+            anonymous=anonymous,
+            timeout=timeout,
+            retry=retry,
+            sign_expires=sign_expires,
+            clock=clock,
+            max_connections=max_connections,
+            httpx_args=httpx_args,
+        )
+        #: The transport in use: ``"httpx2"`` or ``"aiohttp"`` (``"auto"`` resolved).
+        self.transport: Literal["httpx2", "aiohttp"] = self._choose_transport(transport)
+        if self.transport == "aiohttp":
+            from . import _aiohttp  # noqa: PLC0415 - only with the extra
+
+            self._library_errors = _aiohttp.LIBRARY_ERRORS
+            self._library_error = _aiohttp.library_error
+            self._api.set_async_httpx_client(_aiohttp.make_client(**self._httpx_client_args))
+
+    def _choose_transport(self, transport: object) -> Literal["httpx2", "aiohttp"]:
+        if transport not in {"auto", "httpx2", "aiohttp"}:
+            raise CosInvalidArgumentError(
+                "transport", f"must be 'auto', 'httpx2' or 'aiohttp', got {transport!r}"
+            )
+        if transport == "httpx2":
+            return "httpx2"
+        if "transport" in self._httpx_args:
+            if transport == "aiohttp":
+                raise CosInvalidArgumentError(
+                    "transport", "give transport='aiohttp' or httpx_args['transport'], not both"
+                )
+            return "httpx2"  # auto: the caller's own transport, under httpx2.AsyncClient
+        try:
+            from . import _aiohttp  # noqa: F401, PLC0415 - is the extra installed?
+        except ImportError:
+            if transport == "aiohttp":
+                raise CosInvalidArgumentError(
+                    "transport",
+                    "'aiohttp' needs aiohttp and httpx-aiohttp: "
+                    "pip install 'cos-snapshot[aiohttp]'",
+                ) from None
+            return "httpx2"
+        return "aiohttp"
+
+    async def _async_signing(self) -> tuple[Signer, Credentials] | None:
+        """:meth:`_signing`, with the provider (a sync call) asked in a worker thread."""
+        if self._provided is None:
+            return self._signing()
+        now = self._clock()
+        cached = self._provided.cached(now)
+        if cached is None:
+            cached = await anyio.to_thread.run_sync(self._provided.get, now)
+        return self._use(cached)
 
     async def get_snapshot(
         self,
@@ -555,7 +728,8 @@ class AsyncSnapshotClient(_BaseClient):
         method, url = target
         state = self.retry.begin()
         while True:
-            request = self._attempt(http, method, url, self._attempt_timeout(state))
+            timeout = self._attempt_timeout(state)
+            request = self._attempt(http, method, url, timeout, await self._async_signing())
             try:
                 return convert(*await self._exchange(http, request, state, limit))
             except CosError as error:
@@ -582,8 +756,19 @@ class AsyncSnapshotClient(_BaseClient):
                     _check_size(body, limit, response)
             finally:
                 await response.aclose()
+        except CosError:
+            raise
         except httpx2.HTTPError as exc:
-            raise self._transport_error(exc) from exc
+            # On the aiohttp transport, an httpx2 error it made from one of aiohttp's, which
+            # tells better what happened.
+            mapped = self._library_error(exc) if self._library_error is not None else None
+            raise (mapped or self._transport_error(exc)) from exc
+        except self._library_errors as exc:
+            mapped = self._library_error(exc) if self._library_error is not None else None
+            if mapped is None:
+                raise
+            # Not chained when it is a ValueError: aiohttp's text quotes the header value.
+            raise mapped from (None if isinstance(exc, ValueError) else exc)
         return response, bytes(body)
 
     async def aclose(self) -> None:

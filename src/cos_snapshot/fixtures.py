@@ -307,6 +307,7 @@ class FixtureInfo:
     being shown. ``keyframes`` are frame indices whose packets are flagged as keyframes.
     ``start`` is the first frame's timestamp in the file (non-zero for MPEG-TS).
     ``orientation`` is what a player does to the stored picture to display it.
+    ``sample_aspect`` is the pixels' aspect ratio the file declares (1: square pixels).
     """
 
     path: Path
@@ -321,6 +322,7 @@ class FixtureInfo:
     start: Fraction
     time_base: Fraction
     has_audio: bool = False
+    sample_aspect: Fraction = Fraction(1)
 
     def __str__(self) -> str:
         w, h = self.display_size
@@ -451,6 +453,7 @@ def make_fixture(
     audio: bool = False,
     threads: int = 2,
     verify: bool = True,
+    sample_aspect: Fraction | int = 1,
 ) -> FixtureInfo:
     """Write a test video to ``out`` and return what it holds.
 
@@ -470,6 +473,8 @@ def make_fixture(
     - ``texture``: overlay moving noise so the encoder and decoder do realistic work
       (benchmarks); the pattern still reads. ``audio``: add a silent AAC (Opus in WebM)
       track.
+    - ``sample_aspect``: the pixel aspect ratio to declare (e.g. ``Fraction(4, 3)``: a player
+      shows 320x240 stored pixels 427 wide); the pixels and the pattern are not changed.
     - ``verify``: decode the whole file once, front to back, and check every frame shows its
       index at the expected time (so the returned info can be trusted as a test oracle).
     """
@@ -490,6 +495,9 @@ def make_fixture(
         raise ValueError("MPEG-TS cannot carry a display matrix (rotate/flip)")
     rotate %= 360
     fps = Fraction(fps)
+    sample_aspect = Fraction(sample_aspect)
+    if sample_aspect <= 0:
+        raise ValueError("sample_aspect must be > 0")
     if fps <= 0 or gop < 1 or bframes < 0:
         raise ValueError("fps and gop must be positive, bframes >= 0")
     count = round(_as_fraction(duration) * fps)
@@ -538,6 +546,8 @@ def make_fixture(
             stream.pix_fmt = pix_fmt
             stream.codec_context.time_base = time_base
             stream.codec_context.gop_size = gop
+            if sample_aspect != 1:
+                stream.codec_context.sample_aspect_ratio = sample_aspect
             if codec in ("h264", "hevc"):
                 stream.codec_context.max_b_frames = bframes
             if rotate or flip:
@@ -576,6 +586,7 @@ def make_fixture(
             orientation=Orientation(rotate, flip),
             has_audio=audio,
             verify=verify,
+            sample_aspect=sample_aspect,
         )
     except BaseException:
         out.unlink(missing_ok=True)  # no half-written or unverified fixture is left behind
@@ -594,6 +605,7 @@ def _check_back(
     orientation: Orientation,
     has_audio: bool,
     verify: bool,
+    sample_aspect: Fraction = Fraction(1),
 ) -> FixtureInfo:
     """Demux the written file and check it holds the intended frames; find the keyframes."""
     import av  # noqa: PLC0415
@@ -602,6 +614,7 @@ def _check_back(
     with av.open(str(path)) as container:
         stream: Any = container.streams.video[0]
         tb = Fraction(stream.time_base)
+        declared = Fraction(stream.sample_aspect_ratio or 1)
         for packet in container.demux(stream):
             if packet.size and not packet.is_discard:
                 if packet.pts is None:
@@ -615,6 +628,8 @@ def _check_back(
             f"{path}: frame times read back differ from those written "
             f"(first differences: {[(a, b) for a, b in zip(got, times, strict=False) if a != b][:3]})"
         )
+    if declared != sample_aspect:
+        raise RuntimeError(f"{path}: sample aspect {declared} read back, {sample_aspect} written")
     keyframes = tuple(i for i, (_, key) in enumerate(packets) if key)
     if verify:
         _verify_frames(path, [pts for pts, _ in packets], orientation)
@@ -633,6 +648,7 @@ def _check_back(
         start=first,
         time_base=tb,
         has_audio=has_audio,
+        sample_aspect=sample_aspect,
     )
 
 

@@ -38,7 +38,7 @@ from ._common import (
     EXIT_OK,
     UsageError,
     add_connection_options,
-    client_options,
+    async_client_from_args,
     concurrency,
     parse_times_option,
     print_json,
@@ -313,7 +313,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     output_dir = Path(args.output_dir)
     failures = Path(args.failures) if args.failures else output_dir / FAILURES_NAME
     planned = _plan(args, _items(args), failures)
-    client = AsyncSnapshotClient(**client_options(args))
+    client = async_client_from_args(args, args.concurrency)
     tally = BatchTally(planned)
     try:
         with _progress(args, len(planned)) as progress:

@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from .. import CosClientError, Credentials, SnapshotClient
+from .. import AsyncSnapshotClient, CosClientError, Credentials, SnapshotClient
 from ..batch import BatchInputError, parse_times
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "UsageError",
     "add_connection_options",
     "add_global_options",
+    "async_client_from_args",
     "client_from_args",
     "client_options",
     "concurrency",
@@ -103,6 +104,15 @@ def client_options(args: argparse.Namespace) -> dict[str, Any]:
 def client_from_args(args: argparse.Namespace) -> SnapshotClient:
     """A client from the connection options and the environment."""
     return SnapshotClient(**client_options(args))
+
+
+def async_client_from_args(args: argparse.Namespace, concurrency: int) -> AsyncSnapshotClient:
+    """The async client of the commands that keep many requests in flight (batch, sheet):
+    on aiohttp's transport when it is installed (the ``cli`` extra brings it), with a pool of
+    ``concurrency`` connections."""
+    return AsyncSnapshotClient(
+        **client_options(args), transport="auto", max_connections=concurrency
+    )
 
 
 def print_json(payload: object) -> None:

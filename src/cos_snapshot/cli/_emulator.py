@@ -92,6 +92,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         anonymous=args.anonymous,
         exactframe=args.exactframe,
         past_end=args.past_end,
+        media_size=args.media_size,
+        rotation_sign=args.rotation_sign,
+        one_side_zero=args.one_side_zero,
+        both_sides=args.both_sides,
         workers=args.workers,
         queue_limit=args.queue_limit,
         max_connections=args.max_connections,
@@ -189,6 +193,33 @@ def register(sub: Any) -> None:
         choices=["last", "error"],
         default="last",
         help="a time past the last frame gives the last frame (default) or 400 InvalidArgument",
+    )
+    serve.add_argument(
+        "--media-size",
+        choices=["stored", "displayed"],
+        default="stored",
+        help="GetMediaInfo's Width/Height: the stored picture (default) or the displayed one",
+    )
+    serve.add_argument(
+        "--rotation-sign",
+        choices=["counter-clockwise", "clockwise"],
+        default="counter-clockwise",
+        help="GetMediaInfo's Rotation in counter-clockwise degrees (default, as FFmpeg) or "
+        "clockwise ones",
+    )
+    serve.add_argument(
+        "--one-side-zero",
+        choices=["round-half-up", "floor", "ceil", "even"],
+        default="round-half-up",
+        help="with width or height 0, how the side computed from the aspect is rounded "
+        "(default round-half-up; even: half to even)",
+    )
+    serve.add_argument(
+        "--both-sides",
+        choices=["stretch", "fit", "fill"],
+        default="stretch",
+        help="with width and height both set: stretch to exactly that size (default), or keep "
+        "the aspect and fit inside it or fill it",
     )
     serve.add_argument(
         "--workers", type=_positive_int, default=2, help="snapshots decoded at once (default 2)"

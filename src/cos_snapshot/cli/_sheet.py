@@ -14,14 +14,14 @@ import io
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import AsyncSnapshotClient, Snapshot, SnapshotArgs
+from .. import Snapshot, SnapshotArgs
 from ..batch import safe_key_path
 from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_OK,
     UsageError,
     add_connection_options,
-    client_options,
+    async_client_from_args,
     concurrency,
     parse_times_option,
     print_json,
@@ -105,7 +105,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     SnapshotArgs.check(
         args.key, times[0], width=args.width, height=args.height, rotate=args.rotate, mode=args.mode
     )
-    client = AsyncSnapshotClient(**client_options(args))
+    client = async_client_from_args(args, args.concurrency)
     snapshots = asyncio.run(
         take_snapshots(
             client,

@@ -1,4 +1,5 @@
-"""The local COS emulator: GetSnapshot with real frame extraction, plus simple object storage.
+"""The local COS emulator: GetSnapshot with real frame extraction, GetMediaInfo from the
+container and packet index, plus simple object storage.
 
 Objects are the files under a root directory. Requests are checked like COS checks them
 (signatures in the header or the query string, STS tokens) and errors are COS XML documents.
@@ -9,7 +10,10 @@ servers do): ``create_app(settings, engine=...)`` takes a :class:`~cos_snapshot.
 whose ``snapshot(path, params: SnapshotParams) -> Image`` gives the frame (raising
 :class:`~cos_snapshot.emulator.frames.NotAVideoError`,
 :class:`~cos_snapshot.emulator.frames.PastEndError` or another
-:class:`~cos_snapshot.emulator.frames.FrameError` when it cannot).
+:class:`~cos_snapshot.emulator.frames.FrameError` when it cannot). Such an object may also offer
+``known_snapshot(path, params) -> Image | None`` (an answer known without decoding, which is not
+admitted as decode work) and ``media_info(path)`` (GetMediaInfo; without it GetMediaInfo is
+501 ``NotImplemented``).
 """
 
 from .app import create_app

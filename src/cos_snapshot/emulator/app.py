@@ -1,4 +1,5 @@
-"""The emulator as an ASGI app: request → verified signature → parameters → object or frame.
+"""The emulator as an ASGI app: request → verified signature → parameters → object, frame or
+media info (``ci-process=videoinfo``, see :mod:`cos_snapshot.emulator.mediainfo`).
 
 Every path is an object key, so there is a single route that dispatches on the method. Errors
 of every kind become COS XML documents in one handler, and every response carries
@@ -36,6 +37,7 @@ from .._headers import http_date
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key, render_error
 from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
+from .mediainfo import MediaInfo, render_media_info
 from .params import parse_query, snapshot_params
 from .responses import ObjectResponse, byte_range
 from .settings import EmulatorSettings
@@ -180,14 +182,16 @@ class _EveryPath(BaseRoute):
 
 
 class _Snapshots:
-    """Runs snapshots in worker threads, with a bounded queue in front.
+    """Runs snapshots in worker threads, admitting decode work through a bounded queue.
 
-    Up to ``workers + queue_limit`` requests are admitted; one more is answered 503
-    ``SlowDown``. Every admitted request waits inside the engine rather than in front of it:
+    A request first asks the engine, in a worker thread of its own, for an answer it already
+    knows (an image in the result cache, or a file's known error): such a request never waits
+    for a decode slot and is never told to slow down. Only requests that need a decode pass
+    are admitted against ``workers + queue_limit``; one more is answered 503 ``SlowDown`` with
+    ``Retry-After``. An admitted request waits inside the engine rather than in front of it:
     there it has said which frame it wants, so one decode pass over a GOP serves every request
-    waiting for that GOP, and an answer already in the result cache needs no decode slot at
-    all. The engine made here runs at most ``workers`` decode passes at once (a given engine
-    sets its own bound with ``max_decodes``).
+    waiting for that GOP. The engine made here runs at most ``workers`` decode passes at once
+    (a given engine sets its own bound with ``max_decodes``).
     """
 
     def __init__(self, settings: EmulatorSettings, engine: SnapshotEngine | None) -> None:
@@ -195,6 +199,8 @@ class _Snapshots:
         self._engine = engine
         self._owns_engine = engine is None
         self._capacity = settings.workers + settings.queue_limit
+        # Decode work has threads of its own, so cached answers and object requests (in
+        # anyio's default pool) never wait behind it.
         self._limiter = anyio.CapacityLimiter(self._capacity)
         self._admitted = 0
 
@@ -203,28 +209,56 @@ class _Snapshots:
             self._engine = SnapshotEngine(
                 exactframe=self._settings.exactframe,
                 past_end=self._settings.past_end,
+                one_side_zero=self._settings.one_side_zero,
+                both_sides=self._settings.both_sides,
                 max_decodes=self._settings.workers,
             )
         return self._engine
 
     async def take(self, resolve: Callable[[], Path], params: SnapshotParams) -> Image:
-        """The snapshot of the file ``resolve`` finds: both run in one worker thread, so a
-        cached answer costs a single hop off the event loop."""
+        """The snapshot of the file ``resolve`` finds."""
+        engine = self._get_engine()
+        # An engine given to create_app may offer only snapshot() (a test's or the contract
+        # suite's broken ones do): then every request is admitted as decode work.
+        lookup: Callable[[Path, SnapshotParams], Image | None] | None = getattr(
+            engine, "known_snapshot", None
+        )
+
+        def known() -> tuple[Path, Image | None]:
+            path = resolve()
+            return path, None if lookup is None else lookup(path, params)
+
+        path, image = await anyio.to_thread.run_sync(known)
+        if image is not None:
+            return image
         if self._admitted >= self._capacity:
             raise EmulatorError(
                 503,
                 "SlowDown",
-                "Too many snapshot requests are waiting; retry later.",
+                "Too many snapshot requests are waiting for a decode; retry later.",
                 headers={"Retry-After": "1"},
             )
         self._admitted += 1
         try:
-            engine = self._get_engine()
             return await anyio.to_thread.run_sync(
-                lambda: engine.snapshot(resolve(), params), limiter=self._limiter
+                lambda: engine.snapshot(path, params), limiter=self._limiter
             )
         finally:
             self._admitted -= 1
+
+    async def media_info(self, resolve: Callable[[], Path]) -> bytes:
+        """The GetMediaInfo document of the file ``resolve`` finds. It decodes nothing, so it
+        is not admitted as decode work; a first probe of a file waits for that file's lock."""
+        engine = self._get_engine()
+        probe: Callable[[Path], MediaInfo] | None = getattr(engine, "media_info", None)
+        if probe is None:
+            raise EmulatorError(
+                501, "NotImplemented", "This emulator's frame engine does not answer GetMediaInfo."
+            )
+        info = await anyio.to_thread.run_sync(lambda: probe(resolve()))
+        return render_media_info(
+            info, media_size=self._settings.media_size, rotation_sign=self._settings.rotation_sign
+        )
 
     async def close(self) -> None:
         if self._owns_engine and self._engine is not None:
@@ -324,11 +358,17 @@ class _Emulator:
         raise EmulatorError(405, "MethodNotAllowed", f"The emulator does not support {method}.")
 
     async def snapshot(self, key: str, query: Mapping[str, str]) -> Response:
+        if query["ci-process"] == "videoinfo":
+            return await self.media_info(key)
         if query["ci-process"] != "snapshot":
-            raise invalid_argument("Parameter ci-process must be snapshot.")
+            raise invalid_argument("Parameter ci-process must be snapshot or videoinfo.")
         params = snapshot_params(query)
         image = await self.snapshots.take(lambda: self.storage.resolve(key), params)
         return Response(image.data, media_type=image.content_type)
+
+    async def media_info(self, key: str) -> Response:
+        document = await self.snapshots.media_info(lambda: self.storage.resolve(key))
+        return Response(document, media_type="application/xml")
 
     async def download(
         self, key: str, query: Mapping[str, str], headers: Mapping[str, str], *, head: bool

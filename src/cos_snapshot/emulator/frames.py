@@ -14,9 +14,12 @@ Semantics (see PRODUCT.md, "Semantics the emulator implements"):
 - ``rotate=auto`` applies the full display matrix (rotations and mirrorings; other angles are
   snapped to the nearest of these eight) before scaling; ``width``/``height`` refer to the
   displayed picture. ``rotate=off`` ignores it. Sample aspect ratio is not applied.
-- One of width/height 0: the other is ``round_half_up(given * displayed aspect)``, at least 1;
-  both 0: the displayed size; both set: exactly that size (stretched). A computed side larger
-  than 16384 pixels is refused (``InvalidArgument``).
+- One of width/height 0: the other is ``round_half_up(given * displayed aspect)``, at least 1
+  (engine option ``one_side_zero``: ``floor``, ``ceil`` or ``even``, round half to even);
+  both 0: the displayed size; both set: exactly that size, stretched (engine option
+  ``both_sides``: ``fit``, the picture scaled to fit inside width x height, or ``fill``, scaled
+  to cover it, keeping the aspect). A computed side larger than 16384 pixels is refused
+  (``InvalidArgument``).
 
 How it is fast: open containers are kept in a bounded LRU cache keyed by file identity (path,
 size, mtime, inode) so a replaced file is reopened; each holds a demux-only index of the
@@ -39,6 +42,7 @@ import contextlib
 import ctypes
 import io
 import logging
+import math
 import os
 import platform
 import stat
@@ -57,10 +61,14 @@ import av
 import av.video.reformatter
 import PIL.Image
 
+from .mediainfo import MediaInfo, probe_media
+
 __all__ = [
+    "BothSides",
     "FrameError",
     "Image",
     "NotAVideoError",
+    "OneSideZero",
     "PastEndError",
     "SnapshotEngine",
     "SnapshotParams",
@@ -211,17 +219,46 @@ def _display_transform(frame: Any) -> tuple[PIL.Image.Transpose | None, bool]:
     return best[1], best[2]
 
 
-def _output_size(display: tuple[int, int], width: int, height: int) -> tuple[int, int]:
+OneSideZero = Literal["round-half-up", "floor", "ceil", "even"]
+BothSides = Literal["stretch", "fit", "fill"]
+
+
+def _scaled(given: int, numerator: int, denominator: int, rounding: OneSideZero) -> int:
+    """``given * numerator / denominator``, rounded as told, exactly; at least 1."""
+    exact = Fraction(given * numerator, denominator)
+    if rounding == "floor":
+        result = math.floor(exact)
+    elif rounding == "ceil":
+        result = math.ceil(exact)
+    elif rounding == "even":
+        result = round(exact)  # Fraction rounds half to even
+    else:
+        result = math.floor(exact + Fraction(1, 2))
+    return max(1, result)
+
+
+def _output_size(
+    display: tuple[int, int],
+    width: int,
+    height: int,
+    one_side_zero: OneSideZero = "round-half-up",
+    both_sides: BothSides = "stretch",
+) -> tuple[int, int]:
     dw, dh = display
     if width and height:
-        return width, height
+        if both_sides == "stretch":
+            return width, height
+        wider_box = width * dh > height * dw  # the box is wider than the picture
+        if wider_box == (both_sides == "fit"):  # fit: height bounds; fill: width does
+            return _scaled(height, dw, dh, "round-half-up"), height
+        return width, _scaled(width, dh, dw, "round-half-up")
     if width:
-        computed = max(1, (2 * width * dh + dw) // (2 * dw))  # round half up, exactly
+        computed = _scaled(width, dh, dw, one_side_zero)
         if computed > MAX_COMPUTED_SIDE:
             raise FrameError(f"height computed from width={width} would be {computed} pixels")
         return width, computed
     if height:
-        computed = max(1, (2 * height * dw + dh) // (2 * dh))
+        computed = _scaled(height, dw, dh, one_side_zero)
         if computed > MAX_COMPUTED_SIDE:
             raise FrameError(f"width computed from height={height} would be {computed} pixels")
         return computed, height
@@ -248,11 +285,13 @@ class _Index:
     rel: list[int]
     key_rel: list[int]
     end_rel: int
+    #: Bytes of the video packets indexed (from the first keyframe on).
+    video_bytes: int = 0
 
     @classmethod
     def build(cls, container: Any, stream: Any) -> _Index:
         tb = Fraction(stream.time_base)
-        packets: list[tuple[int, int | None, bool, int, bool]] = []
+        packets: list[tuple[int, int | None, bool, int, bool, int]] = []
         try:
             for packet in container.demux(stream):
                 if not packet.size:
@@ -266,6 +305,7 @@ class _Index:
                         packet.is_keyframe,
                         packet.duration or 0,
                         packet.is_discard,
+                        packet.size,
                     )
                 )
         except av.FFmpegError as exc:  # a damaged tail: index what was readable
@@ -291,7 +331,9 @@ class _Index:
         last_pts, last_dur, _ = shown[-1]
         if last_dur <= 0 and len(shown) > 1:
             last_dur = last_pts - shown[-2][0]
-        return cls(tb, first, order, pos, rel, key_rel, last_pts - first + max(last_dur, 0))
+        end_rel = last_pts - first + max(last_dur, 0)
+        video_bytes = sum(p[5] for p in packets)
+        return cls(tb, first, order, pos, rel, key_rel, end_rel, video_bytes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,6 +559,11 @@ class _Choice:
     keyframe: bool
 
 
+def _resolved_key(key: _FileKey, choice: _Choice, params: SnapshotParams) -> tuple[Any, ...]:
+    """The result cache's key of an image: the file, the frame and what is made of it."""
+    return (key, choice.pts, params.width, params.height, params.format, params.rotate)
+
+
 class SnapshotEngine:
     """Real frame extraction for the emulator. Thread-safe; :meth:`snapshot` blocks.
 
@@ -539,6 +586,8 @@ class SnapshotEngine:
         *,
         exactframe: Literal["previous", "next"] = "previous",
         past_end: Literal["last", "error"] = "last",
+        one_side_zero: OneSideZero = "round-half-up",
+        both_sides: BothSides = "stretch",
         max_open_containers: int = 16,
         result_cache_bytes: int = 64 * 2**20,
         decoder_memory_bytes: int = 64 * 2**20,
@@ -549,6 +598,10 @@ class SnapshotEngine:
             raise ValueError("exactframe must be 'previous' or 'next'")
         if past_end not in ("last", "error"):
             raise ValueError("past_end must be 'last' or 'error'")
+        if one_side_zero not in ("round-half-up", "floor", "ceil", "even"):
+            raise ValueError("one_side_zero must be 'round-half-up', 'floor', 'ceil' or 'even'")
+        if both_sides not in ("stretch", "fit", "fill"):
+            raise ValueError("both_sides must be 'stretch', 'fit' or 'fill'")
         if (
             max_open_containers < 1
             or result_cache_bytes < 0
@@ -563,6 +616,8 @@ class SnapshotEngine:
         _limit_heap_fragmentation()
         self.exactframe = exactframe
         self.past_end = past_end
+        self.one_side_zero: OneSideZero = one_side_zero
+        self.both_sides: BothSides = both_sides
         self._max_open = max_open_containers
         self._result_budget = result_cache_bytes
         self._decoder_budget = decoder_memory_bytes
@@ -579,6 +634,9 @@ class SnapshotEngine:
         self._results: OrderedDict[tuple[Any, ...], Image] = OrderedDict()
         self._aliases: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
         self._result_bytes = 0
+        #: GetMediaInfo answers by file identity, least recently used first.
+        self._media: OrderedDict[_FileKey, MediaInfo] = OrderedDict()
+        self._max_media = 4 * max_open_containers
         self._closed = False
 
     # -- public -----------------------------------------------------------------------------
@@ -597,15 +655,99 @@ class SnapshotEngine:
             status=503,
         )
 
-    def _snapshot_of(self, key: _FileKey, st: os.stat_result, params: SnapshotParams) -> Image:
-        request_key = (key, params)
-        cached = self._cached(request_key)
+    def media_info(self, path: Path) -> MediaInfo:
+        """What the video at ``path`` holds (GetMediaInfo), from its container and packet
+        index, without decoding a frame. One probe per file: concurrent callers for a file
+        wait for the first one's answer, which is kept (bounded, by file identity, so a
+        replaced file is probed anew)."""
+        for _ in range(_REPLACED_ATTEMPTS):
+            st = os.stat(path)
+            key = _key_of(os.fspath(path), st)
+            known = self._known_media(key)
+            if known is not None:
+                return known
+            if not stat.S_ISREG(st.st_mode):
+                raise NotAVideoError("the object is not a regular file, not a video")
+            if st.st_size == 0:
+                raise NotAVideoError("the object is empty, not a video")
+            video = self._video(key)
+            try:
+                with video.lock:
+                    if video.closed:
+                        continue
+                    known = self._known_media(key)  # probed while we waited for the lock
+                    if known is None:
+                        index = video.ensure_open()
+                        known = probe_media(
+                            video.container, video.stream, index, key.path, key.size
+                        )
+                        self._keep_media(key, known)
+            except _FileReplaced:
+                continue
+            return known
+        raise FrameError(
+            "the object kept being replaced while it was read; retry later",
+            code="SlowDown",
+            status=503,
+        )
+
+    def _known_media(self, key: _FileKey) -> MediaInfo | None:
+        with self._lock:
+            info = self._media.get(key)
+            if info is not None:
+                self._media.move_to_end(key)
+            return info
+
+    def _keep_media(self, key: _FileKey, info: MediaInfo) -> None:
+        with self._lock:
+            for other in [k for k in self._media if k.path == key.path]:
+                del self._media[other]  # the file was replaced
+            self._media[key] = info
+            while len(self._media) > self._max_media:
+                self._media.popitem(last=False)
+
+    def known_snapshot(self, path: Path, params: SnapshotParams) -> Image | None:
+        """The answer to :meth:`snapshot` if it is known without a decode pass, else ``None``.
+
+        Never waits for a decode or for a file's lock: an image already in the result cache
+        (for these parameters, or for the frame they select once the file's packet index is
+        built), or the error a file is known to give (not a video, ``time`` past the end with
+        ``past_end="error"``). Raises :class:`FileNotFoundError` if ``path`` is gone.
+        """
+        st = os.stat(path)
+        return self._known(_key_of(os.fspath(path), st), st, params)
+
+    def _known(self, key: _FileKey, st: os.stat_result, params: SnapshotParams) -> Image | None:
+        cached = self._cached((key, params))
         if cached is not None:
             return cached
         if not stat.S_ISREG(st.st_mode):
             raise NotAVideoError("the object is not a regular file, not a video")
         if st.st_size == 0:
             raise NotAVideoError("the object is empty, not a video")
+        with self._lock:
+            video = self._open.get(key)
+        # A video's index and error are each set at most once and never cleared: they are
+        # read without its lock, which a decode pass may hold for a while.
+        if video is None or video.closed:
+            return None
+        if video.error is not None:
+            raise NotAVideoError(video.error.message)
+        index = video.index
+        if index is None:
+            return None
+        choice = self._choose(index, params)
+        resolved_key = _resolved_key(key, choice, params)
+        cached = self._cached(resolved_key)
+        if cached is not None:
+            self._remember((key, params), resolved_key, cached)
+        return cached
+
+    def _snapshot_of(self, key: _FileKey, st: os.stat_result, params: SnapshotParams) -> Image:
+        request_key = (key, params)
+        known = self._known(key, st, params)
+        if known is not None:
+            return known
         while True:
             video = self._video(key)
             waiting = self._announce(video, params)
@@ -624,7 +766,10 @@ class SnapshotEngine:
         # Scaling and encoding need no lock: the decoded frame holds its own buffers.
         frame, choice, resolved_key, time_base = found
         try:
-            image = _encode(frame, params, Fraction(choice.rel) * time_base, choice.keyframe)
+            sizing = (self.one_side_zero, self.both_sides)
+            image = _encode(
+                frame, params, Fraction(choice.rel) * time_base, choice.keyframe, sizing
+            )
         except (av.FFmpegError, ValueError, OSError) as exc:
             raise NotAVideoError(f"the decoded frame could not be converted ({exc})") from exc
         self._remember(request_key, resolved_key, image)
@@ -638,6 +783,7 @@ class SnapshotEngine:
             self._decoding.clear()
             self._results.clear()
             self._aliases.clear()
+            self._media.clear()
             self._result_bytes = 0
         for video in videos:
             with video.lock:
@@ -657,14 +803,7 @@ class SnapshotEngine:
         """The cached image for the frame ``params`` select, or that frame decoded."""
         index = video.ensure_open()
         choice = self._choose(index, params)
-        resolved_key = (
-            video.key,
-            choice.pts,
-            params.width,
-            params.height,
-            params.format,
-            params.rotate,
-        )
+        resolved_key = _resolved_key(video.key, choice, params)
         cached = self._cached(resolved_key)
         if cached is not None:
             self._remember(request_key, resolved_key, cached)
@@ -937,11 +1076,17 @@ def _to_rgb(frame: Any, width: int, height: int, pix_fmt: str) -> Any:
         _scalers.give(key, scaler)
 
 
-def _encode(frame: Any, params: SnapshotParams, frame_time: Fraction, keyframe: bool) -> Image:
+def _encode(
+    frame: Any,
+    params: SnapshotParams,
+    frame_time: Fraction,
+    keyframe: bool,
+    sizing: tuple[OneSideZero, BothSides] = ("round-half-up", "stretch"),
+) -> Image:
     transpose, swaps = _display_transform(frame) if params.rotate == "auto" else (None, False)
     stored = (frame.width, frame.height)
     display = (stored[1], stored[0]) if swaps else stored
-    out_w, out_h = _output_size(display, params.width, params.height)
+    out_w, out_h = _output_size(display, params.width, params.height, *sizing)
     scale_w, scale_h = (out_h, out_w) if swaps else (out_w, out_h)
     # Pillow maps a 4-bytes-per-pixel buffer as it is; 3-byte RGB would be copied and
     # unpacked first. PNG cannot store RGBX, JPEG ignores the X.

@@ -40,13 +40,21 @@ class EmulatorSettings:
       accepted together with that ``x-cos-security-token``.
     - ``anonymous``: accept requests without a signature; signatures are then not checked at all.
     - ``exactframe``, ``past_end``: the frame choices described in PRODUCT.md.
+    - ``one_side_zero``: how the side computed from the aspect is rounded (``round-half-up``,
+      ``floor``, ``ceil``, ``even``); ``both_sides``: what width and height both set mean
+      (``stretch`` to exactly that size; ``fit`` inside it or ``fill`` it, keeping the aspect).
     - ``time_tolerance_s``: a signature whose window starts this many seconds in the future is
       still accepted (the signer's clock may be ahead). The end of the window is strict.
-    - ``workers``: decode passes run at once; ``queue_limit``: snapshot requests allowed to wait
-      beyond those; one more is answered 503 ``SlowDown``. Waiting requests for frames of the
-      same GOP are served by one pass.
+    - ``workers``: decode passes run at once; ``queue_limit``: snapshot requests that need a
+      decode allowed to wait beyond those; one more is answered 503 ``SlowDown``. Answers
+      already in the result cache and object requests never count or wait. Waiting requests
+      for frames of the same GOP are served by one pass.
     - ``max_connections``: connections (and requests in flight) uvicorn accepts at once; beyond
       that it answers a plain 503 itself.
+    - ``media_size``: GetMediaInfo's ``Width``/``Height`` are the ``stored`` picture's
+      (default) or the ``displayed`` one's (after the rotation); ``rotation_sign``: its
+      ``Rotation`` is in ``counter-clockwise`` degrees (default, as FFmpeg reports it) or
+      ``clockwise`` ones.
     - ``faults``: faults to inject (see :mod:`cos_snapshot.emulator.faults`), None for none.
     - ``clock``: unix time for checking signature windows; tests pass a fake one.
     """
@@ -61,10 +69,24 @@ class EmulatorSettings:
     past_end: Literal["last", "error"] = attrs.field(
         default="last", validator=attrs.validators.in_(("last", "error"))
     )
+    one_side_zero: Literal["round-half-up", "floor", "ceil", "even"] = attrs.field(
+        default="round-half-up",
+        validator=attrs.validators.in_(("round-half-up", "floor", "ceil", "even")),
+    )
+    both_sides: Literal["stretch", "fit", "fill"] = attrs.field(
+        default="stretch", validator=attrs.validators.in_(("stretch", "fit", "fill"))
+    )
     time_tolerance_s: int = attrs.field(default=60, validator=_not_negative)
     workers: int = attrs.field(default=2, validator=_positive)
     queue_limit: int = attrs.field(default=32, validator=_not_negative)
     max_connections: int = attrs.field(default=1000, validator=_positive)
+    media_size: Literal["stored", "displayed"] = attrs.field(
+        default="stored", validator=attrs.validators.in_(("stored", "displayed"))
+    )
+    rotation_sign: Literal["counter-clockwise", "clockwise"] = attrs.field(
+        default="counter-clockwise",
+        validator=attrs.validators.in_(("counter-clockwise", "clockwise")),
+    )
     faults: FaultSpec | None = None
     clock: Callable[[], float] = attrs.field(default=time.time, eq=False, repr=False)
 

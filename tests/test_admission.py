@@ -1,0 +1,202 @@
+"""Admission by decode work: only requests that need a decode pass count against the queue.
+
+Over real HTTP (uvicorn on loopback). Decodes and cache lookups are held with locks and
+events, never with timing: a request is "in flight" when the engine has seen it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+import time
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from PIL import Image
+
+from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
+from cos_snapshot.emulator.frames import SnapshotEngine
+from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+
+#: A guard against a hang, not a measurement: the waits below end on events.
+_DEADLINE_S = 30
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory: pytest.TempPathFactory) -> FixtureInfo:
+    root = tmp_path_factory.mktemp("admission-root")
+    return make_fixture(root / "clip.mp4", duration=4, fps=25, gop=25, size=(160, 120))
+
+
+def _frame_of(response: httpx2.Response) -> int:
+    assert response.status_code == 200, (response.status_code, response.text)
+    return read_frame_index(Image.open(io.BytesIO(response.content)))
+
+
+def _snap(time_text: str) -> dict[str, str]:
+    return {"ci-process": "snapshot", "time": time_text}
+
+
+async def _until(condition: Any, what: str) -> None:
+    deadline = time.monotonic() + _DEADLINE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+class _GatedLookups(SnapshotEngine):
+    """Holds every result-cache lookup while ``gate`` is clear, counting the held ones: the
+    requests stay in flight inside the server for as long as the test wants."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.gate = threading.Event()
+        self.gate.set()
+        self.held = 0
+        self._count_lock = threading.Lock()
+
+    def _cached(self, key: tuple[Any, ...]) -> Any:
+        if not self.gate.is_set():
+            with self._count_lock:
+                self.held += 1
+            self.gate.wait(_DEADLINE_S)
+        return super()._cached(key)
+
+
+async def test_more_cached_requests_in_flight_than_the_queue_holds_all_get_200(
+    video: FixtureInfo,
+) -> None:
+    settings = EmulatorSettings(root=video.path.parent, anonymous=True, workers=1, queue_limit=1)
+    in_flight = 4 * (settings.workers + settings.queue_limit)
+    with (
+        _GatedLookups(max_decodes=settings.workers) as engine,
+        running_emulator(settings, app=create_app(settings, engine=engine)) as url,
+    ):
+        async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
+            warm = await client.get("/clip.mp4", params=_snap("1.5"))
+            assert _frame_of(warm) == video.frame_at(Decimal("1.5"))
+            engine.gate.clear()
+            try:
+                tasks = [
+                    asyncio.create_task(client.get("/clip.mp4", params=_snap("1.5")))
+                    for _ in range(in_flight)
+                ]
+                # Each request is either held inside the engine or already answered.
+                await _until(
+                    lambda: engine.held + sum(t.done() for t in tasks) >= in_flight,
+                    "every request to reach the engine or be answered",
+                )
+            finally:
+                engine.gate.set()
+            responses = await asyncio.gather(*tasks)
+    statuses = [r.status_code for r in responses]
+    assert statuses == [200] * in_flight, statuses
+    assert {_frame_of(r) for r in responses} == {video.frame_at(Decimal("1.5"))}
+
+
+async def test_a_full_decode_queue_still_serves_objects_and_cached_answers(
+    video: FixtureInfo,
+) -> None:
+    settings = EmulatorSettings(root=video.path.parent, anonymous=True, workers=1, queue_limit=1)
+    waiting_times = ["1.2", "2.6"]  # two uncached frames: workers + queue_limit of them
+    with (
+        SnapshotEngine(max_decodes=settings.workers) as engine,
+        running_emulator(settings, app=create_app(settings, engine=engine)) as url,
+    ):
+        async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
+            first = await client.get("/clip.mp4", params=_snap("0.5"))
+            assert _frame_of(first) == video.frame_at(Decimal("0.5"))  # builds the index
+            clip = next(iter(engine._open.values()))
+            clip.lock.acquire()  # no decode pass may run: the admitted requests wait
+            try:
+                held = [
+                    asyncio.create_task(client.get("/clip.mp4", params=_snap(t)))
+                    for t in waiting_times
+                ]
+                await _until(
+                    lambda: sum(clip.wanted.values()) == len(waiting_times),
+                    "the uncached requests to wait for a decode",
+                )
+                overload = await client.get("/clip.mp4", params=_snap("3.3"))
+                cached = await client.get("/clip.mp4", params=_snap("0.5"))
+                same_frame = await client.get("/clip.mp4", params=_snap("0.51"))
+                body = await client.get("/clip.mp4")
+                head = await client.head("/clip.mp4")
+                part = await client.get("/clip.mp4", headers={"range": "bytes=0-7"})
+            finally:
+                clip.lock.release()
+            answers = await asyncio.gather(*held)
+
+    assert overload.status_code == 503
+    assert ET.fromstring(overload.content).findtext("Code") == "SlowDown"
+    assert overload.headers["retry-after"] == "1"
+    assert overload.headers["x-cos-request-id"]
+
+    assert _frame_of(cached) == video.frame_at(Decimal("0.5"))
+    assert _frame_of(same_frame) == video.frame_at(Decimal("0.51"))  # the same frame, cached
+    data = video.path.read_bytes()
+    assert (body.status_code, body.content) == (200, data)
+    assert (head.status_code, head.headers["content-length"]) == (200, str(len(data)))
+    assert (part.status_code, part.content) == (206, data[:8])
+
+    assert [_frame_of(r) for r in answers] == [video.frame_at(Decimal(t)) for t in waiting_times]
+
+
+class _HeldDecodes(SnapshotEngine):
+    """Every decode pass waits for ``release``; ``started`` counts the passes begun."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.release = threading.Event()
+        self.started = 0
+
+    def _decode(self, *args: Any, **kwargs: Any) -> Any:
+        self.started += 1
+        self.release.wait(_DEADLINE_S)
+        return super()._decode(*args, **kwargs)
+
+
+async def test_uncached_overload_is_told_to_slow_down_and_then_served(
+    tmp_path: Path, video: FixtureInfo
+) -> None:
+    (tmp_path / "clip.mp4").write_bytes(video.path.read_bytes())
+    settings = EmulatorSettings(root=tmp_path, anonymous=True, workers=1, queue_limit=2)
+    capacity = settings.workers + settings.queue_limit
+    times = [f"{Decimal(i) / 10}" for i in range(3 * capacity)]  # all different frames
+    with (
+        _HeldDecodes(max_decodes=settings.workers) as engine,
+        running_emulator(settings, app=create_app(settings, engine=engine)) as url,
+    ):
+        async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
+            try:
+                tasks = [
+                    asyncio.create_task(client.get("/clip.mp4", params=_snap(t))) for t in times
+                ]
+                # While the first decode is held nothing admitted can finish, so exactly the
+                # requests beyond the queue are answered.
+                await _until(
+                    lambda: (
+                        engine.started == 1
+                        and sum(t.done() for t in tasks) >= len(tasks) - capacity
+                    ),
+                    "the requests beyond the queue to be answered",
+                )
+                refused = [t.result() for t in tasks if t.done()]
+            finally:
+                engine.release.set()
+            responses = await asyncio.gather(*tasks)
+    assert len(refused) == len(tasks) - capacity
+    for response in refused:
+        assert response.status_code == 503
+        assert ET.fromstring(response.content).findtext("Code") == "SlowDown"
+        assert response.headers["retry-after"] == "1"
+    served = [(t, r) for t, r in zip(times, responses, strict=True) if r not in refused]
+    assert len(served) == capacity
+    for time_text, response in served:
+        assert _frame_of(response) == video.frame_at(Decimal(time_text))
