@@ -7,7 +7,12 @@ emulator on loopback, and whatever crosses it in either direction arrives ``rtt 
 after it was sent (bytes keep their order, bandwidth is not limited). It runs as its own process
 so its CPU is not counted as the client's. Standard library only.
 
-On start it prints ``ready <port>`` on stdout; SIGINT or SIGTERM stops it.
+On start it prints ``ready <port>`` on stdout; SIGINT or SIGTERM stops it. SIGUSR1 prints
+``window <first> <last> <connections>`` and starts a new window: ``first`` is when the first
+request byte arrived from a client, ``last`` when the last response byte was written back to one
+(``time.monotonic()``, the system-wide CLOCK_MONOTONIC on Linux, so another process can compare
+them with its own clock), ``nan`` if none; ``connections`` is how many clients connected. That is
+a client's time from its first request to its last response, start-up and imports left out.
 """
 
 from __future__ import annotations
@@ -15,15 +20,44 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 CHUNK = 65536
 
 
-async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
-    """Copy reader to writer, each chunk written ``delay`` seconds after it was read."""
+@dataclass
+class Window:
+    """When the traffic of one measured run began and ended (see the module's docstring)."""
+
+    first: float = math.nan
+    last: float = math.nan
+    connections: int = 0
+
+    def request_bytes(self) -> None:
+        if math.isnan(self.first):
+            self.first = time.monotonic()
+
+    def response_bytes(self) -> None:
+        self.last = time.monotonic()
+
+    def line(self) -> str:
+        return f"window {self.first!r} {self.last!r} {self.connections}"
+
+
+async def _pump(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    delay: float,
+    on_read: Callable[[], None] | None = None,
+    on_write: Callable[[], None] | None = None,
+) -> None:
+    """Copy reader to writer, each chunk written ``delay`` seconds after it was read
+    (``on_read`` is called as a chunk arrives, ``on_write`` as one is written)."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
 
@@ -39,12 +73,16 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
                         writer.write_eof()
                 return
             writer.write(data)
+            if on_write is not None:
+                on_write()
             await writer.drain()
 
     sender = asyncio.create_task(send())
     try:
         while True:
             data = await reader.read(CHUNK)
+            if data and on_read is not None:
+                on_read()
             queue.put_nowait((loop.time() + delay, data))
             if not data:
                 break
@@ -61,10 +99,13 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
-def _handler(target_host: str, target_port: int, delay: float) -> Handler:
+def _handler(target_host: str, target_port: int, delay: float, windows: list[Window]) -> Handler:
+    """The connection handler; ``windows[0]`` is the window being measured."""
+
     async def handle(
         client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
     ) -> None:
+        windows[0].connections += 1
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(
                 target_host, target_port
@@ -74,8 +115,18 @@ def _handler(target_host: str, target_port: int, delay: float) -> Handler:
             return
         try:
             await asyncio.gather(
-                _pump(client_reader, upstream_writer, delay),
-                _pump(upstream_reader, client_writer, delay),
+                _pump(
+                    client_reader,
+                    upstream_writer,
+                    delay,
+                    on_read=lambda: windows[0].request_bytes(),  # noqa: PLW0108 - the window of now
+                ),
+                _pump(
+                    upstream_reader,
+                    client_writer,
+                    delay,
+                    on_write=lambda: windows[0].response_bytes(),  # noqa: PLW0108
+                ),
             )
         finally:
             for writer in (client_writer, upstream_writer):
@@ -89,8 +140,9 @@ def _handler(target_host: str, target_port: int, delay: float) -> Handler:
 async def serve(
     listen_port: int, target_host: str, target_port: int, rtt: float, backlog: int = 1024
 ) -> None:
+    windows = [Window()]
     server = await asyncio.start_server(
-        _handler(target_host, target_port, rtt / 2),
+        _handler(target_host, target_port, rtt / 2, windows),
         "127.0.0.1",
         listen_port,
         backlog=backlog,
@@ -100,6 +152,12 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+    def report_window() -> None:
+        print(windows[0].line(), flush=True)
+        windows[0] = Window()
+
+    loop.add_signal_handler(signal.SIGUSR1, report_window)
     print(f"ready {port}", flush=True)
     async with server:
         await stop.wait()
