@@ -105,6 +105,14 @@ def _handler(target_host: str, target_port: int, delay: float, windows: list[Win
     async def handle(
         client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
     ) -> None:
+        # Cancelled when the proxy stops with connections open: end quietly (Python 3.11's
+        # stream server logs a handler that ends cancelled as an error, once per connection).
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay(client_reader, client_writer)
+
+    async def relay(
+        client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         windows[0].connections += 1
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(

@@ -240,7 +240,7 @@ def targets(results: dict[str, Any]) -> list[Target]:
             f"to the emulator takes {raw:.2f} ms ({first / raw:.1f}×). The emulator answers from "
             "its result cache either way; "
             + (
-                "what is left is SnapshotClient's own per-request cost (the client row)."
+                "what is left is SnapshotClient's own per-request cost (the Client section)."
                 if first / raw >= 20
                 else "what is left is the HTTP stack on both sides."
             )
