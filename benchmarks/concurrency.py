@@ -334,6 +334,8 @@ def cpu_ms(results: dict[str, Any], contender: str, c: int) -> float:
             continue
         if contender == "batch":
             one = results["batch_startup"][str(c)]
+            if not ok(one):
+                return math.nan
             values.append((r["cpu_s"] - one["cpu_s"]) / (r["items"] - 1) * 1000)
         else:
             values.append(r["cpu_s"] / r["items"] * 1000)

@@ -84,3 +84,9 @@ def test_a_run_that_lost_files_fails_its_targets() -> None:
 def test_runs_made_before_the_scenario_have_no_concurrency_targets() -> None:
     assert report.concurrency_targets({}) == []
     assert report.concurrency_section({}) == []
+
+
+def test_without_a_good_start_up_run_batch_has_no_cpu_figure() -> None:
+    scenario = _scenario()
+    scenario["batch_startup"]["8"]["exit"] = 1
+    assert math.isnan(concurrency.cpu_ms(scenario, "batch", 8))
