@@ -255,10 +255,11 @@ def test_signer_agrees_with_official_sdk(
     assert ours == expected
 
 
+# Keys without "." or ".." segments, which a URL collapses (the client quotes such keys itself).
 @settings(max_examples=200, deadline=None)
 @given(
     key=st.text(alphabet="abcXYZ019-_./", min_size=1, max_size=20).filter(
-        lambda k: not k.startswith("/") and "//" not in k and "." not in k.split("/")
+        lambda k: not k.startswith("/") and "//" not in k and not {".", ".."} & set(k.split("/"))
     ),
     params=st.dictionaries(_TEXT.filter(bool), _VALUE, max_size=5).map(_dedupe),
     now=st.integers(min_value=100, max_value=4_000_000_000),
