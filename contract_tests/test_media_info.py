@@ -223,7 +223,9 @@ def test_media_info_through_the_official_sdk_matches_the_fixture(
     _check_truth(_from_sdk(answer), target, video, "official SDK")
 
 
-def _format_problems(container: str, fields: Any, strict: bool) -> list[str]:
+def _format_problems(kind: str, container: str, fields: Any, strict: bool) -> list[str]:
+    """What in ``fields`` (the raw ``<kind>`` element, called ``container``) is not written as
+    the vendor writes numbers."""
     if not isinstance(fields, dict):
         return [f"{container} is not a container of elements"]
     problems = []
@@ -234,7 +236,7 @@ def _format_problems(container: str, fields: Any, strict: bool) -> list[str]:
         (RATIOS, RATIO, "a ratio N/D"),
     )
     for names, pattern, what in kinds:
-        for name in names.get(container.split("[")[0], ()):
+        for name in names.get(kind, ()):
             value = fields.get(name)
             if value is not None and not pattern.fullmatch(value):
                 problems.append(f"{container}/{name} {value!r} is not {what}")
@@ -248,12 +250,12 @@ def test_media_info_numbers_are_in_the_vendors_formats(target: Target, video_nam
         raw = client.get_media_info(video.key).raw
     stream = raw.get("Stream") or {}
     assert isinstance(stream, dict)
-    problems = _format_problems("Format", raw.get("Format"), target.strict)
+    problems = _format_problems("Format", "Format", raw.get("Format"), target.strict)
     for kind in ("Video", "Audio"):
         for number, fields in enumerate(_listed(stream.get(kind))):
-            problems += _format_problems(f"{kind}[{number}]", fields, target.strict)
-    assert not problems, (
-        f"{_request(video.key)}: not in the vendor's number format: " + "; ".join(problems)
+            problems += _format_problems(kind, f"{kind}[{number}]", fields, target.strict)
+    assert not problems, f"{_request(video.key)}: not in the vendor's number format: " + "; ".join(
+        problems
     )
 
 
@@ -264,7 +266,8 @@ def test_the_snapshot_one_frame_before_the_duration_is_the_last_frame(
     video = target.video(video_name)
     with target.client() as client:
         info = client.get_media_info(video.key)
-        assert info.video is not None and info.video.duration is not None
+        assert info.video is not None
+        assert info.video.duration is not None, f"{_request(video.key)}: Video/Duration is empty"
         assert info.video.avg_fps, f"{_request(video.key)}: AvgFps is empty"
         exact = Fraction(info.video.duration) - 1 / info.video.avg_fps
         # Up to the nanosecond, the finest time the API takes: never before the exact instant.
