@@ -32,7 +32,6 @@ from cos_snapshot.emulator import (
     SnapshotParams,
     create_app,
 )
-from cos_snapshot.emulator.mediainfo import MediaInfo, StreamInfo
 from cos_snapshot.signing import AUTH_FIELDS, build_authorization
 
 __all__ = ["BUGS", "Bug", "build_app"]
@@ -43,6 +42,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 EngineFault = Callable[[SnapshotEngine, Path, SnapshotParams], Image]
+#: Rewrites the engine's GetMediaInfo answer (a ``cos_snapshot.emulator.mediainfo.MediaInfo``,
+#: a frozen dataclass; the suite changes it with ``dataclasses.replace`` only, so it imports
+#: nothing of the emulator's own modules).
+MediaInfo = Any
 MediaFault = Callable[[MediaInfo], MediaInfo]
 
 
@@ -137,8 +140,9 @@ def _ignores_rotate(engine: SnapshotEngine, path: Path, params: SnapshotParams) 
 def _with_video(info: MediaInfo, change: Callable[[dict[str, str]], None]) -> MediaInfo:
     fields = dict(info.video.fields)
     change(fields)
-    video = StreamInfo("Video", tuple(fields.items()))
-    return dataclasses.replace(info, video=video)
+    return dataclasses.replace(
+        info, video=dataclasses.replace(info.video, fields=tuple(fields.items()))
+    )
 
 
 def _duration_one_frame_short(info: MediaInfo) -> MediaInfo:
@@ -178,8 +182,8 @@ def _float_noise(info: MediaInfo) -> MediaInfo:
 
     return dataclasses.replace(
         info,
-        video=StreamInfo("Video", noisy(info.video.fields)),
-        audio=tuple(StreamInfo("Audio", noisy(a.fields)) for a in info.audio),
+        video=dataclasses.replace(info.video, fields=noisy(info.video.fields)),
+        audio=tuple(dataclasses.replace(a, fields=noisy(a.fields)) for a in info.audio),
         format=noisy(info.format),
     )
 
