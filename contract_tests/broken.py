@@ -255,6 +255,15 @@ def _drops_error_code(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
     return _map_response(app, body=strip)
 
 
+def _media_drops_format(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
+    def strip(content: bytes, headers: dict[bytes, bytes]) -> bytes:
+        if content.lstrip().startswith(b"<?xml") and b"<Response>" in content:
+            return re.sub(rb"<Format>.*?</Format>", b"", content, flags=re.DOTALL)
+        return content
+
+    return _map_response(app, body=strip)
+
+
 def _drops_request_id(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
     return _map_response(
         app, headers=lambda hs: [(k, v) for k, v in hs if k.lower() != b"x-cos-request-id"]
@@ -373,6 +382,9 @@ BUGS: dict[str, Bug] = {
     ),
     "media-swaps-width-and-height": Bug(
         "GetMediaInfo's Width and Height are swapped", media_fault=_swaps_width_and_height
+    ),
+    "media-drops-format": Bug(
+        "GetMediaInfo's answer lacks its <Format> element", middleware=_media_drops_format
     ),
     "media-float-noise": Bug(
         "GetMediaInfo's decimals written as binary floats (2.0000000000000004, 25.000000000000004)",

@@ -104,6 +104,11 @@ CAUGHT_BY: dict[str, dict[str, str]] = {
         MEDIA: "Width/Height are 240x320, expected 320x240",
         MEDIA_SDK: "Width/Height are 240x320, expected 320x240",
     },
+    "media-drops-format": {
+        SCHEMA: '"Format" is a required property',
+        MEDIA: "Response/MediaInfo/Format: is missing",
+        MEDIA_SDK: "Format/Duration is empty",
+    },
     "media-float-noise": {
         MEDIA_FORMATS: "Video[0]/Duration '2.0000000000000004' is not a decimal with six places",
         MEDIA: "Video/Duration is 2.0000000000000004",
