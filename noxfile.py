@@ -37,7 +37,10 @@ def _group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
-def _install_project(session: nox.Session, extras: str = "emulator,cli") -> None:
+def _install_project(session: nox.Session, extras: str = "emulator,cli,contract") -> None:
+    """The project, editable, with every extra a session may need (the contract extra brings
+    pytest, which mypy and the docs need for the pytest plugin, and the suite's packages, which
+    the tests of `cos-snapshot contract` need)."""
     session.install("-e", f".[{extras}]")
 
 
@@ -173,6 +176,15 @@ def docs(session: nox.Session) -> None:
         str(DOCS_BUILD),
         *session.posargs,
     )
+
+
+@nox.session
+def pictures(session: nox.Session) -> None:
+    """Regenerate the documentation's pictures (docs/contact-sheet.jpg, docs/storyboard.jpg and
+    docs/storyboard.vtt) from a clock-style fixture through the emulator (not a default
+    session: commit the pictures it writes)."""
+    _install_project(session)
+    session.run("python", str(DOCS / "make_pictures.py"))
 
 
 def _wheel_files(wheel: Path) -> list[str]:

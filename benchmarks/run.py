@@ -26,7 +26,7 @@ import imageio_ffmpeg
 
 from cos_snapshot.emulator import frames as engine_frames
 
-from . import clients, memory, report, snapshots
+from . import clients, memory, report, snapshots, whole
 from .servers import bench_emulator
 from .timing import median, ms
 from .videos import GOP, Video, make_video
@@ -52,6 +52,9 @@ class Plan:
     concurrency: list[int]
     memory_videos: int
     memory_requests: int
+    media_info_rounds: int = 11
+    storyboard_tiles: int = 60
+    storyboard_rounds: int = 3
 
 
 FULL = Plan(
@@ -90,6 +93,8 @@ QUICK = Plan(
     concurrency=[1, 16],
     memory_videos=6,
     memory_requests=100,
+    media_info_rounds=2,
+    storyboard_rounds=1,
 )
 
 #: GOP positions named in the targets: on the keyframe, one after, mid-GOP, the last one.
@@ -111,6 +116,22 @@ def encode_cost(video: Video, rounds: int) -> float:
     ][3:]
     floor.close()
     return median(times)
+
+
+def whole_video(plan: Plan, video: Video, root: Path, url: str, workdir: Path) -> dict[str, Any]:
+    """GetMediaInfo against a keyframe snapshot, and a storyboard against batch (benchmarks/
+    whole.py), on the server whose result cache is off."""
+    media = whole.media_info(video, root, url, rounds=plan.media_info_rounds)
+    board = whole.storyboard_vs_batch(
+        video,
+        url,
+        workdir / "storyboard",
+        tiles=plan.storyboard_tiles,
+        rounds=plan.storyboard_rounds,
+        concurrency=8,  # the command line's default --concurrency, for both
+    )
+    _log(whole.summary(media, board))
+    return {"media_info": dataclasses.asdict(media), "storyboard": dataclasses.asdict(board)}
 
 
 def contract_run(plan: Plan, workdir: Path) -> dict[str, Any]:
@@ -159,6 +180,8 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
             }
             for label in (v.label for v in videos)
         }
+        _log("GetMediaInfo with the container open; storyboard vs batch (720p)")
+        results["whole"] = whole_video(plan, videos[1], root, cold.url, workdir)
         _log("throughput")
         results["throughput"] = dataclasses.asdict(
             clients.throughput(

@@ -32,5 +32,6 @@ def test_the_parser_has_every_command_in_the_documented_order() -> None:
         "demo",
         "batch",
         "sheet",
+        "storyboard",
         "contract",
     ]

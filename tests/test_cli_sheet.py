@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
 
+from cos_snapshot import AsyncSnapshotClient, CosConnectionError, RetryPolicy
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
-from cos_snapshot.sheet import SheetLayout, compose_sheet, save_sheet, timecode
+from cos_snapshot.fixtures import FixtureInfo, make_audio_fixture, make_fixture, read_frame_index
+from cos_snapshot.sheet import SheetLayout, compose_sheet, resolve_times, save_sheet, timecode
 
 KEY = "videos/clip one.mp4"
 
@@ -247,3 +250,128 @@ def test_layout_puts_cells_row_by_row_inside_the_sheet() -> None:
     assert layout.label_box(3) == (108, 148, 208, 168)
     with pytest.raises(IndexError):
         layout.image_box(5)
+
+
+# -- times relative to the video (the fixture: 50 frames, 2 s) -----------------------------
+
+
+def cell_frames(output: Path, result: dict[str, object]) -> list[int]:
+    with Image.open(output) as image:
+        picture = image.convert("RGB")
+    cells = result["cells"]
+    assert isinstance(cells, list)
+    return [read_frame_index(picture.crop(tuple(cell["box"]))) for cell in cells]
+
+
+def test_without_times_the_sheet_covers_the_whole_video_in_four_rows(
+    server: str, video: FixtureInfo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "whole.jpg"
+    code, out, _ = sheet(capsys, server, KEY, "--width", "80", "-o", str(output), as_json=True)
+    assert code == 0
+    result = json.loads(out)
+    assert (result["cols"], result["rows"]) == (4, 4)  # --cols 4 by default: 16 cells
+    wanted = [Fraction(2 * (2 * i + 1), 32) for i in range(16)]  # middles of 16 slices of 2 s
+    assert [Fraction(cell["time"]) for cell in result["cells"]] == wanted
+    assert cell_frames(output, result) == [video.frame_at(t) for t in wanted]
+
+
+def test_the_default_count_follows_cols(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "whole.jpg"
+    argv = (KEY, "--cols", "3", "--width", "60", "-o", str(output))
+    code, out, _ = sheet(capsys, server, *argv, as_json=True)
+    assert code == 0
+    assert (json.loads(out)["cols"], json.loads(out)["rows"]) == (3, 4)
+
+
+def test_shares_and_end_resolve_against_the_video(
+    server: str, video: FixtureInfo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "rel.jpg"
+    argv = (KEY, "-t", "0,50%,end,12.5%", "--width", "80", "-o", str(output))
+    code, out, _ = sheet(capsys, server, *argv, as_json=True)
+    assert code == 0
+    result = json.loads(out)
+    assert [cell["time"] for cell in result["cells"]] == ["0", "1", "1.96", "0.25"]
+    assert cell_frames(output, result) == [0, 25, video.frame_count - 1, 6]
+
+
+@pytest.mark.parametrize(
+    ("option", "times"),
+    [
+        (("--count", "4"), ["0.25", "0.75", "1.25", "1.75"]),
+        (("--every", "0.5"), ["0", "0.5", "1", "1.5"]),
+    ],
+)
+def test_count_and_every_give_the_documented_times(
+    server: str,
+    video: FixtureInfo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: tuple[str, str],
+    times: list[str],
+) -> None:
+    output = tmp_path / "sheet.jpg"
+    code, out, _ = sheet(
+        capsys, server, KEY, *option, "--width", "80", "-o", str(output), as_json=True
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert [cell["time"] for cell in result["cells"]] == times
+    assert cell_frames(output, result) == [video.frame_at(Decimal(t)) for t in times]
+
+
+def test_plain_seconds_ask_no_media_info_and_relative_times_ask_it(tmp_path: Path) -> None:
+    # Nothing listens on port 9 of loopback: any request fails at once.
+    client = AsyncSnapshotClient(
+        endpoint_url="http://127.0.0.1:9", anonymous=True, retry=RetryPolicy(max_attempts=1)
+    )
+    times = asyncio.run(resolve_times(client, KEY, times=["1", "0.5", "1"]))
+    assert times == ["1", "0.5"]
+    with pytest.raises(CosConnectionError):
+        asyncio.run(resolve_times(client, KEY, times=["1", "50%"]))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("-t", "150%"), "'150%': a share of the video must be from 0% to below 100%"),
+        (("--times=-5%",), "'-5%': a share of the video must be from 0% to below 100%"),
+        (("-t", "1,x%"), "'x%' is neither seconds"),
+        (("--count", "0"), "--count/-n: must be a whole number from 1 to 1000, got '0'"),
+        (("--every", "0"), "every: must be more than 0 seconds, got '0'"),
+        (("--every", "0.001"), "--every 0.001 gives 2000 cells; a sheet holds at most 1000"),
+    ],
+)
+def test_bad_relative_times_are_usage_errors_and_write_nothing(
+    server: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: tuple[str, ...],
+    message: str,
+) -> None:
+    output = tmp_path / "s.jpg"
+    try:
+        code, _, err = sheet(capsys, server, KEY, *argv, "-o", str(output))
+    except SystemExit as exit_info:  # argparse: its usage, then one error line
+        code, err = exit_info.code, capsys.readouterr().err.splitlines()[-1] + "\n"
+    assert code == 2
+    assert message in err
+    assert len(err.splitlines()) == 1
+    assert not output.exists()
+
+
+def test_a_relative_time_on_an_object_that_is_not_a_video_is_a_usage_error(
+    root: Path, server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    audio = root / "sounds" / "tone.m4a"
+    audio.parent.mkdir(parents=True, exist_ok=True)
+    make_audio_fixture(audio)
+    output = tmp_path / "s.jpg"
+    code, _, err = sheet(capsys, server, "sounds/tone.m4a", "-t", "50%", "-o", str(output))
+    assert code == 2
+    assert "time: is relative to the video" in err
+    assert len(err.splitlines()) == 1
+    assert not output.exists()

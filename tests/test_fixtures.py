@@ -242,3 +242,49 @@ def test_a_fixture_that_fails_its_check_is_not_left_behind(
     with pytest.raises(RuntimeError, match="differ"):
         make_fixture(tmp_path / "a.mp4", duration=0.2, size=(64, 48))
     assert not list(tmp_path.iterdir())
+
+
+# -- the clock style (the demo's and the documentation's pictures) -------------------------
+
+
+def test_clock_style_frames_carry_their_index_in_a_corner_in_any_orientation(
+    tmp_path: Path,
+) -> None:
+    info = make_fixture(tmp_path / "clock.mp4", duration=2, size=(320, 240), style="clock")
+    assert info.style == "clock"
+
+    with av.open(str(info.path)) as container:
+        frames = [frame.to_image() for frame in container.decode(video=0)]
+    assert len(frames) == info.frame_count == 50
+    turns = [
+        None,
+        Image.Transpose.ROTATE_90,
+        Image.Transpose.ROTATE_180,
+        Image.Transpose.ROTATE_270,
+        Image.Transpose.FLIP_LEFT_RIGHT,
+        Image.Transpose.TRANSPOSE,
+    ]
+    for index in (0, 7, 38, 49):
+        for turn in turns:
+            picture = frames[index] if turn is None else frames[index].transpose(turn)
+            small = picture.resize((picture.width // 2, picture.height // 2))
+            assert read_frame_index(small, style="clock") == index
+    # The full-frame reader does not mistake a clock picture for its pattern.
+    with pytest.raises(PatternError):
+        read_frame_index(frames[38])
+
+
+def test_the_default_style_is_still_the_full_frame_pattern(tmp_path: Path) -> None:
+    info = make_fixture(tmp_path / "plain.mp4", duration=0.4, size=(64, 48))
+    assert info.style == "pattern"
+
+    with av.open(str(info.path)) as container:
+        first = next(iter(container.decode(video=0))).to_image()
+    assert first.convert("RGB").getpixel((2, 2))[0] > 200  # the red marker fills its cell
+    assert read_frame_index(first.resize((24, 24))) == 0
+
+
+def test_an_unknown_style_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="style must be 'pattern' or 'clock'"):
+        make_fixture(tmp_path / "x.mp4", style="poster")  # type: ignore[arg-type]
+    assert not (tmp_path / "x.mp4").exists()

@@ -175,12 +175,12 @@ def test_a_forbidden_import_breaks_its_contract(
 
 def test_a_module_without_a_layer_breaks_the_layers_contract(tmp_path: Path) -> None:
     tree = _copy_tree(tmp_path)
-    (tree / "src/cos_snapshot/storyboard.py").write_text('"""Not placed in a layer yet."""\n')
+    (tree / "src/cos_snapshot/posters.py").write_text('"""Not placed in a layer yet."""\n')
     result = _lint_imports(tree)
     assert result.returncode == 1, result.stdout + result.stderr
     layers = "every module of cos_snapshot has a layer, and a layer imports only the ones below it"
     assert _verdicts(result.stdout).get(layers) == "BROKEN", result.stdout
-    assert "cos_snapshot.storyboard" in result.stdout
+    assert "cos_snapshot.posters" in result.stdout
 
 
 # -- cycles ----------------------------------------------------------------------------------

@@ -16,15 +16,17 @@ from cos_snapshot import AsyncSnapshotClient
 from cos_snapshot.batch import (
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
+    BatchPlan,
     BatchTally,
+    FailuresFile,
     ItemDefaults,
+    ItemResult,
     NameTemplate,
     items_from_arguments,
     parse_times,
     plan_outputs,
     read_items,
     run_batch,
-    write_failures,
 )
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
@@ -76,24 +78,32 @@ def test_take_snapshots_names_the_key_and_time_that_failed(server: str) -> None:
 def test_a_batch_run_from_code_writes_files_and_a_failures_file_that_reads_back(
     server: str, video: FixtureInfo, tmp_path: Path
 ) -> None:
-    items = items_from_arguments([KEY, MISSING], parse_times("0:1:0.5"), ItemDefaults())
-    planned = plan_outputs(items, NameTemplate(DEFAULT_TEMPLATE), tmp_path)
-    tally = BatchTally(planned)
+    plan = BatchPlan(
+        lambda: items_from_arguments([KEY, MISSING], parse_times("0:1:0.5"), ItemDefaults()),
+        NameTemplate(DEFAULT_TEMPLATE),
+        tmp_path,
+    )
+    tally = BatchTally(plan.check())
+    failures_path = tmp_path / FAILURES_NAME
 
-    async def run() -> None:
+    async def run(failures: FailuresFile) -> None:
+        def on_result(result: ItemResult) -> None:
+            tally.add(result)
+            failures.add(result)
+
         async with AsyncSnapshotClient(endpoint_url=server, anonymous=True) as client:
-            await run_batch(client, planned, concurrency=3, force=False, on_result=tally.add)
+            await run_batch(client, plan, concurrency=3, force=False, on_result=on_result)
 
-    asyncio.run(run())
-    assert (tally.done, tally.skipped, len(tally.failed)) == (3, 0, 3)
+    with FailuresFile(failures_path) as failures:
+        asyncio.run(run(failures))
+    assert (tally.total, tally.done, tally.skipped, tally.failed) == (6, 3, 0, 3)
     for time in ("0", "0.5", "1"):
         image = (tmp_path / f"lib clip_{time}.jpg").read_bytes()
         assert read_frame_index(image) == video.frame_at(Decimal(time))
 
-    failures = tmp_path / FAILURES_NAME
-    assert write_failures(failures, tally) is True
-    again = read_items(failures, ItemDefaults())
-    assert sorted((i.args.key, i.args.time) for i in again) == [
+    assert failures.rows == 3
+    again = read_items(failures_path, ItemDefaults())
+    assert sorted((i.args.key, i.args.time) for i in again) == [  # type: ignore[union-attr]
         (MISSING, "0"),
         (MISSING, "0.5"),
         (MISSING, "1"),
@@ -107,5 +117,6 @@ def test_a_batch_run_from_code_writes_files_and_a_failures_file_that_reads_back(
     ]
 
     # Nothing left undone: the failures file goes away.
-    assert write_failures(failures, BatchTally(planned[:0])) is False
-    assert not failures.exists()
+    with FailuresFile(failures_path) as failures:
+        pass
+    assert not failures_path.exists()

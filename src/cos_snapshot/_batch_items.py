@@ -4,13 +4,18 @@ such a file holds (the failures file).
 
 Times are decimals from end to end: a range such as ``0:60:0.1`` is computed with
 :class:`~decimal.Decimal`, never with binary floats, and JSON numbers are read as decimals.
+A time may be relative to the video (``50%``, ``end``); such an item is a :class:`RelativeItem`
+until the video's :class:`~cos_snapshot.MediaInfo` resolves it into a :class:`BatchItem`.
+Files are read as streams: :func:`iter_items` holds one row at a time.
 """
 
 from __future__ import annotations
 
 import csv
 import decimal
+import functools
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -18,14 +23,27 @@ from typing import Any
 
 import attrs
 
-from . import CosInvalidArgumentError, SnapshotArgs, format_time
+from . import (
+    CosInvalidArgumentError,
+    MediaInfo,
+    SnapshotArgs,
+    format_time,
+    resolve_time,
+    times_across,
+    times_every,
+)
 
 __all__ = [
     "MAX_RANGE_TIMES",
     "BatchInputError",
     "BatchItem",
+    "Item",
     "ItemDefaults",
+    "RelativeItem",
+    "TimeSelection",
+    "is_relative_time",
     "items_from_arguments",
+    "iter_items",
     "parse_times",
     "read_items",
 ]
@@ -37,8 +55,45 @@ CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
 
+#: JSON numbers as exact decimals (one decoder for every row).
+_JSON_ROW = json.JSONDecoder(parse_float=Decimal)
+#: The snapshot parameters an item has besides its key and time.
+_PARAMETERS = ("width", "height", "format", "rotate", "mode")
+
+
 class BatchInputError(ValueError):
     """The times, the input file or a row in it is not usable; the message says where."""
+
+
+# A share of the video ("50%") or its last frame ("end"): the syntax resolve_time reads.
+_PERCENT = re.compile(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%")
+
+
+def is_relative_time(value: object) -> bool:
+    """Whether ``value`` is written as a time relative to the video (``"50%"``, ``"end"``),
+    well-formed or not: a string that ends in ``%`` or is ``end``."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return text.lower() == "end" or text.endswith("%")
+
+
+def _relative_time(text: str, what: str) -> str:
+    """``text``, a relative time, checked without the video and written as resolve_time reads
+    it: ``end``, or a share ``N%`` from 0 up to but not including 100."""
+    text = text.strip()
+    if text.lower() == "end":
+        return "end"
+    share = _PERCENT.fullmatch(text)
+    if share is None:
+        raise BatchInputError(f"{what}: {text!r} is not a share of the video such as 50%")
+    percent = Decimal(share[1])
+    if not 0 <= percent < 100:
+        hint = "; 'end' is the last frame" if percent >= 100 else ""
+        raise BatchInputError(
+            f"{what}: {text!r}: a share of the video must be from 0% to below 100%{hint}"
+        )
+    return f"{format_time(percent)}%"
 
 
 @attrs.frozen
@@ -56,7 +111,9 @@ class ItemDefaults:
 class BatchItem:
     """One snapshot to take. ``index`` fills ``{index}`` in output names; ``origin`` says where
     the item came from (``items.csv line 4``) for messages; ``output``, if set, is the item's
-    file name relative to the output directory, in place of the name template's."""
+    file name relative to the output directory, in place of the name template's. ``args.time``
+    is always seconds: an item whose time was relative to the video is made by
+    :meth:`RelativeItem.resolve`."""
 
     index: int
     args: SnapshotArgs
@@ -76,6 +133,42 @@ class BatchItem:
             "index": self.index,
             **({"output": self.output} if self.output is not None else {}),
         }
+
+
+@attrs.frozen
+class RelativeItem:
+    """An item whose time is relative to the video (``time`` is ``"50%"`` or ``"end"``): its
+    other arguments are checked, and :meth:`resolve` makes the :class:`BatchItem` once the
+    video's :class:`~cos_snapshot.MediaInfo` is known."""
+
+    index: int
+    key: str
+    time: str
+    params: ItemDefaults
+    origin: str
+    output: str | None = None
+
+    def resolve(self, info: MediaInfo) -> BatchItem:
+        """The item at the seconds :func:`cos_snapshot.resolve_time` gives for ``info``.
+        Raises :class:`~cos_snapshot.CosInvalidArgumentError` (``time``) when ``info`` has
+        no video stream, duration or frame rate to resolve it with."""
+        seconds = resolve_time(self.time, info)
+        args = SnapshotArgs.check(self.key, seconds, **attrs.asdict(self.params))
+        return BatchItem(self.index, args, f"{self.origin} ({self.time})", self.output)
+
+    def to_row(self) -> dict[str, Any]:
+        """The item as an input row, its time as written: read back, it is this item."""
+        return {
+            "key": self.key,
+            "time": self.time,
+            **attrs.asdict(self.params),
+            "index": self.index,
+            **({"output": self.output} if self.output is not None else {}),
+        }
+
+
+#: What the item readers give: an item ready to take, or one waiting for its video's duration.
+Item = BatchItem | RelativeItem
 
 
 # -- times ---------------------------------------------------------------------------------
@@ -118,19 +211,24 @@ def _expand_range(part: str) -> list[str]:
         raise BatchInputError(f"range {part!r} is too long or too precise") from None
 
 
-def parse_times(text: str) -> list[str]:
+def parse_times(text: str, *, relative: bool = False) -> list[str]:
     """The times of ``--times``: comma-separated seconds and ranges, as plain decimal strings.
 
     ``START:END:STEP`` runs from START in steps of STEP up to END *inclusive* when END falls on
     a step (``0:60:5`` is 0, 5, …, 60: thirteen times; ``0:1:0.3`` is 0, 0.3, 0.6, 0.9).
     Parts may mix: ``0,0.5,1:10:1``. A time given twice is kept once, where it first appears.
+    With ``relative``, a part may also be relative to the video: a share ``50%`` (from 0 up to
+    but not including 100) or ``end`` (the last frame), kept as written (``50%``, ``end``) for
+    :class:`TimeSelection` to resolve; their syntax is checked here, without the video.
     """
     parts = [part.strip() for part in text.split(",")]
     if not text.strip() or any(not part for part in parts):
         raise BatchInputError(f"times {text!r}: give seconds separated by commas, e.g. 0,1.5,3")
     times: dict[str, None] = {}
     for part in parts:
-        if ":" in part:
+        if relative and is_relative_time(part):
+            expanded = [_relative_time(part, f"times {part!r}")]
+        elif ":" in part:
             expanded = _expand_range(part)
         else:
             try:
@@ -143,29 +241,129 @@ def parse_times(text: str) -> list[str]:
     return list(times)
 
 
+@attrs.frozen
+class TimeSelection:
+    """The times of a keys × times batch, for each video: the ``listed`` times (seconds, and,
+    relative to the video, ``N%`` and ``end``: see :func:`parse_times`), or ``count`` times
+    across the video (:func:`cos_snapshot.times_across`: the middle of ``count`` equal
+    slices), or every ``every`` seconds from 0 while below the duration
+    (:func:`cos_snapshot.times_every`). Exactly one of the three is given."""
+
+    listed: tuple[str, ...] = ()
+    count: int | None = None
+    every: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        given = [bool(self.listed), self.count is not None, self.every is not None]
+        if sum(given) != 1:
+            raise BatchInputError("give the times, a count or a step (exactly one of them)")
+        if self.count is not None and (
+            isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1
+        ):
+            raise BatchInputError(f"--count: must be a whole number above 0, got {self.count!r}")
+        if self.count is not None and self.count > MAX_RANGE_TIMES:
+            raise BatchInputError(f"--count: at most {MAX_RANGE_TIMES}, got {self.count}")
+        if self.every is not None:
+            step = _decimal(self.every, "--every")
+            if step <= 0:
+                raise BatchInputError(f"--every: must be more than 0 seconds, got {self.every!r}")
+
+    @property
+    def relative(self) -> bool:
+        """Whether the times depend on the video (and so need its GetMediaInfo)."""
+        return not self.listed or any(is_relative_time(t) for t in self.listed)
+
+    def resolve(self, info: MediaInfo | None) -> list[str]:
+        """The times in seconds for the video ``info`` describes (``None`` when
+        :attr:`relative` is false), each once, in order. Raises
+        :class:`~cos_snapshot.CosInvalidArgumentError` naming the problem when ``info`` has no
+        video stream or duration to resolve them with."""
+        if not self.relative:
+            return list(self.listed)
+        if info is None:
+            raise BatchInputError("times relative to the video need its GetMediaInfo")
+        if self.count is not None:
+            seconds = times_across(info, self.count)
+        elif self.every is not None:
+            seconds = times_every(info, self.every)
+        else:
+            seconds = [resolve_time(t, info) for t in self.listed]
+        return list(dict.fromkeys(format_time(s) for s in seconds))
+
+
 # -- items from arguments --------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _seconds(text: str) -> str:
+    # Many rows share their times (the same moments of many videos).
+    return format_time(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked_at_zero(
+    key: object, width: object, height: object, format: object, rotate: object, mode: object
+) -> SnapshotArgs:
+    # Rows of one video repeat its key and parameters: they are checked once, not per row.
+    return SnapshotArgs.check(
+        key, 0, width=width, height=height, format=format, rotate=rotate, mode=mode
+    )
 
 
 def _check(key: object, time: object, values: Mapping[str, object], origin: str) -> SnapshotArgs:
     if isinstance(time, bool) or not isinstance(time, str | int | Decimal):
         raise BatchInputError(f"{origin}: time: must be a number of seconds, got {time!r}")
     try:
-        return SnapshotArgs.check(key, time, **values)
+        try:
+            checked = _checked_at_zero(key, *(values[name] for name in _PARAMETERS))
+        except TypeError:  # an unhashable value (a JSON list, say): checked as it is
+            return SnapshotArgs.check(key, time, **values)
+        return SnapshotArgs(
+            checked.key,
+            _seconds(time) if isinstance(time, str) else format_time(time),
+            checked.width,
+            checked.height,
+            checked.format,
+            checked.rotate,
+            checked.mode,
+        )
     except CosInvalidArgumentError as error:
         raise BatchInputError(f"{origin}: {error}") from None
 
 
 def items_from_arguments(
-    keys: Sequence[str], times: Sequence[str], defaults: ItemDefaults
-) -> list[BatchItem]:
-    """Every key at every time, key by key."""
+    keys: Sequence[str],
+    times: Sequence[str] | TimeSelection,
+    defaults: ItemDefaults,
+    *,
+    infos: Mapping[str, MediaInfo] | None = None,
+) -> Iterator[BatchItem]:
+    """Every key at every time, key by key, generated as they are taken (the keys × times are
+    never held). ``times`` are seconds (a sequence) or a :class:`TimeSelection`; when it is
+    relative to the video, ``infos`` holds each key's GetMediaInfo.
+
+    Raises :class:`BatchInputError` for an unusable key or time, or a key whose times cannot
+    be resolved from its ``infos`` entry (naming the key and the problem)."""
+    selection = times if isinstance(times, TimeSelection) else TimeSelection(tuple(times))
     values = attrs.asdict(defaults)
-    items: list[BatchItem] = []
+    index = 0
     for key in keys:
-        for time in times:
+        info = None
+        if selection.relative:
+            info = (infos or {}).get(key)
+            if info is None:
+                raise BatchInputError(
+                    f"key {key!r}: its times are relative to the video, but its GetMediaInfo "
+                    "was not given"
+                )
+        try:
+            seconds = selection.resolve(info)
+        except CosInvalidArgumentError as error:
+            raise BatchInputError(f"key {key!r}: {error}") from None
+        for time in seconds:
             args = _check(key, time, values, f"key {key!r}")
-            items.append(BatchItem(len(items), args, f"key {key!r} at {args.time}"))
-    return items
+            yield BatchItem(index, args, f"key {key!r} at {args.time}")
+            index += 1
 
 
 # -- items from files ----------------------------------------------------------------------
@@ -193,7 +391,7 @@ def _text(row: Mapping[str, object], name: str, default: str) -> object:
 
 def _item_from_row(
     row: Mapping[str, object], position: int, defaults: ItemDefaults, origin: str
-) -> BatchItem:
+) -> Item:
     if _blank(row.get("key")):
         raise BatchInputError(f"{origin}: key: missing")
     if _blank(row.get("time")):
@@ -206,13 +404,20 @@ def _item_from_row(
         "rotate": _text(row, "rotate", defaults.rotate),
         "mode": _text(row, "mode", defaults.mode),
     }
-    args = _check(row["key"], time.strip() if isinstance(time, str) else time, values, origin)
     output = row.get("output")
     if _blank(output):
         output = None
     elif not isinstance(output, str):
         raise BatchInputError(f"{origin}: output: must be a file name, got {output!r}")
-    return BatchItem(_integer(row, "index", position, origin), args, origin, output)
+    index = _integer(row, "index", position, origin)
+    if is_relative_time(time):
+        relative = _relative_time(str(time), f"{origin}: time")
+        # The other arguments are checked now, as for any row; the time waits for the video.
+        args = _check(row["key"], "0", values, origin)
+        params = ItemDefaults(args.width, args.height, args.format, args.rotate, args.mode)
+        return RelativeItem(index, args.key, relative, params, origin, output)
+    args = _check(row["key"], time.strip() if isinstance(time, str) else time, values, origin)
+    return BatchItem(index, args, origin, output)
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
@@ -242,7 +447,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line, parse_float=Decimal)
+                row = _JSON_ROW.decode(line)
             except json.JSONDecodeError as error:
                 raise BatchInputError(f"{path} line {number}: not JSON: {error.msg}") from None
             if not isinstance(row, dict):
@@ -250,14 +455,17 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
             yield number, row
 
 
-def read_items(path: Path, defaults: ItemDefaults) -> list[BatchItem]:
+def iter_items(path: Path, defaults: ItemDefaults) -> Iterator[Item]:
     """The items of a CSV file (a header row naming the columns) or a JSON Lines file (one
-    object a line), chosen by the suffix. Rows need ``key`` and ``time``; ``width``,
-    ``height``, ``format``, ``rotate``, ``mode`` and ``index`` are optional (empty or missing:
-    ``defaults``, and the row's position for ``index``), and so is ``output`` (a file name
-    that overrides the name template); other columns are ignored.
+    object a line), chosen by the suffix, read one row at a time. Rows need ``key`` and
+    ``time`` (seconds, or relative to the video: ``50%``, ``end``, which give a
+    :class:`RelativeItem`); ``width``, ``height``, ``format``, ``rotate``, ``mode`` and
+    ``index`` are optional (empty or missing: ``defaults``, and the row's position for
+    ``index``), and so is ``output`` (a file name that overrides the name template); other
+    columns are ignored.
 
-    Raises :class:`BatchInputError` naming the file and line of the first bad row.
+    Raises :class:`BatchInputError` naming the file and line of the first bad row, when the
+    iteration reaches it, and at the end when the file had no items.
     """
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
@@ -266,16 +474,21 @@ def read_items(path: Path, defaults: ItemDefaults) -> list[BatchItem]:
         rows = _jsonl_rows(path)
     else:
         raise BatchInputError(f"{path}: the input must be a .csv or .jsonl file")
-    items: list[BatchItem] = []
+    position = 0
     try:
         for number, row in rows:
-            items.append(_item_from_row(row, len(items), defaults, f"{path} line {number}"))
+            yield _item_from_row(row, position, defaults, f"{path} line {number}")
+            position += 1
     except UnicodeDecodeError:
         raise BatchInputError(f"{path}: not UTF-8 text") from None
     except OSError as error:
         raise BatchInputError(f"{path}: {error.strerror or error}") from None
     except csv.Error as error:
         raise BatchInputError(f"{path}: {error}") from None
-    if not items:
+    if not position:
         raise BatchInputError(f"{path}: no items (rows need key and time)")
-    return items
+
+
+def read_items(path: Path, defaults: ItemDefaults) -> list[Item]:
+    """All the items of :func:`iter_items` in a list (for small inputs; a batch streams)."""
+    return list(iter_items(path, defaults))

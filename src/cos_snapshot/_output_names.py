@@ -6,12 +6,14 @@ and every rendered name must stay inside the output directory.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from pathlib import PurePosixPath
 from typing import Any
 
-from ._batch_items import BatchInputError, BatchItem
+from . import SnapshotArgs
+from ._batch_items import BatchInputError, BatchItem, Item, ItemDefaults
 
 __all__ = ["DEFAULT_TEMPLATE", "FIELDS", "NameTemplate", "safe_key_path"]
 
@@ -20,7 +22,8 @@ DEFAULT_TEMPLATE = "{key_stem}_{time}.{format}"
 FIELDS = {
     "key_stem": "the key's file name without its suffix ('videos/intro.mp4' -> 'intro')",
     "key": "the whole key as a relative path ('videos/intro.mp4')",
-    "time": "the time in seconds as a plain decimal ('1.5')",
+    "time": "the time in seconds as a plain decimal ('1.5'); a time relative to the video "
+    "('50%', 'end') is its resolved seconds",
     "format": "jpg or png",
     "index": "the item's number, from 0, in the order given (e.g. {index:04d})",
     "width": "the requested width (0: follow the video)",
@@ -53,6 +56,13 @@ def safe_key_path(key: str) -> str:
     ``.``, ``..`` and characters unsafe in file names become ``_``."""
     segments = [_safe_segment(s) for s in key.split("/") if s]
     return "/".join(segments) or "_"
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_fields(key: str) -> tuple[str, str]:
+    """``{key}`` and ``{key_stem}`` of a key (the rows of one video share them)."""
+    key_path = safe_key_path(key)
+    return key_path, PurePosixPath(key_path).stem or "_"
 
 
 class NameTemplate:
@@ -92,6 +102,13 @@ class NameTemplate:
     @staticmethod
     def _check(rendered: str, what: str) -> PurePosixPath:
         """``rendered`` as a relative file path; ``what`` names its source in errors."""
+        if (
+            "/" not in rendered
+            and "\\" not in rendered
+            and rendered.strip(".")
+            and ":" not in rendered
+        ):
+            return PurePosixPath(rendered)  # a plain file name: nothing below can apply
         if "\\" in rendered:
             raise BatchInputError(f"{what}: use / between directories, not \\")
         path = PurePosixPath(rendered)
@@ -105,23 +122,28 @@ class NameTemplate:
             raise BatchInputError(f"{what} gives {rendered!r}, which is not a file name")
         return path
 
-    def render(self, item: BatchItem) -> PurePosixPath:
+    def render(self, item: Item) -> PurePosixPath:
         """The item's output path, relative to the output directory: its own ``output`` if it
-        has one, else the template's."""
+        has one, else the template's. A :class:`~cos_snapshot.batch.RelativeItem` fills
+        ``{time}`` with its time as written (``50%``): its name once resolved is that of the
+        :class:`BatchItem` it resolves to."""
         if item.output is not None:
             return self._check(item.output, f"{item.origin}: output {item.output!r}")
-        args = item.args
-        key_path = safe_key_path(args.key)
-        stem = PurePosixPath(key_path).stem or "_"
+        params: SnapshotArgs | ItemDefaults
+        if isinstance(item, BatchItem):
+            key, time, params = item.args.key, item.args.time, item.args
+        else:
+            key, time, params = item.key, item.time, item.params
+        key_path, stem = _key_fields(key)
         values = {
             "key_stem": stem,
             "key": key_path,
-            "time": args.time,
-            "format": args.format,
+            "time": time,
+            "format": params.format,
             "index": item.index,
-            "width": args.width,
-            "height": args.height,
-            "mode": args.mode,
-            "rotate": args.rotate,
+            "width": params.width,
+            "height": params.height,
+            "mode": params.mode,
+            "rotate": params.rotate,
         }
         return self._check(self._format(values), f"--name-template {self.text!r}")

@@ -3,54 +3,81 @@ r"""Snapshots of many keys × times into a directory, as a library: the work beh
 
 The steps, each usable on its own:
 
-1. items: :func:`items_from_arguments` (keys × :func:`parse_times`) or :func:`read_items` (a CSV
-   or JSON Lines file) give :class:`BatchItem`\ s, validated before anything is sent;
-2. names: :func:`plan_outputs` gives each item its file under the output directory, from a
-   :class:`NameTemplate` (or the item's own ``output``), refusing names that leave the directory
-   or collide;
-3. running: :func:`run_batch` takes the planned items through an
-   :class:`~cos_snapshot.AsyncSnapshotClient` with a bounded number of requests in flight,
-   skipping files that exist, and hands each finished item to a callback as an
-   :class:`ItemResult`; a :class:`BatchTally` counts them;
-4. failures: :func:`write_failures` lists the items that did not get done as JSON Lines that
-   :func:`read_items` reads back, so they can be taken again.
+1. items: :func:`items_from_arguments` (keys × :func:`parse_times`, or a
+   :class:`TimeSelection` such as ``--count 12``) or :func:`iter_items` (a CSV or JSON Lines
+   file, read a row at a time) give :class:`BatchItem`\ s, and :class:`RelativeItem`\ s for
+   times relative to the video (``50%``, ``end``), validated as they are read;
+2. names: a :class:`BatchPlan` gives each item its file under the output directory, from a
+   :class:`NameTemplate` (or the item's own ``output``), and :meth:`BatchPlan.check` reads the
+   whole input once before anything is fetched, refusing bad rows and names that leave the
+   directory or collide, keeping only a 16-byte digest of each name;
+3. running: :func:`run_batch` streams the planned items (a second reading of the input)
+   through an :class:`~cos_snapshot.AsyncSnapshotClient` with ``concurrency`` requests in
+   flight, resolving relative times with one GetMediaInfo per video (fetched when its first
+   item runs, and kept for the run), skipping files that exist, writing files off the event
+   loop, and hands each finished item to a callback as an :class:`ItemResult`; a
+   :class:`BatchTally` counts them;
+4. failures: a :class:`FailuresFile` lists the items that did not get done as JSON Lines that
+   :func:`iter_items` reads back, so they can be taken again; it is written as the run goes.
 
 A file is only written once its image has arrived whole (:meth:`cos_snapshot.Snapshot.save` writes a
 temporary file and renames it), so a cancelled run leaves finished files and nothing else, and
-the next run skips the finished ones.
+the next run skips the finished ones. Nothing is held per item: a run of millions of rows keeps
+the names' digests of the check and the items in flight.
 
 Example::
 
-    items = items_from_arguments(["videos/a.mp4"], parse_times("0:60:5"), ItemDefaults())
-    planned = plan_outputs(items, NameTemplate(DEFAULT_TEMPLATE), Path("posters"))
-    tally = BatchTally(planned)
-    async with AsyncSnapshotClient(bucket=..., region=...) as client:
-        await run_batch(client, planned, concurrency=8, force=False, on_result=tally.add)
-    write_failures(Path("posters") / FAILURES_NAME, tally)
+    plan = BatchPlan(
+        lambda: items_from_arguments(["videos/a.mp4"], parse_times("0:60:5"), ItemDefaults()),
+        NameTemplate(DEFAULT_TEMPLATE),
+        Path("posters"),
+    )
+    tally = BatchTally(plan.check())
+
+    with FailuresFile(Path("posters") / FAILURES_NAME) as failures:
+
+        def on_result(result: ItemResult) -> None:
+            tally.add(result)
+            failures.add(result)
+
+        async with AsyncSnapshotClient(bucket=..., region=...) as client:
+            await run_batch(client, plan, concurrency=8, force=False, on_result=on_result)
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
+import functools
+import hashlib
 import json
+import os
+import secrets
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from types import TracebackType
+from typing import IO, Any, Literal, Self, cast
 
 import attrs
 
-from . import AsyncSnapshotClient, CosError, CosServiceError
+from . import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snapshot
 from ._batch_items import (
     MAX_RANGE_TIMES,
     BatchInputError,
     BatchItem,
+    Item,
     ItemDefaults,
+    RelativeItem,
+    TimeSelection,
+    is_relative_time,
     items_from_arguments,
+    iter_items,
     parse_times,
     read_items,
 )
-from ._files import replacing
 from ._output_names import DEFAULT_TEMPLATE, FIELDS, NameTemplate, safe_key_path
 
 __all__ = [
@@ -58,74 +85,185 @@ __all__ = [
     "FAILURES_NAME",
     "FIELDS",
     "MAX_RANGE_TIMES",
+    "MEDIA_INFO_CACHE",
     "BatchInputError",
     "BatchItem",
+    "BatchPlan",
     "BatchTally",
+    "FailuresFile",
+    "Item",
     "ItemDefaults",
     "ItemResult",
     "NameTemplate",
     "PlannedItem",
-    "failure_rows",
+    "RelativeItem",
+    "TimeSelection",
+    "failure_row",
+    "is_relative_time",
     "items_from_arguments",
+    "iter_items",
     "parse_times",
     "plan_outputs",
     "read_items",
     "run_batch",
     "safe_key_path",
-    "write_failures",
 ]
 
 #: The failures file's name in the output directory (``cos-snapshot batch``'s default).
 FAILURES_NAME = "failures.jsonl"
+#: How many videos' GetMediaInfo answers a run keeps (the least recently used go first).
+MEDIA_INFO_CACHE = 1024
+#: Threads that write the images, so that no file write holds up the event loop.
+WRITER_THREADS = 4
+_JSON_ROW = json.JSONEncoder(ensure_ascii=False)
+# A worker that skips this many existing files in a row lets the others run.
+_SKIPS_BETWEEN_YIELDS = 64
 
-Status = Literal["done", "skipped", "failed"]
+Status = Literal["done", "skipped", "failed", "not_run"]
 
 
 @attrs.frozen
 class PlannedItem:
-    """An item and the file its image goes to: ``name`` under ``output_dir``."""
+    """An item and the file its image goes to: ``name`` under ``output_dir``. For a
+    :class:`RelativeItem`, ``name`` has the time as written (``clip_50%.jpg``) and
+    :meth:`resolve` gives the planned item at the resolved seconds, named by ``template``."""
 
-    item: BatchItem
+    item: Item
     output_dir: Path
     name: PurePosixPath
+    template: NameTemplate | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def path(self) -> Path:
         """The file the image goes to."""
         return self.output_dir / self.name
 
+    def resolve(self, info: MediaInfo) -> PlannedItem:
+        """This item with its time resolved from the video's ``info`` and its file named from
+        the resolved seconds (itself when its time is already seconds). Raises
+        :class:`~cos_snapshot.CosInvalidArgumentError` when the time cannot be resolved and
+        :class:`BatchInputError` when the name cannot be used."""
+        if isinstance(self.item, BatchItem):
+            return self
+        item = self.item.resolve(info)
+        name = self.template.render(item) if self.template is not None else self.name
+        resolved = (self.output_dir / name).resolve()
+        if not resolved.is_relative_to(self.output_dir.resolve()):
+            raise BatchInputError(f"{item.origin}: {name} would be written outside the output")
+        return PlannedItem(item, self.output_dir, name, self.template)
+
     def to_row(self) -> dict[str, Any]:
-        """The item as an input row that writes to the same file name."""
-        return {**self.item.to_row(), "output": str(self.name)}
+        """The item as an input row that writes to the same file name (a time relative to
+        the video that was not resolved stays as written, and its row names no file)."""
+        row = self.item.to_row()
+        if isinstance(self.item, BatchItem) or self.item.output is not None:
+            row["output"] = str(self.name)
+        return row
+
+
+def _digest(path: str) -> bytes:
+    return hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class _Names:
+    """Output names made absolute as :meth:`Path.resolve` would, resolving each directory once
+    (a few recent ones are kept) and the file itself only when it is a symbolic link."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.root = output_dir.resolve()
+        self.directory = functools.lru_cache(maxsize=4096)(self._directory)
+
+    def _directory(self, relative: PurePosixPath) -> str:
+        return str((self.root / relative).resolve())
+
+    def resolved(self, name: PurePosixPath) -> str:
+        path = os.path.join(self.directory(name.parent), name.name)
+        if os.path.islink(path):
+            path = str(Path(path).resolve())
+        return path
+
+    def inside(self, path: str) -> bool:
+        root = str(self.root)
+        return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+@attrs.frozen
+class BatchPlan:
+    """The planned items of a batch, read afresh from ``items`` each time the plan is iterated
+    (a file read again, keys × times generated again), so that nothing is held per item.
+
+    ``items`` is a callable that returns a new iterable of the items each time, such as
+    ``lambda: iter_items(path, defaults)``. :meth:`check` is the first pass, iterating the
+    plan is the second.
+    """
+
+    items: Callable[[], Iterable[Item]]
+    template: NameTemplate
+    output_dir: Path
+
+    def __iter__(self) -> Iterator[PlannedItem]:
+        template, output_dir = self.template, self.output_dir
+        for item in self.items():
+            yield PlannedItem(item, output_dir, template.render(item), template)
+
+    def check(self, *, reserved: Mapping[Path, str] | None = None) -> int:
+        """Read every item once, before anything is fetched, and return how many there are.
+
+        Raises :class:`BatchInputError` for a bad row, a name that leaves the output
+        directory (through a symbolic link, say), two items that would write the same file,
+        and an item that would write to one of the ``reserved`` paths (mapped to what they
+        are, such as ``"the failures file"``). Only a 16-byte digest of each name is kept.
+        A time relative to the video is checked in its written form (``clip_50%.jpg``): its
+        video is not asked for its duration here.
+        """
+        names = _Names(self.output_dir)
+        taken_by: dict[bytes, tuple[Path, str]] = {
+            _digest(str(path.resolve())): (path, what) for path, what in (reserved or {}).items()
+        }
+        seen: set[bytes] = set()
+        count = 0
+        for planned in self:
+            resolved = names.resolved(planned.name)
+            if not names.inside(resolved):
+                raise BatchInputError(
+                    f"{planned.item.origin}: {planned.name} would be written outside {names.root}"
+                )
+            digest = _digest(resolved)
+            if digest in taken_by:
+                path, what = taken_by[digest]
+                raise BatchInputError(f"{planned.item.origin} would overwrite {what} {path}")
+            if digest in seen:
+                raise self._clash(names, digest, planned)
+            seen.add(digest)
+            count += 1
+        return count
+
+    def _clash(self, names: _Names, digest: bytes, second: PlannedItem) -> BatchInputError:
+        # Rare, so the first item is found by reading the input again rather than kept.
+        first = next(p for p in self if _digest(names.resolved(p.name)) == digest)
+        return BatchInputError(
+            f"--name-template {self.template.text!r} names both {first.item.origin} and "
+            f"{second.item.origin} {second.name}; add {{key}}, {{time}} or {{index}} to tell "
+            "them apart"
+        )
 
 
 def plan_outputs(
-    items: Sequence[BatchItem], template: NameTemplate, output_dir: Path
+    items: Iterable[Item], template: NameTemplate, output_dir: Path
 ) -> list[PlannedItem]:
-    """Each item's output path. Refuses a name that leaves ``output_dir`` (through a symbolic
-    link, say) and two items that would write the same file."""
-    root = output_dir.resolve()
-    taken: dict[Path, BatchItem] = {}
-    planned: list[PlannedItem] = []
-    for item in items:
-        relative = template.render(item)
-        resolved = (root / relative).resolve()
-        if not resolved.is_relative_to(root):
-            raise BatchInputError(f"{item.origin}: {relative} would be written outside {root}")
-        if resolved in taken:
-            raise BatchInputError(
-                f"--name-template {template.text!r} names both {taken[resolved].origin} and "
-                f"{item.origin} {relative}; add {{key}}, {{time}} or {{index}} to tell them apart"
-            )
-        taken[resolved] = item
-        planned.append(PlannedItem(item, output_dir, relative))
-    return planned
+    """Each item's output path, checked as :meth:`BatchPlan.check` does, in a list (for small
+    batches: a :class:`BatchPlan` streams)."""
+    held = list(items)
+    plan = BatchPlan(lambda: held, template, output_dir)
+    plan.check()
+    return list(plan)
 
 
 @attrs.frozen
 class ItemResult:
     """What happened to one item. ``error`` is a one-line reason when it failed; ``code`` and
-    ``http_status`` are the service's answer when there was one."""
+    ``http_status`` are the service's answer when there was one. ``not_run``: the run was
+    cancelled before the item was done."""
 
     planned: PlannedItem
     status: Status
@@ -156,41 +294,33 @@ class ItemResult:
 
 @attrs.define
 class BatchTally:
-    """Running counts of a batch, and the items that did not get done."""
+    """Running counts of a batch of ``total`` items."""
 
-    planned: Sequence[PlannedItem]
+    total: int
     started: float = attrs.field(factory=time.monotonic)
     done: int = 0
     skipped: int = 0
-    failed: list[ItemResult] = attrs.field(factory=list)
+    failed: int = 0
+    not_run: int = 0
     bytes: int = 0
     interrupted: bool = False
-    _finished: set[PlannedItem] = attrs.field(factory=set)
 
     def add(self, result: ItemResult) -> None:
         """Count one finished item (a :func:`run_batch` ``on_result`` callback)."""
-        self._finished.add(result.planned)
         if result.status == "done":
             self.done += 1
             self.bytes += result.bytes
         elif result.status == "skipped":
             self.skipped += 1
+        elif result.status == "failed":
+            self.failed += 1
         else:
-            self.failed.append(result)
-
-    @property
-    def total(self) -> int:
-        """How many items were planned."""
-        return len(self.planned)
+            self.not_run += 1
 
     @property
     def seconds(self) -> float:
         """Seconds since the tally was made."""
         return time.monotonic() - self.started
-
-    def unfinished(self) -> list[PlannedItem]:
-        """Items neither done, skipped nor failed (an interrupted run's remainder)."""
-        return [p for p in self.planned if p not in self._finished]
 
     def summary(self) -> dict[str, Any]:
         """The counts as one JSON record (``"type": "summary"``)."""
@@ -199,116 +329,235 @@ class BatchTally:
             "total": self.total,
             "done": self.done,
             "skipped": self.skipped,
-            "failed": len(self.failed),
-            "not_run": len(self.unfinished()),
+            "failed": self.failed,
+            "not_run": self.not_run,
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
             "interrupted": self.interrupted,
         }
 
 
-async def _take(client: AsyncSnapshotClient, planned: PlannedItem) -> ItemResult:
-    args = planned.item.args
-    started = time.monotonic()
-    try:
-        snapshot = await client.get_snapshot(
-            args.key,
-            args.time,
-            width=args.width,
-            height=args.height,
-            format=args.format,
-            rotate=args.rotate,
-            mode=args.mode,
+class _MediaInfos:
+    """One GetMediaInfo per video for the run: items of a video that run at the same time share
+    one request, and the answers (or errors) of the last ``size`` videos are kept."""
+
+    def __init__(self, client: AsyncSnapshotClient, size: int) -> None:
+        self._client = client
+        self._size = size
+        self._answers: collections.OrderedDict[str, asyncio.Future[MediaInfo]] = (
+            collections.OrderedDict()
         )
-        if snapshot.format != args.format:
-            return ItemResult(
-                planned,
-                "failed",
-                seconds=time.monotonic() - started,
-                error=f"asked for {args.format}, got {snapshot.content_type}",
-            )
-        snapshot.save(planned.path)
-    except CosServiceError as error:
+
+    async def get(self, key: str) -> MediaInfo:
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = asyncio.ensure_future(self._client.get_media_info(key))
+            answer.add_done_callback(_seen)
+            self._answers[key] = answer
+            if len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        else:
+            self._answers.move_to_end(key)
+        # Shielded: an item cancelled while waiting does not cancel the others' request.
+        return await asyncio.shield(answer)
+
+
+def _seen(future: asyncio.Future[Any]) -> None:
+    """Mark a shared answer's exception as retrieved: the items that awaited it report it."""
+    if not future.cancelled():
+        future.exception()
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _failed(planned: PlannedItem, started: float, error: BaseException) -> ItemResult:
+    if isinstance(error, CosServiceError):
         return ItemResult(
             planned,
             "failed",
             seconds=time.monotonic() - started,
-            error=" ".join(str(error).split()),
+            error=_one_line(error),
             code=error.code,
             http_status=error.status,
         )
-    except (CosError, OSError) as error:
+    return ItemResult(planned, "failed", seconds=time.monotonic() - started, error=_one_line(error))
+
+
+class _Taker:
+    """Takes one planned item: resolves its time, skips an existing file, fetches, saves."""
+
+    def __init__(
+        self, client: AsyncSnapshotClient, *, force: bool, writer: ThreadPoolExecutor
+    ) -> None:
+        self.client = client
+        self.force = force
+        self.writer = writer
+        self.infos = _MediaInfos(client, MEDIA_INFO_CACHE)
+
+    async def take(self, planned: PlannedItem) -> ItemResult:
+        started = time.monotonic()
+        if isinstance(planned.item, RelativeItem):
+            try:
+                planned = planned.resolve(await self.infos.get(planned.item.key))
+            except (CosError, BatchInputError) as error:
+                return _failed(planned, started, error)
+        if not self.force and planned.path.is_file():
+            return ItemResult(planned, "skipped")
+        args = cast(BatchItem, planned.item).args  # resolved above
+        try:
+            snapshot = await self.client.get_snapshot(
+                args.key,
+                args.time,
+                width=args.width,
+                height=args.height,
+                format=args.format,
+                rotate=args.rotate,
+                mode=args.mode,
+            )
+            if snapshot.format != args.format:
+                return ItemResult(
+                    planned,
+                    "failed",
+                    seconds=time.monotonic() - started,
+                    error=f"asked for {args.format}, got {snapshot.content_type}",
+                )
+            loop = asyncio.get_running_loop()
+            save = loop.run_in_executor(self.writer, snapshot.save, planned.path)
+            try:
+                await asyncio.shield(save)
+            except asyncio.CancelledError:
+                # The image is here and its file is being written: let the file become whole
+                # and count it, so that what the run reports matches what is on disk.
+                await save
+                raise _FinishedWhileCancelled(self._done(planned, snapshot, started)) from None
+        except (CosError, OSError) as error:
+            return _failed(planned, started, error)
+        return self._done(planned, snapshot, started)
+
+    @staticmethod
+    def _done(planned: PlannedItem, snapshot: Snapshot, started: float) -> ItemResult:
         return ItemResult(
             planned,
-            "failed",
+            "done",
+            bytes=len(snapshot.content),
+            width=snapshot.width,
+            height=snapshot.height,
             seconds=time.monotonic() - started,
-            error=" ".join(str(error).split()) or type(error).__name__,
         )
-    return ItemResult(
-        planned,
-        "done",
-        bytes=len(snapshot.content),
-        width=snapshot.width,
-        height=snapshot.height,
-        seconds=time.monotonic() - started,
-    )
+
+
+class _FinishedWhileCancelled(asyncio.CancelledError):
+    """A cancellation that came while an item's file was being written: the item is done."""
+
+    def __init__(self, result: ItemResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 async def run_batch(
     client: AsyncSnapshotClient,
-    planned: Sequence[PlannedItem],
+    planned: Iterable[PlannedItem],
     *,
     concurrency: int,
     force: bool,
     on_result: Callable[[ItemResult], None],
 ) -> None:
-    """Take every planned item whose file does not exist yet (all of them with ``force``), at
-    most ``concurrency`` at a time, calling ``on_result`` for each item as it finishes (skipped
-    ones first). Item failures are results, not exceptions; cancelling stops the requests in
-    flight without writing anything for them."""
+    """Take the planned items in order, ``concurrency`` at a time from the first to the last,
+    calling ``on_result`` for each as it finishes: ``skipped`` when its file exists (unless
+    ``force``), ``done`` or ``failed``. ``planned`` is iterated once, as the items are taken,
+    so a :class:`BatchPlan` (or any iterator) streams; what it did not reach when the run is
+    cancelled is still in it. A relative time is resolved when its video's first item runs,
+    with one GetMediaInfo per video (an item of a video that has none fails, naming the
+    problem). Images are written by a few threads, off the event loop.
+
+    Item failures are results, not exceptions. Cancelling stops the requests in flight
+    without writing anything for them, and each of them is reported ``not_run``; an item whose
+    image has arrived and is being written is finished first and reported ``done``.
+    """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    pending: list[PlannedItem] = []
-    for item in planned:
-        if not force and item.path.is_file():
-            on_result(ItemResult(item, "skipped"))
-        else:
-            pending.append(item)
-    queue: Iterator[PlannedItem] = iter(pending)
+    queue = iter(planned)
+    with ThreadPoolExecutor(
+        max_workers=min(WRITER_THREADS, concurrency), thread_name_prefix="cos-snapshot-write"
+    ) as writer:
+        taker = _Taker(client, force=force, writer=writer)
 
-    async def worker() -> None:
-        # One shared iterator: each worker takes the next item when it is free.
-        for item in queue:
-            on_result(await _take(client, item))
+        async def worker() -> None:
+            # One shared iterator: each worker takes the next item when it is free.
+            skips = 0
+            for item in queue:
+                try:
+                    result = await taker.take(item)
+                    if result.status == "skipped":
+                        skips += 1
+                        if skips % _SKIPS_BETWEEN_YIELDS == 0:
+                            await asyncio.sleep(0)
+                except _FinishedWhileCancelled as finished:
+                    on_result(finished.result)
+                    raise asyncio.CancelledError from None
+                except asyncio.CancelledError:
+                    on_result(ItemResult(item, "not_run"))
+                    raise
+                on_result(result)
 
-    async with asyncio.TaskGroup() as group:
-        for _ in range(min(concurrency, len(pending))):
-            group.create_task(worker())
+        async with asyncio.TaskGroup() as group:
+            for _ in range(concurrency):
+                group.create_task(worker())
 
 
-def failure_rows(tally: BatchTally) -> list[dict[str, Any]]:
-    """The items of ``tally`` that did not get done, as input rows (:func:`read_items` reads
-    them back to the same items and file names), with the reason in ``error`` (and the
-    service's ``code`` and ``http_status`` when it answered); items an interruption left
-    unrun say so."""
-    rows = []
-    for result in tally.failed:
-        row = result.planned.to_row()
+def failure_row(result: ItemResult) -> dict[str, Any]:
+    """A failed or not-run item as an input row (:func:`iter_items` reads it back to the same
+    item and file name), with the reason in ``error`` (and the service's ``code`` and
+    ``http_status`` when it answered)."""
+    row = result.planned.to_row()
+    if result.status == "not_run":
+        row["error"] = "not run: interrupted"
+    else:
         row.update(error=result.error, code=result.code, http_status=result.http_status)
-        rows.append(row)
-    for planned in tally.unfinished():
-        rows.append({**planned.to_row(), "error": "not run: interrupted"})
-    return rows
+    return row
 
 
-def write_failures(path: Path, tally: BatchTally) -> bool:
-    """Write :func:`failure_rows` to ``path`` as JSON Lines, whole or not at all; remove the
-    file when there are none. Returns whether the file now exists."""
-    rows = failure_rows(tally)
-    if not rows:
-        path.unlink(missing_ok=True)
-        return False
-    with replacing(path) as temporary, temporary.open("w", encoding="utf-8") as stream:
-        for row in rows:
-            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return True
+class FailuresFile:
+    """The failures file of a run, written as the results come: rows go to a temporary file
+    beside ``path`` that replaces ``path`` when the block ends, or is removed, with ``path``,
+    when no row was written, so the file lists exactly what the last run left undone. If the
+    block fails (other than by an interruption), ``path`` is left as it was."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+        self._temporary = path.with_name(f".{secrets.token_hex(8)}.partial")
+        self._stream: IO[str] | None = None
+
+    def __enter__(self) -> Self:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._stream = self._temporary.open("x", encoding="utf-8")
+        return self
+
+    def add(self, result: ItemResult) -> None:
+        """List ``result`` if it failed or did not run (other results are ignored)."""
+        if result.status not in ("failed", "not_run"):
+            return
+        if self._stream is None:
+            raise RuntimeError("FailuresFile.add is for inside its with block")
+        self._stream.write(_JSON_ROW.encode(failure_row(result)) + "\n")
+        self.rows += 1
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._stream is not None:
+            self._stream.close()
+        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt):
+            self._temporary.unlink(missing_ok=True)
+        elif self.rows:
+            os.replace(self._temporary, self.path)
+        else:
+            self._temporary.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()

@@ -1,6 +1,7 @@
 """``cos-snapshot demo``: everything end to end, with nothing but the install.
 
-It writes fixture videos (every frame shows its own index), starts the emulator on a free
+It writes fixture videos in the clock style (every frame shows its time as a large clock for
+people and its index in a corner for the demo to check), starts the emulator on a free
 loopback port with a throwaway key pair, fetches snapshots through the signed
 :class:`~cos_snapshot.SnapshotClient` (and one presigned URL), saves them, reads the frame
 index back from each image and prints what it asked for next to what it got.
@@ -109,9 +110,17 @@ def _fetch(client: SnapshotClient, ask: _Ask) -> Snapshot:
 
 def _make_videos(root: Path) -> dict[str, FixtureInfo]:
     return {
-        PLAIN_KEY: make_fixture(root / PLAIN_KEY, duration=4, fps=25, gop=25, size=(320, 240)),
+        PLAIN_KEY: make_fixture(
+            root / PLAIN_KEY, duration=4, fps=25, gop=25, size=(320, 240), style="clock"
+        ),
         ROTATED_KEY: make_fixture(
-            root / ROTATED_KEY, duration=2, fps=25, gop=25, size=(320, 240), rotate=90
+            root / ROTATED_KEY,
+            duration=2,
+            fps=25,
+            gop=25,
+            size=(320, 240),
+            rotate=90,
+            style="clock",
         ),
     }
 
@@ -159,7 +168,7 @@ def _run_one(
     )
     row.saved = str(snapshot.save(path))
     try:
-        row.got_frame = read_frame_index(snapshot.content)
+        row.got_frame = read_frame_index(snapshot.content, style=info.style)
     except ValueError as error:
         row.error = f"frame index unreadable: {error}"
         return row

@@ -23,6 +23,17 @@ JPEG down to about 4 pixels per cell (e.g. 24 x 24 output). The red and green co
 orientation: :func:`read_orientation` tells which of the eight rotations/mirrorings of the
 stored picture an image shows, and :func:`read_frame_index` reads the index in any of them.
 
+The clock style
+---------------
+``make_fixture(..., style="clock")`` draws a picture a person reads at a glance instead: the
+frame's time as a large clock (``00:01.52``) and its number over moving colour bands and a
+bouncing ball, with the same pattern shrunk into the bottom-right corner (:data:`CORNER` of the
+width and of the height), so a program still reads the index:
+``read_frame_index(image, style="clock")`` reads it from whichever corner it is in after any
+rotation or mirroring. The demo and the documentation's pictures use it; the tests and the
+contract suite keep the full-frame pattern, which sizes, stretching and mirroring are checked
+with.
+
 Only Pillow and PyAV are needed (no numpy).
 """
 
@@ -44,9 +55,12 @@ from PIL import Image, ImageDraw, ImageStat
 
 __all__ = [
     "CONTAINERS",
+    "CORNER",
     "FixtureInfo",
     "Orientation",
     "PatternError",
+    "Style",
+    "clock_image",
     "make_audio_fixture",
     "make_fixture",
     "pattern_image",
@@ -80,6 +94,11 @@ CONTAINERS: dict[str, str] = {
 }
 
 Codec = Literal["h264", "hevc", "vp9", "av1"]
+#: ``pattern``: the index pattern fills the frame; ``clock``: a clock for people, the pattern
+#: in a corner.
+Style = Literal["pattern", "clock"]
+#: In the clock style, the index pattern's share of the picture's width and of its height.
+CORNER = Fraction(3, 10)
 #: Containers that store times in a fixed unit (1/N s) whatever the stream's rate.
 _CONTAINER_TIMESCALE = {"matroska": 1000, "webm": 1000, "mpegts": 90000}
 _ENCODERS: dict[str, str] = {
@@ -199,6 +218,67 @@ def pattern_image(index: int, size: tuple[int, int]) -> Image.Image:
     return image
 
 
+def _clock_text(seconds: Fraction) -> str:
+    hundredths = round(seconds * 100)
+    minutes, rest = divmod(hundredths, 6000)
+    return f"{minutes:02d}:{rest // 100:02d}.{rest % 100:02d}"
+
+
+def _bands(size: tuple[int, int]) -> Image.Image:
+    """Soft colour bands twice as wide as ``size``, scrolled frame by frame."""
+    w, h = size
+    hue = Image.linear_gradient("L").rotate(90).resize((2 * w, h))
+    full = Image.new("L", (2 * w, h), 200)
+    return Image.merge("HSV", (hue, Image.new("L", (2 * w, h), 150), full)).convert("RGB")
+
+
+def clock_image(
+    index: int, seconds: Fraction, size: tuple[int, int], background: Image.Image | None = None
+) -> Image.Image:
+    """The stored picture of frame ``index`` shown at ``seconds`` in the clock style: the time
+    as a large clock and the frame's number over moving content, the index pattern in the
+    bottom-right corner (:data:`CORNER` of each side)."""
+    from PIL import ImageFont  # noqa: PLC0415
+
+    w, h = size
+    if w < 4 * GRID or h < 4 * GRID:
+        raise ValueError(f"a clock-style picture must be at least {4 * GRID}x{4 * GRID}")
+    bands = background if background is not None else _bands(size)
+    shift = (index * 4) % w
+    image = bands.crop((shift, 0, shift + w, h))
+    draw = ImageDraw.Draw(image)
+    # A ball bouncing across the picture, one pass every 50 frames.
+    radius = max(3, h // 10)
+    phase = index % 100
+    x = radius + (w - 2 * radius) * (phase if phase <= 50 else 100 - phase) // 50
+    y = h - radius - (h // 3) * abs(25 - index % 50) // 25 - round(h * CORNER)
+    draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(250, 250, 250))
+    big = ImageFont.load_default(size=max(8, h // 5))
+    small = ImageFont.load_default(size=max(6, h // 12))
+    stroke = max(1, h // 80)
+    draw.text(
+        (w // 2, h * 2 // 5),
+        _clock_text(seconds),
+        font=big,
+        anchor="mm",
+        fill=_WHITE,
+        stroke_width=stroke,
+        stroke_fill=_BLACK,
+    )
+    draw.text(
+        (w // 2, h * 2 // 5 + h // 6),
+        f"frame {index}",
+        font=small,
+        anchor="mt",
+        fill=_WHITE,
+        stroke_width=stroke,
+        stroke_fill=_BLACK,
+    )
+    box = _corner_boxes(size)[0]
+    image.paste(pattern_image(index, (box[2] - box[0], box[3] - box[1])), box[:2])
+    return image
+
+
 def _to_image(image: Image.Image | bytes) -> Image.Image:
     if isinstance(image, bytes | bytearray | memoryview):
         try:
@@ -254,22 +334,50 @@ def _orientation_of(means: list[list[tuple[float, float, float]]]) -> Orientatio
     raise PatternError("the red and green corner markers are not in adjacent corners")
 
 
-def read_orientation(image: Image.Image | bytes) -> Orientation:
-    """Which rotation/mirroring of the stored picture ``image`` shows (see :class:`Orientation`).
+def _corner_boxes(size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """The four corner boxes where the clock style's pattern can be, bottom-right first (where
+    it is stored); after a quarter turn it is in another corner, still CORNER of each side."""
+    w, h = size
+    bw, bh = round(w * CORNER), round(h * CORNER)
+    return [(w - bw, h - bh, w, h), (0, h - bh, bw, h), (w - bw, 0, w, bh), (0, 0, bw, bh)]
+
+
+def _read_styled(image: Image.Image | bytes, style: Style, read: Any) -> Any:
+    img = _to_image(image)
+    if style == "pattern":
+        return read(img)
+    if style != "clock":
+        raise ValueError(f"style must be 'pattern' or 'clock', not {style!r}")
+    errors = []
+    for box in _corner_boxes(img.size):
+        try:
+            return read(img.crop(box))
+        except PatternError as error:
+            errors.append(str(error))
+    raise PatternError(f"no corner holds a readable pattern ({errors[0]})")
+
+
+def read_orientation(image: Image.Image | bytes, *, style: Style = "pattern") -> Orientation:
+    """Which rotation/mirroring of the stored picture ``image`` shows (see :class:`Orientation`);
+    ``style="clock"`` reads the pattern in the corner of a clock-style frame.
 
     Raises :class:`PatternError` if the pattern cannot be read.
     """
-    return _orientation_of(_cell_means(_to_image(image)))
+    return _read_styled(image, style, lambda img: _orientation_of(_cell_means(img)))  # type: ignore[no-any-return]
 
 
-def read_frame_index(image: Image.Image | bytes) -> int:
+def read_frame_index(image: Image.Image | bytes, *, style: Style = "pattern") -> int:
     """The frame index shown by ``image`` (a Pillow image or encoded JPEG/PNG bytes).
 
     Works on any rotation or mirroring of the picture, any scaling and JPEG quality down to
-    about 4 pixels per grid cell. Raises :class:`PatternError` with the reason if the pattern
-    cannot be read reliably.
+    about 4 pixels per grid cell. ``style="clock"`` reads a clock-style frame (see
+    :func:`make_fixture`): the pattern in whichever corner it is. Raises
+    :class:`PatternError` with the reason if the pattern cannot be read reliably.
     """
-    img = _to_image(image)
+    return _read_styled(image, style, _read_index)  # type: ignore[no-any-return]
+
+
+def _read_index(img: Image.Image) -> int:
     means = _cell_means(img)
     o = _orientation_of(means)
     lumas = [_luma(means[r][c]) for r, c in (o.map_cell(*cell) for cell in _DATA_CELLS)]
@@ -308,6 +416,8 @@ class FixtureInfo:
     ``start`` is the first frame's timestamp in the file (non-zero for MPEG-TS).
     ``orientation`` is what a player does to the stored picture to display it.
     ``sample_aspect`` is the pixels' aspect ratio the file declares (1: square pixels).
+    ``style`` is how the frames look (see :func:`make_fixture`): pass it to
+    :func:`read_frame_index`.
     """
 
     path: Path
@@ -322,6 +432,7 @@ class FixtureInfo:
     start: Fraction
     time_base: Fraction
     has_audio: bool = False
+    style: Style = "pattern"
     sample_aspect: Fraction = Fraction(1)
 
     def __str__(self) -> str:
@@ -453,6 +564,7 @@ def make_fixture(
     audio: bool = False,
     threads: int = 2,
     verify: bool = True,
+    style: Style = "pattern",
     sample_aspect: Fraction | int = 1,
 ) -> FixtureInfo:
     """Write a test video to ``out`` and return what it holds.
@@ -477,6 +589,9 @@ def make_fixture(
       shows 320x240 stored pixels 427 wide); the pixels and the pattern are not changed.
     - ``verify``: decode the whole file once, front to back, and check every frame shows its
       index at the expected time (so the returned info can be trusted as a test oracle).
+    - ``style``: ``pattern`` (the default) fills the frame with the index pattern; ``clock``
+      shows the frame's time and number for people, the pattern in a corner (read it with
+      ``read_frame_index(image, style="clock")``; at least 24x24 pixels).
     """
     import av  # noqa: PLC0415  (the emulator extra)
 
@@ -489,6 +604,8 @@ def make_fixture(
         raise ValueError(f"codec must be one of {sorted(_ENCODERS)}, not {codec!r}")
     if container_format == "webm" and codec not in ("vp9", "av1"):
         raise ValueError("WebM holds only VP9 or AV1")
+    if style not in ("pattern", "clock"):
+        raise ValueError(f"style must be 'pattern' or 'clock', not {style!r}")
     if rotate % 90 or rotate not in (0, 90, 180, 270, -90, -180, -270):
         raise ValueError("rotate must be a multiple of 90 degrees")
     if (rotate or flip) and container_format == "mpegts":
@@ -538,6 +655,7 @@ def make_fixture(
         os.environ.setdefault(env_var, "1")  # SVT-AV1 logs its banner to stderr otherwise
     out.parent.mkdir(parents=True, exist_ok=True)
     texture_image = _texture(size, seed=count) if texture else None
+    bands = _bands(size) if style == "clock" else None
 
     try:
         with av.open(str(out), "w", format=container_format) as container:
@@ -556,7 +674,11 @@ def make_fixture(
             audio_track = _SilentTrack(container) if audio else None
             video_frame: Any = av.VideoFrame
             for index, pts in enumerate(pts_list):
-                picture = pattern_image(index, size)
+                if bands is not None:
+                    seconds = (pts - offset_ticks) * time_base
+                    picture = clock_image(index, seconds, size, bands)
+                else:
+                    picture = pattern_image(index, size)
                 if texture_image is not None:
                     dx, dy = (index * 3) % 64, (index * 2) % 64
                     noise = texture_image.crop((dx, dy, dx + width, dy + height))
@@ -586,6 +708,7 @@ def make_fixture(
             orientation=Orientation(rotate, flip),
             has_audio=audio,
             verify=verify,
+            style=style,
             sample_aspect=sample_aspect,
         )
     except BaseException:
@@ -605,6 +728,7 @@ def _check_back(
     orientation: Orientation,
     has_audio: bool,
     verify: bool,
+    style: Style = "pattern",
     sample_aspect: Fraction = Fraction(1),
 ) -> FixtureInfo:
     """Demux the written file and check it holds the intended frames; find the keyframes."""
@@ -632,7 +756,7 @@ def _check_back(
         raise RuntimeError(f"{path}: sample aspect {declared} read back, {sample_aspect} written")
     keyframes = tuple(i for i, (_, key) in enumerate(packets) if key)
     if verify:
-        _verify_frames(path, [pts for pts, _ in packets], orientation)
+        _verify_frames(path, [pts for pts, _ in packets], orientation, style)
     if not keyframes or keyframes[0] != 0:
         raise RuntimeError(f"{path}: the first frame is not a keyframe")
     return FixtureInfo(
@@ -648,11 +772,14 @@ def _check_back(
         start=first,
         time_base=tb,
         has_audio=has_audio,
+        style=style,
         sample_aspect=sample_aspect,
     )
 
 
-def _verify_frames(path: Path, pts_list: list[int], orientation: Orientation) -> None:
+def _verify_frames(
+    path: Path, pts_list: list[int], orientation: Orientation, style: Style = "pattern"
+) -> None:
     import av  # noqa: PLC0415
 
     decoded: list[tuple[int, Image.Image]] = []
@@ -676,12 +803,12 @@ def _verify_frames(path: Path, pts_list: list[int], orientation: Orientation) ->
         raise RuntimeError(f"{path}: decoded frames are not the frames written")
     for index, (_, picture) in enumerate(decoded):
         try:
-            shown = read_frame_index(picture)
+            shown = read_frame_index(picture, style=style)
         except PatternError as exc:
             raise RuntimeError(f"{path}: frame {index} is unreadable: {exc}") from exc
         if shown != index:
             raise RuntimeError(f"{path}: frame {index} shows {shown}")
-        if read_orientation(picture) != Orientation():
+        if read_orientation(picture, style=style) != Orientation():
             raise RuntimeError(f"{path}: frame {index} has its markers misplaced")
 
 

@@ -1,12 +1,15 @@
 """Contact sheets: snapshots in a grid, each with its time written under it (Pillow), as a
 library: the work behind ``cos-snapshot sheet``, usable without the command line.
 
+:func:`resolve_times` turns times relative to the video (``50%``, ``end``, ``count`` across it,
+``every`` so many seconds) into seconds with at most one GetMediaInfo;
 :func:`take_snapshots` fetches one video's snapshots at many times through an
 :class:`~cos_snapshot.AsyncSnapshotClient`; :func:`compose_sheet` lays them out and draws the
 sheet; :func:`save_sheet` writes it whole or not at all. Every cell has the size of the first
 snapshot; a snapshot of another shape is scaled to fit its cell and centred.
 :class:`SheetLayout` says where each picture and label is, so a caller can find the cells again
-(an image map, a test).
+(an image map, a test); :func:`tile` pastes pictures into a layout (the storyboard's sprites
+are the same grid without gaps or labels).
 
 Needs Pillow (the ``cli`` or ``emulator`` extra).
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -31,18 +35,35 @@ from typing import Literal
 import attrs
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from . import AsyncSnapshotClient, CosError, Snapshot
+from . import (
+    AsyncSnapshotClient,
+    CosError,
+    CosInvalidArgumentError,
+    CosServiceError,
+    MediaInfo,
+    Snapshot,
+    format_time,
+    resolve_time,
+    times_across,
+    times_every,
+)
 from ._files import replacing
 
 __all__ = [
     "SHEET_FORMATS",
     "SheetLayout",
     "SheetSnapshotError",
+    "check_every",
+    "check_relative_time",
     "check_sheet_size",
     "compose_sheet",
+    "is_relative_time",
+    "media_info_for",
+    "resolve_times",
     "save_sheet",
     "sheet_format",
     "take_snapshots",
+    "tile",
     "timecode",
 ]
 
@@ -143,6 +164,25 @@ def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int) -> s
     return text + "..."
 
 
+def tile(
+    images: Sequence[Image.Image],
+    layout: SheetLayout,
+    *,
+    background: tuple[int, int, int] = BACKGROUND,
+) -> Image.Image:
+    """A new image of ``layout.size`` with ``images`` pasted into the layout's cells in order;
+    a picture of another size than the cell is scaled to fit it and centred."""
+    if len(images) != layout.count:
+        raise ValueError(f"{len(images)} images for a layout of {layout.count} cells")
+    canvas = Image.new("RGB", layout.size, background)
+    for index, image in enumerate(images):
+        picture = image.convert("RGB")
+        if picture.size != layout.cell:
+            picture = ImageOps.pad(picture, layout.cell, color=background)
+        canvas.paste(picture, layout.image_box(index)[:2])
+    return canvas
+
+
 def compose_sheet(
     images: Sequence[Image.Image],
     labels: Sequence[str],
@@ -174,17 +214,13 @@ def compose_sheet(
         label_height=label_height,
         header_height=label_height if title else 0,
     )
-    sheet = Image.new("RGB", layout.size, BACKGROUND)
+    sheet = tile(images, layout)
     draw = ImageDraw.Draw(sheet)
     if title:
         width = layout.size[0] - 2 * layout.gap
         header = (layout.gap, 0, layout.gap + width, layout.header_height + layout.gap)
         _draw_text(draw, header, _fit_text(draw, title, typeface, width), typeface, centre=False)
-    for index, (image, label) in enumerate(zip(images, labels, strict=True)):
-        picture = image.convert("RGB")
-        if picture.size != cell:
-            picture = ImageOps.pad(picture, cell, color=BACKGROUND)
-        sheet.paste(picture, layout.image_box(index)[:2])
+    for index, label in enumerate(labels):
         _draw_text(draw, layout.label_box(index), label, typeface, centre=True)
     return sheet, layout
 
@@ -222,6 +258,104 @@ def save_sheet(sheet: Image.Image, path: Path) -> Path:
     with replacing(path) as temporary:
         sheet.save(temporary, format=image_format, quality=90)
     return path
+
+
+_SHARE = re.compile(r"\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%\s*")
+
+
+def is_relative_time(time: str) -> bool:
+    """Whether ``time`` is relative to the video (``50%``, ``end``) rather than seconds."""
+    text = time.strip()
+    return text.lower() == "end" or text.endswith("%")
+
+
+def check_relative_time(time: str) -> None:
+    """:class:`~cos_snapshot.CosInvalidArgumentError` (``parameter == "time"``) for a relative
+    time that no video can resolve (``150%``, ``-5%``, ``x%``), before anything is sent."""
+    text = time.strip()
+    if text.lower() == "end":
+        return
+    share = _SHARE.fullmatch(text)
+    if share is None:
+        raise CosInvalidArgumentError(
+            "time", f"{text!r} is neither seconds, a share like 50% nor end"
+        )
+    if not 0 <= Decimal(share[1]) < 100:
+        hint = "; 'end' is the last frame" if Decimal(share[1]) >= 100 else ""
+        raise CosInvalidArgumentError(
+            "time", f"{text!r}: a share of the video must be from 0% to below 100%{hint}"
+        )
+
+
+def check_every(every: str | Decimal | None) -> Decimal:
+    """``every`` as exact seconds; :class:`~cos_snapshot.CosInvalidArgumentError`
+    (``parameter == "every"``) unless it is a positive number of seconds."""
+    try:
+        step = Decimal(format_time(every))  # type: ignore[arg-type]  # None is refused here
+    except CosInvalidArgumentError as error:
+        raise CosInvalidArgumentError("every", error.problem) from None
+    if step <= 0:
+        raise CosInvalidArgumentError("every", f"must be more than 0 seconds, got {every!r}")
+    return step
+
+
+async def media_info_for(client: AsyncSnapshotClient, key: str, parameter: str) -> MediaInfo:
+    """GetMediaInfo of ``key``, for ``parameter`` (the option that needs the video's
+    duration). The service refusing the object as a video (HTTP 400) is a
+    :class:`~cos_snapshot.CosInvalidArgumentError` naming ``parameter``, as a relative time
+    on an object that has no video is; other failures are raised as they come."""
+    try:
+        return await client.get_media_info(key)
+    except CosServiceError as error:
+        if error.status != 400:
+            raise
+        reason = " ".join(str(error).split())
+        raise CosInvalidArgumentError(
+            parameter, f"is relative to the video, but {key!r} is not one: {reason}"
+        ) from error
+
+
+async def resolve_times(
+    client: AsyncSnapshotClient,
+    key: str,
+    *,
+    times: Sequence[str] | None = None,
+    count: int | None = None,
+    every: str | Decimal | None = None,
+) -> list[str]:
+    """The seconds of one of ``times`` (each seconds, ``50%`` or ``end``), ``count`` (the middle
+    of ``count`` equal slices of the video) or ``every`` (``0, every, 2·every, …`` below the
+    duration), as plain decimal strings in order, a time given twice kept once.
+
+    GetMediaInfo is asked once, and only when a relative form is used: plain seconds send
+    nothing. Relative times are checked before it is asked (:func:`check_relative_time`).
+    Raises :class:`~cos_snapshot.CosInvalidArgumentError` for bad input and for a relative
+    time on an object that is not a video.
+    """
+    given = [
+        name
+        for name, value in (("times", times), ("count", count), ("every", every))
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise ValueError(f"give exactly one of times, count and every, not {given or 'none'}")
+    if times is not None:
+        relative = [time for time in times if is_relative_time(time)]
+        for time in relative:
+            check_relative_time(time)
+        if not relative:
+            return list(dict.fromkeys(times))
+        info = await media_info_for(client, key, "time")
+        resolved = [str(resolve_time(time, info)) for time in times]
+    elif count is not None:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise CosInvalidArgumentError("count", f"must be a positive integer, got {count!r}")
+        resolved = [str(t) for t in times_across(await media_info_for(client, key, "count"), count)]
+    else:
+        step = check_every(every)
+        info = await media_info_for(client, key, "every")
+        resolved = [str(t) for t in times_every(info, step)]
+    return list(dict.fromkeys(resolved))
 
 
 class SheetSnapshotError(CosError):

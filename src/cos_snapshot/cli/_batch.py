@@ -1,8 +1,10 @@
 """``cos-snapshot batch``: snapshots of many keys × times into a directory.
 
-The work is done by :mod:`cos_snapshot.batch`; this module reads the options, shows progress
-(a rich bar on a terminal, plain lines otherwise), prints results and the summary, and keeps the
-failures file.
+The work is done by :mod:`cos_snapshot.batch`; this module reads the options, asks for the
+GetMediaInfo of keys whose times are relative to the video, checks the whole input (a first
+pass), shows progress (a rich bar on a terminal, redrawn at most ten times a second; plain lines
+otherwise), prints results and the summary, and keeps the failures file. Nothing is held per
+item: the input is read again (or keys × times generated again) as the items are taken.
 """
 
 from __future__ import annotations
@@ -10,27 +12,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-from .. import AsyncSnapshotClient
+from .. import AsyncSnapshotClient, CosServiceError, MediaInfo
 from ..batch import (
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
     FIELDS,
     BatchInputError,
     BatchItem,
+    BatchPlan,
     BatchTally,
+    FailuresFile,
+    Item,
     ItemDefaults,
     ItemResult,
     NameTemplate,
     PlannedItem,
+    TimeSelection,
     items_from_arguments,
-    plan_outputs,
-    read_items,
+    iter_items,
+    parse_times,
     run_batch,
-    write_failures,
 )
 from ._common import (
     DEFAULT_CONCURRENCY,
@@ -40,7 +47,6 @@ from ._common import (
     add_connection_options,
     async_client_from_args,
     concurrency,
-    parse_times_option,
     print_json,
     subparser,
 )
@@ -55,6 +61,11 @@ examples:
   # a few times, 320 px wide PNGs, names that keep the keys' folders
   cos-snapshot batch videos/a.mp4 --times 0,1.5,3 --width 320 --format png \\
       --name-template '{{key}}/{{time}}.{{format}}' -o thumbs
+  # twelve frames across each video (the middle of twelve equal slices), and a poster at 10%
+  cos-snapshot batch videos/a.mp4 videos/b.mp4 --count 12 -o strips
+  cos-snapshot batch videos/a.mp4 --times 10%,end --name-template '{{key_stem}}-{{time}}.jpg'
+  # every 30 s of the whole video: 0, 30, 60, ... while below its duration
+  cos-snapshot batch videos/a.mp4 --every 30 -o every-30s
   # items from a file: CSV with a header row, or JSON Lines
   cos-snapshot batch --input items.csv -o posters --concurrency 16
   # take again what failed: the failures file is an input file
@@ -66,13 +77,23 @@ times:
   seconds and START:END:STEP ranges, separated by commas (0,0.5,10:20:5). A range includes
   END when END falls on a step: 0:60:5 is 0, 5, ..., 60 (13 times). Decimals are exact:
   0:1:0.1 gives 0.3, never 0.30000000000000004. A repeated time is taken once.
+  Relative to each video: 50% (a share of its duration, 0% to below 100%) and end (its last
+  frame: the duration minus one frame). --count N takes N frames across the video (the
+  middle of N equal slices) and --every S every S seconds from 0 while below the duration.
+  "Duration" is the video stream's, from one GetMediaInfo per key, asked before any
+  snapshot: a key that is not a video stops the command (exit 2). {{time}} in names is the
+  resolved seconds, so a re-run skips what the last one made.
 
 input files (--input):
   columns key and time, optional width, height, format, rotate, mode (empty or missing: the
   options below), index (for {{index}}) and output (a file name relative to --output-dir, in
   place of --name-template's); other columns are ignored. CSV needs a header
-  row; JSON Lines has one object a line, times as numbers or strings. A bad row stops the
-  command before anything is fetched, naming its file and line.
+  row; JSON Lines has one object a line, times as numbers or strings. A time may be 50% or
+  end: its video's GetMediaInfo is asked when its first item runs (once per video), and an
+  item whose video has no duration fails, naming why. The whole file is read once before
+  anything is fetched: a bad row (150% included) stops the command, naming its file and
+  line; then it is read again as the items are taken, so a file of millions of rows holds
+  little memory.
 
 output names (--name-template, relative to --output-dir, which they may not leave):
   {{key_stem}} {{key}} {{time}} {{format}} {{index}} {{width}} {{height}} {{mode}} {{rotate}};
@@ -113,28 +134,89 @@ def item_defaults(args: argparse.Namespace) -> ItemDefaults:
     return ItemDefaults(args.width, args.height, args.format, args.rotate, args.mode)
 
 
-def _items(args: argparse.Namespace) -> list[BatchItem]:
-    if args.input and (args.keys or args.times):
-        raise UsageError("give keys with --times, or --input, not both")
+def _selection(args: argparse.Namespace) -> TimeSelection | None:
+    """The keys' times (--times, --count or --every), or None for --input."""
+    chosen = [f"--{name}" for name in ("times", "count", "every") if getattr(args, name)]
+    if args.input and (args.keys or chosen):
+        raise UsageError(
+            f"give keys with {chosen[0] if chosen else '--times'}, or --input, not both"
+        )
+    if args.input:
+        return None
+    if not args.keys or not chosen:
+        raise UsageError(
+            "give keys and --times, --count or --every (e.g. a.mp4 --times 0:60:5), or --input FILE"
+        )
+    if len(chosen) > 1:
+        raise UsageError(f"give one of --times, --count and --every, not {' and '.join(chosen)}")
     try:
-        if args.input:
-            return read_items(Path(args.input), item_defaults(args))
-        if not args.keys or not args.times:
-            raise UsageError("give keys and --times (e.g. a.mp4 --times 0:60:5), or --input FILE")
-        return items_from_arguments(args.keys, parse_times_option(args.times), item_defaults(args))
+        if args.times:
+            return TimeSelection(tuple(_times(args.times)))
+        if args.count:
+            count = args.count.strip()
+            if not count.isascii() or not count.isdigit():
+                raise UsageError(f"--count: must be a whole number above 0, got {args.count!r}")
+            return TimeSelection(count=int(count))
+        return TimeSelection(every=args.every)
     except BatchInputError as error:
         raise UsageError(str(error)) from None
 
 
-def _plan(args: argparse.Namespace, items: list[BatchItem], failures: Path) -> list[PlannedItem]:
+def _times(text: str) -> list[str]:
     try:
-        planned = plan_outputs(items, NameTemplate(args.name_template), Path(args.output_dir))
+        return parse_times(text, relative=True)
+    except BatchInputError as error:
+        raise UsageError(f"--times: {error}") from None
+
+
+async def _media_infos(args: argparse.Namespace, keys: Iterable[str]) -> dict[str, MediaInfo]:
+    """Each key's GetMediaInfo, ``concurrency`` at a time; a key that has none is a usage
+    error (exit 2) naming it, before any snapshot is asked for."""
+    limit = asyncio.Semaphore(args.concurrency)
+    infos: dict[str, MediaInfo] = {}
+    async with async_client_from_args(args, args.concurrency) as client:
+
+        async def one(key: str) -> None:
+            async with limit:
+                try:
+                    infos[key] = await client.get_media_info(key)
+                except CosServiceError as error:
+                    if error.status is not None and 400 <= error.status < 500:
+                        raise UsageError(
+                            f"key {key!r}: its times are relative to the video, but "
+                            f"GetMediaInfo says: {' '.join(str(error).split())}"
+                        ) from None
+                    raise
+
+        async with asyncio.TaskGroup() as group:
+            for key in dict.fromkeys(keys):
+                group.create_task(one(key))
+    return infos
+
+
+def _plan(args: argparse.Namespace) -> BatchPlan:
+    """The batch's plan: keys × times (their GetMediaInfo asked for first when the times are
+    relative to the video) or the rows of --input."""
+    selection = _selection(args)
+    try:
+        template = NameTemplate(args.name_template)
     except BatchInputError as error:
         raise UsageError(str(error)) from None
-    clash = next((p for p in planned if p.path.resolve() == failures.resolve()), None)
-    if clash is not None:
-        raise UsageError(f"{clash.item.origin} would overwrite the failures file {failures}")
-    return planned
+    defaults = item_defaults(args)
+    items: Callable[[], Iterable[Item]]
+    if selection is None:
+        path = Path(args.input)
+        items = lambda: iter_items(path, defaults)  # noqa: E731 - read again on each pass
+    else:
+        infos = None
+        if selection.relative:
+            try:
+                infos = asyncio.run(_media_infos(args, args.keys))
+            except BaseExceptionGroup as group:  # the first key that failed
+                raise group.exceptions[0] from None
+        keys = args.keys
+        items = lambda: items_from_arguments(keys, selection, defaults, infos=infos)  # noqa: E731
+    return BatchPlan(items, template, Path(args.output_dir))
 
 
 # -- progress ------------------------------------------------------------------------------
@@ -150,8 +232,12 @@ def _size_text(count: int) -> str:
 
 
 def _describe(result: ItemResult) -> str:
-    args = result.planned.item.args
-    what = f"{args.key} @ {args.time} s"
+    item = result.planned.item
+    what = (
+        f"{item.args.key} @ {item.args.time} s"
+        if isinstance(item, BatchItem)
+        else (f"{item.key} @ {item.time}")
+    )
     if result.status == "failed":
         return f"{what}: {result.error}"
     return f"{what} -> {result.planned.path} ({result.width}x{result.height}, {_size_text(result.bytes)})"
@@ -206,9 +292,12 @@ class QuietProgress(PlainProgress):
 
 
 class RichProgress:
-    """A progress bar on the terminal; failures are printed above it as they happen."""
+    """A progress bar on the terminal, redrawn at most :attr:`REDRAWS_PER_SECOND` times a
+    second however fast items finish; failures are printed above it as they happen."""
 
-    def __init__(self, total: int) -> None:
+    REDRAWS_PER_SECOND = 10
+
+    def __init__(self, total: int, *, clock: Callable[[], float] = time.monotonic) -> None:
         from rich.console import Console  # noqa: PLC0415 - optional extra
         from rich.progress import (  # noqa: PLC0415 - optional extra
             BarColumn,
@@ -230,9 +319,13 @@ class RichProgress:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=Console(stderr=True),
+            refresh_per_second=self.REDRAWS_PER_SECOND,
         )
         self._task = self._progress.add_task("batch", total=total, done=0, skipped=0, failed=0)
-        self._counts = {"done": 0, "skipped": 0, "failed": 0}
+        self._counts = {"done": 0, "skipped": 0, "failed": 0, "not_run": 0}
+        self._shown = 0  # items the bar has been told about
+        self._clock = clock
+        self._next_update = clock()
 
     def __enter__(self) -> RichProgress:
         self._progress.start()
@@ -244,21 +337,29 @@ class RichProgress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._show()
         self._progress.stop()
 
-    def update(self, result: ItemResult) -> None:
-        from rich.text import Text  # noqa: PLC0415 - optional extra
-
-        self._counts[result.status] += 1
+    def _show(self) -> None:
+        finished = sum(self._counts.values())
         self._progress.update(
             self._task,
-            advance=1,
+            advance=finished - self._shown,
             done=self._counts["done"],
             skipped=self._counts["skipped"],
             failed=self._counts["failed"],
         )
+        self._shown = finished
+        self._next_update = self._clock() + 1 / self.REDRAWS_PER_SECOND
+
+    def update(self, result: ItemResult) -> None:
+        self._counts[result.status] += 1
         if result.status == "failed":
+            from rich.text import Text  # noqa: PLC0415 - optional extra
+
             self._progress.console.print(Text.assemble(("failed ", "bold red"), _describe(result)))
+        if self._clock() >= self._next_update:
+            self._show()
 
 
 Progress = PlainProgress | RichProgress
@@ -279,10 +380,9 @@ def _progress(args: argparse.Namespace, total: int) -> Progress:
 
 
 def _summary_text(tally: BatchTally) -> str:
-    counts = f"{tally.done} done, {tally.skipped} skipped, {len(tally.failed)} failed"
-    not_run = len(tally.unfinished())
-    if not_run:
-        counts += f", {not_run} not run"
+    counts = f"{tally.done} done, {tally.skipped} skipped, {tally.failed} failed"
+    if tally.not_run:
+        counts += f", {tally.not_run} not run"
     head = "batch interrupted" if tally.interrupted else "batch"
     return (
         f"{head}: {counts} of {tally.total} items; "
@@ -292,41 +392,60 @@ def _summary_text(tally: BatchTally) -> str:
 
 async def _run(
     client: AsyncSnapshotClient,
-    planned: list[PlannedItem],
+    planned: Iterator[PlannedItem],
     args: argparse.Namespace,
-    tally: BatchTally,
-    progress: Progress,
+    on_result: Callable[[ItemResult], None],
 ) -> None:
-    def on_result(result: ItemResult) -> None:
-        tally.add(result)
-        progress.update(result)
-        if args.json:
-            print_json(result.to_json())
-
     async with client:
         await run_batch(
             client, planned, concurrency=args.concurrency, force=args.force, on_result=on_result
         )
 
 
+def _not_run(rest: Iterator[PlannedItem], record: Callable[[ItemResult], None]) -> None:
+    """What an interruption left: read on from where the run stopped (the input is streamed,
+    not held). Files are not looked for: a re-take skips any that exist."""
+    for planned in rest:
+        record(ItemResult(planned, "not_run"))
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     output_dir = Path(args.output_dir)
-    failures = Path(args.failures) if args.failures else output_dir / FAILURES_NAME
-    planned = _plan(args, _items(args), failures)
-    client = async_client_from_args(args, args.concurrency)
-    tally = BatchTally(planned)
+    failures_path = Path(args.failures) if args.failures else output_dir / FAILURES_NAME
+    plan = _plan(args)
     try:
-        with _progress(args, len(planned)) as progress:
-            asyncio.run(_run(client, planned, args, tally, progress))
-    except KeyboardInterrupt:
-        tally.interrupted = True
-    has_failures = write_failures(failures, tally)
+        total = plan.check(reserved={failures_path: "the failures file"})
+    except BatchInputError as error:
+        raise UsageError(str(error)) from None
+    client = async_client_from_args(args, args.concurrency)
+    tally = BatchTally(total)
+    with FailuresFile(failures_path) as failures, _progress(args, total) as progress:
+
+        def record(result: ItemResult) -> None:
+            tally.add(result)
+            failures.add(result)
+
+        def on_result(result: ItemResult) -> None:
+            record(result)
+            progress.update(result)
+            if args.json:
+                print_json(result.to_json())
+
+        planned = iter(plan)
+        try:
+            asyncio.run(_run(client, planned, args, on_result))
+        except KeyboardInterrupt:
+            tally.interrupted = True
+            _not_run(planned, record)
+    has_failures = failures.rows > 0
     if args.json:
-        print_json({**tally.summary(), "failures_file": str(failures) if has_failures else None})
+        print_json(
+            {**tally.summary(), "failures_file": str(failures_path) if has_failures else None}
+        )
     else:
         print(_summary_text(tally))
         if has_failures:
-            print(f"not done: {failures} (take them again with --input {failures})")
+            print(f"not done: {failures_path} (take them again with --input {failures_path})")
     if tally.interrupted:
         raise KeyboardInterrupt
     return EXIT_FAILED if tally.failed else EXIT_OK
@@ -342,7 +461,20 @@ def register(sub: Any) -> None:
     )
     batch.add_argument("keys", nargs="*", metavar="KEY", help="object keys of the videos")
     batch.add_argument(
-        "--times", "-t", help="seconds and START:END:STEP ranges, e.g. 0,1.5,3 or 0:60:5"
+        "--times",
+        "-t",
+        help="seconds, START:END:STEP ranges and times relative to each video (50%%, end), "
+        "e.g. 0,1.5,3 or 0:60:5 or 10%%,end",
+    )
+    batch.add_argument(
+        "--count",
+        metavar="N",
+        help="N frames across each video: the middle of N equal slices of its duration",
+    )
+    batch.add_argument(
+        "--every",
+        metavar="S",
+        help="a frame every S seconds of each video: 0, S, 2S, ... while below its duration",
     )
     batch.add_argument(
         "--input", "-i", metavar="FILE", help="items from a .csv or .jsonl file instead of KEYs"

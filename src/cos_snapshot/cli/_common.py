@@ -34,6 +34,7 @@ __all__ = [
     "parse_times_option",
     "print_json",
     "subparser",
+    "whole_number",
 ]
 
 EXIT_OK = 0
@@ -127,6 +128,19 @@ def concurrency(text: str) -> int:
             f"must be a whole number from 1 to {MAX_CONCURRENCY}, got {text!r}"
         )
     return int(text)
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (--cols, --count)."""
+
+    def parse(text: str) -> int:
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low} to {high}, got {text!r}"
+            )
+        return int(text)
+
+    return parse
 
 
 def parse_times_option(text: str) -> list[str]:

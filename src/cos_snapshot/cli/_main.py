@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import CosClientError, CosError, CosInvalidArgumentError, CosServiceError, __version__
-from . import _batch, _contract, _emulator, _get, _info, _sheet
+from . import _batch, _contract, _emulator, _get, _info, _sheet, _storyboard
 from ._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -36,6 +36,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     _emulator.register,  # serve, make-fixture, demo
     _batch.register,
     _sheet.register,
+    _storyboard.register,
     _contract.register,
 )
 

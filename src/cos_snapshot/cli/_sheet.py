@@ -14,7 +14,7 @@ import io
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import Snapshot, SnapshotArgs
+from .. import CosInvalidArgumentError, Snapshot, SnapshotArgs
 from ..batch import safe_key_path
 from ._common import (
     DEFAULT_CONCURRENCY,
@@ -26,24 +26,36 @@ from ._common import (
     parse_times_option,
     print_json,
     subparser,
+    whole_number,
 )
 
 __all__ = ["register"]
 
 MAX_CELLS = 1000
+#: Without --times, --count or --every: this many rows of --cols across the whole video.
+DEFAULT_ROWS = 4
 
 EPILOG = """
 examples:
-  # every 10 s of the first minute, 4 to a row, 240 px wide cells
+  # the whole video: 16 frames across it (four rows of --cols), 240 px wide cells
+  cos-snapshot sheet videos/intro.mp4 -o intro-sheet.jpg
+  # every 10 s of the first minute, 4 to a row
   cos-snapshot sheet videos/intro.mp4 --times 0:60:10 --cols 4 -o intro-sheet.jpg
+  # a share of the video and its last frame; one frame every 30 s
+  cos-snapshot sheet videos/intro.mp4 --times 10%,50%,end -o three.jpg
+  cos-snapshot sheet videos/intro.mp4 --every 30 --cols 6 -o every-30s.jpg
   # chosen moments, larger cells, as PNG, no title
   cos-snapshot sheet videos/intro.mp4 --times 1,2.5,4,8 --cols 2 --width 480 \\
       --title '' -o moments.png --endpoint-url http://127.0.0.1:9000 --anonymous
   # the sheet's geometry (every cell's box) as JSON
   cos-snapshot --json sheet videos/intro.mp4 --times 0:30:5 -o sheet.jpg
 
-times: seconds and START:END:STEP ranges as in `cos-snapshot batch` (0:60:10 includes 60).
-Cells take the size of the first snapshot (--width wide, the height following the video's
+times: seconds and START:END:STEP ranges as in `cos-snapshot batch` (0:60:10 includes 60),
+and times relative to the video: 50% (a share of its duration, 0% to below 100%) and end (its
+last frame). --count N takes the middle of N equal slices of the video, --every S the times 0,
+S, 2S, ... below its duration; without --times, --count or --every the sheet covers the whole
+video with --count of four rows (4 x --cols). A relative form asks GetMediaInfo once for the
+video stream's duration; plain seconds send no such request. Cells take the size of the first snapshot (--width wide, the height following the video's
 aspect ratio unless --height is given); each cell's time is written under it, as m:ss.
 
 exit codes: 0 sheet written; 1 a snapshot failed (nothing is written) or the service,
@@ -60,6 +72,28 @@ def _output(args: argparse.Namespace) -> Path:
     return Path(f"{PurePosixPath(safe_key_path(args.key)).stem or 'sheet'}_sheet.jpg")
 
 
+def parse_sheet_times(text: str) -> list[str]:
+    """The entries of --times: seconds and ranges as plain decimals (as ``batch`` reads them),
+    and ``50%``/``end`` entries checked and kept as given for
+    :func:`cos_snapshot.sheet.resolve_times`."""
+    from ..sheet import check_relative_time, is_relative_time  # noqa: PLC0415 - needs Pillow
+
+    parts = [part.strip() for part in text.split(",")]
+    if not text.strip() or any(not part for part in parts):
+        raise UsageError(f"--times: times {text!r}: give seconds separated by commas, e.g. 0,1.5,3")
+    times: list[str] = []
+    for part in parts:
+        if is_relative_time(part):
+            try:
+                check_relative_time(part)
+            except CosInvalidArgumentError as error:
+                raise UsageError(f"--times: {error.problem}") from None
+            times.append(part)
+        else:
+            times.extend(parse_times_option(part))
+    return times
+
+
 def cmd_sheet(args: argparse.Namespace) -> int:
     missing = [m for m in ("PIL",) if importlib.util.find_spec(m) is None]
     if missing:
@@ -70,15 +104,21 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         SheetLayout,
         check_sheet_size,
         compose_sheet,
+        resolve_times,
         save_sheet,
         sheet_format,
         take_snapshots,
         timecode,
     )
 
-    times = parse_times_option(args.times)
-    if len(times) > MAX_CELLS:
-        raise UsageError(f"--times gives {len(times)} cells; a sheet holds at most {MAX_CELLS}")
+    times: list[str] | None = None
+    count: int | None = args.count
+    if args.times is not None:
+        times = parse_sheet_times(args.times)
+        if len(times) > MAX_CELLS:
+            raise UsageError(f"--times gives {len(times)} cells; a sheet holds at most {MAX_CELLS}")
+    elif args.every is None and count is None:
+        count = DEFAULT_ROWS * args.cols
     output = _output(args)
     try:
         image_format = sheet_format(output)
@@ -87,9 +127,8 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 
     def check_first(snapshot: Snapshot) -> None:
         # The pictures alone, without gaps and labels: the exact size is checked again below.
-        pictures = SheetLayout(
-            len(times), min(args.cols, len(times)), snapshot.size, gap=0, label_height=0
-        )
+        cells = len(resolved)
+        pictures = SheetLayout(cells, min(args.cols, cells), snapshot.size, gap=0, label_height=0)
         try:
             check_sheet_size(pictures.size, image_format)
         except ValueError as error:
@@ -103,14 +142,29 @@ def cmd_sheet(args: argparse.Namespace) -> int:
             raise UsageError(f"--font {font}: not a TrueType or OpenType font file") from None
     # Bad parameters are usage errors, found before anything is sent.
     SnapshotArgs.check(
-        args.key, times[0], width=args.width, height=args.height, rotate=args.rotate, mode=args.mode
+        args.key, "0", width=args.width, height=args.height, rotate=args.rotate, mode=args.mode
     )
     client = async_client_from_args(args, args.concurrency)
-    snapshots = asyncio.run(
-        take_snapshots(
+    resolved: list[str] = []
+
+    async def run() -> list[Snapshot]:
+        try:
+            resolved[:] = await resolve_times(
+                client, args.key, times=times, count=count, every=args.every
+            )
+        except BaseException:
+            await client.aclose()
+            raise
+        if len(resolved) > MAX_CELLS:
+            await client.aclose()
+            raise UsageError(
+                f"--every {args.every} gives {len(resolved)} cells; a sheet holds at most "
+                f"{MAX_CELLS}"
+            )
+        return await take_snapshots(
             client,
             args.key,
-            times,
+            resolved,
             width=args.width,
             height=args.height,
             rotate=args.rotate,
@@ -118,7 +172,9 @@ def cmd_sheet(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             check_first=check_first,
         )
-    )
+
+    snapshots = asyncio.run(run())
+    times = resolved
     images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
     title = args.key if args.title is None else args.title
     sheet, layout = compose_sheet(
@@ -154,12 +210,6 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cols(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 100:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 100, got {text!r}")
-    return int(text)
-
-
 def register(sub: Any) -> None:
     sheet = subparser(
         sub,
@@ -169,13 +219,24 @@ def register(sub: Any) -> None:
         epilog=EPILOG,
     )
     sheet.add_argument("key", metavar="KEY", help="object key of the video")
-    sheet.add_argument(
+    which = sheet.add_mutually_exclusive_group()
+    which.add_argument(
         "--times",
         "-t",
-        required=True,
-        help="seconds and START:END:STEP ranges, e.g. 0,1.5,3 or 0:60:10",
+        help="seconds, START:END:STEP ranges, shares of the video and its last frame, e.g. "
+        "0,1.5,3 or 0:60:10 or 10%%,50%%,end",
     )
-    sheet.add_argument("--cols", type=_cols, default=4, help="cells per row (default: 4)")
+    which.add_argument(
+        "--count",
+        "-n",
+        type=whole_number(1, MAX_CELLS),
+        help="N frames across the whole video, the middle of N equal slices "
+        "(default without --times or --every: four rows of --cols)",
+    )
+    which.add_argument("--every", metavar="S", help="a frame every S seconds: 0, S, 2S, ...")
+    sheet.add_argument(
+        "--cols", type=whole_number(1, 100), default=4, help="cells per row (default: 4)"
+    )
     sheet.add_argument(
         "-o",
         "--output",

@@ -1,0 +1,149 @@
+"""``cos-snapshot storyboard``: thumbnails across a whole video in sprite images and a WebVTT
+file of ``#xywh=`` cues, for a player's scrub previews.
+
+The work is :func:`cos_snapshot.storyboard.make_storyboard`; this module reads the options,
+checks them before anything is sent and prints the result. Pillow comes with the ``cli`` and
+``emulator`` extras; it is imported when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from .. import SnapshotArgs
+from ._common import (
+    DEFAULT_CONCURRENCY,
+    EXIT_OK,
+    UsageError,
+    add_connection_options,
+    async_client_from_args,
+    concurrency,
+    print_json,
+    subparser,
+    whole_number,
+)
+
+__all__ = ["register"]
+
+EPILOG = """
+examples:
+  # a cue every 5 s (the default), 160 px wide tiles, 10 to a sprite row
+  cos-snapshot storyboard videos/intro.mp4 -o intro-board
+  # 100 cues of equal length as WebP, the VTT pointing at a CDN
+  cos-snapshot storyboard videos/intro.mp4 -o board --count 100 --format webp \\
+      --url-prefix https://cdn.example.com/boards/intro
+  # every cue (start, end, sprite, box) as JSON
+  cos-snapshot --json storyboard videos/intro.mp4 -o board --every 2
+
+writes DIR/storyboard.vtt and DIR/storyboard.jpg (.webp), or storyboard-1.jpg, storyboard-2.jpg,
+... when the tiles do not fit in one sprite (JPEG 65500 and WebP 16383 pixels a side, at most
+4096 x 4096 pixels in all; each sprite holds whole rows). The cues are contiguous from 0 to the
+video's duration (GetMediaInfo): --every S seconds long, the last one shorter, or --count N of
+equal length; by default --every 5, and a video longer than 200 cues of 5 s gets 200 of equal
+length. Each tile is the exact frame at its cue's start: the frame on screen when the cue
+begins. Everything is written whole or not at all.
+
+exit codes: 0 storyboard written; 1 a snapshot failed (nothing is written) or the service,
+network or file system failed; 2 bad usage or arguments (including an object that is not a
+video); 130 interrupted (nothing is written).
+
+credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN,
+unless --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS_ENDPOINT_URL.
+"""
+
+#: Mirrors :data:`cos_snapshot.storyboard.MAX_CUES` (that module needs Pillow to import).
+MAX_CUES = 200
+
+
+def cmd_storyboard(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("PIL") is None:
+        raise UsageError("this command needs Pillow: pip install 'cos-snapshot[cli]'")
+    from ..storyboard import make_storyboard  # noqa: PLC0415 - needs Pillow
+
+    if args.width < 1:
+        raise UsageError(f"--width: a storyboard's tiles need a width, got {args.width}")
+    SnapshotArgs.check(args.key, "0", width=args.width)
+    output = Path(args.output)
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"-o {output}: not a directory")
+    client = async_client_from_args(args, args.concurrency)
+    try:
+        board = asyncio.run(
+            make_storyboard(
+                client,
+                args.key,
+                output,
+                every=args.every,
+                count=args.count,
+                width=args.width,
+                cols=args.cols,
+                format=args.format,
+                url_prefix=args.url_prefix,
+                concurrency=args.concurrency,
+            )
+        )
+    except ValueError as error:  # the tiles cannot fit in a sprite
+        raise UsageError(str(error)) from None
+    if args.json:
+        print_json(board.to_dict())
+    else:
+        width, height = board.tile_size
+        print(
+            f"{board.vtt}: {len(board.cues)} cues over {board.duration} s of {args.key}, "
+            f"{width}x{height} tiles in {len(board.sprites)} sprite(s): "
+            + ", ".join(path.name for path in board.sprites)
+        )
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    board = subparser(
+        sub,
+        "storyboard",
+        "make a storyboard for a player's scrub previews: thumbnails across the whole video in "
+        "sprite images and a WebVTT file of #xywh= cues",
+        cmd_storyboard,
+        epilog=EPILOG,
+    )
+    board.add_argument("key", metavar="KEY", help="object key of the video")
+    board.add_argument(
+        "-o", "--output", metavar="DIR", required=True, help="directory to write the files in"
+    )
+    which = board.add_mutually_exclusive_group()
+    which.add_argument(
+        "--every",
+        metavar="S",
+        help="cues S seconds long, the last one shorter (default: 5, at most 200 cues)",
+    )
+    which.add_argument(
+        "--count",
+        "-n",
+        type=whole_number(1, MAX_CUES),
+        help=f"N cues of equal length (1 to {MAX_CUES})",
+    )
+    board.add_argument(
+        "--width", type=int, default=160, help="width of each tile in pixels (default: 160)"
+    )
+    board.add_argument(
+        "--cols", type=whole_number(1, 100), default=10, help="tiles per sprite row (default: 10)"
+    )
+    board.add_argument(
+        "--format", choices=["jpg", "webp"], default="jpg", help="sprite format (default: jpg)"
+    )
+    board.add_argument(
+        "--url-prefix",
+        metavar="URL",
+        help="write each cue's sprite under this URL (joined with /) instead of its bare name",
+    )
+    board.add_argument(
+        "--concurrency",
+        "-j",
+        type=concurrency,
+        default=DEFAULT_CONCURRENCY,
+        help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
+    )
+    add_connection_options(board)

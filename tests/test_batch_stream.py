@@ -1,0 +1,384 @@
+"""``cos-snapshot batch`` with times relative to the video (``50%``, ``end``, ``--count``,
+``--every``) against the real emulator, and a batch that streams its input instead of
+holding it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tracemalloc
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from cos_snapshot import (
+    MediaInfo,
+    Snapshot,
+    SnapshotArgs,
+    SnapshotClient,
+    format_time,
+    resolve_time,
+)
+from cos_snapshot.batch import (
+    BatchInputError,
+    BatchItem,
+    BatchPlan,
+    ItemDefaults,
+    ItemResult,
+    NameTemplate,
+    PlannedItem,
+    iter_items,
+    parse_times,
+    run_batch,
+)
+from cos_snapshot.cli import main
+from cos_snapshot.cli._batch import RichProgress
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+
+A = "videos/clip one.mp4"  # 25 fps, 2 s
+B = "videos/b.mp4"  # 10 fps, 2 s
+NOTES = "videos/notes.txt"  # an object that is not a video
+MISSING = "videos/missing.mp4"
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("stream-root")
+
+
+@pytest.fixture(scope="module")
+def videos(root: Path) -> dict[str, FixtureInfo]:
+    (root / NOTES).parent.mkdir(parents=True, exist_ok=True)
+    (root / NOTES).write_text("not a video\n")
+    return {
+        A: make_fixture(root / A, duration=2, fps=25, gop=25, size=(160, 120)),
+        B: make_fixture(root / B, duration=2, fps=10, gop=10, size=(160, 120)),
+    }
+
+
+@pytest.fixture(scope="module")
+def server(root: Path, videos: dict[str, FixtureInfo]) -> Iterator[str]:
+    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
+        yield url
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def batch(server: str, *argv: str) -> list[str]:
+    return ["batch", *argv, "--endpoint-url", server, "--anonymous"]
+
+
+def frame(path: Path) -> int:
+    with Image.open(path) as image:
+        return read_frame_index(image)
+
+
+def items_of(out: str) -> list[dict[str, Any]]:
+    return [r for r in map(json.loads, out.splitlines()) if r["type"] == "item"]
+
+
+def seconds(value: Fraction) -> str:
+    """A Fraction with a finite decimal form as the plain decimal the batch names files by."""
+    return format_time(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+# -- relative times from the command line ----------------------------------------------------
+
+
+def test_count_takes_the_middle_of_n_equal_slices_of_each_video(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "--json", *batch(server, A, B, "--count", "4", "-o", str(tmp_path))
+    )
+    assert code == 0, err
+    assert len(items_of(out)) == 8
+    for key, stem in ((A, "clip one"), (B, "b")):
+        duration = videos[key].end
+        for i in range(4):
+            t = seconds((2 * i + 1) * duration / 8)  # 0.25, 0.75, 1.25, 1.75
+            assert frame(tmp_path / f"{stem}_{t}.jpg") == videos[key].frame_at(Decimal(t))
+
+
+def test_every_steps_from_zero_while_below_the_duration_and_a_rerun_skips_them(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = batch(server, B, "--every", "0.6", "-o", str(tmp_path))
+    code, _, _ = run(capsys, *argv)
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.glob("*.jpg")) == [
+        "b_0.6.jpg",
+        "b_0.jpg",
+        "b_1.2.jpg",
+        "b_1.8.jpg",  # 2.4 is past the 2 s video
+    ]
+    for t in ("0", "0.6", "1.2", "1.8"):
+        assert frame(tmp_path / f"b_{t}.jpg") == videos[B].frame_at(Decimal(t))
+
+    code, again, _ = run(capsys, "--json", *argv)
+    assert code == 0
+    assert {r["status"] for r in items_of(again)} == {"skipped"}  # names are resolved seconds
+
+
+def test_a_share_and_end_resolve_per_video_end_being_its_last_frame(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "--json", *batch(server, A, "--times", "50%,end", "-o", str(tmp_path))
+    )
+    assert code == 0
+    info = videos[A]
+    end = seconds(info.end - Fraction(1, 25))  # the duration minus one frame at 25 fps
+    assert sorted(r["time"] for r in items_of(out)) == sorted([seconds(info.end / 2), end])
+    assert frame(tmp_path / f"clip one_{end}.jpg") == len(info.times) - 1
+    assert frame(tmp_path / "clip one_1.jpg") == info.frame_at(1)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--times", "150%"], "'150%': a share of the video must be from 0% to below 100%"),
+        (["--times", "0,-5%"], "'-5%': a share of the video must be from 0% to below 100%"),
+        (["--times", "half%"], "'half%' is not a share of the video"),
+        (["--count", "0"], "--count: must be a whole number above 0"),
+        (["--count", "two"], "--count: must be a whole number above 0, got 'two'"),
+        (["--every", "0"], "--every: must be more than 0 seconds"),
+        (["--every", "soon"], "--every is not a number"),
+        (["--count", "3", "--every", "1"], "give one of --times, --count and --every"),
+    ],
+)
+def test_bad_relative_times_exit_2_with_one_line_and_fetch_nothing(
+    server: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+) -> None:
+    code, _, err = run(capsys, *batch(server, A, *argv, "-o", str(tmp_path / "o")))
+    assert code == 2
+    assert err.startswith("cos-snapshot: error: ")
+    assert message in err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (NOTES, "the object is not a decodable video"),
+        (MISSING, "NoSuchKey"),
+    ],
+)
+def test_relative_times_of_a_key_that_is_no_video_exit_2_before_any_snapshot(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, message: str
+) -> None:
+    argv = batch(server, A, key, "--count", "3", "-o", str(tmp_path / "o"))
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert err.startswith(f"cos-snapshot: error: key {key!r}: its times are relative to the video")
+    assert message in err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "o").exists()  # not even A's snapshots
+
+
+# -- relative times in an input file ---------------------------------------------------------
+
+
+def test_input_rows_resolve_relative_times_per_video_and_a_non_video_fails_alone(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {"key": A, "time": "25%"},
+        {"key": B, "time": "end"},
+        {"key": NOTES, "time": "50%"},
+        {"key": A, "time": "0.4"},
+        {"key": A, "time": "end", "width": 80},
+    ]
+    source = tmp_path / "items.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out_dir = tmp_path / "out"
+    argv = batch(server, "--input", str(source), "-o", str(out_dir))
+    code, out, _ = run(capsys, "--json", *argv)
+
+    assert code == 1
+    a_end = seconds(videos[A].end - Fraction(1, 25))
+    b_end = seconds(videos[B].end - Fraction(1, 10))
+    assert frame(out_dir / "clip one_0.5.jpg") == videos[A].frame_at(Decimal("0.5"))
+    assert frame(out_dir / f"b_{b_end}.jpg") == len(videos[B].times) - 1
+    assert frame(out_dir / "clip one_0.4.jpg") == videos[A].frame_at(Decimal("0.4"))
+    with Image.open(out_dir / f"clip one_{a_end}.jpg") as image:
+        assert image.size == (80, 60)
+    (failed,) = [r for r in items_of(out) if r["status"] == "failed"]
+    assert failed["key"] == NOTES
+    assert failed["code"] == "InvalidArgument"
+    assert "not a decodable video" in failed["error"]
+    # The failures file keeps the time as written, so a re-take resolves it again.
+    (row,) = [json.loads(line) for line in (out_dir / "failures.jsonl").read_text().splitlines()]
+    assert (row["key"], row["time"]) == (NOTES, "50%")
+
+    code, again, _ = run(capsys, "--json", *argv)
+    assert code == 1
+    assert sorted(r["status"] for r in items_of(again)) == ["failed"] + ["skipped"] * 4
+
+
+def test_a_bad_relative_time_in_a_file_stops_the_batch_naming_its_line(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "items.csv"
+    source.write_text(f"key,time\n{A},10%\n{A},150%\n")
+    code, _, err = run(capsys, *batch(server, "--input", str(source), "-o", str(tmp_path / "o")))
+    assert code == 2
+    assert f"{source} line 3: time: '150%': a share of the video must be from 0% to below" in err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0%", "50%", " 12.5 % ", "99.9999%", ".5%", "+5%", "end", "END", "100%", "150%", "-5%", "-0%"],
+)
+def test_the_syntax_check_up_front_accepts_what_resolve_time_accepts(
+    server: str, text: str
+) -> None:
+    with SnapshotClient(endpoint_url=server, anonymous=True) as client:
+        info = client.get_media_info(A)
+    try:
+        expected: Decimal | None = resolve_time(text, info)
+    except ValueError:
+        expected = None
+    try:
+        (written,) = parse_times(text, relative=True)
+    except BatchInputError:
+        assert expected is None
+    else:
+        assert resolve_time(written, info) == expected
+
+
+# -- one GetMediaInfo per video, and streaming -------------------------------------------------
+
+
+class FakeClient:
+    """Stands in for AsyncSnapshotClient: counts GetMediaInfo calls and what was asked when."""
+
+    def __init__(self, info: MediaInfo, image: bytes, pulled: list[int]) -> None:
+        self.info = info
+        self.image = image
+        self.pulled = pulled
+        self.media_info_calls: list[str] = []
+        self.pulled_at_first_snapshot: int | None = None
+
+    async def get_media_info(self, key: str) -> MediaInfo:
+        self.media_info_calls.append(key)
+        await asyncio.sleep(0)
+        return self.info
+
+    async def get_snapshot(self, key: str, time: str, **params: object) -> Snapshot:
+        if self.pulled_at_first_snapshot is None:
+            self.pulled_at_first_snapshot = len(self.pulled)
+        await asyncio.sleep(0)
+        return Snapshot.from_bytes(self.image)
+
+
+async def test_items_of_one_video_share_one_media_info_and_the_input_is_pulled_as_needed(
+    server: str, tmp_path: Path
+) -> None:
+    with SnapshotClient(endpoint_url=server, anonymous=True) as real:
+        info = real.get_media_info(A)
+    source = tmp_path / "items.jsonl"
+    rows = 2000
+    source.write_text(
+        "".join(json.dumps({"key": A, "time": f"{i % 99}%"}) + "\n" for i in range(rows))
+    )
+    png = tmp_path / "x.png"
+    Image.new("RGB", (4, 4)).save(png)
+    pulled: list[int] = []
+    plan = BatchPlan(
+        lambda: iter_items(source, ItemDefaults(format="png")),
+        NameTemplate("{index}.png"),
+        tmp_path / "out",
+    )
+
+    def counted() -> Iterator[PlannedItem]:
+        for planned in plan:
+            pulled.append(1)
+            yield planned
+
+    client = FakeClient(info, png.read_bytes(), pulled)
+    statuses: list[str] = []
+    await run_batch(
+        client,  # type: ignore[arg-type]
+        counted(),
+        concurrency=4,
+        force=False,
+        on_result=lambda r: statuses.append(r.status),
+    )
+    assert statuses == ["done"] * rows
+    assert client.media_info_calls == [A]  # once for the 2000 items of the video
+    assert client.pulled_at_first_snapshot is not None
+    assert client.pulled_at_first_snapshot <= 4  # one item per worker, not the whole input
+
+
+def test_checking_a_large_input_holds_little_memory_per_row(tmp_path: Path) -> None:
+    rows = 50_000
+    source = tmp_path / "items.jsonl"
+    with source.open("w") as stream:
+        for i in range(rows):
+            stream.write(json.dumps({"key": f"videos/v{i % 50}.mp4", "time": str(i // 50)}) + "\n")
+    plan = BatchPlan(
+        lambda: iter_items(source, ItemDefaults()), NameTemplate("{key}/{time}.jpg"), tmp_path
+    )
+    tracemalloc.start()
+    try:
+        assert plan.check() == rows
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # A 16-byte digest per name in a set: about 100 bytes a row. Holding the items would be
+    # well over a kilobyte a row.
+    assert peak / rows < 250
+
+
+def test_two_items_with_the_same_name_are_found_by_the_checking_pass(tmp_path: Path) -> None:
+    source = tmp_path / "items.jsonl"
+    source.write_text(
+        "".join(json.dumps({"key": f"{d}/clip.mp4", "time": "1"}) + "\n" for d in "abcab")
+    )
+    plan = BatchPlan(
+        lambda: iter_items(source, ItemDefaults()), NameTemplate("{key_stem}.jpg"), tmp_path
+    )
+    with pytest.raises(BatchInputError, match=r"names both .*line 1 and .*line 2 clip\.jpg"):
+        plan.check()
+
+
+# -- progress -------------------------------------------------------------------------------
+
+
+def test_the_progress_bar_is_redrawn_at_most_ten_times_a_second(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Throttled by the item count's clock, not by time passing in the test: no timing."""
+    now = [100.0]
+    progress = RichProgress(1000, clock=lambda: now[0])
+    updates: list[dict[str, Any]] = []
+    monkeypatch.setattr(progress._progress, "update", lambda task, **fields: updates.append(fields))
+    item = BatchItem(0, SnapshotArgs.check(A, 1), "test")
+    result = ItemResult(PlannedItem(item, tmp_path, PurePosixPath("x.jpg")), "done")
+
+    for i in range(1000):
+        progress.update(result)
+        if i == 499:
+            now[0] += 0.1
+    assert len(updates) == 2  # the first item, and the first after a tenth of a second
+    progress.__exit__(None, None, None)  # the last counts are shown when it stops
+    assert sum(u["advance"] for u in updates) == 1000
+    assert updates[-1]["done"] == 1000
