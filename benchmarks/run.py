@@ -26,7 +26,7 @@ import imageio_ffmpeg
 
 from cos_snapshot.emulator import frames as engine_frames
 
-from . import clients, memory, report, snapshots, whole
+from . import clients, concurrency, memory, report, snapshots, whole
 from .servers import bench_emulator
 from .timing import median, ms
 from .videos import GOP, Video, make_video
@@ -229,6 +229,11 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
         {"label": v.label, "size": v.size, "frames": v.frames, "bytes": v.path.stat().st_size}
         for v in videos
     ]
+    scenario = concurrency.QUICK if plan.quick else concurrency.FULL
+    _log(
+        f"many in flight over a {scenario.rtt * 1000:.0f} ms round trip, C = {scenario.concurrency}"
+    )
+    results["concurrency"] = concurrency.run(scenario, workdir)
     _log("cos-snapshot contract against the embedded emulator")
     results["contract"] = contract_run(plan, workdir)
     results["machine"] = report.machine_info(ffmpeg)

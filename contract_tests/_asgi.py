@@ -7,9 +7,10 @@ from contextlib import ExitStack
 from typing import Any
 
 import httpx2
+import requests
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-__all__ = ["SwitchableApp", "SyncASGITransport"]
+__all__ = ["RequestsASGIAdapter", "SwitchableApp", "SyncASGITransport"]
 
 ASGIApp = Callable[..., Any]
 
@@ -40,6 +41,38 @@ class SyncASGITransport(httpx2.BaseTransport):
 
     def close(self) -> None:
         self._stack.close()
+
+
+class RequestsASGIAdapter(requests.adapters.BaseAdapter):
+    """A ``requests`` transport adapter that hands each request to an ASGI app in-process, so
+    that the official SDK (which sends with ``requests``) reaches the in-process target."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__()
+        self._transport = SyncASGITransport(app)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        body = request.body or b""
+        answer = self._transport.handle_request(
+            httpx2.Request(
+                request.method or "GET",
+                request.url or "",
+                headers=dict(request.headers),
+                content=body.encode() if isinstance(body, str) else body,
+            )
+        )
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.headers = requests.structures.CaseInsensitiveDict(answer.headers)
+        response._content = answer.content
+        response.url = request.url or ""
+        response.request = request
+        response.reason = answer.reason_phrase
+        response.encoding = answer.encoding
+        return response
+
+    def close(self) -> None:
+        self._transport.close()
 
 
 class SwitchableApp:

@@ -39,6 +39,9 @@ READINGS: dict[str, tuple[str, ...]] = {
     "mirrored": ("applied", "rotation-only", "ignored", "other"),
     "time_origin": ("first-frame", "container-zero", "other"),
     "sample_aspect": ("ignored", "applied", "other"),
+    "media_size": ("stored", "displayed", "other"),
+    "rotation_sign": ("counter-clockwise", "clockwise", "other"),
+    "media_duration": ("video-stream", "container", "other"),
 }
 QUESTIONS = tuple(READINGS)
 
@@ -52,6 +55,9 @@ EMULATOR_DEFAULTS: dict[str, str] = {
     "mirrored": "applied",
     "time_origin": "first-frame",
     "sample_aspect": "ignored",
+    "media_size": "stored",
+    "rotation_sign": "counter-clockwise",
+    "media_duration": "video-stream",
 }
 
 #: For each question and reading, the ``cos-snapshot serve`` arguments that make the emulator
@@ -74,6 +80,13 @@ _SERVE_FLAGS: dict[str, dict[str, list[str]]] = {
     "mirrored": {"applied": []},
     "time_origin": {"first-frame": []},
     "sample_aspect": {"ignored": []},
+    "media_size": {"stored": [], "displayed": ["--media-size", "displayed"]},
+    "rotation_sign": {
+        "counter-clockwise": [],
+        "clockwise": ["--rotation-sign", "clockwise"],
+    },
+    # Video/Duration as the container's: the emulator has no flag for it.
+    "media_duration": {"video-stream": []},
 }
 #: The emulator's past-end error, the only one ``--past-end error`` gives.
 _EMULATOR_PAST_END_ERROR = "400 InvalidArgument"

@@ -22,12 +22,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
+import requests
 
 from cos_snapshot import AsyncSnapshotClient, Credentials, SnapshotClient, endpoint_for
 from cos_snapshot.emulator import EmulatorSettings, SnapshotEngine, running_emulator
 
 from . import broken
-from ._asgi import SyncASGITransport
+from ._asgi import RequestsASGIAdapter, SyncASGITransport
 from ._signing import RequestsCosAuth
 from ._videos import Video, VideoSpec
 
@@ -93,6 +94,8 @@ class Target:
     not_a_video_key: str | None = None
     app: Any = None
     anonymous_app: Any = None
+    #: Uploads, deletes and reads objects with the official SDK (targets reached over HTTP).
+    remote: _RemoteBucket | None = None
     _closers: list[Any] = field(default_factory=list, repr=False)
 
     @property
@@ -157,6 +160,32 @@ class Target:
             timeout=60,
             **self._httpx_args(anonymous=anonymous, is_async=False),
         )
+
+    @contextlib.contextmanager
+    def sdk(self) -> Iterator[Any]:
+        """The official SDK's client (``qcloud_cos.CosS3Client``) on this target, signed with its
+        credentials; in-process, its requests are handed to the app."""
+        if self.remote is not None:
+            yield self.remote.sdk()
+            return
+        from qcloud_cos import CosConfig, CosS3Client  # noqa: PLC0415
+
+        with requests.Session() as session:
+            session.mount(self.base_url + "/", RequestsASGIAdapter(self.app))
+            config = CosConfig(
+                Scheme=urlsplit(self.base_url).scheme,
+                Domain=urlsplit(self.base_url).netloc,
+                Region="ap-guangzhou",
+                SecretId=self.credentials.secret_id,
+                SecretKey=self.credentials.secret_key,
+                Token=self.credentials.token,
+            )
+            yield CosS3Client(config, retry=1, session=session)
+
+    @property
+    def bucket(self) -> str:
+        """The bucket name to give the SDK."""
+        return self.remote.bucket if self.remote is not None else EMULATOR_BUCKET
 
     def requests_auth(self) -> RequestsCosAuth:
         """The signer schemathesis sends with."""
@@ -234,7 +263,7 @@ class _RemoteBucket:
     credentials: Credentials
     _client: Any = None
 
-    def _sdk(self) -> Any:
+    def sdk(self) -> Any:
         if self._client is None:
             from qcloud_cos import CosConfig, CosS3Client  # noqa: PLC0415
 
@@ -252,10 +281,10 @@ class _RemoteBucket:
         return self._client
 
     def put(self, key: str, body: bytes) -> None:
-        self._sdk().put_object(Bucket=self.bucket, Key=key, Body=body)
+        self.sdk().put_object(Bucket=self.bucket, Key=key, Body=body)
 
     def delete(self, key: str) -> None:
-        self._sdk().delete_object(Bucket=self.bucket, Key=key)
+        self.sdk().delete_object(Bucket=self.bucket, Key=key)
 
 
 def _upload(
@@ -306,6 +335,7 @@ def uvicorn_target(
             anonymous_url=anonymous_url,
         )
         remote = _RemoteBucket(EMULATOR_BUCKET, "ap-guangzhou", url, EMULATOR_CREDENTIALS)
+        target.remote = remote
         try:
             _upload(remote, made, EMULATOR_PREFIX, target)
             yield target
@@ -333,6 +363,7 @@ def live_target(
         anonymous_url=base_url if _flag(environ, "COS_CONTRACT_ANONYMOUS") else None,
     )
     remote = _RemoteBucket(bucket, region, endpoint_url, credentials)
+    target.remote = remote
     try:
         _upload(remote, made, prefix, target)
         yield target

@@ -1,6 +1,7 @@
 """The fixture videos the suite puts in the bucket, and the keys it puts them under.
 
-Small on purpose: 320x240 at 25 fps, a keyframe every 10 frames, two seconds. The keys hold
+Small on purpose: 320x240 at 25 fps, a keyframe every 10 frames, two seconds; one has an audio
+track. The keys hold
 spaces, unicode, ``+``, parentheses and nested directories, because object keys do.
 """
 
@@ -57,8 +58,14 @@ VIDEO_SPECS: tuple[VideoSpec, ...] = (
     VideoSpec("hevc", "hevc ~clip.mp4", "hevc.mp4", {"codec": "hevc"}),
     VideoSpec("mpegts", "streams/clip.ts", "clip.ts", {}),
     # Characters that mean something in a URL or a form, and a percent sign that must not be
-    # decoded twice.
-    VideoSpec("reserved", "odd names/a+b=c&d;e?f#g%41 (1)!'@$,.mp4", "reserved.mp4", {"gop": 5}),
+    # decoded twice. It has the one audio track (silent AAC, a little longer than the video:
+    # GetMediaInfo's Format/Duration and Video/Duration part there).
+    VideoSpec(
+        "reserved",
+        "odd names/a+b=c&d;e?f#g%41 (1)!'@$,.mp4",
+        "reserved.mp4",
+        {"gop": 5, "audio": True},
+    ),
     # Non-square pixels: 320x240 stored, 4:3 pixels, so 16:9 (427x240) on a player that
     # applies them (the emulator does not; the behaviour report says what the target does).
     VideoSpec(

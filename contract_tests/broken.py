@@ -6,17 +6,20 @@ the emulator app; faults in frame choice or scaling wrap its frame engine, the w
 that decodes video badly would behave.
 
 To add one: write a middleware (``(app) -> app``) or an engine fault (``(engine, path, params)
--> Image``), register it in :data:`BUGS` with a description, and name in ``test_catches_bugs.py``
-the tests that must catch it.
+-> Image``) or a GetMediaInfo fault (``(MediaInfo) -> MediaInfo``, rewriting the real engine's
+answer before it is written out), register it in :data:`BUGS` with a description, and name in
+``test_catches_bugs.py`` the tests that must catch it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes, urlencode
@@ -39,6 +42,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 EngineFault = Callable[[SnapshotEngine, Path, SnapshotParams], Image]
+#: Rewrites the engine's GetMediaInfo answer (a ``cos_snapshot.emulator.mediainfo.MediaInfo``,
+#: a frozen dataclass; the suite changes it with ``dataclasses.replace`` only, so it imports
+#: nothing of the emulator's own modules).
+MediaInfo = Any
+MediaFault = Callable[[MediaInfo], MediaInfo]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +54,7 @@ class Bug:
     description: str
     middleware: Callable[[ASGIApp, EmulatorSettings], ASGIApp] | None = None
     engine_fault: EngineFault | None = None
+    media_fault: MediaFault | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -53,20 +62,32 @@ class Bug:
 
 
 class _FaultyEngine:
-    """A frame engine that answers through ``fault`` instead of the real engine's method."""
+    """A frame engine that answers snapshots through ``fault`` and GetMediaInfo through
+    ``media_fault`` (each, when given) instead of as the real engine does."""
 
-    def __init__(self, engine: SnapshotEngine, fault: EngineFault) -> None:
+    def __init__(
+        self,
+        engine: SnapshotEngine,
+        fault: EngineFault | None = None,
+        media_fault: MediaFault | None = None,
+    ) -> None:
         self._engine = engine
         self._fault = fault
+        self._media_fault = media_fault
 
     def snapshot(self, path: Path, params: SnapshotParams) -> Image:
+        if self._fault is None:
+            return self._engine.snapshot(path, params)
         return self._fault(self._engine, path, params)
 
     def known_snapshot(self, path: Path, params: SnapshotParams) -> Image | None:
+        if self._fault is None:
+            return self._engine.known_snapshot(path, params)
         return None  # every answer goes through the fault, cached or not
 
-    def media_info(self, path: Path) -> Any:  # the real engine's GetMediaInfo answer
-        return self._engine.media_info(path)
+    def media_info(self, path: Path) -> MediaInfo:
+        info = self._engine.media_info(path)
+        return info if self._media_fault is None else self._media_fault(info)
 
     def close(self) -> None:
         self._engine.close()
@@ -110,6 +131,61 @@ def _off_by_one_frame(engine: SnapshotEngine, path: Path, params: SnapshotParams
 
 def _ignores_rotate(engine: SnapshotEngine, path: Path, params: SnapshotParams) -> Image:
     return engine.snapshot(path, dataclasses.replace(params, rotate="off"))
+
+
+# --------------------------------------------------------------------------------------------
+# GetMediaInfo faults: the real engine's answer, rewritten
+
+
+def _with_video(info: MediaInfo, change: Callable[[dict[str, str]], None]) -> MediaInfo:
+    fields = dict(info.video.fields)
+    change(fields)
+    return dataclasses.replace(
+        info, video=dataclasses.replace(info.video, fields=tuple(fields.items()))
+    )
+
+
+def _duration_one_frame_short(info: MediaInfo) -> MediaInfo:
+    # The last frame's start taken for the end of the video.
+    def change(fields: dict[str, str]) -> None:
+        short = Fraction(fields["Duration"]) - 1 / Fraction(fields["AvgFps"])
+        fields["Duration"] = str(
+            (Decimal(short.numerator) / short.denominator).quantize(Decimal("0.000001"))
+        )
+
+    return _with_video(info, change)
+
+
+def _swaps_width_and_height(info: MediaInfo) -> MediaInfo:
+    def change(fields: dict[str, str]) -> None:
+        fields["Width"], fields["Height"] = fields["Height"], fields["Width"]
+
+    return _with_video(info, change)
+
+
+#: The elements that hold decimal numbers.
+_DECIMAL_ELEMENTS = {"Fps", "StartTime", "Duration", "Bitrate", "Rotation"}
+
+
+def _noisy(text: str) -> str:
+    """A decimal as arithmetic in binary floating point leaves it: one unit in the last place
+    off, written with ``repr`` (``2.0`` -> ``2.0000000000000004``)."""
+    if not text:
+        return text
+    number = float(text)
+    return repr(math.nextafter(number, math.inf) if number else number)
+
+
+def _float_noise(info: MediaInfo) -> MediaInfo:
+    def noisy(fields: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((k, _noisy(v) if k in _DECIMAL_ELEMENTS else v) for k, v in fields)
+
+    return dataclasses.replace(
+        info,
+        video=dataclasses.replace(info.video, fields=noisy(info.video.fields)),
+        audio=tuple(dataclasses.replace(a, fields=noisy(a.fields)) for a in info.audio),
+        format=noisy(info.format),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,6 +250,15 @@ def _drops_error_code(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
     def strip(content: bytes, headers: dict[bytes, bytes]) -> bytes:
         if headers.get(b"content-type", b"").startswith(b"application/xml"):
             return re.sub(rb"<Code>.*?</Code>", b"", content, flags=re.DOTALL)
+        return content
+
+    return _map_response(app, body=strip)
+
+
+def _media_drops_format(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
+    def strip(content: bytes, headers: dict[bytes, bytes]) -> bytes:
+        if content.lstrip().startswith(b"<?xml") and b"<Response>" in content:
+            return re.sub(rb"<Format>.*?</Format>", b"", content, flags=re.DOTALL)
         return content
 
     return _map_response(app, body=strip)
@@ -291,6 +376,20 @@ BUGS: dict[str, Bug] = {
     "server-error-on-bad-input": Bug(
         "invalid parameters give 500 instead of 400", middleware=_server_error_on_bad_input
     ),
+    "media-duration-one-frame-short": Bug(
+        "GetMediaInfo's Video/Duration is the last frame's start, one frame short of its end",
+        media_fault=_duration_one_frame_short,
+    ),
+    "media-swaps-width-and-height": Bug(
+        "GetMediaInfo's Width and Height are swapped", media_fault=_swaps_width_and_height
+    ),
+    "media-drops-format": Bug(
+        "GetMediaInfo's answer lacks its <Format> element", middleware=_media_drops_format
+    ),
+    "media-float-noise": Bug(
+        "GetMediaInfo's decimals written as binary floats (2.0000000000000004, 25.000000000000004)",
+        media_fault=_float_noise,
+    ),
 }
 
 
@@ -303,8 +402,8 @@ def build_app(settings: EmulatorSettings, engine: SnapshotEngine, bug: str | Non
         raise ValueError(f"unknown broken server {bug!r}; known: {', '.join(BUGS)}")
     fault = BUGS[bug]
     faulty: Any = engine
-    if fault.engine_fault is not None:
-        faulty = _FaultyEngine(engine, fault.engine_fault)
+    if fault.engine_fault is not None or fault.media_fault is not None:
+        faulty = _FaultyEngine(engine, fault.engine_fault, fault.media_fault)
     app: Any = create_app(settings, engine=faulty)
     if fault.middleware is not None:
         app = fault.middleware(app, settings)

@@ -7,8 +7,9 @@ fewer examples and no shrinking; they run two at a time. A broken server that no
 fails here, and so does one caught only by accident (by some other test, or for another reason).
 
 The live mode is run too, unchanged, against an emulator on a loopback port that needs an STS
-token and makes the other documented choices (``exactframe=next``, ``past_end=error``): the
-tolerant reading passes there, the strict one (``COS_CONTRACT_STRICT=1``) does not.
+token and makes the other documented choices (``exactframe=next``, ``past_end=error``, and for
+GetMediaInfo ``media_size=displayed``, ``rotation_sign=clockwise``): the tolerant reading passes
+there, the strict one (``COS_CONTRACT_STRICT=1``) does not.
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ TAMPERED = f"{HERE}/test_auth.py::test_tampered_presigned_signature_is_signature
 EXPIRED = f"{HERE}/test_auth.py::test_expired_signature_is_access_denied"
 UNKNOWN_ID = f"{HERE}/test_auth.py::test_unknown_access_key_id_is_invalid_access_key_id"
 UNSIGNED = f"{HERE}/test_auth.py::test_unsigned_request_is_access_denied"
+MEDIA = f"{HERE}/test_media_info.py::test_media_info_matches_the_fixture"
+MEDIA_SDK = (
+    f"{HERE}/test_media_info.py::test_media_info_through_the_official_sdk_matches_the_fixture"
+)
+MEDIA_FORMATS = f"{HERE}/test_media_info.py::test_media_info_numbers_are_in_the_vendors_formats"
+LAST_FRAME = (
+    f"{HERE}/test_media_info.py::test_the_snapshot_one_frame_before_the_duration_is_the_last_frame"
+)
 PRESIGN_CHANGED = (
     f"{HERE}/test_auth.py::test_a_parameter_changed_after_presigning_is_refused_if_it_was_signed"
 )
@@ -86,6 +95,24 @@ CAUGHT_BY: dict[str, dict[str, str]] = {
     "ignores-rotate": {ROTATE: "display_size", SIZE: "size rule"},
     "drops-request-id": {SCHEMA: "x-cos-request-id"},
     "server-error-on-bad-input": {SCHEMA: "Server error", INVALID: "assert 500 == 400"},
+    "media-duration-one-frame-short": {
+        MEDIA: "Video/Duration is 1.960000, expected 2.000000",
+        MEDIA_SDK: "Video/Duration is 1.960000, expected 2.000000",
+        LAST_FRAME: "not the last frame 49",
+    },
+    "media-swaps-width-and-height": {
+        MEDIA: "Width/Height are 240x320, expected 320x240",
+        MEDIA_SDK: "Width/Height are 240x320, expected 320x240",
+    },
+    "media-drops-format": {
+        SCHEMA: '"Format" is a required property',
+        MEDIA: "Response/MediaInfo/Format: is missing",
+        MEDIA_SDK: "Format/Duration is empty",
+    },
+    "media-float-noise": {
+        MEDIA_FORMATS: "Video[0]/Duration '2.0000000000000004' is not a decimal with six places",
+        MEDIA: "Video/Duration is 2.0000000000000004",
+    },
 }
 REAL = "the real emulator"
 LIVE_TOLERANT = "live mode, tolerant"
@@ -203,6 +230,8 @@ def outcomes(
         credentials=(LIVE_CREDENTIALS,),
         exactframe="next",
         past_end="error",
+        media_size="displayed",
+        rotation_sign="clockwise",
     )
     with running_emulator(settings) as url, ThreadPoolExecutor(max_workers=2) as pool:
         runs = {
@@ -263,6 +292,7 @@ def test_live_mode_passes_against_an_emulator_making_the_other_documented_choice
     assert outcome.returncode == 0, outcome.output[-4000:]
     assert outcome.skipped == 0, "a skipped test proves nothing"
     ran = {SIZE, EXACT, KEYFRAME, DEFAULTS, ROTATE, PRESIGN_CHANGED, EXPIRED, HTTP_SCHEMA}
+    ran |= {MEDIA, MEDIA_SDK, MEDIA_FORMATS, LAST_FRAME}
     assert ran <= outcome.passed, f"did not run: {sorted(ran - outcome.passed)}"
 
 
@@ -277,9 +307,13 @@ def test_the_live_report_names_that_emulators_readings_and_flags(
     assert readings["past_end"] == "error"
     assert target["readings"]["past_end"]["seen"] == "400 InvalidArgument"
     assert readings["keyframe"] == "last-at-or-before"
-    assert target["emulator_flags"] == ["--exactframe", "next", "--past-end", "error"]
+    assert readings["media_size"] == "displayed"
+    assert readings["rotation_sign"] == "clockwise"
+    assert readings["media_duration"] == "video-stream"
+    flags = "--exactframe next --past-end error --media-size displayed --rotation-sign clockwise"
+    assert target["emulator_flags"] == flags.split()
     assert target["matches_emulator_defaults"] is False
-    assert "reads the same way with: serve --exactframe next --past-end error" in outcome.output
+    assert f"reads the same way with: serve {flags}" in outcome.output
 
 
 def test_strict_live_mode_holds_that_emulator_to_the_exact_frame(

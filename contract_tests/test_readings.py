@@ -4,7 +4,8 @@ Each test asks the one question it is named after with a request or a few whose 
 the readings (worked out from the fixture's own record), records the reading and the requests
 for the report (``_report.py``), and then holds the target to what the suite expects: strictly,
 the emulator's defaults; tolerantly, for ``exactframe`` and ``past_end``, either documented
-reading. Whatever it asserts, the reading it saw is in the report.
+reading (and for GetMediaInfo's three questions, where the vendor says nothing at all, either
+documented reading). Whatever it asserts, the reading it saw is in the report.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ from ._targets import Target
 TOLERATED = {
     "exactframe": {"on-screen", "next"},
     "past_end": {"last-frame", "error"},
+    "media_size": {"stored", "displayed"},
+    "rotation_sign": {"counter-clockwise", "clockwise"},
+    "media_duration": {"video-stream", "container"},
 }
+MICROSECOND = Decimal("0.000001")
 
 
 def _request(key: str, time: Decimal | int, **params: Any) -> str:
@@ -219,3 +224,67 @@ def test_sample_aspect_reading(target: Target, record_reading: Any) -> None:
     request = f"{_request(video.key, time)} -> {size} (stored {sw}x{sh}, pixels {sar})"
     seen = size if reading != "ignored" else None
     _ask(target, record_reading, "sample_aspect", Observation(reading, seen, [request]))
+
+
+def _media_request(key: str) -> str:
+    return f"GET /{key}?ci-process=videoinfo"
+
+
+def test_media_size_reading(target: Target, record_reading: Any) -> None:
+    video = target.video("rotated")  # stored 320x240, shown turned 90°: 240x320
+    stored, shown = video.info.stored_size, video.info.display_size
+    assert stored != shown
+    with target.client() as client:
+        info = client.get_media_info(video.key)
+    assert info.video is not None, f"{_media_request(video.key)}: no <Video> element"
+    seen = (info.video.width, info.video.height)
+    reading = {stored: "stored", shown: "displayed"}.get(seen, "other")
+    size = f"{seen[0]}x{seen[1]}"
+    request = (
+        f"{_media_request(video.key)} -> Width/Height {size} (stored {stored[0]}x{stored[1]}, "
+        f"shown turned {video.info.orientation.rotation}°)"
+    )
+    observation = Observation(reading, size if reading == "other" else None, [request])
+    _ask(target, record_reading, "media_size", observation)
+
+
+def test_rotation_sign_reading(target: Target, record_reading: Any) -> None:
+    video = target.video("rotated")  # shown turned 90° clockwise
+    clockwise = video.info.orientation.rotation
+    assert clockwise == 90
+    assert not video.info.orientation.mirrored
+    with target.client() as client:
+        info = client.get_media_info(video.key)
+    assert info.video is not None, f"{_media_request(video.key)}: no <Video> element"
+    rotation = info.video.rotation
+    turned = None if rotation is None else Fraction(rotation) % 360
+    readings = {Fraction(360 - clockwise): "counter-clockwise", Fraction(clockwise): "clockwise"}
+    reading = readings.get(turned, "other") if turned is not None else "other"
+    request = (
+        f"{_media_request(video.key)} -> Rotation {rotation} (the video is shown turned "
+        f"{clockwise}° clockwise)"
+    )
+    seen = None if reading != "other" else f"Rotation {rotation}"
+    _ask(target, record_reading, "rotation_sign", Observation(reading, seen, [request]))
+
+
+def test_media_duration_reading(target: Target, record_reading: Any) -> None:
+    video = target.video("reserved")  # its audio track runs a little longer than the video
+    assert video.info.has_audio
+    end = Decimal(video.info.end.numerator) / video.info.end.denominator
+    with target.client() as client:
+        info = client.get_media_info(video.key)
+    assert info.video is not None, f"{_media_request(video.key)}: no <Video> element"
+    duration, container = info.video.duration, info.duration
+    if duration is not None and abs(duration - end) <= MICROSECOND:
+        reading = "video-stream"
+    elif duration is not None and duration == container:
+        reading = "container"
+    else:
+        reading = "other"
+    request = (
+        f"{_media_request(video.key)} -> Video/Duration {duration}, Format/Duration "
+        f"{container} (the video stream ends at {end} s)"
+    )
+    seen = None if reading != "other" else f"Video/Duration {duration}"
+    _ask(target, record_reading, "media_duration", Observation(reading, seen, [request]))

@@ -45,6 +45,7 @@ def test_quick_run_writes_results_md_with_every_target(out: Path) -> None:
         "## Targets",
         "## Snapshot latency by GOP position",
         "## Result cache",
+        "## Many snapshots in flight",
         "## Client",
         "## Memory",
         "## How cost grows",
@@ -53,10 +54,31 @@ def test_quick_run_writes_results_md_with_every_target(out: Path) -> None:
         assert section in text
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in targets.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 1 + 16  # the header and one row per target
+    assert len(rows) == 1 + 17  # the header and one row per target
     for row in rows[1:]:
         assert "**PASS**" in row or "**MISS:" in row, row
     assert "latency_vs_gop_position.png" in text
+    assert "concurrency.png" in text
+
+
+@pytest.mark.slow
+def test_quick_run_compares_every_contender_at_every_concurrency(out: Path) -> None:
+    text = (out / "results.md").read_text()
+    section = text.split("## Many snapshots in flight", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    scenario = json.loads((out / "results.json").read_text())["concurrency"]
+    contenders = {"`cos-snapshot batch`", "aiohttp transport", "httpx2 transport", "official SDK"}
+    assert len(rows) == 1 + len(contenders) * len(scenario["plan"]["concurrency"])
+    for contender in contenders:
+        assert any(contender in row for row in rows[1:]), contender
+    assert "Failed runs" not in section
+
+
+@pytest.mark.slow
+def test_quick_run_writes_the_concurrency_plot(out: Path) -> None:
+    with Image.open(out / "concurrency.png") as plot:
+        assert plot.format == "PNG"
+        assert plot.width > 400
 
 
 @pytest.mark.slow
@@ -80,3 +102,13 @@ def test_quick_run_writes_raw_numbers(out: Path) -> None:
     assert results["memory"]["errors"] == 0
     assert results["memory"]["peak_kib"] > 0
     assert results["machine"]["packages"]["av"] != "-"
+    scenario = results["concurrency"]
+    kinds = {run["contender"] for run in scenario["runs"]}
+    assert kinds == {"batch", "aiohttp", "httpx2", "sdk"}
+    for run in scenario["runs"]:
+        # every contender wrote every image, and the proxy saw its traffic
+        assert run["exit"] == 0, run
+        assert run["files"] == run["items"] > 0, run
+        assert run["window_s"] > 0, run
+        assert run["connections"] >= 1, run
+        assert run["cpu_s"] > 0, run

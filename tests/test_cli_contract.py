@@ -141,6 +141,9 @@ def test_against_the_embedded_emulator_the_report_names_its_defaults(tmp_path: P
         "mirrored": "applied",
         "time_origin": "first-frame",
         "sample_aspect": "ignored",
+        "media_size": "stored",
+        "rotation_sign": "counter-clockwise",
+        "media_duration": "video-stream",
     }
     (target,) = report["targets"]
     assert target["matches_emulator_defaults"] is True

@@ -339,7 +339,7 @@ def test_plain_seconds_ask_no_media_info_and_relative_times_ask_it(tmp_path: Pat
     [
         (("-t", "150%"), "'150%': a share of the video must be from 0% to below 100%"),
         (("--times=-5%",), "'-5%': a share of the video must be from 0% to below 100%"),
-        (("-t", "1,x%"), "'x%' is neither seconds"),
+        (("-t", "1,x%"), "'x%' is not a share of the video"),
         (("--count", "0"), "--count/-n: must be a whole number from 1 to 1000, got '0'"),
         (("--every", "0"), "every: must be more than 0 seconds, got '0'"),
         (("--every", "0.001"), "--every 0.001 gives 2000 cells; a sheet holds at most 1000"),

@@ -22,7 +22,13 @@ from ._errors import (
 )
 from ._mediainfo import AudioStream, MediaInfo, VideoStream
 from ._params import SnapshotArgs, format_time
-from ._relative_times import resolve_time, times_across, times_every
+from ._relative_times import (
+    check_relative_time,
+    is_relative_time,
+    resolve_time,
+    times_across,
+    times_every,
+)
 from ._retry import RetryPolicy
 from ._snapshot import Snapshot
 
@@ -50,8 +56,10 @@ __all__ = [
     "Transport",
     "VideoStream",
     "__version__",
+    "check_relative_time",
     "endpoint_for",
     "format_time",
+    "is_relative_time",
     "resolve_time",
     "times_across",
     "times_every",

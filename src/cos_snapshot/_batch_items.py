@@ -15,7 +15,6 @@ import csv
 import decimal
 import functools
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +26,9 @@ from . import (
     CosInvalidArgumentError,
     MediaInfo,
     SnapshotArgs,
+    check_relative_time,
     format_time,
+    is_relative_time,
     resolve_time,
     times_across,
     times_every,
@@ -65,35 +66,14 @@ class BatchInputError(ValueError):
     """The times, the input file or a row in it is not usable; the message says where."""
 
 
-# A share of the video ("50%") or its last frame ("end"): the syntax resolve_time reads.
-_PERCENT = re.compile(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%")
-
-
-def is_relative_time(value: object) -> bool:
-    """Whether ``value`` is written as a time relative to the video (``"50%"``, ``"end"``),
-    well-formed or not: a string that ends in ``%`` or is ``end``."""
-    if not isinstance(value, str):
-        return False
-    text = value.strip()
-    return text.lower() == "end" or text.endswith("%")
-
-
 def _relative_time(text: str, what: str) -> str:
-    """``text``, a relative time, checked without the video and written as resolve_time reads
-    it: ``end``, or a share ``N%`` from 0 up to but not including 100."""
-    text = text.strip()
-    if text.lower() == "end":
-        return "end"
-    share = _PERCENT.fullmatch(text)
-    if share is None:
-        raise BatchInputError(f"{what}: {text!r} is not a share of the video such as 50%")
-    percent = Decimal(share[1])
-    if not 0 <= percent < 100:
-        hint = "; 'end' is the last frame" if percent >= 100 else ""
-        raise BatchInputError(
-            f"{what}: {text!r}: a share of the video must be from 0% to below 100%{hint}"
-        )
-    return f"{format_time(percent)}%"
+    """``text``, a relative time, checked without the video (:func:`check_relative_time`) and
+    written as resolve_time reads it; a :class:`BatchInputError` saying ``what`` when it is not
+    one."""
+    try:
+        return check_relative_time(text)
+    except CosInvalidArgumentError as error:
+        raise BatchInputError(f"{what}: {error.problem}") from None
 
 
 @attrs.frozen

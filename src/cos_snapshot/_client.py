@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time as _time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 from urllib.parse import urlencode
@@ -64,15 +64,6 @@ _T = TypeVar("_T")
 
 _BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-[0-9]+$")
 _REGION = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_NOT_QUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what urlencode leaves as it is
-
-
-def _query_string(items: Iterable[tuple[str, str]]) -> str:
-    """``urlencode(items)``, which is what ``str(httpx2.QueryParams)`` gives, skipping the
-    quoting of names and values that need none (nearly all snapshot parameters)."""
-    return "&".join(
-        [f"{k}={v}" if _NOT_QUOTED.fullmatch(k + v) else urlencode([(k, v)]) for k, v in items]
-    )
 
 
 def _httpx_class_of(cls: type) -> type | None:
@@ -316,7 +307,7 @@ class _BaseClient:
         # The spec's path of GetMediaInfo ends in the fragment `#videoinfo`, which only tells
         # its operation apart from GetSnapshot's; a fragment is never sent.
         path = kwargs["url"].partition("#")[0]
-        query = _query_string(self._params.merge(kwargs["params"]).multi_items())
+        query = urlencode(self._params.merge(kwargs["params"]).multi_items())
         return kwargs["method"], httpx2.URL(f"{self.endpoint_url}{path}?{query}")
 
     def _unsent_request(self, args: SnapshotArgs) -> httpx2.Request:

@@ -17,7 +17,14 @@ from ._errors import CosInvalidArgumentError
 from ._mediainfo import MediaInfo
 from ._params import TimeLike, format_time
 
-__all__ = ["MAX_TIMES", "resolve_time", "times_across", "times_every"]
+__all__ = [
+    "MAX_TIMES",
+    "check_relative_time",
+    "is_relative_time",
+    "resolve_time",
+    "times_across",
+    "times_every",
+]
 
 #: The most times ``times_every`` gives, so that a tiny step cannot build a huge list.
 MAX_TIMES = 100_000
@@ -52,6 +59,37 @@ def _duration(info: MediaInfo, parameter: str) -> Fraction:
     return Fraction(duration)
 
 
+def is_relative_time(value: object) -> bool:
+    """Whether ``value`` is written as a time relative to the video (``"50%"``, ``"end"``),
+    well-formed or not: a string that ends in ``%`` or is ``end``."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return text.lower() == "end" or text.endswith("%")
+
+
+def check_relative_time(time: str) -> str:
+    """``time``, a relative time, checked without the video (as :func:`resolve_time` will read
+    it) and written plainly: ``"end"``, or a share such as ``"50%"`` (``" 50.0 %"`` becomes
+    ``"50%"``). Raises :class:`CosInvalidArgumentError` (``parameter == "time"``) for anything
+    else, a share outside 0 up to but not including 100 % among them."""
+    text = time.strip()
+    if text.lower() == "end":
+        return "end"
+    share = _PERCENT.fullmatch(text)
+    if share is None:
+        raise CosInvalidArgumentError(
+            "time", f"{text!r} is not a share of the video such as 50%, nor end"
+        )
+    percent = Decimal(share[1])
+    if not 0 <= percent < 100:
+        hint = "; 'end' is the last frame" if percent >= 100 else ""
+        raise CosInvalidArgumentError(
+            "time", f"{text!r}: a share of the video must be from 0% to below 100%{hint}"
+        )
+    return f"{format_time(percent)}%"
+
+
 def resolve_time(time: TimeLike, info: MediaInfo) -> Decimal:
     """Seconds from the first frame for ``time``, which may be relative to the video.
 
@@ -77,14 +115,8 @@ def resolve_time(time: TimeLike, info: MediaInfo) -> Decimal:
                     "time", "'end' needs the video's frame rate, which GetMediaInfo did not give"
                 )
             return _decimal(max(duration - 1 / rate, Fraction(0)), ROUND_CEILING)
-        share = _PERCENT.fullmatch(text)
-        if share:
-            percent = Decimal(share[1])
-            if not 0 <= percent < 100:
-                hint = "; 'end' is the last frame" if percent >= 100 else ""
-                raise CosInvalidArgumentError(
-                    "time", f"{text!r}: a share of the video must be from 0% to below 100%{hint}"
-                )
+        if _PERCENT.fullmatch(text):
+            percent = Decimal(check_relative_time(text)[:-1])
             return _decimal(_duration(info, "time") * Fraction(percent) / 100)
     return Decimal(format_time(time))
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +41,9 @@ from . import (
     CosServiceError,
     MediaInfo,
     Snapshot,
+    check_relative_time,
     format_time,
+    is_relative_time,
     resolve_time,
     times_across,
     times_every,
@@ -54,10 +55,8 @@ __all__ = [
     "SheetLayout",
     "SheetSnapshotError",
     "check_every",
-    "check_relative_time",
     "check_sheet_size",
     "compose_sheet",
-    "is_relative_time",
     "media_info_for",
     "resolve_times",
     "save_sheet",
@@ -260,33 +259,6 @@ def save_sheet(sheet: Image.Image, path: Path) -> Path:
     return path
 
 
-_SHARE = re.compile(r"\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%\s*")
-
-
-def is_relative_time(time: str) -> bool:
-    """Whether ``time`` is relative to the video (``50%``, ``end``) rather than seconds."""
-    text = time.strip()
-    return text.lower() == "end" or text.endswith("%")
-
-
-def check_relative_time(time: str) -> None:
-    """:class:`~cos_snapshot.CosInvalidArgumentError` (``parameter == "time"``) for a relative
-    time that no video can resolve (``150%``, ``-5%``, ``x%``), before anything is sent."""
-    text = time.strip()
-    if text.lower() == "end":
-        return
-    share = _SHARE.fullmatch(text)
-    if share is None:
-        raise CosInvalidArgumentError(
-            "time", f"{text!r} is neither seconds, a share like 50% nor end"
-        )
-    if not 0 <= Decimal(share[1]) < 100:
-        hint = "; 'end' is the last frame" if Decimal(share[1]) >= 100 else ""
-        raise CosInvalidArgumentError(
-            "time", f"{text!r}: a share of the video must be from 0% to below 100%{hint}"
-        )
-
-
 def check_every(every: str | Decimal | None) -> Decimal:
     """``every`` as exact seconds; :class:`~cos_snapshot.CosInvalidArgumentError`
     (``parameter == "every"``) unless it is a positive number of seconds."""
@@ -328,7 +300,8 @@ async def resolve_times(
     duration), as plain decimal strings in order, a time given twice kept once.
 
     GetMediaInfo is asked once, and only when a relative form is used: plain seconds send
-    nothing. Relative times are checked before it is asked (:func:`check_relative_time`).
+    nothing. Relative times are checked before it is asked
+    (:func:`cos_snapshot.check_relative_time`).
     Raises :class:`~cos_snapshot.CosInvalidArgumentError` for bad input and for a relative
     time on an object that is not a video.
     """

@@ -143,11 +143,12 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def parse_times_option(text: str) -> list[str]:
-    """The times of --times (see :func:`cos_snapshot.batch.parse_times`); a usage error
-    naming the option when they are not usable."""
+def parse_times_option(text: str, *, relative: bool = False) -> list[str]:
+    """The times of --times (see :func:`cos_snapshot.batch.parse_times`; with ``relative``,
+    ``50%`` and ``end`` entries too); a usage error naming the option when they are not
+    usable."""
     try:
-        return parse_times(text)
+        return parse_times(text, relative=relative)
     except BatchInputError as error:
         raise UsageError(f"--times: {error}") from None
 

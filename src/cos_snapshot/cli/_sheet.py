@@ -14,7 +14,7 @@ import io
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import CosInvalidArgumentError, Snapshot, SnapshotArgs
+from .. import Snapshot, SnapshotArgs
 from ..batch import safe_key_path
 from ._common import (
     DEFAULT_CONCURRENCY,
@@ -72,28 +72,6 @@ def _output(args: argparse.Namespace) -> Path:
     return Path(f"{PurePosixPath(safe_key_path(args.key)).stem or 'sheet'}_sheet.jpg")
 
 
-def parse_sheet_times(text: str) -> list[str]:
-    """The entries of --times: seconds and ranges as plain decimals (as ``batch`` reads them),
-    and ``50%``/``end`` entries checked and kept as given for
-    :func:`cos_snapshot.sheet.resolve_times`."""
-    from ..sheet import check_relative_time, is_relative_time  # noqa: PLC0415 - needs Pillow
-
-    parts = [part.strip() for part in text.split(",")]
-    if not text.strip() or any(not part for part in parts):
-        raise UsageError(f"--times: times {text!r}: give seconds separated by commas, e.g. 0,1.5,3")
-    times: list[str] = []
-    for part in parts:
-        if is_relative_time(part):
-            try:
-                check_relative_time(part)
-            except CosInvalidArgumentError as error:
-                raise UsageError(f"--times: {error.problem}") from None
-            times.append(part)
-        else:
-            times.extend(parse_times_option(part))
-    return times
-
-
 def cmd_sheet(args: argparse.Namespace) -> int:
     missing = [m for m in ("PIL",) if importlib.util.find_spec(m) is None]
     if missing:
@@ -114,7 +92,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     times: list[str] | None = None
     count: int | None = args.count
     if args.times is not None:
-        times = parse_sheet_times(args.times)
+        times = parse_times_option(args.times, relative=True)
         if len(times) > MAX_CELLS:
             raise UsageError(f"--times gives {len(times)} cells; a sheet holds at most {MAX_CELLS}")
     elif args.every is None and count is None:

@@ -1,0 +1,297 @@
+"""GetMediaInfo (``ci-process=videoinfo``) against the fixture videos' known truth.
+
+Each fixture's record (``cos_snapshot.fixtures.FixtureInfo``, checked by demuxing the file when
+it was made) says how long its video runs, how many frames it has, its stored size, frame rate,
+rotation and whether it has an audio track. The answer is read twice: by the typed client
+(``get_media_info``, exact ``Decimal``/``Fraction`` values) and by the official SDK
+(``qcloud_cos``'s ``get_media_info``, the strings as sent). Both must agree with the truth:
+
+- ``Video/Duration``: the end of the last frame, to the microsecond (strict: rounded up, the
+  emulator's documented choice; tolerant: either way, or the container's duration, the other
+  reading of ``media_duration``); ``Format/Duration`` is not shorter;
+- ``NumFrames`` the frame count; ``AvgFps`` and ``Fps`` the frame rate (25);
+- ``Width``/``Height`` the stored picture (tolerant: or the displayed one, ``media_size``);
+- ``Rotation`` the display matrix's quarter turns, counter-clockwise (tolerant: or clockwise,
+  ``rotation_sign``); on the mirrored fixture only whether it is a quarter turn, since where a
+  matrix puts the mirror decides the sign;
+- one ``Audio`` element for the fixture with an audio track, none for the others;
+  ``Format/Size`` the object's bytes.
+
+The numbers must be written as the vendor writes them (decimals with six places, integers,
+``N/D`` ratios), never as binary floats (``2.0000000000000004``). And the two operations agree:
+the snapshot at ``Video/Duration`` minus one frame (at ``AvgFps``) is the last frame.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from cos_snapshot import CosServiceError, MediaInfo
+
+from ._helpers import decimal_of, frame_of
+from ._targets import Target
+from ._videos import FPS, VIDEO_SPECS, Video
+
+VIDEO_NAMES = [spec.name for spec in VIDEO_SPECS]
+MICROSECOND = Decimal("0.000001")
+
+#: Elements holding decimal numbers, integers and ratios, by container.
+DECIMALS = {
+    "Video": ("Fps", "StartTime", "Duration", "Bitrate", "Rotation"),
+    "Audio": ("StartTime", "Duration", "Bitrate"),
+    "Format": ("StartTime", "Duration", "Bitrate"),
+}
+INTEGERS = {
+    "Video": ("Index", "Width", "Height", "NumFrames", "HasBFrame"),
+    "Audio": ("Index", "SampleRate", "Channel"),
+    "Format": ("NumStream", "Size"),
+}
+RATIOS = {"Video": ("AvgFps", "Timebase"), "Audio": ("Timebase",)}
+#: The vendor writes decimals with six places (``129.200000``); a tolerant target may write
+#: fewer, never more, and never an exponent.
+SIX_PLACES = re.compile(r"-?[0-9]+\.[0-9]{6}")
+UP_TO_SIX_PLACES = re.compile(r"-?[0-9]+(\.[0-9]{1,6})?")
+INTEGER = re.compile(r"-?[0-9]+")
+RATIO = re.compile(r"[0-9]+/[0-9]+")
+
+
+def _request(key: str) -> str:
+    return f"GET /{key}?ci-process=videoinfo"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What one answer says, as exact numbers, however it was read."""
+
+    duration: Decimal | None
+    container_duration: Decimal | None
+    frames: int | None
+    size: tuple[int | None, int | None]
+    fps: Fraction | None
+    avg_fps: Fraction | None
+    rotation: Decimal | None
+    audio_tracks: int
+    file_size: int | None
+
+
+def _from_client(info: MediaInfo) -> Seen:
+    video = info.video
+    assert video is not None, "the answer has no <Video> element"
+    return Seen(
+        duration=video.duration,
+        container_duration=info.duration,
+        frames=video.num_frames,
+        size=(video.width, video.height),
+        fps=video.fps,
+        avg_fps=video.avg_fps,
+        rotation=video.rotation,
+        audio_tracks=len(info.audio),
+        file_size=info.size,
+    )
+
+
+def _listed(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(fields: dict[str, Any], name: str) -> str | None:
+    value = fields.get(name)
+    return value or None
+
+
+def _number(fields: dict[str, Any], name: str) -> Decimal | None:
+    value = _text(fields, name)
+    return None if value is None else Decimal(value)
+
+
+def _ratio(fields: dict[str, Any], name: str) -> Fraction | None:
+    value = _text(fields, name)
+    return None if value is None else Fraction(value)
+
+
+def _integer(fields: dict[str, Any], name: str) -> int | None:
+    value = _text(fields, name)
+    return None if value is None else int(value)
+
+
+def _from_sdk(answer: dict[str, Any]) -> Seen:
+    """The official SDK's dictionary (``{'MediaInfo': [{'Stream': ..., 'Format': ...}]}``)."""
+    (media,) = _listed(answer.get("MediaInfo"))
+    stream = media.get("Stream") or {}
+    videos = _listed(stream.get("Video"))
+    assert videos, "the answer has no <Video> element"
+    video, container = videos[0], media.get("Format") or {}
+    return Seen(
+        duration=_number(video, "Duration"),
+        container_duration=_number(container, "Duration"),
+        frames=_integer(video, "NumFrames"),
+        size=(_integer(video, "Width"), _integer(video, "Height")),
+        fps=_ratio(video, "Fps"),
+        avg_fps=_ratio(video, "AvgFps"),
+        rotation=_number(video, "Rotation"),
+        audio_tracks=len(_listed(stream.get("Audio"))),
+        file_size=_integer(container, "Size"),
+    )
+
+
+def _quarter_turns(degrees: Decimal) -> Fraction:
+    """Degrees in (-180, 180]."""
+    turned = Fraction(degrees) % 360
+    return turned - 360 if turned > 180 else turned
+
+
+def _check_truth(seen: Seen, target: Target, video: Video, via: str) -> None:
+    info = video.info
+    where = f"{via}: {_request(video.key)}"
+    end = decimal_of(info.end)
+    # Duration: the end of the last frame, to the microsecond.
+    assert seen.duration is not None, f"{where}: Video/Duration is empty"
+    rounded_up = end.quantize(MICROSECOND, rounding=ROUND_CEILING)
+    if target.strict:
+        duration_ok = seen.duration == rounded_up
+        wanted = f"{rounded_up} (the end of the last frame, rounded up)"
+    else:
+        container = seen.container_duration
+        duration_ok = abs(seen.duration - end) <= MICROSECOND or (
+            container is not None and seen.duration == container
+        )
+        wanted = f"{end} to the microsecond, or Format/Duration ({container})"
+    assert duration_ok, f"{where}: Video/Duration is {seen.duration}, expected {wanted}"
+    assert seen.container_duration is not None, f"{where}: Format/Duration is empty"
+    assert seen.container_duration >= end - MICROSECOND, (
+        f"{where}: Format/Duration {seen.container_duration} ends before the video ({end})"
+    )
+    assert seen.frames == info.frame_count, (
+        f"{where}: NumFrames is {seen.frames}, the video has {info.frame_count} frames"
+    )
+    assert seen.avg_fps == FPS, f"{where}: AvgFps is {seen.avg_fps}, the video runs at {FPS}/s"
+    assert seen.fps == FPS, f"{where}: Fps is {seen.fps}, the video runs at {FPS}/s"
+    stored, shown = info.stored_size, info.display_size
+    sizes = {stored} if target.strict else {stored, shown}
+    assert seen.size in sizes, (
+        f"{where}: Width/Height are {seen.size[0]}x{seen.size[1]}, expected "
+        + " or ".join(f"{w}x{h}" for w, h in sorted(sizes))
+        + f" (stored {stored[0]}x{stored[1]}, shown turned {info.orientation.rotation}°)"
+    )
+    assert seen.rotation is not None, f"{where}: Rotation is empty"
+    turned = _quarter_turns(seen.rotation)
+    clockwise = info.orientation.rotation
+    if info.orientation.mirrored:
+        assert turned % 180 == clockwise % 180, (
+            f"{where}: Rotation is {seen.rotation}, expected a turn of {clockwise % 180}° mod 180°"
+        )
+    else:
+        counter = _quarter_turns(Decimal(-clockwise))
+        readings = {counter} if target.strict else {counter, _quarter_turns(Decimal(clockwise))}
+        assert turned in readings, (
+            f"{where}: Rotation is {seen.rotation}, expected "
+            + " or ".join(str(r) for r in sorted(readings))
+            + f" (the video is shown turned {clockwise}° clockwise)"
+        )
+    tracks = 1 if info.has_audio else 0
+    assert seen.audio_tracks == tracks, (
+        f"{where}: {seen.audio_tracks} <Audio> elements, the video has {tracks} audio track(s)"
+    )
+    assert seen.file_size == info.path.stat().st_size, (
+        f"{where}: Format/Size is {seen.file_size}, the object has {info.path.stat().st_size} bytes"
+    )
+
+
+@pytest.mark.parametrize("video_name", VIDEO_NAMES)
+def test_media_info_matches_the_fixture(target: Target, video_name: str) -> None:
+    video = target.video(video_name)
+    with target.client() as client:
+        info = client.get_media_info(video.key)
+    _check_truth(_from_client(info), target, video, "typed client")
+
+
+@pytest.mark.parametrize("video_name", VIDEO_NAMES)
+def test_media_info_through_the_official_sdk_matches_the_fixture(
+    target: Target, video_name: str
+) -> None:
+    video = target.video(video_name)
+    with target.sdk() as sdk:
+        answer = sdk.get_media_info(Bucket=target.bucket, Key=video.key)
+    _check_truth(_from_sdk(answer), target, video, "official SDK")
+
+
+def _format_problems(kind: str, container: str, fields: Any, strict: bool) -> list[str]:
+    """What in ``fields`` (the raw ``<kind>`` element, called ``container``) is not written as
+    the vendor writes numbers."""
+    if not isinstance(fields, dict):
+        return [f"{container} is not a container of elements"]
+    problems = []
+    decimal = SIX_PLACES if strict else UP_TO_SIX_PLACES
+    kinds = (
+        (DECIMALS, decimal, "a decimal with six places" if strict else "a decimal"),
+        (INTEGERS, INTEGER, "an integer"),
+        (RATIOS, RATIO, "a ratio N/D"),
+    )
+    for names, pattern, what in kinds:
+        for name in names.get(kind, ()):
+            value = fields.get(name)
+            if value is not None and not pattern.fullmatch(value):
+                problems.append(f"{container}/{name} {value!r} is not {what}")
+    return problems
+
+
+@pytest.mark.parametrize("video_name", VIDEO_NAMES)
+def test_media_info_numbers_are_in_the_vendors_formats(target: Target, video_name: str) -> None:
+    video = target.video(video_name)
+    with target.client() as client:
+        raw = client.get_media_info(video.key).raw
+    stream = raw.get("Stream") or {}
+    assert isinstance(stream, dict)
+    problems = _format_problems("Format", "Format", raw.get("Format"), target.strict)
+    for kind in ("Video", "Audio"):
+        for number, fields in enumerate(_listed(stream.get(kind))):
+            problems += _format_problems(kind, f"{kind}[{number}]", fields, target.strict)
+    assert not problems, f"{_request(video.key)}: not in the vendor's number format: " + "; ".join(
+        problems
+    )
+
+
+@pytest.mark.parametrize("video_name", VIDEO_NAMES)
+def test_the_snapshot_one_frame_before_the_duration_is_the_last_frame(
+    target: Target, video_name: str
+) -> None:
+    video = target.video(video_name)
+    with target.client() as client:
+        info = client.get_media_info(video.key)
+        assert info.video is not None
+        assert info.video.duration is not None, f"{_request(video.key)}: Video/Duration is empty"
+        assert info.video.avg_fps, f"{_request(video.key)}: AvgFps is empty"
+        exact = Fraction(info.video.duration) - 1 / info.video.avg_fps
+        # Up to the nanosecond, the finest time the API takes: never before the exact instant.
+        time = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+            Decimal("1e-9"), rounding=ROUND_CEILING
+        )
+        index = frame_of(client.get_snapshot(video.key, time))
+    last = video.info.frame_count - 1
+    assert index == last, (
+        f"{_request(video.key)} -> Duration {info.video.duration}, AvgFps {info.video.avg_fps}; "
+        f"the snapshot at time={time} (one frame before) is frame {index}, not the last "
+        f"frame {last}"
+    )
+
+
+def test_media_info_of_an_unknown_key_is_no_such_key(target: Target) -> None:
+    key = target.video("plain").key + ".missing"
+    with target.client() as client, pytest.raises(CosServiceError) as refused:
+        client.get_media_info(key)
+    assert (refused.value.status, refused.value.code) == (404, "NoSuchKey")
+
+
+def test_media_info_of_an_object_that_is_not_a_video_is_refused(target: Target) -> None:
+    assert target.not_a_video_key is not None
+    with target.client() as client, pytest.raises(CosServiceError) as refused:
+        client.get_media_info(target.not_a_video_key)
+    assert 400 <= refused.value.status < 500, f"{refused.value.status} {refused.value.code}"
