@@ -63,14 +63,27 @@ NAMES = {
 class ScenarioPlan:
     rtt: float  # seconds
     concurrency: list[int]
-    items_per_c: int  # items at concurrency C: items_per_c × C
+    items_per_c: int  # items at concurrency C: items_per_c × C, and at least min_items
     rounds: int
     video_seconds: int
     width: int  # output width of the snapshots (small images keep the result cache small)
+    # batch's CPU per snapshot is its run less a one-item run, whose CPU varies by ~0.1 s: with
+    # 20·C = 160 items at C = 8 that alone moves the figure by ±0.6 ms, so small C runs longer
+    min_items: int = 0
+
+    def items(self, c: int) -> int:
+        """How many snapshots the contenders take at concurrency ``c``."""
+        return max(self.items_per_c * c, self.min_items)
 
 
 FULL = ScenarioPlan(
-    rtt=0.2, concurrency=[8, 32, 128], items_per_c=20, rounds=2, video_seconds=12, width=320
+    rtt=0.2,
+    concurrency=[8, 32, 128],
+    items_per_c=20,
+    rounds=2,
+    video_seconds=12,
+    width=320,
+    min_items=960,
 )
 QUICK = ScenarioPlan(
     rtt=0.05, concurrency=[8], items_per_c=20, rounds=1, video_seconds=4, width=160
@@ -273,7 +286,7 @@ def run(plan: ScenarioPlan, workdir: Path) -> dict[str, Any]:
     root = workdir / "scenario-videos"
     root.mkdir(parents=True)
     video = make_video(root, "360p", (640, 360), plan.video_seconds)
-    most = plan.items_per_c * max(plan.concurrency)
+    most = max(plan.items(c) for c in plan.concurrency)
     items = make_items(video.key, most, plan.video_seconds, plan.width)
     runs: list[Run] = []
     startup: dict[int, Run] = {}
@@ -282,7 +295,7 @@ def run(plan: ScenarioPlan, workdir: Path) -> dict[str, Any]:
         asyncio.run(_warm(emulator.url, items))
         with delay_proxy(emulator.port, plan.rtt) as proxy:
             for c in plan.concurrency:
-                count = plan.items_per_c * c
+                count = plan.items(c)
                 items_file = write_items(workdir / f"items-{c}.jsonl", items[:count])
                 one_file = write_items(workdir / f"items-{c}-one.jsonl", items[:1])
                 for turn in range(plan.rounds):

@@ -443,6 +443,11 @@ def concurrency_targets(results: dict[str, Any]) -> list[Target]:
 # Markdown
 
 
+def _at_least(plan: dict[str, Any]) -> str:
+    """The scenario's floor on items per C, in words, for runs that had one."""
+    return f" (at least {plan['min_items']})" if plan.get("min_items") else ""
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -729,7 +734,7 @@ def concurrency_section(results: dict[str, Any]) -> list[str]:
         "",
         f"C = {cs} requests in flight through a proxy (its own process) that delays every byte "
         f"by RTT/2 each way, RTT {plan['rtt'] * 1000:.0f} ms; {plan['items_per_c']}·C distinct "
-        f"snapshots ({plan['width']} px wide, keyframe mode) of one video at each C, every one "
+        f"snapshots{_at_least(plan)} ({plan['width']} px wide, keyframe mode) of one video at each C, every one "
         "already in the emulator's result cache, every image written to a file in a fresh "
         "directory; each client in a process of its own, the best of "
         f"{plan['rounds']} interleaved round(s). The limit is C ÷ RTT.",
