@@ -407,11 +407,12 @@ def test_the_table_has_at_least_40_distinct_bad_requests() -> None:
 
 @pytest.mark.parametrize("bad", BAD_REQUESTS, ids=[bad.name for bad in BAD_REQUESTS])
 def test_a_bad_request_gets_its_status_and_code_and_the_server_keeps_serving(
-    server: str, bad: Bad
+    server: str, root: Path, bad: Bad
 ) -> None:
     reply = send(server, bad)
     assert (reply.status, reply.code) == (bad.status, bad.code), reply.body
     assert b"SECRET" not in reply.body
+    assert str(root).encode() not in reply.body  # where the emulator keeps its files is its own
     assert_serves_a_snapshot(server)
 
 

@@ -230,6 +230,7 @@ def test_an_interrupted_batch_leaves_whole_files_and_the_next_run_takes_the_rest
     assert process.returncode == 130, err
     assert err.strip().splitlines()[-1] == "cos-snapshot: interrupted"
     assert "Traceback" not in err
+    assert "FAILED" not in err  # the items that did not run are counted, not reported as failed
     written = sorted(out_dir.glob("*.jpg"))
     assert 0 < len(written) < 200
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no partial files
@@ -247,6 +248,25 @@ def test_an_interrupted_batch_leaves_whole_files_and_the_next_run_takes_the_rest
     )
     assert len(list(out_dir.glob("*.jpg"))) == 200
     assert not (out_dir / "failures.jsonl").exists()
+
+
+def test_json_output_closed_by_its_reader_is_one_line_and_exit_1(
+    server: str, tmp_path: Path
+) -> None:
+    argv = [sys.executable, "-m", "cos_snapshot.cli", "--json"]
+    argv += [*batch(server, A, "--times", "0:1.99:0.01"), "-o", str(tmp_path / "out")]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
+    assert json.loads(process.stdout.readline())["type"] == "item"
+    process.stdout.close()  # as `| head -1` does
+    err = process.stderr.read()
+    process.wait(timeout=60)
+
+    assert process.returncode == 1, err
+    assert "Traceback" not in err
+    assert (
+        err.strip().splitlines()[-1] == "cos-snapshot: error: the output was closed (broken pipe)"
+    )
 
 
 # -- input files ----------------------------------------------------------------------------

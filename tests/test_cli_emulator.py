@@ -125,6 +125,7 @@ def test_serve_answers_signed_snapshots_and_stops_on_sigterm(tmp_path: Path) -> 
         output = proc.communicate(timeout=20)[0].decode()
     assert proc.returncode is not None
     assert "serve-secret" not in output
+    assert f"on http://127.0.0.1:{port} (Ctrl-C to stop)" in output  # it says where it listens
 
 
 def test_serve_refuses_a_missing_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -277,6 +277,8 @@ class PlainProgress:
         if result.status == "skipped":
             self._skipped += 1
             return
+        if result.status == "not_run":  # after Ctrl-C: the summary counts them, one line
+            return
         self._flush_skipped()
         label = "done" if result.status == "done" else "FAILED"
         print(

@@ -11,6 +11,7 @@ make-fixture, demo) import it only when run, so the client commands work with th
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -74,6 +75,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
+        return _run(handler, args)
+    except BaseException as error:
+        if not _only_broken_pipes(error):
+            raise
+        # The reader of our output went away (`cos-snapshot --json batch ... | head -1`):
+        # one line, not a traceback per task, and no second error when Python flushes stdout.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("cos-snapshot: error: the output was closed (broken pipe)", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _run(handler: Handler, args: argparse.Namespace) -> int:
+    try:
         return handler(args)
     except KeyboardInterrupt:
         print("cos-snapshot: interrupted", file=sys.stderr)
@@ -83,8 +97,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"cos-snapshot: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        raise  # main() says it in one line
     except (CosServiceError, CosClientError, CosError, OSError) as error:
         if args.debug:
             raise
         print(f"cos-snapshot: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _only_broken_pipes(error: BaseException) -> bool:
+    """Whether ``error`` is a BrokenPipeError, or a group (the tasks of a batch) of nothing
+    else."""
+    if isinstance(error, BaseExceptionGroup):
+        return all(_only_broken_pipes(inner) for inner in error.exceptions)
+    return isinstance(error, BrokenPipeError)

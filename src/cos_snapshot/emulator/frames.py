@@ -131,6 +131,14 @@ class FrameError(Exception):
             self.status = status
 
 
+def _reason(exc: BaseException, path: object) -> str:
+    """What went wrong reading ``path``, for an answer to a client: FFmpeg's and the OS's own
+    words, without the file's path on the server (it is not the client's business where the
+    emulator keeps its objects)."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text).replace(repr(str(path)), "the object").replace(str(path), "the object")
+
+
 class NotAVideoError(FrameError):
     """The object is not a decodable video (also: empty, truncated, audio-only).
 
@@ -391,7 +399,9 @@ class _OpenVideo:
             if isinstance(exc, FileNotFoundError | PermissionError):
                 self._close_container()
                 raise
-            self.error = NotAVideoError(f"the object is not a decodable video ({exc})")
+            self.error = NotAVideoError(
+                f"the object is not a decodable video ({_reason(exc, self.key.path)})"
+            )
             self._close_container()
             raise self.error from exc
 

@@ -111,6 +111,11 @@ def run_server(
             error.errno, f"cannot listen on {_url(host, port)}: {error.strerror}"
         ) from None
     config = _config(serving_app(settings), settings, host, port, log_level=log_level, quiet=False)
+    # uvicorn leaves out its "running on" line when it is handed a socket; say it (the real
+    # port, which --port 0 chose) through its log, configured by now.
+    logging.getLogger("uvicorn.error").info(
+        "Serving %s on %s (Ctrl-C to stop)", settings.root, _url(host, sock.getsockname()[1])
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 
