@@ -256,7 +256,8 @@ def test_json_output_closed_by_its_reader_is_one_line_and_exit_1(
     argv = [sys.executable, "-m", "cos_snapshot.cli", "--json"]
     argv += [*batch(server, A, "--times", "0:1.99:0.01"), "-o", str(tmp_path / "out")]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout is not None
+    assert process.stderr is not None
     assert json.loads(process.stdout.readline())["type"] == "item"
     process.stdout.close()  # as `| head -1` does
     err = process.stderr.read()
