@@ -5,7 +5,10 @@ holding it."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import threading
+import time
 import tracemalloc
 from collections.abc import Iterator
 from decimal import Decimal
@@ -17,6 +20,7 @@ import pytest
 from PIL import Image
 
 from cos_snapshot import (
+    AsyncSnapshotClient,
     MediaInfo,
     Snapshot,
     SnapshotArgs,
@@ -32,12 +36,13 @@ from cos_snapshot.batch import (
     ItemResult,
     NameTemplate,
     PlannedItem,
+    items_from_arguments,
     iter_items,
     parse_times,
     run_batch,
 )
 from cos_snapshot.cli import main
-from cos_snapshot.cli._batch import RichProgress
+from cos_snapshot.cli._batch import PlainProgress, RichProgress
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
 
@@ -382,3 +387,83 @@ def test_the_progress_bar_is_redrawn_at_most_ten_times_a_second(
     progress.__exit__(None, None, None)  # the last counts are shown when it stops
     assert sum(u["advance"] for u in updates) == 1000
     assert updates[-1]["done"] == 1000
+
+
+def test_plain_progress_writes_its_lines_a_few_times_a_second_not_one_write_each(
+    tmp_path: Path,
+) -> None:
+    class Counted(io.StringIO):
+        writes = 0
+
+        def write(self, text: str) -> int:
+            self.writes += 1
+            return super().write(text)
+
+    item = BatchItem(0, SnapshotArgs.check(A, 1), "test")
+    result = ItemResult(PlannedItem(item, tmp_path, PurePosixPath("x.jpg")), "done")
+    stream = Counted()
+
+    async def updates() -> int:
+        progress = PlainProgress(stream, 1001)
+        for _ in range(1000):
+            progress.update(result)
+        during = stream.writes
+        await asyncio.sleep(0.3)  # a line held back is written soon, with no further item
+        progress.update(result)
+        return during
+
+    during = asyncio.run(updates())
+    # 1000 updates take milliseconds: all written in a few writes (not 1000), and the rest
+    # arrived while the loop waited, before the last item
+    assert during <= 20
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1001
+    assert lines[999].startswith("[1000/1001] done")
+
+
+# -- writing files --------------------------------------------------------------------------
+
+
+def _saves_seen(monkeypatch: pytest.MonkeyPatch, delay: float) -> list[str]:
+    """The thread each image is written in; each write made ``delay`` seconds slower."""
+    threads: list[str] = []
+    save = Snapshot.save
+
+    def slow_save(self: Snapshot, path: Path) -> Path:
+        threads.append(threading.current_thread().name)
+        time.sleep(delay)
+        return save(self, path)
+
+    monkeypatch.setattr(Snapshot, "save", slow_save)
+    return threads
+
+
+@pytest.mark.parametrize("slow", [False, True], ids=["quick-disk", "slow-disk"])
+async def test_images_are_written_on_the_loop_while_writes_are_quick_and_in_threads_while_slow(
+    server: str,
+    videos: dict[str, FixtureInfo],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    slow: bool,
+) -> None:
+    threads = _saves_seen(monkeypatch, 0.01 if slow else 0.0)
+    plan = BatchPlan(
+        lambda: items_from_arguments([B], parse_times("0:1.9:0.1"), ItemDefaults()),
+        NameTemplate("{time}.jpg"),
+        tmp_path,
+    )
+    results: list[ItemResult] = []
+    async with AsyncSnapshotClient(endpoint_url=server, anonymous=True) as client:
+        await run_batch(client, plan, concurrency=4, force=False, on_result=results.append)
+    assert [r.status for r in results] == ["done"] * 20
+    for r in results:
+        assert isinstance(r.planned.item, BatchItem)
+        assert frame(r.planned.path) == videos[B].frame_at(Decimal(r.planned.item.args.time))
+    loop = threading.current_thread().name
+    on_loop = threads.count(loop)
+    if slow:  # the first write shows the disk is slow; the others go to the writer threads
+        assert threads[0] == loop
+        assert on_loop <= 2
+        assert all(t == loop or t.startswith("cos-snapshot-write") for t in threads)
+    else:  # a hiccup of the machine may send a write or two to the threads, not more
+        assert on_loop >= 17

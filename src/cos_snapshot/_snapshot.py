@@ -7,7 +7,7 @@ from pathlib import Path
 
 import attrs
 
-from ._files import replacing
+from ._files import write_whole
 from ._imageinfo import image_info
 
 __all__ = ["Snapshot"]
@@ -42,8 +42,7 @@ class Snapshot:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the image to ``path`` (parent directories are created) and return the path."""
         target = Path(path)
-        with replacing(target) as temporary, temporary.open("xb") as handle:
-            handle.write(self.content)
+        write_whole(target, self.content)
         return target
 
     def __len__(self) -> int:

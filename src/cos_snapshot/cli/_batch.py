@@ -244,13 +244,20 @@ def _describe(result: ItemResult) -> str:
 
 
 class PlainProgress:
-    """One line per taken item on a stream (stderr); skipped items as one count."""
+    """One line per taken item on a stream (stderr); skipped items as one count. The lines
+    are written at most :attr:`WRITES_PER_SECOND` times a second (and at the end), not one
+    write each: a log that follows the run lags it by a tenth of a second at most.
+    Called on the event loop (it waits there to write)."""
+
+    WRITES_PER_SECOND = 10
 
     def __init__(self, stream: TextIO, total: int) -> None:
         self.stream = stream
         self.total = total
         self.finished = 0
         self._skipped = 0
+        self._lines: list[str] = []
+        self._written = time.monotonic()
 
     def __enter__(self) -> PlainProgress:
         return self
@@ -261,16 +268,22 @@ class PlainProgress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._flush_skipped()
+        self._add_skipped()
+        self._write()
 
-    def _flush_skipped(self) -> None:
+    def _add_skipped(self) -> None:
         if self._skipped:
-            print(
-                f"skipped {self._skipped} items whose files exist (--force takes them again)",
-                file=self.stream,
-                flush=True,
+            self._lines.append(
+                f"skipped {self._skipped} items whose files exist (--force takes them again)\n"
             )
             self._skipped = 0
+
+    def _write(self) -> None:
+        if self._lines:
+            self.stream.write("".join(self._lines))
+            self.stream.flush()
+            self._lines.clear()
+        self._written = time.monotonic()
 
     def update(self, result: ItemResult) -> None:
         self.finished += 1
@@ -279,13 +292,18 @@ class PlainProgress:
             return
         if result.status == "not_run":  # after Ctrl-C: the summary counts them, one line
             return
-        self._flush_skipped()
+        self._add_skipped()
         label = "done" if result.status == "done" else "FAILED"
-        print(
-            f"[{self.finished}/{self.total}] {label:6} {_describe(result)}",
-            file=self.stream,
-            flush=True,
-        )
+        self._lines.append(f"[{self.finished}/{self.total}] {label:6} {_describe(result)}\n")
+        if len(self._lines) == 1:  # the first since the last write: write now or soon
+            wait = self._written + 1 / self.WRITES_PER_SECOND - time.monotonic()
+            try:
+                if wait > 0:
+                    asyncio.get_running_loop().call_later(wait, self._write)
+                    return
+            except RuntimeError:  # no event loop to wait on
+                pass
+            self._write()
 
 
 class QuietProgress(PlainProgress):
