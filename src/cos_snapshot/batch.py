@@ -15,8 +15,8 @@ The steps, each usable on its own:
    through an :class:`~cos_snapshot.AsyncSnapshotClient` with ``concurrency`` requests in
    flight, resolving relative times with one GetMediaInfo per video (fetched when its first
    item runs, and kept for the run), skipping files that exist, writing files (on the event
-   loop while writes are quick, in threads while they are slow), and hands each finished item to a callback as an :class:`ItemResult`; a
-   :class:`BatchTally` counts them;
+   loop while writes are quick, in threads while they are slow), and hands each finished item
+   to a callback as an :class:`ItemResult`; a :class:`BatchTally` counts them;
 4. failures: a :class:`FailuresFile` lists the items that did not get done as JSON Lines that
    :func:`iter_items` reads back, so they can be taken again; it is written as the run goes.
 
@@ -390,8 +390,8 @@ class _Writer:
     are slow, judged by the average time of the recent writes.
 
     A small file on a local disk takes well under a millisecond to write, less than handing it
-    to a thread and back costs (measured: that hand-off was a quarter of a batch's CPU at 128
-    in flight); a slow file system (a network share, a disk busy elsewhere) would hold up
+    to a thread and back costs (measured: that hand-off was a quarter to a third of a batch's
+    CPU per snapshot at 32 and 128 in flight); a slow file system (a network share, a disk busy elsewhere) would hold up
     every request in flight if written on the loop."""
 
     #: Writes on the loop while the recent average is below this many seconds.
