@@ -145,7 +145,7 @@ def measure_batch_stream(
     serve = [*_command(), "serve", "--root", str(root), "--port", "{port}", "--anonymous"]
     runs = []
     with emulator_process([*serve, "--log-level", "warning"]) as server:
-        for n in (small_rows, *extra_rows, rows):
+        for n in dict.fromkeys((small_rows, *extra_rows, rows)):  # each size once
             one = run_one(server.url, workdir, n, stop_after=stop_after, concurrency=concurrency)
             print(json.dumps(asdict(one)), file=sys.stderr, flush=True)
             runs.append(one)
