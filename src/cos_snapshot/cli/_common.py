@@ -11,7 +11,7 @@ import json
 import os
 import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from .. import AsyncSnapshotClient, CosClientError, Credentials, SnapshotClient
 from ..batch import BatchInputError, parse_times
@@ -116,9 +116,9 @@ def async_client_from_args(args: argparse.Namespace, concurrency: int) -> AsyncS
     )
 
 
-def print_json(payload: object) -> None:
-    """One JSON line on stdout."""
-    print(json.dumps(payload, ensure_ascii=False, sort_keys=True), flush=True)
+def print_json(payload: object, *, file: TextIO | None = None) -> None:
+    """One JSON line on ``file`` (stdout by default)."""
+    print(json.dumps(payload, ensure_ascii=False, sort_keys=True), file=file, flush=True)
 
 
 def concurrency(text: str) -> int:
