@@ -47,6 +47,7 @@ from ._common import (
     add_connection_options,
     async_client_from_args,
     concurrency,
+    only_broken_pipes,
     print_json,
     subparser,
 )
@@ -104,10 +105,10 @@ resuming:
   after an interruption takes only what is missing. Files are written whole or not at all.
 
 failures:
-  items that failed, or did not run because of Ctrl-C, are written to --failures (default
-  OUTPUT_DIR/{FAILURES_NAME}) as JSON Lines that --input reads back, with the reason in an
-  "error" column and each item's file name in "output", so a re-take writes the same files
-  whatever --name-template the first run had. The file is removed when a run leaves nothing
+  items that failed, or did not run because of Ctrl-C or a closed output (| head), are
+  written to --failures (default OUTPUT_DIR/{FAILURES_NAME}) as JSON Lines that --input reads
+  back, with the reason in an "error" column and each item's file name in "output", so a
+  re-take writes the same files whatever --name-template the first run had. The file is removed when a run leaves nothing
   undone.
 
 exit codes:
@@ -452,11 +453,21 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 print_json(result.to_json())
 
         planned = iter(plan)
+        output_closed: BaseException | None = None
         try:
             asyncio.run(_run(client, planned, args, on_result))
         except KeyboardInterrupt:
             tally.interrupted = True
             _not_run(planned, record)
+        except BaseException as error:
+            if not only_broken_pipes(error):
+                raise
+            # The reader of stdout went away (`--json batch ... | head -1`), which stopped the
+            # run: what it left is listed as after Ctrl-C, and main() says so in one line.
+            output_closed = error
+            _not_run(planned, record)
+    if output_closed is not None:
+        raise output_closed
     has_failures = failures.rows > 0
     if args.json:
         print_json(
