@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from ._errors import CosResponseError
+from ._plural import plural
 
 __all__ = ["AudioStream", "MediaInfo", "RawElement", "VideoStream", "parse_media_info"]
 
@@ -386,11 +387,13 @@ def describe_media_info(info: MediaInfo) -> list[str]:
         parts = [track.codec or "unknown codec"]
         if track.sample_rate is not None:
             parts.append(f"{track.sample_rate} Hz")
-        if track.channel_layout or track.channels is not None:
-            parts.append(track.channel_layout or f"{track.channels} channels")
+        if track.channel_layout:
+            parts.append(track.channel_layout)
+        elif track.channels is not None:
+            parts.append(plural(track.channels, "channel"))
         tracks.append(" ".join(parts))
-    count = f"{len(tracks)} track" + ("" if len(tracks) == 1 else "s")
+    count = plural(len(tracks), "track")
     lines.append(f"audio: {count}" + (f": {'; '.join(tracks)}" if tracks else ""))
-    file_size = unknown if info.size is None else f"{info.size} bytes"
+    file_size = unknown if info.size is None else plural(info.size, "byte")
     lines.append(f"file: {file_size}" + (f", {info.format_name}" if info.format_name else ""))
     return lines

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from .. import AsyncSnapshotClient, CosServiceError, MediaInfo
+from .._plural import plural
 from ..batch import (
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
@@ -406,7 +407,7 @@ def _summary_text(tally: BatchTally) -> str:
         counts += f", {tally.not_run} not run"
     head = "batch interrupted" if tally.interrupted else "batch"
     return (
-        f"{head}: {counts} of {tally.total} items; "
+        f"{head}: {counts} of {plural(tally.total, 'item')}; "
         f"{_size_text(tally.bytes)} in {tally.seconds:.1f} s"
     )
 
