@@ -40,10 +40,12 @@ class VideoStream:
     ``width`` and ``height`` are the stored picture's (the service's ``Width``/``Height``, read
     as the emulator documents them); ``display_width`` and ``display_height`` are the picture as
     shown, after ``rotation`` (swapped for a quarter turn; the sample aspect ratio is not
-    applied). ``fps`` is the service's ``Fps`` and ``avg_fps`` its ``AvgFps``, both exact
-    fractions (``30.5`` is ``Fraction(61, 2)``); ``duration`` and ``start_time`` are seconds,
-    ``bitrate`` kbit/s, ``time_base`` a fraction of a second. ``None`` means the service sent
-    no value.
+    applied). ``rotation`` is the service's ``Rotation`` as sent, in counter-clockwise degrees
+    as FFmpeg reports a display matrix and the emulator answers by default (a phone's portrait
+    video, shown turned 90° clockwise, is ``-90``). ``fps`` is the service's ``Fps`` and
+    ``avg_fps`` its ``AvgFps``, both exact fractions (``30.5`` is ``Fraction(61, 2)``);
+    ``duration`` and ``start_time`` are seconds, ``bitrate`` kbit/s, ``time_base`` a fraction
+    of a second. ``None`` means the service sent no value.
     """
 
     index: int | None
@@ -356,6 +358,24 @@ def _rate(value: Fraction) -> str:
     return f"{value} fps (about {float(value):.3f})"
 
 
+def _rotation(degrees: Decimal) -> str:
+    """``-90 degrees (shown turned 90° clockwise)``: the value as sent, then which way the
+    picture is turned, reading it as counter-clockwise degrees (as FFmpeg reports a display
+    matrix and the emulator answers by default)."""
+    turn = degrees % 360
+    if turn < 0:
+        turn += 360
+    if turn == 0:
+        way = ""
+    elif turn == 180:
+        way = " (shown turned 180°)"
+    elif turn < 180:
+        way = f" (shown turned {_seconds(turn)}° counter-clockwise)"
+    else:
+        way = f" (shown turned {_seconds(360 - turn)}° clockwise)"
+    return f"{_seconds(degrees)} degrees{way}"
+
+
 def describe_media_info(info: MediaInfo) -> list[str]:
     """Lines for a person: duration, picture size as stored and as displayed, frame rate,
     frames, codec, rotation, audio tracks and the file; ``unknown`` where the service sent no
@@ -380,7 +400,7 @@ def describe_media_info(info: MediaInfo) -> list[str]:
         codec = video.codec or unknown
         details = ", ".join(part for part in (video.profile, video.pix_fmt) if part)
         lines.append(f"codec: {codec}" + (f" ({details})" if details else ""))
-        rotation = unknown if video.rotation is None else _seconds(video.rotation) + " degrees"
+        rotation = unknown if video.rotation is None else _rotation(video.rotation)
         lines.append(f"rotation: {rotation}")
     tracks = []
     for track in info.audio:
