@@ -246,3 +246,43 @@ def test_get_to_stdout_writes_the_image_there_and_the_report_to_stderr(
     captured = capsysbinary.readouterr()
     assert captured.out.startswith(b"\xff\xd8")  # no name to take a format from: jpg
     assert json.loads(captured.err)["output"] == "-"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--bucket", "bad bucket"), ("--bucket", "examplebucket"), ("--region", "ap/guangzhou")],
+)
+def test_a_malformed_bucket_or_region_is_refused_beside_an_endpoint_from_the_environment(
+    served: tuple[str, FixtureInfo],
+    env: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    option: str,
+    value: str,
+) -> None:
+    url, _ = served
+    monkeypatch.setenv("COS_ENDPOINT_URL", url)
+    out = tmp_path / "x.jpg"
+    assert main(["get", KEY, "-t", "1", "-o", str(out), option, value]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"cos-snapshot: error: {option[2:]}: must look like")
+    assert repr(value) in err
+    assert not out.exists()
+
+
+def test_the_emulator_needs_no_bucket_and_a_valid_one_beside_it_is_fine(
+    served: tuple[str, FixtureInfo],
+    env: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, info = served
+    monkeypatch.setenv("COS_ENDPOINT_URL", url)
+    for extra in ([], ["--bucket", "examplebucket-1250000000", "--region", "ap-guangzhou"]):
+        out = tmp_path / "x.jpg"
+        assert main(["get", KEY, "-t", "1", "-o", str(out), *extra]) == 0
+        assert read_frame_index(out.read_bytes()) == info.frame_at(1)
+    capsys.readouterr()
