@@ -192,3 +192,97 @@ def test_debug_after_the_command_shows_the_traceback(
         main([*argv, "--debug"])
     with pytest.raises(CosServiceError):  # an option after the command keeps one given before
         main(["--debug", *argv, "--json"])
+
+
+def test_get_takes_the_format_from_the_output_name_when_format_is_not_given(
+    served: tuple[str, FixtureInfo], env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, info = served
+    for name, magic in [("a.png", b"\x89PNG"), ("b.PNG", b"\x89PNG"), ("c.jpeg", b"\xff\xd8")]:
+        out = tmp_path / name
+        assert main(["get", KEY, "-t", "1", "-o", str(out), "--endpoint-url", url]) == 0
+        assert out.read_bytes().startswith(magic), name
+        assert read_frame_index(out.read_bytes()) == info.frame_at(1)
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("png", "x.jpg"), ("jpg", "x.png"), ("png", "x.JPEG")])
+def test_get_refuses_a_format_that_contradicts_the_output_name(
+    served: tuple[str, FixtureInfo],
+    env: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+    name: str,
+) -> None:
+    url, _ = served
+    out = tmp_path / name
+    argv = ["get", KEY, "-t", "1", "--format", fmt, "-o", str(out), "--endpoint-url", url]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("cos-snapshot: error: --format")
+    assert f"--format {fmt}" in err
+    assert str(out) in err
+    assert not out.exists()
+
+
+def test_get_to_stdout_writes_the_image_there_and_the_report_to_stderr(
+    served: tuple[str, FixtureInfo],
+    env: None,
+    tmp_path: Path,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, info = served
+    monkeypatch.chdir(tmp_path)
+    assert main(["get", KEY, "-t", "1", "--format", "png", "-o", "-", "--endpoint-url", url]) == 0
+    captured = capsysbinary.readouterr()
+    assert captured.out.startswith(b"\x89PNG")
+    assert read_frame_index(captured.out) == info.frame_at(1)
+    assert b"image/png" in captured.err
+    assert not list(tmp_path.iterdir())  # no file named "-"
+    assert main(["--json", "get", KEY, "-t", "1", "-o", "-", "--endpoint-url", url]) == 0
+    captured = capsysbinary.readouterr()
+    assert captured.out.startswith(b"\xff\xd8")  # no name to take a format from: jpg
+    assert json.loads(captured.err)["output"] == "-"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--bucket", "bad bucket"), ("--bucket", "examplebucket"), ("--region", "ap/guangzhou")],
+)
+def test_a_malformed_bucket_or_region_is_refused_beside_an_endpoint_from_the_environment(
+    served: tuple[str, FixtureInfo],
+    env: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    option: str,
+    value: str,
+) -> None:
+    url, _ = served
+    monkeypatch.setenv("COS_ENDPOINT_URL", url)
+    out = tmp_path / "x.jpg"
+    assert main(["get", KEY, "-t", "1", "-o", str(out), option, value]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"cos-snapshot: error: {option[2:]}: must look like")
+    assert repr(value) in err
+    assert not out.exists()
+
+
+def test_the_emulator_needs_no_bucket_and_a_valid_one_beside_it_is_fine(
+    served: tuple[str, FixtureInfo],
+    env: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, info = served
+    monkeypatch.setenv("COS_ENDPOINT_URL", url)
+    for extra in ([], ["--bucket", "examplebucket-1250000000", "--region", "ap-guangzhou"]):
+        out = tmp_path / "x.jpg"
+        assert main(["get", KEY, "-t", "1", "-o", str(out), *extra]) == 0
+        assert read_frame_index(out.read_bytes()) == info.frame_at(1)
+    capsys.readouterr()

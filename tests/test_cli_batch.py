@@ -270,6 +270,42 @@ def test_json_output_closed_by_its_reader_is_one_line_and_exit_1(
     )
 
 
+def test_after_a_broken_pipe_the_failures_file_lists_every_item_not_done(
+    server: str, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "out"
+    argv = [sys.executable, "-m", "cos_snapshot.cli", "--json"]
+    # 400 items: their JSON lines are twice what a pipe holds, so the run cannot end before
+    # the pipe is closed.
+    argv += [*batch(server, A, "--times", "0:1.995:0.005"), "-o", str(out_dir)]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stderr is not None
+    assert json.loads(process.stdout.readline())["type"] == "item"
+    process.stdout.close()  # as `| head -1` does
+    err = process.stderr.read()
+    process.wait(timeout=60)
+
+    assert process.returncode == 1, err
+    assert "Traceback" not in err
+    assert (
+        err.strip().splitlines()[-1] == "cos-snapshot: error: the output was closed (broken pipe)"
+    )
+    written = {p.name for p in out_dir.glob("*.jpg")}
+    assert len(written) < 400
+    not_done = json_lines((out_dir / "failures.jsonl").read_text())
+    listed = [str(row["output"]) for row in not_done]
+    assert len(listed) == 400 - len(written)
+    assert not written & set(listed)
+    assert {row["error"] for row in not_done} == {"not run: interrupted"}
+
+    retake = [sys.executable, "-m", "cos_snapshot.cli"]
+    retake += [*batch(server, "--input", str(out_dir / "failures.jsonl")), "-o", str(out_dir)]
+    rerun = subprocess.run(retake, check=False, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(list(out_dir.glob("*.jpg"))) == 400
+
+
 # -- input files ----------------------------------------------------------------------------
 
 

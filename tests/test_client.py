@@ -671,6 +671,10 @@ def test_a_request_that_is_not_valid_http_is_not_retried_nor_quoted() -> None:
         ({"endpoint_url": "http://h:9000/?versionId=1"}, "endpoint_url"),
         ({"endpoint_url": "http://h:9000/#top"}, "endpoint_url"),
         ({"bucket": "-1250000000", "region": REGION}, "bucket"),
+        # beside endpoint_url, which says where requests go, a malformed one is still refused
+        ({"bucket": "bad bucket", "endpoint_url": "http://h:9000"}, "bucket"),
+        ({"bucket": "examplebucket", "endpoint_url": "http://h:9000"}, "bucket"),
+        ({"region": "ap guangzhou", "endpoint_url": "http://h:9000"}, "region"),
     ],
 )
 def test_bad_construction_names_the_parameter(kwargs: dict[str, object], parameter: str) -> None:
@@ -678,6 +682,15 @@ def test_bad_construction_names_the_parameter(kwargs: dict[str, object], paramet
         SnapshotClient(credentials=CREDS, **kwargs)  # type: ignore[arg-type]
     assert info.value.parameter == parameter
     assert "TOPSECRET" not in str(info.value)
+
+
+def test_endpoint_url_needs_no_bucket_and_takes_a_valid_one_beside_it() -> None:
+    with SnapshotClient(endpoint_url="http://h:9000", credentials=CREDS) as client:
+        assert (client.bucket, client.endpoint_url) == (None, "http://h:9000")
+    with SnapshotClient(
+        "examplebucket-1250000000", REGION, endpoint_url="http://h:9000", credentials=CREDS
+    ) as client:
+        assert (client.bucket, client.endpoint_url) == ("examplebucket-1250000000", "http://h:9000")
 
 
 def test_a_one_letter_bucket_name_is_a_bucket() -> None:

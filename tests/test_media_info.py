@@ -200,6 +200,27 @@ def test_display_size_is_the_stored_size_turned_by_the_rotation(
     assert (info.video.display_width, info.video.display_height) == display
 
 
+@pytest.mark.parametrize(
+    ("rotation", "line"),
+    [
+        ("0.000000", "rotation: 0 degrees"),
+        ("-90.000000", "rotation: -90 degrees (shown turned 90° clockwise)"),
+        ("90.000000", "rotation: 90 degrees (shown turned 90° counter-clockwise)"),
+        ("180.000000", "rotation: 180 degrees (shown turned 180°)"),
+        ("-180", "rotation: -180 degrees (shown turned 180°)"),
+        ("270", "rotation: 270 degrees (shown turned 90° clockwise)"),
+        ("-270", "rotation: -270 degrees (shown turned 90° counter-clockwise)"),
+        ("-45.5", "rotation: -45.5 degrees (shown turned 45.5° clockwise)"),
+        ("", "rotation: unknown"),
+    ],
+)
+def test_describe_says_which_way_counter_clockwise_degrees_turn_the_picture(
+    rotation: str, line: str
+) -> None:
+    lines = parse_media_info(media_info_xml({**VIDEO, "Rotation": rotation})).describe()
+    assert line in lines
+
+
 def test_audio_is_every_track_in_order_and_a_file_without_video_has_none() -> None:
     tracks = [{**AUDIO, "Index": "0", "Language": "eng"}, {**AUDIO, "Index": "1", "Channel": "6"}]
     info = parse_media_info(media_info_xml({}, tracks))

@@ -33,6 +33,7 @@ from . import (
     times_across,
     times_every,
 )
+from ._plural import plural
 
 __all__ = [
     "MAX_RANGE_TIMES",
@@ -416,7 +417,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
                 continue
             if len(record) > len(names):
                 raise BatchInputError(
-                    f"{path} line {reader.line_num}: {len(record)} values for {len(names)} columns"
+                    f"{path} line {reader.line_num}: {plural(len(record), 'value')} for "
+                    f"{plural(len(names), 'column')}"
                 )
             yield reader.line_num, dict(zip(names, record, strict=False))
 

@@ -113,15 +113,23 @@ def _refuse_httpx_objects(parameter: str, value: object) -> None:
         )
 
 
-def endpoint_for(bucket: str, region: str) -> str:
-    """The COS endpoint of a bucket: ``https://<bucket>.cos.<region>.myqcloud.com``."""
+def _check_bucket(bucket: str) -> None:
     if not _BUCKET.match(bucket):
         raise CosInvalidArgumentError(
             "bucket",
             f"must look like <name>-<appid> (e.g. examplebucket-1250000000), got {bucket!r}",
         )
+
+
+def _check_region(region: str) -> None:
     if not _REGION.match(region):
         raise CosInvalidArgumentError("region", f"must look like ap-guangzhou, got {region!r}")
+
+
+def endpoint_for(bucket: str, region: str) -> str:
+    """The COS endpoint of a bucket: ``https://<bucket>.cos.<region>.myqcloud.com``."""
+    _check_bucket(bucket)
+    _check_region(region)
     return f"https://{bucket}.cos.{region}.myqcloud.com"
 
 
@@ -178,6 +186,13 @@ class _BaseClient:
         max_connections: int | None = None,
         httpx_args: dict[str, Any] | None = None,
     ) -> None:
+        # Checked even beside endpoint_url, which then says where requests go: a malformed
+        # bucket or region there is a mistake (a typo in COS_BUCKET, say) that would pass
+        # unseen. Not giving them is fine (the emulator needs neither).
+        if bucket:
+            _check_bucket(bucket)
+        if region:
+            _check_region(region)
         if endpoint_url is not None:
             url = httpx2.URL(endpoint_url)
             if url.scheme not in {"http", "https"} or not url.host:

@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from ._errors import CosResponseError
+from ._plural import plural
 
 __all__ = ["AudioStream", "MediaInfo", "RawElement", "VideoStream", "parse_media_info"]
 
@@ -39,10 +40,12 @@ class VideoStream:
     ``width`` and ``height`` are the stored picture's (the service's ``Width``/``Height``, read
     as the emulator documents them); ``display_width`` and ``display_height`` are the picture as
     shown, after ``rotation`` (swapped for a quarter turn; the sample aspect ratio is not
-    applied). ``fps`` is the service's ``Fps`` and ``avg_fps`` its ``AvgFps``, both exact
-    fractions (``30.5`` is ``Fraction(61, 2)``); ``duration`` and ``start_time`` are seconds,
-    ``bitrate`` kbit/s, ``time_base`` a fraction of a second. ``None`` means the service sent
-    no value.
+    applied). ``rotation`` is the service's ``Rotation`` as sent, in counter-clockwise degrees
+    as FFmpeg reports a display matrix and the emulator answers by default (a phone's portrait
+    video, shown turned 90° clockwise, is ``-90``). ``fps`` is the service's ``Fps`` and
+    ``avg_fps`` its ``AvgFps``, both exact fractions (``30.5`` is ``Fraction(61, 2)``);
+    ``duration`` and ``start_time`` are seconds, ``bitrate`` kbit/s, ``time_base`` a fraction
+    of a second. ``None`` means the service sent no value.
     """
 
     index: int | None
@@ -355,6 +358,24 @@ def _rate(value: Fraction) -> str:
     return f"{value} fps (about {float(value):.3f})"
 
 
+def _rotation(degrees: Decimal) -> str:
+    """``-90 degrees (shown turned 90° clockwise)``: the value as sent, then which way the
+    picture is turned, reading it as counter-clockwise degrees (as FFmpeg reports a display
+    matrix and the emulator answers by default)."""
+    turn = degrees % 360
+    if turn < 0:
+        turn += 360
+    if turn == 0:
+        way = ""
+    elif turn == 180:
+        way = " (shown turned 180°)"
+    elif turn < 180:
+        way = f" (shown turned {_seconds(turn)}° counter-clockwise)"
+    else:
+        way = f" (shown turned {_seconds(360 - turn)}° clockwise)"
+    return f"{_seconds(degrees)} degrees{way}"
+
+
 def describe_media_info(info: MediaInfo) -> list[str]:
     """Lines for a person: duration, picture size as stored and as displayed, frame rate,
     frames, codec, rotation, audio tracks and the file; ``unknown`` where the service sent no
@@ -379,18 +400,20 @@ def describe_media_info(info: MediaInfo) -> list[str]:
         codec = video.codec or unknown
         details = ", ".join(part for part in (video.profile, video.pix_fmt) if part)
         lines.append(f"codec: {codec}" + (f" ({details})" if details else ""))
-        rotation = unknown if video.rotation is None else _seconds(video.rotation) + " degrees"
+        rotation = unknown if video.rotation is None else _rotation(video.rotation)
         lines.append(f"rotation: {rotation}")
     tracks = []
     for track in info.audio:
         parts = [track.codec or "unknown codec"]
         if track.sample_rate is not None:
             parts.append(f"{track.sample_rate} Hz")
-        if track.channel_layout or track.channels is not None:
-            parts.append(track.channel_layout or f"{track.channels} channels")
+        if track.channel_layout:
+            parts.append(track.channel_layout)
+        elif track.channels is not None:
+            parts.append(plural(track.channels, "channel"))
         tracks.append(" ".join(parts))
-    count = f"{len(tracks)} track" + ("" if len(tracks) == 1 else "s")
+    count = plural(len(tracks), "track")
     lines.append(f"audio: {count}" + (f": {'; '.join(tracks)}" if tracks else ""))
-    file_size = unknown if info.size is None else f"{info.size} bytes"
+    file_size = unknown if info.size is None else plural(info.size, "byte")
     lines.append(f"file: {file_size}" + (f", {info.format_name}" if info.format_name else ""))
     return lines

@@ -53,6 +53,8 @@ from typing import Any, Literal
 
 from PIL import Image, ImageDraw, ImageStat
 
+from ._plural import plural
+
 __all__ = [
     "CONTAINERS",
     "CORNER",
@@ -393,7 +395,9 @@ def _read_index(img: Image.Image) -> int:
     margin = (white - black) / 8
     unsure = [i for i, v in enumerate(lumas) if abs(v - threshold) < margin]
     if unsure:
-        raise PatternError(f"{len(unsure)} data cell(s) are neither black nor white")
+        raise PatternError(
+            f"neither black nor white: {plural(len(unsure), 'data cell')} of the pattern"
+        )
     bits = [1 if v > threshold else 0 for v in lumas]
     value = sum(b << k for k, b in enumerate(bits[:_INDEX_BITS]))
     check = sum(b << k for k, b in enumerate(bits[_INDEX_BITS:]))
@@ -443,8 +447,8 @@ class FixtureInfo:
         mirrored = ", mirrored" if o.mirrored else ""
         return (
             f"{self.codec}/{self.container} {self.pix_fmt} {w}x{h}{turned}{mirrored}: "
-            f"{self.frame_count} frames, {float(self.end):g} s, "
-            f"{len(self.keyframes)} keyframes, first frame at {float(self.start):g} s"
+            f"{plural(self.frame_count, 'frame')}, {float(self.end):g} s, "
+            f"{plural(len(self.keyframes), 'keyframe')}, first frame at {float(self.start):g} s"
         )
 
     @property

@@ -49,6 +49,7 @@ from . import (
     times_every,
 )
 from ._files import replacing
+from ._plural import plural
 
 __all__ = [
     "SHEET_FORMATS",
@@ -172,7 +173,9 @@ def tile(
     """A new image of ``layout.size`` with ``images`` pasted into the layout's cells in order;
     a picture of another size than the cell is scaled to fit it and centred."""
     if len(images) != layout.count:
-        raise ValueError(f"{len(images)} images for a layout of {layout.count} cells")
+        raise ValueError(
+            f"{plural(len(images), 'image')} for a layout of {plural(layout.count, 'cell')}"
+        )
     canvas = Image.new("RGB", layout.size, background)
     for index, image in enumerate(images):
         picture = image.convert("RGB")
@@ -196,7 +199,7 @@ def compose_sheet(
     if not images:
         raise ValueError("a contact sheet needs at least one image")
     if len(labels) != len(images):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+        raise ValueError(f"{plural(len(images), 'image')} but {plural(len(labels), 'label')}")
     if cols < 1:
         raise ValueError(f"cols must be at least 1, not {cols}")
     cell = images[0].size

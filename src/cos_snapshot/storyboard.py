@@ -39,6 +39,7 @@ from PIL import Image
 
 from . import AsyncSnapshotClient, CosInvalidArgumentError, Snapshot, format_time
 from ._files import replacing
+from ._plural import plural
 from .sheet import SheetLayout, check_every, media_info_for, take_snapshots, tile
 
 __all__ = [
@@ -188,7 +189,7 @@ def cue_bounds(
     bounds = [_ms(total * i / count) for i in range(count + 1)]
     if any(a >= b for a, b in itertools.pairwise(bounds)):
         raise CosInvalidArgumentError(
-            "count", f"{count} cues over {total} s would be shorter than a millisecond"
+            "count", f"{plural(count, 'cue')} over {total} s would be shorter than a millisecond"
         )
     return bounds
 
@@ -228,8 +229,9 @@ def plan_sprites(
     rows = min(side // height, MAX_SPRITE_PIXELS // (row_width * height))
     if row_width > side or rows < 1:
         raise ValueError(
-            f"a row of {cols} tiles of {width}x{height} pixels does not fit in a {image_format} "
-            f"sprite ({side} pixels a side, {MAX_SPRITE_PIXELS:,} in all): use fewer --cols or a "
+            f"a row of {plural(cols, 'tile')} of {width}x{height} pixels does not fit in a "
+            f"{image_format} sprite ({side} pixels a side, {MAX_SPRITE_PIXELS:,} in all): use "
+            "fewer --cols or a "
             "smaller --width"
         )
     per_sprite = rows * cols

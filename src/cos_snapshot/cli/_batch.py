@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from .. import AsyncSnapshotClient, CosServiceError, MediaInfo
+from .._plural import plural
 from ..batch import (
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
@@ -47,6 +48,7 @@ from ._common import (
     add_connection_options,
     async_client_from_args,
     concurrency,
+    only_broken_pipes,
     print_json,
     subparser,
 )
@@ -104,10 +106,10 @@ resuming:
   after an interruption takes only what is missing. Files are written whole or not at all.
 
 failures:
-  items that failed, or did not run because of Ctrl-C, are written to --failures (default
-  OUTPUT_DIR/{FAILURES_NAME}) as JSON Lines that --input reads back, with the reason in an
-  "error" column and each item's file name in "output", so a re-take writes the same files
-  whatever --name-template the first run had. The file is removed when a run leaves nothing
+  items that failed, or did not run because of Ctrl-C or a closed output (| head), are
+  written to --failures (default OUTPUT_DIR/{FAILURES_NAME}) as JSON Lines that --input reads
+  back, with the reason in an "error" column and each item's file name in "output", so a
+  re-take writes the same files whatever --name-template the first run had. The file is removed when a run leaves nothing
   undone.
 
 exit codes:
@@ -405,7 +407,7 @@ def _summary_text(tally: BatchTally) -> str:
         counts += f", {tally.not_run} not run"
     head = "batch interrupted" if tally.interrupted else "batch"
     return (
-        f"{head}: {counts} of {tally.total} items; "
+        f"{head}: {counts} of {plural(tally.total, 'item')}; "
         f"{_size_text(tally.bytes)} in {tally.seconds:.1f} s"
     )
 
@@ -452,11 +454,21 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 print_json(result.to_json())
 
         planned = iter(plan)
+        output_closed: BaseException | None = None
         try:
             asyncio.run(_run(client, planned, args, on_result))
         except KeyboardInterrupt:
             tally.interrupted = True
             _not_run(planned, record)
+        except BaseException as error:
+            if not only_broken_pipes(error):
+                raise
+            # The reader of stdout went away (`--json batch ... | head -1`), which stopped the
+            # run: what it left is listed as after Ctrl-C, and main() says so in one line.
+            output_closed = error
+            _not_run(planned, record)
+    if output_closed is not None:
+        raise output_closed
     has_failures = failures.rows > 0
     if args.json:
         print_json(

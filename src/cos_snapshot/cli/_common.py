@@ -11,7 +11,7 @@ import json
 import os
 import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from .. import AsyncSnapshotClient, CosClientError, Credentials, SnapshotClient
 from ..batch import BatchInputError, parse_times
@@ -31,6 +31,7 @@ __all__ = [
     "client_from_args",
     "client_options",
     "concurrency",
+    "only_broken_pipes",
     "parse_times_option",
     "print_json",
     "subparser",
@@ -116,9 +117,17 @@ def async_client_from_args(args: argparse.Namespace, concurrency: int) -> AsyncS
     )
 
 
-def print_json(payload: object) -> None:
-    """One JSON line on stdout."""
-    print(json.dumps(payload, ensure_ascii=False, sort_keys=True), flush=True)
+def print_json(payload: object, *, file: TextIO | None = None) -> None:
+    """One JSON line on ``file`` (stdout by default)."""
+    print(json.dumps(payload, ensure_ascii=False, sort_keys=True), file=file, flush=True)
+
+
+def only_broken_pipes(error: BaseException) -> bool:
+    """Whether ``error`` is a BrokenPipeError, or a group (the tasks of a batch) of nothing
+    else: the reader of our output went away (``cos-snapshot --json batch ... | head -1``)."""
+    if isinstance(error, BaseExceptionGroup):
+        return all(only_broken_pipes(inner) for inner in error.exceptions)
+    return isinstance(error, BrokenPipeError)
 
 
 def concurrency(text: str) -> int:

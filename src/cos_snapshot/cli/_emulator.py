@@ -294,7 +294,8 @@ def register(sub: Any) -> None:
         type=int,
         choices=[0, 90, 180, 270],
         default=0,
-        help="display rotation metadata in degrees (default 0; not in .ts)",
+        help="display rotation metadata: degrees players turn the picture clockwise "
+        "(default 0; not in .ts)",
     )
     fixture.add_argument("--flip", action="store_true", help="mark the video as mirrored")
     fixture.add_argument(

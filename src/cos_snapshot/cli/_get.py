@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from ._common import (
     EXIT_OK,
+    UsageError,
     add_connection_options,
     client_from_args,
     print_json,
@@ -20,7 +22,13 @@ GET_EPILOG = """
     examples:
       cos-snapshot get videos/intro.mp4 --time 1.5 -o poster.jpg \\
           --bucket examplebucket-1250000000 --region ap-guangzhou
-      COS_ENDPOINT_URL=http://127.0.0.1:9000 cos-snapshot get a.mp4 -t 0 --width 320 --format png -o a.png
+      COS_ENDPOINT_URL=http://127.0.0.1:9000 cos-snapshot get a.mp4 -t 0 --width 320 -o a.png
+      cos-snapshot get a.mp4 -t 0 --format png -o - | display   # the image on stdout
+
+    format: --format, or else the name's suffix (-o a.png is a PNG, -o a.jpg or a.jpeg a
+    JPEG), or else jpg. A --format that contradicts the suffix (--format png -o a.jpg) is
+    refused (exit 2). With -o -, the image goes to stdout and the report line (--json too)
+    to stderr.
     """
 PRESIGN_EPILOG = """
     examples:
@@ -29,12 +37,16 @@ PRESIGN_EPILOG = """
     """
 
 
-def _add_snapshot_options(parser: argparse.ArgumentParser) -> None:
+#: What an output name's suffix says about the image format (other suffixes say nothing).
+_SUFFIX_FORMATS = {".jpg": "jpg", ".jpeg": "jpg", ".png": "png"}
+
+
+def _add_snapshot_options(parser: argparse.ArgumentParser, *, format_help: str) -> None:
     parser.add_argument("key", help="object key of the video, e.g. videos/intro.mp4")
     parser.add_argument("--time", "-t", required=True, help="seconds from the start, e.g. 1.5")
     parser.add_argument("--width", type=int, default=0, help="output width (0: follow the video)")
     parser.add_argument("--height", type=int, default=0, help="output height (0: follow the video)")
-    parser.add_argument("--format", choices=["jpg", "png"], default="jpg")
+    parser.add_argument("--format", choices=["jpg", "png"], help=format_help)
     parser.add_argument("--rotate", choices=["auto", "off"], default="auto")
     parser.add_argument("--mode", choices=["keyframe", "exactframe"], default="exactframe")
 
@@ -43,21 +55,43 @@ def _snapshot_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "width": args.width,
         "height": args.height,
-        "format": args.format,
+        "format": args.format or "jpg",
         "rotate": args.rotate,
         "mode": args.mode,
     }
 
 
+def _output_format(args: argparse.Namespace) -> str | None:
+    """The format -o's suffix asks for, checked against --format: a usage error when they
+    disagree (a PNG in a file named .jpg misleads every program that opens it)."""
+    if not args.output or args.output == "-":
+        return None
+    named = _SUFFIX_FORMATS.get(Path(args.output).suffix.lower())
+    if named and args.format and named != args.format:
+        raise UsageError(
+            f"--format {args.format} contradicts -o {args.output} (a {named} name): "
+            "rename the output or leave out --format to take the format from the name"
+        )
+    return named
+
+
 def cmd_get(args: argparse.Namespace) -> int:
+    named = _output_format(args)
+    args.format = args.format or named
     with client_from_args(args) as client:
         snapshot = client.get_snapshot(args.key, args.time, **_snapshot_kwargs(args))
+    to_stdout = args.output == "-"
     output = (
         Path(args.output)
         if args.output
         else Path(f"{Path(args.key).stem}_{args.time}.{snapshot.format}")
     )
-    snapshot.save(output)
+    if to_stdout:
+        sys.stdout.buffer.write(snapshot.content)
+        sys.stdout.buffer.flush()
+    else:
+        snapshot.save(output)
+    report = sys.stderr if to_stdout else sys.stdout
     result = {
         "key": args.key,
         "time": args.time,
@@ -69,10 +103,12 @@ def cmd_get(args: argparse.Namespace) -> int:
         "request_id": snapshot.request_id,
     }
     if args.json:
-        print_json(result)
+        print_json(result, file=report)
     else:
         print(
-            f"{output}: {snapshot.width}x{snapshot.height} {snapshot.content_type}, {len(snapshot.content)} bytes"
+            f"{output}: {snapshot.width}x{snapshot.height} {snapshot.content_type}, "
+            f"{len(snapshot.content)} bytes",
+            file=report,
         )
     return EXIT_OK
 
@@ -93,14 +129,21 @@ def register(sub: Any) -> None:
     get = subparser(
         sub, "get", "save one snapshot of a video to a file", cmd_get, epilog=GET_EPILOG
     )
-    _add_snapshot_options(get)
-    get.add_argument("-o", "--output", help="file to write (default: <key stem>_<time>.<format>)")
+    _add_snapshot_options(
+        get,
+        format_help="image format (default: the suffix of -o if .jpg, .jpeg or .png, else jpg)",
+    )
+    get.add_argument(
+        "-o",
+        "--output",
+        help="file to write, - for stdout (default: <key stem>_<time>.<format>)",
+    )
     add_connection_options(get)
 
     presign = subparser(
         sub, "presign", "print a presigned snapshot URL", cmd_presign, epilog=PRESIGN_EPILOG
     )
-    _add_snapshot_options(presign)
+    _add_snapshot_options(presign, format_help="image format (default: jpg)")
     presign.add_argument(
         "--expires", type=int, default=3600, help="seconds the URL stays valid (default 3600)"
     )

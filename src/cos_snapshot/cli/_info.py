@@ -20,6 +20,11 @@ examples:
   # every value, decimals exact, and every element as the service sent it
   cos-snapshot --json info videos/intro.mp4
 
+rotation: the service's Rotation as sent, read as counter-clockwise degrees (as FFmpeg
+reports a display matrix and the emulator answers unless serve --rotation-sign clockwise),
+then which way the picture is shown turned: "-90 degrees (shown turned 90° clockwise)" is a
+phone's portrait video, or make-fixture --rotate 90. --json keeps the number as sent.
+
 exit codes: 0 ok; 1 the service or the network failed, or its answer was malformed;
 2 bad usage (e.g. an empty key)
 """

@@ -26,6 +26,7 @@ from ._common import (
     Handler,
     UsageError,
     add_global_options,
+    only_broken_pipes,
 )
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(handler, args)
     except BaseException as error:
-        if not _only_broken_pipes(error):
+        if not only_broken_pipes(error):
             raise
         # The reader of our output went away (`cos-snapshot --json batch ... | head -1`):
         # one line, not a traceback per task, and no second error when Python flushes stdout.
@@ -104,11 +105,3 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
             raise
         print(f"cos-snapshot: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_FAILED
-
-
-def _only_broken_pipes(error: BaseException) -> bool:
-    """Whether ``error`` is a BrokenPipeError, or a group (the tasks of a batch) of nothing
-    else."""
-    if isinstance(error, BaseExceptionGroup):
-        return all(_only_broken_pipes(inner) for inner in error.exceptions)
-    return isinstance(error, BrokenPipeError)

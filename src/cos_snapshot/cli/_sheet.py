@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import Snapshot, SnapshotArgs
+from .._plural import plural
 from ..batch import safe_key_path
 from ._common import (
     DEFAULT_CONCURRENCY,
@@ -182,8 +183,8 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         print(
-            f"{output}: {len(times)} snapshots of {args.key} in {layout.rows} rows of "
-            f"{layout.cols}, {width}x{height} pixels"
+            f"{output}: {plural(len(times), 'snapshot')} of {args.key} in "
+            f"{plural(layout.rows, 'row')} of {layout.cols}, {width}x{height} pixels"
         )
     return EXIT_OK
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import SnapshotArgs
+from .._plural import plural
 from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_OK,
@@ -93,8 +94,8 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
     else:
         width, height = board.tile_size
         print(
-            f"{board.vtt}: {len(board.cues)} cues over {board.duration} s of {args.key}, "
-            f"{width}x{height} tiles in {len(board.sprites)} sprite(s): "
+            f"{board.vtt}: {plural(len(board.cues), 'cue')} over {board.duration} s of "
+            f"{args.key}, {width}x{height} tiles in {plural(len(board.sprites), 'sprite')}: "
             + ", ".join(path.name for path in board.sprites)
         )
     return EXIT_OK
