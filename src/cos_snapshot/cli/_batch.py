@@ -276,7 +276,12 @@ class PlainProgress:
     def _add_skipped(self) -> None:
         if self._skipped:
             self._lines.append(
-                f"skipped {self._skipped} items whose files exist (--force takes them again)\n"
+                f"skipped {plural(self._skipped, 'item')} whose "
+                + (
+                    "file exists (--force takes it again)\n"
+                    if self._skipped == 1
+                    else "files exist (--force takes them again)\n"
+                )
             )
             self._skipped = 0
 
