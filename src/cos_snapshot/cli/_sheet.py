@@ -23,6 +23,7 @@ from ._common import (
     add_connection_options,
     async_client_from_args,
     concurrency,
+    options_named,
     parse_times_option,
     print_json,
     subparser,
@@ -59,7 +60,8 @@ video stream's duration; plain seconds send no such request. Cells take the size
 aspect ratio unless --height is given); each cell's time is written under it, as m:ss.
 
 exit codes: 0 sheet written; 1 a snapshot failed (nothing is written) or the service,
-network or file system failed; 2 bad usage or arguments; 130 interrupted.
+network or file system failed; 2 bad usage or arguments (a relative form on a key that is
+missing or not a video included); 130 interrupted.
 
 credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN,
 unless --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS_ENDPOINT_URL.
@@ -151,7 +153,8 @@ def cmd_sheet(args: argparse.Namespace) -> int:
             check_first=check_first,
         )
 
-    snapshots = asyncio.run(run())
+    with options_named():  # every: ... is --every: ... here
+        snapshots = asyncio.run(run())
     times = resolved
     images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
     title = args.key if args.title is None else args.title

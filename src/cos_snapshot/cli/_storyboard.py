@@ -22,6 +22,7 @@ from ._common import (
     add_connection_options,
     async_client_from_args,
     concurrency,
+    options_named,
     print_json,
     subparser,
     whole_number,
@@ -48,8 +49,8 @@ length. Each tile is the exact frame at its cue's start: the frame on screen whe
 begins. Everything is written whole or not at all.
 
 exit codes: 0 storyboard written; 1 a snapshot failed (nothing is written) or the service,
-network or file system failed; 2 bad usage or arguments (including an object that is not a
-video); 130 interrupted (nothing is written).
+network or file system failed; 2 bad usage or arguments (including a key that is missing or
+not a video); 130 interrupted (nothing is written).
 
 credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN,
 unless --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS_ENDPOINT_URL.
@@ -72,20 +73,21 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
         raise UsageError(f"-o {output}: not a directory")
     client = async_client_from_args(args, args.concurrency)
     try:
-        board = asyncio.run(
-            make_storyboard(
-                client,
-                args.key,
-                output,
-                every=args.every,
-                count=args.count,
-                width=args.width,
-                cols=args.cols,
-                format=args.format,
-                url_prefix=args.url_prefix,
-                concurrency=args.concurrency,
+        with options_named():  # every: ... is --every: ... here
+            board = asyncio.run(
+                make_storyboard(
+                    client,
+                    args.key,
+                    output,
+                    every=args.every,
+                    count=args.count,
+                    width=args.width,
+                    cols=args.cols,
+                    format=args.format,
+                    url_prefix=args.url_prefix,
+                    concurrency=args.concurrency,
+                )
             )
-        )
     except ValueError as error:  # the tiles cannot fit in a sprite
         raise UsageError(str(error)) from None
     if args.json:
