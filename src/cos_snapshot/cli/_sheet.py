@@ -14,7 +14,7 @@ import io
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import Snapshot, SnapshotArgs
+from .. import Snapshot, SnapshotArgs, TimeSelection, media_info_for
 from ..batch import safe_key_path
 from ._common import (
     DEFAULT_CONCURRENCY,
@@ -127,11 +127,16 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     client = async_client_from_args(args, args.concurrency)
     resolved: list[str] = []
 
+    async def selected() -> list[str]:
+        if count is None or args.count is not None:
+            return await resolve_times(client, args.key, times=times, count=count, every=args.every)
+        # The default count is not the user's: a key that cannot be measured is named alone.
+        info = await media_info_for(client, args.key, "key")
+        return TimeSelection(count=count).resolve(info)
+
     async def run() -> list[Snapshot]:
         try:
-            resolved[:] = await resolve_times(
-                client, args.key, times=times, count=count, every=args.every
-            )
+            resolved[:] = await selected()
         except BaseException:
             await client.aclose()
             raise
