@@ -214,15 +214,17 @@ class TimeSelection:
     - ``listed``: times in seconds and relative to the video (``50%``, ``end``), each checked
       and written plainly when the selection is made (``" 50.0 %"`` is kept as ``"50%"``,
       ``1.50`` as ``"1.5"``);
-    - ``count``: that many times across the video, the middle of each of ``count`` equal slices
-      (:func:`times_across`), a whole number from 1 to :data:`MAX_TIMES`;
-    - ``every``: ``0, every, 2·every, …`` while below the duration (:func:`times_every`), a
-      finite number of seconds above 0, kept as an exact ``Decimal``.
+    - ``count``: that many times across the video, the middle of each of ``count`` equal
+      slices (:func:`~cos_snapshot.times_across`), a whole number from 1 to 100,000;
+    - ``every``: ``0, every, 2·every, …`` while below the duration
+      (:func:`~cos_snapshot.times_every`), a finite number of seconds above 0, kept as an
+      exact ``Decimal``.
 
     Exactly one is given (``ValueError`` otherwise); a bad value raises
-    :class:`CosInvalidArgumentError` naming ``time``, ``count`` or ``every``. :attr:`relative`
-    says whether the video's :class:`MediaInfo` is needed, and :meth:`resolve` gives the
-    seconds.
+    :class:`~cos_snapshot.CosInvalidArgumentError` naming ``time``, ``count`` or ``every``.
+    :attr:`relative` says whether the video's :class:`~cos_snapshot.MediaInfo` is needed,
+    :meth:`resolve` gives the seconds, and :func:`~cos_snapshot.media_info_for` asks for the
+    video's GetMediaInfo.
     """
 
     listed: tuple[str, ...] = attrs.field(default=(), converter=_listed)
@@ -250,8 +252,9 @@ class TimeSelection:
     def resolve(self, info: MediaInfo | None) -> list[str]:
         """The times as plain decimal seconds for the video ``info`` describes (``None`` will
         do when :attr:`relative` is false), in order, a time that comes twice kept once.
-        Raises :class:`CosInvalidArgumentError` naming the problem when ``info`` has no video
-        stream, duration or (for ``end``) frame rate to resolve them with."""
+        Raises :class:`~cos_snapshot.CosInvalidArgumentError` naming the problem when
+        ``info`` has no video stream, duration or (for ``end``) frame rate to resolve them
+        with."""
         if not self.relative:
             return list(dict.fromkeys(self.listed))
         if info is None:
@@ -277,11 +280,11 @@ async def media_info_for(client: AsyncSnapshotClient, key: str, parameter: str) 
     needs the video's duration (``time``, ``count``, ``every``, or ``key`` when none was
     given).
 
-    Raises :class:`CosInvalidArgumentError` naming ``parameter`` and ``key`` when the object
-    is not usable: the service answers a 4xx (a missing key, an object that is not a video),
-    or the :class:`MediaInfo` has no video stream or no duration. Other failures are raised
-    as they come: 401 and 403 (the credentials or permissions, not the key), 408 and 429 (a
-    busy service), 5xx and the network.
+    Raises :class:`~cos_snapshot.CosInvalidArgumentError` naming ``parameter`` and ``key``
+    when the object is not usable: the service answers a 4xx (a missing key, an object that
+    is not a video), or the :class:`~cos_snapshot.MediaInfo` has no video stream or no
+    duration. Other failures are raised as they come: 401 and 403 (the credentials or
+    permissions, not the key), 408 and 429 (a busy service), 5xx and the network.
     """
     try:
         info = await client.get_media_info(key)

@@ -278,8 +278,9 @@ async def resolve_times(
     duration), as plain decimal strings in order, a time given twice kept once: the
     :class:`~cos_snapshot.TimeSelection` of the one given, resolved.
 
-    GetMediaInfo is asked once (:func:`media_info_for`), and only when a relative form is
-    used: plain seconds send nothing. Every time is checked before it is asked.
+    GetMediaInfo is asked once (:func:`~cos_snapshot.media_info_for`), and only when a
+    relative form is used: plain seconds send nothing. Every time is checked before it is
+    asked.
     Raises :class:`~cos_snapshot.CosInvalidArgumentError` for bad input (naming ``time``,
     ``count`` or ``every``) and for a relative form on a key that is missing or not a video;
     ``ValueError`` unless exactly one of the three is given.
