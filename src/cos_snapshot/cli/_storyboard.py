@@ -14,7 +14,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from .. import SnapshotArgs
+from .. import CosInvalidArgumentError, SnapshotArgs
 from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_OK,
@@ -22,9 +22,9 @@ from ._common import (
     add_connection_options,
     async_client_from_args,
     concurrency,
-    options_named,
     print_json,
     subparser,
+    usage_error,
     whole_number,
 )
 
@@ -73,21 +73,22 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
         raise UsageError(f"-o {output}: not a directory")
     client = async_client_from_args(args, args.concurrency)
     try:
-        with options_named():  # every: ... is --every: ... here
-            board = asyncio.run(
-                make_storyboard(
-                    client,
-                    args.key,
-                    output,
-                    every=args.every,
-                    count=args.count,
-                    width=args.width,
-                    cols=args.cols,
-                    format=args.format,
-                    url_prefix=args.url_prefix,
-                    concurrency=args.concurrency,
-                )
+        board = asyncio.run(
+            make_storyboard(
+                client,
+                args.key,
+                output,
+                every=args.every,
+                count=args.count,
+                width=args.width,
+                cols=args.cols,
+                format=args.format,
+                url_prefix=args.url_prefix,
+                concurrency=args.concurrency,
             )
+        )
+    except CosInvalidArgumentError as error:  # every: ... is --every: ... here
+        raise usage_error(error) from None
     except ValueError as error:  # the tiles cannot fit in a sprite
         raise UsageError(str(error)) from None
     if args.json:
