@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 import cos_snapshot.storyboard as storyboard_module
+from cos_snapshot import CosInvalidArgumentError
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import (
     EmulatorSettings,
@@ -363,3 +364,10 @@ def test_cue_bounds_are_rounded_to_the_millisecond_and_contiguous() -> None:
     bounds = cue_bounds(Decimal("10"), count=3)
     assert bounds == [Decimal(0), Decimal("3.333"), Decimal("6.667"), Decimal(10)]
     assert cue_bounds(Decimal("12.04"), every="5") == [0, 5, 10, Decimal("12.04")]
+
+
+@pytest.mark.parametrize("count", [0, -1, True, 201, 2.0])
+def test_a_count_outside_the_storyboards_range_is_refused_naming_it(count: object) -> None:
+    with pytest.raises(CosInvalidArgumentError) as caught:
+        cue_bounds(Decimal(10), count=count)  # type: ignore[arg-type]
+    assert str(caught.value) == f"count: must be a whole number from 1 to 200, got {count!r}"

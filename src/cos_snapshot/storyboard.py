@@ -199,11 +199,14 @@ def _selection(every: str | Decimal | None, count: int | None, max_cues: int) ->
     if count is not None and every is not None:
         raise ValueError("give count or every, not both")
     if count is not None:
-        selection = TimeSelection(count=count)
-        if count > max_cues:
+        try:
+            selection = TimeSelection(count=count)
+            if count > max_cues:
+                raise CosInvalidArgumentError("count", "more cues than a storyboard has")
+        except CosInvalidArgumentError:  # in the storyboard's own range
             raise CosInvalidArgumentError(
                 "count", f"must be a whole number from 1 to {max_cues}, got {count!r}"
-            )
+            ) from None
         return selection
     selection = TimeSelection(every=DEFAULT_EVERY if every is None else every)
     step = selection.every

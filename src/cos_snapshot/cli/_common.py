@@ -63,13 +63,13 @@ class UsageError(Exception):
 
 
 #: The option of each parameter that the library's time selections name in their errors.
-TIME_OPTIONS = {"time": "--times", "count": "--count", "every": "--every"}
+_TIME_OPTIONS = {"time": "--times", "count": "--count", "every": "--every"}
 
 
 def usage_error(error: CosInvalidArgumentError) -> UsageError:
     """``error`` as a usage error that names the option as the command line spells it
     (``every: ...`` becomes ``--every: ...``); any other parameter keeps its name."""
-    return UsageError(f"{TIME_OPTIONS.get(error.parameter, error.parameter)}: {error.problem}")
+    return UsageError(f"{_TIME_OPTIONS.get(error.parameter, error.parameter)}: {error.problem}")
 
 
 @contextlib.contextmanager
