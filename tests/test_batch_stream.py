@@ -155,10 +155,12 @@ def test_a_share_and_end_resolve_per_video_end_being_its_last_frame(
         (["--times", "150%"], "'150%': a share of the video must be from 0% to below 100%"),
         (["--times", "0,-5%"], "'-5%': a share of the video must be from 0% to below 100%"),
         (["--times", "half%"], "'half%' is not a share of the video"),
-        (["--count", "0"], "--count: must be a whole number above 0"),
-        (["--count", "two"], "--count: must be a whole number above 0, got 'two'"),
-        (["--every", "0"], "--every: must be more than 0 seconds"),
-        (["--every", "soon"], "--every is not a number"),
+        (["--count", "0"], "--count: must be a whole number from 1 to 100000, got 0"),
+        (["--count", "100001"], "--count: must be a whole number from 1 to 100000, got 100001"),
+        (["--count", "two"], "--count: must be a whole number from 1 to 100000, got 'two'"),
+        (["--every", "0"], "--every: must be more than 0 seconds, got '0'"),
+        (["--every", "soon"], "--every: is not a number in decimal notation: 'soon'"),
+        (["--every", "nan"], "--every: is not a number in decimal notation: 'nan'"),
         (["--count", "3", "--every", "1"], "give one of --times, --count and --every"),
     ],
 )
@@ -178,19 +180,31 @@ def test_bad_relative_times_exit_2_with_one_line_and_fetch_nothing(
 
 
 @pytest.mark.parametrize(
+    ("argv", "named"),
+    [(["--count", "3"], "--count"), (["--every", "1"], "--every"), (["-t", "0,50%"], "--times")],
+)
+@pytest.mark.parametrize(
     ("key", "message"),
     [
         (NOTES, "the object is not a decodable video"),
-        (MISSING, "NoSuchKey"),
+        (MISSING, "HTTP 404 NoSuchKey"),
     ],
 )
 def test_relative_times_of_a_key_that_is_no_video_exit_2_before_any_snapshot(
-    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, message: str
+    server: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    named: str,
+    key: str,
+    message: str,
 ) -> None:
-    argv = batch(server, A, key, "--count", "3", "-o", str(tmp_path / "o"))
-    code, _, err = run(capsys, *argv)
+    code, _, err = run(capsys, *batch(server, A, key, *argv, "-o", str(tmp_path / "o")))
     assert code == 2
-    assert err.startswith(f"cos-snapshot: error: key {key!r}: its times are relative to the video")
+    assert err.startswith(
+        f"cos-snapshot: error: {named}: needs the video's duration, but GetMediaInfo of {key!r} "
+        "says: HTTP 4"
+    )
     assert message in err
     assert len(err.splitlines()) == 1
     assert not (tmp_path / "o").exists()  # not even A's snapshots

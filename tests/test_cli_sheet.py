@@ -341,7 +341,8 @@ def test_plain_seconds_ask_no_media_info_and_relative_times_ask_it(tmp_path: Pat
         (("--times=-5%",), "'-5%': a share of the video must be from 0% to below 100%"),
         (("-t", "1,x%"), "'x%' is not a share of the video"),
         (("--count", "0"), "--count/-n: must be a whole number from 1 to 1000, got '0'"),
-        (("--every", "0"), "every: must be more than 0 seconds, got '0'"),
+        (("--every", "0"), "error: --every: must be more than 0 seconds, got '0'"),
+        (("--every", "inf"), "error: --every: is not a number in decimal notation: 'inf'"),
         (("--every", "0.001"), "--every 0.001 gives 2000 cells; a sheet holds at most 1000"),
     ],
 )
@@ -363,15 +364,39 @@ def test_bad_relative_times_are_usage_errors_and_write_nothing(
     assert not output.exists()
 
 
-def test_a_relative_time_on_an_object_that_is_not_a_video_is_a_usage_error(
-    root: Path, server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        ((), "key"),  # the default count is not the user's: no option is named
+        (("--count", "4"), "--count"),
+        (("--every", "1"), "--every"),
+        (("-t", "0,50%"), "--times"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [("videos/missing.mp4", "HTTP 404 NoSuchKey"), ("sounds/tone.m4a", "no video stream")],
+)
+def test_a_relative_form_on_a_key_that_is_missing_or_no_video_is_a_usage_error(
+    root: Path,
+    server: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: tuple[str, ...],
+    named: str,
+    key: str,
+    problem: str,
 ) -> None:
     audio = root / "sounds" / "tone.m4a"
-    audio.parent.mkdir(parents=True, exist_ok=True)
-    make_audio_fixture(audio)
+    if not audio.exists():
+        audio.parent.mkdir(parents=True, exist_ok=True)
+        make_audio_fixture(audio)
     output = tmp_path / "s.jpg"
-    code, _, err = sheet(capsys, server, "sounds/tone.m4a", "-t", "50%", "-o", str(output))
+    code, _, err = sheet(capsys, server, key, *argv, "-o", str(output))
     assert code == 2
-    assert "time: is relative to the video" in err
+    assert err.startswith(
+        f"cos-snapshot: error: {named}: needs the video's duration, but GetMediaInfo of {key!r}"
+    )
+    assert problem in err
     assert len(err.splitlines()) == 1
     assert not output.exists()

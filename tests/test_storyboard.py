@@ -15,8 +15,17 @@ import pytest
 from PIL import Image
 
 import cos_snapshot.storyboard as storyboard_module
+from cos_snapshot import CosInvalidArgumentError
 from cos_snapshot.cli import main
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.emulator import (
+    EmulatorSettings,
+    FrameError,
+    SnapshotEngine,
+    SnapshotParams,
+    create_app,
+    running_emulator,
+)
+from cos_snapshot.emulator import Image as FrameImage
 from cos_snapshot.fixtures import FixtureInfo, make_audio_fixture, make_fixture, read_frame_index
 from cos_snapshot.storyboard import MAX_SPRITE_PIXELS, cue_bounds, plan_sprites, vtt_timestamp
 
@@ -240,13 +249,69 @@ def test_an_interrupted_run_leaves_no_vtt_and_no_sprite(
     assert list(out_dir.iterdir()) == []  # ... and removed with everything else
 
 
+class _RefusesOneTime:
+    """The real frame engine (GetMediaInfo included), except that it refuses the snapshot at
+    1 s."""
+
+    def __init__(self, engine: SnapshotEngine) -> None:
+        self.engine = engine
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+    def snapshot(self, path: Path, params: SnapshotParams) -> FrameImage:
+        if params.time == 1:
+            raise FrameError("refused by the test")
+        return self.engine.snapshot(path, params)
+
+
 def test_a_failed_snapshot_writes_nothing(
-    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    root: Path, video: FixtureInfo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert video.frame_at(Decimal(1)) == 25  # the snapshot refused is one the board needs
+    settings = EmulatorSettings(root=root, anonymous=True)
+    with (
+        SnapshotEngine() as engine,
+        running_emulator(
+            settings,
+            app=create_app(settings, engine=_RefusesOneTime(engine)),  # type: ignore[arg-type]
+        ) as url,
+    ):
+        out_dir = tmp_path / "board"
+        code, _, err = run(capsys, url, KEY, "-o", str(out_dir), "--every", "0.5")
+    assert code == 1, err
+    assert f"error: {KEY} at 1 s: HTTP 400 InvalidArgument: refused by the test" in err
+    assert len(err.splitlines()) == 1
+    assert not out_dir.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [((), "key"), (("--every", "1"), "--every"), (("--count", "3"), "--count")],
+)
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [("videos/missing.mp4", "HTTP 404 NoSuchKey"), (AUDIO_KEY, "no video stream")],
+)
+def test_a_key_that_is_missing_or_no_video_is_a_usage_error_naming_it_and_the_option(
+    server: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: tuple[str, ...],
+    named: str,
+    key: str,
+    problem: str,
 ) -> None:
     out_dir = tmp_path / "board"
-    code, _, err = run(capsys, server, "videos/missing.mp4", "-o", str(out_dir))
-    assert code == 1
-    assert "NoSuchKey" in err
+    code, _, err = run(capsys, server, key, "-o", str(out_dir), *argv)
+    assert code == 2
+    assert err.startswith(
+        f"cos-snapshot: error: {named}: needs the video's duration, but GetMediaInfo of {key!r}"
+    )
+    assert problem in err
+    if not argv:  # the default step is not the user's: no option is named
+        assert "every" not in err
+        assert "count" not in err
     assert len(err.splitlines()) == 1
     assert not out_dir.exists()
 
@@ -256,10 +321,13 @@ def test_a_failed_snapshot_writes_nothing(
     [
         (("--count", "0"), "--count/-n: must be a whole number from 1 to 200, got '0'"),
         (("--count", "201"), "--count/-n: must be a whole number from 1 to 200"),
-        (("--every", "0"), "every: must be more than 0 seconds"),
-        (("--every=-5",), "every: must be >= 0"),
-        (("--every", "0.0005"), "every: cue times are written to the millisecond"),
-        (("--every", "0.01"), "every: 0.01 s gives 728 cues over 7.28 s; a storyboard has at most"),
+        (("--every", "0"), "error: --every: must be more than 0 seconds"),
+        (("--every=-5",), "error: --every: must be >= 0"),
+        (("--every", "0.0005"), "error: --every: cue times are written to the millisecond"),
+        (
+            ("--every", "0.01"),
+            "error: --every: 0.01 s gives 728 cues over 7.28 s; a storyboard has at most 200",
+        ),
         (("--format", "png"), "argument --format: invalid choice"),
         (("--width", "0"), "--width: a storyboard's tiles need a width"),
         (("--width", "5000"), "width: must be between 0 and 4096"),
@@ -284,17 +352,6 @@ def test_bad_input_is_a_usage_error_and_writes_nothing(
     assert not out_dir.exists()
 
 
-def test_an_object_that_is_not_a_video_is_a_usage_error(
-    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out_dir = tmp_path / "board"
-    code, _, err = run(capsys, server, AUDIO_KEY, "-o", str(out_dir))
-    assert code == 2
-    assert AUDIO_KEY in err
-    assert len(err.splitlines()) == 1
-    assert not out_dir.exists()
-
-
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [("0", "00:00:00.000"), ("7.28", "00:00:07.280"), ("3725.5", "01:02:05.500")],
@@ -307,3 +364,10 @@ def test_cue_bounds_are_rounded_to_the_millisecond_and_contiguous() -> None:
     bounds = cue_bounds(Decimal("10"), count=3)
     assert bounds == [Decimal(0), Decimal("3.333"), Decimal("6.667"), Decimal(10)]
     assert cue_bounds(Decimal("12.04"), every="5") == [0, 5, 10, Decimal("12.04")]
+
+
+@pytest.mark.parametrize("count", [0, -1, True, 201, 2.0])
+def test_a_count_outside_the_storyboards_range_is_refused_naming_it(count: object) -> None:
+    with pytest.raises(CosInvalidArgumentError) as caught:
+        cue_bounds(Decimal(10), count=count)  # type: ignore[arg-type]
+    assert str(caught.value) == f"count: must be a whole number from 1 to 200, got {count!r}"

@@ -23,8 +23,10 @@ from ._errors import (
 from ._mediainfo import AudioStream, MediaInfo, VideoStream
 from ._params import SnapshotArgs, format_time
 from ._relative_times import (
+    TimeSelection,
     check_relative_time,
     is_relative_time,
+    media_info_for,
     resolve_time,
     times_across,
     times_every,
@@ -53,6 +55,7 @@ __all__ = [
     "Snapshot",
     "SnapshotArgs",
     "SnapshotClient",
+    "TimeSelection",
     "Transport",
     "VideoStream",
     "__version__",
@@ -60,6 +63,7 @@ __all__ = [
     "endpoint_for",
     "format_time",
     "is_relative_time",
+    "media_info_for",
     "resolve_time",
     "times_across",
     "times_every",

@@ -26,12 +26,11 @@ from . import (
     CosInvalidArgumentError,
     MediaInfo,
     SnapshotArgs,
+    TimeSelection,
     check_relative_time,
     format_time,
     is_relative_time,
     resolve_time,
-    times_across,
-    times_every,
 )
 from ._plural import plural
 
@@ -200,7 +199,8 @@ def parse_times(text: str, *, relative: bool = False) -> list[str]:
     Parts may mix: ``0,0.5,1:10:1``. A time given twice is kept once, where it first appears.
     With ``relative``, a part may also be relative to the video: a share ``50%`` (from 0 up to
     but not including 100) or ``end`` (the last frame), kept as written (``50%``, ``end``) for
-    :class:`TimeSelection` to resolve; their syntax is checked here, without the video.
+    :class:`~cos_snapshot.TimeSelection` to resolve; their syntax is checked here, without
+    the video.
     """
     parts = [part.strip() for part in text.split(",")]
     if not text.strip() or any(not part for part in parts):
@@ -220,56 +220,6 @@ def parse_times(text: str, *, relative: bool = False) -> list[str]:
     if len(times) > MAX_RANGE_TIMES:
         raise BatchInputError(f"times give {len(times)} values; at most {MAX_RANGE_TIMES} allowed")
     return list(times)
-
-
-@attrs.frozen
-class TimeSelection:
-    """The times of a keys × times batch, for each video: the ``listed`` times (seconds, and,
-    relative to the video, ``N%`` and ``end``: see :func:`parse_times`), or ``count`` times
-    across the video (:func:`cos_snapshot.times_across`: the middle of ``count`` equal
-    slices), or every ``every`` seconds from 0 while below the duration
-    (:func:`cos_snapshot.times_every`). Exactly one of the three is given."""
-
-    listed: tuple[str, ...] = ()
-    count: int | None = None
-    every: str | None = None
-
-    def __attrs_post_init__(self) -> None:
-        given = [bool(self.listed), self.count is not None, self.every is not None]
-        if sum(given) != 1:
-            raise BatchInputError("give the times, a count or a step (exactly one of them)")
-        if self.count is not None and (
-            isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1
-        ):
-            raise BatchInputError(f"--count: must be a whole number above 0, got {self.count!r}")
-        if self.count is not None and self.count > MAX_RANGE_TIMES:
-            raise BatchInputError(f"--count: at most {MAX_RANGE_TIMES}, got {self.count}")
-        if self.every is not None:
-            step = _decimal(self.every, "--every")
-            if step <= 0:
-                raise BatchInputError(f"--every: must be more than 0 seconds, got {self.every!r}")
-
-    @property
-    def relative(self) -> bool:
-        """Whether the times depend on the video (and so need its GetMediaInfo)."""
-        return not self.listed or any(is_relative_time(t) for t in self.listed)
-
-    def resolve(self, info: MediaInfo | None) -> list[str]:
-        """The times in seconds for the video ``info`` describes (``None`` when
-        :attr:`relative` is false), each once, in order. Raises
-        :class:`~cos_snapshot.CosInvalidArgumentError` naming the problem when ``info`` has no
-        video stream or duration to resolve them with."""
-        if not self.relative:
-            return list(self.listed)
-        if info is None:
-            raise BatchInputError("times relative to the video need its GetMediaInfo")
-        if self.count is not None:
-            seconds = times_across(info, self.count)
-        elif self.every is not None:
-            seconds = times_every(info, self.every)
-        else:
-            seconds = [resolve_time(t, info) for t in self.listed]
-        return list(dict.fromkeys(format_time(s) for s in seconds))
 
 
 # -- items from arguments --------------------------------------------------------------------
@@ -320,12 +270,19 @@ def items_from_arguments(
     infos: Mapping[str, MediaInfo] | None = None,
 ) -> Iterator[BatchItem]:
     """Every key at every time, key by key, generated as they are taken (the keys × times are
-    never held). ``times`` are seconds (a sequence) or a :class:`TimeSelection`; when it is
-    relative to the video, ``infos`` holds each key's GetMediaInfo.
+    never held). ``times`` are seconds (a sequence) or a :class:`~cos_snapshot.TimeSelection`
+    (``cos_snapshot.batch.TimeSelection`` is the same class); when it is relative to the
+    video, ``infos`` holds each key's GetMediaInfo.
 
     Raises :class:`BatchInputError` for an unusable key or time, or a key whose times cannot
     be resolved from its ``infos`` entry (naming the key and the problem)."""
-    selection = times if isinstance(times, TimeSelection) else TimeSelection(tuple(times))
+    if isinstance(times, TimeSelection):
+        selection = times
+    else:
+        try:
+            selection = TimeSelection(tuple(times))
+        except ValueError as error:  # CosInvalidArgumentError included: a time named
+            raise BatchInputError(f"times: {error}") from None
     values = attrs.asdict(defaults)
     index = 0
     for key in keys:

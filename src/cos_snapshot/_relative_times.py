@@ -5,22 +5,40 @@ the stream has none), from a :class:`MediaInfo`. Results are exact ``Decimal`` s
 whose exact value has no finite decimal form (a third of 10 s, one frame at 30000/1001 fps) is
 rounded to the microsecond, the precision the service writes durations in — ``end`` upwards, so
 that it never falls into the frame before the last one.
+
+:class:`TimeSelection` is what the tools (``batch``, ``sheet``, ``storyboard``) take: listed
+times, a count across the video or a step, checked when it is made; :func:`media_info_for`
+asks GetMediaInfo for the video such a selection is relative to, turning an object that cannot
+be measured into a :class:`CosInvalidArgumentError` naming the option that needed it.
+
+Errors name the parameter whose value is at fault, as the library spells it: ``time`` (a
+listed time), ``count``, ``every``; the command line writes them as its options (``--times``,
+``--count``, ``--every``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from ._errors import CosInvalidArgumentError
+import attrs
+
+from ._errors import CosInvalidArgumentError, CosServiceError
 from ._mediainfo import MediaInfo
 from ._params import TimeLike, format_time
 
+if TYPE_CHECKING:
+    from ._client import AsyncSnapshotClient
+
 __all__ = [
     "MAX_TIMES",
+    "TimeSelection",
     "check_relative_time",
     "is_relative_time",
+    "media_info_for",
     "resolve_time",
     "times_across",
     "times_every",
@@ -44,19 +62,43 @@ def _decimal(value: Fraction, rounding: str = ROUND_HALF_EVEN) -> Decimal:
     return quotient.quantize(_MICROSECOND, rounding=rounding)
 
 
-def _duration(info: MediaInfo, parameter: str) -> Fraction:
+def _duration(info: MediaInfo, parameter: str, key: str | None = None) -> Fraction:
+    subject = "the object" if key is None else repr(key)
     if info.video is None:
         raise CosInvalidArgumentError(
-            parameter, "is relative to the video, but the object has no video stream"
+            parameter, f"is relative to the video, but {subject} has no video stream"
         )
     duration = info.video_duration
     if duration is None or duration <= 0:
         raise CosInvalidArgumentError(
             parameter,
-            "is relative to the video's duration, which GetMediaInfo did not give "
+            f"is relative to the video's duration, which GetMediaInfo of {subject} did not give "
             f"(Video/Duration and Format/Duration are {duration!r})",
         )
     return Fraction(duration)
+
+
+def _check_count(count: object, parameter: str = "count") -> int:
+    """``count``, a number of times, checked: a whole number (an ``int``, not a bool) from 1 to
+    :data:`MAX_TIMES`. Raises :class:`CosInvalidArgumentError` naming ``parameter``."""
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_TIMES:
+        raise CosInvalidArgumentError(
+            parameter, f"must be a whole number from 1 to {MAX_TIMES}, got {count!r}"
+        )
+    return count
+
+
+def _check_every(every: object, parameter: str = "every") -> Decimal:
+    """``every``, a step in seconds, as an exact ``Decimal``: a finite number above 0 (an int,
+    a float, a ``Decimal`` or decimal text, as :func:`format_time` reads times). Raises
+    :class:`CosInvalidArgumentError` naming ``parameter``."""
+    try:
+        step = Decimal(format_time(every))  # type: ignore[arg-type]  # anything else is refused
+    except CosInvalidArgumentError as error:
+        raise CosInvalidArgumentError(parameter, error.problem) from None
+    if step <= 0:
+        raise CosInvalidArgumentError(parameter, f"must be more than 0 seconds, got {every!r}")
+    return step
 
 
 def is_relative_time(value: object) -> bool:
@@ -126,10 +168,7 @@ def times_across(info: MediaInfo, count: int) -> list[Decimal]:
     ``(i + ½) · duration / count``, so that none is the (often black) first frame or past the
     end. Raises :class:`CosInvalidArgumentError` (``parameter == "count"``) unless ``count``
     is a positive integer, and when ``info`` has no video or no duration."""
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise CosInvalidArgumentError("count", f"must be a positive integer, got {count!r}")
-    if count > MAX_TIMES:
-        raise CosInvalidArgumentError("count", f"must be at most {MAX_TIMES}, got {count}")
+    _check_count(count)
     duration = _duration(info, "count")
     return [_decimal((2 * i + 1) * duration / (2 * count)) for i in range(count)]
 
@@ -139,12 +178,7 @@ def times_every(info: MediaInfo, step: TimeLike) -> list[Decimal]:
     :class:`CosInvalidArgumentError` (``parameter == "every"``) for a step that is not a
     positive number of seconds or that gives more than 100,000 times, and when
     ``info`` has no video or no duration."""
-    try:
-        seconds = Fraction(Decimal(format_time(step)))
-    except CosInvalidArgumentError as error:
-        raise CosInvalidArgumentError("every", error.problem) from None
-    if seconds <= 0:
-        raise CosInvalidArgumentError("every", f"must be more than 0 seconds, got {step!r}")
+    seconds = Fraction(_check_every(step))
     duration = _duration(info, "every")
     count = -(-duration // seconds)  # ceil: the multiples of step below duration
     if count > MAX_TIMES:
@@ -152,3 +186,115 @@ def times_every(info: MediaInfo, step: TimeLike) -> list[Decimal]:
             "every", f"gives {count} times over {float(duration)} s; at most {MAX_TIMES}"
         )
     return [_decimal(i * seconds) for i in range(int(count))]
+
+
+def _listed(times: Iterable[TimeLike]) -> tuple[str, ...]:
+    """Each time checked and written plainly: relative ones by :func:`check_relative_time`,
+    seconds by :func:`format_time` (both name ``time``)."""
+    return tuple(
+        check_relative_time(time)
+        if isinstance(time, str) and is_relative_time(time)
+        else format_time(time)
+        for time in times
+    )
+
+
+def _step(every: TimeLike | None) -> Decimal | None:
+    return None if every is None else _check_every(every)
+
+
+def _count(count: int | None) -> int | None:
+    return None if count is None else _check_count(count)
+
+
+@attrs.frozen
+class TimeSelection:
+    """Which times of a video to take, one of three ways:
+
+    - ``listed``: times in seconds and relative to the video (``50%``, ``end``), each checked
+      and written plainly when the selection is made (``" 50.0 %"`` is kept as ``"50%"``,
+      ``1.50`` as ``"1.5"``);
+    - ``count``: that many times across the video, the middle of each of ``count`` equal
+      slices (:func:`~cos_snapshot.times_across`), a whole number from 1 to 100,000;
+    - ``every``: ``0, every, 2·every, …`` while below the duration
+      (:func:`~cos_snapshot.times_every`), a finite number of seconds above 0, kept as an
+      exact ``Decimal``.
+
+    Exactly one is given (``ValueError`` otherwise); a bad value raises
+    :class:`~cos_snapshot.CosInvalidArgumentError` naming ``time``, ``count`` or ``every``.
+    :attr:`relative` says whether the video's :class:`~cos_snapshot.MediaInfo` is needed,
+    :meth:`resolve` gives the seconds, and :func:`~cos_snapshot.media_info_for` asks for the
+    video's GetMediaInfo.
+    """
+
+    listed: tuple[str, ...] = attrs.field(default=(), converter=_listed)
+    count: int | None = attrs.field(default=None, converter=_count)
+    every: Decimal | None = attrs.field(default=None, converter=_step)
+
+    def __attrs_post_init__(self) -> None:
+        given = [bool(self.listed), self.count is not None, self.every is not None]
+        if sum(given) != 1:
+            raise ValueError("give listed times, a count or a step: exactly one of them")
+
+    @property
+    def option(self) -> str:
+        """The parameter the selection came from: ``time``, ``count`` or ``every``, as its
+        errors name it."""
+        if self.count is not None:
+            return "count"
+        return "every" if self.every is not None else "time"
+
+    @property
+    def relative(self) -> bool:
+        """Whether the times depend on the video (and so need its GetMediaInfo)."""
+        return not self.listed or any(is_relative_time(t) for t in self.listed)
+
+    def resolve(self, info: MediaInfo | None) -> list[str]:
+        """The times as plain decimal seconds for the video ``info`` describes (``None`` will
+        do when :attr:`relative` is false), in order, a time that comes twice kept once.
+        Raises :class:`~cos_snapshot.CosInvalidArgumentError` naming the problem when
+        ``info`` has no video stream, duration or (for ``end``) frame rate to resolve them
+        with."""
+        if not self.relative:
+            return list(dict.fromkeys(self.listed))
+        if info is None:
+            raise ValueError("times relative to the video need its MediaInfo")
+        if self.count is not None:
+            seconds = times_across(info, self.count)
+        elif self.every is not None:
+            seconds = times_every(info, self.every)
+        else:
+            seconds = [resolve_time(t, info) for t in self.listed]
+        return list(dict.fromkeys(format_time(s) for s in seconds))
+
+
+#: HTTP statuses of a failed GetMediaInfo that :func:`media_info_for` raises as they are: the
+#: credentials or permissions (401, 403: the settings, not the key) and a service that is busy
+#: or slow (408, 429). Every other 4xx (400 not a video, 404 ``NoSuchKey``, ...) says the
+#: object named is not usable.
+_NOT_INPUT_FAULTS = frozenset({401, 403, 408, 429})
+
+
+async def media_info_for(client: AsyncSnapshotClient, key: str, parameter: str) -> MediaInfo:
+    """GetMediaInfo of ``key`` for times relative to it; ``parameter`` names the option that
+    needs the video's duration (``time``, ``count``, ``every``, or ``key`` when none was
+    given).
+
+    Raises :class:`~cos_snapshot.CosInvalidArgumentError` naming ``parameter`` and ``key``
+    when the object is not usable: the service answers a 4xx (a missing key, an object that
+    is not a video), or the :class:`~cos_snapshot.MediaInfo` has no video stream or no
+    duration. Other failures are raised as they come: 401 and 403 (the credentials or
+    permissions, not the key), 408 and 429 (a busy service), 5xx and the network.
+    """
+    try:
+        info = await client.get_media_info(key)
+    except CosServiceError as error:
+        status = error.status
+        if status is None or not 400 <= status < 500 or status in _NOT_INPUT_FAULTS:
+            raise
+        reason = " ".join(str(error).split())
+        raise CosInvalidArgumentError(
+            parameter, f"needs the video's duration, but GetMediaInfo of {key!r} says: {reason}"
+        ) from error
+    _duration(info, parameter, key)
+    return info

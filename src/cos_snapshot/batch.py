@@ -4,9 +4,10 @@ r"""Snapshots of many keys × times into a directory, as a library: the work beh
 The steps, each usable on its own:
 
 1. items: :func:`items_from_arguments` (keys × :func:`parse_times`, or a
-   :class:`TimeSelection` such as ``--count 12``) or :func:`iter_items` (a CSV or JSON Lines
-   file, read a row at a time) give :class:`BatchItem`\ s, and :class:`RelativeItem`\ s for
-   times relative to the video (``50%``, ``end``), validated as they are read;
+   :class:`~cos_snapshot.TimeSelection` such as ``--count 12``) or :func:`iter_items` (a CSV
+   or JSON Lines file, read a row at a time) give :class:`BatchItem`\ s, and
+   :class:`RelativeItem`\ s for times relative to the video (``50%``, ``end``), validated as
+   they are read;
 2. names: a :class:`BatchPlan` gives each item its file under the output directory, from a
    :class:`NameTemplate` (or the item's own ``output``), and :meth:`BatchPlan.check` reads the
    whole input once before anything is fetched, refusing bad rows and names that leave the

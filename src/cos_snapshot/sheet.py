@@ -38,15 +38,9 @@ from . import (
     AsyncSnapshotClient,
     CosError,
     CosInvalidArgumentError,
-    CosServiceError,
-    MediaInfo,
     Snapshot,
-    check_relative_time,
-    format_time,
-    is_relative_time,
-    resolve_time,
-    times_across,
-    times_every,
+    TimeSelection,
+    media_info_for,
 )
 from ._files import replacing
 from ._plural import plural
@@ -55,6 +49,7 @@ __all__ = [
     "SHEET_FORMATS",
     "SheetLayout",
     "SheetSnapshotError",
+    "TimeSelection",
     "check_every",
     "check_sheet_size",
     "compose_sheet",
@@ -264,30 +259,13 @@ def save_sheet(sheet: Image.Image, path: Path) -> Path:
 
 def check_every(every: str | Decimal | None) -> Decimal:
     """``every`` as exact seconds; :class:`~cos_snapshot.CosInvalidArgumentError`
-    (``parameter == "every"``) unless it is a positive number of seconds."""
-    try:
-        step = Decimal(format_time(every))  # type: ignore[arg-type]  # None is refused here
-    except CosInvalidArgumentError as error:
-        raise CosInvalidArgumentError("every", error.problem) from None
-    if step <= 0:
-        raise CosInvalidArgumentError("every", f"must be more than 0 seconds, got {every!r}")
+    (``parameter == "every"``) unless it is a positive finite number of seconds (the check of
+    :class:`~cos_snapshot.TimeSelection`)."""
+    if every is None:
+        raise CosInvalidArgumentError("every", "must be a number of seconds, got None")
+    step = TimeSelection(every=every).every
+    assert step is not None  # noqa: S101 - given, so kept
     return step
-
-
-async def media_info_for(client: AsyncSnapshotClient, key: str, parameter: str) -> MediaInfo:
-    """GetMediaInfo of ``key``, for ``parameter`` (the option that needs the video's
-    duration). The service refusing the object as a video (HTTP 400) is a
-    :class:`~cos_snapshot.CosInvalidArgumentError` naming ``parameter``, as a relative time
-    on an object that has no video is; other failures are raised as they come."""
-    try:
-        return await client.get_media_info(key)
-    except CosServiceError as error:
-        if error.status != 400:
-            raise
-        reason = " ".join(str(error).split())
-        raise CosInvalidArgumentError(
-            parameter, f"is relative to the video, but {key!r} is not one: {reason}"
-        ) from error
 
 
 async def resolve_times(
@@ -300,13 +278,15 @@ async def resolve_times(
 ) -> list[str]:
     """The seconds of one of ``times`` (each seconds, ``50%`` or ``end``), ``count`` (the middle
     of ``count`` equal slices of the video) or ``every`` (``0, every, 2·every, …`` below the
-    duration), as plain decimal strings in order, a time given twice kept once.
+    duration), as plain decimal strings in order, a time given twice kept once: the
+    :class:`~cos_snapshot.TimeSelection` of the one given, resolved.
 
-    GetMediaInfo is asked once, and only when a relative form is used: plain seconds send
-    nothing. Relative times are checked before it is asked
-    (:func:`cos_snapshot.check_relative_time`).
-    Raises :class:`~cos_snapshot.CosInvalidArgumentError` for bad input and for a relative
-    time on an object that is not a video.
+    GetMediaInfo is asked once (:func:`~cos_snapshot.media_info_for`), and only when a
+    relative form is used: plain seconds send nothing. Every time is checked before it is
+    asked.
+    Raises :class:`~cos_snapshot.CosInvalidArgumentError` for bad input (naming ``time``,
+    ``count`` or ``every``) and for a relative form on a key that is missing or not a video;
+    ``ValueError`` unless exactly one of the three is given.
     """
     given = [
         name
@@ -315,23 +295,11 @@ async def resolve_times(
     ]
     if len(given) != 1:
         raise ValueError(f"give exactly one of times, count and every, not {given or 'none'}")
-    if times is not None:
-        relative = [time for time in times if is_relative_time(time)]
-        for time in relative:
-            check_relative_time(time)
-        if not relative:
-            return list(dict.fromkeys(times))
-        info = await media_info_for(client, key, "time")
-        resolved = [str(resolve_time(time, info)) for time in times]
-    elif count is not None:
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise CosInvalidArgumentError("count", f"must be a positive integer, got {count!r}")
-        resolved = [str(t) for t in times_across(await media_info_for(client, key, "count"), count)]
-    else:
-        step = check_every(every)
-        info = await media_info_for(client, key, "every")
-        resolved = [str(t) for t in times_every(info, step)]
-    return list(dict.fromkeys(resolved))
+    if times is not None and not times:
+        return []
+    selection = TimeSelection(tuple(times or ()), count=count, every=every)
+    info = await media_info_for(client, key, selection.option) if selection.relative else None
+    return selection.resolve(info)
 
 
 class SheetSnapshotError(CosError):

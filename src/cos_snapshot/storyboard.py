@@ -37,10 +37,17 @@ from typing import Any, Literal
 import attrs
 from PIL import Image
 
-from . import AsyncSnapshotClient, CosInvalidArgumentError, Snapshot, format_time
+from . import (
+    AsyncSnapshotClient,
+    CosInvalidArgumentError,
+    Snapshot,
+    TimeSelection,
+    format_time,
+    media_info_for,
+)
 from ._files import replacing
 from ._plural import plural
-from .sheet import SheetLayout, check_every, media_info_for, take_snapshots, tile
+from .sheet import SheetLayout, take_snapshots, tile
 
 __all__ = [
     "DEFAULT_COLS",
@@ -163,35 +170,52 @@ def cue_bounds(
     total = _ms(duration)
     if total <= 0:
         raise CosInvalidArgumentError("duration", f"must be at least 1 ms, got {duration}")
-    if count is not None and every is not None:
-        raise ValueError("give count or every, not both")
-    if count is None:
-        explicit = every is not None
-        step = check_every(every if explicit else DEFAULT_EVERY)
-        if _ms(step) != step:
-            raise CosInvalidArgumentError(
-                "every", f"cue times are written to the millisecond; {step} s is not"
-            )
+    selection = _selection(every, count, max_cues)
+    if selection.every is not None:
+        step = selection.every
         cues = math.ceil(total / step)
         if cues <= max_cues:
             return [*(_ms(i * step) for i in range(cues)), total]
-        if explicit:
+        if every is not None:
             raise CosInvalidArgumentError(
                 "every",
                 f"{step} s gives {cues} cues over {total} s; a storyboard has at most "
-                f"{max_cues} (use a longer step or --count)",
+                f"{max_cues} (use a longer step, or a count)",
             )
-        count = max_cues
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= max_cues:
-        raise CosInvalidArgumentError(
-            "count", f"must be a whole number from 1 to {max_cues}, got {count!r}"
-        )
+        selection = TimeSelection(count=max_cues)  # the default step on a long video
+    assert selection.count is not None  # noqa: S101 - one of the two is set
+    count = selection.count
     bounds = [_ms(total * i / count) for i in range(count + 1)]
     if any(a >= b for a, b in itertools.pairwise(bounds)):
         raise CosInvalidArgumentError(
             "count", f"{plural(count, 'cue')} over {total} s would be shorter than a millisecond"
         )
     return bounds
+
+
+def _selection(every: str | Decimal | None, count: int | None, max_cues: int) -> TimeSelection:
+    """The cues' :class:`~cos_snapshot.TimeSelection`, checked without the video: ``count``
+    from 1 to ``max_cues``, or a step ``every`` (by default :data:`DEFAULT_EVERY`) that is a
+    whole number of milliseconds."""
+    if count is not None and every is not None:
+        raise ValueError("give count or every, not both")
+    if count is not None:
+        try:
+            selection = TimeSelection(count=count)
+            if count > max_cues:
+                raise CosInvalidArgumentError("count", "more cues than a storyboard has")
+        except CosInvalidArgumentError:  # in the storyboard's own range
+            raise CosInvalidArgumentError(
+                "count", f"must be a whole number from 1 to {max_cues}, got {count!r}"
+            ) from None
+        return selection
+    selection = TimeSelection(every=DEFAULT_EVERY if every is None else every)
+    step = selection.every
+    if step is not None and _ms(step) != step:
+        raise CosInvalidArgumentError(
+            "every", f"cue times are written to the millisecond; {step} s is not"
+        )
+    return selection
 
 
 def vtt_timestamp(seconds: Decimal) -> str:
@@ -282,19 +306,12 @@ async def make_storyboard(
         raise CosInvalidArgumentError("width", f"a storyboard's tiles need a width, got {width}")
     image_format = STORYBOARD_FORMATS[format]
     try:
-        if count is not None:
-            cue_bounds(Decimal(1000 * MAX_CUES), count=count)  # the count alone, before sending
-        if every is not None:
-            check_every(every)
-        info = await media_info_for(client, key, "every" if count is None else "count")
-        duration = info.video_duration
-        if info.video is None or duration is None or duration <= 0:
-            raise CosInvalidArgumentError(
-                "count" if count is not None else "every",
-                f"a storyboard covers the video, but GetMediaInfo of {key!r} gives "
-                f"{'no video stream' if info.video is None else 'no duration'}",
-            )
-        bounds = cue_bounds(duration, every=every, count=count)
+        # The options alone, before anything is sent; without any, the key is what must serve.
+        given = every is not None or count is not None
+        option = _selection(every, count, MAX_CUES).option if given else "key"
+        info = await media_info_for(client, key, option)
+        assert info.video_duration is not None  # noqa: S101 - media_info_for checked it
+        bounds = cue_bounds(info.video_duration, every=every, count=count)
     except BaseException:
         await client.aclose()
         raise

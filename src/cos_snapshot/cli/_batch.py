@@ -18,12 +18,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-from .. import AsyncSnapshotClient, CosServiceError, MediaInfo
+from .. import AsyncSnapshotClient, MediaInfo, media_info_for
 from .._plural import plural
 from ..batch import (
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
     FIELDS,
+    MAX_RANGE_TIMES,
     BatchInputError,
     BatchItem,
     BatchPlan,
@@ -49,6 +50,7 @@ from ._common import (
     async_client_from_args,
     concurrency,
     only_broken_pipes,
+    options_named,
     print_json,
     subparser,
 )
@@ -83,8 +85,8 @@ times:
   frame: the duration minus one frame). --count N takes N frames across the video (the
   middle of N equal slices) and --every S every S seconds from 0 while below the duration.
   "Duration" is the video stream's, from one GetMediaInfo per key, asked before any
-  snapshot: a key that is not a video stops the command (exit 2). {{time}} in names is the
-  resolved seconds, so a re-run skips what the last one made.
+  snapshot: a key that is missing or not a video stops the command (exit 2). {{time}} in
+  names is the resolved seconds, so a re-run skips what the last one made.
 
 input files (--input):
   columns key and time, optional width, height, format, rotate, mode (empty or missing: the
@@ -151,17 +153,18 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
         )
     if len(chosen) > 1:
         raise UsageError(f"give one of --times, --count and --every, not {' and '.join(chosen)}")
-    try:
+    with options_named():
         if args.times:
             return TimeSelection(tuple(_times(args.times)))
         if args.count:
             count = args.count.strip()
             if not count.isascii() or not count.isdigit():
-                raise UsageError(f"--count: must be a whole number above 0, got {args.count!r}")
+                raise UsageError(
+                    f"--count: must be a whole number from 1 to {MAX_RANGE_TIMES}, "
+                    f"got {args.count!r}"
+                )
             return TimeSelection(count=int(count))
         return TimeSelection(every=args.every)
-    except BatchInputError as error:
-        raise UsageError(str(error)) from None
 
 
 def _times(text: str) -> list[str]:
@@ -171,24 +174,19 @@ def _times(text: str) -> list[str]:
         raise UsageError(f"--times: {error}") from None
 
 
-async def _media_infos(args: argparse.Namespace, keys: Iterable[str]) -> dict[str, MediaInfo]:
-    """Each key's GetMediaInfo, ``concurrency`` at a time; a key that has none is a usage
-    error (exit 2) naming it, before any snapshot is asked for."""
+async def _media_infos(
+    args: argparse.Namespace, keys: Iterable[str], option: str
+) -> dict[str, MediaInfo]:
+    """Each key's GetMediaInfo (:func:`cos_snapshot.media_info_for`, for ``option``),
+    ``concurrency`` at a time, before any snapshot is asked for; a key that is missing or not
+    a video raises its :class:`~cos_snapshot.CosInvalidArgumentError`."""
     limit = asyncio.Semaphore(args.concurrency)
     infos: dict[str, MediaInfo] = {}
     async with async_client_from_args(args, args.concurrency) as client:
 
         async def one(key: str) -> None:
             async with limit:
-                try:
-                    infos[key] = await client.get_media_info(key)
-                except CosServiceError as error:
-                    if error.status is not None and 400 <= error.status < 500:
-                        raise UsageError(
-                            f"key {key!r}: its times are relative to the video, but "
-                            f"GetMediaInfo says: {' '.join(str(error).split())}"
-                        ) from None
-                    raise
+                infos[key] = await media_info_for(client, key, option)
 
         async with asyncio.TaskGroup() as group:
             for key in dict.fromkeys(keys):
@@ -212,10 +210,11 @@ def _plan(args: argparse.Namespace) -> BatchPlan:
     else:
         infos = None
         if selection.relative:
-            try:
-                infos = asyncio.run(_media_infos(args, args.keys))
-            except BaseExceptionGroup as group:  # the first key that failed
-                raise group.exceptions[0] from None
+            with options_named():  # a key that is no video: exit 2, naming it and the option
+                try:
+                    infos = asyncio.run(_media_infos(args, args.keys, selection.option))
+                except BaseExceptionGroup as group:  # the first key that failed
+                    raise group.exceptions[0] from None
         keys = args.keys
         items = lambda: items_from_arguments(keys, selection, defaults, infos=infos)  # noqa: E731
     return BatchPlan(items, template, Path(args.output_dir))

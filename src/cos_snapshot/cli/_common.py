@@ -7,13 +7,20 @@ Command modules import this one; it imports none of them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
-from .. import AsyncSnapshotClient, CosClientError, Credentials, SnapshotClient
+from .. import (
+    AsyncSnapshotClient,
+    CosClientError,
+    CosInvalidArgumentError,
+    Credentials,
+    SnapshotClient,
+)
 from ..batch import BatchInputError, parse_times
 
 __all__ = [
@@ -32,9 +39,11 @@ __all__ = [
     "client_options",
     "concurrency",
     "only_broken_pipes",
+    "options_named",
     "parse_times_option",
     "print_json",
     "subparser",
+    "usage_error",
     "whole_number",
 ]
 
@@ -52,6 +61,26 @@ Handler = Callable[[argparse.Namespace], int]
 
 class UsageError(Exception):
     """A problem with how the command was called (exit code 2)."""
+
+
+#: The option of each parameter that the library's time selections name in their errors.
+_TIME_OPTIONS = {"time": "--times", "count": "--count", "every": "--every"}
+
+
+def usage_error(error: CosInvalidArgumentError) -> UsageError:
+    """``error`` as a usage error that names the option as the command line spells it
+    (``every: ...`` becomes ``--every: ...``); any other parameter keeps its name."""
+    return UsageError(f"{_TIME_OPTIONS.get(error.parameter, error.parameter)}: {error.problem}")
+
+
+@contextlib.contextmanager
+def options_named() -> Iterator[None]:
+    """Within it, a :class:`~cos_snapshot.CosInvalidArgumentError` becomes the
+    :func:`usage_error` naming the option (``--times``, ``--count``, ``--every``)."""
+    try:
+        yield
+    except CosInvalidArgumentError as error:
+        raise usage_error(error) from None
 
 
 def _env_default(name: str) -> str | None:

@@ -14,7 +14,7 @@ import io
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import Snapshot, SnapshotArgs
+from .. import Snapshot, SnapshotArgs, TimeSelection, media_info_for
 from .._plural import plural
 from ..batch import safe_key_path
 from ._common import (
@@ -24,6 +24,7 @@ from ._common import (
     add_connection_options,
     async_client_from_args,
     concurrency,
+    options_named,
     parse_times_option,
     print_json,
     subparser,
@@ -60,7 +61,8 @@ video stream's duration; plain seconds send no such request. Cells take the size
 aspect ratio unless --height is given); each cell's time is written under it, as m:ss.
 
 exit codes: 0 sheet written; 1 a snapshot failed (nothing is written) or the service,
-network or file system failed; 2 bad usage or arguments; 130 interrupted.
+network or file system failed; 2 bad usage or arguments (a relative form on a key that is
+missing or not a video included); 130 interrupted.
 
 credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN,
 unless --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS_ENDPOINT_URL.
@@ -126,11 +128,16 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     client = async_client_from_args(args, args.concurrency)
     resolved: list[str] = []
 
+    async def selected() -> list[str]:
+        if count is None or args.count is not None:
+            return await resolve_times(client, args.key, times=times, count=count, every=args.every)
+        # The default count is not the user's: a key that cannot be measured is named alone.
+        info = await media_info_for(client, args.key, "key")
+        return TimeSelection(count=count).resolve(info)
+
     async def run() -> list[Snapshot]:
         try:
-            resolved[:] = await resolve_times(
-                client, args.key, times=times, count=count, every=args.every
-            )
+            resolved[:] = await selected()
         except BaseException:
             await client.aclose()
             raise
@@ -152,7 +159,8 @@ def cmd_sheet(args: argparse.Namespace) -> int:
             check_first=check_first,
         )
 
-    snapshots = asyncio.run(run())
+    with options_named():  # every: ... is --every: ... here
+        snapshots = asyncio.run(run())
     times = resolved
     images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
     title = args.key if args.title is None else args.title

@@ -14,7 +14,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from .. import SnapshotArgs
+from .. import CosInvalidArgumentError, SnapshotArgs
 from .._plural import plural
 from ._common import (
     DEFAULT_CONCURRENCY,
@@ -25,6 +25,7 @@ from ._common import (
     concurrency,
     print_json,
     subparser,
+    usage_error,
     whole_number,
 )
 
@@ -49,8 +50,8 @@ length. Each tile is the exact frame at its cue's start: the frame on screen whe
 begins. Everything is written whole or not at all.
 
 exit codes: 0 storyboard written; 1 a snapshot failed (nothing is written) or the service,
-network or file system failed; 2 bad usage or arguments (including an object that is not a
-video); 130 interrupted (nothing is written).
+network or file system failed; 2 bad usage or arguments (including a key that is missing or
+not a video); 130 interrupted (nothing is written).
 
 credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN,
 unless --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS_ENDPOINT_URL.
@@ -87,6 +88,8 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
                 concurrency=args.concurrency,
             )
         )
+    except CosInvalidArgumentError as error:  # every: ... is --every: ... here
+        raise usage_error(error) from None
     except ValueError as error:  # the tiles cannot fit in a sprite
         raise UsageError(str(error)) from None
     if args.json:
