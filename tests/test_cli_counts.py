@@ -74,12 +74,15 @@ def test_a_one_cue_storyboard_says_1_cue_in_1_sprite(
     assert " tiles in 1 sprite: " in out
 
 
-def test_a_one_item_batch_says_of_1_item(
+def test_a_one_item_batch_says_of_1_item_and_its_rerun_skipped_1_item(
     server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["batch", KEY, "--times", "1", "-o", str(tmp_path), "--endpoint-url", server]
     out = run(capsys, *argv, "--anonymous")
     assert "batch: 1 done, 0 skipped, 0 failed of 1 item;" in out
+    assert main([*argv, "--anonymous"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped 1 item whose file exists (--force takes it again)" in err
 
 
 def test_info_lines_say_1_channel_and_1_track() -> None:
@@ -93,13 +96,3 @@ def test_info_lines_say_1_channel_and_1_track() -> None:
     lines = parse_media_info(body).describe()
     assert "audio: 1 track: aac 8000 Hz 1 channel" in lines
     assert "file: 1 byte" in lines
-
-
-def test_a_rerun_of_one_item_says_it_skipped_1_item_whose_file_exists(
-    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    argv = ["batch", KEY, "--times", "1", "-o", str(tmp_path), "--endpoint-url", server]
-    run(capsys, *argv, "--anonymous")
-    assert main([*argv, "--anonymous"]) == 0
-    err = capsys.readouterr().err
-    assert "skipped 1 item whose file exists (--force takes it again)" in err
