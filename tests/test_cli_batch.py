@@ -175,6 +175,34 @@ def test_a_template_that_leaves_the_output_dir_is_refused_naming_the_sample(
     assert "outside --output-dir (for a sample item: key 'videos/intro.mp4', time 1.5)" in err
 
 
+def test_a_name_whose_suffix_promises_another_format_is_refused_before_any_snapshot(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    template = ["--name-template", "{key_stem}_{time}.jpg"]
+    argv = batch(server, A, "--times", "0,1", "--format", "png", "-o", str(out_dir), *template)
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "clip one_0.jpg is a jpg name for a png image; end --name-template with .png" in err
+    assert not out_dir.exists() or not list(out_dir.rglob("*.*"))
+
+    items = tmp_path / "items.csv"
+    items.write_text(f"key,time,format,output\n{A},1,jpg,a.jpg\n{A},1,jpg,b.PNG\n")
+    code, _, err = run(capsys, *batch(server, "--input", str(items), "-o", str(out_dir)))
+    assert code == 2
+    assert f"{items} line 3: b.PNG is a png name for a jpg image; name its output .jpg" in err
+    assert not out_dir.exists() or not list(out_dir.rglob("*.*"))
+
+    # A name that promises nothing, and one that promises the right format, are fine.
+    argv = batch(server, A, "--times", "1", "--format", "png", "-o", str(out_dir))
+    code, _, err = run(capsys, *argv, "--name-template", "{key_stem}.{format}")
+    assert code == 0, err
+    with Image.open(out_dir / "clip one.png") as image:
+        assert image.format == "PNG"
+        assert read_frame_index(image) == videos[A].frame_at(1)
+
+
 def test_a_rerun_takes_only_the_missing_outputs_and_force_takes_all(
     server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

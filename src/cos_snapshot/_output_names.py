@@ -15,7 +15,7 @@ from typing import Any
 from . import SnapshotArgs
 from ._batch_items import BatchInputError, BatchItem, Item, ItemDefaults
 
-__all__ = ["DEFAULT_TEMPLATE", "FIELDS", "NameTemplate", "safe_key_path"]
+__all__ = ["DEFAULT_TEMPLATE", "FIELDS", "NameTemplate", "format_for_name", "safe_key_path"]
 
 DEFAULT_TEMPLATE = "{key_stem}_{time}.{format}"
 #: The fields a template may use, and what they hold.
@@ -44,6 +44,16 @@ _SAMPLE: dict[str, Any] = {
     "mode": "exactframe",
     "rotate": "auto",
 }
+
+
+#: What a file name's suffix says about the image in it (other suffixes say nothing).
+_SUFFIX_FORMATS = {".jpg": "jpg", ".jpeg": "jpg", ".png": "png"}
+
+
+def format_for_name(name: str | PurePosixPath) -> str | None:
+    """The image format a file name promises by its suffix: ``"jpg"`` for ``.jpg`` and
+    ``.jpeg``, ``"png"`` for ``.png`` (in any case), ``None`` for any other name."""
+    return _SUFFIX_FORMATS.get(PurePosixPath(name).suffix.lower())
 
 
 def _safe_segment(segment: str) -> str:

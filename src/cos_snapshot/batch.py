@@ -79,7 +79,7 @@ from ._batch_items import (
     parse_times,
     read_items,
 )
-from ._output_names import DEFAULT_TEMPLATE, FIELDS, NameTemplate, safe_key_path
+from ._output_names import DEFAULT_TEMPLATE, FIELDS, NameTemplate, format_for_name, safe_key_path
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -100,6 +100,7 @@ __all__ = [
     "RelativeItem",
     "TimeSelection",
     "failure_row",
+    "format_for_name",
     "is_relative_time",
     "items_from_arguments",
     "iter_items",
@@ -162,6 +163,23 @@ class PlannedItem:
         return row
 
 
+def _check_suffix(planned: PlannedItem) -> None:
+    """Refuse a name whose suffix promises another format than the item's image: a PNG in a
+    file named ``.jpg`` misleads every program that opens it."""
+    item = planned.item
+    image = item.args.format if isinstance(item, BatchItem) else item.params.format
+    named = format_for_name(planned.name)
+    if named is not None and named != image:
+        fix = (
+            f"name its output .{image}"
+            if item.output is not None
+            else f"end --name-template with .{image} or .{{format}}"
+        )
+        raise BatchInputError(
+            f"{item.origin}: {planned.name} is a {named} name for a {image} image; {fix}"
+        )
+
+
 def _digest(path: str) -> bytes:
     return hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
@@ -211,7 +229,8 @@ class BatchPlan:
         """Read every item once, before anything is fetched, and return how many there are.
 
         Raises :class:`BatchInputError` for a bad row, a name that leaves the output
-        directory (through a symbolic link, say), two items that would write the same file,
+        directory (through a symbolic link, say), a name whose suffix promises another
+        image format (``.jpg`` for a png), two items that would write the same file,
         and an item that would write to one of the ``reserved`` paths (mapped to what they
         are, such as ``"the failures file"``). Only a 16-byte digest of each name is kept.
         A time relative to the video is checked in its written form (``clip_50%.jpg``): its
@@ -224,6 +243,7 @@ class BatchPlan:
         seen: set[bytes] = set()
         count = 0
         for planned in self:
+            _check_suffix(planned)
             resolved = names.resolved(planned.name)
             if not names.inside(resolved):
                 raise BatchInputError(

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..batch import format_for_name
 from ._common import (
     EXIT_OK,
     UsageError,
@@ -37,10 +38,6 @@ PRESIGN_EPILOG = """
     """
 
 
-#: What an output name's suffix says about the image format (other suffixes say nothing).
-_SUFFIX_FORMATS = {".jpg": "jpg", ".jpeg": "jpg", ".png": "png"}
-
-
 def _add_snapshot_options(parser: argparse.ArgumentParser, *, format_help: str) -> None:
     parser.add_argument("key", help="object key of the video, e.g. videos/intro.mp4")
     parser.add_argument("--time", "-t", required=True, help="seconds from the start, e.g. 1.5")
@@ -66,7 +63,7 @@ def _output_format(args: argparse.Namespace) -> str | None:
     disagree (a PNG in a file named .jpg misleads every program that opens it)."""
     if not args.output or args.output == "-":
         return None
-    named = _SUFFIX_FORMATS.get(Path(args.output).suffix.lower())
+    named = format_for_name(args.output)
     if named and args.format and named != args.format:
         raise UsageError(
             f"--format {args.format} contradicts -o {args.output} (a {named} name): "
