@@ -111,8 +111,8 @@ failures:
   items that failed, or did not run because of Ctrl-C or a closed output (| head), are
   written to --failures (default OUTPUT_DIR/{FAILURES_NAME}) as JSON Lines that --input reads
   back, with the reason in an "error" column and each item's file name in "output", so a
-  re-take writes the same files whatever --name-template the first run had. The file is removed when a run leaves nothing
-  undone.
+  re-take writes the same files whatever --name-template the first run had. The file is
+  removed when a run leaves nothing undone.
 
 exit codes:
   0 every item done or skipped; 1 some item failed; 2 bad usage, times, input file or
