@@ -30,7 +30,6 @@ import itertools
 import json
 import math
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -300,13 +299,16 @@ def run(plan: ScenarioPlan, workdir: Path) -> dict[str, Any]:
     # nothing deleted until the last run is over: on this machine's disk (ext4 mounted with
     # discard) creating a file costs 35 µs of CPU, or 600-800 µs for ~10 s after thousands
     # were deleted, which would land on whichever contender ran next.
-    outputs = Path(tempfile.mkdtemp(prefix="cos-snapshot-bench-", dir=_ram_dir() or workdir))
+    ram = _ram_dir()
     numbers = itertools.count()
+    with (
+        tempfile.TemporaryDirectory(prefix="cos-snapshot-bench-", dir=ram or workdir) as outputs,
+        bench_emulator(root, result_cache_bytes=512 * 2**20) as emulator,
+    ):
 
-    def out() -> Path:
-        return outputs / f"run-{next(numbers)}"
+        def out() -> Path:
+            return Path(outputs) / f"run-{next(numbers)}"
 
-    with bench_emulator(root, result_cache_bytes=512 * 2**20) as emulator:
         _log(f"concurrency: warming the result cache with {most} snapshots")
         asyncio.run(_warm(emulator.url, items))
         with delay_proxy(emulator.port, plan.rtt) as proxy:
@@ -323,10 +325,9 @@ def run(plan: ScenarioPlan, workdir: Path) -> dict[str, Any]:
                     one = run_contender("batch", c, one_file, 1, proxy, out())
                     if c not in startup or one.cpu_s < startup[c].cpu_s:
                         startup[c] = one
-    shutil.rmtree(outputs)
     return {
         "plan": asdict(plan),
-        "outputs_on": "ram" if _ram_dir() else "disk",
+        "outputs_on": "ram" if ram else "disk",
         "runs": [asdict(r) for r in runs],
         "batch_startup": {str(c): asdict(r) for c, r in startup.items()},
     }
