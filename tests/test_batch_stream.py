@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
+from cli_helpers import batch, frame, run
 from PIL import Image
 
 from cos_snapshot import (
@@ -41,10 +42,9 @@ from cos_snapshot.batch import (
     parse_times,
     run_batch,
 )
-from cos_snapshot.cli import main
 from cos_snapshot.cli._batch import PlainProgress, RichProgress
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.fixtures import FixtureInfo, make_fixture
 
 A = "videos/clip one.mp4"  # 25 fps, 2 s
 B = "videos/b.mp4"  # 10 fps, 2 s
@@ -71,21 +71,6 @@ def videos(root: Path) -> dict[str, FixtureInfo]:
 def server(root: Path, videos: dict[str, FixtureInfo]) -> Iterator[str]:
     with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
         yield url
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def batch(server: str, *argv: str) -> list[str]:
-    return ["batch", *argv, "--endpoint-url", server, "--anonymous"]
-
-
-def frame(path: Path) -> int:
-    with Image.open(path) as image:
-        return read_frame_index(image)
 
 
 def items_of(out: str) -> list[dict[str, Any]]:

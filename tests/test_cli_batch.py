@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 import pytest
+from cli_helpers import batch, frame, run
 from PIL import Image
 
 from cos_snapshot import Credentials
@@ -53,21 +54,6 @@ def videos(root: Path) -> dict[str, FixtureInfo]:
 def server(root: Path, videos: dict[str, FixtureInfo]) -> Iterator[str]:
     with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
         yield url
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def batch(server: str, *argv: str) -> list[str]:
-    return ["batch", *argv, "--endpoint-url", server, "--anonymous"]
-
-
-def frame(path: Path) -> int:
-    with Image.open(path) as image:
-        return read_frame_index(image)
 
 
 def json_lines(out: str) -> list[dict[str, object]]:
