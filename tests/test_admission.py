@@ -50,54 +50,60 @@ async def _until(condition: Any, what: str) -> None:
         await asyncio.sleep(0.01)
 
 
-class _GatedLookups(SnapshotEngine):
-    """Holds every result-cache lookup while ``gate`` is clear, counting the held ones: the
-    requests stay in flight inside the server for as long as the test wants."""
+class _HeldDecodes(SnapshotEngine):
+    """Every decode pass waits for ``release``; ``started`` counts the passes begun."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.gate = threading.Event()
-        self.gate.set()
-        self.held = 0
-        self._count_lock = threading.Lock()
+        self.release = threading.Event()
+        self.started = 0
 
-    def _cached(self, key: tuple[Any, ...]) -> Any:
-        if not self.gate.is_set():
-            with self._count_lock:
-                self.held += 1
-            self.gate.wait(_DEADLINE_S)
-        return super()._cached(key)
+    def _decode(self, *args: Any, **kwargs: Any) -> Any:
+        self.started += 1
+        self.release.wait(_DEADLINE_S)
+        return super()._decode(*args, **kwargs)
 
 
 async def test_more_cached_requests_in_flight_than_the_queue_holds_all_get_200(
-    video: FixtureInfo,
+    tmp_path: Path, video: FixtureInfo
 ) -> None:
-    settings = EmulatorSettings(root=video.path.parent, anonymous=True, workers=1, queue_limit=1)
-    in_flight = 4 * (settings.workers + settings.queue_limit)
+    # The decode queue is full (every admitted request waits for a held decode pass), so a
+    # cached request counted against it would be told to slow down.
+    (tmp_path / "clip.mp4").write_bytes(video.path.read_bytes())
+    settings = EmulatorSettings(root=tmp_path, anonymous=True, workers=1, queue_limit=1)
+    capacity = settings.workers + settings.queue_limit
+    in_flight = 4 * capacity
     with (
-        _GatedLookups(max_decodes=settings.workers) as engine,
+        _HeldDecodes(max_decodes=settings.workers) as engine,
         running_emulator(settings, app=create_app(settings, engine=engine)) as url,
     ):
         async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
+            engine.release.set()
             warm = await client.get("/clip.mp4", params=_snap("1.5"))
             assert _frame_of(warm) == video.frame_at(Decimal("1.5"))
-            engine.gate.clear()
+            engine.release.clear()
+            started = engine.started
             try:
-                tasks = [
-                    asyncio.create_task(client.get("/clip.mp4", params=_snap("1.5")))
-                    for _ in range(in_flight)
+                held = [
+                    asyncio.create_task(client.get("/clip.mp4", params=_snap(t)))
+                    for t in ("0.2", "3.4")[:capacity]
                 ]
-                # Each request is either held inside the engine or already answered.
                 await _until(
-                    lambda: engine.held + sum(t.done() for t in tasks) >= in_flight,
-                    "every request to reach the engine or be answered",
+                    lambda: engine.started == started + 1,
+                    "the first uncached request to start its decode pass",
                 )
+                cached = await asyncio.gather(
+                    *(client.get("/clip.mp4", params=_snap("1.5")) for _ in range(in_flight))
+                )
+                also_held = [t.done() for t in held]
             finally:
-                engine.gate.set()
-            responses = await asyncio.gather(*tasks)
-    statuses = [r.status_code for r in responses]
+                engine.release.set()
+            answers = await asyncio.gather(*held)
+    statuses = [r.status_code for r in cached]
     assert statuses == [200] * in_flight, statuses
-    assert {_frame_of(r) for r in responses} == {video.frame_at(Decimal("1.5"))}
+    assert {_frame_of(r) for r in cached} == {video.frame_at(Decimal("1.5"))}
+    assert also_held == [False] * capacity  # the queue was full all along
+    assert [_frame_of(r) for r in answers] == [video.frame_at(Decimal(t)) for t in ("0.2", "3.4")]
 
 
 async def test_a_full_decode_queue_still_serves_objects_and_cached_answers(
@@ -146,20 +152,6 @@ async def test_a_full_decode_queue_still_serves_objects_and_cached_answers(
     assert (part.status_code, part.content) == (206, data[:8])
 
     assert [_frame_of(r) for r in answers] == [video.frame_at(Decimal(t)) for t in waiting_times]
-
-
-class _HeldDecodes(SnapshotEngine):
-    """Every decode pass waits for ``release``; ``started`` counts the passes begun."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.release = threading.Event()
-        self.started = 0
-
-    def _decode(self, *args: Any, **kwargs: Any) -> Any:
-        self.started += 1
-        self.release.wait(_DEADLINE_S)
-        return super()._decode(*args, **kwargs)
 
 
 async def test_uncached_overload_is_told_to_slow_down_and_then_served(
