@@ -396,7 +396,7 @@ def table(results: dict[str, Any]) -> list[list[str]]:
                 [
                     str(c),
                     NAMES[contender],
-                    f"{rate:.0f}/s",
+                    f"{rate:.1f}/s",  # contenders at the link's limit differ in tenths
                     f"{rate / limit(results, c):.0%}",
                     f"{cpu_ms(results, contender, c):.2f} ms",
                     f"{startup_s(results, contender, c):.2f} s",
