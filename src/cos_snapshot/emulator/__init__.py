@@ -12,8 +12,8 @@ whose ``snapshot(path, params: SnapshotParams) -> Image`` gives the frame (raisi
 :class:`~cos_snapshot.emulator.frames.PastEndError` or another
 :class:`~cos_snapshot.emulator.frames.FrameError` when it cannot). Such an object may also offer
 ``known_snapshot(path, params) -> Image | None`` (an answer known without decoding, which is not
-admitted as decode work; it is called on the event loop, so it must not wait for anything) and ``media_info(path)`` (GetMediaInfo; without it GetMediaInfo is
-501 ``NotImplemented``).
+admitted as decode work; it is called on the event loop, so it must not wait for anything) and
+``media_info(path)`` (GetMediaInfo; without it GetMediaInfo is 501 ``NotImplemented``).
 """
 
 from .app import create_app
