@@ -413,6 +413,43 @@ def test_replaced_file_is_reopened(make_video: MakeVideo, tmp_path: Path) -> Non
         assert (image.width, image.height) == (96, 64)
 
 
+def _padded_to(data: bytes, size: int) -> bytes:
+    """``data`` (an MP4) grown to ``size`` bytes by a trailing ``free`` box, which readers skip."""
+    pad = size - len(data)
+    assert pad >= 8
+    return data + pad.to_bytes(4, "big") + b"free" + bytes(pad - 8)
+
+
+def test_a_file_rewritten_in_place_with_its_size_and_mtime_kept_is_read_anew(
+    make_video: MakeVideo, tmp_path: Path
+) -> None:
+    # `rsync --inplace --times` or `cp -p` over an existing file: same inode, same byte length,
+    # same mtime, other content. Only the change time (which no one can set back) tells the two
+    # versions apart.
+    first = make_video("inplace-a.mp4", duration=1, size=(160, 120)).path.read_bytes()
+    second = make_video("inplace-b.mp4", duration=1, size=(96, 64)).path.read_bytes()
+    size = max(len(first), len(second)) + 64
+    target = tmp_path / "v.mp4"
+    target.write_bytes(_padded_to(first, size))
+    with SnapshotEngine() as e:
+        t = Decimal("0.5")
+        image = e.snapshot(target, SnapshotParams(t))
+        assert (image.width, image.height) == (160, 120)
+        before = target.stat()
+        with target.open("r+b") as rewritten:
+            rewritten.write(_padded_to(second, size))
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+        after = target.stat()
+        assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+            before.st_ino,
+            before.st_size,
+            before.st_mtime_ns,
+        )
+        assert e.known_snapshot(target, SnapshotParams(t)) is None  # the old answer is gone
+        image = e.snapshot(target, SnapshotParams(t))
+        assert (image.width, image.height) == (96, 64)
+
+
 def test_small_container_cache_and_close(make_video: MakeVideo) -> None:
     infos = [video(make_video, n) for n in ("h264-bframes.mp4", "vp9.webm", "h264.ts")]
     with SnapshotEngine(max_open_containers=1, result_cache_bytes=0) as e:

@@ -354,11 +354,14 @@ class _FileKey:
     size: int
     mtime_ns: int
     ino: int
+    # A file rewritten in place with its size and mtime kept (`rsync --inplace --times`,
+    # `cp -p` over it) differs only here: setting the mtime back sets the change time to now.
+    ctime_ns: int
 
 
 def _key_of(path: str, st: os.stat_result) -> _FileKey:
     """The identity of the file ``path`` named when it was ``stat``-ed as ``st``."""
-    return _FileKey(path, st.st_size, st.st_mtime_ns, st.st_ino)
+    return _FileKey(path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 @dataclass(eq=False)
