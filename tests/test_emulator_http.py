@@ -271,6 +271,26 @@ def test_put_replaces_an_object_and_leaves_no_temporary_files(server: str, root:
     assert list((root / ".cos-emulator-tmp").iterdir()) == []
 
 
+def test_a_file_rewritten_in_place_with_its_size_and_mtime_kept_gets_a_new_etag(
+    server: str, root: Path
+) -> None:
+    # `rsync --inplace --times` or `cp -p` over the file: same inode, length and mtime.
+    path = root / "rewritten.txt"
+    path.write_bytes(b"first version")
+    old_etag = raw_request(server, "HEAD", "/rewritten.txt").headers["etag"]
+    before = path.stat()
+    with path.open("r+b") as rewritten:
+        rewritten.write(b"other content")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    reply = raw_request(server, "GET", "/rewritten.txt")
+    assert reply.body == b"other content"
+    assert reply.headers["etag"] == f'"{hashlib.md5(b"other content").hexdigest()}"'
+    assert (
+        raw_request(server, "GET", "/rewritten.txt", headers={"If-None-Match": old_etag}).status
+        == 200
+    )
+
+
 def test_put_with_matching_content_md5(server: str) -> None:
     digest = base64.b64encode(hashlib.md5(b"checked").digest()).decode()
     reply = raw_request(server, "PUT", "/md5.txt", body=b"checked", headers={"Content-MD5": digest})

@@ -104,13 +104,15 @@ class _EtagCache:
     """MD5s of files already hashed, keyed by what changes when the file does."""
 
     def __init__(self, capacity: int = 4096) -> None:
-        self._entries: OrderedDict[tuple[int, int, int, int], str] = OrderedDict()
+        self._entries: OrderedDict[tuple[int, int, int, int, int], str] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
 
     @staticmethod
-    def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
-        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    def _identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
+        # The change time too: a file rewritten in place with its size and mtime kept
+        # (`rsync --inplace --times`, `cp -p`) differs only there.
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
     def get(self, st: os.stat_result) -> str | None:
         with self._lock:
