@@ -23,11 +23,14 @@ from cos_snapshot._snapshot import Snapshot
 from cos_snapshot.batch import (
     BatchInputError,
     BatchItem,
+    FailuresFile,
+    ItemResult,
     NameTemplate,
     PlannedItem,
     parse_times,
     run_batch,
 )
+from cos_snapshot.cli import _batch as _batch_cli
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
@@ -262,6 +265,46 @@ def test_an_interrupted_batch_leaves_whole_files_and_the_next_run_takes_the_rest
     )
     assert len(list(out_dir.glob("*.jpg"))) == 200
     assert not (out_dir / "failures.jsonl").exists()
+
+
+def test_interrupted_again_while_listing_what_did_not_run_leaves_the_failures_file_alone(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The input is an earlier run's failures file, taken again as the summary says: a second
+    # Ctrl-C while the run lists what it did not take must not replace it with a part of that
+    # list (which a third run would take for the whole).
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    failures = out_dir / "failures.jsonl"
+    failures.write_text(
+        "".join(json.dumps({"key": A, "time": f"{i / 100}"}) + "\n" for i in range(100))
+    )
+    before = failures.read_bytes()
+
+    async def ctrl_c_before_anything_ran(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    listed = 0
+    add = _batch_cli.FailuresFile.add
+
+    def ctrl_c_again_at_the_tenth_row(self: FailuresFile, result: ItemResult) -> None:
+        nonlocal listed
+        listed += 1
+        if listed == 10:
+            raise KeyboardInterrupt
+        add(self, result)
+
+    monkeypatch.setattr(_batch_cli, "_run", ctrl_c_before_anything_ran)
+    monkeypatch.setattr(_batch_cli.FailuresFile, "add", ctrl_c_again_at_the_tenth_row)
+    code, _, err = run(capsys, *batch(server, "--input", str(failures), "-o", str(out_dir)))
+
+    assert code == 130
+    assert err.strip().splitlines()[-1] == (
+        f"cos-snapshot: interrupted again while listing what did not run: {failures} was not "
+        "written; the same batch run again takes what is left (files that exist are skipped)"
+    )
+    assert failures.read_bytes() == before
+    assert sorted(p.name for p in out_dir.iterdir()) == ["failures.jsonl"]  # no .partial left
 
 
 def _json_batch_read_one_line(server: str, times: str, out_dir: Path) -> None:

@@ -112,6 +112,32 @@ def test_an_object_built_on_an_httpx_class_is_refused_naming_it_and_its_base() -
     assert "use one built on httpx2.BaseTransport instead" in message
 
 
+@pytest.mark.parametrize(
+    ("client_class", "transport", "wanted"),
+    [
+        (AsyncSnapshotClient, httpx2.HTTPTransport, "an async transport"),
+        (SnapshotClient, httpx2.AsyncHTTPTransport, "a sync transport"),
+    ],
+)
+@pytest.mark.parametrize("mounted", [False, True])
+def test_a_transport_of_the_other_kind_is_refused_naming_it(
+    client_class: type[SnapshotClient | AsyncSnapshotClient],
+    transport: type[httpx2.HTTPTransport | httpx2.AsyncHTTPTransport],
+    wanted: str,
+    mounted: bool,
+) -> None:
+    # Without the check it fails at the first request, with an AttributeError.
+    args: dict[str, object] = (
+        {"mounts": {"http://": transport()}} if mounted else {"transport": transport()}
+    )
+    with pytest.raises(CosInvalidArgumentError) as caught:
+        client_class(endpoint_url="http://127.0.0.1:9000", credentials=CRED, httpx_args=args)
+    where = "['mounts']['http://']" if mounted else "['transport']"
+    message = str(caught.value)
+    assert message.startswith(f"httpx_args: {where} is of class httpx2.{transport.__name__}")
+    assert f"this client needs {wanted}" in message
+
+
 def test_an_httpx_timeout_is_refused_naming_the_httpx2_class() -> None:
     timeout: object = httpx.Timeout(5)
     with pytest.raises(CosInvalidArgumentError) as caught:

@@ -170,7 +170,29 @@ def _limits_for(max_connections: object, args: dict[str, Any]) -> httpx2.Limits 
     return httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
 
 
+def _check_transports(args: Mapping[str, Any], base: type, wanted: str) -> None:
+    """Refuse a transport in ``httpx_args`` (``transport``, or a value of ``mounts``) of the
+    other kind: a sync one for the async client or the reverse would fail at the first request
+    with an ``AttributeError`` that does not say why."""
+    given = [("['transport']", args.get("transport"))]
+    mounts = args.get("mounts")
+    if isinstance(mounts, Mapping):
+        given += [(f"['mounts'][{k!r}]", v) for k, v in mounts.items()]
+    for where, transport in given:
+        if transport is not None and not isinstance(transport, base):
+            kind = type(transport)
+            raise CosInvalidArgumentError(
+                "httpx_args",
+                f"{where} is of class {kind.__module__}.{kind.__qualname__}, not an "
+                f"httpx2.{base.__name__}: this client needs {wanted}",
+            )
+
+
 class _BaseClient:
+    #: The httpx2 transport class every transport in ``httpx_args`` must be, and what to say.
+    _transport_base: type = httpx2.BaseTransport
+    _transport_wanted = "a sync transport such as httpx2.HTTPTransport"
+
     def __init__(
         self,
         bucket: str | None = None,
@@ -231,6 +253,7 @@ class _BaseClient:
                 self._provided = CredentialsCache(source)
         _refuse_httpx_objects("timeout", timeout)
         _refuse_httpx_objects("httpx_args", httpx_args)
+        _check_transports(httpx_args or {}, self._transport_base, self._transport_wanted)
         args: dict[str, Any] = dict(httpx_args or {})
         limits = _limits_for(max_connections, args)
         if limits is not None:
@@ -625,6 +648,9 @@ class AsyncSnapshotClient(_BaseClient):
     you keep in flight). A credentials provider given as ``credentials`` is called in a worker
     thread, so a slow one does not block the event loop.
     """
+
+    _transport_base = httpx2.AsyncBaseTransport
+    _transport_wanted = "an async transport such as httpx2.AsyncHTTPTransport"
 
     def __init__(
         self,

@@ -581,13 +581,15 @@ class FailuresFile:
     """The failures file of a run, written as the results come: rows go to a temporary file
     beside ``path`` that replaces ``path`` when the block ends, or is removed, with ``path``,
     when no row was written, so the file lists exactly what the last run left undone. If the
-    block fails (other than by an interruption), ``path`` is left as it was."""
+    block fails (other than by an interruption), or :meth:`abandon` was called, ``path`` is
+    left as it was."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
         self._temporary = path.with_name(f".{secrets.token_hex(8)}.partial")
         self._stream: IO[str] | None = None
+        self._abandoned = False
 
     def __enter__(self) -> Self:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -603,6 +605,12 @@ class FailuresFile:
         self._stream.write(_JSON_ROW.encode(failure_row(result)) + "\n")
         self.rows += 1
 
+    def abandon(self) -> None:
+        """Write nothing when the block ends: ``path`` is left as it was. For a list that could
+        not be finished (an interruption while it was written), which would otherwise pass for
+        the whole of what the run left undone."""
+        self._abandoned = True
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -611,7 +619,9 @@ class FailuresFile:
     ) -> None:
         if self._stream is not None:
             self._stream.close()
-        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt):
+        if self._abandoned or (
+            exc_type is not None and not issubclass(exc_type, KeyboardInterrupt)
+        ):
             self._temporary.unlink(missing_ok=True)
         elif self.rows:
             os.replace(self._temporary, self.path)

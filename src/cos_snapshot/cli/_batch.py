@@ -428,11 +428,23 @@ async def _run(
         )
 
 
-def _not_run(rest: Iterator[PlannedItem], record: Callable[[ItemResult], None]) -> None:
+def _not_run(
+    rest: Iterator[PlannedItem], record: Callable[[ItemResult], None], failures: FailuresFile
+) -> None:
     """What an interruption left: read on from where the run stopped (the input is streamed,
-    not held). Files are not looked for: a re-take skips any that exist."""
-    for planned in rest:
-        record(ItemResult(planned, "not_run"))
+    not held). Files are not looked for: a re-take skips any that exist. Interrupted again
+    while it lists them, it writes no failures file (a part of the list would pass for all of
+    it) and says so."""
+    try:
+        for planned in rest:
+            record(ItemResult(planned, "not_run"))
+    except KeyboardInterrupt:
+        failures.abandon()
+        raise KeyboardInterrupt(
+            f"interrupted again while listing what did not run: {failures.path} was not "
+            "written; the same batch run again takes what is left (files that exist are "
+            "skipped)"
+        ) from None
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -463,14 +475,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
             asyncio.run(_run(client, planned, args, on_result))
         except KeyboardInterrupt:
             tally.interrupted = True
-            _not_run(planned, record)
+            _not_run(planned, record, failures)
         except BaseException as error:
             if not only_broken_pipes(error):
                 raise
             # The reader of stdout went away (`--json batch ... | head -1`), which stopped the
             # run: what it left is listed as after Ctrl-C, and main() says so in one line.
             output_closed = error
-            _not_run(planned, record)
+            _not_run(planned, record, failures)
     if output_closed is not None:
         raise output_closed
     has_failures = failures.rows > 0

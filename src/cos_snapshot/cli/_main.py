@@ -90,8 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(handler: Handler, args: argparse.Namespace) -> int:
     try:
         return handler(args)
-    except KeyboardInterrupt:
-        print("cos-snapshot: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:
+        print(f"cos-snapshot: {str(interrupt) or 'interrupted'}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (UsageError, CosInvalidArgumentError) as error:
         if args.debug:
