@@ -11,7 +11,7 @@ to the failures file. The bytes held per input row are the difference in peak RS
 large and the small input, divided by the difference in rows: what the process's own imports
 and buffers cost is the same for both and drops out.
 
-:func:`measure_batch_stream` is what `nox -s bench` can call; `main` prints its JSON.
+:func:`measure_batch_stream` is what `nox -s bench` calls; `main` prints its JSON.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ import imageio_ffmpeg
 
 from cos_snapshot.emulator import frames as engine_frames
 
-from . import clients, concurrency, memory, report, snapshots, whole
+from . import batch_stream, clients, concurrency, memory, report, snapshots, whole
 from .servers import bench_emulator
 from .timing import median, ms
 from .videos import GOP, Video, make_video
@@ -55,6 +55,12 @@ class Plan:
     media_info_rounds: int = 11
     storyboard_tiles: int = 60
     storyboard_rounds: int = 3
+    # A long batch: its memory per input row between the small and the large input, and
+    # Ctrl-C on each (the middle size is the 200,000 rows issue 12 measured before)
+    stream_rows: int = 1_000_000
+    stream_small_rows: int = 10_000
+    stream_extra_rows: tuple[int, ...] = (200_000,)
+    stream_stop_after: int = 1000
 
 
 FULL = Plan(
@@ -95,6 +101,10 @@ QUICK = Plan(
     memory_requests=100,
     media_info_rounds=2,
     storyboard_rounds=1,
+    stream_rows=20_000,
+    stream_small_rows=2_000,
+    stream_extra_rows=(),
+    stream_stop_after=100,
 )
 
 #: GOP positions named in the targets: on the keyframe, one after, mid-GOP, the last one.
@@ -234,6 +244,14 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
         f"many in flight over a {scenario.rtt * 1000:.0f} ms round trip, C = {scenario.concurrency}"
     )
     results["concurrency"] = concurrency.run(scenario, workdir)
+    _log(f"a long batch: {plan.stream_rows:,} input rows, memory and Ctrl-C")
+    results["batch_stream"] = batch_stream.measure_batch_stream(
+        workdir / "batch-stream",
+        rows=plan.stream_rows,
+        small_rows=plan.stream_small_rows,
+        extra_rows=plan.stream_extra_rows,
+        stop_after=plan.stream_stop_after,
+    )
     _log("cos-snapshot contract against the embedded emulator")
     results["contract"] = contract_run(plan, workdir)
     results["machine"] = report.machine_info(ffmpeg)

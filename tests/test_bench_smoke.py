@@ -46,6 +46,7 @@ def test_quick_run_writes_results_md_with_every_target(out: Path) -> None:
         "## Snapshot latency by GOP position",
         "## Result cache",
         "## Many snapshots in flight",
+        "## A long batch: memory and Ctrl-C",
         "## Client",
         "## Memory",
         "## How cost grows",
@@ -54,7 +55,7 @@ def test_quick_run_writes_results_md_with_every_target(out: Path) -> None:
         assert section in text
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in targets.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 1 + 17  # the header and one row per target
+    assert len(rows) == 1 + 18  # the header and one row per target
     for row in rows[1:]:
         assert "**PASS**" in row or "**MISS:" in row, row
     assert "latency_vs_gop_position.png" in text
@@ -72,6 +73,20 @@ def test_quick_run_compares_every_contender_at_every_concurrency(out: Path) -> N
     for contender in contenders:
         assert any(contender in row for row in rows[1:]), contender
     assert "Failed runs" not in section
+
+
+@pytest.mark.slow
+def test_quick_run_interrupts_a_long_batch_at_each_input_size(out: Path) -> None:
+    stream = json.loads((out / "results.json").read_text())["batch_stream"]
+    text = (out / "results.md").read_text()
+    section = text.split("## A long batch: memory and Ctrl-C", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 1 + len(stream["runs"]) >= 3
+    for run in stream["runs"]:
+        # Interrupted while taking: exit 130, and every row not yet taken listed
+        assert run["exit_code"] == 130
+        assert run["images_at_sigint"] >= stream["stop_after"]
+        assert 0 < run["not_run_rows"] <= run["rows"] - run["images_at_sigint"]
 
 
 @pytest.mark.slow
