@@ -8,12 +8,13 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["replacing", "write_whole"]
+__all__ = ["replacing", "temporary_beside", "write_whole"]
 
 
-def _temporary_beside(target: Path) -> Path:
-    # Short and random: concurrent writers never share one, and a target whose own name is
-    # near the file system's limit still gets one.
+def temporary_beside(target: Path) -> Path:
+    """A name for a temporary file beside ``target``, to be renamed onto it: short and random,
+    so concurrent writers never share one and a target whose own name is near the file
+    system's limit still gets one."""
     return target.with_name(f".{secrets.token_hex(8)}.partial")
 
 
@@ -22,7 +23,7 @@ def replacing(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target`` (its parents created) for the block to write; it is
     renamed onto ``target`` when the block ends and removed if the block fails."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary_beside(target)
+    temporary = temporary_beside(target)
     try:
         yield temporary
         os.replace(temporary, target)
@@ -34,7 +35,7 @@ def replacing(target: Path) -> Iterator[Path]:
 def write_whole(target: Path, content: bytes) -> None:
     """Write ``content`` to ``target`` as :func:`replacing` does, its parents created only when
     they are missing (a batch writes many files into one directory: no ``mkdir`` for each)."""
-    temporary = _temporary_beside(target)
+    temporary = temporary_beside(target)
     try:
         handle = temporary.open("xb")
     except FileNotFoundError:

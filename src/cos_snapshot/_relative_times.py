@@ -78,26 +78,26 @@ def _duration(info: MediaInfo, parameter: str, key: str | None = None) -> Fracti
     return Fraction(duration)
 
 
-def _check_count(count: object, parameter: str = "count") -> int:
+def _check_count(count: object) -> int:
     """``count``, a number of times, checked: a whole number (an ``int``, not a bool) from 1 to
-    :data:`MAX_TIMES`. Raises :class:`CosInvalidArgumentError` naming ``parameter``."""
+    :data:`MAX_TIMES`. Raises :class:`CosInvalidArgumentError` naming ``count``."""
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_TIMES:
         raise CosInvalidArgumentError(
-            parameter, f"must be a whole number from 1 to {MAX_TIMES}, got {count!r}"
+            "count", f"must be a whole number from 1 to {MAX_TIMES}, got {count!r}"
         )
     return count
 
 
-def _check_every(every: object, parameter: str = "every") -> Decimal:
+def _check_every(every: object) -> Decimal:
     """``every``, a step in seconds, as an exact ``Decimal``: a finite number above 0 (an int,
     a float, a ``Decimal`` or decimal text, as :func:`format_time` reads times). Raises
-    :class:`CosInvalidArgumentError` naming ``parameter``."""
+    :class:`CosInvalidArgumentError` naming ``every``."""
     try:
         step = Decimal(format_time(every))  # type: ignore[arg-type]  # anything else is refused
     except CosInvalidArgumentError as error:
-        raise CosInvalidArgumentError(parameter, error.problem) from None
+        raise CosInvalidArgumentError("every", error.problem) from None
     if step <= 0:
-        raise CosInvalidArgumentError(parameter, f"must be more than 0 seconds, got {every!r}")
+        raise CosInvalidArgumentError("every", f"must be more than 0 seconds, got {every!r}")
     return step
 
 

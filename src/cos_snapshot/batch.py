@@ -54,7 +54,6 @@ import functools
 import hashlib
 import json
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -79,6 +78,7 @@ from ._batch_items import (
     parse_times,
     read_items,
 )
+from ._files import temporary_beside
 from ._output_names import DEFAULT_TEMPLATE, FIELDS, NameTemplate, format_for_name, safe_key_path
 
 __all__ = [
@@ -412,8 +412,8 @@ class _Writer:
 
     A small file on a local disk takes well under a millisecond to write, less than handing it
     to a thread and back costs (measured: that hand-off was a quarter to a third of a batch's
-    CPU per snapshot at 32 and 128 in flight); a slow file system (a network share, a disk busy elsewhere) would hold up
-    every request in flight if written on the loop."""
+    CPU per snapshot at 32 and 128 in flight); a slow file system (a network share, a disk
+    busy elsewhere) would hold up every request in flight if written on the loop."""
 
     #: Writes on the loop while the recent average is below this many seconds.
     SLOW_S = 0.002
@@ -587,7 +587,7 @@ class FailuresFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
-        self._temporary = path.with_name(f".{secrets.token_hex(8)}.partial")
+        self._temporary = temporary_beside(path)
         self._stream: IO[str] | None = None
         self._abandoned = False
 

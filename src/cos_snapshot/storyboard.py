@@ -201,13 +201,13 @@ def _selection(every: str | Decimal | None, count: int | None, max_cues: int) ->
         raise ValueError("give count or every, not both")
     if count is not None:
         try:
-            selection = TimeSelection(count=count)
-            if count > max_cues:
-                raise CosInvalidArgumentError("count", "more cues than a storyboard has")
-        except CosInvalidArgumentError:  # in the storyboard's own range
+            selection: TimeSelection | None = TimeSelection(count=count)
+        except CosInvalidArgumentError:
+            selection = None
+        if selection is None or count > max_cues:  # refused in the storyboard's own range
             raise CosInvalidArgumentError(
                 "count", f"must be a whole number from 1 to {max_cues}, got {count!r}"
-            ) from None
+            )
         return selection
     selection = TimeSelection(every=DEFAULT_EVERY if every is None else every)
     step = selection.every
@@ -255,8 +255,7 @@ def plan_sprites(
         raise ValueError(
             f"a row of {plural(cols, 'tile')} of {width}x{height} pixels does not fit in a "
             f"{image_format} sprite ({side} pixels a side, {MAX_SPRITE_PIXELS:,} in all): use "
-            "fewer --cols or a "
-            "smaller --width"
+            "fewer --cols or a smaller --width"
         )
     per_sprite = rows * cols
     sizes = [min(per_sprite, count - start) for start in range(0, count, per_sprite)]
