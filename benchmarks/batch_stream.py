@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from cos_snapshot.fixtures import make_fixture
+from cos_snapshot.testing import make_fixture
 
 from .servers import emulator_process, rss_kib
 

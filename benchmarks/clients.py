@@ -19,7 +19,7 @@ from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_auth import CosS3Auth
 
 from cos_snapshot import AsyncSnapshotClient, Credentials
-from cos_snapshot._auth import Signer
+from cos_snapshot._client.auth import Signer
 from cos_snapshot.signing import build_authorization
 
 from .serve import SECRET_ID, SECRET_KEY

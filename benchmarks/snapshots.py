@@ -13,7 +13,7 @@ from typing import Any
 import av
 
 from cos_snapshot import Credentials, SnapshotClient
-from cos_snapshot.fixtures import read_frame_index
+from cos_snapshot.testing import read_frame_index
 
 from .serve import SECRET_ID, SECRET_KEY
 from .timing import median, ms, rotated

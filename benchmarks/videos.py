@@ -12,7 +12,7 @@ from pathlib import Path
 
 import av
 
-from cos_snapshot.fixtures import make_fixture
+from cos_snapshot.testing import make_fixture
 
 FPS = 25
 GOP = 50

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cos_snapshot import AsyncSnapshotClient, Credentials, SnapshotClient
-from cos_snapshot.batch import (
+from cos_snapshot.tools.batch import (
     DEFAULT_TEMPLATE,
     ItemDefaults,
     ItemResult,
@@ -30,7 +30,7 @@ from cos_snapshot.batch import (
     plan_outputs,
     run_batch,
 )
-from cos_snapshot.storyboard import cue_bounds, make_storyboard
+from cos_snapshot.tools.storyboard import cue_bounds, make_storyboard
 
 from .serve import SECRET_ID, SECRET_KEY
 from .timing import median, ms

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from cos_snapshot.fixtures import FixtureInfo
+from cos_snapshot.testing import FixtureInfo
 
 __all__ = [
     "JPEG_MAGIC",

@@ -12,7 +12,7 @@ from cos_snapshot_api.types import UNSET
 from hypothesis import strategies as st
 
 from cos_snapshot import CosAuth, CosServiceError, Credentials, Signer, Snapshot, format_time
-from cos_snapshot.fixtures import Orientation, read_frame_index, read_orientation
+from cos_snapshot.testing import Orientation, read_frame_index, read_orientation
 
 from ._expect import FrameExpectation
 from ._targets import Target

@@ -13,7 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from cos_snapshot.fixtures import FixtureInfo, make_fixture
+from cos_snapshot.testing import FixtureInfo, make_fixture
 
 __all__ = ["VIDEO_SPECS", "Video", "VideoSpec", "make_videos"]
 

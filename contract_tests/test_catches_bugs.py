@@ -30,7 +30,7 @@ import pytest
 
 from cos_snapshot import Credentials
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import FixtureInfo
+from cos_snapshot.testing import FixtureInfo
 
 from ._videos import VideoSpec
 from .broken import BUGS

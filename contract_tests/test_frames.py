@@ -17,7 +17,7 @@ from decimal import Decimal
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cos_snapshot.fixtures import FixtureInfo
+from cos_snapshot.testing import FixtureInfo
 
 from ._config import examples
 from ._expect import exactframe_expectation, keyframe_expectation

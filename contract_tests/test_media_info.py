@@ -1,6 +1,6 @@
 """GetMediaInfo (``ci-process=videoinfo``) against the fixture videos' known truth.
 
-Each fixture's record (``cos_snapshot.fixtures.FixtureInfo``, checked by demuxing the file when
+Each fixture's record (``cos_snapshot.testing.FixtureInfo``, checked by demuxing the file when
 it was made) says how long its video runs, how many frames it has, its stored size, frame rate,
 rotation and whether it has an audio track. The answer is read twice: by the typed client
 (``get_media_info``, exact ``Decimal``/``Fraction`` values) and by the official SDK

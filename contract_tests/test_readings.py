@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from cos_snapshot import CosServiceError
-from cos_snapshot.fixtures import Orientation
+from cos_snapshot.testing import Orientation
 
 from ._helpers import frame_of, orientation_of
 from ._report import EMULATOR_DEFAULTS, Observation

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cos_snapshot.fixtures import Orientation
+from cos_snapshot.testing import Orientation
 
 from ._config import examples
 from ._helpers import frame_of, orientation_of, times_inside

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cos_snapshot.fixtures import Orientation
+from cos_snapshot.testing import Orientation
 
 from ._config import examples
 from ._expect import expected_size

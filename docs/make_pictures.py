@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import make_fixture
+from cos_snapshot.testing import make_fixture
 
 DOCS = Path(__file__).resolve().parent
 KEY = "videos/intro.mp4"

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from cos_snapshot.cli import main
-from cos_snapshot.fixtures import read_frame_index
+from cos_snapshot.testing import read_frame_index
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

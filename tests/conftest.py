@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings
 
 from cos_snapshot.emulator import frames
-from cos_snapshot.fixtures import FixtureInfo, make_fixture
+from cos_snapshot.testing import FixtureInfo, make_fixture
 
 # Hypothesis' per-example deadline is a timing assertion: on a shared, loaded machine a correct
 # test fails it. The tests bound their own work instead.

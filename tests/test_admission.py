@@ -22,7 +22,7 @@ from PIL import Image
 
 from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
-from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
 
 #: A guard against a hang, not a measurement: the waits below end on events.
 _DEADLINE_S = 30

@@ -34,8 +34,8 @@ from cos_snapshot import (
     SnapshotClient,
 )
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import make_audio_fixture, read_frame_index
 from cos_snapshot.signing import build_authorization
+from cos_snapshot.testing import make_audio_fixture, read_frame_index
 
 SNAP = "ci-process=snapshot"
 CLIP = "/clip.mp4"

@@ -29,7 +29,10 @@ from cos_snapshot import (
     format_time,
     resolve_time,
 )
-from cos_snapshot.batch import (
+from cos_snapshot.cli._batch import PlainProgress, RichProgress
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.testing import FixtureInfo, make_fixture
+from cos_snapshot.tools.batch import (
     BatchInputError,
     BatchItem,
     BatchPlan,
@@ -42,9 +45,6 @@ from cos_snapshot.batch import (
     parse_times,
     run_batch,
 )
-from cos_snapshot.cli._batch import PlainProgress, RichProgress
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import FixtureInfo, make_fixture
 
 A = "videos/clip one.mp4"  # 25 fps, 2 s
 B = "videos/b.mp4"  # 10 fps, 2 s

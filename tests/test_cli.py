@@ -13,7 +13,7 @@ import pytest
 from cos_snapshot import CosServiceError, Credentials
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import FixtureInfo, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
 
 KEY = "cli/视频 one+1.mp4"
 CREDS = Credentials("AKIDclitestexample", "cli-secret-key-value")

@@ -18,9 +18,13 @@ from cli_helpers import batch, frame, run
 from PIL import Image
 
 from cos_snapshot import Credentials
-from cos_snapshot._params import SnapshotArgs
-from cos_snapshot._snapshot import Snapshot
-from cos_snapshot.batch import (
+from cos_snapshot._client.params import SnapshotArgs
+from cos_snapshot._client.snapshot import Snapshot
+from cos_snapshot.cli import _batch as _batch_cli
+from cos_snapshot.cli import main
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.tools.batch import (
     BatchInputError,
     BatchItem,
     FailuresFile,
@@ -30,10 +34,6 @@ from cos_snapshot.batch import (
     parse_times,
     run_batch,
 )
-from cos_snapshot.cli import _batch as _batch_cli
-from cos_snapshot.cli import main
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
 
 A = "videos/clip one.mp4"  # 25 fps
 B = "videos/b.mp4"  # 10 fps: the same time is another frame index than in A

@@ -17,8 +17,8 @@ import pytest
 
 from cos_snapshot import Credentials
 from cos_snapshot.cli import main
-from cos_snapshot.contract import ContractOptions, ContractUsageError, live_environment
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.testing.contract import ContractOptions, ContractUsageError, live_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "contract_tests" / "report.schema.json").read_text())

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from cos_snapshot._mediainfo import parse_media_info
-from cos_snapshot._plural import plural
+from cos_snapshot._client.media_info import parse_media_info
+from cos_snapshot._shared.text import plural
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import make_fixture
+from cos_snapshot.testing import make_fixture
 
 KEY = "videos/clip.mp4"
 

@@ -16,7 +16,7 @@ import pytest
 from cos_snapshot import Credentials, SnapshotClient
 from cos_snapshot.cli import main
 from cos_snapshot.cli._emulator import FIXTURE_SUFFIXES
-from cos_snapshot.fixtures import CONTAINERS, read_frame_index, read_orientation
+from cos_snapshot.testing import CONTAINERS, read_frame_index, read_orientation
 
 
 def test_make_fixture_writes_a_video_whose_frames_show_their_index(

@@ -15,8 +15,8 @@ from PIL import Image, ImageStat
 from cos_snapshot import AsyncSnapshotClient, CosConnectionError, RetryPolicy
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import FixtureInfo, make_audio_fixture, make_fixture, read_frame_index
-from cos_snapshot.sheet import SheetLayout, compose_sheet, resolve_times, save_sheet, timecode
+from cos_snapshot.testing import FixtureInfo, make_audio_fixture, make_fixture, read_frame_index
+from cos_snapshot.tools.sheet import SheetLayout, compose_sheet, resolve_times, save_sheet, timecode
 
 KEY = "videos/clip one.mp4"
 

@@ -36,9 +36,10 @@ from cos_snapshot import (
     Snapshot,
     SnapshotClient,
 )
-from cos_snapshot._auth import CosAuth, Signer
-from cos_snapshot._params import PlainTime, format_time
-from cos_snapshot._retry import is_retryable
+from cos_snapshot._client.auth import CosAuth, Signer
+from cos_snapshot._client.params import PlainTime, format_time
+from cos_snapshot._client.responses import transport_error
+from cos_snapshot._client.retry import is_retryable
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -652,9 +653,7 @@ def test_a_token_that_is_not_a_valid_header_value_is_refused_up_front() -> None:
 
 
 def test_a_request_that_is_not_valid_http_is_not_retried_nor_quoted() -> None:
-    error = SnapshotClient._transport_error(
-        httpx2.LocalProtocolError("Illegal header value b'TOPSECRETTOKEN\\r'")
-    )
+    error = transport_error(httpx2.LocalProtocolError("Illegal header value b'TOPSECRETTOKEN\\r'"))
     assert type(error) is CosClientError
     assert "TOPSECRET" not in str(error)
     assert not is_retryable(error)

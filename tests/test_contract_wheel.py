@@ -64,7 +64,7 @@ def test_the_wheel_registers_the_pytest_plugin(wheel: Path) -> None:
         entry_points = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
         text = archive.read(entry_points).decode()
     assert "[pytest11]" in text
-    assert "cos_snapshot = cos_snapshot.pytest_plugin" in text
+    assert "cos_snapshot = cos_snapshot.testing.pytest_plugin" in text
 
 
 def _wheel_files(path: Path) -> dict[str, bytes]:

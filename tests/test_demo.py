@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cos_snapshot.cli import main
-from cos_snapshot.demo import ASKS
+from cos_snapshot.tools.demo import ASKS
 
 
 def test_demo_gets_every_expected_frame_and_saves_the_images(

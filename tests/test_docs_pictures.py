@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from cos_snapshot.fixtures import read_frame_index
+from cos_snapshot.testing import read_frame_index
 
 SCRIPT = Path(__file__).resolve().parent.parent / "docs" / "make_pictures.py"
 

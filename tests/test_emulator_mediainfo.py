@@ -31,7 +31,7 @@ from cos_snapshot import Credentials
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, create_app, frames, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
-from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"

@@ -12,7 +12,7 @@ import pytest
 
 from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams, _output_size
 from cos_snapshot.emulator.settings import EmulatorSettings
-from cos_snapshot.fixtures import make_fixture, read_frame_index
+from cos_snapshot.testing import make_fixture, read_frame_index
 
 FOUR_BY_THREE = (320, 240)
 

@@ -17,7 +17,7 @@ from PIL import Image
 
 from cos_snapshot.emulator import EmulatorSettings, create_app, frames, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
-from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ from cos_snapshot import (
 )
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, EmulatorThread, FaultInjector, FaultSpec
-from cos_snapshot.fixtures import FixtureInfo, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 CRED = Credentials("AKIDFAULTTEST00001", "fault-test-secret")

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from cos_snapshot import fixtures
-from cos_snapshot.fixtures import (
+from cos_snapshot.testing import (
     FixtureInfo,
     Orientation,
     PatternError,

@@ -28,7 +28,7 @@ from cos_snapshot.emulator.frames import (
     SnapshotEngine,
     SnapshotParams,
 )
-from cos_snapshot.fixtures import (
+from cos_snapshot.testing import (
     FixtureInfo,
     Orientation,
     make_audio_fixture,

@@ -16,7 +16,7 @@ import pytest
 
 from cos_snapshot.emulator import frames
 from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams
-from cos_snapshot.fixtures import FixtureInfo, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
 
 MakeVideo = Callable[..., FixtureInfo]
 

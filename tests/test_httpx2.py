@@ -32,7 +32,7 @@ ONE_TRY = RetryPolicy(max_attempts=1)
 
 def test_importing_the_client_the_cli_and_the_emulator_loads_no_httpx() -> None:
     code = (
-        "import sys, cos_snapshot, cos_snapshot.cli, cos_snapshot.demo, cos_snapshot.emulator\n"
+        "import sys, cos_snapshot, cos_snapshot.cli, cos_snapshot.tools.demo, cos_snapshot.emulator\n"
         "import cos_snapshot_api.api.snapshot.get_snapshot\n"
         "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('httpx', 'httpcore'))))\n"

@@ -1,5 +1,5 @@
 """The work behind ``batch`` and ``sheet`` as a program calls it, without argparse: the public
-``cos_snapshot.batch`` and ``cos_snapshot.sheet`` against the real emulator on loopback."""
+``cos_snapshot.tools.batch`` and ``cos_snapshot.tools.sheet`` against the real emulator on loopback."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import pytest
 from PIL import Image
 
 from cos_snapshot import AsyncSnapshotClient
-from cos_snapshot.batch import (
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.tools.batch import (
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
     BatchPlan,
@@ -28,9 +30,7 @@ from cos_snapshot.batch import (
     read_items,
     run_batch,
 )
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
-from cos_snapshot.sheet import SheetSnapshotError, compose_sheet, take_snapshots, timecode
+from cos_snapshot.tools.sheet import SheetSnapshotError, compose_sheet, take_snapshots, timecode
 
 KEY = "videos/lib clip.mp4"
 MISSING = "videos/not there.mp4"

@@ -39,7 +39,7 @@ from cos_snapshot import (
     SnapshotClient,
     Transport,
 )
-from cos_snapshot.fixtures import FixtureInfo, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 CRED = Credentials("AKIDLOADTEST000001", "load-test-secret")

@@ -40,8 +40,8 @@ from cos_snapshot import (
     RetryPolicy,
     SnapshotClient,
 )
-from cos_snapshot._mediainfo import parse_media_info
-from cos_snapshot.fixtures import FixtureInfo
+from cos_snapshot._client.media_info import parse_media_info
+from cos_snapshot.testing import FixtureInfo
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"

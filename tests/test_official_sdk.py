@@ -22,7 +22,7 @@ from qcloud_cos.cos_exception import CosServiceError
 
 from cos_snapshot import Credentials
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"

@@ -88,7 +88,7 @@ def test_the_plugin_imports_nothing_heavy_until_a_fixture_is_used() -> None:
     """Loading the plugin (as pytest does for every session) pulls in none of the emulator's
     packages; the client package itself is light (httpx, attrs)."""
     probe = (
-        "import sys, pytest; before = set(sys.modules); import cos_snapshot.pytest_plugin;"
+        "import sys, pytest; before = set(sys.modules); import cos_snapshot.testing.pytest_plugin;"
         "print(sorted(set(sys.modules) - before))"
     )
     loaded = subprocess.run(

@@ -22,7 +22,7 @@ from cos_snapshot import (
     times_across,
     times_every,
 )
-from cos_snapshot._mediainfo import parse_media_info
+from cos_snapshot._client.media_info import parse_media_info
 
 
 def info(duration: str = "2.000000", avg_fps: str = "25/1", **format_: str) -> MediaInfo:

@@ -26,8 +26,8 @@ from cos_snapshot import (
     SnapshotClient,
     Transport,
 )
-from cos_snapshot._headers import MAX_RETRY_AFTER_S, retry_after_seconds
-from cos_snapshot._retry import is_clock_error, is_retryable
+from cos_snapshot._client.retry import is_clock_error, is_retryable
+from cos_snapshot._shared.http_dates import MAX_RETRY_AFTER_S, retry_after_seconds
 from cos_snapshot.emulator import EmulatorSettings, FaultSpec, running_emulator
 
 CRED = Credentials("AKIDRETRYTEST00001", "retry-test-secret")

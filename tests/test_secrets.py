@@ -36,7 +36,7 @@ from cos_snapshot import (
     SnapshotClient,
     Transport,
 )
-from cos_snapshot._auth import CosAuth, Signer
+from cos_snapshot._client.auth import CosAuth, Signer
 from cos_snapshot.emulator import EmulatorSettings, EmulatorThread, FaultSpec
 from cos_snapshot.signing import cos_quote
 

@@ -12,7 +12,7 @@ from qcloud_cos import CosConfig
 from qcloud_cos import cos_auth as sdk_auth
 
 from cos_snapshot import Credentials
-from cos_snapshot._auth import Signer
+from cos_snapshot._client.auth import Signer
 from cos_snapshot.signing import (
     build_authorization,
     canonicalize,

@@ -1,4 +1,4 @@
-"""``cos-snapshot storyboard`` and :mod:`cos_snapshot.storyboard` against the real emulator on
+"""``cos-snapshot storyboard`` and :mod:`cos_snapshot.tools.storyboard` against the real emulator on
 loopback, over real fixture videos: every cue, cropped from its sprite, shows the frame the VTT
 says (the fixture's own truth: the frame on screen at the cue's start)."""
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import cos_snapshot.storyboard as storyboard_module
+import cos_snapshot.tools.storyboard as storyboard_module
 from cos_snapshot import CosInvalidArgumentError
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import (
@@ -26,8 +26,8 @@ from cos_snapshot.emulator import (
     running_emulator,
 )
 from cos_snapshot.emulator import Image as FrameImage
-from cos_snapshot.fixtures import FixtureInfo, make_audio_fixture, make_fixture, read_frame_index
-from cos_snapshot.storyboard import MAX_SPRITE_PIXELS, cue_bounds, plan_sprites, vtt_timestamp
+from cos_snapshot.testing import FixtureInfo, make_audio_fixture, make_fixture, read_frame_index
+from cos_snapshot.tools.storyboard import MAX_SPRITE_PIXELS, cue_bounds, plan_sprites, vtt_timestamp
 
 KEY = "videos/board clip.mp4"
 LONG_KEY = "videos/long.mp4"

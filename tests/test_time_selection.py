@@ -19,8 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_media_info import FORMAT, VIDEO, media_info_xml
 
-import cos_snapshot.batch
-import cos_snapshot.sheet
+import cos_snapshot.tools.batch
+import cos_snapshot.tools.sheet
 from cos_snapshot import (
     AsyncSnapshotClient,
     CosInvalidArgumentError,
@@ -30,10 +30,10 @@ from cos_snapshot import (
     TimeSelection,
     media_info_for,
 )
-from cos_snapshot._mediainfo import parse_media_info
+from cos_snapshot._client.media_info import parse_media_info
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.fixtures import make_audio_fixture, make_fixture
+from cos_snapshot.testing import make_audio_fixture, make_fixture
 
 KEY = "videos/clip.mp4"
 AUDIO = "sounds/tone.m4a"
@@ -162,16 +162,16 @@ def test_count_gives_increasing_plain_seconds_inside_the_video(
 
 
 def test_the_tools_share_the_one_selection_and_the_one_helper() -> None:
-    assert cos_snapshot.batch.TimeSelection is TimeSelection
-    assert cos_snapshot.sheet.TimeSelection is TimeSelection
-    assert cos_snapshot.sheet.media_info_for is media_info_for
+    assert cos_snapshot.tools.batch.TimeSelection is TimeSelection
+    assert cos_snapshot.tools.sheet.TimeSelection is TimeSelection
+    assert cos_snapshot.tools.sheet.media_info_for is media_info_for
 
 
 def test_sheet_check_every_keeps_its_behaviour() -> None:
-    assert cos_snapshot.sheet.check_every("0.50") == Decimal("0.5")
+    assert cos_snapshot.tools.sheet.check_every("0.50") == Decimal("0.5")
     for bad in ("0", None, "soon"):
         with pytest.raises(CosInvalidArgumentError) as caught:
-            cos_snapshot.sheet.check_every(bad)
+            cos_snapshot.tools.sheet.check_every(bad)
         assert caught.value.parameter == "every"
 
 

@@ -352,7 +352,7 @@ def test_without_aiohttp_auto_is_httpx2_and_aiohttp_names_the_extra(
     # As if the extra were not installed: httpx-aiohttp cannot be imported.
     for name in ("httpx_aiohttp", "httpx_aiohttp.httpx2"):
         monkeypatch.setitem(sys.modules, name, None)
-    monkeypatch.delitem(sys.modules, "cos_snapshot._aiohttp", raising=False)
+    monkeypatch.delitem(sys.modules, "cos_snapshot._client.aiohttp_transport", raising=False)
     monkeypatch.delattr(cos_snapshot, "_aiohttp", raising=False)
     auto = AsyncSnapshotClient(endpoint_url="http://h", credentials=CRED, transport="auto")
     assert auto.transport == "httpx2"
@@ -419,11 +419,11 @@ async def test_the_emulator_answers_alike_on_both(emulator: str) -> None:
 
 
 def test_no_aiohttp_import_in_the_tools() -> None:
-    # The tools and the command line choose through the client; only _aiohttp imports aiohttp.
+    # The tools and the command line choose through the client; only _client/aiohttp_transport imports aiohttp.
     src = Path(__file__).resolve().parent.parent / "src" / "cos_snapshot"
     importing = sorted(
         str(path.relative_to(src))
         for path in src.rglob("*.py")
         if "import aiohttp" in path.read_text() or "httpx_aiohttp" in path.read_text()
     )
-    assert importing == ["_aiohttp.py"]
+    assert importing == ["_client/aiohttp_transport.py"]

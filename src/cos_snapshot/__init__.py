@@ -2,27 +2,21 @@
 
 Everything a user may import is named in ``__all__``; modules starting with ``_`` are private.
 The other public modules: :mod:`cos_snapshot.signing` (the pure signer),
-:mod:`cos_snapshot.emulator`, :mod:`cos_snapshot.fixtures` (test videos),
-:mod:`cos_snapshot.batch` and :mod:`cos_snapshot.sheet` (the work behind those commands),
-:mod:`cos_snapshot.demo` and :mod:`cos_snapshot.cli`. docs/architecture.md draws the layers.
+:mod:`cos_snapshot.emulator`, :mod:`cos_snapshot.testing.videos` (test videos),
+:mod:`cos_snapshot.tools.batch` and :mod:`cos_snapshot.tools.sheet` (the work behind those commands),
+:mod:`cos_snapshot.tools.demo` and :mod:`cos_snapshot.cli`. docs/architecture.md draws the layers.
 """
 
 from ._version import __version__  # isort: skip
-from ._auth import CosAuth, Signer
-from ._client import AsyncSnapshotClient, SnapshotClient, Transport, endpoint_for
-from ._credentials import REFRESH_MARGIN, Credentials, CredentialsProvider, CredentialsSource
-from ._errors import (
-    CosClientError,
-    CosConnectionError,
-    CosError,
-    CosInvalidArgumentError,
-    CosResponseError,
-    CosServiceError,
-    CosTimeoutError,
-)
-from ._mediainfo import AudioStream, MediaInfo, VideoStream
-from ._params import SnapshotArgs, format_time
-from ._relative_times import (
+from ._client.async_client import AsyncSnapshotClient
+from ._client.auth import CosAuth, Signer
+from ._client.media_info import AudioStream, MediaInfo, VideoStream
+from ._client.options import Transport, endpoint_for
+from ._client.params import SnapshotArgs, format_time
+from ._client.retry import RetryPolicy
+from ._client.snapshot import Snapshot
+from ._client.sync_client import SnapshotClient
+from ._client.times import (
     TimeSelection,
     check_relative_time,
     is_relative_time,
@@ -31,8 +25,16 @@ from ._relative_times import (
     times_across,
     times_every,
 )
-from ._retry import RetryPolicy
-from ._snapshot import Snapshot
+from ._shared.credentials import REFRESH_MARGIN, Credentials, CredentialsProvider, CredentialsSource
+from ._shared.errors import (
+    CosClientError,
+    CosConnectionError,
+    CosError,
+    CosInvalidArgumentError,
+    CosResponseError,
+    CosServiceError,
+    CosTimeoutError,
+)
 
 __all__ = [
     "REFRESH_MARGIN",

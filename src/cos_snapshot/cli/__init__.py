@@ -3,8 +3,8 @@ parser (the documentation renders the reference from it).
 
 One module per command (or small family of commands), each with a ``register(subparsers)``;
 the options, exit codes and helpers they share are in ``_common``. The work behind the commands
-is library code outside this package (:mod:`cos_snapshot.batch`, :mod:`cos_snapshot.sheet`,
-:mod:`cos_snapshot.fixtures`, :mod:`cos_snapshot.demo`, :mod:`cos_snapshot.emulator`).
+is library code outside this package (:mod:`cos_snapshot.tools.batch`, :mod:`cos_snapshot.tools.sheet`,
+:mod:`cos_snapshot.testing.videos`, :mod:`cos_snapshot.tools.demo`, :mod:`cos_snapshot.emulator`).
 """
 
 from ._main import build_parser, main

@@ -1,6 +1,6 @@
 """``cos-snapshot batch``: snapshots of many keys × times into a directory.
 
-The work is done by :mod:`cos_snapshot.batch`; this module reads the options, asks for the
+The work is done by :mod:`cos_snapshot.tools.batch`; this module reads the options, asks for the
 GetMediaInfo of keys whose times are relative to the video, checks the whole input (a first
 pass), shows progress (a rich bar on a terminal, redrawn at most ten times a second; plain lines
 otherwise), prints results and the summary, and keeps the failures file. Nothing is held per
@@ -19,8 +19,8 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from .. import AsyncSnapshotClient, MediaInfo, media_info_for
-from .._plural import plural
-from ..batch import (
+from .._shared.text import plural
+from ..tools.batch import (
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
     FIELDS,

@@ -21,7 +21,7 @@ from .. import (
     Credentials,
     SnapshotClient,
 )
-from ..batch import BatchInputError, parse_times
+from ..tools.batch import BatchInputError, parse_times
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -182,7 +182,7 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 
 
 def parse_times_option(text: str, *, relative: bool = False) -> list[str]:
-    """The times of --times (see :func:`cos_snapshot.batch.parse_times`; with ``relative``,
+    """The times of --times (see :func:`cos_snapshot.tools.batch.parse_times`; with ``relative``,
     ``50%`` and ``end`` entries too); a usage error naming the option when they are not
     usable."""
     try:

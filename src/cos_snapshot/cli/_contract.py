@@ -1,4 +1,4 @@
-"""``cos-snapshot contract``: the argparse glue; the work is :mod:`cos_snapshot.contract`."""
+"""``cos-snapshot contract``: the argparse glue; the work is :mod:`cos_snapshot.testing.contract`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _scale(text: str) -> float:
 
 
 def cmd_contract(args: argparse.Namespace) -> int:
-    from ..contract import ContractOptions, ContractUsageError, run_contract  # noqa: PLC0415
+    from ..testing.contract import ContractOptions, ContractUsageError, run_contract  # noqa: PLC0415
 
     extra = list(args.pytest_args)
     if extra and extra[0] == "--":

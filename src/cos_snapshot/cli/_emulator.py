@@ -126,7 +126,7 @@ def cmd_make_fixture(args: argparse.Namespace) -> int:
     _require_emulator_extra()
     import av  # noqa: PLC0415 - optional extra
 
-    from ..fixtures import make_fixture  # noqa: PLC0415 - optional extra
+    from ..testing.videos import make_fixture  # noqa: PLC0415 - optional extra
 
     try:
         info = make_fixture(
@@ -150,7 +150,7 @@ def cmd_make_fixture(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     _require_emulator_extra()
-    from ..demo import run_demo  # noqa: PLC0415 - optional extra
+    from ..tools.demo import run_demo  # noqa: PLC0415 - optional extra
 
     return run_demo(Path(args.output_dir), as_json=args.json)
 

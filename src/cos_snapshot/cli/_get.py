@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..batch import format_for_name
+from ..tools.batch import format_for_name
 from ._common import (
     EXIT_OK,
     UsageError,

@@ -1,6 +1,6 @@
 """``cos-snapshot sheet``: one video's snapshots at many times as a contact sheet.
 
-The snapshots are taken and the grid is drawn by :mod:`cos_snapshot.sheet`; this module reads
+The snapshots are taken and the grid is drawn by :mod:`cos_snapshot.tools.sheet`; this module reads
 the options, checks them before anything is sent and prints the result. Pillow comes with the
 ``cli`` and ``emulator`` extras; it is imported when the command runs.
 """
@@ -15,8 +15,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import Snapshot, SnapshotArgs, TimeSelection, media_info_for
-from .._plural import plural
-from ..batch import safe_key_path
+from .._shared.text import plural
+from ..tools.batch import safe_key_path
 from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_OK,
@@ -81,7 +81,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         raise UsageError("this command needs Pillow: pip install 'cos-snapshot[cli]'")
     from PIL import Image, ImageFont  # noqa: PLC0415 - optional extra
 
-    from ..sheet import (  # noqa: PLC0415 - needs Pillow
+    from ..tools.sheet import (  # noqa: PLC0415 - needs Pillow
         SheetLayout,
         check_sheet_size,
         compose_sheet,

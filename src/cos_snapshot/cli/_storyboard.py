@@ -1,7 +1,7 @@
 """``cos-snapshot storyboard``: thumbnails across a whole video in sprite images and a WebVTT
 file of ``#xywh=`` cues, for a player's scrub previews.
 
-The work is :func:`cos_snapshot.storyboard.make_storyboard`; this module reads the options,
+The work is :func:`cos_snapshot.tools.storyboard.make_storyboard`; this module reads the options,
 checks them before anything is sent and prints the result. Pillow comes with the ``cli`` and
 ``emulator`` extras; it is imported when the command runs.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import CosInvalidArgumentError, SnapshotArgs
-from .._plural import plural
+from .._shared.text import plural
 from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_OK,
@@ -57,14 +57,14 @@ credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SE
 unless --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS_ENDPOINT_URL.
 """
 
-#: Mirrors :data:`cos_snapshot.storyboard.MAX_CUES` (that module needs Pillow to import).
+#: Mirrors :data:`cos_snapshot.tools.storyboard.MAX_CUES` (that module needs Pillow to import).
 MAX_CUES = 200
 
 
 def cmd_storyboard(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("PIL") is None:
         raise UsageError("this command needs Pillow: pip install 'cos-snapshot[cli]'")
-    from ..storyboard import make_storyboard  # noqa: PLC0415 - needs Pillow
+    from ..tools.storyboard import make_storyboard  # noqa: PLC0415 - needs Pillow
 
     if args.width < 1:
         raise UsageError(f"--width: a storyboard's tiles need a width, got {args.width}")

@@ -9,7 +9,7 @@ from typing import Literal
 
 import attrs
 
-from .._credentials import Credentials
+from .._shared.credentials import Credentials
 from .faults import FaultSpec
 
 __all__ = ["EmulatorSettings"]

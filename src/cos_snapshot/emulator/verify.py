@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .._credentials import Credentials
+from .._shared.credentials import Credentials
 from ..signing import (
     AUTH_FIELDS,
     SignatureParts,

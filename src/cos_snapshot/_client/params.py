@@ -10,7 +10,7 @@ from typing import Literal, get_args
 
 import attrs
 
-from ._errors import CosInvalidArgumentError
+from .._shared.errors import CosInvalidArgumentError
 
 __all__ = [
     "MAX_DIMENSION",

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
-from ._headers import retry_after_seconds
+from .http_dates import retry_after_seconds
 
 __all__ = [
     "CosClientError",

@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl
 import attrs
 import httpx2
 
-from ._credentials import Credentials
-from .signing import authorization_fields, format_authorization
+from .._shared.credentials import Credentials
+from ..signing import authorization_fields, format_authorization
 
 __all__ = ["CosAuth", "Signer", "signed_headers_of"]
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import attrs
 
-from ._errors import CosConnectionError, CosError, CosServiceError
+from .._shared.errors import CosConnectionError, CosError, CosServiceError
 
 __all__ = ["RetryPolicy", "RetryState", "is_clock_error", "is_retryable"]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from . import (
+from ... import (
     CosInvalidArgumentError,
     MediaInfo,
     SnapshotArgs,
@@ -32,7 +32,7 @@ from . import (
     is_relative_time,
     resolve_time,
 )
-from ._plural import plural
+from ..._shared.text import plural
 
 __all__ = [
     "MAX_RANGE_TIMES",
@@ -271,7 +271,7 @@ def items_from_arguments(
 ) -> Iterator[BatchItem]:
     """Every key at every time, key by key, generated as they are taken (the keys × times are
     never held). ``times`` are seconds (a sequence) or a :class:`~cos_snapshot.TimeSelection`
-    (``cos_snapshot.batch.TimeSelection`` is the same class); when it is relative to the
+    (``cos_snapshot.tools.batch.TimeSelection`` is the same class); when it is relative to the
     video, ``infos`` holds each key's GetMediaInfo.
 
     Raises :class:`BatchInputError` for an unusable key or time, or a key whose times cannot

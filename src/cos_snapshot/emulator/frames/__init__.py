@@ -61,7 +61,7 @@ import av
 import av.video.reformatter
 import PIL.Image
 
-from .mediainfo import MediaInfo, probe_media
+from ..mediainfo import MediaInfo, probe_media
 
 __all__ = [
     "BothSides",

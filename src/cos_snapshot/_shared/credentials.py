@@ -10,7 +10,7 @@ from typing import Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
-from ._errors import CosClientError
+from .errors import CosClientError
 
 __all__ = [
     "REFRESH_MARGIN",

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ._errors import CosInvalidArgumentError, CosServiceError
-from ._mediainfo import MediaInfo
-from ._params import TimeLike, format_time
+from .._shared.errors import CosInvalidArgumentError, CosServiceError
+from .media_info import MediaInfo
+from .params import TimeLike, format_time
 
 if TYPE_CHECKING:
-    from ._client import AsyncSnapshotClient
+    from .async_client import AsyncSnapshotClient
 
 __all__ = [
     "MAX_TIMES",

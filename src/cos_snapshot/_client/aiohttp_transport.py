@@ -28,7 +28,7 @@ import aiohttp
 import httpx2
 from httpx_aiohttp.httpx2 import Httpx2AiohttpClient
 
-from ._errors import CosClientError, CosConnectionError, CosTimeoutError
+from .._shared.errors import CosClientError, CosConnectionError, CosTimeoutError
 
 __all__ = ["LIBRARY_ERRORS", "library_error", "make_client"]
 

@@ -17,8 +17,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from ._errors import CosResponseError
-from ._plural import plural
+from .._shared.errors import CosResponseError
+from .._shared.text import plural
 
 __all__ = ["AudioStream", "MediaInfo", "RawElement", "VideoStream", "parse_media_info"]
 

@@ -12,8 +12,8 @@ import string
 from pathlib import PurePosixPath
 from typing import Any
 
-from . import SnapshotArgs
-from ._batch_items import BatchInputError, BatchItem, Item, ItemDefaults
+from ... import SnapshotArgs
+from .items import BatchInputError, BatchItem, Item, ItemDefaults
 
 __all__ = ["DEFAULT_TEMPLATE", "FIELDS", "NameTemplate", "format_for_name", "safe_key_path"]
 
@@ -134,7 +134,7 @@ class NameTemplate:
 
     def render(self, item: Item) -> PurePosixPath:
         """The item's output path, relative to the output directory: its own ``output`` if it
-        has one, else the template's. A :class:`~cos_snapshot.batch.RelativeItem` fills
+        has one, else the template's. A :class:`~cos_snapshot.tools.batch.RelativeItem` fills
         ``{time}`` with its time as written (``50%``): its name once resolved is that of the
         :class:`BatchItem` it resolves to."""
         if item.output is not None:

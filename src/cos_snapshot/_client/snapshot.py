@@ -7,8 +7,8 @@ from pathlib import Path
 
 import attrs
 
-from ._files import write_whole
-from ._imageinfo import image_info
+from .._shared.files import write_whole
+from .image_header import image_info
 
 __all__ = ["Snapshot"]
 

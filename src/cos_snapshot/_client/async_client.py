@@ -1,0 +1,211 @@
+"""The asynchronous client: :class:`AsyncSnapshotClient`, on httpx2's transport or aiohttp's."""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Literal, Self, TypeVar
+
+import anyio
+import httpx2
+
+from .._shared.credentials import Credentials, CredentialsSource
+from .._shared.errors import (
+    CosError,
+    CosInvalidArgumentError,
+)
+from .auth import Signer
+from .base import _BaseClient
+from .media_info import MediaInfo
+from .options import DEFAULT_SIGN_EXPIRES, DEFAULT_TIMEOUT, MAX_MEDIA_INFO_BYTES, Transport
+from .params import Format, Mode, Rotate, SnapshotArgs, TimeLike, check_key
+from .responses import check_size, to_media_info, to_snapshot, transport_error
+from .retry import RetryPolicy, RetryState
+from .snapshot import Snapshot
+
+_T = TypeVar("_T")
+
+
+class AsyncSnapshotClient(_BaseClient):
+    """Asynchronous GetSnapshot client: the same arguments and results as
+    :class:`SnapshotClient`, for asyncio or trio (``httpx_args`` go to an
+    ``httpx2.AsyncClient``). Use ``async with`` or ``await aclose()``.
+
+    ``transport`` chooses the HTTP transport under httpx2's API: ``"httpx2"`` (the default,
+    httpx2's own), ``"aiohttp"`` (aiohttp's, from the extra ``cos-snapshot[aiohttp]``: about
+    half the CPU per request, asyncio only) or ``"auto"`` (aiohttp's when it is installed and
+    no ``httpx_args["transport"]`` is given). Both behave alike: timeouts, the retry deadline,
+    retries, typed errors, proxies and TLS settings from the environment, ``httpx_args``.
+    ``max_connections`` sizes the connection pool of either (give it the number of requests
+    you keep in flight). A credentials provider given as ``credentials`` is called in a worker
+    thread, so a slow one does not block the event loop.
+    """
+
+    _transport_base = httpx2.AsyncBaseTransport
+    _transport_wanted = "an async transport such as httpx2.AsyncHTTPTransport"
+
+    def __init__(
+        self,
+        bucket: str | None = None,
+        region: str | None = None,
+        *,
+        credentials: CredentialsSource | None = None,
+        endpoint_url: str | None = None,
+        anonymous: bool = False,
+        timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sign_expires: int = DEFAULT_SIGN_EXPIRES,
+        clock: Callable[[], float] = _time.time,
+        max_connections: int | None = None,
+        transport: Transport = "httpx2",
+        httpx_args: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            bucket,
+            region,
+            credentials=credentials,
+            endpoint_url=endpoint_url,
+            anonymous=anonymous,
+            timeout=timeout,
+            retry=retry,
+            sign_expires=sign_expires,
+            clock=clock,
+            max_connections=max_connections,
+            httpx_args=httpx_args,
+        )
+        #: The transport in use: ``"httpx2"`` or ``"aiohttp"`` (``"auto"`` resolved).
+        self.transport: Literal["httpx2", "aiohttp"] = self._choose_transport(transport)
+        if self.transport == "aiohttp":
+            from . import aiohttp_transport as _aiohttp  # noqa: PLC0415 - only with the extra
+
+            self._library_errors = _aiohttp.LIBRARY_ERRORS
+            self._library_error = _aiohttp.library_error
+            self._api.set_async_httpx_client(_aiohttp.make_client(**self._httpx_client_args))
+
+    def _choose_transport(self, transport: object) -> Literal["httpx2", "aiohttp"]:
+        if transport not in {"auto", "httpx2", "aiohttp"}:
+            raise CosInvalidArgumentError(
+                "transport", f"must be 'auto', 'httpx2' or 'aiohttp', got {transport!r}"
+            )
+        if transport == "httpx2":
+            return "httpx2"
+        if "transport" in self._httpx_args:
+            if transport == "aiohttp":
+                raise CosInvalidArgumentError(
+                    "transport", "give transport='aiohttp' or httpx_args['transport'], not both"
+                )
+            return "httpx2"  # auto: the caller's own transport, under httpx2.AsyncClient
+        try:
+            from . import aiohttp_transport  # noqa: F401, PLC0415 - is the extra installed?
+        except ImportError:
+            if transport == "aiohttp":
+                raise CosInvalidArgumentError(
+                    "transport",
+                    "'aiohttp' needs aiohttp and httpx-aiohttp: "
+                    "pip install 'cos-snapshot[aiohttp]'",
+                ) from None
+            return "httpx2"
+        return "aiohttp"
+
+    async def _async_signing(self) -> tuple[Signer, Credentials] | None:
+        """:meth:`_signing`, with the provider (a sync call) asked in a worker thread."""
+        if self._provided is None:
+            return self._signing()
+        now = self._clock()
+        cached = self._provided.cached(now)
+        if cached is None:
+            cached = await anyio.to_thread.run_sync(self._provided.get, now)
+        return self._use(cached)
+
+    async def get_snapshot(
+        self,
+        key: str,
+        time: TimeLike,
+        *,
+        width: int = 0,
+        height: int = 0,
+        format: Format = "jpg",
+        rotate: Rotate = "auto",
+        mode: Mode = "exactframe",
+    ) -> Snapshot:
+        """Take the frame of video ``key`` at ``time`` seconds; see
+        :meth:`SnapshotClient.get_snapshot`."""
+        args = SnapshotArgs.check(
+            key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
+        )
+        return await self._call(self._target(args), to_snapshot)
+
+    async def get_media_info(self, key: str) -> MediaInfo:
+        """What the service knows about video ``key``; see
+        :meth:`SnapshotClient.get_media_info`."""
+        target = self._media_info_target(check_key(key))
+        return await self._call(target, to_media_info, MAX_MEDIA_INFO_BYTES)
+
+    async def _call(
+        self,
+        target: tuple[str, httpx2.URL],
+        convert: Callable[[httpx2.Response, bytes], _T],
+        limit: int | None = None,
+    ) -> _T:
+        """The async twin of :meth:`SnapshotClient._call`."""
+        http = self._api.get_async_httpx_client()
+        method, url = target
+        state = self.retry.begin()
+        while True:
+            timeout = self._attempt_timeout(state)
+            request = self._attempt(http, method, url, timeout, await self._async_signing())
+            try:
+                return convert(*await self._exchange(http, request, state, limit))
+            except CosError as error:
+                delay = self._after_error(state, error)
+            if delay:
+                await anyio.sleep(delay)
+
+    async def _exchange(
+        self,
+        http: httpx2.AsyncClient,
+        request: httpx2.Request,
+        state: RetryState,
+        limit: int | None = None,
+    ) -> tuple[httpx2.Response, bytes]:
+        """Send one attempt and read its whole body (at most ``limit`` bytes) within the
+        deadline."""
+        body = bytearray()
+        try:
+            response = await http.send(request, stream=True)
+            try:
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    self._check_deadline(state)
+                    check_size(body, limit, response)
+            finally:
+                await response.aclose()
+        except CosError:
+            raise
+        except httpx2.HTTPError as exc:
+            # On the aiohttp transport, an httpx2 error it made from one of aiohttp's, which
+            # tells better what happened.
+            mapped = self._library_error(exc) if self._library_error is not None else None
+            raise (mapped or transport_error(exc)) from exc
+        except self._library_errors as exc:
+            mapped = self._library_error(exc) if self._library_error is not None else None
+            if mapped is None:
+                raise
+            # Not chained when it is a ValueError: aiohttp's text quotes the header value.
+            raise mapped from (None if isinstance(exc, ValueError) else exc)
+        return response, bytes(body)
+
+    async def aclose(self) -> None:
+        await self._api.get_async_httpx_client().aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

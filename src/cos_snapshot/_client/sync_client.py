@@ -1,0 +1,135 @@
+"""The synchronous client: :class:`SnapshotClient`."""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self, TypeVar
+
+import httpx2
+
+from .._shared.errors import (
+    CosError,
+)
+from .base import _BaseClient
+from .media_info import MediaInfo
+from .options import MAX_MEDIA_INFO_BYTES
+from .params import Format, Mode, Rotate, SnapshotArgs, TimeLike, check_key
+from .responses import check_size, to_media_info, to_snapshot, transport_error
+from .retry import RetryState
+from .snapshot import Snapshot
+
+_T = TypeVar("_T")
+
+
+class SnapshotClient(_BaseClient):
+    """Synchronous GetSnapshot client.
+
+    Build it from ``bucket`` and ``region`` (credentials from the arguments or from
+    ``TENCENTCLOUD_SECRET_ID``/``TENCENTCLOUD_SECRET_KEY``/``TENCENTCLOUD_SECURITY_TOKEN``), or
+    point ``endpoint_url`` at any COS-compatible server such as the emulator. Use it as a
+    context manager, or call :meth:`close`.
+
+    It runs on httpx2: ``timeout`` is seconds or an ``httpx2.Timeout``, and ``httpx_args`` are
+    passed to the ``httpx2.Client`` underneath (``transport``, ``limits``, ``proxy``,
+    ``mounts``, ``event_hooks``, ...; an ``auth`` only when ``anonymous``, since the client
+    signs each attempt itself). An object of the httpx package there raises
+    :class:`CosInvalidArgumentError` naming the httpx2 class to use.
+    """
+
+    def get_snapshot(
+        self,
+        key: str,
+        time: TimeLike,
+        *,
+        width: int = 0,
+        height: int = 0,
+        format: Format = "jpg",
+        rotate: Rotate = "auto",
+        mode: Mode = "exactframe",
+    ) -> Snapshot:
+        """Take the frame of video ``key`` at ``time`` seconds.
+
+        ``width``/``height``: 0 keeps the video's size; one of them 0 follows the aspect ratio
+        of the other; both set gives exactly that size. ``format`` is ``jpg`` or ``png``;
+        ``rotate="auto"`` applies the video's rotation metadata; ``mode="keyframe"`` returns
+        the latest keyframe at or before ``time`` (faster), ``"exactframe"`` the frame on
+        screen at ``time``.
+
+        Raises :class:`CosInvalidArgumentError` before sending when an argument is invalid,
+        :class:`CosServiceError` when the server answers with an error, and
+        :class:`CosConnectionError`/:class:`CosTimeoutError` when retries run out.
+        """
+        args = SnapshotArgs.check(
+            key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
+        )
+        return self._call(self._target(args), to_snapshot)
+
+    def get_media_info(self, key: str) -> MediaInfo:
+        """What the service knows about video ``key`` (GetMediaInfo): durations, size, frame
+        rate, streams; see :class:`MediaInfo`.
+
+        Signed, retried and failing as :meth:`get_snapshot` does; an answer that is not the
+        documented document raises :class:`CosResponseError` naming the element.
+        """
+        target = self._media_info_target(check_key(key))
+        return self._call(target, to_media_info, MAX_MEDIA_INFO_BYTES)
+
+    def _call(
+        self,
+        target: tuple[str, httpx2.URL],
+        convert: Callable[[httpx2.Response, bytes], _T],
+        limit: int | None = None,
+    ) -> _T:
+        """Send ``target`` (signed afresh each attempt) until ``convert`` accepts an answer of
+        at most ``limit`` bytes, or the retry policy gives up and the last error is raised."""
+        http = self._api.get_httpx_client()
+        method, url = target
+        state = self.retry.begin()
+        while True:
+            timeout = self._attempt_timeout(state)
+            request = self._attempt(http, method, url, timeout, self._signing())
+            try:
+                return convert(*self._exchange(http, request, state, limit))
+            except CosError as error:
+                delay = self._after_error(state, error)
+            if delay:
+                _time.sleep(delay)
+
+    def _exchange(
+        self,
+        http: httpx2.Client,
+        request: httpx2.Request,
+        state: RetryState,
+        limit: int | None = None,
+    ) -> tuple[httpx2.Response, bytes]:
+        """Send one attempt and read its whole body (at most ``limit`` bytes) within the
+        deadline."""
+        body = bytearray()
+        try:
+            response = http.send(request, stream=True)
+            try:
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    self._check_deadline(state)
+                    check_size(body, limit, response)
+            finally:
+                response.close()
+        except httpx2.HTTPError as exc:
+            raise transport_error(exc) from exc
+        return response, bytes(body)
+
+    def close(self) -> None:
+        self._api.get_httpx_client().close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,231 @@
+"""pytest fixtures for testing your own code against the emulator (a ``pytest11`` plugin).
+
+Installed with the package and inert unless a test asks for one of its fixtures; it imports
+nothing but the standard library and pytest until then.
+
+- ``cos_emulator``: a running emulator (uvicorn on a free loopback port) with an empty object
+  space for every test: :class:`CosEmulator` (``endpoint_url``, ``bucket``, ``region``,
+  ``credentials``, ``root``, ``put(key, data)``, ``client()``, ``async_client()``). Servers are
+  shared by the tests that use the same settings, started on first use and stopped at the end
+  of the session.
+- ``cos_emulator_settings``: the emulator's settings, as keyword arguments of
+  :class:`cos_snapshot.emulator.EmulatorSettings` (``{}``: the documented defaults). Override
+  it in a test module, a class or a single test (``@pytest.mark.parametrize`` with
+  ``indirect``, or a fixture of the same name) for other readings (``exactframe="next"``,
+  ``past_end="error"``), faults (``faults=FaultSpec.parse("503=0.5")``) or ``anonymous=True``.
+- ``cos_fixture_video``: ``cos_fixture_video(**make_fixture_arguments)`` writes a video whose
+  every frame shows its own index (:func:`cos_snapshot.testing.videos.make_fixture`) and returns its
+  path; ``name="clip.ts"`` picks the file name and so the container (default ``fixture.mp4``).
+  Videos made with the same arguments are made once per session.
+
+They need the ``emulator`` extra; without it, requesting one fails the test saying so.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .. import AsyncSnapshotClient, Credentials, SnapshotClient
+
+__all__ = ["CosEmulator", "cos_emulator", "cos_emulator_settings", "cos_fixture_video"]
+
+#: The bucket and region a test emulator answers for.
+BUCKET = "examplebucket-1250000000"
+REGION = "ap-guangzhou"
+#: The key pair a test emulator knows (test values, not secrets).
+SECRET_ID = "AKIDcosEmulatorFixture000000000000"  # noqa: S105
+SECRET_KEY = "cos-emulator-fixture-secret-key"  # noqa: S105
+
+_EMULATOR_MODULES = ("av", "PIL", "starlette", "uvicorn")
+
+
+def _require_emulator(fixture: str) -> None:
+    missing = [m for m in _EMULATOR_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.fail(
+            f"the {fixture} fixture needs the emulator extra: pip install "
+            f"'cos-snapshot[emulator]' (missing: {', '.join(missing)})",
+            pytrace=False,
+        )
+
+
+class CosEmulator:
+    """A running emulator, as a test sees it. Its object space (the files under ``root``) is
+    empty at the start of every test."""
+
+    def __init__(
+        self,
+        *,
+        endpoint_url: str,
+        bucket: str,
+        region: str,
+        credentials: Credentials | None,
+        root: Path,
+    ) -> None:
+        self.endpoint_url = endpoint_url
+        self.bucket = bucket
+        self.region = region
+        #: The key pair the emulator accepts; None if it serves anonymous requests.
+        self.credentials = credentials
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"CosEmulator({self.endpoint_url!r}, bucket={self.bucket!r})"
+
+    def put(self, key: str, data: bytes | str | os.PathLike[str]) -> str:
+        """Store an object: ``data`` is its bytes or the path of a file to copy. Returns the
+        key."""
+        if not key or key.startswith("/") or any(p in ("", ".", "..") for p in key.split("/")):
+            raise ValueError(f"not an object key the emulator can store: {key!r}")
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes | bytearray | memoryview):
+            target.write_bytes(bytes(data))
+        else:
+            shutil.copyfile(data, target)
+        return key
+
+    def _client_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        options: dict[str, Any] = {"endpoint_url": self.endpoint_url}
+        if self.credentials is None:
+            options["anonymous"] = True
+        else:
+            options["credentials"] = self.credentials
+        return {**options, **kwargs}
+
+    def client(self, **kwargs: Any) -> SnapshotClient:
+        """A :class:`~cos_snapshot.SnapshotClient` for this emulator; ``kwargs`` go to it."""
+        from .. import SnapshotClient  # noqa: PLC0415 - nothing heavy at collection
+
+        return SnapshotClient(**self._client_options(kwargs))
+
+    def async_client(self, **kwargs: Any) -> AsyncSnapshotClient:
+        """An :class:`~cos_snapshot.AsyncSnapshotClient` for this emulator."""
+        from .. import AsyncSnapshotClient  # noqa: PLC0415
+
+        return AsyncSnapshotClient(**self._client_options(kwargs))
+
+
+def _settings_key(settings: dict[str, Any]) -> str:
+    return repr(sorted(settings.items()))
+
+
+class _Servers:
+    """The session's emulators, one per distinct settings."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._stack = ExitStack()
+        self._running: dict[str, CosEmulator] = {}
+
+    def get(self, settings: dict[str, Any]) -> CosEmulator:
+        key = _settings_key(settings)
+        if key not in self._running:
+            self._running[key] = self._start(dict(settings))
+        return self._running[key]
+
+    def _start(self, options: dict[str, Any]) -> CosEmulator:
+        from .. import Credentials  # noqa: PLC0415
+        from ..emulator import EmulatorSettings, running_emulator  # noqa: PLC0415
+
+        root = self._factory.mktemp("cos-emulator")
+        options.setdefault("bucket", BUCKET)
+        if options.get("anonymous"):
+            credentials = None
+        else:
+            options.setdefault("credentials", (Credentials(SECRET_ID, SECRET_KEY),))
+            credentials = options["credentials"][0]
+        try:
+            settings = EmulatorSettings(root=root, **options)
+        except (TypeError, ValueError) as error:
+            pytest.fail(f"cos_emulator_settings: {error}", pytrace=False)
+        url = self._stack.enter_context(running_emulator(settings))
+        return CosEmulator(
+            endpoint_url=url,
+            bucket=options["bucket"],
+            region=REGION,
+            credentials=credentials,
+            root=root,
+        )
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def _empty(directory: Path) -> None:
+    for child in directory.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+@pytest.fixture(scope="session")
+def _cos_emulator_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Servers]:
+    servers = _Servers(tmp_path_factory)
+    try:
+        yield servers
+    finally:
+        servers.close()
+
+
+@pytest.fixture
+def cos_emulator_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Keyword arguments for :class:`cos_snapshot.emulator.EmulatorSettings` (``root`` is the
+    fixture's own). Override this fixture for other readings, faults or anonymous reads, or
+    parametrize it indirectly for one test."""
+    settings: dict[str, Any] = getattr(request, "param", {})
+    return settings
+
+
+@pytest.fixture
+def cos_emulator(
+    request: pytest.FixtureRequest, cos_emulator_settings: dict[str, Any]
+) -> Iterator[CosEmulator]:
+    """A running emulator with an empty object space (see :class:`CosEmulator`)."""
+    _require_emulator("cos_emulator")
+    if "root" in cos_emulator_settings:
+        pytest.fail("cos_emulator_settings: root is the fixture's own", pytrace=False)
+    servers: _Servers = request.getfixturevalue("_cos_emulator_servers")
+    emulator = servers.get(cos_emulator_settings)
+    _empty(emulator.root)
+    try:
+        yield emulator
+    finally:
+        _empty(emulator.root)
+
+
+@pytest.fixture(scope="session")
+def _cos_fixture_videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {}
+
+
+@pytest.fixture
+def cos_fixture_video(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., Path]:
+    """``cos_fixture_video(**make_fixture_arguments)`` → the path of a self-describing video
+    (``name=`` sets its file name, default ``fixture.mp4``)."""
+    _require_emulator("cos_fixture_video")
+    made: dict[str, Path] = request.getfixturevalue("_cos_fixture_videos")
+
+    def make(*, name: str = "fixture.mp4", **arguments: Any) -> Path:
+        from .videos import make_fixture  # noqa: PLC0415 - the emulator extra
+
+        key = repr((name, sorted(arguments.items())))
+        if key not in made:
+            path = tmp_path_factory.mktemp("cos-fixture-video") / name
+            make_fixture(path, **arguments)
+            made[key] = path
+        return made[key]
+
+    return make

@@ -1,0 +1,177 @@
+"""Planning a batch: each item's output name, checked over the whole input before anything
+is fetched (step 2 of :mod:`cos_snapshot.tools.batch`)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import attrs
+
+from ... import MediaInfo
+from .items import (
+    BatchInputError,
+    BatchItem,
+    Item,
+)
+from .names import NameTemplate, format_for_name
+
+
+@attrs.frozen
+class PlannedItem:
+    """An item and the file its image goes to: ``name`` under ``output_dir``. For a
+    :class:`RelativeItem`, ``name`` has the time as written (``clip_50%.jpg``) and
+    :meth:`resolve` gives the planned item at the resolved seconds, named by ``template``."""
+
+    item: Item
+    output_dir: Path
+    name: PurePosixPath
+    template: NameTemplate | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def path(self) -> Path:
+        """The file the image goes to."""
+        return self.output_dir / self.name
+
+    def resolve(self, info: MediaInfo) -> PlannedItem:
+        """This item with its time resolved from the video's ``info`` and its file named from
+        the resolved seconds (itself when its time is already seconds). Raises
+        :class:`~cos_snapshot.CosInvalidArgumentError` when the time cannot be resolved and
+        :class:`BatchInputError` when the name cannot be used."""
+        if isinstance(self.item, BatchItem):
+            return self
+        item = self.item.resolve(info)
+        name = self.template.render(item) if self.template is not None else self.name
+        resolved = (self.output_dir / name).resolve()
+        if not resolved.is_relative_to(self.output_dir.resolve()):
+            raise BatchInputError(f"{item.origin}: {name} would be written outside the output")
+        return PlannedItem(item, self.output_dir, name, self.template)
+
+    def to_row(self) -> dict[str, Any]:
+        """The item as an input row that writes to the same file name (a time relative to
+        the video that was not resolved stays as written, and its row names no file)."""
+        row = self.item.to_row()
+        if isinstance(self.item, BatchItem) or self.item.output is not None:
+            row["output"] = str(self.name)
+        return row
+
+
+def _check_suffix(planned: PlannedItem) -> None:
+    """Refuse a name whose suffix promises another format than the item's image: a PNG in a
+    file named ``.jpg`` misleads every program that opens it."""
+    item = planned.item
+    image = item.args.format if isinstance(item, BatchItem) else item.params.format
+    named = format_for_name(planned.name)
+    if named is not None and named != image:
+        fix = (
+            f"name its output .{image}"
+            if item.output is not None
+            else f"end --name-template with .{image} or .{{format}}"
+        )
+        raise BatchInputError(
+            f"{item.origin}: {planned.name} is a {named} name for a {image} image; {fix}"
+        )
+
+
+def _digest(path: str) -> bytes:
+    return hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class _Names:
+    """Output names made absolute as :meth:`Path.resolve` would, resolving each directory once
+    (a few recent ones are kept) and the file itself only when it is a symbolic link."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.root = output_dir.resolve()
+        self.directory = functools.lru_cache(maxsize=4096)(self._directory)
+
+    def _directory(self, relative: PurePosixPath) -> str:
+        return str((self.root / relative).resolve())
+
+    def resolved(self, name: PurePosixPath) -> str:
+        path = os.path.join(self.directory(name.parent), name.name)
+        if os.path.islink(path):
+            path = str(Path(path).resolve())
+        return path
+
+    def inside(self, path: str) -> bool:
+        root = str(self.root)
+        return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+@attrs.frozen
+class BatchPlan:
+    """The planned items of a batch, read afresh from ``items`` each time the plan is iterated
+    (a file read again, keys × times generated again), so that nothing is held per item.
+
+    ``items`` is a callable that returns a new iterable of the items each time, such as
+    ``lambda: iter_items(path, defaults)``. :meth:`check` is the first pass, iterating the
+    plan is the second.
+    """
+
+    items: Callable[[], Iterable[Item]]
+    template: NameTemplate
+    output_dir: Path
+
+    def __iter__(self) -> Iterator[PlannedItem]:
+        template, output_dir = self.template, self.output_dir
+        for item in self.items():
+            yield PlannedItem(item, output_dir, template.render(item), template)
+
+    def check(self, *, reserved: Mapping[Path, str] | None = None) -> int:
+        """Read every item once, before anything is fetched, and return how many there are.
+
+        Raises :class:`BatchInputError` for a bad row, a name that leaves the output
+        directory (through a symbolic link, say), a name whose suffix promises another
+        image format (``.jpg`` for a png), two items that would write the same file,
+        and an item that would write to one of the ``reserved`` paths (mapped to what they
+        are, such as ``"the failures file"``). Only a 16-byte digest of each name is kept.
+        A time relative to the video is checked in its written form (``clip_50%.jpg``): its
+        video is not asked for its duration here.
+        """
+        names = _Names(self.output_dir)
+        taken_by: dict[bytes, tuple[Path, str]] = {
+            _digest(str(path.resolve())): (path, what) for path, what in (reserved or {}).items()
+        }
+        seen: set[bytes] = set()
+        count = 0
+        for planned in self:
+            _check_suffix(planned)
+            resolved = names.resolved(planned.name)
+            if not names.inside(resolved):
+                raise BatchInputError(
+                    f"{planned.item.origin}: {planned.name} would be written outside {names.root}"
+                )
+            digest = _digest(resolved)
+            if digest in taken_by:
+                path, what = taken_by[digest]
+                raise BatchInputError(f"{planned.item.origin} would overwrite {what} {path}")
+            if digest in seen:
+                raise self._clash(names, digest, planned)
+            seen.add(digest)
+            count += 1
+        return count
+
+    def _clash(self, names: _Names, digest: bytes, second: PlannedItem) -> BatchInputError:
+        # Rare, so the first item is found by reading the input again rather than kept.
+        first = next(p for p in self if _digest(names.resolved(p.name)) == digest)
+        return BatchInputError(
+            f"--name-template {self.template.text!r} names both {first.item.origin} and "
+            f"{second.item.origin} {second.name}; add {{key}}, {{time}} or {{index}} to tell "
+            "them apart"
+        )
+
+
+def plan_outputs(
+    items: Iterable[Item], template: NameTemplate, output_dir: Path
+) -> list[PlannedItem]:
+    """Each item's output path, checked as :meth:`BatchPlan.check` does, in a list (for small
+    batches: a :class:`BatchPlan` streams)."""
+    held = list(items)
+    plan = BatchPlan(lambda: held, template, output_dir)
+    plan.check()
+    return list(plan)

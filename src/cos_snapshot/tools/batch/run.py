@@ -1,0 +1,317 @@
+"""Running a planned batch: snapshots fetched with a bounded number in flight, relative
+times resolved, files skipped or written, each result handed to a callback (step 3 of
+:mod:`cos_snapshot.tools.batch`)."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import attrs
+
+from ... import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snapshot
+from .items import (
+    BatchInputError,
+    BatchItem,
+    RelativeItem,
+)
+from .plan import PlannedItem
+
+#: How many videos' GetMediaInfo answers a run keeps (the least recently used go first).
+MEDIA_INFO_CACHE = 1024
+#: Threads that write the images while writes are too slow for the event loop.
+WRITER_THREADS = 4
+# A worker that skips this many existing files in a row lets the others run.
+_SKIPS_BETWEEN_YIELDS = 64
+
+Status = Literal["done", "skipped", "failed", "not_run"]
+
+
+@attrs.frozen
+class ItemResult:
+    """What happened to one item. ``error`` is a one-line reason when it failed; ``code`` and
+    ``http_status`` are the service's answer when there was one. ``not_run``: the run was
+    cancelled before the item was done."""
+
+    planned: PlannedItem
+    status: Status
+    bytes: int = 0
+    width: int | None = None
+    height: int | None = None
+    seconds: float = 0.0
+    error: str | None = None
+    code: str | None = None
+    http_status: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as one JSON record (``"type": "item"``), as ``cos-snapshot --json
+        batch`` prints it."""
+        record = {"type": "item", "status": self.status, **self.planned.item.to_row()}
+        record.update(
+            output=str(self.planned.path),
+            bytes=self.bytes,
+            width=self.width,
+            height=self.height,
+            seconds=round(self.seconds, 3),
+            error=self.error,
+            code=self.code,
+            http_status=self.http_status,
+        )
+        return record
+
+
+@attrs.define
+class BatchTally:
+    """Running counts of a batch of ``total`` items."""
+
+    total: int
+    started: float = attrs.field(factory=time.monotonic)
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    not_run: int = 0
+    bytes: int = 0
+    interrupted: bool = False
+
+    def add(self, result: ItemResult) -> None:
+        """Count one finished item (a :func:`run_batch` ``on_result`` callback)."""
+        if result.status == "done":
+            self.done += 1
+            self.bytes += result.bytes
+        elif result.status == "skipped":
+            self.skipped += 1
+        elif result.status == "failed":
+            self.failed += 1
+        else:
+            self.not_run += 1
+
+    @property
+    def seconds(self) -> float:
+        """Seconds since the tally was made."""
+        return time.monotonic() - self.started
+
+    def summary(self) -> dict[str, Any]:
+        """The counts as one JSON record (``"type": "summary"``)."""
+        return {
+            "type": "summary",
+            "total": self.total,
+            "done": self.done,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "not_run": self.not_run,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "interrupted": self.interrupted,
+        }
+
+
+class _MediaInfos:
+    """One GetMediaInfo per video for the run: items of a video that run at the same time share
+    one request, and the answers (or errors) of the last ``size`` videos are kept."""
+
+    def __init__(self, client: AsyncSnapshotClient, size: int) -> None:
+        self._client = client
+        self._size = size
+        self._answers: collections.OrderedDict[str, asyncio.Future[MediaInfo]] = (
+            collections.OrderedDict()
+        )
+
+    async def get(self, key: str) -> MediaInfo:
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = asyncio.ensure_future(self._client.get_media_info(key))
+            answer.add_done_callback(_seen)
+            self._answers[key] = answer
+            if len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        else:
+            self._answers.move_to_end(key)
+        # Shielded: an item cancelled while waiting does not cancel the others' request.
+        return await asyncio.shield(answer)
+
+
+def _seen(future: asyncio.Future[Any]) -> None:
+    """Mark a shared answer's exception as retrieved: the items that awaited it report it."""
+    if not future.cancelled():
+        future.exception()
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _failed(planned: PlannedItem, started: float, error: BaseException) -> ItemResult:
+    if isinstance(error, CosServiceError):
+        return ItemResult(
+            planned,
+            "failed",
+            seconds=time.monotonic() - started,
+            error=_one_line(error),
+            code=error.code,
+            http_status=error.status,
+        )
+    return ItemResult(planned, "failed", seconds=time.monotonic() - started, error=_one_line(error))
+
+
+class _Writer:
+    """Writes the images: on the event loop while writes are quick, in a few threads while they
+    are slow, judged by the average time of the recent writes.
+
+    A small file on a local disk takes well under a millisecond to write, less than handing it
+    to a thread and back costs (measured: that hand-off was a quarter to a third of a batch's
+    CPU per snapshot at 32 and 128 in flight); a slow file system (a network share, a disk
+    busy elsewhere) would hold up every request in flight if written on the loop."""
+
+    #: Writes on the loop while the recent average is below this many seconds.
+    SLOW_S = 0.002
+    #: The weight of the newest write in the average.
+    WEIGHT = 0.2
+
+    def __init__(self, threads: ThreadPoolExecutor) -> None:
+        self.threads = threads
+        self.average_s = 0.0
+
+    @property
+    def inline(self) -> bool:
+        """Whether the next write happens on the event loop."""
+        return self.average_s < self.SLOW_S
+
+    def save(self, snapshot: Snapshot, path: Path) -> None:
+        """Write ``snapshot`` to ``path`` (whole or not at all) and count how long it took."""
+        started = time.perf_counter()
+        try:
+            snapshot.save(path)
+        finally:
+            # From a writer thread too: a lost update only delays the switch by a write.
+            self.average_s += (time.perf_counter() - started - self.average_s) * self.WEIGHT
+
+
+class _Taker:
+    """Takes one planned item: resolves its time, skips an existing file, fetches, saves."""
+
+    def __init__(self, client: AsyncSnapshotClient, *, force: bool, writer: _Writer) -> None:
+        self.client = client
+        self.force = force
+        self.writer = writer
+        self.infos = _MediaInfos(client, MEDIA_INFO_CACHE)
+
+    async def take(self, planned: PlannedItem) -> ItemResult:
+        started = time.monotonic()
+        if isinstance(planned.item, RelativeItem):
+            try:
+                planned = planned.resolve(await self.infos.get(planned.item.key))
+            except (CosError, BatchInputError) as error:
+                return _failed(planned, started, error)
+        if not self.force and planned.path.is_file():
+            return ItemResult(planned, "skipped")
+        args = cast(BatchItem, planned.item).args  # resolved above
+        try:
+            snapshot = await self.client.get_snapshot(
+                args.key,
+                args.time,
+                width=args.width,
+                height=args.height,
+                format=args.format,
+                rotate=args.rotate,
+                mode=args.mode,
+            )
+            if snapshot.format != args.format:
+                return ItemResult(
+                    planned,
+                    "failed",
+                    seconds=time.monotonic() - started,
+                    error=f"asked for {args.format}, got {snapshot.content_type}",
+                )
+            if self.writer.inline:
+                self.writer.save(snapshot, planned.path)
+            else:
+                loop = asyncio.get_running_loop()
+                save = loop.run_in_executor(
+                    self.writer.threads, self.writer.save, snapshot, planned.path
+                )
+                try:
+                    await asyncio.shield(save)
+                except asyncio.CancelledError:
+                    # The image is here and its file is being written: let the file become
+                    # whole and count it, so that what the run reports matches what is on disk.
+                    await save
+                    raise _FinishedWhileCancelled(self._done(planned, snapshot, started)) from None
+        except (CosError, OSError) as error:
+            return _failed(planned, started, error)
+        return self._done(planned, snapshot, started)
+
+    @staticmethod
+    def _done(planned: PlannedItem, snapshot: Snapshot, started: float) -> ItemResult:
+        return ItemResult(
+            planned,
+            "done",
+            bytes=len(snapshot.content),
+            width=snapshot.width,
+            height=snapshot.height,
+            seconds=time.monotonic() - started,
+        )
+
+
+class _FinishedWhileCancelled(asyncio.CancelledError):
+    """A cancellation that came while an item's file was being written: the item is done."""
+
+    def __init__(self, result: ItemResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+async def run_batch(
+    client: AsyncSnapshotClient,
+    planned: Iterable[PlannedItem],
+    *,
+    concurrency: int,
+    force: bool,
+    on_result: Callable[[ItemResult], None],
+) -> None:
+    """Take the planned items in order, ``concurrency`` at a time from the first to the last,
+    calling ``on_result`` for each as it finishes: ``skipped`` when its file exists (unless
+    ``force``), ``done`` or ``failed``. ``planned`` is iterated once, as the items are taken,
+    so a :class:`BatchPlan` (or any iterator) streams; what it did not reach when the run is
+    cancelled is still in it. A relative time is resolved when its video's first item runs,
+    with one GetMediaInfo per video (an item of a video that has none fails, naming the
+    problem). Images are written on the event loop while writes are quick (a local disk) and
+    by a few threads while they are slow (a network file system, say).
+
+    Item failures are results, not exceptions. Cancelling stops the requests in flight
+    without writing anything for them, and each of them is reported ``not_run``; an item whose
+    image has arrived and is being written is finished first and reported ``done``.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    queue = iter(planned)
+    with ThreadPoolExecutor(
+        max_workers=min(WRITER_THREADS, concurrency), thread_name_prefix="cos-snapshot-write"
+    ) as threads:  # started only if writes turn slow
+        taker = _Taker(client, force=force, writer=_Writer(threads))
+
+        async def worker() -> None:
+            # One shared iterator: each worker takes the next item when it is free.
+            skips = 0
+            for item in queue:
+                try:
+                    result = await taker.take(item)
+                    if result.status == "skipped":
+                        skips += 1
+                        if skips % _SKIPS_BETWEEN_YIELDS == 0:
+                            await asyncio.sleep(0)
+                except _FinishedWhileCancelled as finished:
+                    on_result(finished.result)
+                    raise asyncio.CancelledError from None
+                except asyncio.CancelledError:
+                    on_result(ItemResult(item, "not_run"))
+                    raise
+                on_result(result)
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(concurrency):
+                group.create_task(worker())

@@ -1,0 +1,364 @@
+"""Contact sheets: snapshots in a grid, each with its time written under it (Pillow), as a
+library: the work behind ``cos-snapshot sheet``, usable without the command line.
+
+:func:`resolve_times` turns times relative to the video (``50%``, ``end``, ``count`` across it,
+``every`` so many seconds) into seconds with at most one GetMediaInfo;
+:func:`take_snapshots` fetches one video's snapshots at many times through an
+:class:`~cos_snapshot.AsyncSnapshotClient`; :func:`compose_sheet` lays them out and draws the
+sheet; :func:`save_sheet` writes it whole or not at all. Every cell has the size of the first
+snapshot; a snapshot of another shape is scaled to fit its cell and centred.
+:class:`SheetLayout` says where each picture and label is, so a caller can find the cells again
+(an image map, a test); :func:`tile` pastes pictures into a layout (the storyboard's sprites
+are the same grid without gaps or labels).
+
+Needs Pillow (the ``cli`` or ``emulator`` extra).
+
+Example::
+
+    async with AsyncSnapshotClient(bucket=..., region=...) as client:
+        snapshots = await take_snapshots(client, "videos/a.mp4", times, width=240)
+    images = [Image.open(io.BytesIO(s.content)) for s in snapshots]
+    sheet, layout = compose_sheet(images, [timecode(t) for t in times], cols=4)
+    save_sheet(sheet, Path("sheet.jpg"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import attrs
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from .. import (
+    AsyncSnapshotClient,
+    CosError,
+    CosInvalidArgumentError,
+    Snapshot,
+    TimeSelection,
+    media_info_for,
+)
+from .._shared.files import replacing
+from .._shared.text import plural
+
+__all__ = [
+    "SHEET_FORMATS",
+    "SheetLayout",
+    "SheetSnapshotError",
+    "TimeSelection",
+    "check_every",
+    "check_sheet_size",
+    "compose_sheet",
+    "media_info_for",
+    "resolve_times",
+    "save_sheet",
+    "sheet_format",
+    "take_snapshots",
+    "tile",
+    "timecode",
+]
+
+BACKGROUND = (24, 24, 24)
+TEXT = (235, 235, 235)
+#: Pillow format names by output suffix.
+SHEET_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+#: The longest side each format can store (libjpeg's and libwebp's limits).
+MAX_SIDE = {"JPEG": 65500, "WEBP": 16383}
+#: At most this many pixels (≈ 800 MB of RGB while it is drawn).
+MAX_SHEET_PIXELS = 2**28
+
+Box = tuple[int, int, int, int]
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+@attrs.frozen
+class SheetLayout:
+    """Geometry of a sheet of ``count`` cells in ``cols`` columns, row by row: ``gap`` pixels
+    around every cell, each cell a ``cell``-sized picture over a ``label_height`` strip, and a
+    ``header_height`` strip for the title at the top (0: no title)."""
+
+    count: int
+    cols: int
+    cell: tuple[int, int]
+    gap: int
+    label_height: int
+    header_height: int = 0
+
+    @property
+    def rows(self) -> int:
+        """Rows of cells."""
+        return math.ceil(self.count / self.cols)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the whole sheet in pixels."""
+        cell_width, cell_height = self.cell
+        width = self.cols * cell_width + (self.cols + 1) * self.gap
+        height = (
+            self.header_height
+            + self.rows * (cell_height + self.label_height)
+            + (self.rows + 1) * self.gap
+        )
+        return width, height
+
+    def image_box(self, index: int) -> Box:
+        """(left, top, right, bottom) of the picture of cell ``index``."""
+        if not 0 <= index < self.count:
+            raise IndexError(f"cell {index} of {self.count}")
+        row, col = divmod(index, self.cols)
+        cell_width, cell_height = self.cell
+        left = self.gap + col * (cell_width + self.gap)
+        top = self.header_height + self.gap + row * (cell_height + self.label_height + self.gap)
+        return left, top, left + cell_width, top + cell_height
+
+    def label_box(self, index: int) -> Box:
+        """(left, top, right, bottom) of the strip under the picture of cell ``index``."""
+        left, _, right, bottom = self.image_box(index)
+        return left, bottom, right, bottom + self.label_height
+
+
+def timecode(seconds: str) -> str:
+    """Seconds as a clock reading that keeps every given decimal: ``75.5`` -> ``1:15.5``,
+    ``3725`` -> ``1:02:05``, ``0.04`` -> ``0:00.04``."""
+    value = Decimal(seconds)
+    whole = int(value)
+    fraction = format(value - whole, "f").lstrip("0").rstrip("0").rstrip(".")
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return clock + fraction
+
+
+def _font(size: int, path: Path | None) -> Font:
+    if path is not None:
+        return ImageFont.truetype(str(path), size)
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, ImportError, OSError):  # Pillow < 10.1 or no FreeType: the bitmap font
+        return ImageFont.load_default()
+
+
+def _draw_text(draw: ImageDraw.ImageDraw, box: Box, text: str, font: Font, *, centre: bool) -> None:
+    left, top, right, bottom = box
+    text_left, text_top, text_right, text_bottom = draw.textbbox((0, 0), text, font=font)
+    width, height = text_right - text_left, text_bottom - text_top
+    x = left + (right - left - width) // 2 if centre else left
+    y = top + (bottom - top - height) // 2
+    draw.text((x - text_left, y - text_top), text, font=font, fill=TEXT)
+
+
+def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int) -> str:
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while text and draw.textlength(text + "...", font=font) > width:
+        text = text[:-1]
+    return text + "..."
+
+
+def tile(
+    images: Sequence[Image.Image],
+    layout: SheetLayout,
+    *,
+    background: tuple[int, int, int] = BACKGROUND,
+) -> Image.Image:
+    """A new image of ``layout.size`` with ``images`` pasted into the layout's cells in order;
+    a picture of another size than the cell is scaled to fit it and centred."""
+    if len(images) != layout.count:
+        raise ValueError(
+            f"{plural(len(images), 'image')} for a layout of {plural(layout.count, 'cell')}"
+        )
+    canvas = Image.new("RGB", layout.size, background)
+    for index, image in enumerate(images):
+        picture = image.convert("RGB")
+        if picture.size != layout.cell:
+            picture = ImageOps.pad(picture, layout.cell, color=background)
+        canvas.paste(picture, layout.image_box(index)[:2])
+    return canvas
+
+
+def compose_sheet(
+    images: Sequence[Image.Image],
+    labels: Sequence[str],
+    *,
+    cols: int,
+    title: str | None = None,
+    font: Path | None = None,
+) -> tuple[Image.Image, SheetLayout]:
+    """The sheet of ``images`` with ``labels`` under them, ``cols`` to a row (fewer when there
+    are fewer images), and ``title`` above them if given. Text is set in the TrueType or
+    OpenType ``font`` file, or in Pillow's built-in font (Latin letters only)."""
+    if not images:
+        raise ValueError("a contact sheet needs at least one image")
+    if len(labels) != len(images):
+        raise ValueError(f"{plural(len(images), 'image')} but {plural(len(labels), 'label')}")
+    if cols < 1:
+        raise ValueError(f"cols must be at least 1, not {cols}")
+    cell = images[0].size
+    font_size = min(28, max(11, round(cell[0] / 14)))
+    typeface = _font(font_size, font)
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    _, text_top, _, text_bottom = probe.textbbox((0, 0), "0:00.5Ag", font=typeface)
+    label_height = math.ceil(text_bottom - text_top) + 2 * max(3, font_size // 3)
+    layout = SheetLayout(
+        count=len(images),
+        cols=min(cols, len(images)),
+        cell=cell,
+        gap=max(4, cell[0] // 40),
+        label_height=label_height,
+        header_height=label_height if title else 0,
+    )
+    sheet = tile(images, layout)
+    draw = ImageDraw.Draw(sheet)
+    if title:
+        width = layout.size[0] - 2 * layout.gap
+        header = (layout.gap, 0, layout.gap + width, layout.header_height + layout.gap)
+        _draw_text(draw, header, _fit_text(draw, title, typeface, width), typeface, centre=False)
+    for index, label in enumerate(labels):
+        _draw_text(draw, layout.label_box(index), label, typeface, centre=True)
+    return sheet, layout
+
+
+def sheet_format(path: Path) -> str:
+    """The Pillow format for ``path``'s suffix; ``ValueError`` for one we do not write."""
+    try:
+        return SHEET_FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise ValueError(
+            f"{path}: the sheet's file name must end in {', '.join(SHEET_FORMATS)}"
+        ) from None
+
+
+def check_sheet_size(size: tuple[int, int], image_format: str) -> None:
+    """``ValueError`` saying why a sheet of ``size`` cannot be written as ``image_format``."""
+    width, height = size
+    longest = MAX_SIDE.get(image_format)
+    if longest is not None and max(width, height) > longest:
+        raise ValueError(
+            f"the sheet would be {width}x{height} pixels; {image_format} holds at most {longest} "
+            "per side: use fewer --cols or times, a smaller --width, or a .png file"
+        )
+    if width * height > MAX_SHEET_PIXELS:
+        raise ValueError(
+            f"the sheet would be {width}x{height} pixels, more than {MAX_SHEET_PIXELS:,}: use "
+            "fewer times or a smaller --width"
+        )
+
+
+def save_sheet(sheet: Image.Image, path: Path) -> Path:
+    """Write ``sheet`` to ``path`` whole or not at all (a temporary file, then a rename)."""
+    image_format = sheet_format(path)
+    check_sheet_size(sheet.size, image_format)
+    with replacing(path) as temporary:
+        sheet.save(temporary, format=image_format, quality=90)
+    return path
+
+
+def check_every(every: str | Decimal | None) -> Decimal:
+    """``every`` as exact seconds; :class:`~cos_snapshot.CosInvalidArgumentError`
+    (``parameter == "every"``) unless it is a positive finite number of seconds (the check of
+    :class:`~cos_snapshot.TimeSelection`)."""
+    if every is None:
+        raise CosInvalidArgumentError("every", "must be a number of seconds, got None")
+    step = TimeSelection(every=every).every
+    assert step is not None  # noqa: S101 - given, so kept
+    return step
+
+
+async def resolve_times(
+    client: AsyncSnapshotClient,
+    key: str,
+    *,
+    times: Sequence[str] | None = None,
+    count: int | None = None,
+    every: str | Decimal | None = None,
+) -> list[str]:
+    """The seconds of one of ``times`` (each seconds, ``50%`` or ``end``), ``count`` (the middle
+    of ``count`` equal slices of the video) or ``every`` (``0, every, 2·every, …`` below the
+    duration), as plain decimal strings in order, a time given twice kept once: the
+    :class:`~cos_snapshot.TimeSelection` of the one given, resolved.
+
+    GetMediaInfo is asked once (:func:`~cos_snapshot.media_info_for`), and only when a
+    relative form is used: plain seconds send nothing. Every time is checked before it is
+    asked.
+    Raises :class:`~cos_snapshot.CosInvalidArgumentError` for bad input (naming ``time``,
+    ``count`` or ``every``) and for a relative form on a key that is missing or not a video;
+    ``ValueError`` unless exactly one of the three is given.
+    """
+    given = [
+        name
+        for name, value in (("times", times), ("count", count), ("every", every))
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise ValueError(f"give exactly one of times, count and every, not {given or 'none'}")
+    if times is not None and not times:
+        return []
+    selection = TimeSelection(tuple(times or ()), count=count, every=every)
+    info = await media_info_for(client, key, selection.option) if selection.relative else None
+    return selection.resolve(info)
+
+
+class SheetSnapshotError(CosError):
+    """A snapshot the sheet needs could not be taken; says which one and why."""
+
+
+async def take_snapshots(
+    client: AsyncSnapshotClient,
+    key: str,
+    times: Sequence[str],
+    *,
+    width: int = 0,
+    height: int = 0,
+    rotate: Literal["auto", "off"] = "auto",
+    mode: Literal["keyframe", "exactframe"] = "exactframe",
+    concurrency: int = 8,
+    check_first: Callable[[Snapshot], None] | None = None,
+) -> list[Snapshot]:
+    """The JPEG snapshots of ``key`` at ``times``, in that order, at most ``concurrency`` in
+    flight. The first is taken alone, so a missing key or a bad endpoint fails once, not once
+    per cell; ``check_first`` sees it before the rest are asked for (its size sets every
+    cell's: refuse an impossible sheet there). The client is used as a context manager and
+    closed at the end.
+
+    Raises :class:`SheetSnapshotError` (a :class:`~cos_snapshot.CosError`) naming the time of
+    the first snapshot that failed.
+    """
+    if not times:
+        raise ValueError("a contact sheet needs at least one time")
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    limit = asyncio.Semaphore(concurrency)
+
+    async def take(time: str) -> Snapshot:
+        async with limit:
+            try:
+                return await client.get_snapshot(
+                    key,
+                    time,
+                    width=width,
+                    height=height,
+                    format="jpg",
+                    rotate=rotate,
+                    mode=mode,
+                )
+            except CosError as error:
+                reason = " ".join(str(error).split())
+                raise SheetSnapshotError(f"{key} at {time} s: {reason}") from error
+
+    async with client:
+        first = await take(times[0])
+        if check_first is not None:
+            check_first(first)
+        try:
+            async with asyncio.TaskGroup() as group:
+                rest = [group.create_task(take(time)) for time in times[1:]]
+        except ExceptionGroup as errors:
+            failed = [e for e in errors.exceptions if isinstance(e, SheetSnapshotError)]
+            if len(failed) != len(errors.exceptions):
+                raise
+            raise failed[0] from None
+    return [first, *(task.result() for task in rest)]

@@ -1,0 +1,359 @@
+"""Storyboards for video players: thumbnails across a whole video tiled into sprite images, and
+a WebVTT file whose cues point into them (``#xywh=`` fragments), as video.js, JW Player and
+Plyr read them for scrub previews. The work behind ``cos-snapshot storyboard``.
+
+The cues are contiguous from 0 to the video stream's duration (from GetMediaInfo), written to
+the millisecond as WebVTT writes times: ``every`` seconds long (the last one shorter) or
+``count`` of equal length. Each cue's tile is the snapshot in ``exactframe`` mode at the cue's
+start, as written in the file: the frame a player has on screen when the cue begins, so what
+the preview shows is what playing from that point shows first (``keyframe`` mode would show a
+frame up to a GOP earlier).
+
+Sprites: one, ``storyboard.jpg`` (``.webp``), unless the tiles do not fit in one; then
+``storyboard-1.jpg``, ``storyboard-2.jpg``, … each as many whole rows as fit. A sprite holds
+at most :data:`MAX_SPRITE_SIDE` pixels a side for its format (JPEG 65,500, WebP 16,383) and at
+most :data:`MAX_SPRITE_PIXELS` pixels in all (a sane size for a browser to decode: 4096 × 4096).
+Everything is written whole or not at all: the sprites and the VTT go to temporary files that
+are renamed when all of them are complete, the VTT last.
+
+Example::
+
+    async with AsyncSnapshotClient(bucket=..., region=...) as client:
+        board = await make_storyboard(client, "videos/a.mp4", Path("board"), every=5)
+    print(board.vtt, len(board.cues))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import math
+from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+from PIL import Image
+
+from .. import (
+    AsyncSnapshotClient,
+    CosInvalidArgumentError,
+    Snapshot,
+    TimeSelection,
+    format_time,
+    media_info_for,
+)
+from .._shared.files import replacing
+from .._shared.text import plural
+from .sheet import SheetLayout, take_snapshots, tile
+
+__all__ = [
+    "DEFAULT_COLS",
+    "DEFAULT_EVERY",
+    "DEFAULT_WIDTH",
+    "MAX_CUES",
+    "MAX_SPRITE_PIXELS",
+    "MAX_SPRITE_SIDE",
+    "STORYBOARD_FORMATS",
+    "Cue",
+    "Storyboard",
+    "cue_bounds",
+    "make_storyboard",
+    "plan_sprites",
+    "render_vtt",
+    "sprite_names",
+    "vtt_timestamp",
+]
+
+#: Cue length when neither ``every`` nor ``count`` is given.
+DEFAULT_EVERY = Decimal(5)
+#: The most cues a storyboard has; by default a longer video gets this many of equal length.
+MAX_CUES = 200
+#: Thumbnail width in pixels (the height follows the video's aspect ratio).
+DEFAULT_WIDTH = 160
+#: Thumbnails per sprite row.
+DEFAULT_COLS = 10
+#: Pillow format names by ``format``.
+STORYBOARD_FORMATS = {"jpg": "JPEG", "webp": "WEBP"}
+#: The longest side each format can store (libjpeg's and libwebp's limits).
+MAX_SPRITE_SIDE = {"JPEG": 65500, "WEBP": 16383}
+#: At most this many pixels in one sprite (4096 × 4096).
+MAX_SPRITE_PIXELS = 4096 * 4096
+#: File names: ``storyboard.vtt`` and ``storyboard.<format>`` or ``storyboard-<n>.<format>``.
+STEM = "storyboard"
+
+_MILLISECOND = Decimal("0.001")
+Box = tuple[int, int, int, int]
+
+
+@attrs.frozen
+class Cue:
+    """One cue: from ``start`` to ``end`` seconds (exact, to the millisecond) the player shows
+    the ``box`` (x, y, width, height) of the sprite ``sprite`` (its file name), which holds the
+    frame at ``start``."""
+
+    start: Decimal
+    end: Decimal
+    sprite: str
+    box: Box
+
+    def payload(self, url_prefix: str | None = None) -> str:
+        """The cue's text: ``storyboard.jpg#xywh=x,y,w,h``, the sprite under ``url_prefix``
+        (joined with one ``/``) when given."""
+        x, y, w, h = self.box
+        name = self.sprite if not url_prefix else f"{url_prefix.rstrip('/')}/{self.sprite}"
+        return f"{name}#xywh={x},{y},{w},{h}"
+
+    def to_dict(self, url_prefix: str | None = None) -> dict[str, Any]:
+        """JSON-ready: times as exact decimal text, the box, the payload."""
+        return {
+            "start": str(self.start),
+            "end": str(self.end),
+            "sprite": self.sprite,
+            "box": list(self.box),
+            "payload": self.payload(url_prefix),
+        }
+
+
+@attrs.frozen
+class Storyboard:
+    """What :func:`make_storyboard` wrote: the ``vtt`` file, the ``sprites`` (in order), the
+    ``cues``, the tile size, columns per sprite row, the duration the cues cover and the
+    ``url_prefix`` the payloads carry."""
+
+    key: str
+    vtt: Path
+    sprites: tuple[Path, ...]
+    cues: tuple[Cue, ...]
+    tile_size: tuple[int, int]
+    cols: int
+    duration: Decimal
+    url_prefix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, as ``cos-snapshot --json storyboard`` prints it."""
+        return {
+            "key": self.key,
+            "vtt": str(self.vtt),
+            "sprites": [str(path) for path in self.sprites],
+            "duration": str(self.duration),
+            "tile_width": self.tile_size[0],
+            "tile_height": self.tile_size[1],
+            "cols": self.cols,
+            "cues": [cue.to_dict(self.url_prefix) for cue in self.cues],
+        }
+
+
+def _ms(value: Decimal) -> Decimal:
+    """``value`` rounded to the millisecond, without trailing zeros (``12.000`` is ``12``)."""
+    return Decimal(format_time(value.quantize(_MILLISECOND, rounding=ROUND_HALF_EVEN)))
+
+
+def cue_bounds(
+    duration: Decimal,
+    *,
+    every: str | Decimal | None = None,
+    count: int | None = None,
+    max_cues: int = MAX_CUES,
+) -> list[Decimal]:
+    """The cue boundaries, ``0`` to ``duration`` (rounded to the millisecond): one more than
+    the cues. ``count`` cues of equal length (each boundary rounded to the millisecond), or
+    cues ``every`` seconds long with a shorter last one; neither: ``every`` 5 s, or
+    ``max_cues`` of equal length when that would give more.
+
+    Raises :class:`~cos_snapshot.CosInvalidArgumentError` naming ``count`` or ``every`` when
+    they give more than ``max_cues`` cues, a cue shorter than a millisecond, or a step that is
+    not a whole number of milliseconds.
+    """
+    total = _ms(duration)
+    if total <= 0:
+        raise CosInvalidArgumentError("duration", f"must be at least 1 ms, got {duration}")
+    selection = _selection(every, count, max_cues)
+    if selection.every is not None:
+        step = selection.every
+        cues = math.ceil(total / step)
+        if cues <= max_cues:
+            return [*(_ms(i * step) for i in range(cues)), total]
+        if every is not None:
+            raise CosInvalidArgumentError(
+                "every",
+                f"{step} s gives {cues} cues over {total} s; a storyboard has at most "
+                f"{max_cues} (use a longer step, or a count)",
+            )
+        selection = TimeSelection(count=max_cues)  # the default step on a long video
+    assert selection.count is not None  # noqa: S101 - one of the two is set
+    count = selection.count
+    bounds = [_ms(total * i / count) for i in range(count + 1)]
+    if any(a >= b for a, b in itertools.pairwise(bounds)):
+        raise CosInvalidArgumentError(
+            "count", f"{plural(count, 'cue')} over {total} s would be shorter than a millisecond"
+        )
+    return bounds
+
+
+def _selection(every: str | Decimal | None, count: int | None, max_cues: int) -> TimeSelection:
+    """The cues' :class:`~cos_snapshot.TimeSelection`, checked without the video: ``count``
+    from 1 to ``max_cues``, or a step ``every`` (by default :data:`DEFAULT_EVERY`) that is a
+    whole number of milliseconds."""
+    if count is not None and every is not None:
+        raise ValueError("give count or every, not both")
+    if count is not None:
+        try:
+            selection: TimeSelection | None = TimeSelection(count=count)
+        except CosInvalidArgumentError:
+            selection = None
+        if selection is None or count > max_cues:  # refused in the storyboard's own range
+            raise CosInvalidArgumentError(
+                "count", f"must be a whole number from 1 to {max_cues}, got {count!r}"
+            )
+        return selection
+    selection = TimeSelection(every=DEFAULT_EVERY if every is None else every)
+    step = selection.every
+    if step is not None and _ms(step) != step:
+        raise CosInvalidArgumentError(
+            "every", f"cue times are written to the millisecond; {step} s is not"
+        )
+    return selection
+
+
+def vtt_timestamp(seconds: Decimal) -> str:
+    """``HH:MM:SS.mmm`` (seconds rounded to the millisecond): ``75.5`` -> ``00:01:15.500``."""
+    millis = int(_ms(seconds) * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def render_vtt(cues: Sequence[Cue], url_prefix: str | None = None) -> str:
+    """The WebVTT file: ``WEBVTT``, a blank line, then each cue's timing line and payload,
+    cues separated by a blank line."""
+    blocks = [
+        f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}\n{cue.payload(url_prefix)}\n"
+        for cue in cues
+    ]
+    return "WEBVTT\n\n" + "\n".join(blocks)
+
+
+def plan_sprites(
+    count: int, cols: int, tile_size: tuple[int, int], image_format: str
+) -> list[SheetLayout]:
+    """The layouts of the sprites that hold ``count`` tiles of ``tile_size``, ``cols`` to a
+    row, packed without gaps: as many whole rows in each as fit in ``image_format``'s longest
+    side and in :data:`MAX_SPRITE_PIXELS`. ``ValueError`` (saying what to change) when not even
+    one row fits."""
+    if count < 1 or cols < 1:
+        raise ValueError("a storyboard needs at least one tile and one column")
+    cols = min(cols, count)
+    width, height = tile_size
+    row_width = cols * width
+    side = MAX_SPRITE_SIDE.get(image_format, 65500)
+    rows = min(side // height, MAX_SPRITE_PIXELS // (row_width * height))
+    if row_width > side or rows < 1:
+        raise ValueError(
+            f"a row of {plural(cols, 'tile')} of {width}x{height} pixels does not fit in a "
+            f"{image_format} sprite ({side} pixels a side, {MAX_SPRITE_PIXELS:,} in all): use "
+            "fewer --cols or a smaller --width"
+        )
+    per_sprite = rows * cols
+    sizes = [min(per_sprite, count - start) for start in range(0, count, per_sprite)]
+    return [SheetLayout(n, cols, tile_size, gap=0, label_height=0) for n in sizes]
+
+
+def sprite_names(sprites: int, format: Literal["jpg", "webp"]) -> list[str]:
+    """``storyboard.jpg`` for one sprite, ``storyboard-1.jpg``, ``storyboard-2.jpg``, … for
+    more."""
+    if sprites == 1:
+        return [f"{STEM}.{format}"]
+    return [f"{STEM}-{number}.{format}" for number in range(1, sprites + 1)]
+
+
+async def make_storyboard(
+    client: AsyncSnapshotClient,
+    key: str,
+    output_dir: Path,
+    *,
+    every: str | Decimal | None = None,
+    count: int | None = None,
+    width: int = DEFAULT_WIDTH,
+    cols: int = DEFAULT_COLS,
+    format: Literal["jpg", "webp"] = "jpg",
+    url_prefix: str | None = None,
+    concurrency: int = 8,
+    quality: int = 85,
+) -> Storyboard:
+    """Make the storyboard of video ``key`` in ``output_dir``: ``storyboard.vtt`` and its
+    sprite(s) (see the module's text for the cues, the tiles and the sprite rule).
+
+    One GetMediaInfo gives the duration; the snapshots (``exactframe`` at each cue's start,
+    ``width`` pixels wide) are taken at most ``concurrency`` at once through ``client``, which
+    is closed at the end. Nothing is written unless every snapshot arrived and every file is
+    complete.
+
+    Raises :class:`~cos_snapshot.CosInvalidArgumentError` for bad ``every``/``count``/
+    ``width`` or an object that is not a video, ``ValueError`` for tiles that cannot fit in
+    a sprite, and the client's errors (:class:`~cos_snapshot.tools.sheet.SheetSnapshotError` naming
+    the time of a snapshot that failed).
+    """
+    if format not in STORYBOARD_FORMATS:
+        raise ValueError(f"format must be one of {sorted(STORYBOARD_FORMATS)}, not {format!r}")
+    if cols < 1:
+        raise ValueError(f"cols must be at least 1, not {cols}")
+    if width < 1:
+        raise CosInvalidArgumentError("width", f"a storyboard's tiles need a width, got {width}")
+    image_format = STORYBOARD_FORMATS[format]
+    try:
+        # The options alone, before anything is sent; without any, the key is what must serve.
+        given = every is not None or count is not None
+        option = _selection(every, count, MAX_CUES).option if given else "key"
+        info = await media_info_for(client, key, option)
+        assert info.video_duration is not None  # noqa: S101 - media_info_for checked it
+        bounds = cue_bounds(info.video_duration, every=every, count=count)
+    except BaseException:
+        await client.aclose()
+        raise
+    starts = [str(start) for start in bounds[:-1]]
+    layouts: list[SheetLayout] = []
+
+    def check_first(snapshot: Snapshot) -> None:
+        layouts.extend(plan_sprites(len(starts), cols, snapshot.size, image_format))
+
+    snapshots = await take_snapshots(
+        client, key, starts, width=width, concurrency=concurrency, check_first=check_first
+    )
+    images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
+    tile_size = images[0].size
+    names = sprite_names(len(layouts), format)
+    cues: list[Cue] = []
+    first = 0
+    for name, layout in zip(names, layouts, strict=True):
+        for index in range(layout.count):
+            left, top, right, bottom = layout.image_box(index)
+            cue = first + index
+            cues.append(
+                Cue(bounds[cue], bounds[cue + 1], name, (left, top, right - left, bottom - top))
+            )
+        first += layout.count
+    vtt = output_dir / f"{STEM}.vtt"
+    sprites = [output_dir / name for name in names]
+    with contextlib.ExitStack() as stack:
+        # Entered first, so renamed last: a VTT never points at sprites not yet in place.
+        vtt_temporary = stack.enter_context(replacing(vtt))
+        first = 0
+        for path, layout in zip(sprites, layouts, strict=True):
+            sprite = tile(images[first : first + layout.count], layout)
+            first += layout.count
+            sprite.save(stack.enter_context(replacing(path)), format=image_format, quality=quality)
+        vtt_temporary.write_text(render_vtt(cues, url_prefix), encoding="utf-8")
+    return Storyboard(
+        key=key,
+        vtt=vtt,
+        sprites=tuple(sprites),
+        cues=tuple(cues),
+        tile_size=tile_size,
+        cols=layouts[0].cols,
+        duration=bounds[-1],
+        url_prefix=url_prefix,
+    )
