@@ -29,7 +29,7 @@ from cos_snapshot import (
     format_time,
     resolve_time,
 )
-from cos_snapshot.cli._batch import PlainProgress, RichProgress
+from cos_snapshot.cli._progress import PlainProgress, RichProgress
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.testing import FixtureInfo, make_fixture
 from cos_snapshot.tools.batch import (

@@ -15,7 +15,6 @@ import av
 import pytest
 from PIL import Image
 
-from cos_snapshot import fixtures
 from cos_snapshot.testing import (
     FixtureInfo,
     Orientation,
@@ -26,6 +25,7 @@ from cos_snapshot.testing import (
     read_frame_index,
     read_orientation,
 )
+from cos_snapshot.testing.videos import writer
 
 MakeVideo = Callable[..., FixtureInfo]
 ORIENTATIONS = [Orientation(r, m) for r in (0, 90, 180, 270) for m in (False, True)]
@@ -238,7 +238,7 @@ def test_a_fixture_that_fails_its_check_is_not_left_behind(
     def failing_check(*args: object, **kwargs: object) -> None:
         raise RuntimeError("frame times read back differ")
 
-    monkeypatch.setattr(fixtures, "_check_back", failing_check)
+    monkeypatch.setattr(writer, "_check_back", failing_check)
     with pytest.raises(RuntimeError, match="differ"):
         make_fixture(tmp_path / "a.mp4", duration=0.2, size=(64, 48))
     assert not list(tmp_path.iterdir())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import shutil
 import socket
 import struct
@@ -24,6 +25,7 @@ import pytest
 from conftest import MakeVideo
 
 import cos_snapshot
+import cos_snapshot._client
 from cos_snapshot import (
     AsyncSnapshotClient,
     CosClientError,
@@ -353,7 +355,7 @@ def test_without_aiohttp_auto_is_httpx2_and_aiohttp_names_the_extra(
     for name in ("httpx_aiohttp", "httpx_aiohttp.httpx2"):
         monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.delitem(sys.modules, "cos_snapshot._client.aiohttp_transport", raising=False)
-    monkeypatch.delattr(cos_snapshot, "_aiohttp", raising=False)
+    monkeypatch.delattr(cos_snapshot._client, "aiohttp_transport", raising=False)
     auto = AsyncSnapshotClient(endpoint_url="http://h", credentials=CRED, transport="auto")
     assert auto.transport == "httpx2"
     with pytest.raises(CosInvalidArgumentError, match=r"cos-snapshot\[aiohttp\]") as info:
@@ -424,6 +426,6 @@ def test_no_aiohttp_import_in_the_tools() -> None:
     importing = sorted(
         str(path.relative_to(src))
         for path in src.rglob("*.py")
-        if "import aiohttp" in path.read_text() or "httpx_aiohttp" in path.read_text()
+        if re.search(r"^\s*(import|from) (httpx_)?aiohttp\b", path.read_text(), re.MULTILINE)
     )
     assert importing == ["_client/aiohttp_transport.py"]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .http_dates import retry_after_seconds
+from .xml import UnsafeXmlError, parse_untrusted
 
 __all__ = [
     "CosClientError",
@@ -168,11 +169,9 @@ def parse_error_document(text: str) -> dict[str, str]:
 
     Documents with a DOCTYPE are refused outright, so no entity is ever expanded.
     """
-    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
-        return {}
     try:
-        root = ET.fromstring(text)  # noqa: S314 - DOCTYPE/ENTITY refused above
-    except ET.ParseError:
+        root = parse_untrusted(text)
+    except (UnsafeXmlError, ET.ParseError):
         return {}
     if root.tag != "Error":
         return {}

@@ -1,8 +1,9 @@
-"""A count and its noun, in the singular for one: ``1 keyframe``, ``2 keyframes``."""
+"""Text for people: a count with its noun (``1 keyframe``, ``2 keyframes``) and an error as
+one line."""
 
 from __future__ import annotations
 
-__all__ = ["plural"]
+__all__ = ["one_line", "plural"]
 
 
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
@@ -10,3 +11,9 @@ def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     ``noun`` + ``s``): ``plural(1, "row")`` is ``"1 row"``, ``plural(0, "row")`` ``"0 rows"``,
     ``plural(2, "entry", "entries")`` ``"2 entries"``."""
     return f"{count} {noun if count == 1 else plural_noun or noun + 's'}"
+
+
+def one_line(error: BaseException) -> str:
+    """``error``'s message on one line (runs of whitespace, newlines included, become one
+    space), or its type's name when it has no message."""
+    return " ".join(str(error).split()) or type(error).__name__

@@ -7,25 +7,21 @@ command runs, so ``cos-snapshot --help`` and the client commands work without it
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from .. import Credentials
+from .._shared.extras import needs_extra
 from ._common import EXIT_OK, UsageError, subparser
 
 __all__ = ["register"]
 
-_NEEDS_EXTRA = "this command needs the emulator extra: pip install 'cos-snapshot[emulator]'"
-
 
 def _require_emulator_extra() -> None:
-    missing = [
-        m for m in ("av", "PIL", "starlette", "uvicorn") if importlib.util.find_spec(m) is None
-    ]
-    if missing:
-        raise UsageError(f"{_NEEDS_EXTRA} (missing: {', '.join(missing)})")
+    message = needs_extra("emulator", "this command")
+    if message:
+        raise UsageError(message)
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import CosClientError, CosError, CosInvalidArgumentError, CosServiceError, __version__
+from .._shared.text import one_line
 from . import _batch, _contract, _emulator, _get, _info, _sheet, _storyboard
 from ._common import (
     EXIT_FAILED,
@@ -65,11 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return text or type(error).__name__
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
@@ -96,12 +92,12 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
     except (UsageError, CosInvalidArgumentError) as error:
         if args.debug:
             raise
-        print(f"cos-snapshot: error: {_one_line(error)}", file=sys.stderr)
+        print(f"cos-snapshot: error: {one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         raise  # main() says it in one line
     except (CosServiceError, CosClientError, CosError, OSError) as error:
         if args.debug:
             raise
-        print(f"cos-snapshot: error: {_one_line(error)}", file=sys.stderr)
+        print(f"cos-snapshot: error: {one_line(error)}", file=sys.stderr)
         return EXIT_FAILED

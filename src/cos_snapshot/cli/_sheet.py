@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import io
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import Snapshot, SnapshotArgs, TimeSelection, media_info_for
+from .._shared.extras import needs_extra
 from .._shared.text import plural
 from ..tools.batch import safe_key_path
 from ._common import (
@@ -76,9 +76,9 @@ def _output(args: argparse.Namespace) -> Path:
 
 
 def cmd_sheet(args: argparse.Namespace) -> int:
-    missing = [m for m in ("PIL",) if importlib.util.find_spec(m) is None]
-    if missing:
-        raise UsageError("this command needs Pillow: pip install 'cos-snapshot[cli]'")
+    message = needs_extra("cli", "this command")
+    if message:
+        raise UsageError(message)
     from PIL import Image, ImageFont  # noqa: PLC0415 - optional extra
 
     from ..tools.sheet import (  # noqa: PLC0415 - needs Pillow

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 from .. import CosInvalidArgumentError, SnapshotArgs
+from .._shared.extras import needs_extra
 from .._shared.text import plural
 from ._common import (
     DEFAULT_CONCURRENCY,
@@ -62,8 +62,9 @@ MAX_CUES = 200
 
 
 def cmd_storyboard(args: argparse.Namespace) -> int:
-    if importlib.util.find_spec("PIL") is None:
-        raise UsageError("this command needs Pillow: pip install 'cos-snapshot[cli]'")
+    message = needs_extra("cli", "this command")
+    if message:
+        raise UsageError(message)
     from ..tools.storyboard import make_storyboard  # noqa: PLC0415 - needs Pillow
 
     if args.width < 1:

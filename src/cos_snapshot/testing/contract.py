@@ -35,6 +35,8 @@ from typing import Any
 
 import attrs
 
+from .._shared.extras import needs_extra
+
 __all__ = [
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
@@ -57,7 +59,6 @@ EXIT_INTERRUPTED = 130
 #: The name the suite is installed under.
 SUITE_PACKAGE = "cos_snapshot_contract"
 #: What the suite needs beyond the client (the ``contract`` extra).
-_NEEDED = ("pytest", "hypothesis", "schemathesis", "qcloud_cos", "av", "PIL", "uvicorn")
 _NEEDS_EXTRA = "the contract suite needs the contract extra: pip install 'cos-snapshot[contract]'"
 
 # pytest's exit codes (pytest.ExitCode), by number so this module imports without pytest.
@@ -190,9 +191,9 @@ def _suite_environment(options: ContractOptions, environ: Mapping[str, str]) -> 
 
 
 def _check_extra() -> None:
-    missing = [name for name in _NEEDED if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ContractUsageError(f"{_NEEDS_EXTRA} (missing: {', '.join(missing)})")
+    message = needs_extra("contract", "the contract suite")
+    if message:
+        raise ContractUsageError(message)
 
 
 @contextmanager

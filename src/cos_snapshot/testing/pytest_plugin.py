@@ -23,7 +23,6 @@ They need the ``emulator`` extra; without it, requesting one fails the test sayi
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from .._shared.extras import needs_extra
 
 if TYPE_CHECKING:
     from .. import AsyncSnapshotClient, Credentials, SnapshotClient
@@ -45,17 +46,11 @@ REGION = "ap-guangzhou"
 SECRET_ID = "AKIDcosEmulatorFixture000000000000"  # noqa: S105
 SECRET_KEY = "cos-emulator-fixture-secret-key"  # noqa: S105
 
-_EMULATOR_MODULES = ("av", "PIL", "starlette", "uvicorn")
-
 
 def _require_emulator(fixture: str) -> None:
-    missing = [m for m in _EMULATOR_MODULES if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.fail(
-            f"the {fixture} fixture needs the emulator extra: pip install "
-            f"'cos-snapshot[emulator]' (missing: {', '.join(missing)})",
-            pytrace=False,
-        )
+    message = needs_extra("emulator", f"the {fixture} fixture")
+    if message:
+        pytest.fail(message, pytrace=False)
 
 
 class CosEmulator:

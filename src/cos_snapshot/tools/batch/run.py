@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 import attrs
 
 from ... import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snapshot
+from ..._shared.text import one_line
 from .items import (
     BatchInputError,
     BatchItem,
@@ -141,21 +142,17 @@ def _seen(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
-
-
 def _failed(planned: PlannedItem, started: float, error: BaseException) -> ItemResult:
     if isinstance(error, CosServiceError):
         return ItemResult(
             planned,
             "failed",
             seconds=time.monotonic() - started,
-            error=_one_line(error),
+            error=one_line(error),
             code=error.code,
             http_status=error.status,
         )
-    return ItemResult(planned, "failed", seconds=time.monotonic() - started, error=_one_line(error))
+    return ItemResult(planned, "failed", seconds=time.monotonic() - started, error=one_line(error))
 
 
 class _Writer:
