@@ -21,6 +21,7 @@ from .. import (
     Credentials,
     SnapshotClient,
 )
+from .._shared.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from ..tools.batch import BatchInputError, parse_times
 
 __all__ = [
@@ -46,11 +47,6 @@ __all__ = [
     "usage_error",
     "whole_number",
 ]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 #: Requests in flight at once for the commands that take many snapshots (batch, sheet).
 DEFAULT_CONCURRENCY = 8

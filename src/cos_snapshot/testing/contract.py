@@ -35,6 +35,7 @@ from typing import Any
 
 import attrs
 
+from .._shared.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .._shared.extras import needs_extra
 
 __all__ = [
@@ -50,11 +51,6 @@ __all__ = [
     "run_contract",
     "suite_directory",
 ]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 #: The name the suite is installed under.
 SUITE_PACKAGE = "cos_snapshot_contract"
