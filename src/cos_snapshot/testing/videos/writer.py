@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any, Literal
 
 from PIL import Image
 
+from ..._shared.files import install, replacing, temporary_for
 from .pattern import (
     MAX_FRAMES,
     Orientation,
@@ -219,7 +221,9 @@ def make_fixture(
     options, env_var = _encoder_options(codec, gop, bframes, open_gop, threads)
     if env_var is not None:
         os.environ.setdefault(env_var, "1")  # SVT-AV1 logs its banner to stderr otherwise
-    out.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside ``out`` and put in its place once checked: a failed or interrupted write
+    # leaves whatever ``out`` was before.
+    final, out = out, temporary_for(out)
     texture_image = _texture(size, seed=count) if texture else None
     bands = _bands(size) if style == "clock" else None
 
@@ -263,7 +267,7 @@ def make_fixture(
                 audio_track.finish()
 
         times = tuple((p - offset_ticks) * time_base for p in pts_list)
-        return _check_back(
+        info = _check_back(
             out,
             codec=codec,
             container_format=container_format,
@@ -277,9 +281,11 @@ def make_fixture(
             style=style,
             sample_aspect=sample_aspect,
         )
+        install(out, final)
     except BaseException:
         out.unlink(missing_ok=True)  # no half-written or unverified fixture is left behind
         raise
+    return dataclasses.replace(info, path=final)
 
 
 class _SilentTrack:
@@ -323,7 +329,7 @@ def make_audio_fixture(out: Path | str, *, duration: float = 1.0) -> Path:
 
     out = Path(out)
     fmt = {".m4a": "mp4", **CONTAINERS}.get(out.suffix.lower())
-    with av.open(str(out), "w", format=fmt) as container:
+    with replacing(out) as temporary, av.open(str(temporary), "w", format=fmt) as container:
         track = _SilentTrack(container)
         track.mux_until(_as_fraction(duration))
         track.finish()

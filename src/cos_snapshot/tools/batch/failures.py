@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
-from ..._shared.files import temporary_beside
+from ..._shared.files import install, plan_write, temporary_for
 from .run import ItemResult
 
 #: The failures file's name in the output directory (``cos-snapshot batch``'s default).
@@ -41,13 +40,13 @@ class FailuresFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
-        self._temporary = temporary_beside(path)
+        self._temporary: Path | None = None
         self._stream: IO[str] | None = None
         self._abandoned = False
 
     def __enter__(self) -> Self:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._stream = self._temporary.open("x", encoding="utf-8")
+        self._temporary = temporary_for(self.path)
+        self._stream = self._temporary.open("w", encoding="utf-8")
         return self
 
     def add(self, result: ItemResult) -> None:
@@ -73,13 +72,17 @@ class FailuresFile:
     ) -> None:
         if self._stream is not None:
             self._stream.close()
+        if self._temporary is None:
+            return
         if self._abandoned or (
             exc_type is not None and not issubclass(exc_type, KeyboardInterrupt)
         ):
             self._temporary.unlink(missing_ok=True)
         elif self.rows:
-            os.replace(self._temporary, self.path)
+            install(self._temporary, self.path)
         else:
             self._temporary.unlink(missing_ok=True)
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
+            how, path = plan_write(self.path)
+            if how == "replace":  # a device or a FIFO is left alone; a link, kept
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
