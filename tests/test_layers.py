@@ -96,7 +96,7 @@ BREAKS = [
         id="shared-imports-the-client-core",
     ),
     pytest.param(
-        {"src/cos_snapshot/_client/client.py": "from ..tools import batch"},
+        {"src/cos_snapshot/_client/sync_client.py": "from ..tools import batch"},
         LAYERS,
         id="client-core-imports-a-tool",
     ),
