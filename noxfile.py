@@ -176,6 +176,17 @@ def docs(session: nox.Session) -> None:
         str(DOCS_BUILD),
         *session.posargs,
     )
+    _check_cli_page(session, DOCS_BUILD / "cli.html")
+
+
+def _check_cli_page(session: nox.Session, page: Path) -> None:
+    """The command-line reference as a reader copies from it: options with two hyphens (not
+    turned into an en dash by smart quotes) and argparse's text not highlighted as Python."""
+    html = page.read_text(encoding="utf-8")
+    if "--live" not in html or "\N{EN DASH}live" in html:
+        session.error(f"{page}: --live is not shown with two hyphens")
+    if "highlight-default" in html or "highlight-python" in html:
+        session.error(f"{page}: a usage or an epilog is highlighted as Python")
 
 
 @nox.session

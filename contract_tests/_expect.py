@@ -1,5 +1,6 @@
 """What a correct server answers, worked out from the fixture's own record (never from the code
-under test), in the strict (emulator) and tolerant (live) readings of PRODUCT.md."""
+under test), in the strict (emulator) and tolerant (live) readings of the rules in
+docs/emulator.md ("Semantics") and the suite's README ("Strict and tolerant")."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def round_half_up(numerator: int, denominator: int) -> int:
 
 
 def expected_size(info: FixtureInfo, width: int, height: int, rotate: str) -> tuple[int, int]:
-    """The output size PRODUCT.md gives for ``width``/``height`` on this video.
+    """The output size the width/height rule gives for ``width``/``height`` on this video.
 
     Both 0: the (displayed, for rotate=auto) size. One 0: it follows the aspect ratio from the
     other, rounded half up; a result of 0 (a very flat picture) is allowed to be 1. Both set:

@@ -45,7 +45,7 @@ READINGS: dict[str, tuple[str, ...]] = {
 }
 QUESTIONS = tuple(READINGS)
 
-#: What the emulator reads by default (PRODUCT.md, "Semantics the emulator implements").
+#: What the emulator reads by default (docs/emulator.md, "Semantics").
 EMULATOR_DEFAULTS: dict[str, str] = {
     "exactframe": "on-screen",
     "keyframe": "last-at-or-before",

@@ -1,4 +1,4 @@
-"""Which frame: ``mode=exactframe`` and ``mode=keyframe`` for any time (PRODUCT.md).
+"""Which frame: ``mode=exactframe`` and ``mode=keyframe`` for any time.
 
 - exactframe: the frame on screen at ``time`` (the last frame whose presentation time is at or
   before it), also exactly at frame boundaries, a hair before them and past the end (the last

@@ -1,4 +1,4 @@
-"""The width/height rule, for any width and height in 0..4096 (PRODUCT.md):
+"""The width/height rule, for any width and height in 0..4096:
 
 - both 0: the displayed size (rotate=auto) or the stored size (rotate=off);
 - one 0: it follows the aspect ratio from the other, rounded half up;

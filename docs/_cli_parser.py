@@ -14,7 +14,10 @@ from cos_snapshot.cli import build_parser
 
 def _preformatted(parser: argparse.ArgumentParser) -> None:
     if parser.epilog and parser.epilog.strip():
-        parser.epilog = "::\n\n" + textwrap.indent(parser.epilog.strip("\n"), "    ")
+        # A text block, not "::": a bare literal block takes the highlight language (Python),
+        # and the examples would come out as Python tokens.
+        block = textwrap.indent(parser.epilog.strip("\n"), "    ")
+        parser.epilog = ".. code-block:: text\n\n" + block
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for subparser in action.choices.values():

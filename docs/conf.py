@@ -35,6 +35,10 @@ source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build"]
 
+# No smart quotes or dashes: the pages are full of commands and options, and "--live" must stay
+# two hyphens (docutils would turn it into an en dash), '50%' straight quotes, to be copied.
+smartquotes = False
+
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 

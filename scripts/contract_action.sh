@@ -22,7 +22,7 @@ code=$?
 if [ -f "$out/contract-report.json" ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     python - "$out/contract-report.json" >>"$GITHUB_STEP_SUMMARY" <<'PY'
 import json, sys
-from cos_snapshot.contract import report_markdown
+from cos_snapshot.testing.contract import report_markdown
 with open(sys.argv[1], encoding="utf-8") as report:
     print(report_markdown(json.load(report)))
 PY

@@ -39,7 +39,9 @@ class EmulatorSettings:
     - ``credentials``: the key pairs the emulator knows. A pair with a ``token`` (STS) is only
       accepted together with that ``x-cos-security-token``.
     - ``anonymous``: accept requests without a signature; signatures are then not checked at all.
-    - ``exactframe``, ``past_end``: the frame choices described in PRODUCT.md.
+    - ``exactframe``: which frame ``mode=exactframe`` gives, ``previous`` (the frame on screen at
+      ``time``) or ``next`` (the first frame at or after it); ``past_end``: what a time past the
+      last frame gets, ``last`` (the last frame) or ``error`` (400 ``InvalidArgument``).
     - ``one_side_zero``: how the side computed from the aspect is rounded (``round-half-up``,
       ``floor``, ``ceil``, ``even``); ``both_sides``: what width and height both set mean
       (``stretch`` to exactly that size; ``fit`` inside it or ``fill`` it, keeping the aspect).
