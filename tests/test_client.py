@@ -37,7 +37,7 @@ from cos_snapshot import (
     SnapshotClient,
 )
 from cos_snapshot._client.auth import CosAuth, Signer
-from cos_snapshot._client.params import PlainTime, format_time
+from cos_snapshot._client.params import format_time
 from cos_snapshot._client.responses import transport_error
 from cos_snapshot._client.retry import is_retryable
 
@@ -261,7 +261,7 @@ def test_sent_request_is_what_the_generated_client_builds_and_cos_auth_signs(
         client.get_snapshot(key, time, width=width, format=format, mode=mode)  # type: ignore[arg-type]
         kwargs = generated_get_snapshot._get_kwargs(
             key,
-            time=PlainTime(format_time(time)),
+            time=format_time(time),
             width=width,
             height=0,
             format_=format,  # type: ignore[arg-type]

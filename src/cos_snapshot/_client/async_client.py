@@ -5,7 +5,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, overload
 
 import anyio
 import httpx2
@@ -19,7 +19,16 @@ from .auth import Signer
 from .base import _BaseClient
 from .media_info import MediaInfo
 from .options import DEFAULT_SIGN_EXPIRES, DEFAULT_TIMEOUT, MAX_MEDIA_INFO_BYTES, Transport
-from .params import Format, Mode, Rotate, SnapshotArgs, TimeLike, check_key
+from .params import (
+    NOT_GIVEN,
+    Format,
+    Mode,
+    Rotate,
+    SnapshotArgs,
+    TimeLike,
+    check_key,
+    snapshot_args,
+)
 from .responses import check_size, to_media_info, to_snapshot, transport_error
 from .retry import RetryPolicy, RetryState
 from .snapshot import Snapshot
@@ -118,6 +127,10 @@ class AsyncSnapshotClient(_BaseClient):
             cached = await anyio.to_thread.run_sync(self._provided.get, now)
         return self._use(cached)
 
+    @overload
+    async def get_snapshot(self, args: SnapshotArgs, /) -> Snapshot: ...
+
+    @overload
     async def get_snapshot(
         self,
         key: str,
@@ -128,10 +141,22 @@ class AsyncSnapshotClient(_BaseClient):
         format: Format = "jpg",
         rotate: Rotate = "auto",
         mode: Mode = "exactframe",
+    ) -> Snapshot: ...
+
+    async def get_snapshot(
+        self,
+        key: str | SnapshotArgs,
+        time: object = NOT_GIVEN,
+        *,
+        width: object = NOT_GIVEN,
+        height: object = NOT_GIVEN,
+        format: object = NOT_GIVEN,
+        rotate: object = NOT_GIVEN,
+        mode: object = NOT_GIVEN,
     ) -> Snapshot:
-        """Take the frame of video ``key`` at ``time`` seconds; see
-        :meth:`SnapshotClient.get_snapshot`."""
-        args = SnapshotArgs.check(
+        """Take the frame of video ``key`` at ``time`` seconds, or the one a
+        :class:`SnapshotArgs` given alone describes; see :meth:`SnapshotClient.get_snapshot`."""
+        args = snapshot_args(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
         return await self._call(self._target(args), to_snapshot)
