@@ -15,6 +15,13 @@ from .._shared.errors import (
     CosError,
     CosInvalidArgumentError,
 )
+from .._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+)
 from .auth import Signer
 from .base import _BaseClient
 from .media_info import MediaInfo
@@ -136,11 +143,11 @@ class AsyncSnapshotClient(_BaseClient):
         key: str,
         time: TimeLike,
         *,
-        width: int = 0,
-        height: int = 0,
-        format: Format = "jpg",
-        rotate: Rotate = "auto",
-        mode: Mode = "exactframe",
+        width: int = DEFAULT_WIDTH,
+        height: int = DEFAULT_HEIGHT,
+        format: Format = DEFAULT_FORMAT,
+        rotate: Rotate = DEFAULT_ROTATE,
+        mode: Mode = DEFAULT_MODE,
     ) -> Snapshot: ...
 
     async def get_snapshot(

@@ -32,6 +32,13 @@ from .._shared.errors import (
     CosTimeoutError,
 )
 from .._shared.http_dates import server_clock_offset
+from .._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+)
 from .auth import Signer
 from .options import (
     DEFAULT_SIGN_EXPIRES,
@@ -270,11 +277,11 @@ class _BaseClient:
         key: str,
         time: TimeLike,
         *,
-        width: int = 0,
-        height: int = 0,
-        format: Format = "jpg",
-        rotate: Rotate = "auto",
-        mode: Mode = "exactframe",
+        width: int = DEFAULT_WIDTH,
+        height: int = DEFAULT_HEIGHT,
+        format: Format = DEFAULT_FORMAT,
+        rotate: Rotate = DEFAULT_ROTATE,
+        mode: Mode = DEFAULT_MODE,
         expires: int = 3600,
     ) -> str: ...
 

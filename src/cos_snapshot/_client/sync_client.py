@@ -12,6 +12,13 @@ import httpx2
 from .._shared.errors import (
     CosError,
 )
+from .._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+)
 from .base import _BaseClient
 from .media_info import MediaInfo
 from .options import MAX_MEDIA_INFO_BYTES
@@ -56,11 +63,11 @@ class SnapshotClient(_BaseClient):
         key: str,
         time: TimeLike,
         *,
-        width: int = 0,
-        height: int = 0,
-        format: Format = "jpg",
-        rotate: Rotate = "auto",
-        mode: Mode = "exactframe",
+        width: int = DEFAULT_WIDTH,
+        height: int = DEFAULT_HEIGHT,
+        format: Format = DEFAULT_FORMAT,
+        rotate: Rotate = DEFAULT_ROTATE,
+        mode: Mode = DEFAULT_MODE,
     ) -> Snapshot: ...
 
     def get_snapshot(

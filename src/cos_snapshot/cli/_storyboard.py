@@ -64,7 +64,7 @@ MAX_CUES = 200
 def cmd_storyboard(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("PIL") is None:
         raise UsageError("this command needs Pillow: pip install 'cos-snapshot[cli]'")
-    from ..tools.storyboard import make_storyboard  # noqa: PLC0415 - needs Pillow
+    from ..tools.storyboard import Storyboard, make_storyboard  # noqa: PLC0415 - needs Pillow
 
     if args.width < 1:
         raise UsageError(f"--width: a storyboard's tiles need a width, got {args.width}")
@@ -73,9 +73,10 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: not a directory")
     client = async_client_from_args(args, args.concurrency)
-    try:
-        board = asyncio.run(
-            make_storyboard(
+
+    async def run() -> Storyboard:
+        async with client:
+            return await make_storyboard(
                 client,
                 args.key,
                 output,
@@ -87,7 +88,9 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
                 url_prefix=args.url_prefix,
                 concurrency=args.concurrency,
             )
-        )
+
+    try:
+        board = asyncio.run(run())
     except CosInvalidArgumentError as error:  # every: ... is --every: ... here
         raise usage_error(error) from None
     except ValueError as error:  # the tiles cannot fit in a sprite
