@@ -6,7 +6,11 @@
   that import it), so that the package needs no httpx and no import hook;
 - a path parameter is an object key: instead of ``quote(str(key), safe="")``, which would send
   ``dir/a.mp4`` as ``dir%2Fa.mp4``, the endpoint calls :func:`_quote_object_key`, whose source is
-  copied into the module (the generated package imports nothing of ours).
+  copied into the module (the generated package imports nothing of ours);
+- a number sent as its exact decimal text (GetSnapshot's ``time``, a ``number`` in the spec,
+  which the contract suite generates from) is typed ``float | str``: the client passes the
+  text it checked (``0.0000001``), which httpx2 sends as it is, where a float would print
+  ``1e-07`` (see :data:`DECIMAL_TEXT`).
 
 Every rewrite checks that the text it replaces is there and fails loudly when it is not: a
 generator upgrade that changes that text must be looked at, never skipped in silence.
@@ -21,7 +25,14 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-__all__ = ["PostprocessError", "postprocess", "rewrite_endpoint_module", "rewrite_httpx_imports"]
+__all__ = [
+    "DECIMAL_TEXT",
+    "PostprocessError",
+    "postprocess",
+    "rewrite_decimal_text",
+    "rewrite_endpoint_module",
+    "rewrite_httpx_imports",
+]
 
 #: The generated package's client module; it imports httpx, as does every endpoint module
 #: (``api/<tag>/<operation>.py``, openapi-python-client 0.29). Every one of our operations is on
@@ -33,6 +44,8 @@ _HTTPX_NAME = re.compile(r"\bhttpx\.")
 _ANY_HTTPX_IMPORT = re.compile(r"^\s*(?:import httpx\b|from httpx\b)", re.MULTILINE)
 _PATH_QUOTE = re.compile(r'\bquote\(str\((?P<name>\w+)\), safe=""\)')
 _BEFORE_KWARGS = "\ndef _get_kwargs("
+#: The number parameters sent as exact decimal text, by endpoint module (``<operation>.py``).
+DECIMAL_TEXT = {"get_snapshot.py": ("time",)}
 
 
 class PostprocessError(RuntimeError):
@@ -94,6 +107,19 @@ def rewrite_endpoint_module(text: str, *, where: str = "<text>") -> str:
     return text.replace(_BEFORE_KWARGS, f"\n{source}\n\n{_BEFORE_KWARGS}")
 
 
+def rewrite_decimal_text(text: str, names: tuple[str, ...], *, where: str = "<text>") -> str:
+    """``text`` with each parameter of ``names`` typed ``float | str`` instead of ``float``
+    (in the signatures and the docstrings); raises :class:`PostprocessError` if a name has no
+    ``<name>: float`` annotation to rewrite."""
+    for name in names:
+        annotation = re.compile(rf"\b{name}: float\b(?! \|)")
+        if not annotation.search(text):
+            raise PostprocessError(f"{where}: expected the annotation `{name}: float`")
+        text = annotation.sub(f"{name}: float | str", text)
+        text = re.sub(rf"\b{name} \(float\):", f"{name} (float | str):", text)
+    return text
+
+
 def endpoint_modules(package: Path) -> list[Path]:
     """The endpoint modules of the generated package, ``api/<tag>/<operation>.py``."""
     return sorted(p for p in (package / "api").glob("*/*.py") if p.name != "__init__.py")
@@ -111,7 +137,10 @@ def postprocess(package: Path) -> None:
     client.write_text(rewrite_httpx_imports(client.read_text("utf-8"), where=str(client)), "utf-8")
     for path in endpoints:
         text = rewrite_httpx_imports(path.read_text("utf-8"), where=str(path))
-        path.write_text(rewrite_endpoint_module(text, where=str(path)), "utf-8")
+        text = rewrite_endpoint_module(text, where=str(path))
+        if path.name in DECIMAL_TEXT:
+            text = rewrite_decimal_text(text, DECIMAL_TEXT[path.name], where=str(path))
+        path.write_text(text, "utf-8")
     for path in sorted(package.rglob("*.py")):
         if _ANY_HTTPX_IMPORT.search(path.read_text("utf-8")):
             raise PostprocessError(f"{path}: imports httpx, and this script does not rewrite it")

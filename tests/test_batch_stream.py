@@ -286,7 +286,7 @@ class FakeClient:
         await asyncio.sleep(0)
         return self.info
 
-    async def get_snapshot(self, key: str, time: str, **params: object) -> Snapshot:
+    async def get_snapshot(self, args: SnapshotArgs) -> Snapshot:
         if self.pulled_at_first_snapshot is None:
             self.pulled_at_first_snapshot = len(self.pulled)
         await asyncio.sleep(0)

@@ -579,7 +579,7 @@ class CountingClient:
         self.in_flight = 0
         self.most = 0
 
-    async def get_snapshot(self, key: str, time: str, **params: object) -> Snapshot:
+    async def get_snapshot(self, args: SnapshotArgs) -> Snapshot:
         self.in_flight += 1
         self.most = max(self.most, self.in_flight)
         for _ in range(3):

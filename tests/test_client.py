@@ -34,10 +34,11 @@ from cos_snapshot import (
     Credentials,
     RetryPolicy,
     Snapshot,
+    SnapshotArgs,
     SnapshotClient,
 )
 from cos_snapshot._client.auth import CosAuth, Signer
-from cos_snapshot._client.params import PlainTime, format_time
+from cos_snapshot._client.params import format_time
 from cos_snapshot._client.responses import transport_error
 from cos_snapshot._client.retry import is_retryable
 
@@ -261,7 +262,7 @@ def test_sent_request_is_what_the_generated_client_builds_and_cos_auth_signs(
         client.get_snapshot(key, time, width=width, format=format, mode=mode)  # type: ignore[arg-type]
         kwargs = generated_get_snapshot._get_kwargs(
             key,
-            time=PlainTime(format_time(time)),
+            time=format_time(time),
             width=width,
             height=0,
             format_=format,  # type: ignore[arg-type]
@@ -744,3 +745,40 @@ def test_a_presigned_url_carries_the_same_query_as_the_request_sent() -> None:
         sent.multi_items()
     )
     assert "versionid" in presigned["q-url-param-list"].split(";")
+
+
+# --- a checked SnapshotArgs ------------------------------------------------------------------
+
+
+async def test_a_snapshot_args_alone_sends_what_the_keywords_send() -> None:
+    kwargs = {"width": 320, "height": 0, "format": "png", "rotate": "off", "mode": "keyframe"}
+    args = SnapshotArgs.check("d/视频.mp4", "0.0000001", **kwargs)
+    by_keywords, by_args, by_async = Recorder(ok_jpeg), Recorder(ok_jpeg), Recorder(ok_jpeg)
+    with _client(by_keywords) as client:
+        client.get_snapshot("d/视频.mp4", "0.0000001", **kwargs)  # type: ignore[arg-type]
+        url = client.presign_snapshot_url("d/视频.mp4", "0.0000001", **kwargs)  # type: ignore[arg-type]
+    with _client(by_args) as client:
+        client.get_snapshot(args)
+        assert client.presign_snapshot_url(args) == url
+    async with _async_client(by_async) as aclient:
+        await aclient.get_snapshot(args)
+    urls = {str(r.url) for r in (*by_keywords.requests, *by_args.requests, *by_async.requests)}
+    assert len(urls) == 1
+    assert "time=0.0000001&" in urls.pop()
+
+
+def test_a_snapshot_args_is_sent_as_it_is_and_not_with_other_arguments() -> None:
+    recorder = Recorder(ok_jpeg, ok_jpeg)
+    # Made without check(): the client trusts a SnapshotArgs and does not check it again.
+    unchecked = SnapshotArgs("a.mp4", "1.50", 0, 0, "jpg", "auto", "exactframe")
+    with _client(recorder) as client:
+        client.get_snapshot(unchecked)
+        assert recorder.requests[0].url.params["time"] == "1.50"
+        for extra in ({"width": 10}, {"mode": "keyframe"}):
+            with pytest.raises(TypeError, match="alone"):
+                client.get_snapshot(unchecked, **extra)  # type: ignore[call-overload]
+        with pytest.raises(TypeError, match="alone"):
+            client.get_snapshot(unchecked, 1)  # type: ignore[call-overload]
+        with pytest.raises(TypeError, match="needs a time"):
+            client.get_snapshot("a.mp4")  # type: ignore[call-overload]
+    assert len(recorder.requests) == 1

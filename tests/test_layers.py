@@ -136,7 +136,7 @@ BREAKS = [
         id="cli-imports-the-client-core",
     ),
     pytest.param(
-        {"contract_tests/_helpers.py": "from cos_snapshot._client.params import PlainTime"},
+        {"contract_tests/_helpers.py": "from cos_snapshot._client.params import format_time"},
         FACES,
         id="contract-suite-imports-the-client-core",
     ),

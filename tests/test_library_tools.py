@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cos_snapshot import AsyncSnapshotClient
+from cos_snapshot import AsyncSnapshotClient, Snapshot
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
 from cos_snapshot.tools.batch import (
@@ -56,8 +56,15 @@ def test_take_snapshots_returns_the_frame_of_each_time_in_order(
     server: str, video: FixtureInfo
 ) -> None:
     times = ["1.5", "0", "0.52", "1.96"]
-    client = AsyncSnapshotClient(endpoint_url=server, anonymous=True)
-    snapshots = asyncio.run(take_snapshots(client, KEY, times, width=80, concurrency=2))
+
+    async def take() -> list[Snapshot]:
+        async with AsyncSnapshotClient(endpoint_url=server, anonymous=True) as client:
+            snapshots = await take_snapshots(client, KEY, times, width=80, concurrency=2)
+            # The client it was handed stays open: the caller closes it.
+            assert (await client.get_snapshot(KEY, 0)).format == "jpg"
+            return snapshots
+
+    snapshots = asyncio.run(take())
     assert [read_frame_index(s.content) for s in snapshots] == [
         video.frame_at(Decimal(t)) for t in times
     ]
@@ -70,9 +77,13 @@ def test_take_snapshots_returns_the_frame_of_each_time_in_order(
 
 
 def test_take_snapshots_names_the_key_and_time_that_failed(server: str) -> None:
-    client = AsyncSnapshotClient(endpoint_url=server, anonymous=True)
+
+    async def take() -> None:
+        async with AsyncSnapshotClient(endpoint_url=server, anonymous=True) as client:
+            await take_snapshots(client, MISSING, ["0.5", "1"])
+
     with pytest.raises(SheetSnapshotError, match=r"not there\.mp4 at 0\.5 s: HTTP 404 NoSuchKey"):
-        asyncio.run(take_snapshots(client, MISSING, ["0.5", "1"]))
+        asyncio.run(take())
 
 
 def test_a_batch_run_from_code_writes_files_and_a_failures_file_that_reads_back(

@@ -41,18 +41,24 @@ import httpx
 
 def _get_kwargs(
     object_key: str,
+    *,
+    time: float = 0,
 ) -> dict[str, Any]:
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/{object_key}".format(
             object_key=quote(str(object_key), safe=""),
         ),
+        "params": {"time": time},
     }
     return _kwargs
 
 
-def sync_detailed(client: Any) -> httpx.Response:
-    """Raises:
+def sync_detailed(client: Any, time: float) -> httpx.Response:
+    """Args:
+        time (float): The time point of the frame.
+
+    Raises:
     httpx.TimeoutException: If the request takes longer than Client.timeout.
     """
     return client.get_httpx_client().request(**_get_kwargs("a"))
@@ -206,6 +212,36 @@ def test_an_endpoint_module_without_an_object_key_fails_the_run(
     )
     assert pp.main([str(package)]) == 1
     assert "list_objects.py: expected one path-quoting call" in capsys.readouterr().err
+
+
+def test_the_snapshot_time_is_typed_to_take_its_decimal_text(tmp_path: Path) -> None:
+    package = _package(tmp_path)
+    assert pp.main([str(package)]) == 0
+    endpoint = (package / "api" / "snapshot" / "get_snapshot.py").read_text()
+    assert endpoint.count("time: float | str") == 2
+    assert "time (float | str):" in endpoint
+    assert "time: float," not in endpoint
+    # Once is enough: run on its own output, it finds nothing left to rewrite.
+    with pytest.raises(pp.PostprocessError, match="`time: float`"):
+        pp.rewrite_decimal_text(endpoint, ("time",), where="get_snapshot.py")
+
+
+def test_an_endpoint_whose_decimal_parameter_changed_fails_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = _package(tmp_path)
+    endpoint = package / "api" / "snapshot" / "get_snapshot.py"
+    endpoint.write_text(ENDPOINT.replace("time: float", "time: str"))
+    assert pp.main([str(package)]) == 1
+    assert "get_snapshot.py: expected the annotation `time: float`" in capsys.readouterr().err
+
+
+def test_the_generated_snapshot_request_sends_the_time_text_as_it_is() -> None:
+    from cos_snapshot_api.api.snapshot import get_snapshot  # noqa: PLC0415
+
+    kwargs = get_snapshot._get_kwargs("a.mp4", time="0.0000001")
+    assert kwargs["params"]["time"] == "0.0000001"
+    assert "time: float | str" in inspect.getsource(get_snapshot)
 
 
 def test_usage_without_a_directory_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

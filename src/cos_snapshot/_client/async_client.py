@@ -5,7 +5,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, overload
 
 import anyio
 import httpx2
@@ -15,11 +15,27 @@ from .._shared.errors import (
     CosError,
     CosInvalidArgumentError,
 )
+from .._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+)
 from .auth import Signer
 from .base import _BaseClient
 from .media_info import MediaInfo
 from .options import DEFAULT_SIGN_EXPIRES, DEFAULT_TIMEOUT, MAX_MEDIA_INFO_BYTES, Transport
-from .params import Format, Mode, Rotate, SnapshotArgs, TimeLike, check_key
+from .params import (
+    NOT_GIVEN,
+    Format,
+    Mode,
+    Rotate,
+    SnapshotArgs,
+    TimeLike,
+    check_key,
+    snapshot_args,
+)
 from .responses import check_size, to_media_info, to_snapshot, transport_error
 from .retry import RetryPolicy, RetryState
 from .snapshot import Snapshot
@@ -118,20 +134,36 @@ class AsyncSnapshotClient(_BaseClient):
             cached = await anyio.to_thread.run_sync(self._provided.get, now)
         return self._use(cached)
 
+    @overload
+    async def get_snapshot(self, args: SnapshotArgs, /) -> Snapshot: ...
+
+    @overload
     async def get_snapshot(
         self,
         key: str,
         time: TimeLike,
         *,
-        width: int = 0,
-        height: int = 0,
-        format: Format = "jpg",
-        rotate: Rotate = "auto",
-        mode: Mode = "exactframe",
+        width: int = DEFAULT_WIDTH,
+        height: int = DEFAULT_HEIGHT,
+        format: Format = DEFAULT_FORMAT,
+        rotate: Rotate = DEFAULT_ROTATE,
+        mode: Mode = DEFAULT_MODE,
+    ) -> Snapshot: ...
+
+    async def get_snapshot(
+        self,
+        key: str | SnapshotArgs,
+        time: object = NOT_GIVEN,
+        *,
+        width: object = NOT_GIVEN,
+        height: object = NOT_GIVEN,
+        format: object = NOT_GIVEN,
+        rotate: object = NOT_GIVEN,
+        mode: object = NOT_GIVEN,
     ) -> Snapshot:
-        """Take the frame of video ``key`` at ``time`` seconds; see
-        :meth:`SnapshotClient.get_snapshot`."""
-        args = SnapshotArgs.check(
+        """Take the frame of video ``key`` at ``time`` seconds, or the one a
+        :class:`SnapshotArgs` given alone describes; see :meth:`SnapshotClient.get_snapshot`."""
+        args = snapshot_args(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
         return await self._call(self._target(args), to_snapshot)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlencode
 
 import httpx2
@@ -32,6 +32,13 @@ from .._shared.errors import (
     CosTimeoutError,
 )
 from .._shared.http_dates import server_clock_offset
+from .._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+)
 from .auth import Signer
 from .options import (
     DEFAULT_SIGN_EXPIRES,
@@ -45,7 +52,16 @@ from .options import (
     limits_for,
     refuse_httpx_objects,
 )
-from .params import Format, Mode, PlainTime, Rotate, SnapshotArgs, TimeLike, check_key
+from .params import (
+    NOT_GIVEN,
+    Format,
+    Mode,
+    Rotate,
+    SnapshotArgs,
+    TimeLike,
+    check_key,
+    snapshot_args,
+)
 from .retry import SKEW_THRESHOLD_S, RetryPolicy, RetryState
 
 
@@ -184,7 +200,7 @@ class _BaseClient:
         return {
             "object_key": args.key,
             "ci_process": "snapshot",
-            "time": PlainTime(args.time),
+            "time": args.time,
             "width": args.width,
             "height": args.height,
             "format_": args.format,
@@ -252,26 +268,45 @@ class _BaseClient:
             connect=cap(t.connect), read=cap(t.read), write=cap(t.write), pool=cap(t.pool)
         )
 
+    @overload
+    def presign_snapshot_url(self, args: SnapshotArgs, /, *, expires: int = 3600) -> str: ...
+
+    @overload
     def presign_snapshot_url(
         self,
         key: str,
         time: TimeLike,
         *,
-        width: int = 0,
-        height: int = 0,
-        format: Format = "jpg",
-        rotate: Rotate = "auto",
-        mode: Mode = "exactframe",
+        width: int = DEFAULT_WIDTH,
+        height: int = DEFAULT_HEIGHT,
+        format: Format = DEFAULT_FORMAT,
+        rotate: Rotate = DEFAULT_ROTATE,
+        mode: Mode = DEFAULT_MODE,
+        expires: int = 3600,
+    ) -> str: ...
+
+    def presign_snapshot_url(
+        self,
+        key: str | SnapshotArgs,
+        time: object = NOT_GIVEN,
+        *,
+        width: object = NOT_GIVEN,
+        height: object = NOT_GIVEN,
+        format: object = NOT_GIVEN,
+        rotate: object = NOT_GIVEN,
+        mode: object = NOT_GIVEN,
         expires: int = 3600,
     ) -> str:
-        """A URL for the snapshot that works without headers until ``expires`` seconds pass.
+        """A URL for the snapshot that works without headers until ``expires`` seconds pass:
+        of ``key`` at ``time`` with the options of :meth:`SnapshotClient.get_snapshot`, or of
+        a :class:`SnapshotArgs` given alone.
 
         The signature covers every query parameter, so changing one breaks the URL. An STS
         token, if the credentials have one, travels in the URL too (as COS requires), so treat
         a presigned URL as a secret until it expires. Needs no I/O, so it is a plain method on
         both clients.
         """
-        args = SnapshotArgs.check(
+        args = snapshot_args(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
         check_expires(expires)

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import enum
 import math
 import numbers
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Literal, get_args
+from typing import Final, TypeVar
 
 import attrs
 
 from .._shared.errors import CosInvalidArgumentError
+from .._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+    FORMATS,
+    MAX_DIMENSION,
+    MIN_DIMENSION,
+    MODES,
+    ROTATES,
+    Format,
+    Mode,
+    Rotate,
+)
 
 __all__ = [
     "MAX_DIMENSION",
@@ -23,39 +39,15 @@ __all__ = [
     "format_time",
 ]
 
-Format = Literal["jpg", "png"]
-Rotate = Literal["auto", "off"]
-Mode = Literal["keyframe", "exactframe"]
 TimeLike = float | int | Decimal | str
+_Choice = TypeVar("_Choice", bound=str)
 
-MAX_DIMENSION = 4096
 MAX_KEY_BYTES = 850
 #: Bounds on a time's plain decimal text: below 1e16 seconds, at most 40 decimal places.
 MAX_TIME_DIGITS = 16
 MAX_TIME_DECIMALS = 40
 #: A time as text: ASCII digits, an optional point and exponent (what COS reads).
 _TIME_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-class PlainTime(float):
-    """A float that prints as the exact plain decimal it was made from.
-
-    The generated client hands query values to httpx2, which calls ``str()`` on them; a plain
-    float would print ``1e-07``. This keeps the generated code's ``float`` type while putting
-    ``0.0000001`` on the wire.
-    """
-
-    text: str
-
-    def __new__(cls, text: str) -> PlainTime:
-        value = super().__new__(cls, text)
-        value.text = text
-        return value
-
-    def __str__(self) -> str:
-        return self.text
-
-    __repr__ = __str__
 
 
 def _decimal_places(value: Decimal) -> int:
@@ -114,15 +106,18 @@ def _check_dimension(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise CosInvalidArgumentError(name, f"must be an integer, got {value!r}")
     value = int(value)  # numpy's integers too
-    if not 0 <= value <= MAX_DIMENSION:
-        raise CosInvalidArgumentError(name, f"must be between 0 and {MAX_DIMENSION}, got {value}")
+    if not MIN_DIMENSION <= value <= MAX_DIMENSION:
+        raise CosInvalidArgumentError(
+            name, f"must be between {MIN_DIMENSION} and {MAX_DIMENSION}, got {value}"
+        )
     return value
 
 
-def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise CosInvalidArgumentError(name, f"must be one of {', '.join(choices)}; got {value!r}")
-    return str(value)
+def _check_choice(name: str, value: object, choices: tuple[_Choice, ...]) -> _Choice:
+    for choice in choices:
+        if value == choice:
+            return choice
+    raise CosInvalidArgumentError(name, f"must be one of {', '.join(choices)}; got {value!r}")
 
 
 def check_key(key: object) -> str:
@@ -142,7 +137,13 @@ def check_key(key: object) -> str:
 
 @attrs.frozen
 class SnapshotArgs:
-    """The validated arguments of one GetSnapshot call."""
+    """The validated arguments of one GetSnapshot call: build it with :meth:`check`.
+
+    The clients' ``get_snapshot`` and ``presign_snapshot_url`` take one in place of the key,
+    time and options, and send it as it is, without checking its fields again; so do the
+    batch items (:class:`cos_snapshot.tools.batch.BatchItem`), the contact sheet and the
+    command line. The constructor itself checks nothing: it is for values that were checked.
+    """
 
     key: str
     time: str
@@ -158,11 +159,11 @@ class SnapshotArgs:
         key: object,
         time: TimeLike,
         *,
-        width: object = 0,
-        height: object = 0,
-        format: object = "jpg",
-        rotate: object = "auto",
-        mode: object = "exactframe",
+        width: object = DEFAULT_WIDTH,
+        height: object = DEFAULT_HEIGHT,
+        format: object = DEFAULT_FORMAT,
+        rotate: object = DEFAULT_ROTATE,
+        mode: object = DEFAULT_MODE,
     ) -> SnapshotArgs:
         """The arguments, validated as :meth:`SnapshotClient.get_snapshot` does before it
         sends anything: the time becomes its plain decimal text (:func:`format_time`).
@@ -172,7 +173,44 @@ class SnapshotArgs:
             time=format_time(time),
             width=_check_dimension("width", width),
             height=_check_dimension("height", height),
-            format=_check_choice("format", format, get_args(Format)),  # type: ignore[arg-type]
-            rotate=_check_choice("rotate", rotate, get_args(Rotate)),  # type: ignore[arg-type]
-            mode=_check_choice("mode", mode, get_args(Mode)),  # type: ignore[arg-type]
+            format=_check_choice("format", format, FORMATS),
+            rotate=_check_choice("rotate", rotate, ROTATES),
+            mode=_check_choice("mode", mode, MODES),
         )
+
+    def at(self, time: TimeLike) -> SnapshotArgs:
+        """These arguments at another ``time`` (checked by :func:`format_time`)."""
+        return attrs.evolve(self, time=format_time(time))
+
+
+class _NotGiven(enum.Enum):
+    NOT_GIVEN = enum.auto()
+
+
+#: The default of the client methods' arguments: tells "left out" from any value given.
+NOT_GIVEN: Final = _NotGiven.NOT_GIVEN
+
+
+def snapshot_args(
+    key: object,
+    time: object,
+    *,
+    width: object,
+    height: object,
+    format: object,
+    rotate: object,
+    mode: object,
+) -> SnapshotArgs:
+    """What a client method was given, as :class:`SnapshotArgs`: a :class:`SnapshotArgs`
+    alone as it is (checked when it was made), or a key, a time and options (:data:`NOT_GIVEN`:
+    the default) checked by :meth:`SnapshotArgs.check`."""
+    options = {"width": width, "height": height, "format": format, "rotate": rotate, "mode": mode}
+    given = {name: value for name, value in options.items() if value is not NOT_GIVEN}
+    if isinstance(key, SnapshotArgs):
+        if time is not NOT_GIVEN or given:
+            named = ", ".join(["time"] * (time is not NOT_GIVEN) + list(given))
+            raise TypeError(f"give a SnapshotArgs alone, or a key and a time; not both ({named})")
+        return key
+    if time is NOT_GIVEN:
+        raise TypeError("a snapshot needs a time: give a key and a time, or a SnapshotArgs")
+    return SnapshotArgs.check(key, time, **given)  # type: ignore[arg-type]

@@ -5,17 +5,33 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self, TypeVar, overload
 
 import httpx2
 
 from .._shared.errors import (
     CosError,
 )
+from .._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+)
 from .base import _BaseClient
 from .media_info import MediaInfo
 from .options import MAX_MEDIA_INFO_BYTES
-from .params import Format, Mode, Rotate, SnapshotArgs, TimeLike, check_key
+from .params import (
+    NOT_GIVEN,
+    Format,
+    Mode,
+    Rotate,
+    SnapshotArgs,
+    TimeLike,
+    check_key,
+    snapshot_args,
+)
 from .responses import check_size, to_media_info, to_snapshot, transport_error
 from .retry import RetryState
 from .snapshot import Snapshot
@@ -38,18 +54,35 @@ class SnapshotClient(_BaseClient):
     :class:`CosInvalidArgumentError` naming the httpx2 class to use.
     """
 
+    @overload
+    def get_snapshot(self, args: SnapshotArgs, /) -> Snapshot: ...
+
+    @overload
     def get_snapshot(
         self,
         key: str,
         time: TimeLike,
         *,
-        width: int = 0,
-        height: int = 0,
-        format: Format = "jpg",
-        rotate: Rotate = "auto",
-        mode: Mode = "exactframe",
+        width: int = DEFAULT_WIDTH,
+        height: int = DEFAULT_HEIGHT,
+        format: Format = DEFAULT_FORMAT,
+        rotate: Rotate = DEFAULT_ROTATE,
+        mode: Mode = DEFAULT_MODE,
+    ) -> Snapshot: ...
+
+    def get_snapshot(
+        self,
+        key: str | SnapshotArgs,
+        time: object = NOT_GIVEN,
+        *,
+        width: object = NOT_GIVEN,
+        height: object = NOT_GIVEN,
+        format: object = NOT_GIVEN,
+        rotate: object = NOT_GIVEN,
+        mode: object = NOT_GIVEN,
     ) -> Snapshot:
-        """Take the frame of video ``key`` at ``time`` seconds.
+        """Take the frame of video ``key`` at ``time`` seconds, or the one a
+        :class:`SnapshotArgs` given alone describes (sent as it is: it was checked when made).
 
         ``width``/``height``: 0 keeps the video's size; one of them 0 follows the aspect ratio
         of the other; both set gives exactly that size. ``format`` is ``jpg`` or ``png``;
@@ -61,7 +94,7 @@ class SnapshotClient(_BaseClient):
         :class:`CosServiceError` when the server answers with an error, and
         :class:`CosConnectionError`/:class:`CosTimeoutError` when retries run out.
         """
-        args = SnapshotArgs.check(
+        args = snapshot_args(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
         return self._call(self._target(args), to_snapshot)

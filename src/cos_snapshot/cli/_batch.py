@@ -1,8 +1,9 @@
 """``cos-snapshot batch``: snapshots of many keys × times into a directory.
 
-The work is done by :mod:`cos_snapshot.tools.batch`; this module reads the options, asks for the
-GetMediaInfo of keys whose times are relative to the video, checks the whole input (a first
-pass), shows progress (a rich bar on a terminal, redrawn at most ten times a second; plain lines
+The work is done by :mod:`cos_snapshot.tools.batch`; this module reads the options, has the
+plan ask for the GetMediaInfo of keys whose times are relative to the video (with the one
+client of the command, on its one event loop), checks the whole input (a first pass), shows
+progress (a rich bar on a terminal, redrawn at most ten times a second; plain lines
 otherwise), prints results and the summary, and keeps the failures file. Nothing is held per
 item: the input is read again (or keys × times generated again) as the items are taken.
 """
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import AsyncSnapshotClient, MediaInfo, media_info_for
+from .. import AsyncSnapshotClient
 from .._shared.text import plural
 from ..tools.batch import (
     DEFAULT_TEMPLATE,
@@ -29,10 +30,10 @@ from ..tools.batch import (
     Item,
     ItemDefaults,
     ItemResult,
+    KeyTimes,
     NameTemplate,
     PlannedItem,
     TimeSelection,
-    items_from_arguments,
     iter_items,
     parse_times,
     run_batch,
@@ -43,6 +44,7 @@ from ._common import (
     EXIT_OK,
     UsageError,
     add_connection_options,
+    add_snapshot_options,
     async_client_from_args,
     concurrency,
     only_broken_pipes,
@@ -124,11 +126,7 @@ credentials:
 def add_item_options(parser: argparse.ArgumentParser) -> None:
     """--width, --height, --format, --rotate, --mode: the snapshot parameters."""
     group = parser.add_argument_group("snapshot parameters (an input row may set its own)")
-    group.add_argument("--width", type=int, default=0, help="output width (0: follow the video)")
-    group.add_argument("--height", type=int, default=0, help="output height (0: follow the video)")
-    group.add_argument("--format", choices=["jpg", "png"], default="jpg")
-    group.add_argument("--rotate", choices=["auto", "off"], default="auto")
-    group.add_argument("--mode", choices=["keyframe", "exactframe"], default="exactframe")
+    add_snapshot_options(group)
 
 
 def item_defaults(args: argparse.Namespace) -> ItemDefaults:
@@ -171,29 +169,9 @@ def _times(text: str) -> list[str]:
         raise UsageError(f"--times: {error}") from None
 
 
-async def _media_infos(
-    args: argparse.Namespace, keys: Iterable[str], option: str
-) -> dict[str, MediaInfo]:
-    """Each key's GetMediaInfo (:func:`cos_snapshot.media_info_for`, for ``option``),
-    ``concurrency`` at a time, before any snapshot is asked for; a key that is missing or not
-    a video raises its :class:`~cos_snapshot.CosInvalidArgumentError`."""
-    limit = asyncio.Semaphore(args.concurrency)
-    infos: dict[str, MediaInfo] = {}
-    async with async_client_from_args(args, args.concurrency) as client:
-
-        async def one(key: str) -> None:
-            async with limit:
-                infos[key] = await media_info_for(client, key, option)
-
-        async with asyncio.TaskGroup() as group:
-            for key in dict.fromkeys(keys):
-                group.create_task(one(key))
-    return infos
-
-
 def _plan(args: argparse.Namespace) -> BatchPlan:
-    """The batch's plan: keys × times (their GetMediaInfo asked for first when the times are
-    relative to the video) or the rows of --input."""
+    """The batch's plan: keys × times (whose GetMediaInfo, when the times are relative to the
+    video, :meth:`BatchPlan.fetch_media_infos` asks for) or the rows of --input."""
     selection = _selection(args)
     try:
         template = NameTemplate(args.name_template)
@@ -205,15 +183,7 @@ def _plan(args: argparse.Namespace) -> BatchPlan:
         path = Path(args.input)
         items = lambda: iter_items(path, defaults)  # noqa: E731 - read again on each pass
     else:
-        infos = None
-        if selection.relative:
-            with options_named():  # a key that is no video: exit 2, naming it and the option
-                try:
-                    infos = asyncio.run(_media_infos(args, args.keys, selection.option))
-                except BaseExceptionGroup as group:  # the first key that failed
-                    raise group.exceptions[0] from None
-        keys = args.keys
-        items = lambda: items_from_arguments(keys, selection, defaults, infos=infos)  # noqa: E731
+        items = KeyTimes(args.keys, selection, defaults)
     return BatchPlan(items, template, Path(args.output_dir))
 
 
@@ -237,10 +207,9 @@ async def _run(
     args: argparse.Namespace,
     on_result: Callable[[ItemResult], None],
 ) -> None:
-    async with client:
-        await run_batch(
-            client, planned, concurrency=args.concurrency, force=args.force, on_result=on_result
-        )
+    await run_batch(
+        client, planned, concurrency=args.concurrency, force=args.force, on_result=on_result
+    )
 
 
 def _not_run(
@@ -263,14 +232,28 @@ def _not_run(
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    plan = _plan(args)
+    # One client and one event loop for the whole command: the GetMediaInfo of the keys, then
+    # (after the check, which runs outside the loop so that Ctrl-C stops it at once) the run.
+    client = async_client_from_args(args, args.concurrency)
+    with asyncio.Runner() as runner:
+        try:
+            return _batch(runner, client, plan, args)
+        finally:
+            runner.run(client.aclose())
+
+
+def _batch(
+    runner: asyncio.Runner, client: AsyncSnapshotClient, plan: BatchPlan, args: argparse.Namespace
+) -> int:
     output_dir = Path(args.output_dir)
     failures_path = Path(args.failures) if args.failures else output_dir / FAILURES_NAME
-    plan = _plan(args)
+    with options_named():  # a key that is no video: exit 2, naming it and the option
+        runner.run(plan.fetch_media_infos(client, concurrency=args.concurrency))
     try:
         total = plan.check(reserved={failures_path: "the failures file"})
     except BatchInputError as error:
         raise UsageError(str(error)) from None
-    client = async_client_from_args(args, args.concurrency)
     tally = BatchTally(total)
     with FailuresFile(failures_path) as failures, progress_for(total, quiet=args.quiet) as progress:
 
@@ -287,7 +270,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         planned = iter(plan)
         output_closed: BaseException | None = None
         try:
-            asyncio.run(_run(client, planned, args, on_result))
+            runner.run(_run(client, planned, args, on_result))
         except KeyboardInterrupt:
             tally.interrupted = True
             _not_run(planned, record, failures)

@@ -19,9 +19,22 @@ from .. import (
     CosClientError,
     CosInvalidArgumentError,
     Credentials,
+    SnapshotArgs,
     SnapshotClient,
 )
 from .._shared.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from .._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+    FORMATS,
+    MAX_DIMENSION,
+    MIN_DIMENSION,
+    MODES,
+    ROTATES,
+)
 from ..tools.batch import BatchInputError, parse_times
 
 __all__ = [
@@ -35,6 +48,7 @@ __all__ = [
     "UsageError",
     "add_connection_options",
     "add_global_options",
+    "add_snapshot_options",
     "async_client_from_args",
     "client_from_args",
     "client_options",
@@ -43,6 +57,7 @@ __all__ = [
     "options_named",
     "parse_times_option",
     "print_json",
+    "snapshot_args",
     "subparser",
     "usage_error",
     "whole_number",
@@ -104,6 +119,58 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="send unsigned requests (otherwise credentials come from TENCENTCLOUD_SECRET_ID, "
         "TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN)",
+    )
+
+
+def add_snapshot_options(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    *,
+    what: str = "output",
+    width: int = DEFAULT_WIDTH,
+    format: bool = True,
+    format_default: str | None = DEFAULT_FORMAT,
+    format_help: str | None = None,
+) -> None:
+    """--width, --height, --format (unless not ``format``), --rotate and --mode: the snapshot
+    parameters' choices, defaults and bounds (``cos_snapshot._shared.snapshot_params``).
+    ``what`` names the picture they size (``output``, ``cell``), ``width`` is --width's
+    default. The values are checked by :func:`snapshot_args`, which names a bad one."""
+    bounds = f"{MIN_DIMENSION} to {MAX_DIMENSION}"
+    parser.add_argument(
+        "--width",
+        type=int,
+        default=width,
+        help=f"{what} width in pixels, {bounds} (0: follow the video"
+        + (f"; default: {width})" if width != DEFAULT_WIDTH else ")"),
+    )
+    parser.add_argument(
+        "--height",
+        type=int,
+        default=DEFAULT_HEIGHT,
+        help=f"{what} height in pixels, {bounds} (0: follow the video)",
+    )
+    if format:
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            default=format_default,
+            help=format_help or f"image format (default: {format_default})",
+        )
+    parser.add_argument("--rotate", choices=ROTATES, default=DEFAULT_ROTATE)
+    parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
+
+
+def snapshot_args(args: argparse.Namespace, key: str, time: str) -> SnapshotArgs:
+    """The options of :func:`add_snapshot_options` for ``key`` at ``time``, checked (a bad
+    one raises :class:`~cos_snapshot.CosInvalidArgumentError` naming it: exit 2)."""
+    return SnapshotArgs.check(
+        key,
+        time,
+        width=args.width,
+        height=args.height,
+        format=getattr(args, "format", None) or DEFAULT_FORMAT,
+        rotate=args.rotate,
+        mode=args.mode,
     )
 
 

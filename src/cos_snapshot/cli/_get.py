@@ -12,8 +12,10 @@ from ._common import (
     EXIT_OK,
     UsageError,
     add_connection_options,
+    add_snapshot_options,
     client_from_args,
     print_json,
+    snapshot_args,
     subparser,
 )
 
@@ -41,21 +43,7 @@ PRESIGN_EPILOG = """
 def _add_snapshot_options(parser: argparse.ArgumentParser, *, format_help: str) -> None:
     parser.add_argument("key", help="object key of the video, e.g. videos/intro.mp4")
     parser.add_argument("--time", "-t", required=True, help="seconds from the start, e.g. 1.5")
-    parser.add_argument("--width", type=int, default=0, help="output width (0: follow the video)")
-    parser.add_argument("--height", type=int, default=0, help="output height (0: follow the video)")
-    parser.add_argument("--format", choices=["jpg", "png"], help=format_help)
-    parser.add_argument("--rotate", choices=["auto", "off"], default="auto")
-    parser.add_argument("--mode", choices=["keyframe", "exactframe"], default="exactframe")
-
-
-def _snapshot_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "width": args.width,
-        "height": args.height,
-        "format": args.format or "jpg",
-        "rotate": args.rotate,
-        "mode": args.mode,
-    }
+    add_snapshot_options(parser, format_default=None, format_help=format_help)
 
 
 def _output_format(args: argparse.Namespace) -> str | None:
@@ -76,7 +64,7 @@ def cmd_get(args: argparse.Namespace) -> int:
     named = _output_format(args)
     args.format = args.format or named
     with client_from_args(args) as client:
-        snapshot = client.get_snapshot(args.key, args.time, **_snapshot_kwargs(args))
+        snapshot = client.get_snapshot(snapshot_args(args, args.key, args.time))
     to_stdout = args.output == "-"
     output = (
         Path(args.output)
@@ -113,7 +101,7 @@ def cmd_get(args: argparse.Namespace) -> int:
 def cmd_presign(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
         url = client.presign_snapshot_url(
-            args.key, args.time, expires=args.expires, **_snapshot_kwargs(args)
+            snapshot_args(args, args.key, args.time), expires=args.expires
         )
     if args.json:
         print_json({"url": url, "expires": args.expires})

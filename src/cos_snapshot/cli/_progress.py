@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import TextIO
 
 from .._shared.text import plural
-from ..tools.batch import BatchItem, ItemResult
+from ..tools.batch import ItemResult
 
 __all__ = [
     "PlainProgress",
@@ -34,11 +34,7 @@ def size_text(count: int) -> str:
 
 def _describe(result: ItemResult) -> str:
     item = result.planned.item
-    what = (
-        f"{item.args.key} @ {item.args.time} s"
-        if isinstance(item, BatchItem)
-        else (f"{item.key} @ {item.time}")
-    )
+    what = f"{item.args.key} @ {item.time}" + ("" if item.relative else " s")
     if result.status == "failed":
         return f"{what}: {result.error}"
     return f"{what} -> {result.planned.path} ({result.width}x{result.height}, {size_text(result.bytes)})"

@@ -13,7 +13,7 @@ import io
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import Snapshot, SnapshotArgs, TimeSelection, media_info_for
+from .. import Snapshot, TimeSelection, media_info_for
 from .._shared.extras import needs_extra
 from .._shared.text import plural
 from ..tools.batch import safe_key_path
@@ -22,11 +22,13 @@ from ._common import (
     EXIT_OK,
     UsageError,
     add_connection_options,
+    add_snapshot_options,
     async_client_from_args,
     concurrency,
     options_named,
     parse_times_option,
     print_json,
+    snapshot_args,
     subparser,
     whole_number,
 )
@@ -122,9 +124,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         except OSError:
             raise UsageError(f"--font {font}: not a TrueType or OpenType font file") from None
     # Bad parameters are usage errors, found before anything is sent.
-    SnapshotArgs.check(
-        args.key, "0", width=args.width, height=args.height, rotate=args.rotate, mode=args.mode
-    )
+    cell = snapshot_args(args, args.key, "0")
     client = async_client_from_args(args, args.concurrency)
     resolved: list[str] = []
 
@@ -136,28 +136,24 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         return TimeSelection(count=count).resolve(info)
 
     async def run() -> list[Snapshot]:
-        try:
+        async with client:  # one client for the GetMediaInfo and the snapshots, closed here
             resolved[:] = await selected()
-        except BaseException:
-            await client.aclose()
-            raise
-        if len(resolved) > MAX_CELLS:
-            await client.aclose()
-            raise UsageError(
-                f"--every {args.every} gives {len(resolved)} cells; a sheet holds at most "
-                f"{MAX_CELLS}"
+            if len(resolved) > MAX_CELLS:
+                raise UsageError(
+                    f"--every {args.every} gives {len(resolved)} cells; a sheet holds at most "
+                    f"{MAX_CELLS}"
+                )
+            return await take_snapshots(
+                client,
+                args.key,
+                resolved,
+                width=cell.width,
+                height=cell.height,
+                rotate=cell.rotate,
+                mode=cell.mode,
+                concurrency=args.concurrency,
+                check_first=check_first,
             )
-        return await take_snapshots(
-            client,
-            args.key,
-            resolved,
-            width=args.width,
-            height=args.height,
-            rotate=args.rotate,
-            mode=args.mode,
-            concurrency=args.concurrency,
-            check_first=check_first,
-        )
 
     with options_named():  # every: ... is --every: ... here
         snapshots = asyncio.run(run())
@@ -229,14 +225,7 @@ def register(sub: Any) -> None:
         "--output",
         help="image to write, .jpg, .png or .webp (default: <key stem>_sheet.jpg)",
     )
-    sheet.add_argument(
-        "--width", type=int, default=240, help="width of each cell in pixels (default: 240)"
-    )
-    sheet.add_argument(
-        "--height", type=int, default=0, help="height of each cell (0: follow the video)"
-    )
-    sheet.add_argument("--rotate", choices=["auto", "off"], default="auto")
-    sheet.add_argument("--mode", choices=["keyframe", "exactframe"], default="exactframe")
+    add_snapshot_options(sheet, what="cell", width=240, format=False)
     sheet.add_argument("--title", help="text above the grid (default: the key; '' for none)")
     sheet.add_argument(
         "--font",

@@ -65,7 +65,7 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
     message = needs_extra("cli", "this command")
     if message:
         raise UsageError(message)
-    from ..tools.storyboard import make_storyboard  # noqa: PLC0415 - needs Pillow
+    from ..tools.storyboard import Storyboard, make_storyboard  # noqa: PLC0415 - needs Pillow
 
     if args.width < 1:
         raise UsageError(f"--width: a storyboard's tiles need a width, got {args.width}")
@@ -74,9 +74,10 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: not a directory")
     client = async_client_from_args(args, args.concurrency)
-    try:
-        board = asyncio.run(
-            make_storyboard(
+
+    async def run() -> Storyboard:
+        async with client:
+            return await make_storyboard(
                 client,
                 args.key,
                 output,
@@ -88,7 +89,9 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
                 url_prefix=args.url_prefix,
                 concurrency=args.concurrency,
             )
-        )
+
+    try:
+        board = asyncio.run(run())
     except CosInvalidArgumentError as error:  # every: ... is --every: ... here
         raise usage_error(error) from None
     except ValueError as error:  # the tiles cannot fit in a sprite

@@ -10,16 +10,26 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Literal, TypeVar
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
+from .._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+    FORMATS,
+    MAX_DIMENSION,
+    MIN_DIMENSION,
+    MODES,
+    ROTATES,
+)
 from .errors import EmulatorError, invalid_argument
 from .frames import SnapshotParams
 
 __all__ = ["MAX_DIMENSION", "MAX_TIME", "parse_query", "snapshot_params"]
 
-#: Width and height are limited to 0..4096, as the vendor documents.
-MAX_DIMENSION = 4096
 #: Times beyond this many seconds (about 115 days) are refused rather than searched for.
 MAX_TIME = Decimal(10_000_000)
 
@@ -83,13 +93,14 @@ def _time(query: Mapping[str, str]) -> Decimal:
     return seconds
 
 
-def _dimension(query: Mapping[str, str], name: str) -> int:
+def _dimension(query: Mapping[str, str], name: str, default: int) -> int:
     value = query.get(name)
     if value is None:
-        return 0
-    if not _DIMENSION.fullmatch(value) or int(value) > MAX_DIMENSION:
+        return default
+    if not _DIMENSION.fullmatch(value) or not MIN_DIMENSION <= int(value) <= MAX_DIMENSION:
         raise invalid_argument(
-            f"Parameter {name} must be an integer from 0 to {MAX_DIMENSION}, not {_show(value)}."
+            f"Parameter {name} must be an integer from {MIN_DIMENSION} to {MAX_DIMENSION}, "
+            f"not {_show(value)}."
         )
     return int(value)
 
@@ -109,13 +120,11 @@ def _choice(
 def snapshot_params(query: Mapping[str, str]) -> SnapshotParams:
     """The parameters of a GetSnapshot request; parameters it does not know are ignored."""
     time = _time(query)
-    width = _dimension(query, "width")
-    height = _dimension(query, "height")
-    image_format: Literal["jpg", "png"] = _choice(query, "format", ("jpg", "png"), "jpg")
-    rotate: Literal["auto", "off"] = _choice(query, "rotate", ("auto", "off"), "auto")
-    mode: Literal["keyframe", "exactframe"] = _choice(
-        query, "mode", ("keyframe", "exactframe"), "exactframe"
-    )
+    width = _dimension(query, "width", DEFAULT_WIDTH)
+    height = _dimension(query, "height", DEFAULT_HEIGHT)
+    image_format = _choice(query, "format", FORMATS, DEFAULT_FORMAT)
+    rotate = _choice(query, "rotate", ROTATES, DEFAULT_ROTATE)
+    mode = _choice(query, "mode", MODES, DEFAULT_MODE)
     return SnapshotParams(
         time=time, width=width, height=height, format=image_format, rotate=rotate, mode=mode
     )

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import httpx2
 
-from .. import Credentials, Snapshot, SnapshotClient
+from .. import Credentials, Snapshot, SnapshotArgs, SnapshotClient
 from ..emulator import EmulatorSettings, running_emulator
 from ..testing.videos import FixtureInfo, make_fixture, read_frame_index
 
@@ -35,26 +35,24 @@ ROTATED_KEY = "videos/旋转 rotated+90.mp4"
 @dataclass(frozen=True)
 class _Ask:
     label: str
-    key: str
-    time: str
-    width: int = 0
-    height: int = 0
-    format: Literal["jpg", "png"] = "jpg"
-    rotate: Literal["auto", "off"] = "auto"
-    mode: Literal["keyframe", "exactframe"] = "exactframe"
+    args: SnapshotArgs
     presigned: bool = False
 
 
+def _ask(label: str, key: str, time: str, *, presigned: bool = False, **options: Any) -> _Ask:
+    return _Ask(label, SnapshotArgs.check(key, time, **options), presigned)
+
+
 ASKS = (
-    _Ask("exact frame", PLAIN_KEY, "1.52"),
-    _Ask("keyframe before it", PLAIN_KEY, "1.52", mode="keyframe"),
-    _Ask("exact frame as PNG", PLAIN_KEY, "2.04", format="png"),
-    _Ask("resized, width only", PLAIN_KEY, "0.4", width=160),
-    _Ask("stretched to 100x100", PLAIN_KEY, "3", width=100, height=100),
-    _Ask("past the end", PLAIN_KEY, "99"),
-    _Ask("rotated video, auto", ROTATED_KEY, "1"),
-    _Ask("rotated video, off", ROTATED_KEY, "1", rotate="off"),
-    _Ask("presigned URL", PLAIN_KEY, "0.76", presigned=True),
+    _ask("exact frame", PLAIN_KEY, "1.52"),
+    _ask("keyframe before it", PLAIN_KEY, "1.52", mode="keyframe"),
+    _ask("exact frame as PNG", PLAIN_KEY, "2.04", format="png"),
+    _ask("resized, width only", PLAIN_KEY, "0.4", width=160),
+    _ask("stretched to 100x100", PLAIN_KEY, "3", width=100, height=100),
+    _ask("past the end", PLAIN_KEY, "99"),
+    _ask("rotated video, auto", ROTATED_KEY, "1"),
+    _ask("rotated video, off", ROTATED_KEY, "1", rotate="off"),
+    _ask("presigned URL", PLAIN_KEY, "0.76", presigned=True),
 )
 
 
@@ -77,30 +75,23 @@ class DemoRow:
 
 
 def _expected_frame(info: FixtureInfo, ask: _Ask) -> int:
-    t = Decimal(ask.time)
-    return info.keyframe_at(t) if ask.mode == "keyframe" else info.frame_at(t)
+    t = Decimal(ask.args.time)
+    return info.keyframe_at(t) if ask.args.mode == "keyframe" else info.frame_at(t)
 
 
 def _params_text(ask: _Ask) -> str:
-    parts: list[str] = [ask.mode, ask.format]
-    if ask.width or ask.height:
-        parts.append(f"{ask.width}x{ask.height}")
-    if ask.rotate != "auto":
-        parts.append(f"rotate={ask.rotate}")
+    parts: list[str] = [ask.args.mode, ask.args.format]
+    if ask.args.width or ask.args.height:
+        parts.append(f"{ask.args.width}x{ask.args.height}")
+    if ask.args.rotate != "auto":
+        parts.append(f"rotate={ask.args.rotate}")
     return " ".join(parts)
 
 
 def _fetch(client: SnapshotClient, ask: _Ask) -> Snapshot:
-    kwargs = {
-        "width": ask.width,
-        "height": ask.height,
-        "format": ask.format,
-        "rotate": ask.rotate,
-        "mode": ask.mode,
-    }
     if not ask.presigned:
-        return client.get_snapshot(ask.key, ask.time, **kwargs)  # type: ignore[arg-type]
-    url = client.presign_snapshot_url(ask.key, ask.time, expires=300, **kwargs)  # type: ignore[arg-type]
+        return client.get_snapshot(ask.args)
+    url = client.presign_snapshot_url(ask.args, expires=300)
     response = httpx2.get(url, timeout=30)
     response.raise_for_status()
     return Snapshot.from_bytes(
@@ -139,7 +130,7 @@ def collect(output_dir: Path, progress: Callable[[str], None] = lambda _: None) 
             progress(f"emulator listening on {url}")
             with SnapshotClient(endpoint_url=url, credentials=credentials) as client:
                 for number, ask in enumerate(ASKS, start=1):
-                    rows.append(_run_one(client, ask, infos[ask.key], output_dir, number))
+                    rows.append(_run_one(client, ask, infos[ask.args.key], output_dir, number))
     return rows
 
 
@@ -148,8 +139,8 @@ def _run_one(
 ) -> DemoRow:
     row = DemoRow(
         label=ask.label,
-        key=ask.key,
-        time=ask.time,
+        key=ask.args.key,
+        time=ask.args.time,
         params=_params_text(ask),
         expected_frame=_expected_frame(info, ask),
     )

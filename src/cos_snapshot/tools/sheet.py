@@ -29,7 +29,6 @@ import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
 
 import attrs
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -39,10 +38,19 @@ from .. import (
     CosError,
     CosInvalidArgumentError,
     Snapshot,
+    SnapshotArgs,
     TimeSelection,
     media_info_for,
 )
 from .._shared.files import replacing
+from .._shared.snapshot_params import (
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+    Mode,
+    Rotate,
+)
 from .._shared.text import plural
 
 __all__ = [
@@ -311,54 +319,51 @@ async def take_snapshots(
     key: str,
     times: Sequence[str],
     *,
-    width: int = 0,
-    height: int = 0,
-    rotate: Literal["auto", "off"] = "auto",
-    mode: Literal["keyframe", "exactframe"] = "exactframe",
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+    rotate: Rotate = DEFAULT_ROTATE,
+    mode: Mode = DEFAULT_MODE,
     concurrency: int = 8,
     check_first: Callable[[Snapshot], None] | None = None,
 ) -> list[Snapshot]:
     """The JPEG snapshots of ``key`` at ``times``, in that order, at most ``concurrency`` in
     flight. The first is taken alone, so a missing key or a bad endpoint fails once, not once
     per cell; ``check_first`` sees it before the rest are asked for (its size sets every
-    cell's: refuse an impossible sheet there). The client is used as a context manager and
-    closed at the end.
+    cell's: refuse an impossible sheet there). The arguments are checked once
+    (:class:`~cos_snapshot.SnapshotArgs`), each cell's at its time. The client stays open:
+    whoever made it closes it.
 
     Raises :class:`SheetSnapshotError` (a :class:`~cos_snapshot.CosError`) naming the time of
-    the first snapshot that failed.
+    the first snapshot that failed, :class:`~cos_snapshot.CosInvalidArgumentError` for bad
+    arguments (before anything is sent).
     """
     if not times:
         raise ValueError("a contact sheet needs at least one time")
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    first_cell = SnapshotArgs.check(
+        key, times[0], width=width, height=height, rotate=rotate, mode=mode
+    )
+    cells = [first_cell, *(first_cell.at(time) for time in times[1:])]
     limit = asyncio.Semaphore(concurrency)
 
-    async def take(time: str) -> Snapshot:
+    async def take(args: SnapshotArgs) -> Snapshot:
         async with limit:
             try:
-                return await client.get_snapshot(
-                    key,
-                    time,
-                    width=width,
-                    height=height,
-                    format="jpg",
-                    rotate=rotate,
-                    mode=mode,
-                )
+                return await client.get_snapshot(args)
             except CosError as error:
                 reason = " ".join(str(error).split())
-                raise SheetSnapshotError(f"{key} at {time} s: {reason}") from error
+                raise SheetSnapshotError(f"{key} at {args.time} s: {reason}") from error
 
-    async with client:
-        first = await take(times[0])
-        if check_first is not None:
-            check_first(first)
-        try:
-            async with asyncio.TaskGroup() as group:
-                rest = [group.create_task(take(time)) for time in times[1:]]
-        except ExceptionGroup as errors:
-            failed = [e for e in errors.exceptions if isinstance(e, SheetSnapshotError)]
-            if len(failed) != len(errors.exceptions):
-                raise
-            raise failed[0] from None
+    first = await take(cells[0])
+    if check_first is not None:
+        check_first(first)
+    try:
+        async with asyncio.TaskGroup() as group:
+            rest = [group.create_task(take(args)) for args in cells[1:]]
+    except ExceptionGroup as errors:
+        failed = [e for e in errors.exceptions if isinstance(e, SheetSnapshotError)]
+        if len(failed) != len(errors.exceptions):
+            raise
+        raise failed[0] from None
     return [first, *(task.result() for task in rest)]

@@ -289,7 +289,7 @@ async def make_storyboard(
 
     One GetMediaInfo gives the duration; the snapshots (``exactframe`` at each cue's start,
     ``width`` pixels wide) are taken at most ``concurrency`` at once through ``client``, which
-    is closed at the end. Nothing is written unless every snapshot arrived and every file is
+    stays open (whoever made it closes it). Nothing is written unless every snapshot arrived and every file is
     complete.
 
     Raises :class:`~cos_snapshot.CosInvalidArgumentError` for bad ``every``/``count``/
@@ -304,16 +304,12 @@ async def make_storyboard(
     if width < 1:
         raise CosInvalidArgumentError("width", f"a storyboard's tiles need a width, got {width}")
     image_format = STORYBOARD_FORMATS[format]
-    try:
-        # The options alone, before anything is sent; without any, the key is what must serve.
-        given = every is not None or count is not None
-        option = _selection(every, count, MAX_CUES).option if given else "key"
-        info = await media_info_for(client, key, option)
-        assert info.video_duration is not None  # noqa: S101 - media_info_for checked it
-        bounds = cue_bounds(info.video_duration, every=every, count=count)
-    except BaseException:
-        await client.aclose()
-        raise
+    # The options alone, before anything is sent; without any, the key is what must serve.
+    given = every is not None or count is not None
+    option = _selection(every, count, MAX_CUES).option if given else "key"
+    info = await media_info_for(client, key, option)
+    assert info.video_duration is not None  # noqa: S101 - media_info_for checked it
+    bounds = cue_bounds(info.video_duration, every=every, count=count)
     starts = [str(start) for start in bounds[:-1]]
     layouts: list[SheetLayout] = []
 

@@ -42,7 +42,7 @@ def _get_kwargs(
     object_key: str,
     *,
     ci_process: GetSnapshotCiProcess = "snapshot",
-    time: float,
+    time: float | str,
     width: int | Unset = 0,
     height: int | Unset = 0,
     format_: GetSnapshotFormat | Unset = "jpg",
@@ -140,7 +140,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     ci_process: GetSnapshotCiProcess = "snapshot",
-    time: float,
+    time: float | str,
     width: int | Unset = 0,
     height: int | Unset = 0,
     format_: GetSnapshotFormat | Unset = "jpg",
@@ -160,7 +160,7 @@ def sync_detailed(
             COS limits keys to 850 bytes of UTF-8.
         ci_process (GetSnapshotCiProcess): The Cloud Infinite feature to run. Always `snapshot`
             for this operation. Default: 'snapshot'.
-        time (float): The time point of the frame, in seconds from the first frame of the video
+        time (float | str): The time point of the frame, in seconds from the first frame of the video
             stream (not from the container's first timestamp: MPEG-TS files start later than 0). May
             have a decimal point, for example `1.5`. Write it as a plain decimal (`0.0000001`, not
             `1e-07`).
@@ -211,7 +211,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     ci_process: GetSnapshotCiProcess = "snapshot",
-    time: float,
+    time: float | str,
     width: int | Unset = 0,
     height: int | Unset = 0,
     format_: GetSnapshotFormat | Unset = "jpg",
@@ -231,7 +231,7 @@ def sync(
             COS limits keys to 850 bytes of UTF-8.
         ci_process (GetSnapshotCiProcess): The Cloud Infinite feature to run. Always `snapshot`
             for this operation. Default: 'snapshot'.
-        time (float): The time point of the frame, in seconds from the first frame of the video
+        time (float | str): The time point of the frame, in seconds from the first frame of the video
             stream (not from the container's first timestamp: MPEG-TS files start later than 0). May
             have a decimal point, for example `1.5`. Write it as a plain decimal (`0.0000001`, not
             `1e-07`).
@@ -277,7 +277,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     ci_process: GetSnapshotCiProcess = "snapshot",
-    time: float,
+    time: float | str,
     width: int | Unset = 0,
     height: int | Unset = 0,
     format_: GetSnapshotFormat | Unset = "jpg",
@@ -297,7 +297,7 @@ async def asyncio_detailed(
             COS limits keys to 850 bytes of UTF-8.
         ci_process (GetSnapshotCiProcess): The Cloud Infinite feature to run. Always `snapshot`
             for this operation. Default: 'snapshot'.
-        time (float): The time point of the frame, in seconds from the first frame of the video
+        time (float | str): The time point of the frame, in seconds from the first frame of the video
             stream (not from the container's first timestamp: MPEG-TS files start later than 0). May
             have a decimal point, for example `1.5`. Write it as a plain decimal (`0.0000001`, not
             `1e-07`).
@@ -346,7 +346,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     ci_process: GetSnapshotCiProcess = "snapshot",
-    time: float,
+    time: float | str,
     width: int | Unset = 0,
     height: int | Unset = 0,
     format_: GetSnapshotFormat | Unset = "jpg",
@@ -366,7 +366,7 @@ async def asyncio(
             COS limits keys to 850 bytes of UTF-8.
         ci_process (GetSnapshotCiProcess): The Cloud Infinite feature to run. Always `snapshot`
             for this operation. Default: 'snapshot'.
-        time (float): The time point of the frame, in seconds from the first frame of the video
+        time (float | str): The time point of the frame, in seconds from the first frame of the video
             stream (not from the container's first timestamp: MPEG-TS files start later than 0). May
             have a decimal point, for example `1.5`. Write it as a plain decimal (`0.0000001`, not
             `1e-07`).

@@ -61,6 +61,19 @@ import av
 import av.video.reformatter
 import PIL.Image
 
+from ..._shared.snapshot_params import (
+    CHOICES,
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+    MAX_DIMENSION,
+    MIN_DIMENSION,
+    Format,
+    Mode,
+    Rotate,
+)
 from ..mediainfo import MediaInfo, probe_media
 
 __all__ = [
@@ -76,7 +89,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MAX_SIDE = 4096
 #: Largest width or height the aspect rule may compute from the other.
 MAX_COMPUTED_SIDE = 16384
 #: Codecs whose decoders honour ``skip_frame`` packet by packet (libdav1d reads it only once
@@ -92,28 +104,33 @@ _PNG_LEVEL = 1
 
 @dataclass(frozen=True, slots=True)
 class SnapshotParams:
-    """A snapshot request, already parsed. Invalid values raise :class:`ValueError`."""
+    """A snapshot request, already parsed. Invalid values raise :class:`ValueError`.
+
+    The emulator's own type (it may not import the client's ``SnapshotArgs``), with the same
+    allowed values, defaults and limits (``cos_snapshot._shared.snapshot_params``); ``time``
+    is an exact ``Decimal``."""
 
     time: Decimal
-    width: int = 0
-    height: int = 0
-    format: Literal["jpg", "png"] = "jpg"
-    rotate: Literal["auto", "off"] = "auto"
-    mode: Literal["keyframe", "exactframe"] = "exactframe"
+    width: int = DEFAULT_WIDTH
+    height: int = DEFAULT_HEIGHT
+    format: Format = DEFAULT_FORMAT
+    rotate: Rotate = DEFAULT_ROTATE
+    mode: Mode = DEFAULT_MODE
 
     def __post_init__(self) -> None:
         if not isinstance(self.time, Decimal) or not self.time.is_finite() or self.time < 0:
             raise ValueError(f"time must be a finite Decimal >= 0, not {self.time!r}")
         for name in ("width", "height"):
             value = getattr(self, name)
-            if type(value) is not int or not 0 <= value <= MAX_SIDE:
-                raise ValueError(f"{name} must be an integer in 0..{MAX_SIDE}, not {value!r}")
-        if self.format not in ("jpg", "png"):
-            raise ValueError(f"format must be 'jpg' or 'png', not {self.format!r}")
-        if self.rotate not in ("auto", "off"):
-            raise ValueError(f"rotate must be 'auto' or 'off', not {self.rotate!r}")
-        if self.mode not in ("keyframe", "exactframe"):
-            raise ValueError(f"mode must be 'keyframe' or 'exactframe', not {self.mode!r}")
+            if type(value) is not int or not MIN_DIMENSION <= value <= MAX_DIMENSION:
+                raise ValueError(
+                    f"{name} must be an integer in {MIN_DIMENSION}..{MAX_DIMENSION}, not {value!r}"
+                )
+        for name, choices in CHOICES.items():
+            value = getattr(self, name)
+            if value not in choices:
+                allowed = " or ".join(repr(choice) for choice in choices)
+                raise ValueError(f"{name} must be {allowed}, not {value!r}")
 
 
 class FrameError(Exception):

@@ -9,7 +9,9 @@ The steps, each usable on its own:
    :class:`RelativeItem`\ s for times relative to the video (``50%``, ``end``), validated as
    they are read;
 2. names: a :class:`BatchPlan` gives each item its file under the output directory, from a
-   :class:`NameTemplate` (or the item's own ``output``), and :meth:`BatchPlan.check` reads the
+   :class:`NameTemplate` (or the item's own ``output``); for keys × times relative to the
+   video (:class:`KeyTimes`), :meth:`BatchPlan.fetch_media_infos` first asks each key's
+   GetMediaInfo with the run's client; :meth:`BatchPlan.check` reads the
    whole input once before anything is fetched, refusing bad rows and names that leave the
    directory or collide, keeping only a 16-byte digest of each name;
 3. running: :func:`run_batch` streams the planned items (a second reading of the input)
@@ -63,7 +65,7 @@ from .items import (
     read_items,
 )
 from .names import DEFAULT_TEMPLATE, FIELDS, NameTemplate, format_for_name, safe_key_path
-from .plan import BatchPlan, PlannedItem, plan_outputs
+from .plan import BatchPlan, KeyTimes, PlannedItem, plan_outputs
 from .run import MEDIA_INFO_CACHE, BatchTally, ItemResult, run_batch
 
 __all__ = [
@@ -80,6 +82,7 @@ __all__ = [
     "Item",
     "ItemDefaults",
     "ItemResult",
+    "KeyTimes",
     "NameTemplate",
     "PlannedItem",
     "RelativeItem",

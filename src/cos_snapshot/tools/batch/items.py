@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -31,6 +31,16 @@ from ... import (
     format_time,
     is_relative_time,
     resolve_time,
+)
+from ..._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+    Format,
+    Mode,
+    Rotate,
 )
 from ..._shared.text import plural
 
@@ -80,11 +90,26 @@ def _relative_time(text: str, what: str) -> str:
 class ItemDefaults:
     """Snapshot parameters for rows that leave them out (the command's own options)."""
 
-    width: int = 0
-    height: int = 0
-    format: str = "jpg"
-    rotate: str = "auto"
-    mode: str = "exactframe"
+    width: int = DEFAULT_WIDTH
+    height: int = DEFAULT_HEIGHT
+    format: Format = DEFAULT_FORMAT
+    rotate: Rotate = DEFAULT_ROTATE
+    mode: Mode = DEFAULT_MODE
+
+
+def _row(item: BatchItem | RelativeItem) -> dict[str, Any]:
+    args = item.args
+    return {
+        "key": args.key,
+        "time": item.time,
+        "width": args.width,
+        "height": args.height,
+        "format": args.format,
+        "rotate": args.rotate,
+        "mode": args.mode,
+        "index": item.index,
+        **({"output": item.output} if item.output is not None else {}),
+    }
 
 
 @attrs.frozen
@@ -100,51 +125,60 @@ class BatchItem:
     origin: str
     output: str | None = None
 
+    #: Whether the time waits for the video (never: see :class:`RelativeItem`).
+    relative: ClassVar[bool] = False
+
+    @property
+    def time(self) -> str:
+        """The time in seconds, as plain decimal text."""
+        return self.args.time
+
+    def resolve(self, info: MediaInfo) -> BatchItem:
+        """The item itself: its time is already seconds."""
+        return self
+
     def to_row(self) -> dict[str, Any]:
         """The item as an input row: ``read_items`` reads it back to the same item."""
-        return {
-            "key": self.args.key,
-            "time": self.args.time,
-            "width": self.args.width,
-            "height": self.args.height,
-            "format": self.args.format,
-            "rotate": self.args.rotate,
-            "mode": self.args.mode,
-            "index": self.index,
-            **({"output": self.output} if self.output is not None else {}),
-        }
+        return _row(self)
 
 
 @attrs.frozen
 class RelativeItem:
     """An item whose time is relative to the video (``time`` is ``"50%"`` or ``"end"``): its
-    other arguments are checked, and :meth:`resolve` makes the :class:`BatchItem` once the
-    video's :class:`~cos_snapshot.MediaInfo` is known."""
+    other arguments are checked (``args``, whose own time is 0 until then), and
+    :meth:`resolve` makes the :class:`BatchItem` once the video's
+    :class:`~cos_snapshot.MediaInfo` is known."""
 
     index: int
-    key: str
     time: str
-    params: ItemDefaults
+    args: SnapshotArgs
     origin: str
     output: str | None = None
+
+    #: Whether the time waits for the video's GetMediaInfo.
+    relative: ClassVar[bool] = True
+
+    @property
+    def key(self) -> str:
+        """The video's key."""
+        return self.args.key
+
+    @property
+    def params(self) -> ItemDefaults:
+        """The item's width, height, format, rotate and mode."""
+        args = self.args
+        return ItemDefaults(args.width, args.height, args.format, args.rotate, args.mode)
 
     def resolve(self, info: MediaInfo) -> BatchItem:
         """The item at the seconds :func:`cos_snapshot.resolve_time` gives for ``info``.
         Raises :class:`~cos_snapshot.CosInvalidArgumentError` (``time``) when ``info`` has
         no video stream, duration or frame rate to resolve it with."""
-        seconds = resolve_time(self.time, info)
-        args = SnapshotArgs.check(self.key, seconds, **attrs.asdict(self.params))
+        args = self.args.at(resolve_time(self.time, info))
         return BatchItem(self.index, args, f"{self.origin} ({self.time})", self.output)
 
     def to_row(self) -> dict[str, Any]:
         """The item as an input row, its time as written: read back, it is this item."""
-        return {
-            "key": self.key,
-            "time": self.time,
-            **attrs.asdict(self.params),
-            "index": self.index,
-            **({"output": self.output} if self.output is not None else {}),
-        }
+        return _row(self)
 
 
 #: What the item readers give: an item ready to take, or one waiting for its video's duration.
@@ -352,8 +386,7 @@ def _item_from_row(
         relative = _relative_time(str(time), f"{origin}: time")
         # The other arguments are checked now, as for any row; the time waits for the video.
         args = _check(row["key"], "0", values, origin)
-        params = ItemDefaults(args.width, args.height, args.format, args.rotate, args.mode)
-        return RelativeItem(index, args.key, relative, params, origin, output)
+        return RelativeItem(index, relative, args, origin, output)
     args = _check(row["key"], time.strip() if isinstance(time, str) else time, values, origin)
     return BatchItem(index, args, origin, output)
 

@@ -12,8 +12,17 @@ import string
 from pathlib import PurePosixPath
 from typing import Any
 
-from ... import SnapshotArgs
-from .items import BatchInputError, BatchItem, Item, ItemDefaults
+from ..._shared.snapshot_params import (
+    DEFAULT_FORMAT,
+    DEFAULT_HEIGHT,
+    DEFAULT_MODE,
+    DEFAULT_ROTATE,
+    DEFAULT_WIDTH,
+    FORMATS,
+    MODES,
+    ROTATES,
+)
+from .items import BatchInputError, Item
 
 __all__ = ["DEFAULT_TEMPLATE", "FIELDS", "NameTemplate", "format_for_name", "safe_key_path"]
 
@@ -24,12 +33,12 @@ FIELDS = {
     "key": "the whole key as a relative path ('videos/intro.mp4')",
     "time": "the time in seconds as a plain decimal ('1.5'); a time relative to the video "
     "('50%', 'end') is its resolved seconds",
-    "format": "jpg or png",
+    "format": " or ".join(FORMATS),
     "index": "the item's number, from 0, in the order given (e.g. {index:04d})",
     "width": "the requested width (0: follow the video)",
     "height": "the requested height (0: follow the video)",
-    "mode": "exactframe or keyframe",
-    "rotate": "auto or off",
+    "mode": " or ".join(MODES),
+    "rotate": " or ".join(ROTATES),
 }
 # Characters that no file system likes in a name, control characters included.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f\\:*?"<>|]')
@@ -37,12 +46,12 @@ _SAMPLE: dict[str, Any] = {
     "key_stem": "intro",
     "key": "videos/intro.mp4",
     "time": "1.5",
-    "format": "jpg",
+    "format": DEFAULT_FORMAT,
     "index": 0,
-    "width": 0,
-    "height": 0,
-    "mode": "exactframe",
-    "rotate": "auto",
+    "width": DEFAULT_WIDTH,
+    "height": DEFAULT_HEIGHT,
+    "mode": DEFAULT_MODE,
+    "rotate": DEFAULT_ROTATE,
 }
 
 
@@ -139,16 +148,12 @@ class NameTemplate:
         :class:`BatchItem` it resolves to."""
         if item.output is not None:
             return self._check(item.output, f"{item.origin}: output {item.output!r}")
-        params: SnapshotArgs | ItemDefaults
-        if isinstance(item, BatchItem):
-            key, time, params = item.args.key, item.args.time, item.args
-        else:
-            key, time, params = item.key, item.time, item.params
-        key_path, stem = _key_fields(key)
+        params = item.args
+        key_path, stem = _key_fields(params.key)
         values = {
             "key_stem": stem,
             "key": key_path,
-            "time": time,
+            "time": item.time,
             "format": params.format,
             "index": item.index,
             "width": params.width,

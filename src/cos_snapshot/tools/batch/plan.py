@@ -1,8 +1,10 @@
-"""Planning a batch: each item's output name, checked over the whole input before anything
-is fetched (step 2 of :mod:`cos_snapshot.tools.batch`)."""
+"""Planning a batch: the GetMediaInfo that keys × relative times need, then each item's output
+name, checked over the whole input before any snapshot is fetched (step 2 of
+:mod:`cos_snapshot.tools.batch`)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import os
@@ -12,12 +14,8 @@ from typing import Any
 
 import attrs
 
-from ... import MediaInfo
-from .items import (
-    BatchInputError,
-    BatchItem,
-    Item,
-)
+from ... import AsyncSnapshotClient, MediaInfo, TimeSelection, media_info_for
+from .items import BatchInputError, BatchItem, Item, ItemDefaults, items_from_arguments
 from .names import NameTemplate, format_for_name
 
 
@@ -42,7 +40,7 @@ class PlannedItem:
         the resolved seconds (itself when its time is already seconds). Raises
         :class:`~cos_snapshot.CosInvalidArgumentError` when the time cannot be resolved and
         :class:`BatchInputError` when the name cannot be used."""
-        if isinstance(self.item, BatchItem):
+        if not self.item.relative:
             return self
         item = self.item.resolve(info)
         name = self.template.render(item) if self.template is not None else self.name
@@ -55,7 +53,7 @@ class PlannedItem:
         """The item as an input row that writes to the same file name (a time relative to
         the video that was not resolved stays as written, and its row names no file)."""
         row = self.item.to_row()
-        if isinstance(self.item, BatchItem) or self.item.output is not None:
+        if not self.item.relative or self.item.output is not None:
             row["output"] = str(self.name)
         return row
 
@@ -64,7 +62,7 @@ def _check_suffix(planned: PlannedItem) -> None:
     """Refuse a name whose suffix promises another format than the item's image: a PNG in a
     file named ``.jpg`` misleads every program that opens it."""
     item = planned.item
-    image = item.args.format if isinstance(item, BatchItem) else item.params.format
+    image = item.args.format
     named = format_for_name(planned.name)
     if named is not None and named != image:
         fix = (
@@ -104,6 +102,44 @@ class _Names:
 
 
 @attrs.frozen
+class KeyTimes:
+    """Every key at every time of ``times``: the items of a batch given as keys and times, for
+    :class:`BatchPlan` (called, it gives a new iterator of :func:`items_from_arguments`).
+
+    When the times are relative to the video (``50%``, ``end``, a count, a step), each key's
+    GetMediaInfo is needed before its items can be planned: :meth:`BatchPlan.fetch_media_infos`
+    asks for them, with the run's client, and keeps them here.
+    """
+
+    keys: tuple[str, ...] = attrs.field(converter=tuple)
+    times: TimeSelection
+    defaults: ItemDefaults = attrs.field(factory=ItemDefaults)
+    infos: dict[str, MediaInfo] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def __call__(self) -> Iterator[BatchItem]:
+        return items_from_arguments(self.keys, self.times, self.defaults, infos=self.infos)
+
+    async def fetch_media_infos(self, client: AsyncSnapshotClient, *, concurrency: int) -> None:
+        """Each key's GetMediaInfo (:func:`cos_snapshot.media_info_for`), ``concurrency`` at a
+        time, when the times are relative to the video; nothing otherwise."""
+        if not self.times.relative:
+            return
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(key: str) -> None:
+            async with limit:
+                self.infos[key] = await media_info_for(client, key, self.times.option)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for key in dict.fromkeys(self.keys):
+                    if key not in self.infos:
+                        group.create_task(one(key))
+        except BaseExceptionGroup as errors:  # the first key that failed, as it was raised
+            raise errors.exceptions[0] from None
+
+
+@attrs.frozen
 class BatchPlan:
     """The planned items of a batch, read afresh from ``items`` each time the plan is iterated
     (a file read again, keys × times generated again), so that nothing is held per item.
@@ -116,6 +152,17 @@ class BatchPlan:
     items: Callable[[], Iterable[Item]]
     template: NameTemplate
     output_dir: Path
+
+    async def fetch_media_infos(self, client: AsyncSnapshotClient, *, concurrency: int = 8) -> None:
+        """Ask, with ``client``, for the GetMediaInfo the items need before they can be
+        planned: that of each key of :class:`KeyTimes` whose times are relative to the video
+        (call it before :meth:`check`). A key that is missing or not a video raises its
+        :class:`~cos_snapshot.CosInvalidArgumentError` (naming the option, ``time``,
+        ``count`` or ``every``, and the key), before any snapshot is asked for. Items read
+        from a file need nothing here: :func:`run_batch` resolves theirs as they run, and an
+        item whose video has none fails alone."""
+        if isinstance(self.items, KeyTimes):
+            await self.items.fetch_media_infos(client, concurrency=concurrency)
 
     def __iter__(self) -> Iterator[PlannedItem]:
         template, output_dir = self.template, self.output_dir

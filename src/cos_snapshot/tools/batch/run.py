@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import attrs
 
@@ -18,8 +18,6 @@ from ... import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snaps
 from ..._shared.text import one_line
 from .items import (
     BatchInputError,
-    BatchItem,
-    RelativeItem,
 )
 from .plan import PlannedItem
 
@@ -199,24 +197,16 @@ class _Taker:
 
     async def take(self, planned: PlannedItem) -> ItemResult:
         started = time.monotonic()
-        if isinstance(planned.item, RelativeItem):
+        if planned.item.relative:
             try:
-                planned = planned.resolve(await self.infos.get(planned.item.key))
+                planned = planned.resolve(await self.infos.get(planned.item.args.key))
             except (CosError, BatchInputError) as error:
                 return _failed(planned, started, error)
         if not self.force and planned.path.is_file():
             return ItemResult(planned, "skipped")
-        args = cast(BatchItem, planned.item).args  # resolved above
+        args = planned.item.args  # resolved above: checked, sent as it is
         try:
-            snapshot = await self.client.get_snapshot(
-                args.key,
-                args.time,
-                width=args.width,
-                height=args.height,
-                format=args.format,
-                rotate=args.rotate,
-                mode=args.mode,
-            )
+            snapshot = await self.client.get_snapshot(args)
             if snapshot.format != args.format:
                 return ItemResult(
                     planned,
