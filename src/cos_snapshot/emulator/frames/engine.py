@@ -21,7 +21,7 @@ import av
 from ..mediainfo import MediaInfo, probe_media
 from .encode import _encode
 from .geometry import BothSides, OneSideZero, _decimal_str, _time_ticks
-from .heap import _return_free_memory, tune_process_memory
+from .heap import _return_free_memory
 from .index import _FileKey, _Index, _key_of
 from .lru import Lru
 from .types import (
@@ -108,7 +108,6 @@ class SnapshotEngine:
                 "max_open_containers, decode_threads and max_decodes must be >= 1, "
                 "byte budgets >= 0"
             )
-        tune_process_memory()
         self.exactframe = exactframe
         self.past_end = past_end
         self.one_side_zero: OneSideZero = one_side_zero

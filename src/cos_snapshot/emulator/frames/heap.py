@@ -70,6 +70,16 @@ def tune_process_memory() -> bool:
     return True
 
 
+def _describe() -> str:
+    """What this process's allocator is running with, for a server's start-up log."""
+    if _libc is not None:
+        return (
+            f"glibc's allocator tuned for serving (mmap from {MMAP_THRESHOLD_BYTES // 1024} KiB, "
+            f"{ARENA_MAX} arenas, free pages returned after closing decoders)"
+        )
+    return "left as it is (the C library is not glibc)" if _tuned else "not tuned"
+
+
 def _return_free_memory() -> None:
     """Give the heap's free pages back to the system (glibc), at most once a second; only
     once :func:`tune_process_memory` has run (the engine leaves a host's heap alone)."""
