@@ -55,6 +55,22 @@ def _resolved_key(key: _FileKey, choice: _Choice, params: SnapshotParams) -> tup
     return (key, choice.pts, params.width, params.height, params.format, params.rotate)
 
 
+def _check_file(st: os.stat_result) -> None:
+    """Refuse what cannot be a video without opening it."""
+    if not stat.S_ISREG(st.st_mode):
+        raise NotAVideoError("the object is not a regular file, not a video")
+    if st.st_size == 0:
+        raise NotAVideoError("the object is empty, not a video")
+
+
+def _kept_being_replaced() -> FrameError:
+    return FrameError(
+        "the object kept being replaced while it was read; retry later",
+        code="SlowDown",
+        status=503,
+    )
+
+
 def _image_bytes(image: Image) -> int:
     return len(image.data)
 
@@ -144,11 +160,7 @@ class SnapshotEngine:
                 return self._snapshot_of(_key_of(os.fspath(path), st), st, params)
             except _FileReplaced:
                 continue  # stat again: the next key describes the new file
-        raise FrameError(
-            "the object kept being replaced while it was read; retry later",
-            code="SlowDown",
-            status=503,
-        )
+        raise _kept_being_replaced()
 
     def media_info(self, path: Path) -> MediaInfo:
         """What the video at ``path`` holds (GetMediaInfo), from its container and packet
@@ -161,10 +173,7 @@ class SnapshotEngine:
             known = self._known_media(key)
             if known is not None:
                 return known
-            if not stat.S_ISREG(st.st_mode):
-                raise NotAVideoError("the object is not a regular file, not a video")
-            if st.st_size == 0:
-                raise NotAVideoError("the object is empty, not a video")
+            _check_file(st)
             video = self._video(key)
             try:
                 with video.lock:
@@ -180,11 +189,7 @@ class SnapshotEngine:
             except _FileReplaced:
                 continue
             return known
-        raise FrameError(
-            "the object kept being replaced while it was read; retry later",
-            code="SlowDown",
-            status=503,
-        )
+        raise _kept_being_replaced()
 
     def _known_media(self, key: _FileKey) -> MediaInfo | None:
         with self._lock:
@@ -210,10 +215,7 @@ class SnapshotEngine:
         cached = self._cached((key, params))
         if cached is not None:
             return cached
-        if not stat.S_ISREG(st.st_mode):
-            raise NotAVideoError("the object is not a regular file, not a video")
-        if st.st_size == 0:
-            raise NotAVideoError("the object is empty, not a video")
+        _check_file(st)
         with self._lock:
             video = self._open.peek(key)
         # A video's index and error are each set at most once and never cleared: they are
