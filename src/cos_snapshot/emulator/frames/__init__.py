@@ -1,6 +1,6 @@
 """The emulator's frame engine: the exact frame of a video file at a time point, as JPEG or PNG.
 
-Semantics (for users: docs/emulator.md, "Semantics"):
+Semantics (the table in docs/emulator.md, "Semantics", says the same for users):
 
 - ``time`` counts from the first decodable frame of the video stream (MPEG-TS files start at a
   non-zero timestamp; frames before the first keyframe cannot be decoded and do not count).
