@@ -47,10 +47,12 @@ def tune_process_memory() -> bool:
     ~250 MB growing under 3% with it; encoding a frame costs the same.
 
     Process-wide, so it is an opt-in for programs that own their process: ``cos-snapshot serve``
-    (:func:`~cos_snapshot.emulator.run_server`) calls it; :class:`SnapshotEngine`,
-    :func:`~cos_snapshot.emulator.running_emulator`, :class:`~cos_snapshot.emulator.EmulatorThread`,
-    :func:`~cos_snapshot.emulator.create_app` and the pytest fixtures never do. Idempotent (the
-    settings are made once) and a no-op where the C library is not glibc. Returns whether the settings are in effect.
+    (:func:`~cos_snapshot.emulator.run_server`) calls it;
+    :class:`~cos_snapshot.emulator.SnapshotEngine`,
+    :func:`~cos_snapshot.emulator.running_emulator`,
+    :class:`~cos_snapshot.emulator.EmulatorThread`, :func:`~cos_snapshot.emulator.create_app`
+    and the pytest fixtures never do. Idempotent (the settings are made once) and a no-op where
+    the C library is not glibc. Returns whether the settings are in effect.
     """
     global _tuned, _libc  # noqa: PLW0603 - a process-wide setting, made once
     if _tuned:
