@@ -24,7 +24,8 @@ from typing import Any
 
 import imageio_ffmpeg
 
-from cos_snapshot.emulator import frames as engine_frames
+from cos_snapshot.emulator import SnapshotParams
+from cos_snapshot.emulator.frames.encode import _encode
 
 from . import batch_stream, clients, concurrency, memory, report, snapshots, whole
 from .servers import bench_emulator
@@ -119,11 +120,8 @@ def encode_cost(video: Video, rounds: int) -> float:
     """Median ms to turn a decoded frame into a JPEG as the emulator does (RGB, JPEG)."""
     floor = snapshots.DecodeFloor(video)
     frame = floor.decode(GOP)
-    params = engine_frames.SnapshotParams(time=Decimal(0))
-    times = [
-        ms(lambda: engine_frames._encode(frame, params, Fraction(0), True))
-        for _ in range(rounds + 3)
-    ][3:]
+    params = SnapshotParams(time=Decimal(0))
+    times = [ms(lambda: _encode(frame, params, Fraction(0), True)) for _ in range(rounds + 3)][3:]
     floor.close()
     return median(times)
 

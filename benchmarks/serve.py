@@ -12,7 +12,7 @@ import logging
 import uvicorn
 
 from cos_snapshot import Credentials
-from cos_snapshot.emulator import EmulatorSettings, create_app
+from cos_snapshot.emulator import EmulatorSettings, create_app, tune_process_memory
 from cos_snapshot.emulator.frames import SnapshotEngine
 
 SECRET_ID = "AKIDBENCHMARK000001"
@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--result-cache-bytes", type=int, default=64 * 2**20)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    tune_process_memory()  # as `cos-snapshot serve` does: this process only serves
     settings = EmulatorSettings(
         root=args.root,
         credentials=(Credentials(SECRET_ID, SECRET_KEY),),

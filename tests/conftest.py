@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from cos_snapshot.emulator import frames
+from cos_snapshot.emulator.frames.video import _OpenVideo
 from cos_snapshot.testing import FixtureInfo, make_fixture
 
 # Hypothesis' per-example deadline is a timing assertion: on a shared, loaded machine a correct
@@ -56,13 +56,13 @@ def decode_passes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Every decode pass the frame engine makes from now on, as the ``also`` argument it got
     (the other frames that pass was asked to keep for waiting requests)."""
     passes: list[object] = []
-    real_decode = frames._OpenVideo.decode
+    real_decode = _OpenVideo.decode
 
-    def counting_decode(self: frames._OpenVideo, *args: object, **kwargs: object) -> object:
+    def counting_decode(self: _OpenVideo, *args: object, **kwargs: object) -> object:
         passes.append(kwargs.get("also"))
         return real_decode(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(frames._OpenVideo, "decode", counting_decode)
+    monkeypatch.setattr(_OpenVideo, "decode", counting_decode)
     return passes
 
 

@@ -29,8 +29,9 @@ from qcloud_cos.cos_exception import CosServiceError
 import cos_snapshot.emulator
 from cos_snapshot import Credentials
 from cos_snapshot.cli import main
-from cos_snapshot.emulator import EmulatorSettings, create_app, frames, running_emulator
+from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
+from cos_snapshot.emulator.frames import engine as frames_engine
 from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
 
 BUCKET = "examplebucket-1250000000"
@@ -282,14 +283,14 @@ async def test_concurrent_requests_for_one_file_share_one_probe(
     (tmp_path / "clip.mp4").write_bytes(videos["plain.mp4"].path.read_bytes())
     release = threading.Event()
     probes: list[str] = []
-    real_probe = frames.probe_media
+    real_probe = frames_engine.probe_media
 
     def held_probe(*args: Any) -> Any:
         probes.append(args[3])
         release.wait(30)
         return real_probe(*args)
 
-    monkeypatch.setattr(frames, "probe_media", held_probe)
+    monkeypatch.setattr(frames_engine, "probe_media", held_probe)
     requests = 8
     settings = EmulatorSettings(root=tmp_path, anonymous=True)
     with (

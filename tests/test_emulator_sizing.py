@@ -10,7 +10,8 @@ from pathlib import Path
 import av
 import pytest
 
-from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams, _output_size
+from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams
+from cos_snapshot.emulator.frames.geometry import _output_size
 from cos_snapshot.emulator.settings import EmulatorSettings
 from cos_snapshot.testing import make_fixture, read_frame_index
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cos_snapshot.emulator import frames
 from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams
+from cos_snapshot.emulator.frames import video as frames_video
 from cos_snapshot.testing import FixtureInfo, read_frame_index
 
 MakeVideo = Callable[..., FixtureInfo]
@@ -96,7 +96,7 @@ def test_a_file_replaced_between_stat_and_open_is_read_as_the_new_file(
     new = make_video("replaced-new.mp4", duration=2, fps=10, size=(48, 96))
     path = tmp_path / "v.mp4"
     shutil.copyfile(old.path, path)
-    real_open = frames.av.open
+    real_open = frames_video.av.open
     replaced: list[str] = []
 
     def open_after_an_upload(target: str, *args: object, **kwargs: object) -> object:
@@ -107,7 +107,7 @@ def test_a_file_replaced_between_stat_and_open_is_read_as_the_new_file(
             replaced.append(target)
         return real_open(target, *args, **kwargs)
 
-    monkeypatch.setattr(frames.av, "open", open_after_an_upload)
+    monkeypatch.setattr(frames_video.av, "open", open_after_an_upload)
     t = Decimal("0.65")
     with SnapshotEngine() as engine:
         image = engine.snapshot(path, SnapshotParams(t))

@@ -14,12 +14,29 @@ whose ``snapshot(path, params: SnapshotParams) -> Image`` gives the frame (raisi
 ``known_snapshot(path, params) -> Image | None`` (an answer known without decoding, which is not
 admitted as decode work; it is called on the event loop, so it must not wait for anything) and
 ``media_info(path)`` (GetMediaInfo; without it GetMediaInfo is 501 ``NotImplemented``).
+
+Nothing here changes the host process, except :func:`tune_process_memory`: an opt-in for a
+program that owns its process and serves snapshots from it (``cos-snapshot serve`` and
+:func:`run_server` call it). It sets glibc's ``mallopt`` options process-wide (allocations
+from 64 KiB up mapped on their own, at most 2 malloc arenas) and lets the frame engine give
+free heap pages back (``malloc_trim``) after closing idle decoders, which keeps a server's
+memory bounded under a churn of decoders. Idempotent, and a no-op where the C library is not
+glibc. :class:`SnapshotEngine`, :func:`running_emulator`, :class:`EmulatorThread`,
+:func:`create_app` and the pytest fixtures never call it: they run inside other programs.
 """
 
 from .app import create_app
 from .errors import EmulatorError
 from .faults import FaultInjector, FaultSpec
-from .frames import FrameError, Image, NotAVideoError, PastEndError, SnapshotEngine, SnapshotParams
+from .frames import (
+    FrameError,
+    Image,
+    NotAVideoError,
+    PastEndError,
+    SnapshotEngine,
+    SnapshotParams,
+    tune_process_memory,
+)
 from .server import EmulatorThread, run_server, running_emulator
 from .settings import EmulatorSettings
 
@@ -38,4 +55,5 @@ __all__ = [
     "create_app",
     "run_server",
     "running_emulator",
+    "tune_process_memory",
 ]

@@ -19,6 +19,8 @@ from uvicorn.config import LOGGING_CONFIG
 
 from .app import create_app
 from .faults import FaultInjector
+from .frames import tune_process_memory
+from .frames.heap import _describe as _process_memory
 from .settings import EmulatorSettings
 
 __all__ = [
@@ -102,7 +104,14 @@ def run_server(
     *,
     log_level: str = "info",
 ) -> None:
-    """Serve the emulator on ``host:port`` until interrupted (Ctrl-C)."""
+    """Serve the emulator on ``host:port`` until interrupted (Ctrl-C).
+
+    This takes over the process, so it first tunes the process's allocator for serving
+    (:func:`~cos_snapshot.emulator.tune_process_memory`); the embedded servers
+    (:func:`running_emulator`, :class:`EmulatorThread`) leave the host process alone.
+    """
+    # Before the server's threads start: glibc's arena limit applies to arenas made later.
+    tune_process_memory()
     try:
         sock = _listening_socket(host, port)
     except OSError as error:
@@ -111,9 +120,11 @@ def run_server(
             error.errno, f"cannot listen on {_url(host, port)}: {error.strerror}"
         ) from None
     config = _config(serving_app(settings), settings, host, port, log_level=log_level, quiet=False)
+    server_log = logging.getLogger("uvicorn.error")  # configured by now
+    server_log.debug("Process memory: %s", _process_memory())
     # uvicorn leaves out its "running on" line when it is handed a socket; say it (the real
-    # port, which --port 0 chose) through its log, configured by now.
-    logging.getLogger("uvicorn.error").info(
+    # port, which --port 0 chose).
+    server_log.info(
         "Serving %s on %s (Ctrl-C to stop)", settings.root, _url(host, sock.getsockname()[1])
     )
     uvicorn.Server(config).run(sockets=[sock])
