@@ -182,6 +182,11 @@ def _codec_tag(tag: str | None) -> tuple[str, str]:
     return text, f"0x{int.from_bytes(raw, 'little'):04x}"
 
 
+def _codec_name(cc: Any) -> str:
+    """The codec's name as ffprobe writes it (``av1``), not the decoder's (``libdav1d``)."""
+    return str(cc.codec.canonical_name or cc.name or "")
+
+
 def _fraction(value: Any) -> Fraction | None:
     if value is None:
         return None
@@ -439,7 +444,7 @@ def probe_media(container: Any, stream: Any, index: PacketIndex, path: str, size
         "Video",
         (
             ("Index", str(stream.index)),
-            ("CodecName", cc.name or ""),
+            ("CodecName", _codec_name(cc)),
             ("CodecLongName", cc.codec.long_name or ""),
             ("CodecTimeBase", ""),
             ("CodecTagString", tag_string),
@@ -508,7 +513,7 @@ def _audio(stream: Any) -> StreamInfo:
         "Audio",
         (
             ("Index", str(stream.index)),
-            ("CodecName", cc.name or ""),
+            ("CodecName", _codec_name(cc)),
             ("CodecLongName", cc.codec.long_name or ""),
             ("CodecTimeBase", f"1/{rate}" if rate else ""),
             ("CodecTagString", tag_string),
