@@ -295,17 +295,17 @@ def _video_problems(info: MediaInfo, target: Target, video: Video, problems: _Pr
             assert stream.bitrate is not None
             if not _near(Fraction(stream.bitrate) * 1000, measured, RATE_SLACK):
                 problems.append(
-                    f"Video/Bitrate is {stream.bitrate} kbit/s, expected the video packets' "
-                    f"{truth.video_bytes} bytes × 8 / {decimal_of(truth.end)} s = "
-                    f"{_kbps(measured)} within 1%"
+                    "Video/Bitrate is not the video packets' bits over the duration in kbit/s, "
+                    f"within 1% ({stream.bitrate} kbit/s; {truth.video_bytes} bytes × 8 / "
+                    f"{decimal_of(truth.end)} s = {_kbps(measured)})"
                 )
     if stream.num_frames is not None and stream.duration is not None and stream.avg_fps:
         frames = Fraction(stream.duration) * stream.avg_fps
         if abs(stream.num_frames - frames) > 1:
             problems.append(
-                f"Video/NumFrames is {stream.num_frames}, but Duration × AvgFps = "
-                f"{stream.duration} × {stream.avg_fps} = {float(frames):g} frames "
-                "(they agree within one frame)"
+                "Video/NumFrames is not Duration × AvgFps within one frame "
+                f"({stream.num_frames}; {stream.duration} s × {stream.avg_fps}/s = "
+                f"{float(frames):g})"
             )
 
 
@@ -368,14 +368,14 @@ def _container_problems(info: MediaInfo, target: Target, video: Video, problems:
     for name, duration in durations:
         if duration is not None and duration > info.duration + decimal_of(frame):
             problems.append(
-                f"{name}/Duration is {duration} s, longer than Format/Duration {info.duration} s "
-                f"by more than a frame ({decimal_of(frame)} s)"
+                f"{name}/Duration exceeds Format/Duration by more than a frame ({duration} s, "
+                f"the container {info.duration} s, a frame {decimal_of(frame)} s)"
             )
     longest = max(truth.end, truth.audio_duration or 0)
     if Fraction(info.duration) > longest + frame:
         problems.append(
-            f"Format/Duration is {info.duration} s, longer than its longest stream "
-            f"({float(longest):.6f} s) by more than a frame"
+            "Format/Duration exceeds the fixture's longest stream by more than a frame "
+            f"({info.duration} s, the longest stream {float(longest):.6f} s)"
         )
     if problems.present("Format/Bitrate", info.bitrate, "kbit/s"):
         assert info.bitrate is not None
@@ -383,8 +383,8 @@ def _container_problems(info: MediaInfo, target: Target, video: Video, problems:
         if measured is None or not _near(Fraction(info.bitrate) * 1000, measured, RATE_SLACK):
             shown = "no rate" if measured is None else _kbps(measured)
             problems.append(
-                f"Format/Bitrate is {info.bitrate} kbit/s, expected Size × 8 / Duration = "
-                f"{info.size} bytes × 8 / {info.duration} s = {shown} within 1%"
+                "Format/Bitrate is not Size × 8 / Duration in kbit/s, within 1% "
+                f"({info.bitrate} kbit/s; {info.size} bytes × 8 / {info.duration} s = {shown})"
             )
     streamed = Fraction(0)
     for stream in (info.video, *info.audio):
@@ -392,8 +392,8 @@ def _container_problems(info: MediaInfo, target: Target, video: Video, problems:
             streamed += Fraction(stream.bitrate) * 1000 * Fraction(stream.duration) / 8
     if streamed > info.size * (1 + RATE_SLACK):
         problems.append(
-            f"the streams' Bitrate × Duration come to {float(streamed):.0f} bytes, more than "
-            f"Format/Size {info.size} bytes (kbit/s × s / 8 is bytes)"
+            "the streams' Bitrate × Duration exceed Format/Size (kbit/s × s / 8 is kB): "
+            f"{float(streamed):.0f} bytes of streams in {info.size} bytes"
         )
 
 
@@ -415,8 +415,8 @@ def test_media_info_matches_the_fixture(target: Target, video_name: str) -> None
     try:
         _check_truth(_from_client(info), target, video, "typed client")
     except AssertionError as failed:
-        problems.insert(0, str(failed))
-    assert not problems, f"typed client: {_request(video.key)}: " + "; ".join(problems)
+        problems.insert(0, str(failed).split("\nassert ", 1)[0])
+    assert not problems, f"typed client: {_request(video.key)}:\n- " + "\n- ".join(problems)
 
 
 @pytest.mark.parametrize("video_name", VIDEO_NAMES)
