@@ -41,8 +41,12 @@ last frame, so a ``time`` at or after it is "past the end". ``StartTime`` is tha
 frame's timestamp; ``NumFrames`` counts the decodable frames; ``AvgFps`` is ``NumFrames /
 Duration``; ``Fps`` the container's base frame rate (``r_frame_rate``); ``Bitrate`` the video
 packets' bits over ``Duration``; ``HasBFrame`` whether any frame is decoded out of display
-order. ``Format`` describes the container as FFmpeg reads it (its ``Duration`` covers every
-stream; ``NumProgram`` is 1 for MPEG-TS and 0 otherwise).
+order. ``CodecName`` is the codec's name as ffprobe writes it (``av1``), not the decoder's
+(``libdav1d``). ``Format`` describes the container as FFmpeg reads it: its ``Duration`` covers
+every stream, ``Bitrate`` is ``Size * 8 / Duration`` (FFmpeg's whole bits per second, in kbps),
+``NumProgram`` is 1 for MPEG-TS and 0 otherwise, and ``NumStream`` counts every stream of the
+file: the elements listed under ``Stream``, unless the file has streams not listed there (a
+second video stream or a cover picture, a data or timecode track).
 
 Where the vendor is silent the emulator chooses (``cos-snapshot serve`` flags give the
 alternatives):
