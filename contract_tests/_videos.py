@@ -21,6 +21,8 @@ FPS = 25
 GOP = 10
 DURATION = 2
 SIZE = (320, 240)
+#: The record of the videos made: v2 knows their packet bytes and audio tracks.
+RECORD = "videos-v2.pickle"
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,11 @@ VIDEO_SPECS: tuple[VideoSpec, ...] = (
 def make_videos(directory: Path) -> dict[str, tuple[VideoSpec, FixtureInfo]]:
     """Write every fixture video into ``directory``; return them by name.
 
-    If ``directory`` already holds them (with the record ``videos.pickle`` this function
-    writes), they are reused: the meta-test runs the suite many times over.
+    If ``directory`` already holds them (with the record this function writes), they are
+    reused: the meta-test runs the suite many times over. The record's name changes with what
+    ``FixtureInfo`` holds, so an older cache is not taken for a complete one.
     """
-    record = directory / "videos.pickle"
+    record = directory / RECORD
     if record.exists():
         cached: dict[str, tuple[VideoSpec, FixtureInfo]] = pickle.loads(record.read_bytes())
         if [spec for spec, _ in cached.values()] == list(VIDEO_SPECS):

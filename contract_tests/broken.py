@@ -148,9 +148,8 @@ def _with_video(info: MediaInfo, change: Callable[[dict[str, str]], None]) -> Me
 def _duration_one_frame_short(info: MediaInfo) -> MediaInfo:
     # The last frame's start taken for the end of the video.
     def change(fields: dict[str, str]) -> None:
-        short = Fraction(fields["Duration"]) - 1 / Fraction(fields["AvgFps"])
-        fields["Duration"] = str(
-            (Decimal(short.numerator) / short.denominator).quantize(Decimal("0.000001"))
+        fields["Duration"] = _six_places(
+            Fraction(fields["Duration"]) - 1 / Fraction(fields["AvgFps"])
         )
 
     return _with_video(info, change)
@@ -161,6 +160,128 @@ def _swaps_width_and_height(info: MediaInfo) -> MediaInfo:
         fields["Width"], fields["Height"] = fields["Height"], fields["Width"]
 
     return _with_video(info, change)
+
+
+Fields = dict[str, str]
+
+
+def _rewritten(
+    info: MediaInfo,
+    *,
+    video: Callable[[Fields], None] | None = None,
+    audio: Callable[[Fields], None] | None = None,
+    container: Callable[[Fields, MediaInfo], None] | None = None,
+) -> MediaInfo:
+    """``info`` with its ``<Video>``, each ``<Audio>`` and its ``<Format>`` changed in place by
+    the functions given (``container`` also sees the whole answer)."""
+
+    def changed(fields: tuple[tuple[str, str], ...], change: Callable[[Fields], None]) -> Any:
+        values = dict(fields)
+        change(values)
+        return tuple(values.items())
+
+    if video is not None:
+        info = dataclasses.replace(
+            info, video=dataclasses.replace(info.video, fields=changed(info.video.fields, video))
+        )
+    if audio is not None:
+        tracks = tuple(
+            dataclasses.replace(track, fields=changed(track.fields, audio)) for track in info.audio
+        )
+        info = dataclasses.replace(info, audio=tracks)
+    if container is not None:
+        rewrite = container
+        info = dataclasses.replace(info, format=changed(info.format, lambda f: rewrite(f, info)))
+    return info
+
+
+def _six_places(value: Fraction) -> str:
+    return str((Decimal(value.numerator) / value.denominator).quantize(Decimal("0.000001")))
+
+
+def _scaled(text: str, factor: Fraction) -> str:
+    """A six-decimal number times ``factor``, still written with six decimals."""
+    return text and _six_places(Fraction(Decimal(text)) * factor)
+
+
+def _bitrate_in_bits(info: MediaInfo) -> MediaInfo:
+    # The container's bits per second written where kbit/s belong.
+    def change(fields: Fields, _: MediaInfo) -> None:
+        fields["Bitrate"] = _scaled(fields["Bitrate"], Fraction(1000))
+
+    return _rewritten(info, container=change)
+
+
+def _stream_bitrate_in_bytes(info: MediaInfo) -> MediaInfo:
+    # The streams' kilobytes per second written where kbit/s belong.
+    def change(fields: Fields) -> None:
+        fields["Bitrate"] = _scaled(fields.get("Bitrate", ""), Fraction(1, 8))
+
+    return _rewritten(info, video=change, audio=change)
+
+
+def _audio_duration_in_milliseconds(info: MediaInfo) -> MediaInfo:
+    def change(fields: Fields) -> None:
+        fields["Duration"] = _scaled(fields.get("Duration", ""), Fraction(1000))
+
+    return _rewritten(info, audio=change)
+
+
+def _avg_fps_is_the_time_base(info: MediaInfo) -> MediaInfo:
+    # The stream's ticks per second taken for its frames per second.
+    def change(fields: Fields) -> None:
+        fields["AvgFps"] = str(1 / Fraction(fields["Timebase"])) + "/1"
+
+    return _rewritten(info, video=change)
+
+
+def _num_stream_counts_video(info: MediaInfo) -> MediaInfo:
+    def change(fields: Fields, _: MediaInfo) -> None:
+        fields["NumStream"] = "1"
+
+    return _rewritten(info, container=change)
+
+
+def _aspects_as_decimals(info: MediaInfo) -> MediaInfo:
+    # Sar and Dar written as decimal numbers (1.333333) instead of W:H.
+    def change(fields: Fields) -> None:
+        for name in ("Sar", "Dar"):
+            fields[name] = _six_places(Fraction(fields[name].replace(":", "/")))
+
+    return _rewritten(info, video=change)
+
+
+def _sample_rate_in_khz(info: MediaInfo) -> MediaInfo:
+    def change(fields: Fields) -> None:
+        if fields.get("SampleRate"):
+            fields["SampleRate"] = str(int(fields["SampleRate"]) // 1000)
+
+    return _rewritten(info, audio=change)
+
+
+def _codec_name_is_the_tag(info: MediaInfo) -> MediaInfo:
+    # The container's four-character code (avc1, mp4a) taken for the codec's name.
+    def change(fields: Fields) -> None:
+        fields["CodecName"] = fields.get("CodecTagString", "")
+
+    return _rewritten(info, video=change, audio=change)
+
+
+def _sar_and_dar_swapped(info: MediaInfo) -> MediaInfo:
+    def change(fields: Fields) -> None:
+        fields["Sar"], fields["Dar"] = fields["Dar"], fields["Sar"]
+
+    return _rewritten(info, video=change)
+
+
+def _start_time_in_ticks(info: MediaInfo) -> MediaInfo:
+    # The first timestamp in the stream's time base, written as if it were seconds.
+    ticks = 1 / Fraction(dict(info.video.fields)["Timebase"])
+
+    def change(fields: Fields) -> None:
+        fields["StartTime"] = _scaled(fields["StartTime"], ticks)
+
+    return _rewritten(info, video=change, container=lambda fields, _: change(fields))
 
 
 #: The elements that hold decimal numbers.
@@ -385,6 +506,41 @@ BUGS: dict[str, Bug] = {
     ),
     "media-drops-format": Bug(
         "GetMediaInfo's answer lacks its <Format> element", middleware=_media_drops_format
+    ),
+    "media-bitrate-in-bits": Bug(
+        "GetMediaInfo's Format/Bitrate in bit/s instead of kbit/s", media_fault=_bitrate_in_bits
+    ),
+    "media-stream-bitrate-in-bytes": Bug(
+        "GetMediaInfo's Video and Audio Bitrate in kB/s instead of kbit/s",
+        media_fault=_stream_bitrate_in_bytes,
+    ),
+    "media-audio-duration-in-milliseconds": Bug(
+        "GetMediaInfo's Audio/Duration in milliseconds", media_fault=_audio_duration_in_milliseconds
+    ),
+    "media-avg-fps-is-the-time-base": Bug(
+        "GetMediaInfo's AvgFps is the stream's ticks per second (12800/1)",
+        media_fault=_avg_fps_is_the_time_base,
+    ),
+    "media-num-stream-counts-video": Bug(
+        "GetMediaInfo's NumStream is 1 whatever the streams", media_fault=_num_stream_counts_video
+    ),
+    "media-aspects-as-decimals": Bug(
+        "GetMediaInfo's Sar and Dar written as decimals (1.333333), not W:H",
+        media_fault=_aspects_as_decimals,
+    ),
+    "media-sample-rate-in-khz": Bug(
+        "GetMediaInfo's Audio/SampleRate in kHz (48)", media_fault=_sample_rate_in_khz
+    ),
+    "media-codec-name-is-the-tag": Bug(
+        "GetMediaInfo's CodecName is the container's tag (avc1, mp4a)",
+        media_fault=_codec_name_is_the_tag,
+    ),
+    "media-sar-and-dar-swapped": Bug(
+        "GetMediaInfo's Sar and Dar are swapped", media_fault=_sar_and_dar_swapped
+    ),
+    "media-start-time-in-ticks": Bug(
+        "GetMediaInfo's StartTime in time-base ticks, written as seconds",
+        media_fault=_start_time_in_ticks,
     ),
     "media-float-noise": Bug(
         "GetMediaInfo's decimals written as binary floats (2.0000000000000004, 25.000000000000004)",

@@ -113,6 +113,26 @@ CAUGHT_BY: dict[str, dict[str, str]] = {
         MEDIA_FORMATS: "Video[0]/Duration '2.0000000000000004' is not a decimal with six places",
         MEDIA: "Video/Duration is 2.0000000000000004",
     },
+    # GetMediaInfo's other fields: each fault names the element and the rule it breaks (the
+    # numbers in the files' bit rates depend on the encoder, so the fragments leave them out).
+    "media-bitrate-in-bits": {MEDIA: "Format/Bitrate is not Size × 8 / Duration in kbit/s"},
+    "media-stream-bitrate-in-bytes": {
+        MEDIA: "Video/Bitrate is not the video packets' bits over the duration in kbit/s"
+    },
+    "media-audio-duration-in-milliseconds": {
+        MEDIA: "Audio[0]/Duration exceeds Format/Duration by more than a frame"
+    },
+    "media-avg-fps-is-the-time-base": {
+        MEDIA: "Video/NumFrames is not Duration × AvgFps within one frame (50; 2.000000 s × 12800/s"
+    },
+    "media-num-stream-counts-video": {
+        MEDIA: "Format/NumStream is 1, expected 2 (the streams listed)"
+    },
+    "media-aspects-as-decimals": {MEDIA_FORMATS: "Video[0]/Dar '1.777778' is not an aspect W:H"},
+    "media-sample-rate-in-khz": {MEDIA: "Audio[0]/SampleRate is 48, expected 48000 (in Hz"},
+    "media-codec-name-is-the-tag": {MEDIA: "Video/CodecName is avc1, expected h264"},
+    "media-sar-and-dar-swapped": {MEDIA: "Video/Sar is 16/9, expected 4/3"},
+    "media-start-time-in-ticks": {MEDIA: "Video/StartTime is 126000.000000 s, expected"},
 }
 REAL = "the real emulator"
 LIVE_TOLERANT = "live mode, tolerant"

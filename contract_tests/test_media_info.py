@@ -17,9 +17,35 @@ rotation and whether it has an audio track. The answer is read twice: by the typ
 - one ``Audio`` element for the fixture with an audio track, none for the others;
   ``Format/Size`` the object's bytes.
 
+Every other element ``MediaInfo`` exposes is held, through the typed client, to the fixture's
+truth where it has one, and otherwise to the rest of the answer, in the vendor's units (seconds,
+bytes, kbit/s, Hz); each failure names the element and the rule:
+
+- ``Video``: ``Index`` 0, ``CodecName`` the codec (``h264``, ``hevc``), ``PixFormat``,
+  ``Sar`` the pixels' aspect and ``Dar`` the stored picture's times it, ``Timebase`` the
+  stream's, ``HasBFrame`` whether frames are decoded out of display order, ``StartTime`` the
+  first frame's timestamp (tolerant: within a frame), ``Bitrate`` the video packets' bits over
+  the duration in kbit/s (within 1%; tolerant: or empty, as ffprobe leaves it for MPEG-TS);
+  ``NumFrames`` is ``Duration × AvgFps`` within one frame (``AvgFps`` is a count over a
+  duration, so this holds for variable frame rates too);
+- ``Audio``: ``Index`` 1, ``CodecName`` (``aac``), ``SampleRate`` in Hz, ``Channel``,
+  ``ChannelLayout``, ``Duration`` the samples given to the encoder within one AAC frame (1024
+  samples: encoders pad, muxers trim the priming samples each their own way), ``Language``
+  empty or an ISO 639-2 code; its bit rate counts in the rule on ``Format/Size`` below;
+- ``Format``: ``FormatName`` names the container, ``StartTime`` no later than the video's,
+  ``NumStream`` the streams listed (and the fixture's), ``Duration`` no longer than its longest
+  stream by more than a frame, ``Bitrate`` ``Size × 8 / Duration`` in kbit/s (within 1%), and
+  the streams' ``Bitrate × Duration`` together no more than ``Size`` bytes;
+- each stream's ``Duration`` exceeds ``Format/Duration`` by no more than a frame.
+
+1% is the slack for a service that measures the bit rate over its own duration or rounds to
+whole bit/s; it is well inside any slip of unit (bits for bytes: 8x; bit/s for kbit/s: 1000x;
+KiB for kB: 1.024x).
+
 The numbers must be written as the vendor writes them (decimals with six places, integers,
-``N/D`` ratios), never as binary floats (``2.0000000000000004``). And the two operations agree:
-the snapshot at ``Video/Duration`` minus one frame (at ``AvgFps``) is the last frame.
+``N/D`` ratios, ``Sar``/``Dar`` as ``W:H``), never as binary floats (``2.0000000000000004``).
+And the two operations agree: the snapshot at ``Video/Duration`` minus one frame (at
+``AvgFps``) is the last frame.
 """
 
 from __future__ import annotations
@@ -53,12 +79,23 @@ INTEGERS = {
     "Format": ("NumStream", "Size"),
 }
 RATIOS = {"Video": ("AvgFps", "Timebase"), "Audio": ("Timebase",)}
+#: Aspect ratios, which ffprobe (and the emulator) write ``W:H``; a tolerant target may write
+#: ``W/H``.
+ASPECTS = {"Video": ("Sar", "Dar")}
 #: The vendor writes decimals with six places (``129.200000``); a tolerant target may write
 #: fewer, never more, and never an exponent.
 SIX_PLACES = re.compile(r"-?[0-9]+\.[0-9]{6}")
 UP_TO_SIX_PLACES = re.compile(r"-?[0-9]+(\.[0-9]{1,6})?")
 INTEGER = re.compile(r"-?[0-9]+")
 RATIO = re.compile(r"[0-9]+/[0-9]+")
+ASPECT = re.compile(r"[0-9]+:[0-9]+")
+ANY_ASPECT = re.compile(r"[0-9]+[:/][0-9]+")
+LANGUAGE = re.compile(r"[a-z]{3}")
+#: How far a bit rate may be from the bytes and seconds it is measured from (see above).
+RATE_SLACK = Fraction(1, 100)
+#: One AAC frame at the fixture's 48 kHz: how far an audio duration may be from the samples
+#: given to the encoder.
+AUDIO_FRAME = Fraction(1024, 48000)
 
 
 def _request(key: str) -> str:
@@ -205,12 +242,181 @@ def _check_truth(seen: Seen, target: Target, video: Video, via: str) -> None:
     )
 
 
+def _near(value: Fraction, expected: Fraction, slack: Fraction) -> bool:
+    return abs(value - expected) <= slack * abs(expected)
+
+
+def _kbps(bits: Fraction) -> str:
+    return f"{float(bits) / 1000:.6f} kbit/s"
+
+
+class _Problems(list[str]):
+    """What an answer gets wrong: the element, what it holds, and the rule it breaks."""
+
+    def equal(self, element: str, value: object, expected: object, rule: str) -> None:
+        if value != expected:
+            self.append(f"{element} is {value}, expected {expected} ({rule})")
+
+    def present(self, element: str, value: object, rule: str) -> bool:
+        if value is None:
+            self.append(f"{element} is empty ({rule})")
+        return value is not None
+
+
+def _video_problems(info: MediaInfo, target: Target, video: Video, problems: _Problems) -> None:
+    truth, stream = video.info, info.video
+    assert stream is not None, "the answer has no <Video> element"
+    frame = video.frame_duration
+    problems.equal("Video/Index", stream.index, 0, "the fixture's first stream")
+    problems.equal("Video/CodecName", stream.codec, truth.codec, "the fixture's codec")
+    problems.equal("Video/PixFormat", stream.pix_fmt, truth.pix_fmt, "the fixture's pixels")
+    problems.equal("Video/Sar", stream.sar, truth.sample_aspect, "the pixels' aspect ratio")
+    width, height = truth.stored_size
+    dar = Fraction(width, height) * truth.sample_aspect
+    problems.equal("Video/Dar", stream.dar, dar, f"{width}x{height} stored, times Sar")
+    problems.equal("Video/Timebase", stream.time_base, truth.time_base, "the stream's")
+    problems.equal(
+        "Video/HasBFrame",
+        stream.has_b_frames,
+        truth.reordered,
+        "whether frames are decoded out of display order",
+    )
+    if problems.present("Video/StartTime", stream.start_time, "the first frame's timestamp"):
+        assert stream.start_time is not None
+        slack = MICROSECOND if target.strict else decimal_of(frame)
+        if abs(stream.start_time - decimal_of(truth.start)) > slack:
+            problems.append(
+                f"Video/StartTime is {stream.start_time} s, expected the first frame's "
+                f"timestamp {decimal_of(truth.start)} s within {slack} s"
+            )
+    if stream.bitrate is not None or target.strict:
+        measured = Fraction(truth.video_bytes * 8) / truth.end
+        if problems.present("Video/Bitrate", stream.bitrate, "the video packets' bits"):
+            assert stream.bitrate is not None
+            if not _near(Fraction(stream.bitrate) * 1000, measured, RATE_SLACK):
+                problems.append(
+                    "Video/Bitrate is not the video packets' bits over the duration in kbit/s, "
+                    f"within 1% ({stream.bitrate} kbit/s; {truth.video_bytes} bytes × 8 / "
+                    f"{decimal_of(truth.end)} s = {_kbps(measured)})"
+                )
+    if stream.num_frames is not None and stream.duration is not None and stream.avg_fps:
+        frames = Fraction(stream.duration) * stream.avg_fps
+        if abs(stream.num_frames - frames) > 1:
+            problems.append(
+                "Video/NumFrames is not Duration × AvgFps within one frame "
+                f"({stream.num_frames}; {stream.duration} s × {stream.avg_fps}/s = "
+                f"{float(frames):g})"
+            )
+
+
+def _audio_problems(info: MediaInfo, video: Video, problems: _Problems) -> None:
+    truth = video.info
+    if not truth.has_audio or len(info.audio) != 1:
+        return  # the count of <Audio> elements is the truth check's
+    (track,) = info.audio
+    problems.equal("Audio[0]/Index", track.index, 1, "the fixture's second stream")
+    problems.equal("Audio[0]/CodecName", track.codec, truth.audio_codec, "the fixture's codec")
+    problems.equal(
+        "Audio[0]/SampleRate", track.sample_rate, truth.audio_sample_rate, "in Hz, the fixture's"
+    )
+    problems.equal("Audio[0]/Channel", track.channels, truth.audio_channels, "the fixture's")
+    problems.equal(
+        "Audio[0]/ChannelLayout", track.channel_layout, truth.audio_channel_layout, "the fixture's"
+    )
+    if track.language is not None and not LANGUAGE.fullmatch(track.language):
+        problems.append(f"Audio[0]/Language is {track.language!r}, not an ISO 639-2 code")
+    written = truth.audio_duration
+    if problems.present("Audio[0]/Duration", track.duration, "seconds") and written is not None:
+        assert track.duration is not None
+        if abs(Fraction(track.duration) - written) > AUDIO_FRAME:
+            problems.append(
+                f"Audio[0]/Duration is {track.duration} s, expected the "
+                f"{written * truth.audio_sample_rate} samples given to the encoder "
+                f"({float(written):.6f} s) within one AAC frame ({float(AUDIO_FRAME):.6f} s)"
+            )
+
+
+def _listed_streams(info: MediaInfo) -> int:
+    stream = info.raw.get("Stream") or {}
+    assert isinstance(stream, dict)
+    return sum(len(_listed(stream.get(kind))) for kind in ("Video", "Audio", "Subtitle"))
+
+
+def _container_problems(info: MediaInfo, target: Target, video: Video, problems: _Problems) -> None:
+    truth, frame = video.info, video.frame_duration
+    container = info.raw.get("Format")  # NumStream: read as sent, MediaInfo has no attribute
+    names = (info.format_name or "").split(",")
+    if truth.container not in names:
+        problems.append(
+            f"Format/FormatName is {info.format_name}, which does not name "
+            f"{truth.container} (the fixture's container)"
+        )
+    streams = 1 + truth.has_audio
+    num_stream = _integer(container, "NumStream") if isinstance(container, dict) else None
+    problems.equal("Format/NumStream", num_stream, _listed_streams(info), "the streams listed")
+    problems.equal("Format/NumStream", num_stream, streams, "the fixture's streams")
+    video_start = info.video.start_time if info.video is not None else None
+    if info.start_time is not None and video_start is not None and info.start_time > video_start:
+        problems.append(
+            f"Format/StartTime is {info.start_time} s, later than Video/StartTime "
+            f"{video_start} s (a container starts no later than its streams)"
+        )
+    durations = [("Video", info.video.duration if info.video else None)]
+    durations += [(f"Audio[{i}]", track.duration) for i, track in enumerate(info.audio)]
+    if info.duration is None or info.size is None:
+        return  # the truth check names these
+    for name, duration in durations:
+        if duration is not None and duration > info.duration + decimal_of(frame):
+            problems.append(
+                f"{name}/Duration exceeds Format/Duration by more than a frame ({duration} s, "
+                f"the container {info.duration} s, a frame {decimal_of(frame)} s)"
+            )
+    longest = max(truth.end, truth.audio_duration or 0)
+    if Fraction(info.duration) > longest + frame:
+        problems.append(
+            "Format/Duration exceeds the fixture's longest stream by more than a frame "
+            f"({info.duration} s, the longest stream {float(longest):.6f} s)"
+        )
+    if problems.present("Format/Bitrate", info.bitrate, "kbit/s"):
+        assert info.bitrate is not None
+        measured = Fraction(info.size * 8) / Fraction(info.duration) if info.duration else None
+        if measured is None or not _near(Fraction(info.bitrate) * 1000, measured, RATE_SLACK):
+            shown = "no rate" if measured is None else _kbps(measured)
+            problems.append(
+                "Format/Bitrate is not Size × 8 / Duration in kbit/s, within 1% "
+                f"({info.bitrate} kbit/s; {info.size} bytes × 8 / {info.duration} s = {shown})"
+            )
+    streamed = Fraction(0)
+    for stream in (info.video, *info.audio):
+        if stream is not None and stream.bitrate is not None and stream.duration is not None:
+            streamed += Fraction(stream.bitrate) * 1000 * Fraction(stream.duration) / 8
+    if streamed > info.size * (1 + RATE_SLACK):
+        problems.append(
+            "the streams' Bitrate × Duration exceed Format/Size (kbit/s × s / 8 is kB): "
+            f"{float(streamed):.0f} bytes of streams in {info.size} bytes"
+        )
+
+
+def _field_problems(info: MediaInfo, target: Target, video: Video) -> list[str]:
+    problems = _Problems()
+    _video_problems(info, target, video, problems)
+    _audio_problems(info, video, problems)
+    _container_problems(info, target, video, problems)
+    return problems
+
+
 @pytest.mark.parametrize("video_name", VIDEO_NAMES)
 def test_media_info_matches_the_fixture(target: Target, video_name: str) -> None:
     video = target.video(video_name)
     with target.client() as client:
         info = client.get_media_info(video.key)
-    _check_truth(_from_client(info), target, video, "typed client")
+    # Every rule is checked, and every broken one named, whichever fails first.
+    problems = _field_problems(info, target, video)
+    try:
+        _check_truth(_from_client(info), target, video, "typed client")
+    except AssertionError as failed:
+        problems.insert(0, str(failed).split("\nassert ", 1)[0])
+    assert not problems, f"typed client: {_request(video.key)}:\n- " + "\n- ".join(problems)
 
 
 @pytest.mark.parametrize("video_name", VIDEO_NAMES)
@@ -234,6 +440,7 @@ def _format_problems(kind: str, container: str, fields: Any, strict: bool) -> li
         (DECIMALS, decimal, "a decimal with six places" if strict else "a decimal"),
         (INTEGERS, INTEGER, "an integer"),
         (RATIOS, RATIO, "a ratio N/D"),
+        (ASPECTS, ASPECT if strict else ANY_ASPECT, "an aspect W:H" if strict else "a ratio"),
     )
     for names, pattern, what in kinds:
         for name in names.get(kind, ()):

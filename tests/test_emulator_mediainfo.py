@@ -365,6 +365,18 @@ def test_rotation_is_the_display_matrix_ffmpeg_applies(
     assert media.swaps_axes == info.orientation.swaps_axes
 
 
+def test_codec_names_are_the_codecs_not_the_decoders(tmp_path: Path) -> None:
+    """FFmpeg decodes AV1 with libdav1d; ffprobe, and the vendor, name the codec ``av1``."""
+    info = make_fixture(
+        tmp_path / "clip.webm", duration=Fraction(1, 5), size=(64, 48), codec="av1", audio=True
+    )
+    with SnapshotEngine() as engine:
+        media = engine.media_info(info.path)
+    assert dict(media.video.fields)["CodecName"] == info.codec == "av1"
+    (track,) = media.audio
+    assert dict(track.fields)["CodecName"] == info.audio_codec == "opus"
+
+
 class _SnapshotsOnly:
     """A stand-in engine with only what create_app requires: snapshot() and close()."""
 

@@ -49,24 +49,43 @@ class VideoStream:
     of a second. ``None`` means the service sent no value.
     """
 
+    #: ``Index``: the stream's number in the file, from 0.
     index: int | None
+    #: ``CodecName``, as FFmpeg names codecs (``h264``, ``hevc``, ``av1``).
     codec: str | None
+    #: ``Profile`` (``High``, ``Main``).
     profile: str | None
+    #: ``Width``, pixels, of the stored picture.
     width: int | None
+    #: ``Height``, pixels, of the stored picture.
     height: int | None
+    #: Pixels, as shown after ``rotation``.
     display_width: int | None
+    #: Pixels, as shown after ``rotation``.
     display_height: int | None
+    #: ``Rotation``, degrees counter-clockwise.
     rotation: Decimal | None
+    #: ``Fps``, frames per second (the container's base rate).
     fps: Fraction | None
+    #: ``AvgFps``, frames per second: ``num_frames / duration``.
     avg_fps: Fraction | None
+    #: ``NumFrames``, a count of frames.
     num_frames: int | None
+    #: ``HasBFrame``: whether frames are decoded out of display order.
     has_b_frames: bool | None
+    #: ``PixFormat``, as FFmpeg names pixel formats (``yuv420p``).
     pix_fmt: str | None
+    #: ``Sar``: a pixel's width over its height (1 for square pixels).
     sar: Fraction | None
+    #: ``Dar``: the stored picture's width over its height, times ``sar``.
     dar: Fraction | None
+    #: ``Timebase``: seconds per tick of the stream's timestamps.
     time_base: Fraction | None
+    #: ``StartTime``, seconds: the first frame's timestamp.
     start_time: Decimal | None
+    #: ``Duration``, seconds.
     duration: Decimal | None
+    #: ``Bitrate``, kbit/s (1000 bits per second).
     bitrate: Decimal | None
 
 
@@ -76,13 +95,21 @@ class AudioStream:
     ``channel_layout``, ``duration`` (seconds), ``bitrate`` (kbit/s), ``language``; ``None``
     where the service sent no value."""
 
+    #: ``Index``: the stream's number in the file, from 0.
     index: int | None
+    #: ``CodecName``, as FFmpeg names codecs (``aac``, ``opus``).
     codec: str | None
+    #: ``SampleRate``, Hz (samples per second).
     sample_rate: int | None
+    #: ``Channel``, a count of channels.
     channels: int | None
+    #: ``ChannelLayout`` (``mono``, ``stereo``).
     channel_layout: str | None
+    #: ``Duration``, seconds.
     duration: Decimal | None
+    #: ``Bitrate``, kbit/s (1000 bits per second).
     bitrate: Decimal | None
+    #: ``Language``, an ISO 639-2 code (``und``: undetermined).
     language: str | None
 
 
@@ -98,10 +125,15 @@ class MediaInfo:
     the ones no attribute names; ``request_id`` is the service's ``x-cos-request-id``.
     """
 
+    #: ``Format/Duration``, seconds.
     duration: Decimal | None
+    #: ``Format/StartTime``, seconds.
     start_time: Decimal | None
+    #: ``Format/Size``, bytes.
     size: int | None
+    #: ``Format/Bitrate``, kbit/s (1000 bits per second): ``size * 8 / duration / 1000``.
     bitrate: Decimal | None
+    #: ``Format/FormatName``, as FFmpeg names demuxers (``mov,mp4,m4a,3gp,3g2,mj2``).
     format_name: str | None
     video: VideoStream | None
     videos: tuple[VideoStream, ...] = attrs.field(repr=False)

@@ -41,8 +41,12 @@ last frame, so a ``time`` at or after it is "past the end". ``StartTime`` is tha
 frame's timestamp; ``NumFrames`` counts the decodable frames; ``AvgFps`` is ``NumFrames /
 Duration``; ``Fps`` the container's base frame rate (``r_frame_rate``); ``Bitrate`` the video
 packets' bits over ``Duration``; ``HasBFrame`` whether any frame is decoded out of display
-order. ``Format`` describes the container as FFmpeg reads it (its ``Duration`` covers every
-stream; ``NumProgram`` is 1 for MPEG-TS and 0 otherwise).
+order. ``CodecName`` is the codec's name as ffprobe writes it (``av1``), not the decoder's
+(``libdav1d``). ``Format`` describes the container as FFmpeg reads it: its ``Duration`` covers
+every stream, ``Bitrate`` is ``Size * 8 / Duration`` (FFmpeg's whole bits per second, in kbps),
+``NumProgram`` is 1 for MPEG-TS and 0 otherwise, and ``NumStream`` counts every stream of the
+file: the elements listed under ``Stream``, unless the file has streams not listed there (a
+second video stream or a cover picture, a data or timecode track).
 
 Where the vendor is silent the emulator chooses (``cos-snapshot serve`` flags give the
 alternatives):
@@ -180,6 +184,11 @@ def _codec_tag(tag: str | None) -> tuple[str, str]:
     raw = (tag or "").encode("latin-1", errors="replace")[:4].ljust(4, b"\0")
     text = "".join(chr(b) if 0x20 < b < 0x7F else f"[{b}]" for b in raw)
     return text, f"0x{int.from_bytes(raw, 'little'):04x}"
+
+
+def _codec_name(cc: Any) -> str:
+    """The codec's name as ffprobe writes it (``av1``), not the decoder's (``libdav1d``)."""
+    return str(cc.codec.canonical_name or cc.name or "")
 
 
 def _fraction(value: Any) -> Fraction | None:
@@ -439,7 +448,7 @@ def probe_media(container: Any, stream: Any, index: PacketIndex, path: str, size
         "Video",
         (
             ("Index", str(stream.index)),
-            ("CodecName", cc.name or ""),
+            ("CodecName", _codec_name(cc)),
             ("CodecLongName", cc.codec.long_name or ""),
             ("CodecTimeBase", ""),
             ("CodecTagString", tag_string),
@@ -508,7 +517,7 @@ def _audio(stream: Any) -> StreamInfo:
         "Audio",
         (
             ("Index", str(stream.index)),
-            ("CodecName", cc.name or ""),
+            ("CodecName", _codec_name(cc)),
             ("CodecLongName", cc.codec.long_name or ""),
             ("CodecTimeBase", f"1/{rate}" if rate else ""),
             ("CodecTagString", tag_string),

@@ -8,6 +8,7 @@ import struct
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,15 @@ class FixtureInfo:
     ``orientation`` is what a player does to the stored picture to display it.
     ``sample_aspect`` is the pixels' aspect ratio the file declares (1: square pixels).
     ``style`` is how the frames look (see :func:`make_fixture`): pass it to
-    :func:`read_frame_index`.
+    :func:`read_frame_index`. ``video_bytes`` is the size of the video stream's packets in
+    bytes (its bit rate is ``video_bytes * 8 / end``); ``reordered`` says whether frames are
+    decoded out of display order (B-frames).
+
+    With an audio track (``has_audio``): ``audio_codec`` as FFmpeg names it (``aac``,
+    ``opus``), ``audio_sample_rate`` in Hz, ``audio_channels``, ``audio_channel_layout`` and
+    ``audio_duration``, the seconds of samples given to the encoder (a reader may report up to
+    one audio frame more or less: encoders pad the last frame and muxers trim the priming
+    samples each their own way). All ``None`` without audio.
     """
 
     path: Path
@@ -51,6 +60,13 @@ class FixtureInfo:
     has_audio: bool = False
     style: Style = "pattern"
     sample_aspect: Fraction = Fraction(1)
+    video_bytes: int = 0
+    reordered: bool = False
+    audio_codec: str | None = None
+    audio_sample_rate: int | None = None
+    audio_channels: int | None = None
+    audio_channel_layout: str | None = None
+    audio_duration: Fraction | None = None
 
     def __str__(self) -> str:
         w, h = self.display_size
@@ -117,15 +133,19 @@ def _check_back(
     import av  # noqa: PLC0415
 
     packets: list[tuple[int, bool]] = []
+    video_bytes = 0
     with av.open(str(path)) as container:
         stream: Any = container.streams.video[0]
         tb = Fraction(stream.time_base)
         declared = Fraction(stream.sample_aspect_ratio or 1)
         for packet in container.demux(stream):
+            video_bytes += packet.size
             if packet.size and not packet.is_discard:
                 if packet.pts is None:
                     raise RuntimeError(f"{path}: packets without timestamps")
                 packets.append((packet.pts, packet.is_keyframe))
+    # In decode order, a frame shown before one decoded earlier was held back: a B-frame.
+    reordered = any(later < earlier for (earlier, _), (later, _) in pairwise(packets))
     packets.sort()
     first = packets[0][0] * tb
     got = tuple(pts * tb - first for pts, _ in packets)
@@ -156,6 +176,8 @@ def _check_back(
         has_audio=has_audio,
         style=style,
         sample_aspect=sample_aspect,
+        video_bytes=video_bytes,
+        reordered=reordered,
     )
 
 

@@ -285,7 +285,17 @@ def make_fixture(
     except BaseException:
         out.unlink(missing_ok=True)  # no half-written or unverified fixture is left behind
         raise
-    return dataclasses.replace(info, path=final)
+    if audio_track is None:
+        return dataclasses.replace(info, path=final)
+    return dataclasses.replace(
+        info,
+        path=final,
+        audio_codec=audio_track.codec,
+        audio_sample_rate=audio_track.RATE,
+        audio_channels=1,
+        audio_channel_layout="mono",
+        audio_duration=Fraction(audio_track.pts, audio_track.RATE),
+    )
 
 
 class _SilentTrack:
@@ -295,10 +305,12 @@ class _SilentTrack:
 
     def __init__(self, container: Any) -> None:
         self.container = container
-        codec = "libopus" if container.format.name == "webm" else "aac"
-        self.stream: Any = container.add_stream(codec, rate=self.RATE)
+        encoder = "libopus" if container.format.name == "webm" else "aac"
+        #: The codec as FFmpeg names it (the encoder's name is not the codec's).
+        self.codec = "opus" if encoder == "libopus" else "aac"
+        self.stream: Any = container.add_stream(encoder, rate=self.RATE)
         self.stream.layout = "mono"
-        self.samples = 960 if codec == "libopus" else 1024
+        self.samples = 960 if encoder == "libopus" else 1024
         self.pts = 0
 
     def mux_until(self, seconds: Fraction) -> None:
