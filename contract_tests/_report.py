@@ -42,6 +42,7 @@ READINGS: dict[str, tuple[str, ...]] = {
     "media_size": ("stored", "displayed", "other"),
     "rotation_sign": ("counter-clockwise", "clockwise", "other"),
     "media_duration": ("video-stream", "container", "other"),
+    "stream_bitrate": ("measured", "empty", "other"),
 }
 QUESTIONS = tuple(READINGS)
 
@@ -58,6 +59,7 @@ EMULATOR_DEFAULTS: dict[str, str] = {
     "media_size": "stored",
     "rotation_sign": "counter-clockwise",
     "media_duration": "video-stream",
+    "stream_bitrate": "measured",
 }
 
 #: For each question and reading, the ``cos-snapshot serve`` arguments that make the emulator
@@ -87,6 +89,7 @@ _SERVE_FLAGS: dict[str, dict[str, list[str]]] = {
     },
     # Video/Duration as the container's: the emulator has no flag for it.
     "media_duration": {"video-stream": []},
+    "stream_bitrate": {"measured": [], "empty": ["--stream-bitrate", "empty"]},
 }
 #: The emulator's past-end error, the only one ``--past-end error`` gives.
 _EMULATOR_PAST_END_ERROR = "400 InvalidArgument"

@@ -252,6 +252,7 @@ def outcomes(
         past_end="error",
         media_size="displayed",
         rotation_sign="clockwise",
+        stream_bitrate="empty",
     )
     with running_emulator(settings) as url, ThreadPoolExecutor(max_workers=2) as pool:
         runs = {
@@ -330,7 +331,11 @@ def test_the_live_report_names_that_emulators_readings_and_flags(
     assert readings["media_size"] == "displayed"
     assert readings["rotation_sign"] == "clockwise"
     assert readings["media_duration"] == "video-stream"
-    flags = "--exactframe next --past-end error --media-size displayed --rotation-sign clockwise"
+    assert readings["stream_bitrate"] == "empty"
+    flags = (
+        "--exactframe next --past-end error --media-size displayed --rotation-sign clockwise"
+        " --stream-bitrate empty"
+    )
     assert target["emulator_flags"] == flags.split()
     assert target["matches_emulator_defaults"] is False
     assert f"reads the same way with: serve {flags}" in outcome.output

@@ -4,7 +4,7 @@ Each test asks the one question it is named after with a request or a few whose 
 the readings (worked out from the fixture's own record), records the reading and the requests
 for the report (``_report.py``), and then holds the target to what the suite expects: strictly,
 the emulator's defaults; tolerantly, for ``exactframe`` and ``past_end``, either documented
-reading (and for GetMediaInfo's three questions, where the vendor says nothing at all, either
+reading (and for GetMediaInfo's four questions, where the vendor says nothing at all, either
 documented reading). Whatever it asserts, the reading it saw is in the report.
 """
 
@@ -28,7 +28,10 @@ TOLERATED = {
     "media_size": {"stored", "displayed"},
     "rotation_sign": {"counter-clockwise", "clockwise"},
     "media_duration": {"video-stream", "container"},
+    "stream_bitrate": {"measured", "empty"},
 }
+#: How far a measured bit rate may be from the packets' bits over the duration.
+RATE_SLACK = Fraction(1, 100)
 MICROSECOND = Decimal("0.000001")
 
 
@@ -288,3 +291,27 @@ def test_media_duration_reading(target: Target, record_reading: Any) -> None:
     )
     seen = None if reading != "other" else f"Video/Duration {duration}"
     _ask(target, record_reading, "media_duration", Observation(reading, seen, [request]))
+
+
+def test_stream_bitrate_reading(target: Target, record_reading: Any) -> None:
+    # The vendor documents Video/Bitrate without saying how it is found; ffprobe leaves it
+    # empty for MPEG-TS, whose streams carry no bit rate of their own.
+    video = target.video("mpegts")
+    with target.client() as client:
+        info = client.get_media_info(video.key)
+    assert info.video is not None, f"{_media_request(video.key)}: no <Video> element"
+    bitrate = info.video.bitrate
+    measured = Fraction(video.info.video_bytes * 8) / video.info.end
+    if bitrate is None:
+        reading = "empty"
+    elif abs(Fraction(bitrate) * 1000 - measured) <= RATE_SLACK * measured:
+        reading = "measured"
+    else:
+        reading = "other"
+    request = (
+        f"{_media_request(video.key)} -> Video/Bitrate {bitrate} (the video packets hold "
+        f"{video.info.video_bytes} bytes over {Decimal(video.info.end.numerator) / video.info.end.denominator} s: "
+        f"{float(measured / 1000):.3f} kbit/s)"
+    )
+    seen = None if reading != "other" else f"Video/Bitrate {bitrate}"
+    _ask(target, record_reading, "stream_bitrate", Observation(reading, seen, [request]))

@@ -144,6 +144,7 @@ def test_against_the_embedded_emulator_the_report_names_its_defaults(tmp_path: P
         "media_size": "stored",
         "rotation_sign": "counter-clockwise",
         "media_duration": "video-stream",
+        "stream_bitrate": "measured",
     }
     (target,) = report["targets"]
     assert target["matches_emulator_defaults"] is True

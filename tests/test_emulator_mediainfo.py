@@ -198,15 +198,20 @@ def test_errors_are_those_of_get_snapshot(server: str, key: str, status: int, co
     assert parse(media_info(server, "plain.mp4")) is not None  # still serving
 
 
-def test_serve_time_choices_for_size_and_rotation_sign(
+def test_serve_time_choices_for_size_rotation_sign_and_bitrate(
     root: Path, videos: dict[str, FixtureInfo]
 ) -> None:
     info = videos["rotated.mp4"]
     settings = EmulatorSettings(
-        root=root, anonymous=True, media_size="displayed", rotation_sign="clockwise"
+        root=root,
+        anonymous=True,
+        media_size="displayed",
+        rotation_sign="clockwise",
+        stream_bitrate="empty",
     )
     with running_emulator(settings) as url:
         video = parse(media_info(url, "rotated.mp4")).find("MediaInfo/Stream/Video")
+        measured = parse(media_info(url, "rotated.mp4")).findtext("MediaInfo/Format/Bitrate")
         snapshot = httpx2.get(
             f"{url}/rotated.mp4", params={"ci-process": "snapshot", "time": "0"}, timeout=60
         )
@@ -214,6 +219,8 @@ def test_serve_time_choices_for_size_and_rotation_sign(
     shown = (int(video.findtext("Width") or ""), int(video.findtext("Height") or ""))
     assert shown == info.display_size == Image.open(io.BytesIO(snapshot.content)).size
     assert video.findtext("Rotation") == f"{info.orientation.rotation}.000000"
+    assert video.findtext("Bitrate") == ""  # the video's own; the container's stays measured
+    assert measured
 
 
 def _sdk(port: int, secret_key: str = CRED.secret_key) -> CosS3Client:
@@ -334,7 +341,7 @@ def test_media_info_decodes_no_frame(
     assert len(decode_passes) == 1  # the hook does see decodes
 
 
-def test_serve_flags_choose_size_and_rotation_sign(
+def test_serve_flags_choose_size_rotation_sign_and_bitrate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[EmulatorSettings] = []
@@ -342,11 +349,13 @@ def test_serve_flags_choose_size_and_rotation_sign(
         cos_snapshot.emulator, "run_server", lambda settings, **_: started.append(settings)
     )
     flags = ["--media-size", "displayed", "--rotation-sign", "clockwise"]
+    flags += ["--stream-bitrate", "empty"]
     assert main(["serve", "--root", str(tmp_path), "--anonymous", *flags]) == 0
     assert main(["serve", "--root", str(tmp_path), "--anonymous"]) == 0
     chosen, default = started
     assert (chosen.media_size, chosen.rotation_sign) == ("displayed", "clockwise")
     assert (default.media_size, default.rotation_sign) == ("stored", "counter-clockwise")
+    assert (chosen.stream_bitrate, default.stream_bitrate) == ("empty", "measured")
 
 
 @pytest.mark.parametrize("suffix", [".mp4", ".mov", ".mkv", ".webm"])

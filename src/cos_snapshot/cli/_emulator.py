@@ -90,6 +90,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         past_end=args.past_end,
         media_size=args.media_size,
         rotation_sign=args.rotation_sign,
+        stream_bitrate=args.stream_bitrate,
         one_side_zero=args.one_side_zero,
         both_sides=args.both_sides,
         workers=args.workers,
@@ -202,6 +203,13 @@ def register(sub: Any) -> None:
         default="counter-clockwise",
         help="GetMediaInfo's Rotation in counter-clockwise degrees (default, as FFmpeg) or "
         "clockwise ones",
+    )
+    serve.add_argument(
+        "--stream-bitrate",
+        choices=["measured", "empty"],
+        default="measured",
+        help="GetMediaInfo's video Bitrate: measured from its packets (default) or left empty, "
+        "as ffprobe leaves it for MPEG-TS",
     )
     serve.add_argument(
         "--one-side-zero",

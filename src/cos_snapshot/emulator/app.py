@@ -258,7 +258,10 @@ class _Snapshots:
             )
         info = await anyio.to_thread.run_sync(lambda: probe(resolve()))
         return render_media_info(
-            info, media_size=self._settings.media_size, rotation_sign=self._settings.rotation_sign
+            info,
+            media_size=self._settings.media_size,
+            rotation_sign=self._settings.rotation_sign,
+            stream_bitrate=self._settings.stream_bitrate,
         )
 
     async def close(self) -> None:

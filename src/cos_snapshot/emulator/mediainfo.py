@@ -52,6 +52,8 @@ Where the vendor is silent the emulator chooses (``cos-snapshot serve`` flags gi
 alternatives):
 
 - ``Width``/``Height``: the stored picture (``media_size="displayed"``: after the rotation).
+- The video's ``Bitrate``: measured from its packets (``stream_bitrate="empty"``: left empty,
+  as ffprobe leaves it for streams that carry no bit rate of their own, MPEG-TS among them).
 - ``Rotation``: counter-clockwise degrees in (-180, 180], as FFmpeg reports a display matrix
   (a phone's portrait video: ``-90.000000``; ``rotation_sign="clockwise"`` negates it). It is
   read from the headers as FFmpeg reads them: the MP4/MOV track header's matrix (times the
@@ -94,6 +96,7 @@ __all__ = ["MediaInfo", "PacketIndex", "StreamInfo", "probe_media", "render_medi
 
 MediaSize = Literal["stored", "displayed"]
 RotationSign = Literal["counter-clockwise", "clockwise"]
+StreamBitrate = Literal["measured", "empty"]
 
 _XML_PROLOG = "<?xml version='1.0' encoding='utf-8' ?>"
 _MICRO = Decimal("0.000001")
@@ -544,14 +547,17 @@ def render_media_info(
     *,
     media_size: MediaSize = "stored",
     rotation_sign: RotationSign = "counter-clockwise",
+    stream_bitrate: StreamBitrate = "measured",
 ) -> bytes:
     """The ``<Response>`` document for ``info``, UTF-8 encoded, with the serve-time choices
-    for ``Width``/``Height`` and the sign of ``Rotation`` applied."""
+    for ``Width``/``Height``, the sign of ``Rotation`` and the video's ``Bitrate`` applied."""
     video = dict(info.video.fields)
     if media_size == "displayed" and info.swaps_axes:
         video["Width"], video["Height"] = video["Height"], video["Width"]
     if rotation_sign == "clockwise":
         video["Rotation"] = _fixed6(_normalised(-info.rotation))
+    if stream_bitrate == "empty":
+        video["Bitrate"] = ""
 
     def element(name: str, fields: dict[str, str] | tuple[tuple[str, str], ...]) -> str:
         items = fields.items() if isinstance(fields, dict) else fields

@@ -56,7 +56,8 @@ class EmulatorSettings:
     - ``media_size``: GetMediaInfo's ``Width``/``Height`` are the ``stored`` picture's
       (default) or the ``displayed`` one's (after the rotation); ``rotation_sign``: its
       ``Rotation`` is in ``counter-clockwise`` degrees (default, as FFmpeg reports it) or
-      ``clockwise`` ones.
+      ``clockwise`` ones; ``stream_bitrate``: the video's ``Bitrate`` is ``measured`` from
+      its packets (default) or left ``empty``.
     - ``faults``: faults to inject (see :mod:`cos_snapshot.emulator.faults`), None for none.
     - ``clock``: unix time for checking signature windows; tests pass a fake one.
     """
@@ -88,6 +89,9 @@ class EmulatorSettings:
     rotation_sign: Literal["counter-clockwise", "clockwise"] = attrs.field(
         default="counter-clockwise",
         validator=attrs.validators.in_(("counter-clockwise", "clockwise")),
+    )
+    stream_bitrate: Literal["measured", "empty"] = attrs.field(
+        default="measured", validator=attrs.validators.in_(("measured", "empty"))
     )
     faults: FaultSpec | None = None
     clock: Callable[[], float] = attrs.field(default=time.time, eq=False, repr=False)
