@@ -21,7 +21,7 @@ program that owns its process and serves snapshots from it (``cos-snapshot serve
 from 64 KiB up mapped on their own, at most 2 malloc arenas) and lets the frame engine give
 free heap pages back (``malloc_trim``) after closing idle decoders, which keeps a server's
 memory bounded under a churn of decoders. Idempotent, and a no-op where the C library is not
-glibc. :class:`SnapshotEngine`, :func:`running_emulator`, :class:`EmulatorThread`,
+glibc. :class:`~cos_snapshot.emulator.frames.SnapshotEngine`, :func:`running_emulator`, :class:`EmulatorThread`,
 :func:`create_app` and the pytest fixtures never call it: they run inside other programs.
 """
 

@@ -34,11 +34,11 @@ video (empty, truncated, audio-only, text, undecodable frames); :class:`PastEndE
 output size that is too large. A missing file raises :class:`FileNotFoundError` (the HTTP layer
 answers 404 ``NoSuchKey`` before calling the engine).
 
-The package's modules, one concern each: :mod:`.types` (what the engine takes and gives),
-:mod:`.geometry` (time in ticks, display matrix, output size), :mod:`.index` (a file's
-identity and packet index), :mod:`.video` (an open video and its decode pass), :mod:`.encode`
-(scaling and encoding), :mod:`.lru` (the caches' one LRU map), :mod:`.engine` (the engine) and
-:mod:`.heap` (the opt-in allocator tuning, :func:`tune_process_memory`).
+The package's modules, one concern each: ``types`` (what the engine takes and gives),
+``geometry`` (time in ticks, display matrix, output size), ``index`` (a file's
+identity and packet index), ``video`` (an open video and its decode pass), ``encode``
+(scaling and encoding), ``lru`` (the caches' one LRU map), ``engine`` (the engine) and
+``heap`` (the opt-in allocator tuning, :func:`tune_process_memory`).
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def tune_process_memory() -> bool:
 
     Process-wide, so it is an opt-in for programs that own their process: ``cos-snapshot serve``
     (:func:`~cos_snapshot.emulator.run_server`) calls it;
-    :class:`~cos_snapshot.emulator.SnapshotEngine`,
+    :class:`~cos_snapshot.emulator.frames.SnapshotEngine`,
     :func:`~cos_snapshot.emulator.running_emulator`,
     :class:`~cos_snapshot.emulator.EmulatorThread`, :func:`~cos_snapshot.emulator.create_app`
     and the pytest fixtures never do. Idempotent (the settings are made once) and a no-op where

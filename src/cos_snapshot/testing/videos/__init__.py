@@ -27,7 +27,7 @@ The clock style
 ---------------
 ``make_fixture(..., style="clock")`` draws a picture a person reads at a glance instead: the
 frame's time as a large clock (``00:01.52``) and its number over moving colour bands and a
-bouncing ball, with the same pattern shrunk into the bottom-right corner (:data:`CORNER` of the
+bouncing ball, with the same pattern shrunk into the bottom-right corner (``CORNER`` of the
 width and of the height), so a program still reads the index:
 ``read_frame_index(image, style="clock")`` reads it from whichever corner it is in after any
 rotation or mirroring. The demo and the documentation's pictures use it; the tests and the

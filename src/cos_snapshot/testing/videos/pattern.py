@@ -163,7 +163,7 @@ def clock_image(
 ) -> Image.Image:
     """The stored picture of frame ``index`` shown at ``seconds`` in the clock style: the time
     as a large clock and the frame's number over moving content, the index pattern in the
-    bottom-right corner (:data:`CORNER` of each side)."""
+    bottom-right corner (``CORNER`` of each side)."""
     from PIL import ImageFont  # noqa: PLC0415
 
     w, h = size
