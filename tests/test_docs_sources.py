@@ -34,3 +34,18 @@ def test_no_tracked_file_cites_the_design_notes() -> None:
         if path.is_file() and NOTES.encode() in path.read_bytes()
     ]
     assert citing == []
+
+
+def test_no_tracked_file_holds_a_merge_conflict_marker() -> None:
+    # A merge resolved in a hurry once left its markers in the changelog.
+    markers = ("<" * 7 + " ", ">" * 7 + " ")
+    marked = [
+        path.name
+        for path in _tracked_files()
+        if path.is_file()
+        and any(
+            line.startswith(markers)
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        )
+    ]
+    assert marked == []
