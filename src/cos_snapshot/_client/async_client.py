@@ -59,7 +59,8 @@ class AsyncSnapshotClient(_BaseClient):
     retries, typed errors, proxies and TLS settings from the environment, ``httpx_args``.
     ``max_connections`` sizes the connection pool of either (give it the number of requests
     you keep in flight). A credentials provider given as ``credentials`` is called in a worker
-    thread, so a slow one does not block the event loop.
+    thread, so a slow one does not block the event loop. ``max_snapshot_bytes``, the other
+    bounds on answers and redirects are as on :class:`SnapshotClient`, on either transport.
     """
 
     _transport_base = httpx2.AsyncBaseTransport

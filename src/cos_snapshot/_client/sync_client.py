@@ -55,7 +55,16 @@ class SnapshotClient(_BaseClient):
     passed to the ``httpx2.Client`` underneath (``transport``, ``limits``, ``proxy``,
     ``mounts``, ``event_hooks``, ...; an ``auth`` only when ``anonymous``, since the client
     signs each attempt itself). An object of the httpx package there raises
-    :class:`CosInvalidArgumentError` naming the httpx2 class to use.
+    :class:`CosInvalidArgumentError` naming the httpx2 class to use. With
+    ``follow_redirects=True`` there, a redirect to another origin (scheme, host or port) is
+    followed without the signature and the STS token.
+
+    Answers are read within bounds, counted after any ``Content-Encoding`` is undone, so a small
+    compressed answer cannot inflate without end: a snapshot holds at most
+    ``max_snapshot_bytes`` (default 128 MiB; the largest COS image, 4096 × 4096, is about 48 MiB
+    as an 8-bit RGB PNG that does not compress at all, 64 MiB with alpha), a GetMediaInfo
+    document 1 MiB. A longer answer raises :class:`CosResponseError` and is not retried. Of an
+    error answer at most 64 KiB is read; its :class:`CosServiceError` keeps the status.
     """
 
     @overload
