@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings
+from raw_server import Handler, RawServer
 
 from cos_snapshot.emulator.frames.video import _OpenVideo
 from cos_snapshot.testing import FixtureInfo, make_fixture
@@ -75,3 +76,17 @@ def transport(request: pytest.FixtureRequest) -> str:
     """Each of the async client's transports in turn (aiohttp's comes with the ``cli`` extra,
     installed for the tests: it is never skipped)."""
     return str(request.param)
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[Handler], RawServer]]:
+    """``start(handler) -> RawServer``: raw-socket servers on loopback, closed after the test."""
+    servers: list[RawServer] = []
+
+    def start(handler: Handler) -> RawServer:
+        servers.append(RawServer(handler))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()

@@ -32,6 +32,8 @@ ANSWERS = {
     "/videos/intro.mp4": media_info_xml(),
     "/videos/rotated.mp4": ROTATED,
     "/videos/bad.mp4": media_info_xml(format_={**FORMAT, "Size": "big"}),
+    "/videos/digits.mp4": media_info_xml({"Dar": "9" * 4301 + "/16"}),
+    "/videos/deep.mp4": media_info_xml({"Width": "<W>" * 100_000 + "</W>" * 100_000}),
 }
 
 
@@ -111,6 +113,33 @@ def test_info_shows_the_displayed_size_and_a_fractional_rate(
     assert "frames: unknown" in lines
     assert "rotation: -90 degrees (shown turned 90° clockwise)" in lines
     assert "audio: 0 tracks" in lines
+
+
+@pytest.mark.parametrize(
+    ("key", "element"),
+    [
+        ("videos/digits.mp4", "Response/MediaInfo/Stream/Video[0]/Dar"),
+        ("videos/deep.mp4", "Response/MediaInfo/Stream/Video/…"),
+    ],
+)
+def test_a_hostile_answer_exits_1_with_one_line_naming_the_element(
+    service: str, capsys: pytest.CaptureFixture[str], key: str, element: str
+) -> None:
+    code = main(["info", key, "--endpoint-url", service])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert len(err.splitlines()) == 1
+    assert element in err
+
+
+def test_a_missing_region_names_it_and_its_variable(
+    service: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["info", "videos/intro.mp4", "--bucket", "examplebucket-1250000000"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--region (or COS_REGION)" in err
+    assert "--bucket" not in err.replace("--bucket and", "")
 
 
 def test_info_json_is_the_media_info_with_exact_values(

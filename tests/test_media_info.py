@@ -293,6 +293,29 @@ def test_a_doctype_is_refused_before_any_entity_is_expanded() -> None:
         parse_media_info(bomb)
 
 
+@pytest.mark.parametrize("name", ["Dar", "Fps", "Sar"])
+def test_a_ratio_of_thousands_of_digits_is_a_typed_error_naming_the_element(name: str) -> None:
+    # int() of more than 4,300 digits raises ValueError: never reached.
+    huge = "1" * 4301 + "/1"
+    with pytest.raises(CosResponseError) as caught:
+        parse_media_info(media_info_xml({**VIDEO, name: huge}))
+    assert caught.value.element == f"Response/MediaInfo/Stream/Video[0]/{name}"
+    assert len(str(caught.value)) < 200  # the value is abbreviated, not quoted whole
+
+
+def test_elements_nested_without_end_are_a_typed_error_not_a_recursion() -> None:
+    depth = 100_000
+    body = (
+        b"<Response><MediaInfo><Stream>"
+        + b"<Video>" * depth
+        + b"</Video>" * depth
+        + b"</Stream></MediaInfo></Response>"
+    )
+    with pytest.raises(CosResponseError, match="nested deeper than") as caught:
+        parse_media_info(body)
+    assert caught.value.element.startswith("Response/MediaInfo/Stream/Video")
+
+
 def test_media_info_is_frozen_and_its_json_keeps_exact_values() -> None:
     info = parse_media_info(media_info_xml(), request_id="rid-1")
     with pytest.raises(AttributeError):

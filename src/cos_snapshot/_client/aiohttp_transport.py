@@ -82,9 +82,8 @@ def library_error(exc: BaseException) -> CosClientError | None:
         return CosTimeoutError(f"timed out: {name} (waiting for data)")
     if isinstance(cause, aiohttp.ClientConnectorError):
         reason = cause.strerror or type(cause.os_error).__name__
-        return CosConnectionError(
-            f"connection failed: {name}: cannot connect to {cause.host}:{cause.port}: {reason}"
-        )
+        # The client adds the endpoint (host:port) to every connection error.
+        return CosConnectionError(f"connection failed: {name}: cannot connect: {reason}")
     if isinstance(cause, aiohttp.ClientResponseError):
         # Not str(cause): it carries the request's URL.
         return CosConnectionError(f"connection failed: {name}: {cause.status}, {cause.message}")

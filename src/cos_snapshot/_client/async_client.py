@@ -11,10 +11,7 @@ import anyio
 import httpx2
 
 from .._shared.credentials import Credentials, CredentialsSource
-from .._shared.errors import (
-    CosError,
-    CosInvalidArgumentError,
-)
+from .._shared.errors import CosClientError, CosError, CosInvalidArgumentError
 from .._shared.snapshot_params import (
     DEFAULT_FORMAT,
     DEFAULT_HEIGHT,
@@ -25,7 +22,7 @@ from .._shared.snapshot_params import (
 from .auth import Signer
 from .base import _BaseClient
 from .media_info import MediaInfo
-from .options import DEFAULT_SIGN_EXPIRES, DEFAULT_TIMEOUT, MAX_MEDIA_INFO_BYTES, Transport
+from .options import DEFAULT_SIGN_EXPIRES, DEFAULT_TIMEOUT, MAX_SNAPSHOT_BYTES, Transport
 from .params import (
     NOT_GIVEN,
     Format,
@@ -36,7 +33,14 @@ from .params import (
     check_key,
     snapshot_args,
 )
-from .responses import check_size, to_media_info, to_snapshot, transport_error
+from .responses import (
+    MEDIA_INFO_LIMIT,
+    BodyLimit,
+    naming_endpoint,
+    to_media_info,
+    to_snapshot,
+    transport_error,
+)
 from .retry import RetryPolicy, RetryState
 from .snapshot import Snapshot
 
@@ -55,7 +59,8 @@ class AsyncSnapshotClient(_BaseClient):
     retries, typed errors, proxies and TLS settings from the environment, ``httpx_args``.
     ``max_connections`` sizes the connection pool of either (give it the number of requests
     you keep in flight). A credentials provider given as ``credentials`` is called in a worker
-    thread, so a slow one does not block the event loop.
+    thread, so a slow one does not block the event loop. ``max_snapshot_bytes``, the other
+    bounds on answers and redirects are as on :class:`SnapshotClient`, on either transport.
     """
 
     _transport_base = httpx2.AsyncBaseTransport
@@ -74,6 +79,7 @@ class AsyncSnapshotClient(_BaseClient):
         sign_expires: int = DEFAULT_SIGN_EXPIRES,
         clock: Callable[[], float] = _time.time,
         max_connections: int | None = None,
+        max_snapshot_bytes: int = MAX_SNAPSHOT_BYTES,
         transport: Transport = "httpx2",
         httpx_args: dict[str, Any] | None = None,
     ) -> None:
@@ -88,6 +94,7 @@ class AsyncSnapshotClient(_BaseClient):
             sign_expires=sign_expires,
             clock=clock,
             max_connections=max_connections,
+            max_snapshot_bytes=max_snapshot_bytes,
             httpx_args=httpx_args,
         )
         #: The transport in use: ``"httpx2"`` or ``"aiohttp"`` (``"auto"`` resolved).
@@ -166,19 +173,19 @@ class AsyncSnapshotClient(_BaseClient):
         args = snapshot_args(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
-        return await self._call(self._target(args), to_snapshot)
+        return await self._call(self._target(args), to_snapshot, self._snapshot_limit)
 
     async def get_media_info(self, key: str) -> MediaInfo:
         """What the service knows about video ``key``; see
         :meth:`SnapshotClient.get_media_info`."""
         target = self._media_info_target(check_key(key))
-        return await self._call(target, to_media_info, MAX_MEDIA_INFO_BYTES)
+        return await self._call(target, to_media_info, MEDIA_INFO_LIMIT)
 
     async def _call(
         self,
         target: tuple[str, httpx2.URL],
         convert: Callable[[httpx2.Response, bytes], _T],
-        limit: int | None = None,
+        limit: BodyLimit,
     ) -> _T:
         """The async twin of :meth:`SnapshotClient._call`."""
         http = self._api.get_async_httpx_client()
@@ -199,18 +206,26 @@ class AsyncSnapshotClient(_BaseClient):
         http: httpx2.AsyncClient,
         request: httpx2.Request,
         state: RetryState,
-        limit: int | None = None,
+        limit: BodyLimit,
     ) -> tuple[httpx2.Response, bytes]:
-        """Send one attempt and read its whole body (at most ``limit`` bytes) within the
-        deadline."""
+        """The async twin of :meth:`SnapshotClient._exchange`."""
         body = bytearray()
+        sent = request
         try:
-            response = await http.send(request, stream=True)
+            response = await http.send(sent, stream=True)
+            hops = 0
+            while self._follow_redirects and response.next_request is not None:
+                await response.aclose()
+                hops += 1
+                if hops > http.max_redirects:
+                    raise CosClientError(f"more than {http.max_redirects} redirects")
+                sent = self._redirected(request, response.next_request)
+                response = await http.send(sent, stream=True)
             try:
                 async for chunk in response.aiter_bytes():
                     body += chunk
                     self._check_deadline(state)
-                    check_size(body, limit, response)
+                    limit.check(body, response)
             finally:
                 await response.aclose()
         except CosError:
@@ -219,13 +234,15 @@ class AsyncSnapshotClient(_BaseClient):
             # On the aiohttp transport, an httpx2 error it made from one of aiohttp's, which
             # tells better what happened.
             mapped = self._library_error(exc) if self._library_error is not None else None
-            raise (mapped or transport_error(exc)) from exc
+            raise naming_endpoint(mapped or transport_error(exc), sent.url) from exc
         except self._library_errors as exc:
             mapped = self._library_error(exc) if self._library_error is not None else None
             if mapped is None:
                 raise
             # Not chained when it is a ValueError: aiohttp's text quotes the header value.
-            raise mapped from (None if isinstance(exc, ValueError) else exc)
+            raise naming_endpoint(mapped, sent.url) from (
+                None if isinstance(exc, ValueError) else exc
+            )
         return response, bytes(body)
 
     async def aclose(self) -> None:

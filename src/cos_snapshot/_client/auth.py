@@ -15,6 +15,8 @@ from ..signing import authorization_fields, format_authorization
 __all__ = ["CosAuth", "Signer", "signed_headers_of"]
 
 SECURITY_TOKEN_HEADER = "x-cos-security-token"  # noqa: S105 - a header name
+#: The headers that carry a credential: never sent to another origin.
+CREDENTIAL_HEADERS = ("authorization", SECURITY_TOKEN_HEADER)
 
 # Headers the official SDK signs when present (its allow-list), plus any x-cos-*/x-ci-*.
 _SIGNED_HEADER_NAMES = frozenset(

@@ -39,13 +39,15 @@ from .._shared.snapshot_params import (
     DEFAULT_ROTATE,
     DEFAULT_WIDTH,
 )
-from .auth import Signer
+from .auth import CREDENTIAL_HEADERS, Signer
 from .options import (
     DEFAULT_SIGN_EXPIRES,
     DEFAULT_TIMEOUT,
+    MAX_SNAPSHOT_BYTES,
     USER_AGENT,
     check_bucket,
     check_expires,
+    check_max_bytes,
     check_region,
     check_transports,
     endpoint_for,
@@ -62,7 +64,8 @@ from .params import (
     check_key,
     snapshot_args,
 )
-from .retry import SKEW_THRESHOLD_S, RetryPolicy, RetryState
+from .responses import snapshot_limit
+from .retry import MAX_CLOCK_CORRECTION_S, SKEW_THRESHOLD_S, RetryPolicy, RetryState
 
 
 class _BaseClient:
@@ -83,6 +86,7 @@ class _BaseClient:
         sign_expires: int = DEFAULT_SIGN_EXPIRES,
         clock: Callable[[], float] = _time.time,
         max_connections: int | None = None,
+        max_snapshot_bytes: int = MAX_SNAPSHOT_BYTES,
         httpx_args: dict[str, Any] | None = None,
     ) -> None:
         # Checked even beside endpoint_url, which then says where requests go: a malformed
@@ -109,6 +113,16 @@ class _BaseClient:
             self.endpoint_url = str(url).rstrip("/")
         elif bucket and region:
             self.endpoint_url = endpoint_for(bucket, region)
+        elif bucket:
+            raise CosInvalidArgumentError(
+                "region",
+                "is missing: give the bucket's region (e.g. ap-guangzhou), or endpoint_url",
+            )
+        elif region:
+            raise CosInvalidArgumentError(
+                "bucket",
+                "is missing: give the bucket (e.g. examplebucket-1250000000), or endpoint_url",
+            )
         else:
             raise CosInvalidArgumentError(
                 "endpoint_url", "give bucket and region, or endpoint_url (e.g. the emulator's)"
@@ -117,6 +131,9 @@ class _BaseClient:
         self.region = region
         self.retry = retry or RetryPolicy()
         self.sign_expires = sign_expires
+        #: The most bytes a snapshot may hold, counted as decoded (see the class docstring).
+        self.max_snapshot_bytes = check_max_bytes("max_snapshot_bytes", max_snapshot_bytes)
+        self._snapshot_limit = snapshot_limit(self.max_snapshot_bytes)
         self._clock = clock
         self._signed = not anonymous
         self._signer: Signer | None = None
@@ -148,7 +165,9 @@ class _BaseClient:
         headers = {"User-Agent": USER_AGENT, **dict(args.pop("headers", None) or {})}
         cookies = dict(args.pop("cookies", None) or {})
         verify = args.pop("verify", True)
-        follow_redirects = bool(args.pop("follow_redirects", False))
+        # Redirects are followed here, not by httpx2 (see _redirected): httpx2 would forward
+        # x-cos-security-token to another origin.
+        self._follow_redirects = bool(args.pop("follow_redirects", False))
         self._httpx_args = args
         #: What an httpx2 client of another class (the aiohttp one) is built from.
         self._httpx_client_args: dict[str, Any] = {
@@ -157,7 +176,7 @@ class _BaseClient:
             "cookies": cookies,
             "timeout": self.timeout,
             "verify": verify,
-            "follow_redirects": follow_redirects,
+            "follow_redirects": False,
             **args,
         }
         self._api = _GeneratedClient(
@@ -167,7 +186,7 @@ class _BaseClient:
             headers=headers,
             cookies=cookies,
             verify_ssl=verify,
-            follow_redirects=follow_redirects,
+            follow_redirects=False,
             httpx_args=args,
         )
 
@@ -345,9 +364,26 @@ class _BaseClient:
         ):
             offset = server_clock_offset(error.server_date, self._signer.clock())
             if offset is not None and abs(offset - self._signer.clock_offset) >= SKEW_THRESHOLD_S:
-                self._signer.clock_offset = offset
-                return 0.0
+                if abs(offset) <= MAX_CLOCK_CORRECTION_S:
+                    self._signer.clock_offset = offset
+                    return 0.0
+                # One answer's Date must not move the signing clock (presigned URLs too) by
+                # more than a day: the server lies, or the local clock needs fixing.
+                error.add_note(
+                    f"not corrected: the server's Date is {offset:+.0f} s from the local clock, "
+                    f"beyond the {MAX_CLOCK_CORRECTION_S:.0f} s a client corrects; "
+                    "check the local clock"
+                )
         return state.delay_after(error)
+
+    def _redirected(self, first: httpx2.Request, hop: httpx2.Request) -> httpx2.Request:
+        """The next request of a redirect (httpx2's ``next_request``), without the signature
+        and the STS token when it leaves the endpoint's origin (scheme, host and port): no
+        credential crosses an origin change."""
+        if hop.url.origin != first.url.origin:
+            for name in CREDENTIAL_HEADERS:
+                hop.headers.pop(name, None)
+        return hop
 
     #: The errors of the HTTP library under the transport that reach our code raw (none for
     #: httpx2's own transport, which raises only httpx2's), and how they become ours.

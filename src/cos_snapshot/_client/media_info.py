@@ -31,7 +31,10 @@ RawElement: TypeAlias = str | dict[str, "RawElement"] | list["RawElement"] | Non
 _STREAM_KINDS = ("Video", "Audio", "Subtitle")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_RATIO = re.compile(r"([+-]?[0-9]+)[/:]([0-9]+)")
+#: Each side of a ratio at most 30 digits, as an integer (``int()`` of thousands of digits is
+#: slow, and from 4,301 raises ``ValueError``).
+_RATIO = re.compile(r"([+-]?[0-9]{1,30})[/:]([0-9]{1,30})")
+_MAX_DIGITS = 30
 
 
 @attrs.frozen
@@ -226,7 +229,8 @@ class _Fields:
         return value
 
     def _bad(self, name: str, value: str, what: str) -> CosResponseError:
-        return CosResponseError(f"{self._path}/{name}", f"{value!r} is not {what}")
+        shown = repr(value) if len(value) <= 40 else f"{value[:20]!r}… ({len(value)} characters)"
+        return CosResponseError(f"{self._path}/{name}", f"{shown} is not {what}")
 
     def text(self, name: str) -> str | None:
         return self._leaf(name)
@@ -235,7 +239,7 @@ class _Fields:
         value = self._leaf(name)
         if value is None:
             return None
-        if not _INTEGER.fullmatch(value) or len(value) > 30:
+        if not _INTEGER.fullmatch(value) or len(value) > _MAX_DIGITS:
             raise self._bad(name, value, "an integer")
         return int(value)
 
@@ -348,7 +352,7 @@ def parse_media_info(body: bytes | str, *, request_id: str | None = None) -> Med
     try:
         root = parse_untrusted(data)
     except UnsafeXmlError as exc:
-        raise CosResponseError("Response", str(exc)) from None
+        raise CosResponseError(exc.element or "Response", str(exc)) from None
     except ET.ParseError as exc:
         raise CosResponseError("Response", f"the answer is not well-formed XML ({exc})") from None
     if _local(root.tag) != "Response":

@@ -26,6 +26,16 @@ USER_AGENT = f"cos-snapshot/{__version__}"
 #: A GetMediaInfo document is a few KiB; a server that ignores ``ci-process`` and sends the
 #: video itself is cut off here instead of being downloaded whole.
 MAX_MEDIA_INFO_BYTES = 1 << 20
+#: The default cap on a snapshot's bytes (``max_snapshot_bytes``), counted after any
+#: ``Content-Encoding`` is undone: 128 MiB. The largest image COS makes is 4096 × 4096; as a PNG
+#: that does not compress at all (8-bit RGB in stored deflate blocks) it is 4096 rows × (1 filter
+#: byte + 4096 × 3) = 50,335,744 bytes plus under 0.2% of block and chunk overhead, about 48 MiB
+#: (64 MiB with an alpha channel). A JPEG of that size is smaller still.
+MAX_SNAPSHOT_BYTES = 128 << 20
+#: The most of an error answer that is read: 64 KiB. A COS error document is under 2 KiB (one
+#: answering ``SignatureDoesNotMatch`` carries the string to sign, still a few KiB); a proxy's
+#: HTML page fits too. Beyond it the rest is not read, and the error keeps its status.
+MAX_ERROR_BYTES = 64 << 10
 
 _BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-[0-9]+$")
 _REGION = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -96,6 +106,13 @@ def endpoint_for(bucket: str, region: str) -> str:
     check_bucket(bucket)
     check_region(region)
     return f"https://{bucket}.cos.{region}.myqcloud.com"
+
+
+def check_max_bytes(parameter: str, value: object) -> int:
+    """``value`` if it is a positive number of bytes, else :class:`CosInvalidArgumentError`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise CosInvalidArgumentError(parameter, f"must be a positive integer, got {value!r}")
+    return value
 
 
 def check_expires(expires: object) -> None:

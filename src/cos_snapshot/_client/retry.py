@@ -6,7 +6,12 @@ when a signature's time window does not contain the server's time. A freshly sig
 only gets either if the local clock is off, so the client takes the server's ``Date`` header,
 corrects its clock offset and tries once more (the Node.js SDK does the same, for both codes).
 It does so only when the server's clock differs from the corrected local one by at least
-:data:`SKEW_THRESHOLD_S`: otherwise the error is about something else and is raised.
+:data:`SKEW_THRESHOLD_S`: otherwise the error is about something else and is raised. Nor when
+the server's clock is more than :data:`MAX_CLOCK_CORRECTION_S` (a day) from the local one: one
+answer's ``Date`` would then move every later signature, presigned URLs included, by as much as
+it likes. A day covers what the correction is for (a clock set to local time as if it were UTC
+is at most 14 h off; a machine without NTP drifts seconds a day); a clock further off is broken
+or the server is lying, and either way the error is raised with a note saying so.
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ SKEW_CODE = "RequestTimeTooSkewed"
 EXPIRED_MESSAGE = "Request has expired"
 #: A server clock closer than this to ours is not a clock problem (the window has slack).
 SKEW_THRESHOLD_S = 30.0
+#: The largest clock offset a server's ``Date`` may set (see the module docstring): a day.
+MAX_CLOCK_CORRECTION_S = 86400.0
+#: Codes worth another try whatever the status (a 200 may carry an error document too).
+RETRYABLE_CODES = frozenset({"SlowDown", "InternalError", "ServiceUnavailable"})
 
 
 @attrs.frozen
@@ -72,7 +81,7 @@ def is_retryable(error: CosError) -> bool:
     if isinstance(error, CosConnectionError):
         return True
     if isinstance(error, CosServiceError):
-        return error.status in RETRYABLE_STATUSES or error.code == "SlowDown"
+        return error.status in RETRYABLE_STATUSES or error.code in RETRYABLE_CODES
     return False
 
 

@@ -9,9 +9,7 @@ from typing import Self, TypeVar, overload
 
 import httpx2
 
-from .._shared.errors import (
-    CosError,
-)
+from .._shared.errors import CosClientError, CosError
 from .._shared.snapshot_params import (
     DEFAULT_FORMAT,
     DEFAULT_HEIGHT,
@@ -21,7 +19,6 @@ from .._shared.snapshot_params import (
 )
 from .base import _BaseClient
 from .media_info import MediaInfo
-from .options import MAX_MEDIA_INFO_BYTES
 from .params import (
     NOT_GIVEN,
     Format,
@@ -32,7 +29,14 @@ from .params import (
     check_key,
     snapshot_args,
 )
-from .responses import check_size, to_media_info, to_snapshot, transport_error
+from .responses import (
+    MEDIA_INFO_LIMIT,
+    BodyLimit,
+    naming_endpoint,
+    to_media_info,
+    to_snapshot,
+    transport_error,
+)
 from .retry import RetryState
 from .snapshot import Snapshot
 
@@ -51,7 +55,16 @@ class SnapshotClient(_BaseClient):
     passed to the ``httpx2.Client`` underneath (``transport``, ``limits``, ``proxy``,
     ``mounts``, ``event_hooks``, ...; an ``auth`` only when ``anonymous``, since the client
     signs each attempt itself). An object of the httpx package there raises
-    :class:`CosInvalidArgumentError` naming the httpx2 class to use.
+    :class:`CosInvalidArgumentError` naming the httpx2 class to use. With
+    ``follow_redirects=True`` there, a redirect to another origin (scheme, host or port) is
+    followed without the signature and the STS token.
+
+    Answers are read within bounds, counted after any ``Content-Encoding`` is undone, so a small
+    compressed answer cannot inflate without end: a snapshot holds at most
+    ``max_snapshot_bytes`` (default 128 MiB; the largest COS image, 4096 × 4096, is about 48 MiB
+    as an 8-bit RGB PNG that does not compress at all, 64 MiB with alpha), a GetMediaInfo
+    document 1 MiB. A longer answer raises :class:`CosResponseError` and is not retried. Of an
+    error answer at most 64 KiB is read; its :class:`CosServiceError` keeps the status.
     """
 
     @overload
@@ -97,7 +110,7 @@ class SnapshotClient(_BaseClient):
         args = snapshot_args(
             key, time, width=width, height=height, format=format, rotate=rotate, mode=mode
         )
-        return self._call(self._target(args), to_snapshot)
+        return self._call(self._target(args), to_snapshot, self._snapshot_limit)
 
     def get_media_info(self, key: str) -> MediaInfo:
         """What the service knows about video ``key`` (GetMediaInfo): durations, size, frame
@@ -107,16 +120,16 @@ class SnapshotClient(_BaseClient):
         documented document raises :class:`CosResponseError` naming the element.
         """
         target = self._media_info_target(check_key(key))
-        return self._call(target, to_media_info, MAX_MEDIA_INFO_BYTES)
+        return self._call(target, to_media_info, MEDIA_INFO_LIMIT)
 
     def _call(
         self,
         target: tuple[str, httpx2.URL],
         convert: Callable[[httpx2.Response, bytes], _T],
-        limit: int | None = None,
+        limit: BodyLimit,
     ) -> _T:
-        """Send ``target`` (signed afresh each attempt) until ``convert`` accepts an answer of
-        at most ``limit`` bytes, or the retry policy gives up and the last error is raised."""
+        """Send ``target`` (signed afresh each attempt) until ``convert`` accepts an answer
+        within ``limit``, or the retry policy gives up and the last error is raised."""
         http = self._api.get_httpx_client()
         method, url = target
         state = self.retry.begin()
@@ -135,22 +148,31 @@ class SnapshotClient(_BaseClient):
         http: httpx2.Client,
         request: httpx2.Request,
         state: RetryState,
-        limit: int | None = None,
+        limit: BodyLimit,
     ) -> tuple[httpx2.Response, bytes]:
-        """Send one attempt and read its whole body (at most ``limit`` bytes) within the
-        deadline."""
+        """Send one attempt (following redirects if asked) and read its whole body, decoded,
+        within ``limit`` and the deadline."""
         body = bytearray()
+        sent = request
         try:
-            response = http.send(request, stream=True)
+            response = http.send(sent, stream=True)
+            hops = 0
+            while self._follow_redirects and response.next_request is not None:
+                response.close()
+                hops += 1
+                if hops > http.max_redirects:
+                    raise CosClientError(f"more than {http.max_redirects} redirects")
+                sent = self._redirected(request, response.next_request)
+                response = http.send(sent, stream=True)
             try:
                 for chunk in response.iter_bytes():
                     body += chunk
                     self._check_deadline(state)
-                    check_size(body, limit, response)
+                    limit.check(body, response)
             finally:
                 response.close()
         except httpx2.HTTPError as exc:
-            raise transport_error(exc) from exc
+            raise naming_endpoint(transport_error(exc), sent.url) from exc
         return response, bytes(body)
 
     def close(self) -> None:

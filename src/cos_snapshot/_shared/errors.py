@@ -92,10 +92,16 @@ class CosServiceError(CosError):
 
     @classmethod
     def from_response(
-        cls, status: int, body: bytes | str, headers: Mapping[str, str] | None = None
+        cls,
+        status: int,
+        body: bytes | str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        message: str | None = None,
     ) -> CosServiceError:
         """Build the error from a response; a body that is not an error document still gives
-        an error carrying the status and the header request id."""
+        an error carrying the status and the header request id (and ``message``, when the
+        document has no ``Message`` of its own)."""
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         fields = parse_error_document(text)
         request_id = fields.get("RequestId")
@@ -105,7 +111,7 @@ class CosServiceError(CosError):
         return cls(
             status,
             fields.get("Code"),
-            fields.get("Message"),
+            fields.get("Message") or message,
             resource=fields.get("Resource"),
             request_id=request_id,
             trace_id=fields.get("TraceId"),

@@ -178,9 +178,16 @@ def client_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments for SnapshotClient or AsyncSnapshotClient from the connection options
     and the environment."""
     if not args.endpoint_url and not (args.bucket and args.region):
+        missing = [
+            f"{option} (or {variable})"
+            for option, variable, given in (
+                ("--bucket", "COS_BUCKET", args.bucket),
+                ("--region", "COS_REGION", args.region),
+            )
+            if not given
+        ]
         raise UsageError(
-            "say where: --endpoint-url (or COS_ENDPOINT_URL), or --bucket and --region "
-            "(or COS_BUCKET and COS_REGION)"
+            f"no endpoint: give {' and '.join(missing)}, or --endpoint-url (or COS_ENDPOINT_URL)"
         )
     try:
         credentials = None if args.anonymous else Credentials.from_env()
