@@ -32,6 +32,7 @@ from ..tools.batch import (
     ItemResult,
     KeyTimes,
     NameTemplate,
+    OutputNames,
     PlannedItem,
     TimeSelection,
     iter_items,
@@ -206,9 +207,15 @@ async def _run(
     planned: Iterator[PlannedItem],
     args: argparse.Namespace,
     on_result: Callable[[ItemResult], None],
+    names: OutputNames | None = None,
 ) -> None:
     await run_batch(
-        client, planned, concurrency=args.concurrency, force=args.force, on_result=on_result
+        client,
+        planned,
+        concurrency=args.concurrency,
+        force=args.force,
+        on_result=on_result,
+        names=names,
     )
 
 
@@ -250,8 +257,9 @@ def _batch(
     failures_path = Path(args.failures) if args.failures else output_dir / FAILURES_NAME
     with options_named():  # a key that is no video: exit 2, naming it and the option
         runner.run(plan.fetch_media_infos(client, concurrency=args.concurrency))
+    reserved = {failures_path: "the failures file"}
     try:
-        total = plan.check(reserved={failures_path: "the failures file"})
+        total = plan.check(reserved=reserved)
     except BatchInputError as error:
         raise UsageError(str(error)) from None
     tally = BatchTally(total)
@@ -270,7 +278,7 @@ def _batch(
         planned = iter(plan)
         output_closed: BaseException | None = None
         try:
-            runner.run(_run(client, planned, args, on_result))
+            runner.run(_run(client, planned, args, on_result, plan.names(reserved=reserved)))
         except KeyboardInterrupt:
             tally.interrupted = True
             _not_run(planned, record, failures)
