@@ -49,8 +49,9 @@ Example::
 
 from __future__ import annotations
 
-from .failures import FAILURES_NAME, FailuresFile, failure_row
+from .failures import FAILURES_NAME, INCOMPLETE, FailuresFile, failure_row
 from .items import (
+    JSONL_SUFFIXES,
     MAX_RANGE_TIMES,
     BatchInputError,
     BatchItem,
@@ -80,6 +81,8 @@ __all__ = [
     "DEFAULT_TEMPLATE",
     "FAILURES_NAME",
     "FIELDS",
+    "INCOMPLETE",
+    "JSONL_SUFFIXES",
     "KEY_LIMITS",
     "MAX_RANGE_TIMES",
     "MEDIA_INFO_CACHE",

@@ -45,6 +45,7 @@ from ..._shared.snapshot_params import (
 from ..._shared.text import plural
 
 __all__ = [
+    "JSONL_SUFFIXES",
     "MAX_RANGE_TIMES",
     "BatchInputError",
     "BatchItem",
@@ -434,6 +435,12 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
                 ) from None
             if not isinstance(row, dict):
                 raise BatchInputError(f"{path} line {number}: must be a JSON object")
+            if row.get("incomplete") is True:  # a failures file its run did not finish
+                raise BatchInputError(
+                    f"{path} line {number}: an incomplete list of failures "
+                    f"({row.get('error') or 'its run did not finish'}); take the batch again "
+                    "from its original input (files that exist are skipped)"
+                )
             yield number, row
 
 
