@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -40,6 +41,21 @@ def test_make_fixture_writes_a_video_whose_frames_show_their_index(
     with av.open(str(out)) as container:
         frames = [frame.to_image() for frame in container.decode(video=0)]
     assert [read_frame_index(image) for image in frames] == list(range(10))
+
+
+def test_make_fixture_json_prints_its_fixture_info_as_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "made.mp4"
+    argv = ["--json", "make-fixture", str(out), "--duration", "1", "--fps", "10", "--gop", "5"]
+    assert main([*argv, "--size", "96x64"]) == 0
+    printed = capsys.readouterr().out
+    assert len(printed.splitlines()) == 1
+    record = json.loads(printed)
+    assert record["path"] == str(out)
+    assert (record["width"], record["height"], record["frames"]) == (96, 64, 10)
+    assert record["duration"] == "1"
+    assert record["keyframes"] == [0, 5]
 
 
 def test_make_fixture_rejects_a_bad_size(

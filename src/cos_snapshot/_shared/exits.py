@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED", "EXIT_USAGE"]
 
 #: Everything asked for was done.
 EXIT_OK = 0
@@ -12,3 +12,5 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 #: Interrupted (SIGINT), as shells report 128 + the signal's number.
 EXIT_INTERRUPTED = 130
+#: Terminated (SIGTERM: a CI cancel, ``docker stop``, ``timeout``), ended as an interruption is.
+EXIT_TERMINATED = 143

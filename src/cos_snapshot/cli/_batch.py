@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .. import AsyncSnapshotClient
-from .._shared.text import plural
+from .._shared.files import plan_write
+from .._shared.text import one_line, plural
 from ..tools.batch import (
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
     FIELDS,
+    JSONL_SUFFIXES,
     MAX_RANGE_TIMES,
     BatchInputError,
     BatchPlan,
@@ -32,6 +37,7 @@ from ..tools.batch import (
     ItemResult,
     KeyTimes,
     NameTemplate,
+    OutputNames,
     PlannedItem,
     TimeSelection,
     iter_items,
@@ -111,11 +117,15 @@ failures:
   written to --failures (default OUTPUT_DIR/{FAILURES_NAME}) as JSON Lines that --input reads
   back, with the reason in an "error" column and each item's file name in "output", so a
   re-take writes the same files whatever --name-template the first run had. The file is
-  removed when a run leaves nothing undone.
+  removed when a run leaves nothing undone. It must be a .jsonl file; it may be the --input
+  file (replaced once its last row is read). While a run goes, the last run's list is
+  replaced by a line saying the list is incomplete, which stays if the run is killed or
+  cannot write the list (a full disk, said on stderr): --input refuses it.
 
 exit codes:
-  0 every item done or skipped; 1 some item failed; 2 bad usage, times, input file or
-  connection settings (nothing fetched); 130 interrupted (Ctrl-C).
+  0 every item done or skipped; 1 some item failed, or the failures file could not be
+  written; 2 bad usage, times, input file or connection settings (nothing fetched);
+  130 interrupted (Ctrl-C); 143 terminated (SIGTERM: ends the run as Ctrl-C does).
 
 credentials:
   TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN, unless
@@ -206,9 +216,15 @@ async def _run(
     planned: Iterator[PlannedItem],
     args: argparse.Namespace,
     on_result: Callable[[ItemResult], None],
+    names: OutputNames | None = None,
 ) -> None:
     await run_batch(
-        client, planned, concurrency=args.concurrency, force=args.force, on_result=on_result
+        client,
+        planned,
+        concurrency=args.concurrency,
+        force=args.force,
+        on_result=on_result,
+        names=names,
     )
 
 
@@ -225,9 +241,8 @@ def _not_run(
     except KeyboardInterrupt:
         failures.abandon()
         raise KeyboardInterrupt(
-            f"interrupted again while listing what did not run: {failures.path} was not "
-            "written; the same batch run again takes what is left (files that exist are "
-            "skipped)"
+            f"interrupted again while listing what did not run: {failures.state}; the same "
+            "batch run again takes what is left (files that exist are skipped)"
         ) from None
 
 
@@ -247,15 +262,20 @@ def _batch(
     runner: asyncio.Runner, client: AsyncSnapshotClient, plan: BatchPlan, args: argparse.Namespace
 ) -> int:
     output_dir = Path(args.output_dir)
-    failures_path = Path(args.failures) if args.failures else output_dir / FAILURES_NAME
+    failures_path = _failures_path(args, output_dir)
     with options_named():  # a key that is no video: exit 2, naming it and the option
         runner.run(plan.fetch_media_infos(client, concurrency=args.concurrency))
+    reserved = {failures_path: "the failures file"}
     try:
-        total = plan.check(reserved={failures_path: "the failures file"})
+        total = plan.check(reserved=reserved)
     except BatchInputError as error:
         raise UsageError(str(error)) from None
     tally = BatchTally(total)
-    with FailuresFile(failures_path) as failures, progress_for(total, quiet=args.quiet) as progress:
+    input_path = Path(args.input) if args.input else None
+    with (
+        FailuresFile(failures_path, input=input_path) as failures,
+        progress_for(total, quiet=args.quiet) as progress,
+    ):
 
         def record(result: ItemResult) -> None:
             tally.add(result)
@@ -270,7 +290,7 @@ def _batch(
         planned = iter(plan)
         output_closed: BaseException | None = None
         try:
-            runner.run(_run(client, planned, args, on_result))
+            runner.run(_run(client, planned, args, on_result, plan.names(reserved=reserved)))
         except KeyboardInterrupt:
             tally.interrupted = True
             _not_run(planned, record, failures)
@@ -283,7 +303,7 @@ def _batch(
             _not_run(planned, record, failures)
     if output_closed is not None:
         raise output_closed
-    has_failures = failures.rows > 0
+    has_failures = failures.rows > 0 and failures.error is None
     if args.json:
         print_json(
             {**tally.summary(), "failures_file": str(failures_path) if has_failures else None}
@@ -292,9 +312,36 @@ def _batch(
         print(_summary_text(tally))
         if has_failures:
             print(f"not done: {failures_path} (take them again with --input {failures_path})")
+    if failures.error is not None:
+        print(
+            f"cos-snapshot: error: could not write the failures file: {one_line(failures.error)};"
+            f" {failures.state}",
+            file=sys.stderr,
+        )
     if tally.interrupted:
         raise KeyboardInterrupt
-    return EXIT_FAILED if tally.failed else EXIT_OK
+    return EXIT_FAILED if tally.failed or failures.error is not None else EXIT_OK
+
+
+def _failures_path(args: argparse.Namespace, output_dir: Path) -> Path:
+    """--failures, or its default; refused when it would not be a file --input reads back (a
+    CSV input overwritten with JSON Lines, say)."""
+    if not args.failures:
+        return output_dir / FAILURES_NAME
+    path = Path(args.failures)
+    if path.suffix.lower() in JSONL_SUFFIXES:
+        return path
+    with contextlib.suppress(OSError):
+        if plan_write(path)[0] == "through":  # /dev/null, a pipe: nothing is kept to take again
+            return path
+    if args.input and os.path.abspath(args.input) == os.path.abspath(path):
+        raise UsageError(
+            f"--failures {path} is the --input file: only a .jsonl input (a failures file taken "
+            "again) may be replaced by the list of what failed"
+        )
+    raise UsageError(
+        f"--failures {path}: name a .jsonl file (the list is JSON Lines, which --input reads back)"
+    )
 
 
 def register(sub: Any) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import Credentials
 from .._shared.extras import needs_extra
-from ._common import EXIT_OK, UsageError, subparser
+from ._common import EXIT_OK, UsageError, print_json, subparser
 
 __all__ = ["register"]
 
@@ -141,8 +141,36 @@ def cmd_make_fixture(args: argparse.Namespace) -> int:
         if isinstance(error, av.FFmpegError):
             raise  # the encoder failed: not a usage problem
         raise UsageError(f"make-fixture: {error}") from None
-    print(f"{args.output}: {info}")
+    if args.json:
+        print_json(_fixture_record(info))
+    else:
+        print(f"{args.output}: {info}")
     return EXIT_OK
+
+
+def _fixture_record(info: Any) -> dict[str, Any]:
+    """``make-fixture --json``'s line: the :class:`~cos_snapshot.testing.FixtureInfo` as JSON,
+    exact fractions as text ("1/25"), the frames' times as their count and the file's end."""
+    width, height = info.display_size
+    return {
+        "path": str(info.path),
+        "codec": info.codec,
+        "container": info.container,
+        "pix_fmt": info.pix_fmt,
+        "width": width,
+        "height": height,
+        "stored_size": list(info.stored_size),
+        "rotation": info.orientation.rotation,
+        "mirrored": info.orientation.mirrored,
+        "frames": info.frame_count,
+        "duration": str(info.end),
+        "start": str(info.start),
+        "time_base": str(info.time_base),
+        "keyframes": list(info.keyframes),
+        "has_audio": info.has_audio,
+        "style": info.style,
+        "sample_aspect": str(info.sample_aspect),
+    }
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

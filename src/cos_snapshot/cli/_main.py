@@ -1,7 +1,8 @@
 """The ``cos-snapshot`` parser and entry point.
 
 Exit codes: 0 success; 1 the service or the network failed (or some batch items did);
-2 bad usage or invalid arguments; 130 interrupted.
+2 bad usage or invalid arguments; 130 interrupted; 143 terminated (SIGTERM, which ends a command
+as Ctrl-C does: a batch lists what it did not take).
 
 Each command lives in its own module with a ``register(subparsers)`` function; adding a command
 is a new module and one line in :data:`COMMANDS`. Commands that need the emulator extra (serve,
@@ -11,13 +12,18 @@ make-fixture, demo) import it only when run, so the client commands work with th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
 from typing import Any
 
 from .. import CosClientError, CosError, CosInvalidArgumentError, CosServiceError, __version__
+from .._shared.exits import EXIT_TERMINATED
 from .._shared.text import one_line
 from . import _batch, _contract, _emulator, _get, _info, _sheet, _storyboard
 from ._common import (
@@ -51,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Frames of videos in Tencent Cloud COS (GetSnapshot), and a local emulator.",
         epilog=textwrap.dedent(
             """
-            exit codes: 0 ok; 1 service, network or item failures; 2 bad usage; 130 interrupted
+            exit codes: 0 ok; 1 service, network or item failures; 2 bad usage;
+            130 interrupted; 143 terminated (SIGTERM)
 
             start here:  cos-snapshot demo
             """
@@ -83,21 +90,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def _run(handler: Handler, args: argparse.Namespace) -> int:
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[list[int]]:
+    """SIGTERM handled as SIGINT is, by whatever handles SIGINT now (an event loop's runner
+    cancelling its task, or Python raising KeyboardInterrupt); the list yielded gets the
+    signal's number when it came. Only the main thread may set handlers: elsewhere, nothing."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):
+            handler(signal.SIGINT, frame)
+        else:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
-        return handler(args)
-    except KeyboardInterrupt as interrupt:
-        print(f"cos-snapshot: {str(interrupt) or 'interrupted'}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except (UsageError, CosInvalidArgumentError) as error:
-        if args.debug:
-            raise
-        print(f"cos-snapshot: error: {one_line(error)}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:
-        raise  # main() says it in one line
-    except (CosServiceError, CosClientError, CosError, OSError) as error:
-        if args.debug:
-            raise
-        print(f"cos-snapshot: error: {one_line(error)}", file=sys.stderr)
-        return EXIT_FAILED
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(handler: Handler, args: argparse.Namespace) -> int:
+    with _sigterm_as_interrupt() as terminated:
+        try:
+            return handler(args)
+        except KeyboardInterrupt as interrupt:
+            what = "terminated" if terminated else "interrupted"
+            print(f"cos-snapshot: {str(interrupt) or what}", file=sys.stderr)
+            return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+        except (UsageError, CosInvalidArgumentError) as error:
+            if args.debug:
+                raise
+            print(f"cos-snapshot: error: {one_line(error)}", file=sys.stderr)
+            return EXIT_USAGE
+        except BrokenPipeError:
+            raise  # main() says it in one line
+        except (CosServiceError, CosClientError, CosError, OSError) as error:
+            if args.debug:
+                raise
+            print(f"cos-snapshot: error: {one_line(error)}", file=sys.stderr)
+            return EXIT_FAILED

@@ -65,11 +65,19 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
     message = needs_extra("cli", "this command")
     if message:
         raise UsageError(message)
-    from ..tools.storyboard import Storyboard, make_storyboard  # noqa: PLC0415 - needs Pillow
+    from ..tools.storyboard import (  # noqa: PLC0415 - needs Pillow
+        Storyboard,
+        make_storyboard,
+        url_prefix_problem,
+    )
 
     if args.width < 1:
         raise UsageError(f"--width: a storyboard's tiles need a width, got {args.width}")
     SnapshotArgs.check(args.key, "0", width=args.width)
+    if args.url_prefix is not None:
+        problem = url_prefix_problem(args.url_prefix)
+        if problem is not None:
+            raise UsageError(f"--url-prefix {args.url_prefix!r}: {problem}")
     output = Path(args.output)
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: not a directory")

@@ -62,6 +62,7 @@ __all__ = [
     "check_sheet_size",
     "compose_sheet",
     "media_info_for",
+    "paste_cell",
     "resolve_times",
     "save_sheet",
     "sheet_format",
@@ -181,11 +182,24 @@ def tile(
         )
     canvas = Image.new("RGB", layout.size, background)
     for index, image in enumerate(images):
-        picture = image.convert("RGB")
-        if picture.size != layout.cell:
-            picture = ImageOps.pad(picture, layout.cell, color=background)
-        canvas.paste(picture, layout.image_box(index)[:2])
+        paste_cell(canvas, image, layout, index, background=background)
     return canvas
+
+
+def paste_cell(
+    canvas: Image.Image,
+    image: Image.Image,
+    layout: SheetLayout,
+    index: int,
+    *,
+    background: tuple[int, int, int] = BACKGROUND,
+) -> None:
+    """Paste ``image`` into cell ``index`` of ``layout`` on ``canvas`` (as :func:`tile` does:
+    scaled to fit the cell and centred when of another size), one image at a time."""
+    picture = image.convert("RGB")
+    if picture.size != layout.cell:
+        picture = ImageOps.pad(picture, layout.cell, color=background)
+    canvas.paste(picture, layout.image_box(index)[:2])
 
 
 def compose_sheet(
@@ -325,6 +339,7 @@ async def take_snapshots(
     mode: Mode = DEFAULT_MODE,
     concurrency: int = 8,
     check_first: Callable[[Snapshot], None] | None = None,
+    on_snapshot: Callable[[int, Snapshot], None] | None = None,
 ) -> list[Snapshot]:
     """The JPEG snapshots of ``key`` at ``times``, in that order, at most ``concurrency`` in
     flight. The first is taken alone, so a missing key or a bad endpoint fails once, not once
@@ -332,6 +347,10 @@ async def take_snapshots(
     cell's: refuse an impossible sheet there). The arguments are checked once
     (:class:`~cos_snapshot.SnapshotArgs`), each cell's at its time. The client stays open:
     whoever made it closes it.
+
+    With ``on_snapshot``, each snapshot is handed to it with its index as it arrives (the
+    first first) and not kept: the list returned is empty, and memory holds only the
+    snapshots in flight.
 
     Raises :class:`SheetSnapshotError` (a :class:`~cos_snapshot.CosError`) naming the time of
     the first snapshot that failed, :class:`~cos_snapshot.CosInvalidArgumentError` for bad
@@ -355,15 +374,29 @@ async def take_snapshots(
                 reason = " ".join(str(error).split())
                 raise SheetSnapshotError(f"{key} at {args.time} s: {reason}") from error
 
+    async def hand_over(index: int, args: SnapshotArgs) -> Snapshot | None:
+        snapshot = await take(args)
+        if on_snapshot is None:
+            return snapshot
+        on_snapshot(index, snapshot)
+        return None
+
     first = await take(cells[0])
     if check_first is not None:
         check_first(first)
+    if on_snapshot is not None:
+        on_snapshot(0, first)
     try:
         async with asyncio.TaskGroup() as group:
-            rest = [group.create_task(take(args)) for args in cells[1:]]
+            rest = [
+                group.create_task(hand_over(index, args))
+                for index, args in enumerate(cells[1:], start=1)
+            ]
     except ExceptionGroup as errors:
         failed = [e for e in errors.exceptions if isinstance(e, SheetSnapshotError)]
         if len(failed) != len(errors.exceptions):
             raise
         raise failed[0] from None
-    return [first, *(task.result() for task in rest)]
+    if on_snapshot is not None:
+        return []
+    return [first, *(snapshot for task in rest if (snapshot := task.result()) is not None)]

@@ -29,6 +29,8 @@ import contextlib
 import io
 import itertools
 import math
+import os
+import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -47,7 +49,7 @@ from .. import (
 )
 from .._shared.files import replacing
 from .._shared.text import plural
-from .sheet import SheetLayout, take_snapshots, tile
+from .sheet import BACKGROUND, SheetLayout, paste_cell, take_snapshots
 
 __all__ = [
     "DEFAULT_COLS",
@@ -64,6 +66,7 @@ __all__ = [
     "plan_sprites",
     "render_vtt",
     "sprite_names",
+    "url_prefix_problem",
     "vtt_timestamp",
 ]
 
@@ -237,6 +240,18 @@ def render_vtt(cues: Sequence[Cue], url_prefix: str | None = None) -> str:
     return "WEBVTT\n\n" + "\n".join(blocks)
 
 
+def url_prefix_problem(url_prefix: str) -> str | None:
+    """Why ``url_prefix`` cannot go into the cues' payloads, or ``None``: a control character
+    (a newline ends the cue and lets what follows write cues of its own) or a space."""
+    for character in url_prefix:
+        if ord(character) < 0x20 or 0x7F <= ord(character) < 0xA0 or character.isspace():
+            return (
+                f"holds {character!r}, which would break the WebVTT cues; percent-encode it "
+                f"({''.join(f'%{b:02X}' for b in character.encode())})"
+            )
+    return None
+
+
 def plan_sprites(
     count: int, cols: int, tile_size: tuple[int, int], image_format: str
 ) -> list[SheetLayout]:
@@ -297,6 +312,10 @@ async def make_storyboard(
     a sprite, and the client's errors (:class:`~cos_snapshot.tools.sheet.SheetSnapshotError` naming
     the time of a snapshot that failed).
     """
+    if url_prefix is not None:
+        problem = url_prefix_problem(url_prefix)
+        if problem is not None:
+            raise ValueError(f"url_prefix {url_prefix!r}: {problem}")
     if format not in STORYBOARD_FORMATS:
         raise ValueError(f"format must be one of {sorted(STORYBOARD_FORMATS)}, not {format!r}")
     if cols < 1:
@@ -316,12 +335,112 @@ async def make_storyboard(
     def check_first(snapshot: Snapshot) -> None:
         layouts.extend(plan_sprites(len(starts), cols, snapshot.size, image_format))
 
-    snapshots = await take_snapshots(
-        client, key, starts, width=width, concurrency=concurrency, check_first=check_first
+    vtt = output_dir / f"{STEM}.vtt"
+    tile_size: list[tuple[int, int]] = []
+    existed = output_dir.exists()
+    try:
+        with contextlib.ExitStack() as stack:
+            # The VTT's temporary is entered before the first sprite's, so renamed last: a VTT
+            # never points at sprites not yet in place.
+            sprites = _SpriteWriter(output_dir, layouts, format, quality, stack, first=vtt)
+
+            def on_snapshot(index: int, snapshot: Snapshot) -> None:
+                with Image.open(io.BytesIO(snapshot.content)) as image:
+                    if not tile_size:
+                        tile_size.append(image.size)
+                    sprites.paste(index, image)
+
+            # Each tile goes into its sprite as it arrives, and each sprite to its temporary
+            # file once whole: memory holds the sprites being filled, never every tile.
+            await take_snapshots(
+                client,
+                key,
+                starts,
+                width=width,
+                concurrency=concurrency,
+                check_first=check_first,
+                on_snapshot=on_snapshot,
+            )
+            cues = _cues(bounds, sprites.names, layouts)
+            sprites.first_temporary().write_text(render_vtt(cues, url_prefix), encoding="utf-8")
+    except BaseException:
+        if not existed:  # made for the sprites' temporaries, now removed: not left behind
+            with contextlib.suppress(OSError):
+                output_dir.rmdir()
+        raise
+    _remove_stale_sprites(output_dir, sprites.names)
+    return Storyboard(
+        key=key,
+        vtt=vtt,
+        sprites=tuple(output_dir / name for name in sprites.names),
+        cues=tuple(cues),
+        tile_size=tile_size[0],
+        cols=layouts[0].cols,
+        duration=bounds[-1],
+        url_prefix=url_prefix,
     )
-    images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
-    tile_size = images[0].size
-    names = sprite_names(len(layouts), format)
+
+
+class _SpriteWriter:
+    """The sprites, filled tile by tile as the snapshots arrive (in any order) and each saved
+    to its temporary file (entered in ``stack``, installed when the stack ends) the moment its
+    last tile is in, then dropped."""
+
+    def __init__(
+        self,
+        output_dir: Path,
+        layouts: list[SheetLayout],
+        format: Literal["jpg", "webp"],
+        quality: int,
+        stack: contextlib.ExitStack,
+        *,
+        first: Path,
+    ) -> None:
+        self.layouts = layouts
+        self._first = first
+        self._first_temporary: Path | None = None
+        self.output_dir = output_dir
+        self.format = format
+        self.quality = quality
+        self.stack = stack
+        self._canvases: dict[int, Image.Image] = {}
+        self._missing: dict[int, int] = {}
+
+    def first_temporary(self) -> Path:
+        """The temporary of ``first`` (the VTT), entered in the stack before any sprite's."""
+        if self._first_temporary is None:
+            self._first_temporary = self.stack.enter_context(replacing(self._first))
+        return self._first_temporary
+
+    @property
+    def names(self) -> list[str]:
+        """The sprites' file names, in order (known once the first tile sets the layouts)."""
+        return sprite_names(len(self.layouts), self.format)
+
+    def paste(self, index: int, image: Image.Image) -> None:
+        """Put tile ``index`` into its sprite; save the sprite if that was its last tile."""
+        sprite, first = 0, 0
+        while index >= first + self.layouts[sprite].count:
+            first += self.layouts[sprite].count
+            sprite += 1
+        layout = self.layouts[sprite]
+        canvas = self._canvases.get(sprite)
+        if canvas is None:
+            canvas = self._canvases[sprite] = Image.new("RGB", layout.size, BACKGROUND)
+            self._missing[sprite] = layout.count
+        paste_cell(canvas, image, layout, index - first)
+        self._missing[sprite] -= 1
+        if self._missing[sprite] == 0:
+            path = self.output_dir / self.names[sprite]
+            self.first_temporary()
+            temporary = self.stack.enter_context(replacing(path))
+            canvas.save(temporary, format=STORYBOARD_FORMATS[self.format], quality=self.quality)
+            del self._canvases[sprite]
+
+
+def _cues(
+    bounds: Sequence[Decimal], names: Sequence[str], layouts: Sequence[SheetLayout]
+) -> list[Cue]:
     cues: list[Cue] = []
     first = 0
     for name, layout in zip(names, layouts, strict=True):
@@ -332,24 +451,22 @@ async def make_storyboard(
                 Cue(bounds[cue], bounds[cue + 1], name, (left, top, right - left, bottom - top))
             )
         first += layout.count
-    vtt = output_dir / f"{STEM}.vtt"
-    sprites = [output_dir / name for name in names]
-    with contextlib.ExitStack() as stack:
-        # Entered first, so renamed last: a VTT never points at sprites not yet in place.
-        vtt_temporary = stack.enter_context(replacing(vtt))
-        first = 0
-        for path, layout in zip(sprites, layouts, strict=True):
-            sprite = tile(images[first : first + layout.count], layout)
-            first += layout.count
-            sprite.save(stack.enter_context(replacing(path)), format=image_format, quality=quality)
-        vtt_temporary.write_text(render_vtt(cues, url_prefix), encoding="utf-8")
-    return Storyboard(
-        key=key,
-        vtt=vtt,
-        sprites=tuple(sprites),
-        cues=tuple(cues),
-        tile_size=tile_size,
-        cols=layouts[0].cols,
-        duration=bounds[-1],
-        url_prefix=url_prefix,
-    )
+    return cues
+
+
+#: The names :func:`sprite_names` gives, in any format: only such files are a storyboard's own.
+_SPRITE_NAME = re.compile(rf"^{re.escape(STEM)}(?:-[1-9][0-9]*)?\.(?:jpg|webp)$")
+
+
+def _remove_stale_sprites(output_dir: Path, names: Sequence[str]) -> None:
+    """Remove the sprites of an earlier storyboard in ``output_dir`` that the new VTT does not
+    name (a rerun with fewer sprites, or another format): only regular files named as this
+    module names sprites."""
+    kept = set(names)
+    with contextlib.suppress(OSError), os.scandir(output_dir) as entries:
+        for entry in entries:
+            if entry.name in kept or not _SPRITE_NAME.match(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)

@@ -49,8 +49,9 @@ Example::
 
 from __future__ import annotations
 
-from .failures import FAILURES_NAME, FailuresFile, failure_row
+from .failures import FAILURES_NAME, INCOMPLETE, FailuresFile, failure_row
 from .items import (
+    JSONL_SUFFIXES,
     MAX_RANGE_TIMES,
     BatchInputError,
     BatchItem,
@@ -64,14 +65,25 @@ from .items import (
     parse_times,
     read_items,
 )
-from .names import DEFAULT_TEMPLATE, FIELDS, NameTemplate, format_for_name, safe_key_path
-from .plan import BatchPlan, KeyTimes, PlannedItem, plan_outputs
+from .names import (
+    DEFAULT_TEMPLATE,
+    FIELDS,
+    KEY_LIMITS,
+    NameLimits,
+    NameTemplate,
+    format_for_name,
+    safe_key_path,
+)
+from .plan import BatchPlan, KeyTimes, NameTaken, OutputNames, PlannedItem, plan_outputs
 from .run import MEDIA_INFO_CACHE, BatchTally, ItemResult, run_batch
 
 __all__ = [
     "DEFAULT_TEMPLATE",
     "FAILURES_NAME",
     "FIELDS",
+    "INCOMPLETE",
+    "JSONL_SUFFIXES",
+    "KEY_LIMITS",
     "MAX_RANGE_TIMES",
     "MEDIA_INFO_CACHE",
     "BatchInputError",
@@ -83,7 +95,10 @@ __all__ = [
     "ItemDefaults",
     "ItemResult",
     "KeyTimes",
+    "NameLimits",
+    "NameTaken",
     "NameTemplate",
+    "OutputNames",
     "PlannedItem",
     "RelativeItem",
     "TimeSelection",

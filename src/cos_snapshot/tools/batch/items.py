@@ -45,6 +45,7 @@ from ..._shared.snapshot_params import (
 from ..._shared.text import plural
 
 __all__ = [
+    "JSONL_SUFFIXES",
     "MAX_RANGE_TIMES",
     "BatchInputError",
     "BatchItem",
@@ -398,6 +399,12 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
         if header is None:
             return
         names = [name.strip().lower() for name in header]
+        repeated = sorted({name for name in names if name and names.count(name) > 1})
+        if repeated:  # which of the two would count is a guess: refused, not the last taken
+            raise BatchInputError(
+                f"{path} line 1: column {' and '.join(repeated)} appears more than once in "
+                "the header"
+            )
         if "key" not in names or "time" not in names:
             raise BatchInputError(
                 f"{path} line 1: the header needs columns key and time, has {', '.join(names)}"
@@ -422,8 +429,18 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
                 row = _JSON_ROW.decode(line)
             except json.JSONDecodeError as error:
                 raise BatchInputError(f"{path} line {number}: not JSON: {error.msg}") from None
+            except RecursionError:  # arrays or objects nested thousands deep
+                raise BatchInputError(
+                    f"{path} line {number}: JSON nested too deeply for an item"
+                ) from None
             if not isinstance(row, dict):
                 raise BatchInputError(f"{path} line {number}: must be a JSON object")
+            if row.get("incomplete") is True:  # a failures file its run did not finish
+                raise BatchInputError(
+                    f"{path} line {number}: an incomplete list of failures "
+                    f"({row.get('error') or 'its run did not finish'}); take the batch again "
+                    "from its original input (files that exist are skipped)"
+                )
             yield number, row
 
 

@@ -7,10 +7,13 @@ and every rendered name must stay inside the output directory.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import string
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
+
+import attrs
 
 from ..._shared.snapshot_params import (
     DEFAULT_FORMAT,
@@ -24,7 +27,15 @@ from ..._shared.snapshot_params import (
 )
 from .items import BatchInputError, Item
 
-__all__ = ["DEFAULT_TEMPLATE", "FIELDS", "NameTemplate", "format_for_name", "safe_key_path"]
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "FIELDS",
+    "KEY_LIMITS",
+    "NameLimits",
+    "NameTemplate",
+    "format_for_name",
+    "safe_key_path",
+]
 
 DEFAULT_TEMPLATE = "{key_stem}_{time}.{format}"
 #: The fields a template may use, and what they hold.
@@ -63,6 +74,60 @@ def format_for_name(name: str | PurePosixPath) -> str | None:
     """The image format a file name promises by its suffix: ``"jpg"`` for ``.jpg`` and
     ``.jpeg``, ``"png"`` for ``.png`` (in any case), ``None`` for any other name."""
     return _SUFFIX_FORMATS.get(PurePosixPath(name).suffix.lower())
+
+
+@attrs.frozen
+class NameLimits:
+    """What a destination accepts of an output name, in bytes of UTF-8: ``component_bytes`` in
+    each ``/``-separated part (a local file system's ``NAME_MAX``), ``total_bytes`` in the
+    whole name (an object key's limit); ``None``: no limit of that kind.
+
+    :meth:`for_directory` gives a local directory's; :data:`KEY_LIMITS` is for outputs that are
+    object keys."""
+
+    component_bytes: int | None = 255
+    total_bytes: int | None = None
+
+    #: ``NAME_MAX`` where the file system does not say (POSIX's usual value).
+    DEFAULT_COMPONENT_BYTES = 255
+
+    @classmethod
+    def for_directory(cls, directory: Path) -> NameLimits:
+        """The limits of the file system holding ``directory`` (or its nearest existing
+        parent: an output directory is made by the run): its ``PC_NAME_MAX``, or 255 bytes
+        where it cannot say."""
+        for candidate in (directory, *directory.absolute().parents):
+            try:
+                limit = os.pathconf(candidate, "PC_NAME_MAX")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if limit > 0:
+                return cls(component_bytes=limit)
+            break
+        return cls(component_bytes=cls.DEFAULT_COMPONENT_BYTES)
+
+    def problem(self, name: PurePosixPath) -> str | None:
+        """Why ``name`` cannot be written here (one line), or ``None`` when it can."""
+        if self.total_bytes is not None:
+            size = len(str(name).encode("utf-8", "surrogateescape"))
+            if size > self.total_bytes:
+                return f"a name of {size} bytes, over the {self.total_bytes}-byte limit"
+        if self.component_bytes is not None:
+            for part in name.parts:
+                size = len(part.encode("utf-8", "surrogateescape"))
+                if size > self.component_bytes:
+                    shown = part if len(part) <= 24 else f"{part[:10]}...{part[-10:]}"
+                    return (
+                        f"a name of {size} bytes ({shown!r}), over the file system's "
+                        f"{self.component_bytes}-byte limit; use a shorter --name-template "
+                        "or output"
+                    )
+        return None
+
+
+#: The limits of outputs that are object keys (850 bytes of UTF-8 in the whole key), for the
+#: outputs written to a bucket.
+KEY_LIMITS = NameLimits(component_bytes=None, total_bytes=850)
 
 
 def _safe_segment(segment: str) -> str:
@@ -121,6 +186,8 @@ class NameTemplate:
     @staticmethod
     def _check(rendered: str, what: str) -> PurePosixPath:
         """``rendered`` as a relative file path; ``what`` names its source in errors."""
+        if "\x00" in rendered:  # no system takes it in a name (an `output` value can hold it)
+            raise BatchInputError(f"{what}: a file name cannot hold a NUL character")
         if (
             "/" not in rendered
             and "\\" not in rendered

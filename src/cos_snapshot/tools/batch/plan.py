@@ -16,7 +16,7 @@ import attrs
 
 from ... import AsyncSnapshotClient, MediaInfo, TimeSelection, media_info_for
 from .items import BatchInputError, BatchItem, Item, ItemDefaults, items_from_arguments
-from .names import NameTemplate, format_for_name
+from .names import NameLimits, NameTemplate, format_for_name
 
 
 @attrs.frozen
@@ -101,6 +101,86 @@ class _Names:
         return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+class NameTaken(BatchInputError):
+    """An output name that an earlier item (or a reserved file) holds. ``digest`` identifies the
+    name for :meth:`OutputNames.holder`; ``holder`` says who holds it when that is known."""
+
+    def __init__(self, message: str, digest: bytes, holder: str | None = None) -> None:
+        super().__init__(message)
+        self.digest = digest
+        self.holder = holder
+
+
+class OutputNames:
+    """The output names a run has given out: each item's name is claimed once it is known (as
+    the item is taken, or when its time relative to the video is resolved), and refused when it
+    leaves ``output_dir``, exceeds the destination's ``limits`` or is held already. The same
+    registry serves any source of items, a re-readable file or a listing that streams, as it
+    holds nothing per item but a 16-byte digest of each name given out.
+
+    ``reserved`` maps paths no item may write (the failures file) to what they are. ``limits``
+    defaults to the output directory's file system's (:meth:`NameLimits.for_directory`)."""
+
+    def __init__(
+        self,
+        output_dir: Path,
+        *,
+        limits: NameLimits | None = None,
+        reserved: Mapping[Path, str] | None = None,
+        earlier: Callable[[], Iterable[PlannedItem]] | None = None,
+    ) -> None:
+        #: The items again from the first, to find who holds a name for a message (rare), or
+        #: ``None`` when they cannot be read again (a listing).
+        self.earlier = earlier
+        self._names = _Names(output_dir)
+        self.limits = NameLimits.for_directory(output_dir) if limits is None else limits
+        self._reserved = {
+            _digest(str(path.resolve())): f"{what} {path}"
+            for path, what in (reserved or {}).items()
+        }
+        self._taken: set[bytes] = set()
+
+    def __len__(self) -> int:
+        return len(self._taken)
+
+    def digest(self, planned: PlannedItem) -> bytes:
+        """The digest of ``planned``'s file, made absolute; raises :class:`BatchInputError`
+        when the name leaves the output directory or exceeds the limits."""
+        problem = self.limits.problem(planned.name)
+        if problem is not None:
+            raise BatchInputError(f"{planned.item.origin}: cannot write {problem}")
+        resolved = self._names.resolved(planned.name)
+        if not self._names.inside(resolved):
+            raise BatchInputError(
+                f"{planned.item.origin}: {planned.name} would be written outside {self._names.root}"
+            )
+        return _digest(resolved)
+
+    def claim(self, planned: PlannedItem) -> None:
+        """Give ``planned`` its file, or raise: :class:`NameTaken` when the name is held (by an
+        earlier claim or a reserved file), :class:`BatchInputError` when it cannot be used."""
+        digest = self.digest(planned)
+        reserved = self._reserved.get(digest)
+        if reserved is not None:
+            raise NameTaken(f"{planned.item.origin} would overwrite {reserved}", digest, reserved)
+        if digest in self._taken:
+            raise NameTaken(f"{planned.item.origin}: {planned.name} is taken", digest)
+        self._taken.add(digest)
+
+    def holder(self, digest: bytes, earlier: Iterable[PlannedItem]) -> PlannedItem | None:
+        """The first of ``earlier`` whose file has ``digest`` (items whose time is relative to
+        the video are skipped: give them resolved), for a message; ``None`` if none has."""
+        for planned in earlier:
+            if planned.item.relative:
+                continue
+            try:
+                if self.digest(planned) == digest:
+                    return planned
+            except BatchInputError:
+                continue
+        return None
+
+
 @attrs.frozen
 class KeyTimes:
     """Every key at every time of ``times``: the items of a batch given as keys and times, for
@@ -177,35 +257,48 @@ class BatchPlan:
         image format (``.jpg`` for a png), two items that would write the same file,
         and an item that would write to one of the ``reserved`` paths (mapped to what they
         are, such as ``"the failures file"``). Only a 16-byte digest of each name is kept.
-        A time relative to the video is checked in its written form (``clip_50%.jpg``): its
-        video is not asked for its duration here.
+
+        A time relative to the video is checked in its written form (``clip_50%.jpg``) for
+        its suffix only: its name is known, and claimed (:class:`OutputNames`), when it runs.
+        A name the destination cannot hold (too long) is left to the run too, where its item
+        fails alone.
         """
-        names = _Names(self.output_dir)
-        taken_by: dict[bytes, tuple[Path, str]] = {
-            _digest(str(path.resolve())): (path, what) for path, what in (reserved or {}).items()
-        }
-        seen: set[bytes] = set()
+        names = OutputNames(self.output_dir, reserved=reserved)
         count = 0
         for planned in self:
-            _check_suffix(planned)
-            resolved = names.resolved(planned.name)
-            if not names.inside(resolved):
-                raise BatchInputError(
-                    f"{planned.item.origin}: {planned.name} would be written outside {names.root}"
-                )
-            digest = _digest(resolved)
-            if digest in taken_by:
-                path, what = taken_by[digest]
-                raise BatchInputError(f"{planned.item.origin} would overwrite {what} {path}")
-            if digest in seen:
-                raise self._clash(names, digest, planned)
-            seen.add(digest)
             count += 1
+            _check_suffix(planned)
+            if planned.item.relative:
+                continue
+            if names.limits.problem(planned.name) is not None:
+                continue
+            try:
+                names.claim(planned)
+            except NameTaken as taken:
+                if taken.holder is not None:
+                    raise
+                raise self._clash(names, taken.digest, planned) from None
         return count
 
-    def _clash(self, names: _Names, digest: bytes, second: PlannedItem) -> BatchInputError:
+    def names(self, *, reserved: Mapping[Path, str] | None = None) -> OutputNames:
+        """A fresh registry of this plan's output names, for :func:`run_batch` to claim them
+        in as the items run."""
+        return OutputNames(self.output_dir, reserved=reserved, earlier=self.__iter__)
+
+    def _clash(self, names: OutputNames, digest: bytes, second: PlannedItem) -> BatchInputError:
         # Rare, so the first item is found by reading the input again rather than kept.
-        first = next(p for p in self if _digest(names.resolved(p.name)) == digest)
+        first = names.holder(digest, self) or second
+        if first.item.output is not None or second.item.output is not None:
+
+            def said(planned: PlannedItem) -> str:
+                if planned.item.output is not None:
+                    return f"{planned.item.origin} (output {planned.item.output!r})"
+                return f"{planned.item.origin} (--name-template {self.template.text!r})"
+
+            return BatchInputError(
+                f"{said(second)} names the same file as {said(first)}: {second.name}; give "
+                "each row its own output"
+            )
         return BatchInputError(
             f"--name-template {self.template.text!r} names both {first.item.origin} and "
             f"{second.item.origin} {second.name}; add {{key}}, {{time}} or {{index}} to tell "

@@ -16,10 +16,8 @@ import attrs
 
 from ... import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snapshot
 from ..._shared.text import one_line
-from .items import (
-    BatchInputError,
-)
-from .plan import PlannedItem
+from .items import BatchInputError
+from .plan import NameTaken, OutputNames, PlannedItem
 
 #: How many videos' GetMediaInfo answers a run keeps (the least recently used go first).
 MEDIA_INFO_CACHE = 1024
@@ -187,25 +185,70 @@ class _Writer:
 
 
 class _Taker:
-    """Takes one planned item: resolves its time, skips an existing file, fetches, saves."""
+    """Takes one planned item: resolves its time, claims its name, skips an existing file,
+    fetches, saves.
 
-    def __init__(self, client: AsyncSnapshotClient, *, force: bool, writer: _Writer) -> None:
+    Names are claimed in input order, so that of two items with one name the later fails
+    ("same output as ...") whichever resolved first: an item waits for the claim of the item
+    before it when that one is still resolving its time (a chain through the items in flight
+    only; items with plain times and nothing pending claim at once)."""
+
+    def __init__(
+        self,
+        client: AsyncSnapshotClient,
+        *,
+        force: bool,
+        writer: _Writer,
+        names: OutputNames | None,
+    ) -> None:
         self.client = client
         self.force = force
         self.writer = writer
+        self.names = names
         self.infos = _MediaInfos(client, MEDIA_INFO_CACHE)
+        self._last_claim: asyncio.Future[None] | None = None
+
+    def _names_for(self, planned: PlannedItem) -> OutputNames:
+        if self.names is None:  # items without a plan: their own directory's registry
+            self.names = OutputNames(planned.output_dir)
+        return self.names
 
     async def take(self, planned: PlannedItem) -> ItemResult:
         started = time.monotonic()
-        if planned.item.relative:
+        # Taken in input order, before any await: this item's place in the chain of claims.
+        before = self._last_claim
+        if before is not None and before.done():
+            before = None
+        mine: asyncio.Future[None] | None = None
+        if planned.item.relative or before is not None:
+            mine = asyncio.get_running_loop().create_future()
+            self._last_claim = mine
+        try:
+            if planned.item.relative:
+                try:
+                    planned = planned.resolve(await self.infos.get(planned.item.args.key))
+                except (CosError, BatchInputError) as error:
+                    return _failed(planned, started, error)
+            if before is not None:
+                await asyncio.wait((before,))  # not cancelled with this item
             try:
-                planned = planned.resolve(await self.infos.get(planned.item.args.key))
-            except (CosError, BatchInputError) as error:
+                self._names_for(planned).claim(planned)
+            except NameTaken as taken:
+                holder = taken.holder or await self._holder(taken.digest)
+                return _failed(
+                    planned,
+                    started,
+                    BatchInputError(f"{planned.path} is the same output as {holder}"),
+                )
+            except BatchInputError as error:
                 return _failed(planned, started, error)
-        if not self.force and planned.path.is_file():
-            return ItemResult(planned, "skipped")
+        finally:
+            if mine is not None and not mine.done():
+                mine.set_result(None)
         args = planned.item.args  # resolved above: checked, sent as it is
         try:
+            if not self.force and planned.path.is_file():
+                return ItemResult(planned, "skipped")
             snapshot = await self.client.get_snapshot(args)
             if snapshot.format != args.format:
                 return ItemResult(
@@ -231,6 +274,25 @@ class _Taker:
         except (CosError, OSError) as error:
             return _failed(planned, started, error)
         return self._done(planned, snapshot, started)
+
+    async def _holder(self, digest: bytes) -> str:
+        """Who holds the name of ``digest``: the first item, reading the input again (rare), whose
+        file it is."""
+        earlier = self.names.earlier if self.names is not None else None
+        if earlier is not None:
+            for written in earlier():
+                planned = written
+                if planned.item.relative:
+                    try:
+                        planned = written.resolve(await self.infos.get(written.item.args.key))
+                    except (CosError, BatchInputError):
+                        continue
+                try:
+                    if self._names_for(planned).digest(planned) == digest:
+                        return planned.item.origin
+                except BatchInputError:
+                    continue
+        return "an earlier item"
 
     @staticmethod
     def _done(planned: PlannedItem, snapshot: Snapshot, started: float) -> ItemResult:
@@ -259,6 +321,7 @@ async def run_batch(
     concurrency: int,
     force: bool,
     on_result: Callable[[ItemResult], None],
+    names: OutputNames | None = None,
 ) -> None:
     """Take the planned items in order, ``concurrency`` at a time from the first to the last,
     calling ``on_result`` for each as it finishes: ``skipped`` when its file exists (unless
@@ -269,7 +332,10 @@ async def run_batch(
     problem). Images are written on the event loop while writes are quick (a local disk) and
     by a few threads while they are slow (a network file system, say).
 
-    Item failures are results, not exceptions. Cancelling stops the requests in flight
+    Each item's file name is claimed in ``names`` (by default a registry of the items' output
+    directory) once known, in input order: a name that an earlier item holds, leaves the
+    directory or is too long for it makes the item fail alone, and so does any error of one
+    item. Item failures are results, not exceptions. Cancelling stops the requests in flight
     without writing anything for them, and each of them is reported ``not_run``; an item whose
     image has arrived and is being written is finished first and reported ``done``.
     """
@@ -279,14 +345,17 @@ async def run_batch(
     with ThreadPoolExecutor(
         max_workers=min(WRITER_THREADS, concurrency), thread_name_prefix="cos-snapshot-write"
     ) as threads:  # started only if writes turn slow
-        taker = _Taker(client, force=force, writer=_Writer(threads))
+        taker = _Taker(client, force=force, writer=_Writer(threads), names=names)
 
         async def worker() -> None:
             # One shared iterator: each worker takes the next item when it is free.
             skips = 0
             for item in queue:
                 try:
-                    result = await taker.take(item)
+                    try:
+                        result = await taker.take(item)
+                    except Exception as error:  # one item's bug or odd error: it fails alone
+                        result = _failed(item, time.monotonic(), error)
                     if result.status == "skipped":
                         skips += 1
                         if skips % _SKIPS_BETWEEN_YIELDS == 0:
