@@ -52,6 +52,11 @@ def _contract_spec() -> dict[str, Any]:
         responses[name]["content"] = {
             "application/xml": {"schema": {"$ref": "#/components/schemas/CosErrorDocument"}}
         }
+    # Operations this suite does not send yet: GetBucket (the emulator's listing lands with the
+    # bucket work) and PutObject (a generated upload would replace the fixture videos the other
+    # cases read; uploads need keys of their own under the run prefix).
+    del raw["paths"]["/"]
+    del raw["paths"]["/{ObjectKey}"]["put"]
     # GetMediaInfo's answer likewise: a string for the generator, MediaInfoDocument here.
     for item in raw["paths"].values():
         operation = item.get("get", {})
@@ -160,6 +165,10 @@ def _as_number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+#: The operations told apart from GetObject by their ``ci-process`` parameter.
+_CI_OPERATIONS = frozenset({"getSnapshot", "getMediaInfo"})
+
+
 def _schema(app: Any = None) -> Any:
     schema = schemathesis.openapi.from_dict(_contract_spec(), config=CONFIG)
     schema.app = app
@@ -167,8 +176,9 @@ def _schema(app: Any = None) -> Any:
     @schema.hook
     def filter_case(context: Any, case: Any) -> bool:
         query = case.query or {}
+        operation_id = case.operation.definition.raw.get("operationId")
         # Without ci-process a GET is another operation (GetObject, the object's bytes).
-        if "ci-process" not in query:
+        if operation_id in _CI_OPERATIONS and "ci-process" not in query:
             return False
         # The spec bounds time only to keep generated values sane (the vendor sets no bound):
         # a larger time is not invalid input.

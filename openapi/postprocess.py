@@ -6,7 +6,9 @@
   that import it), so that the package needs no httpx and no import hook;
 - a path parameter is an object key: instead of ``quote(str(key), safe="")``, which would send
   ``dir/a.mp4`` as ``dir%2Fa.mp4``, the endpoint calls :func:`_quote_object_key`, whose source is
-  copied into the module (the generated package imports nothing of ours);
+  copied into the module (the generated package imports nothing of ours); the operations on the
+  bucket itself (:data:`BUCKET_ENDPOINTS`, path ``/``) have no path parameter, and are checked to
+  have none;
 - a number sent as its exact decimal text (GetSnapshot's ``time``, a ``number`` in the spec,
   which the contract suite generates from) is typed ``float | str``: the client passes the
   text it checked (``0.0000001``), which httpx2 sends as it is, where a float would print
@@ -26,8 +28,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 __all__ = [
+    "BUCKET_ENDPOINTS",
     "DECIMAL_TEXT",
     "PostprocessError",
+    "check_bucket_endpoint",
     "postprocess",
     "rewrite_decimal_text",
     "rewrite_endpoint_module",
@@ -35,9 +39,11 @@ __all__ = [
 ]
 
 #: The generated package's client module; it imports httpx, as does every endpoint module
-#: (``api/<tag>/<operation>.py``, openapi-python-client 0.29). Every one of our operations is on
-#: the object's path, so every endpoint module quotes one path parameter, the object key.
+#: (``api/<tag>/<operation>.py``, openapi-python-client 0.29). Every endpoint module but those of
+#: :data:`BUCKET_ENDPOINTS` is on the object's path, so it quotes one path parameter, the key.
 CLIENT_MODULE = "client.py"
+#: The endpoint modules of the operations on the bucket itself (``GET /``): no object key.
+BUCKET_ENDPOINTS = frozenset({"get_bucket.py"})
 
 _IMPORT_HTTPX = re.compile(r"^import httpx$", re.MULTILINE)
 _HTTPX_NAME = re.compile(r"\bhttpx\.")
@@ -107,6 +113,15 @@ def rewrite_endpoint_module(text: str, *, where: str = "<text>") -> str:
     return text.replace(_BEFORE_KWARGS, f"\n{source}\n\n{_BEFORE_KWARGS}")
 
 
+def check_bucket_endpoint(text: str, *, where: str = "<text>") -> str:
+    """``text`` unchanged once it is seen to address the bucket's root, ``"/"``, with nothing
+    quoted into its path; raises :class:`PostprocessError` otherwise (an operation that gained a
+    path parameter must be quoted as an object key, so it leaves :data:`BUCKET_ENDPOINTS`)."""
+    if _PATH_QUOTE.search(text) or text.count('"url": "/",') != 1:
+        raise PostprocessError(f'{where}: expected the bucket\'s path `"url": "/"` and no quoting')
+    return text
+
+
 def rewrite_decimal_text(text: str, names: tuple[str, ...], *, where: str = "<text>") -> str:
     """``text`` with each parameter of ``names`` typed ``float | str`` instead of ``float``
     (in the signatures and the docstrings); raises :class:`PostprocessError` if a name has no
@@ -137,7 +152,10 @@ def postprocess(package: Path) -> None:
     client.write_text(rewrite_httpx_imports(client.read_text("utf-8"), where=str(client)), "utf-8")
     for path in endpoints:
         text = rewrite_httpx_imports(path.read_text("utf-8"), where=str(path))
-        text = rewrite_endpoint_module(text, where=str(path))
+        if path.name in BUCKET_ENDPOINTS:
+            text = check_bucket_endpoint(text, where=str(path))
+        else:
+            text = rewrite_endpoint_module(text, where=str(path))
         if path.name in DECIMAL_TEXT:
             text = rewrite_decimal_text(text, DECIMAL_TEXT[path.name], where=str(path))
         path.write_text(text, "utf-8")

@@ -214,6 +214,35 @@ def test_an_endpoint_module_without_an_object_key_fails_the_run(
     assert "list_objects.py: expected one path-quoting call" in capsys.readouterr().err
 
 
+def test_a_bucket_endpoint_is_left_without_quoting(tmp_path: Path) -> None:
+    package = _package(tmp_path)
+    (package / "api" / "bucket").mkdir()
+    bucket = package / "api" / "bucket" / "get_bucket.py"
+    bucket.write_text(
+        ENDPOINT.replace(
+            '"url": "/{object_key}".format(\n'
+            '            object_key=quote(str(object_key), safe=""),\n'
+            "        ),",
+            '"url": "/",',
+        )
+    )
+    assert pp.main([str(package)]) == 0
+    text = bucket.read_text()
+    assert "import httpx2\n" in text
+    assert '"url": "/",' in text
+    assert "_quote_object_key" not in text
+
+
+def test_a_bucket_endpoint_that_gained_a_path_parameter_fails_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = _package(tmp_path)
+    (package / "api" / "bucket").mkdir()
+    (package / "api" / "bucket" / "get_bucket.py").write_text(ENDPOINT)
+    assert pp.main([str(package)]) == 1
+    assert "get_bucket.py: expected the bucket's path" in capsys.readouterr().err
+
+
 def test_the_snapshot_time_is_typed_to_take_its_decimal_text(tmp_path: Path) -> None:
     package = _package(tmp_path)
     assert pp.main([str(package)]) == 0
@@ -260,7 +289,16 @@ def test_no_generated_module_imports_httpx() -> None:
     assert "httpx2" in _imports_of((GENERATED / "client.py").read_text("utf-8"))
 
 
-@pytest.mark.parametrize("module", ["snapshot/get_snapshot.py", "media_info/get_media_info.py"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "snapshot/get_snapshot.py",
+        "media_info/get_media_info.py",
+        "objects/put_object.py",
+        "objects/head_object.py",
+        "objects/get_object.py",
+    ],
+)
 def test_the_generated_endpoints_hold_the_scripts_quoting_function(module: str) -> None:
     endpoint = (GENERATED / "api" / module).read_text("utf-8")
     assert inspect.getsource(pp._quote_object_key) in endpoint

@@ -62,18 +62,24 @@ def test_spec_is_a_valid_openapi_document(spec: dict[str, Any]) -> None:
     validate(spec)
 
 
-def test_two_operations_get_snapshot_and_get_media_info(spec: dict[str, Any]) -> None:
+def test_the_operations_are_snapshot_media_info_objects_and_the_listing(
+    spec: dict[str, Any],
+) -> None:
     operations = [
         (path, method, op["operationId"], op["tags"])
         for path, item in spec["paths"].items()
         for method, op in item.items()
         if method in {"get", "put", "post", "delete", "head", "patch", "options", "trace"}
     ]
-    # GetMediaInfo is the same GET of the object URL; a fragment (never sent) tells the two
-    # operations apart, as OpenAPI has one GET per path.
+    # GetMediaInfo and GetObject are the same GET of the object URL; a fragment (never sent)
+    # tells the operations apart, as OpenAPI has one GET per path.
     assert operations == [
         ("/{ObjectKey}", "get", "getSnapshot", ["snapshot"]),
+        ("/{ObjectKey}", "put", "putObject", ["objects"]),
+        ("/{ObjectKey}", "head", "headObject", ["objects"]),
         ("/{ObjectKey}#videoinfo", "get", "getMediaInfo", ["media-info"]),
+        ("/{ObjectKey}#object", "get", "getObject", ["objects"]),
+        ("/", "get", "getBucket", ["bucket"]),
     ]
 
 
@@ -235,6 +241,7 @@ def test_generator_config_maps_the_media_types_it_cannot_read() -> None:
         "image/jpeg": "application/octet-stream",
         "image/png": "application/octet-stream",
         "application/xml": "text/plain",
+        "*/*": "application/octet-stream",
     }
 
 
@@ -319,3 +326,92 @@ def test_media_info_elements_are_the_vendors_and_all_text(spec: dict[str, Any], 
         # The service writes numbers as text ('129.200000', '30/1'); an element may be empty.
         assert schema["type"] == "string", element
         assert schema["description"].strip(), element
+
+
+# GET Bucket (vendor doc 436/7734), written from the vendor's page: (type, enum, min, max).
+LIST_PARAMETERS: dict[str, tuple[str, list[str] | None, int | None, int | None]] = {
+    "prefix": ("string", None, None, None),
+    "delimiter": ("string", None, None, None),
+    "encoding-type": ("string", ["url"], None, None),
+    "marker": ("string", None, None, None),
+    "max-keys": ("integer", None, 1, 1000),
+}
+LIST_ELEMENTS = "Name Encoding-Type Prefix Marker MaxKeys Delimiter IsTruncated NextMarker"
+LIST_OBJECT_ELEMENTS = "Key LastModified ETag Size Owner StorageClass"
+
+
+@pytest.fixture(scope="module")
+def list_operation(spec: dict[str, Any]) -> dict[str, Any]:
+    return spec["paths"]["/"]["get"]
+
+
+def test_get_bucket_takes_the_vendors_query_parameters_all_optional(
+    list_operation: dict[str, Any],
+) -> None:
+    parameters = {p["name"]: p for p in list_operation["parameters"]}
+    assert list(parameters) == list(LIST_PARAMETERS)
+    for name, (type_, enum, minimum, maximum) in LIST_PARAMETERS.items():
+        parameter = parameters[name]
+        schema = parameter["schema"]
+        assert (parameter["in"], parameter.get("required", False)) == ("query", False), name
+        assert schema["type"] == type_, name
+        assert schema.get("enum") == enum, name
+        assert schema.get("minimum") == minimum, name
+        assert schema.get("maximum") == maximum, name
+        assert schema["description"] == parameter["description"], name
+        if type_ == "string" and enum is None:
+            assert schema["maxLength"] == 850, name
+
+
+def test_get_bucket_answers_xml_text_and_the_common_errors(
+    spec: dict[str, Any], operation: dict[str, Any], list_operation: dict[str, Any]
+) -> None:
+    responses = list_operation["responses"]
+    assert set(responses) == {"200", *ERROR_STATUSES}
+    assert {s: responses[s] for s in ERROR_STATUSES} == {
+        s: operation["responses"][s] for s in ERROR_STATUSES
+    }
+    schema = responses["200"]["content"]["application/xml"]["schema"]
+    assert schema["type"] == "string"
+    assert "ListBucketResultDocument" in schema["description"]
+
+
+def test_list_bucket_result_is_described_element_by_element(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    document = schemas["ListBucketResultDocument"]
+    assert document["xml"] == {"name": "ListBucketResult"}
+    properties = document["properties"]
+    assert list(properties) == [*LIST_ELEMENTS.split(), "CommonPrefixes", "Contents"]
+    for name in ("CommonPrefixes", "Contents"):
+        assert properties[name]["type"] == "array"
+        assert properties[name]["xml"] == {"wrapped": False}
+    assert "EncodingType" in document["description"]  # the Go SDK's spelling, read too
+    assert list(schemas["ListBucketCommonPrefix"]["properties"]) == ["Prefix"]
+    contents = schemas["ListBucketObject"]["properties"]
+    assert list(contents) == LIST_OBJECT_ELEMENTS.split()
+    assert list(contents["Owner"]["properties"]) == ["ID", "DisplayName"]
+
+
+def test_put_object_takes_a_binary_body_and_an_optional_content_md5(
+    spec: dict[str, Any],
+) -> None:
+    put = spec["paths"]["/{ObjectKey}"]["put"]
+    parameters = [_resolve(spec, p) for p in put["parameters"]]
+    assert [(p["name"], p["in"]) for p in parameters] == [
+        ("ObjectKey", "path"),
+        ("Content-MD5", "header"),
+    ]
+    assert put["requestBody"]["content"]["application/octet-stream"]["schema"] == {
+        "type": "string",
+        "format": "binary",
+    }
+    assert "x-cos-meta-" in put["description"]
+    assert set(put["responses"]["200"]["headers"]) == {"x-cos-request-id", "ETag"}
+
+
+def test_head_object_answers_without_a_body(spec: dict[str, Any]) -> None:
+    head = spec["paths"]["/{ObjectKey}"]["head"]
+    for status, response in head["responses"].items():
+        assert "content" not in response, status
+        assert "x-cos-request-id" in response["headers"], status
+    assert {"Content-Length", "ETag", "Last-Modified"} <= set(head["responses"]["200"]["headers"])
