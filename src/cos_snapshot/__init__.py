@@ -11,6 +11,7 @@ from ._version import __version__  # isort: skip
 from ._client.async_client import AsyncSnapshotClient
 from ._client.auth import CosAuth, Signer
 from ._client.media_info import AudioStream, MediaInfo, VideoStream
+from ._client.objects import ObjectInfo, ObjectPage, ObjectSummary, PutResult
 from ._client.options import Transport, endpoint_for
 from ._client.params import SnapshotArgs, format_time
 from ._client.retry import RetryPolicy
@@ -52,6 +53,10 @@ __all__ = [
     "CredentialsProvider",
     "CredentialsSource",
     "MediaInfo",
+    "ObjectInfo",
+    "ObjectPage",
+    "ObjectSummary",
+    "PutResult",
     "RetryPolicy",
     "Signer",
     "Snapshot",

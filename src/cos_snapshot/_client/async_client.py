@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time as _time
-from collections.abc import Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar, overload
 
@@ -12,6 +15,7 @@ import httpx2
 
 from .._shared.credentials import Credentials, CredentialsSource
 from .._shared.errors import CosClientError, CosError, CosInvalidArgumentError
+from .._shared.files import replacing
 from .._shared.snapshot_params import (
     DEFAULT_FORMAT,
     DEFAULT_HEIGHT,
@@ -22,6 +26,7 @@ from .._shared.snapshot_params import (
 from .auth import Signer
 from .base import _BaseClient
 from .media_info import MediaInfo
+from .objects import ObjectInfo, ObjectPage, ObjectSummary, PutResult, check_page_size
 from .options import DEFAULT_SIGN_EXPIRES, DEFAULT_TIMEOUT, MAX_SNAPSHOT_BYTES, Transport
 from .params import (
     NOT_GIVEN,
@@ -34,10 +39,18 @@ from .params import (
     snapshot_args,
 )
 from .responses import (
+    EMPTY_LIMIT,
+    LIST_LIMIT,
     MEDIA_INFO_LIMIT,
-    BodyLimit,
+    IntoFile,
+    SinkSource,
     naming_endpoint,
+    to_downloaded,
     to_media_info,
+    to_object_bytes,
+    to_object_info,
+    to_object_page,
+    to_put_result,
     to_snapshot,
     transport_error,
 )
@@ -45,6 +58,31 @@ from .retry import RetryPolicy, RetryState
 from .snapshot import Snapshot
 
 _T = TypeVar("_T")
+
+
+class _Ahead:
+    """A page being fetched while the caller works through the one before it: an asyncio
+    task on asyncio; elsewhere (trio) the coroutine itself, run when awaited, since a task
+    there needs a nursery that an iterator cannot keep open across its ``yield``."""
+
+    def __init__(self, coroutine: Coroutine[Any, Any, ObjectPage]) -> None:
+        self._pending: asyncio.Task[ObjectPage] | Coroutine[Any, Any, ObjectPage] = coroutine
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._pending = asyncio.ensure_future(coroutine)
+
+    def result(self) -> Awaitable[ObjectPage]:
+        return self._pending
+
+    def cancel(self) -> None:
+        """Stop the fetch nobody will wait for (the caller left the iteration); nothing
+        happens to one that has finished."""
+        if isinstance(self._pending, asyncio.Task):
+            self._pending.cancel()
+        else:
+            self._pending.close()
 
 
 class AsyncSnapshotClient(_BaseClient):
@@ -181,11 +219,93 @@ class AsyncSnapshotClient(_BaseClient):
         target = self._media_info_target(check_key(key))
         return await self._call(target, to_media_info, MEDIA_INFO_LIMIT)
 
+    # -- the bucket's objects ------------------------------------------------------------
+
+    async def list_objects(
+        self,
+        prefix: str = "",
+        *,
+        delimiter: str | None = None,
+        marker: str | None = None,
+        max_keys: int = 1000,
+    ) -> ObjectPage:
+        """One page of the bucket's keys; see :meth:`SnapshotClient.list_objects`."""
+        target = self._list_target(prefix, delimiter, marker, max_keys)
+        return await self._call(target, to_object_page(marker), LIST_LIMIT)
+
+    def iter_objects(
+        self, prefix: str = "", *, delimiter: str | None = None, page_size: int = 1000
+    ) -> AsyncIterator[ObjectSummary]:
+        """Every object whose key starts with ``prefix`` (``async for``); see
+        :meth:`SnapshotClient.iter_objects`. On asyncio the next page is fetched while the
+        caller works through the current one (at most one page ahead); leaving the loop early
+        cancels that fetch once the iterator is closed (``aclose()``, or when it is collected).
+        """
+        self._list_target(prefix, delimiter, None, check_page_size(page_size))  # checks now
+        return self._iter_objects(prefix, delimiter, page_size)
+
+    async def _iter_objects(
+        self, prefix: str, delimiter: str | None, page_size: int
+    ) -> AsyncIterator[ObjectSummary]:
+        def fetch(marker: str | None) -> _Ahead:
+            return _Ahead(
+                self.list_objects(prefix, delimiter=delimiter, marker=marker, max_keys=page_size)
+            )
+
+        ahead: _Ahead | None = fetch(None)
+        try:
+            while ahead is not None:
+                page = await ahead.result()
+                ahead = fetch(page.next_marker) if page.is_truncated else None
+                for summary in page.objects:
+                    yield summary
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+
+    async def put_object(
+        self,
+        key: str,
+        data: bytes | os.PathLike[str],
+        *,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PutResult:
+        """Store ``data`` as the object ``key``; see :meth:`SnapshotClient.put_object`. A
+        file is hashed before sending (in a worker thread) and read in worker threads."""
+        target, headers, upload = await anyio.to_thread.run_sync(
+            self._put_object_request, key, data, content_type, metadata
+        )
+        return await self._call(
+            target, to_put_result, EMPTY_LIMIT, headers=headers, body=upload.achunks
+        )
+
+    async def head_object(self, key: str) -> ObjectInfo | None:
+        """What the bucket holds as ``key``, or ``None``; see
+        :meth:`SnapshotClient.head_object`."""
+        return await self._call(self._head_object_target(key), to_object_info(key), EMPTY_LIMIT)
+
+    async def get_object(self, key: str) -> bytes:
+        """The bytes of the object ``key``; see :meth:`SnapshotClient.get_object`."""
+        return await self._call(self._get_object_target(key), to_object_bytes, self._object_limit)
+
+    async def download_object(self, key: str, path: str | os.PathLike[str]) -> ObjectInfo:
+        """Write the object ``key`` to ``path`` whole; see
+        :meth:`SnapshotClient.download_object`."""
+        target = self._get_object_target(key)
+        with replacing(Path(path)) as temporary, temporary.open("wb") as handle:
+            return await self._call(
+                target, to_downloaded(key, handle), IntoFile(handle, EMPTY_LIMIT)
+            )
+
     async def _call(
         self,
         target: tuple[str, httpx2.URL],
         convert: Callable[[httpx2.Response, bytes], _T],
-        limit: BodyLimit,
+        limit: SinkSource,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: Callable[[], AsyncIterable[bytes]] | None = None,
     ) -> _T:
         """The async twin of :meth:`SnapshotClient._call`."""
         http = self._api.get_async_httpx_client()
@@ -193,7 +313,9 @@ class AsyncSnapshotClient(_BaseClient):
         state = self.retry.begin()
         while True:
             timeout = self._attempt_timeout(state)
-            request = self._attempt(http, method, url, timeout, await self._async_signing())
+            content = None if body is None else body()
+            signing = await self._async_signing()
+            request = self._attempt(http, method, url, timeout, signing, headers, content)
             try:
                 return convert(*await self._exchange(http, request, state, limit))
             except CosError as error:
@@ -206,10 +328,10 @@ class AsyncSnapshotClient(_BaseClient):
         http: httpx2.AsyncClient,
         request: httpx2.Request,
         state: RetryState,
-        limit: BodyLimit,
+        limit: SinkSource,
     ) -> tuple[httpx2.Response, bytes]:
         """The async twin of :meth:`SnapshotClient._exchange`."""
-        body = bytearray()
+        sink = limit.sink()
         sent = request
         try:
             response = await http.send(sent, stream=True)
@@ -223,9 +345,8 @@ class AsyncSnapshotClient(_BaseClient):
                 response = await http.send(sent, stream=True)
             try:
                 async for chunk in response.aiter_bytes():
-                    body += chunk
+                    sink.feed(chunk, response)
                     self._check_deadline(state)
-                    limit.check(body, response)
             finally:
                 await response.aclose()
         except CosError:
@@ -243,7 +364,7 @@ class AsyncSnapshotClient(_BaseClient):
             raise naming_endpoint(mapped, sent.url) from (
                 None if isinstance(exc, ValueError) else exc
             )
-        return response, bytes(body)
+        return response, sink.finish()
 
     async def aclose(self) -> None:
         await self._api.get_async_httpx_client().aclose()

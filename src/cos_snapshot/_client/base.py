@@ -13,15 +13,21 @@ of this path, which matters when the answer comes from a cache.
 
 from __future__ import annotations
 
+import io
 import time as _time
-from collections.abc import Callable
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import Any, overload
 from urllib.parse import urlencode
 
 import httpx2
 from cos_snapshot_api import Client as _GeneratedClient
+from cos_snapshot_api.api.bucket import get_bucket as _get_bucket
 from cos_snapshot_api.api.media_info import get_media_info as _get_media_info
+from cos_snapshot_api.api.objects import get_object as _get_object
+from cos_snapshot_api.api.objects import head_object as _head_object
+from cos_snapshot_api.api.objects import put_object as _put_object
 from cos_snapshot_api.api.snapshot import get_snapshot as _get_snapshot
+from cos_snapshot_api.types import File
 
 from .._shared.credentials import Credentials, CredentialsCache, CredentialsSource
 from .._shared.errors import (
@@ -40,6 +46,7 @@ from .._shared.snapshot_params import (
     DEFAULT_WIDTH,
 )
 from .auth import CREDENTIAL_HEADERS, Signer
+from .objects import Upload, check_content_type, check_list_args, check_metadata
 from .options import (
     DEFAULT_SIGN_EXPIRES,
     DEFAULT_TIMEOUT,
@@ -64,7 +71,7 @@ from .params import (
     check_key,
     snapshot_args,
 )
-from .responses import snapshot_limit
+from .responses import object_limit, snapshot_limit
 from .retry import MAX_CLOCK_CORRECTION_S, SKEW_THRESHOLD_S, RetryPolicy, RetryState
 
 
@@ -134,6 +141,7 @@ class _BaseClient:
         #: The most bytes a snapshot may hold, counted as decoded (see the class docstring).
         self.max_snapshot_bytes = check_max_bytes("max_snapshot_bytes", max_snapshot_bytes)
         self._snapshot_limit = snapshot_limit(self.max_snapshot_bytes)
+        self._object_limit = object_limit(self.max_snapshot_bytes)
         self._clock = clock
         self._signed = not anonymous
         self._signer: Signer | None = None
@@ -235,13 +243,46 @@ class _BaseClient:
         """Method and URL of the generated GetMediaInfo request for ``key``."""
         return self._target_of(_get_media_info._get_kwargs(key, ci_process="videoinfo"))
 
+    def _list_target(
+        self, prefix: object, delimiter: object, marker: object, max_keys: object
+    ) -> tuple[str, httpx2.URL]:
+        """Method and URL of the generated GetBucket request for one page of a listing."""
+        args = check_list_args(prefix, delimiter, marker, max_keys)
+        return self._target_of(_get_bucket._get_kwargs(**args))  # type: ignore[arg-type]
+
+    def _head_object_target(self, key: str) -> tuple[str, httpx2.URL]:
+        return self._target_of(_head_object._get_kwargs(check_key(key)))
+
+    def _get_object_target(self, key: str) -> tuple[str, httpx2.URL]:
+        return self._target_of(_get_object._get_kwargs(check_key(key)))
+
+    def _put_object_request(
+        self, key: str, data: object, content_type: object, metadata: object
+    ) -> tuple[tuple[str, httpx2.URL], dict[str, str], Upload]:
+        """Method and URL of the generated PutObject request, its headers and its body, every
+        argument checked before a file is read: Content-MD5, the caller's Content-Type (the
+        generated one is ``application/octet-stream``), the Content-Length (so that a file is
+        streamed, not sent chunked) and the metadata."""
+        key = check_key(key)
+        own_headers = {"Content-Type": check_content_type(content_type)}
+        own_headers.update(check_metadata(metadata))  # type: ignore[arg-type]
+        upload = Upload.of(data)
+        kwargs = _put_object._get_kwargs(
+            key, body=File(payload=io.BytesIO()), content_md5=upload.content_md5
+        )
+        headers: dict[str, str] = dict(kwargs["headers"])
+        headers.update(own_headers)
+        headers["Content-Length"] = str(upload.size)
+        return self._target_of(kwargs), headers, upload
+
     def _target_of(self, kwargs: dict[str, Any]) -> tuple[str, httpx2.URL]:
         """Method and URL of a generated request's ``kwargs``, merged with the client's own
         query parameters as httpx2's ``build_request`` would, with the URL parsed once."""
-        # The spec's path of GetMediaInfo ends in the fragment `#videoinfo`, which only tells
-        # its operation apart from GetSnapshot's; a fragment is never sent.
+        # The spec's paths of GetMediaInfo and GetObject end in a fragment (`#videoinfo`,
+        # `#object`), which only tells their operations apart from GetSnapshot's; a fragment
+        # is never sent.
         path = kwargs["url"].partition("#")[0]
-        query = urlencode(self._params.merge(kwargs["params"]).multi_items())
+        query = urlencode(self._params.merge(kwargs.get("params", {})).multi_items())
         return kwargs["method"], httpx2.URL(f"{self.endpoint_url}{path}?{query}")
 
     def _unsent_request(self, args: SnapshotArgs) -> httpx2.Request:
@@ -256,14 +297,25 @@ class _BaseClient:
         url: httpx2.URL,
         timeout: httpx2.Timeout,
         signing: tuple[Signer, Credentials] | None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | Iterable[bytes] | AsyncIterable[bytes] | None = None,
     ) -> httpx2.Request:
         """One attempt's request, with the client's headers and cookies (as ``build_request``
-        merges them) and a fresh signature made with ``signing``."""
+        merges them), the operation's own ``headers`` and body ``content``, and a fresh
+        signature made with ``signing`` (it covers Content-MD5, Content-Type and every
+        ``x-cos-*`` header)."""
+        merged = http.headers
+        if headers:
+            # Given with the body, not after: a Content-Length here keeps httpx2 from sending
+            # a streamed body chunked.
+            merged = httpx2.Headers(http.headers)
+            merged.update(headers)
         request = httpx2.Request(
             method,
             url,
-            headers=http.headers,
+            headers=merged,
             cookies=http.cookies,
+            content=content,
             extensions={"timeout": timeout.as_dict()},
         )
         if signing is not None:

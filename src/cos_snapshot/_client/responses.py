@@ -1,8 +1,12 @@
 """An answer turned into a result or a typed error: a :class:`Snapshot`, a
-:class:`MediaInfo`, a :class:`CosServiceError` from the error document, or a client error for
-a transport failure; and the cap on a body's size."""
+:class:`MediaInfo`, a page of a listing, an object's bytes or description, a
+:class:`CosServiceError` from the error document, or a client error for a transport failure;
+and where a body goes as it arrives (in memory within a cap, or into a file)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import BinaryIO, Protocol
 
 import attrs
 import httpx2
@@ -17,8 +21,32 @@ from .._shared.errors import (
 )
 from .image_header import ImageHeaderError, looks_complete
 from .media_info import MediaInfo, parse_media_info
+from .objects import (
+    MAX_LIST_BYTES,
+    ObjectInfo,
+    ObjectPage,
+    PutResult,
+    object_info_from,
+    parse_object_page,
+)
 from .options import MAX_ERROR_BYTES, MAX_MEDIA_INFO_BYTES
 from .snapshot import Snapshot
+
+
+class BodySink(Protocol):
+    """Where one attempt's answer body goes as it arrives."""
+
+    def feed(self, chunk: bytes, response: httpx2.Response) -> None:
+        """Take the next ``chunk`` of ``response``'s body (raising to stop reading)."""
+
+    def finish(self) -> bytes:
+        """The body the answer's conversion reads (``b""`` when it went elsewhere)."""
+
+
+class SinkSource(Protocol):
+    """Makes a fresh :class:`BodySink` for each attempt."""
+
+    def sink(self) -> BodySink: ...
 
 
 @attrs.frozen
@@ -54,6 +82,53 @@ class BodyLimit:
             f"({headers.get('content-type', 'no content type')}){hint}",
             request_id=headers.get("x-cos-request-id"),
         )
+
+    def sink(self) -> BodySink:
+        """A sink that holds the body in memory within this limit."""
+        return _Collected(self)
+
+
+class _Collected:
+    def __init__(self, limit: BodyLimit) -> None:
+        self._limit = limit
+        self._body = bytearray()
+
+    def feed(self, chunk: bytes, response: httpx2.Response) -> None:
+        self._body += chunk
+        self._limit.check(self._body, response)
+
+    def finish(self) -> bytes:
+        return bytes(self._body)
+
+
+@attrs.frozen
+class IntoFile:
+    """A :class:`SinkSource` that writes a successful answer's body into ``handle`` (emptied
+    at each attempt), and holds an error answer in memory as :class:`BodyLimit` does."""
+
+    handle: BinaryIO
+    errors: BodyLimit
+
+    def sink(self) -> BodySink:
+        self.handle.seek(0)
+        self.handle.truncate()
+        return _IntoFile(self.handle, self.errors.sink())
+
+
+class _IntoFile:
+    def __init__(self, handle: BinaryIO, errors: BodySink) -> None:
+        self._handle = handle
+        self._errors = errors
+
+    def feed(self, chunk: bytes, response: httpx2.Response) -> None:
+        if response.status_code == 200:
+            # A write to the page cache: microseconds for a chunk, even on the event loop.
+            self._handle.write(chunk)
+        else:
+            self._errors.feed(chunk, response)
+
+    def finish(self) -> bytes:
+        return self._errors.finish()
 
 
 #: GetMediaInfo's limit: its document is a few KiB.
@@ -144,3 +219,87 @@ def to_media_info(response: httpx2.Response, body: bytes) -> MediaInfo:
                 request_id=request_id,
             ) from None
         raise exc.with_request_id(request_id) from None
+
+
+#: GetBucket's limit (see :data:`MAX_LIST_BYTES`).
+LIST_LIMIT = BodyLimit(MAX_LIST_BYTES, "does the server answer GET / with a listing?")
+#: PutObject's and HeadObject's answers have no body worth reading.
+EMPTY_LIMIT = BodyLimit(MAX_ERROR_BYTES)
+
+
+def object_limit(size: int) -> BodyLimit:
+    """GetObject's limit in memory: ``size`` bytes (the client's ``max_snapshot_bytes``)."""
+    return BodyLimit(size, "use download_object for a large object, or raise max_snapshot_bytes")
+
+
+def _raise_for_status(response: httpx2.Response, body: bytes) -> str | None:
+    """The answer's request id, once it is a 200 that holds no error document."""
+    if response.status_code != 200:
+        raise CosServiceError.from_response(response.status_code, body, response.headers)
+    service_error = error_in_success(response, body)
+    if service_error is not None:
+        raise service_error
+    return response.headers.get("x-cos-request-id")
+
+
+def to_object_page(marker: str | None) -> Callable[[httpx2.Response, bytes], ObjectPage]:
+    """The conversion of a GetBucket answer asked for after ``marker``."""
+
+    def convert(response: httpx2.Response, body: bytes) -> ObjectPage:
+        headers = response.headers
+        request_id = headers.get("x-cos-request-id")
+        if response.status_code != 200:
+            raise CosServiceError.from_response(response.status_code, body, headers)
+        try:
+            return parse_object_page(body, marker=marker)
+        except CosResponseError as exc:
+            service_error = error_in_success(response, body)
+            if service_error is not None:
+                raise service_error from None
+            raise exc.with_request_id(request_id) from None
+
+    return convert
+
+
+def to_put_result(response: httpx2.Response, body: bytes) -> PutResult:
+    request_id = _raise_for_status(response, body)
+    etag = response.headers.get("etag")
+    if not etag:
+        raise CosResponseError("ETag", "the upload's answer has no ETag", request_id=request_id)
+    return PutResult(etag=etag, request_id=request_id)
+
+
+def to_object_info(key: str) -> Callable[[httpx2.Response, bytes], ObjectInfo | None]:
+    """The conversion of a HEAD of ``key``: ``None`` for a 404 (a HEAD answer has no body to
+    say more)."""
+
+    def convert(response: httpx2.Response, body: bytes) -> ObjectInfo | None:
+        if response.status_code == 404:
+            return None
+        _raise_for_status(response, body)
+        return object_info_from(key, response.headers)
+
+    return convert
+
+
+def to_object_bytes(response: httpx2.Response, body: bytes) -> bytes:
+    _raise_for_status_only(response, body)
+    return body
+
+
+def _raise_for_status_only(response: httpx2.Response, body: bytes) -> None:
+    # An object's bytes may themselves be an XML error document someone stored: a 200 is
+    # its bytes, whatever they hold.
+    if response.status_code != 200:
+        raise CosServiceError.from_response(response.status_code, body, response.headers)
+
+
+def to_downloaded(key: str, handle: BinaryIO) -> Callable[[httpx2.Response, bytes], ObjectInfo]:
+    """The conversion of a GET of ``key`` whose body went into ``handle``: its size is what
+    was written (an answer may come without Content-Length, or compressed)."""
+
+    def convert(response: httpx2.Response, body: bytes) -> ObjectInfo:
+        _raise_for_status_only(response, body)
+        return object_info_from(key, response.headers, size=handle.tell())
+
+    return convert
