@@ -29,7 +29,8 @@ class ListBucketResultDocument:
     """The body of a GetBucket answer (vendor doc 436/7734): an XML document whose root element
     is `<ListBucketResult>`. Every leaf is a text element. With `encoding-type=url` every
     `Key`, `Prefix`, `Marker`, `NextMarker` and `CommonPrefixes/Prefix` is percent-encoded
-    UTF-8 (`%20` or `+` for a space); readers decode them. The vendor's page spells the
+    UTF-8 (`%20` for a space, `%2B` for a `+`); readers percent-decode them, never
+    reading `+` as a space (the official SDK uses `unquote`). The vendor's page spells the
     element that says so `Encoding-Type`, the Go SDK reads `EncodingType`: readers take
     either. `Contents` and `CommonPrefixes` repeat, one element per object or prefix, in
     UTF-8 byte order of their keys; a page holds at most `MaxKeys` of them together.
