@@ -301,8 +301,8 @@ class BatchPlan:
             )
         return BatchInputError(
             f"--name-template {self.template.text!r} names both {first.item.origin} and "
-            f"{second.item.origin} {second.name}; add {{key}}, {{time}} or {{index}} to tell "
-            "them apart"
+            f"{second.item.origin} {second.name}; add {{key}}, {{index}} or {{time}} (with "
+            "enough decimals: {time:012.6f}) to tell them apart"
         )
 
 

@@ -1,0 +1,81 @@
+"""The command line as a person reads it (issue 25): help text, output names, refused suffixes,
+messages that say a problem once in the user's own words."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from cos_snapshot.tools.batch import (
+    DEFAULT_TEMPLATE,
+    BatchInputError,
+    ItemDefaults,
+    NameTemplate,
+    items_from_arguments,
+)
+
+
+def names(template: str, key: str, times: list[str], **defaults: object) -> list[str]:
+    rendered = NameTemplate(template)
+    items = items_from_arguments([key], times, ItemDefaults(**defaults))  # type: ignore[arg-type]
+    return [str(rendered.render(item)) for item in items]
+
+
+# -- output names --------------------------------------------------------------------------
+
+
+def test_format_specs_work_on_every_numeric_field() -> None:
+    assert names("{key_stem}_{time:08.3f}.jpg", "v/intro.mp4", ["1.5", "0.0000001"]) == [
+        "intro_0001.500.jpg",
+        "intro_0000.000.jpg",
+    ]
+    assert names("{index:04d}-{width:05d}x{height}.jpg", "a.mp4", ["1"], width=320) == [
+        "0000-00320x0.jpg"
+    ]
+
+
+def test_plain_time_is_its_shortest_exact_decimal_never_an_exponent() -> None:
+    assert names("{time}.jpg", "a.mp4", ["1.50", "10", "1e-7"]) == [
+        "1.5.jpg",
+        "10.jpg",
+        "0.0000001.jpg",
+    ]
+
+
+def test_a_spec_the_time_cannot_take_is_refused_saying_it_is_a_decimal() -> None:
+    with pytest.raises(BatchInputError) as raised:
+        NameTemplate("{time:d}.jpg")
+    assert str(raised.value) == (
+        "--name-template '{time:d}.jpg': {time} is a decimal, which 'd' does not format "
+        "(e.g. {time:08.3f})"
+    )
+
+
+def test_key_noext_is_the_whole_key_without_its_suffix() -> None:
+    assert names("{key_noext}/{time}.{format}", "videos/a.mp4", ["1"]) == ["videos/a/1.jpg"]
+    assert names("{key_noext}.jpg", "videos/a.b.mp4", ["1"]) == ["videos/a.b.jpg"]
+    assert names("{key_noext}.jpg", "videos/plain", ["1"]) == ["videos/plain.jpg"]
+
+
+def test_default_names_sort_in_time_order_with_no_more_than_three_decimals() -> None:
+    times = ["0", "0.5", "2", "2.5", "10", "10.25", "0.166667", "3600"]
+    rendered = names(DEFAULT_TEMPLATE, "videos/intro.mp4", times)
+    by_time = [n for _, n in sorted(zip((Decimal(t) for t in times), rendered, strict=True))]
+    assert sorted(rendered) == by_time
+    assert "intro_00000.167.jpg" in rendered  # a third of half a second: a millisecond will do
+    assert rendered[0] == "intro_00000.000.jpg"
+
+
+def test_a_default_name_is_the_same_on_every_run(tmp_path: Path) -> None:
+    # A re-run skips what the last one made only if it names it the same.
+    assert names(DEFAULT_TEMPLATE, "a.mp4", ["7.25"]) == names(DEFAULT_TEMPLATE, "a.mp4", ["7.25"])
+    assert names(DEFAULT_TEMPLATE, "a.mp4", ["7.25"]) == ["a_00007.250.jpg"]
+
+
+def test_a_bad_template_is_refused_without_values_the_user_did_not_give() -> None:
+    with pytest.raises(BatchInputError) as raised:
+        NameTemplate("{key_stem:d}.jpg")
+    assert "intro" not in str(raised.value)
+    assert "1.5" not in str(raised.value)
