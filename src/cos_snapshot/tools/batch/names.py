@@ -6,11 +6,11 @@ and every rendered name must stay inside the output directory.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import os
 import re
 import string
-import decimal
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -71,7 +71,7 @@ class Seconds(Decimal):
 
     def __format__(self, spec: str, context: decimal.Context | None = None, /) -> str:
         try:
-            return super().__format__(spec or "f", context)
+            return super().__format__(spec or "f")
         except ValueError:
             raise ValueError(
                 f"{{time}} is a decimal, which {spec!r} does not format (e.g. {{time:08.3f}})"
