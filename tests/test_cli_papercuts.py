@@ -3,11 +3,14 @@ messages that say a problem once in the user's own words."""
 
 from __future__ import annotations
 
+import argparse
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from cos_snapshot.cli import build_parser
 from cos_snapshot.tools.batch import (
     DEFAULT_TEMPLATE,
     BatchInputError,
@@ -79,3 +82,64 @@ def test_a_bad_template_is_refused_without_values_the_user_did_not_give() -> Non
         NameTemplate("{key_stem:d}.jpg")
     assert "intro" not in str(raised.value)
     assert "1.5" not in str(raised.value)
+
+
+# -- help ----------------------------------------------------------------------------------
+
+
+def _commands() -> list[tuple[str, argparse.ArgumentParser]]:
+    return _commands_of(build_parser())
+
+
+def _commands_of(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser]]:
+    found = [("cos-snapshot", parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found += [(f"cos-snapshot {name}", sub) for name, sub in action.choices.items()]
+    return found
+
+
+@pytest.mark.parametrize(("command", "parser"), _commands(), ids=lambda v: str(v).split()[-1])
+def test_every_option_has_help_text_and_says_its_default(
+    command: str, parser: argparse.ArgumentParser
+) -> None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+            continue
+        name = "/".join(action.option_strings) or action.dest
+        assert action.help, f"{command} {name} has no help text"
+        defaulted = action.default not in (None, False, argparse.SUPPRESS) and action.nargs != 0
+        if defaulted and action.option_strings:
+            assert "default" in action.help.lower(), f"{command} {name} hides its default"
+    parser.format_help()  # every %(default)s and %% in the help renders
+
+
+def test_batch_help_leads_with_the_common_uses_and_is_short(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")  # argparse wraps to the terminal's width
+    (batch,) = [p for c, p in _commands() if c == "cos-snapshot batch"]
+    text = batch.format_help()
+    assert len(text.splitlines()) <= 80
+    epilog = batch.epilog or ""
+    assert epilog.lstrip().startswith("examples:")
+    assert "below" not in epilog  # the epilog comes after the options
+    assert "docs/batch.md" in epilog
+
+
+def test_the_docs_reference_shows_help_as_help_does() -> None:
+    docs = Path(__file__).parents[1] / "docs"
+    sys.path.insert(0, str(docs))
+    try:
+        import _cli_parser  # noqa: PLC0415 - the docs' own module
+    finally:
+        sys.path.remove(str(docs))
+    parser = _cli_parser.parser()
+    helps = [
+        action.help or ""
+        for _, sub in _commands_of(parser)
+        for action in sub._actions
+        if action.help is not argparse.SUPPRESS
+    ]
+    assert not [h for h in helps if "%(" in h or "%%" in h]
+    assert any("(default: exactframe)" in h for h in helps)

@@ -104,15 +104,20 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         "where (defaults from COS_BUCKET, COS_REGION, COS_ENDPOINT_URL)"
     )
     group.add_argument(
-        "--bucket", default=_env_default("COS_BUCKET"), help="bucket, <name>-<appid>"
+        "--bucket",
+        default=_env_default("COS_BUCKET"),
+        help="bucket, <name>-<appid> (default: $COS_BUCKET)",
     )
     group.add_argument(
-        "--region", default=_env_default("COS_REGION"), help="region, e.g. ap-guangzhou"
+        "--region",
+        default=_env_default("COS_REGION"),
+        help="region, e.g. ap-guangzhou (default: $COS_REGION)",
     )
     group.add_argument(
         "--endpoint-url",
         default=_env_default("COS_ENDPOINT_URL"),
-        help="any COS-compatible endpoint, e.g. the emulator's http://127.0.0.1:9000",
+        help="any COS-compatible endpoint, e.g. the emulator's http://127.0.0.1:9000 "
+        "(default: $COS_ENDPOINT_URL; without it, the bucket's COS endpoint)",
     )
     group.add_argument(
         "--anonymous",
@@ -135,19 +140,18 @@ def add_snapshot_options(
     parameters' choices, defaults and bounds (``cos_snapshot._shared.snapshot_params``).
     ``what`` names the picture they size (``output``, ``cell``), ``width`` is --width's
     default. The values are checked by :func:`snapshot_args`, which names a bad one."""
-    bounds = f"{MIN_DIMENSION} to {MAX_DIMENSION}"
+    bounds = f"{MIN_DIMENSION} to {MAX_DIMENSION} (0: follow the video)"
     parser.add_argument(
         "--width",
         type=int,
         default=width,
-        help=f"{what} width in pixels, {bounds} (0: follow the video"
-        + (f"; default: {width})" if width != DEFAULT_WIDTH else ")"),
+        help=f"{what} width in pixels, {bounds}; default: %(default)s",
     )
     parser.add_argument(
         "--height",
         type=int,
         default=DEFAULT_HEIGHT,
-        help=f"{what} height in pixels, {bounds} (0: follow the video)",
+        help=f"{what} height in pixels, {bounds}; default: %(default)s",
     )
     if format:
         parser.add_argument(
@@ -156,8 +160,20 @@ def add_snapshot_options(
             default=format_default,
             help=format_help or f"image format (default: {format_default})",
         )
-    parser.add_argument("--rotate", choices=ROTATES, default=DEFAULT_ROTATE)
-    parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
+    parser.add_argument(
+        "--rotate",
+        choices=ROTATES,
+        default=DEFAULT_ROTATE,
+        help="auto: turn the picture as the video's rotation says, off: as stored "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default=DEFAULT_MODE,
+        help="exactframe: the frame on screen at the time, keyframe: the latest keyframe at or "
+        "before it, faster (default: %(default)s)",
+    )
 
 
 def snapshot_args(args: argparse.Namespace, key: str, time: str) -> SnapshotArgs:
