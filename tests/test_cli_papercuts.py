@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cos_snapshot.cli import build_parser
+from cos_snapshot._shared import files
+from cos_snapshot.cli import build_parser, main
 from cos_snapshot.tools.batch import (
     DEFAULT_TEMPLATE,
     BatchInputError,
@@ -143,3 +144,44 @@ def test_the_docs_reference_shows_help_as_help_does() -> None:
     ]
     assert not [h for h in helps if "%(" in h or "%%" in h]
     assert any("(default: exactframe)" in h for h in helps)
+
+
+# -- outputs -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["x.gif", "x.WEBP", "x.tiff"])
+def test_get_refuses_a_name_that_promises_another_format(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / name
+    argv = ["get", "a.mp4", "-t", "1", "-o", str(output)]
+    code = main([*argv, "--endpoint-url", "http://127.0.0.1:9", "--anonymous"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"cos-snapshot: error: -o {output} is a ")
+    assert "name it .jpg or .png" in err
+    assert not output.exists()
+
+
+def test_a_batch_name_that_promises_another_format_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["batch", "a.mp4", "-t", "1", "-o", str(tmp_path), "--name-template", "{index}.gif"]
+    code = main([*argv, "--endpoint-url", "http://127.0.0.1:9", "--anonymous"])
+    assert code == 2
+    assert "0.gif is a gif name for a jpg image" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("write", ["write_whole", "replacing"])
+def test_a_write_that_fails_names_the_path_given_not_a_temporary(write: str) -> None:
+    # /proc takes no new files: the temporary beside the target is what fails to open.
+    target = Path("/proc/x.jpg")
+    with pytest.raises(OSError) as raised:
+        if write == "write_whole":
+            files.write_whole(target, b"image")
+        else:
+            with files.replacing(target) as temporary:
+                temporary.write_bytes(b"image")
+    assert str(target) in str(raised.value)
+    assert ".partial" not in str(raised.value)

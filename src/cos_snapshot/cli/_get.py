@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._shared.snapshot_params import FORMATS
 from ..tools.batch import format_for_name
 from ._common import (
     EXIT_OK,
@@ -52,6 +53,11 @@ def _output_format(args: argparse.Namespace) -> str | None:
     if not args.output or args.output == "-":
         return None
     named = format_for_name(args.output)
+    if named is not None and named not in FORMATS:
+        raise UsageError(
+            f"-o {args.output} is a {named} name, and a snapshot is {' or '.join(FORMATS)}: "
+            "name it .jpg or .png"
+        )
     if named and args.format and named != args.format:
         raise UsageError(
             f"--format {args.format} contradicts -o {args.output} (a {named} name): "

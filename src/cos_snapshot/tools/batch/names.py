@@ -102,13 +102,29 @@ _SAMPLE: dict[str, Any] = {
 }
 
 
-#: What a file name's suffix says about the image in it (other suffixes say nothing).
-_SUFFIX_FORMATS = {".jpg": "jpg", ".jpeg": "jpg", ".png": "png"}
+#: What a file name's suffix says about the image in it (other suffixes say nothing): the
+#: formats GetSnapshot gives, and other image formats, which no snapshot may be named as.
+_SUFFIX_FORMATS = {
+    ".jpg": "jpg",
+    ".jpeg": "jpg",
+    ".png": "png",
+    ".gif": "gif",
+    ".webp": "webp",
+    ".bmp": "bmp",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".avif": "avif",
+    ".heic": "heic",
+    ".heif": "heic",
+    ".jxl": "jxl",
+}
 
 
 def format_for_name(name: str | PurePosixPath) -> str | None:
-    """The image format a file name promises by its suffix: ``"jpg"`` for ``.jpg`` and
-    ``.jpeg``, ``"png"`` for ``.png`` (in any case), ``None`` for any other name."""
+    """The image format a file name promises by its suffix, in any case: ``"jpg"`` for
+    ``.jpg`` and ``.jpeg``, ``"png"`` for ``.png``, and the name of another image format for
+    its suffix (``"gif"``, ``"webp"``, ``"tiff"``, ...: none a snapshot can be); ``None``
+    for a name that promises no image format."""
     return _SUFFIX_FORMATS.get(PurePosixPath(name).suffix.lower())
 
 
