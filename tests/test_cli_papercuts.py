@@ -177,11 +177,12 @@ def test_a_batch_name_that_promises_another_format_is_refused(
 def test_a_write_that_fails_names_the_path_given_not_a_temporary(write: str) -> None:
     # /proc takes no new files: the temporary beside the target is what fails to open.
     target = Path("/proc/x.jpg")
+
+    def by_replacing() -> None:
+        with files.replacing(target) as temporary:
+            temporary.write_bytes(b"image")
+
     with pytest.raises(OSError) as raised:
-        if write == "write_whole":
-            files.write_whole(target, b"image")
-        else:
-            with files.replacing(target) as temporary:
-                temporary.write_bytes(b"image")
+        files.write_whole(target, b"image") if write == "write_whole" else by_replacing()
     assert str(target) in str(raised.value)
     assert ".partial" not in str(raised.value)
