@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from cos_snapshot._shared import files
+from cos_snapshot._shared.extras import EXTRAS, install_command
 from cos_snapshot.cli import build_parser, main
 from cos_snapshot.tools.batch import (
     DEFAULT_TEMPLATE,
@@ -186,3 +188,37 @@ def test_a_write_that_fails_names_the_path_given_not_a_temporary(write: str) -> 
         files.write_whole(target, b"image") if write == "write_whole" else by_replacing()
     assert str(target) in str(raised.value)
     assert ".partial" not in str(raised.value)
+
+
+# -- extras --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "environ", "command"),
+    [
+        ("/home/u/.local/share/pipx/venvs/cos-snapshot", {}, "pipx install --force"),
+        ("/home/u/.local/pipx/venvs/cos-snapshot", {}, "pipx install --force"),
+        ("/home/u/.local/share/uv/tools/cos-snapshot", {}, "uv tool install --force"),
+        ("/srv/app/.venv", {"UV": "/usr/bin/uv"}, "uv pip install"),
+        ("/srv/app/.venv", {}, "pip install"),
+    ],
+)
+def test_a_missing_extra_is_installed_with_the_installer_in_use(
+    prefix: str, environ: dict[str, str], command: str
+) -> None:
+    assert install_command("emulator", prefix=prefix, environ=environ) == (
+        f"{command} 'cos-snapshot[emulator]'"
+    )
+
+
+def test_a_venv_uv_made_is_told_uv_pip(tmp_path: Path) -> None:
+    (tmp_path / "pyvenv.cfg").write_text("home = /usr/bin\nuv = 0.5.0\n")
+    assert install_command("cli", prefix=str(tmp_path), environ={}).startswith("uv pip install")
+
+
+def test_the_all_extra_is_every_extra_a_command_uses() -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    extras = pyproject["project"]["optional-dependencies"]
+    (everything,) = extras["all"]
+    named = set(everything.partition("[")[2].rstrip("]").split(","))
+    assert set(EXTRAS) <= named  # every extra a command asks for (contract included)

@@ -12,6 +12,7 @@ import httpx2
 
 from .._shared.credentials import Credentials, CredentialsSource
 from .._shared.errors import CosClientError, CosError, CosInvalidArgumentError
+from .._shared.extras import install_command
 from .._shared.snapshot_params import (
     DEFAULT_FORMAT,
     DEFAULT_HEIGHT,
@@ -125,8 +126,7 @@ class AsyncSnapshotClient(_BaseClient):
             if transport == "aiohttp":
                 raise CosInvalidArgumentError(
                     "transport",
-                    "'aiohttp' needs aiohttp and httpx-aiohttp: "
-                    "pip install 'cos-snapshot[aiohttp]'",
+                    f"'aiohttp' needs aiohttp and httpx-aiohttp: {install_command('aiohttp')}",
                 ) from None
             return "httpx2"
         return "aiohttp"
