@@ -53,6 +53,20 @@ def _require_emulator(fixture: str) -> None:
         pytest.fail(message, pytrace=False)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[Any]:
+    """A test module that imports this package's helpers without the extra they need fails
+    to collect with the one line that names the extra (not pytest's import traceback)."""
+    report = yield
+    if report.failed and report.longrepr is not None:
+        marker = "MissingExtraError: "
+        for line in str(report.longrepr).splitlines():
+            if marker in line:
+                report.longrepr = line.split(marker, 1)[1]
+                break
+    return report
+
+
 class CosEmulator:
     """A running emulator, as a test sees it. Its object space (the files under ``root``) is
     empty at the start of every test."""
