@@ -8,6 +8,7 @@ import sys
 import tomllib
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -222,3 +223,41 @@ def test_the_all_extra_is_every_extra_a_command_uses() -> None:
     (everything,) = extras["all"]
     named = set(everything.partition("[")[2].rstrip("]").split(","))
     assert set(EXTRAS) <= named  # every extra a command asks for (contract included)
+
+
+# -- messages and progress -----------------------------------------------------------------
+
+
+def test_the_bar_after_ctrl_c_counts_what_finished_not_what_was_listed_as_not_run() -> None:
+    pytest.importorskip("rich")
+    from cos_snapshot.cli._progress import RichProgress  # noqa: PLC0415
+
+    progress = RichProgress(10, clock=lambda: 0.0)
+    with progress:
+        for status in ("done", "done", "skipped", "not_run", "not_run"):
+            progress.update(SimpleNamespace(status=status))  # type: ignore[arg-type]
+    (task,) = progress._progress.tasks
+    assert task.completed == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["batch", "a.mp4", "--times=150%"],
+            "--times: '150%': a share of the video must be from 0% to below 100%",
+        ),
+        (["sheet", "a.mp4", "--times=abc"], "--times: is not a number in decimal notation: 'abc'"),
+        (["batch", "a.mp4", "--times=-1"], "--times: must be >= 0, got '-1'"),
+        (["get", "a.mp4", "--time=abc"], "--time: is not a number in decimal notation: 'abc'"),
+        (["presign", "a.mp4", "-t", "1", "--width", "9999"], "--width: "),
+    ],
+)
+def test_a_message_says_the_problem_once_in_the_users_words(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*argv, "--endpoint-url", "http://127.0.0.1:9", "--anonymous"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"cos-snapshot: error: {said}")
+    value = argv[-1].partition("=")[2] or argv[-1]
+    assert err.count(value) == 1, err

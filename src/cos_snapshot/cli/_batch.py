@@ -41,7 +41,6 @@ from ..tools.batch import (
     PlannedItem,
     TimeSelection,
     iter_items,
-    parse_times,
     run_batch,
 )
 from ._common import (
@@ -55,6 +54,7 @@ from ._common import (
     concurrency,
     only_broken_pipes,
     options_named,
+    parse_times_option,
     print_json,
     subparser,
 )
@@ -113,7 +113,7 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
         raise UsageError(f"give one of --times, --count and --every, not {' and '.join(chosen)}")
     with options_named():
         if args.times:
-            return TimeSelection(tuple(_times(args.times)))
+            return TimeSelection(tuple(parse_times_option(args.times, relative=True)))
         if args.count:
             count = args.count.strip()
             if not count.isascii() or not count.isdigit():
@@ -123,13 +123,6 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
                 )
             return TimeSelection(count=int(count))
         return TimeSelection(every=args.every)
-
-
-def _times(text: str) -> list[str]:
-    try:
-        return parse_times(text, relative=True)
-    except BatchInputError as error:
-        raise UsageError(f"--times: {error}") from None
 
 
 def _plan(args: argparse.Namespace) -> BatchPlan:

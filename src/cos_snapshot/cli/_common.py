@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TextIO
 
 from .. import (
@@ -44,6 +44,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "MAX_CONCURRENCY",
+    "SNAPSHOT_OPTIONS",
     "Handler",
     "UsageError",
     "add_connection_options",
@@ -78,20 +79,36 @@ class UsageError(Exception):
 _TIME_OPTIONS = {"time": "--times", "count": "--count", "every": "--every"}
 
 
-def usage_error(error: CosInvalidArgumentError) -> UsageError:
+#: The option of each snapshot parameter, for the commands that take one time (``--time``).
+SNAPSHOT_OPTIONS = {
+    "time": "--time",
+    "width": "--width",
+    "height": "--height",
+    "format": "--format",
+    "rotate": "--rotate",
+    "mode": "--mode",
+}
+
+
+def usage_error(
+    error: CosInvalidArgumentError, options: Mapping[str, str] | None = None
+) -> UsageError:
     """``error`` as a usage error that names the option as the command line spells it
-    (``every: ...`` becomes ``--every: ...``); any other parameter keeps its name."""
-    return UsageError(f"{_TIME_OPTIONS.get(error.parameter, error.parameter)}: {error.problem}")
+    (``every: ...`` becomes ``--every: ...``; ``options`` maps parameters to options, the
+    time selections' by default); any other parameter keeps its name."""
+    names = _TIME_OPTIONS if options is None else options
+    return UsageError(f"{names.get(error.parameter, error.parameter)}: {error.problem}")
 
 
 @contextlib.contextmanager
-def options_named() -> Iterator[None]:
+def options_named(options: Mapping[str, str] | None = None) -> Iterator[None]:
     """Within it, a :class:`~cos_snapshot.CosInvalidArgumentError` becomes the
-    :func:`usage_error` naming the option (``--times``, ``--count``, ``--every``)."""
+    :func:`usage_error` naming the option (``--times``, ``--count``, ``--every``, or as
+    ``options`` maps them)."""
     try:
         yield
     except CosInvalidArgumentError as error:
-        raise usage_error(error) from None
+        raise usage_error(error, options) from None
 
 
 def _env_default(name: str) -> str | None:
@@ -274,7 +291,11 @@ def parse_times_option(text: str, *, relative: bool = False) -> list[str]:
     try:
         return parse_times(text, relative=relative)
     except BatchInputError as error:
-        raise UsageError(f"--times: {error}") from None
+        # The library's "times ..." is the option's: said once, as the command line spells it.
+        message = str(error)
+        raise UsageError(
+            f"--{message}" if message.startswith("times") else f"--times: {message}"
+        ) from None
 
 
 def subparser(
