@@ -657,3 +657,24 @@ def test_help_shows_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) 
     assert "exit codes:" in out
     assert "130 interrupted" in out
     assert "TENCENTCLOUD_SECRET_ID" in out
+
+
+def test_times_past_the_end_are_counted_once_per_key_and_skip_past_end_leaves_them_out(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A is 2 s long: 2, 3 and 4 repeat its last frame.
+    code, out, err = run(capsys, *batch(server, A, "--times", "25%,0:4:1", "-o", str(tmp_path)))
+    assert code == 0
+    assert "6 done" in out
+    assert err.count("past its end") == 1
+    assert f"{A}: 3 times at or past its end (2 s) repeat its last frame" in err
+
+    skipped = tmp_path / "skipped"
+    argv = batch(server, A, B, "--times", "0:4:1", "--skip-past-end", "-o", str(skipped))
+    code, out, err = run(capsys, *argv)
+    assert code == 0
+    assert "4 done" in out  # 0 and 1 of each
+    assert f"{A}: 3 times at or past its end (2 s) left out" in err
+    assert sorted(p.name for p in skipped.glob("*.jpg")) == sorted(
+        named(stem, t) for stem in ("clip one", "b") for t in ("0", "1")
+    )

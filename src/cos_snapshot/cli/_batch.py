@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import AsyncSnapshotClient
+from .. import AsyncSnapshotClient, format_time
 from .._shared.files import plan_write
 from .._shared.text import one_line, plural
 from ..tools.batch import (
@@ -103,6 +103,8 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
         raise UsageError(
             f"give keys with {chosen[0] if chosen else '--times'}, or --input, not both"
         )
+    if args.input and args.skip_past_end:
+        raise UsageError("--skip-past-end takes keys on the command line, not --input")
     if args.input:
         return None
     if not args.keys or not chosen:
@@ -139,7 +141,7 @@ def _plan(args: argparse.Namespace) -> BatchPlan:
         path = Path(args.input)
         items = lambda: iter_items(path, defaults)  # noqa: E731 - read again on each pass
     else:
-        items = KeyTimes(args.keys, selection, defaults)
+        items = KeyTimes(args.keys, selection, defaults, skip_past_end=args.skip_past_end)
     return BatchPlan(items, template, Path(args.output_dir))
 
 
@@ -211,6 +213,8 @@ def _batch(
     failures_path = _failures_path(args, output_dir)
     with options_named():  # a key that is no video: exit 2, naming it and the option
         runner.run(plan.fetch_media_infos(client, concurrency=args.concurrency))
+    if isinstance(plan.items, KeyTimes):
+        _say_past_end(plan.items)
     reserved = {failures_path: "the failures file"}
     try:
         total = plan.check(reserved=reserved)
@@ -267,6 +271,23 @@ def _batch(
     if tally.interrupted:
         raise KeyboardInterrupt
     return EXIT_FAILED if tally.failed or failures.error is not None else EXIT_OK
+
+
+def _say_past_end(key_times: KeyTimes) -> None:
+    """Once per key whose duration is known: how many of its times repeat its last frame, or
+    (--skip-past-end) were left out. Plain seconds alone ask no GetMediaInfo, so without
+    --skip-past-end they are not checked."""
+    for key, count in key_times.past_end().items():
+        info = key_times.infos[key]
+        end = f"its end ({format_time(info.video_duration or 0)} s)"
+        if key_times.skip_past_end:
+            print(f"{key}: {plural(count, 'time')} at or past {end} left out", file=sys.stderr)
+        else:
+            print(
+                f"{key}: {plural(count, 'time')} at or past {end} repeat its last frame "
+                "(--skip-past-end leaves them out)",
+                file=sys.stderr,
+            )
 
 
 def _failures_path(args: argparse.Namespace, output_dir: Path) -> Path:
@@ -336,6 +357,13 @@ def register(sub: Any) -> None:
         help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
     )
     batch.add_argument("--force", action="store_true", help="take items whose files exist again")
+    batch.add_argument(
+        "--skip-past-end",
+        action="store_true",
+        help="leave out times at or past each video's end, which repeat its last frame (asks "
+        "each key's GetMediaInfo once); without it, a batch whose times are relative to the "
+        "video says how many repeat it",
+    )
     batch.add_argument(
         "--failures",
         metavar="FILE",
