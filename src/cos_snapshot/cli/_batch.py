@@ -360,9 +360,7 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--skip-past-end",
         action="store_true",
-        help="leave out times at or past each video's end, which repeat its last frame (asks "
-        "each key's GetMediaInfo once); without it, a batch whose times are relative to the "
-        "video says how many repeat it",
+        help="leave out times past each video's end (asks its GetMediaInfo once)",
     )
     batch.add_argument(
         "--failures",
@@ -373,7 +371,7 @@ def register(sub: Any) -> None:
         "--quiet",
         "-q",
         action="store_true",
-        help="no progress on stderr (the summary and the failures file still tell)",
+        help="no progress on stderr (the summary still tells)",
     )
     add_item_options(batch)
     add_connection_options(batch)
