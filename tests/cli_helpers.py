@@ -3,6 +3,7 @@ against an anonymous emulator, read the frame index a fixture image shows."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,8 @@ def frame(path: Path) -> int:
     """The frame index the fixture image at ``path`` shows."""
     with Image.open(path) as image:
         return read_frame_index(image)
+
+
+def named(stem: str, time: str, format: str = "jpg") -> str:
+    """The default output name (``{key_stem}_{time:09.3f}.{format}``) of ``stem`` at ``time``."""
+    return f"{stem}_{Decimal(time):09.3f}.{format}"

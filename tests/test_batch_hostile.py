@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from cli_helpers import batch, frame, run
+from cli_helpers import batch, frame, named, run
 
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.testing import FixtureInfo, make_fixture
@@ -24,8 +24,8 @@ from cos_snapshot.tools.batch import BatchInputError, ItemDefaults, iter_items
 
 INTRO = "videos/intro.mp4"  # 10 fps, 12 s: 50% is 6 s, frame 60
 INTRO_2024 = "videos/2024/intro.mp4"  # 5 fps: 6 s is frame 30, another image
-# A valid key whose file name is 255 bytes: the default template adds "_1" and ".jpg" to its
-# stem, 257 bytes, over NAME_MAX.
+# A valid key whose file name is 255 bytes: the default template adds "_00001.000" and ".jpg"
+# to its stem, 265 bytes, over NAME_MAX.
 LONG = "videos/" + "x" * 251 + ".mp4"
 
 
@@ -75,10 +75,12 @@ def test_a_name_known_at_run_time_is_checked_and_the_later_item_fails(
     earlier = INTRO if relative_first else INTRO_2024
     later = INTRO_2024 if relative_first else INTRO
     # The image is the earlier row's, whichever video answered first.
-    assert frame(out_dir / "intro_6.jpg") == videos[earlier].frame_at(Decimal(6))
+    assert frame(out_dir / named("intro", "6")) == videos[earlier].frame_at(Decimal(6))
     (failed,) = failures_of(out_dir)
     assert failed["key"] == later
-    assert str(failed["error"]).startswith(f"{out_dir / 'intro_6.jpg'} is the same output as ")
+    assert str(failed["error"]).startswith(
+        f"{out_dir / named('intro', '6')} is the same output as "
+    )
     assert f"{source} line 2" in str(failed["error"])
 
 
@@ -90,10 +92,10 @@ def test_a_name_over_the_file_systems_limit_fails_alone(
 
     assert code == 1, err
     assert "1 done, 0 skipped, 1 failed of 2 items" in out
-    assert frame(out_dir / "intro_1.jpg") == videos[INTRO].frame_at(1)
+    assert frame(out_dir / named("intro", "1")) == videos[INTRO].frame_at(1)
     (failed,) = failures_of(out_dir)
     assert failed["key"] == LONG
-    assert "a name of 257 bytes" in str(failed["error"])
+    assert "a name of 265 bytes" in str(failed["error"])  # 251 + len("_00001.000.jpg")
     assert "255-byte limit" in str(failed["error"])
 
 

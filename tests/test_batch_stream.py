@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from cli_helpers import batch, frame, run
+from cli_helpers import batch, frame, named, run
 from PIL import Image
 
 from cos_snapshot import (
@@ -98,7 +98,7 @@ def test_count_takes_the_middle_of_n_equal_slices_of_each_video(
         duration = videos[key].end
         for i in range(4):
             t = seconds((2 * i + 1) * duration / 8)  # 0.25, 0.75, 1.25, 1.75
-            assert frame(tmp_path / f"{stem}_{t}.jpg") == videos[key].frame_at(Decimal(t))
+            assert frame(tmp_path / named(stem, t)) == videos[key].frame_at(Decimal(t))
 
 
 def test_every_steps_from_zero_while_below_the_duration_and_a_rerun_skips_them(
@@ -108,13 +108,13 @@ def test_every_steps_from_zero_while_below_the_duration_and_a_rerun_skips_them(
     code, _, _ = run(capsys, *argv)
     assert code == 0
     assert sorted(p.name for p in tmp_path.glob("*.jpg")) == [
-        "b_0.6.jpg",
-        "b_0.jpg",
-        "b_1.2.jpg",
-        "b_1.8.jpg",  # 2.4 is past the 2 s video
+        named("b", "0"),
+        named("b", "0.6"),
+        named("b", "1.2"),
+        named("b", "1.8"),  # 2.4 is past the 2 s video
     ]
     for t in ("0", "0.6", "1.2", "1.8"):
-        assert frame(tmp_path / f"b_{t}.jpg") == videos[B].frame_at(Decimal(t))
+        assert frame(tmp_path / named("b", t)) == videos[B].frame_at(Decimal(t))
 
     code, again, _ = run(capsys, "--json", *argv)
     assert code == 0
@@ -131,8 +131,8 @@ def test_a_share_and_end_resolve_per_video_end_being_its_last_frame(
     info = videos[A]
     end = seconds(info.end - Fraction(1, 25))  # the duration minus one frame at 25 fps
     assert sorted(r["time"] for r in items_of(out)) == sorted([seconds(info.end / 2), end])
-    assert frame(tmp_path / f"clip one_{end}.jpg") == len(info.times) - 1
-    assert frame(tmp_path / "clip one_1.jpg") == info.frame_at(1)
+    assert frame(tmp_path / named("clip one", end)) == len(info.times) - 1
+    assert frame(tmp_path / named("clip one", "1")) == info.frame_at(1)
 
 
 @pytest.mark.parametrize(
@@ -218,10 +218,10 @@ def test_input_rows_resolve_relative_times_per_video_and_a_non_video_fails_alone
     assert code == 1
     a_end = seconds(videos[A].end - Fraction(1, 25))
     b_end = seconds(videos[B].end - Fraction(1, 10))
-    assert frame(out_dir / "clip one_0.5.jpg") == videos[A].frame_at(Decimal("0.5"))
-    assert frame(out_dir / f"b_{b_end}.jpg") == len(videos[B].times) - 1
-    assert frame(out_dir / "clip one_0.4.jpg") == videos[A].frame_at(Decimal("0.4"))
-    with Image.open(out_dir / f"clip one_{a_end}.jpg") as image:
+    assert frame(out_dir / named("clip one", "0.5")) == videos[A].frame_at(Decimal("0.5"))
+    assert frame(out_dir / named("b", b_end)) == len(videos[B].times) - 1
+    assert frame(out_dir / named("clip one", "0.4")) == videos[A].frame_at(Decimal("0.4"))
+    with Image.open(out_dir / named("clip one", a_end)) as image:
         assert image.size == (80, 60)
     (failed,) = [r for r in items_of(out) if r["status"] == "failed"]
     assert failed["key"] == NOTES

@@ -135,12 +135,12 @@ def test_missing_object_is_one_line_on_stderr_and_exit_1(
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
-        (["get", KEY, "-t", "-1"], "time"),
-        (["get", KEY, "-t", "1", "--width", "5000"], "width"),
-        (["get", KEY, "-t", "nan"], "time"),
+        (["get", KEY, "-t", "-1"], "--time"),
+        (["get", KEY, "-t", "1", "--width", "5000"], "--width"),
+        (["get", KEY, "-t", "nan"], "--time"),
     ],
 )
-def test_invalid_arguments_exit_2_naming_the_parameter(
+def test_invalid_arguments_exit_2_naming_the_option(
     served: tuple[str, FixtureInfo],
     env: None,
     capsys: pytest.CaptureFixture[str],

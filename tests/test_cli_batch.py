@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 import pytest
-from cli_helpers import batch, frame, run
+from cli_helpers import batch, frame, named, run
 from PIL import Image
 
 from cos_snapshot import Credentials
@@ -82,7 +82,7 @@ def test_batch_writes_every_item_with_its_frame_and_lists_the_failed_ones(
     assert code == 1
     for key, stem in ((A, "clip one"), (B, "b")):
         for t in times:
-            assert frame(out_dir / f"{stem}_{t}.jpg") == videos[key].frame_at(Decimal(t))
+            assert frame(out_dir / named(stem, t)) == videos[key].frame_at(Decimal(t))
     assert not list(out_dir.glob("missing_*"))
     failures = json_lines((out_dir / "failures.jsonl").read_text())
     assert sorted(str(row["time"]) for row in failures) == times
@@ -109,8 +109,8 @@ def test_the_failures_file_is_an_input_that_takes_the_failed_items_again(
 
     assert code == 0
     assert set(statuses(out).values()) == {"done"}
-    assert frame(out_dir / "late_0.4.jpg") == info.frame_at(Decimal("0.4"))
-    assert frame(out_dir / "late_1.jpg") == info.frame_at(1)
+    assert frame(out_dir / named("late", "0.4")) == info.frame_at(Decimal("0.4"))
+    assert frame(out_dir / named("late", "1")) == info.frame_at(1)
     assert not failures.exists()  # nothing left undone
 
 
@@ -146,22 +146,22 @@ def test_an_output_column_names_the_file_and_may_not_leave_the_output_dir(
     code, _, _ = run(capsys, *batch(server, "--input", str(items), "-o", str(out_dir)))
     assert code == 0
     assert frame(out_dir / "posters/a.jpg") == videos[A].frame_at(Decimal("0.5"))
-    assert frame(out_dir / "clip one_1.jpg") == videos[A].frame_at(1)  # blank: the template
+    assert frame(out_dir / named("clip one", "1")) == videos[A].frame_at(1)  # blank: the template
 
     items.write_text(f"key,time,output\n{A},0.5,../escape.jpg\n")
     code, _, err = run(capsys, *batch(server, "--input", str(items), "-o", str(out_dir)))
     assert code == 2
-    assert f"{items} line 2: output '../escape.jpg' gives '../escape.jpg', outside" in err
+    assert f"{items} line 2: output '../escape.jpg' leads outside --output-dir\n" in err
     assert not (tmp_path / "escape.jpg").exists()
 
 
-def test_a_template_that_leaves_the_output_dir_is_refused_naming_the_sample(
+def test_a_template_that_leaves_the_output_dir_is_refused_without_values_nobody_gave(
     server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = batch(server, A, "--times", "1", "-o", str(tmp_path), "--name-template", "../{key}")
     code, _, err = run(capsys, *argv)
     assert code == 2
-    assert "outside --output-dir (for a sample item: key 'videos/intro.mp4', time 1.5)" in err
+    assert err == "cos-snapshot: error: --name-template '../{key}' leads outside --output-dir\n"
 
 
 def test_a_name_whose_suffix_promises_another_format_is_refused_before_any_snapshot(
@@ -201,12 +201,14 @@ def test_a_rerun_takes_only_the_missing_outputs_and_force_takes_all(
     assert code == 0
     assert list(statuses(first).values()) == ["done"] * 6
 
-    (out_dir / "b_0.5.jpg").unlink()
+    (out_dir / named("b", "0.5")).unlink()
     code, second, _ = run(capsys, "--json", *argv)
     assert code == 0
-    assert [o for o, s in statuses(second).items() if s == "done"] == [str(out_dir / "b_0.5.jpg")]
+    assert [o for o, s in statuses(second).items() if s == "done"] == [
+        str(out_dir / named("b", "0.5"))
+    ]
     assert sorted(s for s in statuses(second).values()) == ["done"] + ["skipped"] * 5
-    assert (out_dir / "b_0.5.jpg").is_file()
+    assert (out_dir / named("b", "0.5")).is_file()
 
     code, forced, _ = run(capsys, "--json", *argv, "--force")
     assert code == 0
@@ -224,7 +226,7 @@ def test_json_prints_one_line_per_item_and_a_summary_line(
     assert [line["type"] for line in lines] == ["item", "item", "summary"]
     done = next(line for line in lines if line["status"] == "done")
     assert (done["width"], done["height"], done["key"], done["time"]) == (160, 120, A, "1")
-    assert done["bytes"] == (tmp_path / "clip one_1.jpg").stat().st_size
+    assert done["bytes"] == (tmp_path / named("clip one", "1")).stat().st_size
     summary = lines[-1]
     assert (summary["done"], summary["failed"], summary["skipped"]) == (1, 1, 0)
     assert summary["failures_file"] == str(tmp_path / "failures.jsonl")
@@ -371,13 +373,13 @@ def test_csv_rows_set_their_own_parameters(
     )
     code, _, err = run(capsys, *batch(server, "--input", str(items), "-o", str(tmp_path / "o")))
     assert code == 0, err
-    exact = tmp_path / "o" / "clip one_1.5.jpg"
-    keyframe = tmp_path / "o" / "clip one_1.5.png"
+    exact = tmp_path / "o" / named("clip one", "1.5")
+    keyframe = tmp_path / "o" / named("clip one", "1.5", "png")
     assert frame(exact) == videos[A].frame_at(Decimal("1.5"))
     assert frame(keyframe) == videos[A].keyframe_at(Decimal("1.5")) != frame(exact)
     with Image.open(keyframe) as image:
         assert (image.format, image.size) == ("PNG", (80, 60))
-    assert frame(tmp_path / "o" / "b_0.35.jpg") == videos[B].frame_at(Decimal("0.35"))
+    assert frame(tmp_path / "o" / named("b", "0.35")) == videos[B].frame_at(Decimal("0.35"))
 
 
 def test_jsonl_times_are_exact_decimals(
@@ -396,8 +398,12 @@ def test_jsonl_times_are_exact_decimals(
         capsys, "--json", *batch(server, "--input", str(items), "-o", str(tmp_path / "o"))
     )
     assert code == 0
-    assert frame(tmp_path / "o" / "clip one_1.16.jpg") == videos[A].frame_at(Decimal("1.16")) == 29
-    with Image.open(tmp_path / "o" / "b_0.3.jpg") as image:
+    assert (
+        frame(tmp_path / "o" / named("clip one", "1.16"))
+        == videos[A].frame_at(Decimal("1.16"))
+        == 29
+    )
+    with Image.open(tmp_path / "o" / named("b", "0.3")) as image:
         assert image.size == (80, 60)
     assert [line["time"] for line in json_lines(out) if line["type"] == "item"] == ["1.16", "0.3"]
 
@@ -532,7 +538,7 @@ def test_name_templates_fill_safe_values(template: str, key: str, name: str) -> 
         ("{key.__class__}.jpg", "unknown field"),
         ("{0}.jpg", "unknown field {0}"),
         ("{key_stem!r}.jpg", "no !r conversions"),
-        ("{key_stem}/", "not a file name"),
+        ("{key_stem}/", "ends without a file name"),
         ("{index:zz}.jpg", "Unknown format code"),
     ],
 )
@@ -639,7 +645,7 @@ def test_credentials_come_from_the_environment(
         monkeypatch.delenv("TENCENTCLOUD_SECURITY_TOKEN", raising=False)
         code, _, _ = run(capsys, *argv)
         assert code == 0
-        assert frame(tmp_path / "clip one_1.jpg") == videos[A].frame_at(1)
+        assert frame(tmp_path / named("clip one", "1")) == videos[A].frame_at(1)
 
 
 def test_help_shows_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -651,3 +657,24 @@ def test_help_shows_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) 
     assert "exit codes:" in out
     assert "130 interrupted" in out
     assert "TENCENTCLOUD_SECRET_ID" in out
+
+
+def test_times_past_the_end_are_counted_once_per_key_and_skip_past_end_leaves_them_out(
+    server: str, videos: dict[str, FixtureInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A is 2 s long: 2, 3 and 4 repeat its last frame.
+    code, out, err = run(capsys, *batch(server, A, "--times", "25%,0:4:1", "-o", str(tmp_path)))
+    assert code == 0
+    assert "6 done" in out
+    assert err.count("past its end") == 1
+    assert f"{A}: 3 times at or past its end (2 s) repeat its last frame" in err
+
+    skipped = tmp_path / "skipped"
+    argv = batch(server, A, B, "--times", "0:4:1", "--skip-past-end", "-o", str(skipped))
+    code, out, err = run(capsys, *argv)
+    assert code == 0
+    assert "4 done" in out  # 0 and 1 of each
+    assert f"{A}: 3 times at or past its end (2 s) left out" in err
+    assert sorted(p.name for p in skipped.glob("*.jpg")) == sorted(
+        named(stem, t) for stem in ("clip one", "b") for t in ("0", "1")
+    )

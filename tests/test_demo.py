@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from pathlib import Path
 
 import pytest
 
 from cos_snapshot.cli import main
-from cos_snapshot.tools.demo import ASKS
+from cos_snapshot.tools.demo import ASKS, DemoRow, render_table
 
 
 def test_demo_gets_every_expected_frame_and_saves_the_images(
@@ -54,3 +55,13 @@ def test_the_table_columns_line_up_with_wide_characters(
         rest = line[key_end:]
         starts.add(len(prefix) + wide + len(rest) - len(rest.lstrip(" ")))
     assert len(starts) == 1, table
+
+
+def test_every_column_of_the_table_is_labelled_and_frame_indexes_are_called_so() -> None:
+    row = DemoRow("plain", "a.mp4", "1", "-", 25, 25, "320x240", 9000, 4.5, ok=True)
+    header, rule, line = render_table([row]).splitlines()
+    labels = re.split(r"\s{2,}", header.strip())
+    assert len(labels) == len(re.split(r"\s{2,}", line.strip())) == len(rule.split())
+    assert "frame index wanted" in labels
+    assert "frame index got" in labels
+    assert labels[-1] == "verdict"

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from cli_helpers import named
 from PIL import Image
 
 from cos_snapshot import AsyncSnapshotClient, Snapshot
@@ -109,7 +110,7 @@ def test_a_batch_run_from_code_writes_files_and_a_failures_file_that_reads_back(
         asyncio.run(run(failures))
     assert (tally.total, tally.done, tally.skipped, tally.failed) == (6, 3, 0, 3)
     for time in ("0", "0.5", "1"):
-        image = (tmp_path / f"lib clip_{time}.jpg").read_bytes()
+        image = (tmp_path / named("lib clip", time)).read_bytes()
         assert read_frame_index(image) == video.frame_at(Decimal(time))
 
     assert failures.rows == 3
@@ -122,9 +123,9 @@ def test_a_batch_run_from_code_writes_files_and_a_failures_file_that_reads_back(
     # Taken again, they land where the first run would have put them.
     replanned = plan_outputs(again, NameTemplate("{index}.png"), tmp_path)
     assert sorted(p.path.name for p in replanned) == [
-        "not there_0.5.jpg",
-        "not there_0.jpg",
-        "not there_1.jpg",
+        named("not there", "0"),
+        named("not there", "0.5"),
+        named("not there", "1"),
     ]
 
     # Nothing left undone: the failures file goes away.

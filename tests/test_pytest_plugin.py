@@ -120,3 +120,34 @@ importlib.util.find_spec = find_spec
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*cos_emulator fixture needs the emulator extra*missing: av*"])
+
+
+def test_importing_the_helpers_without_the_emulator_extra_fails_in_one_line_naming_it(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        """
+import importlib.util
+
+real = importlib.util.find_spec
+
+def find_spec(name, *args, **kwargs):
+    return None if name == "PIL" else real(name, *args, **kwargs)
+
+importlib.util.find_spec = find_spec
+"""
+    )
+    pytester.makepyfile(
+        test_frames="from cos_snapshot.testing import read_frame_index\n\n"
+        "def test_it():\n    pass\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ ERROR collecting test_frames.py _*",
+            "cos_snapshot.testing.read_frame_index needs the emulator extra: *pip install "
+            "'cos-snapshot[[]emulator[]]' (missing: PIL)",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()

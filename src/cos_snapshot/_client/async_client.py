@@ -15,6 +15,7 @@ import httpx2
 
 from .._shared.credentials import Credentials, CredentialsSource
 from .._shared.errors import CosClientError, CosError, CosInvalidArgumentError
+from .._shared.extras import install_command
 from .._shared.files import replacing
 from .._shared.snapshot_params import (
     DEFAULT_FORMAT,
@@ -163,8 +164,7 @@ class AsyncSnapshotClient(_BaseClient):
             if transport == "aiohttp":
                 raise CosInvalidArgumentError(
                     "transport",
-                    "'aiohttp' needs aiohttp and httpx-aiohttp: "
-                    "pip install 'cos-snapshot[aiohttp]'",
+                    f"'aiohttp' needs aiohttp and httpx-aiohttp: {install_command('aiohttp')}",
                 ) from None
             return "httpx2"
         return "aiohttp"

@@ -78,6 +78,21 @@ class NotWritableError(OSError):
     does not own."""
 
 
+@contextlib.contextmanager
+def _about(target: Path) -> Iterator[None]:
+    """An :class:`OSError` raised within, about a temporary or the file a link points to,
+    raised again about ``target``: the path the caller gave is the one a person knows (the
+    error's class and errno are kept)."""
+    try:
+        yield
+    except NotWritableError:
+        raise
+    except OSError as error:
+        if error.filename is None or (error.filename == str(target) and error.filename2 is None):
+            raise
+        raise type(error)(error.errno, error.strerror or str(error), str(target)) from None
+
+
 def is_temporary(name: str) -> bool:
     """Whether ``name`` is one of our temporaries (they are never outputs, inputs or listings)."""
     return _TEMPORARY.match(name) is not None
@@ -178,11 +193,12 @@ def install(temporary: Path, target: Path) -> None:
     remove ``temporary``."""
     try:
         how, path = plan_write(target)
-        if how == "replace":
-            os.replace(temporary, path)
-            return
-        with temporary.open("rb") as source, open(path, "wb") as sink:
-            shutil.copyfileobj(source, sink)
+        with _about(target):
+            if how == "replace":
+                os.replace(temporary, path)
+                return
+            with temporary.open("rb") as source, open(path, "wb") as sink:
+                shutil.copyfileobj(source, sink)
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -197,7 +213,8 @@ def temporary_for(target: Path) -> Path:
         handle, name = tempfile.mkstemp(prefix=f"{_PREFIX}.", suffix=".partial")
         os.close(handle)
         return Path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with _about(target):
+        path.parent.mkdir(parents=True, exist_ok=True)
     return temporary_beside(path, keep_suffix=True)
 
 
@@ -208,7 +225,8 @@ def replacing(target: Path) -> Iterator[Path]:
     :func:`install` says, and if the block fails it is removed and ``target`` is untouched."""
     temporary = temporary_for(target)
     try:
-        yield temporary
+        with _about(target):
+            yield temporary
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -220,20 +238,21 @@ def write_whole(target: Path, content: bytes) -> None:
     parents created only when they are missing (a batch writes many files into one directory:
     no ``mkdir`` for each)."""
     how, path = plan_write(target)
-    if how == "through":
-        with open(path, "wb") as sink:
-            sink.write(content)
-        return
-    temporary = temporary_beside(path)
-    try:
-        handle = temporary.open("xb")
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = temporary.open("xb")
-    try:
-        with handle:
-            handle.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with _about(target):
+        if how == "through":
+            with open(path, "wb") as sink:
+                sink.write(content)
+            return
+        temporary = temporary_beside(path)
+        try:
+            handle = temporary.open("xb")
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = temporary.open("xb")
+        try:
+            with handle:
+                handle.write(content)
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import AsyncSnapshotClient
+from .. import AsyncSnapshotClient, format_time
 from .._shared.files import plan_write
 from .._shared.text import one_line, plural
 from ..tools.batch import (
@@ -41,7 +41,6 @@ from ..tools.batch import (
     PlannedItem,
     TimeSelection,
     iter_items,
-    parse_times,
     run_batch,
 )
 from ._common import (
@@ -55,6 +54,7 @@ from ._common import (
     concurrency,
     only_broken_pipes,
     options_named,
+    parse_times_option,
     print_json,
     subparser,
 )
@@ -64,72 +64,25 @@ __all__ = ["register"]
 
 EPILOG = f"""
 examples:
-  # posters every 5 s for the first minute of two videos: 0, 5, ..., 60
-  cos-snapshot batch videos/a.mp4 videos/b.mp4 --times 0:60:5 -o posters \\
-      --bucket examplebucket-1250000000 --region ap-guangzhou
-  # a few times, 320 px wide PNGs, names that keep the keys' folders
-  cos-snapshot batch videos/a.mp4 --times 0,1.5,3 --width 320 --format png \\
-      --name-template '{{key}}/{{time}}.{{format}}' -o thumbs
-  # twelve frames across each video (the middle of twelve equal slices), and a poster at 10%
+  # posters every 5 s of the first minute of two videos (0, 5, ..., 60) into posters/
+  cos-snapshot batch videos/a.mp4 videos/b.mp4 --times 0:60:5 -o posters
+  # twelve frames across each video; a frame at 10% of it and its last frame
   cos-snapshot batch videos/a.mp4 videos/b.mp4 --count 12 -o strips
-  cos-snapshot batch videos/a.mp4 --times 10%,end --name-template '{{key_stem}}-{{time}}.jpg'
-  # every 30 s of the whole video: 0, 30, 60, ... while below its duration
-  cos-snapshot batch videos/a.mp4 --every 30 -o every-30s
-  # items from a file: CSV with a header row, or JSON Lines
-  cos-snapshot batch --input items.csv -o posters --concurrency 16
-  # take again what failed: the failures file is an input file
+  cos-snapshot batch videos/a.mp4 --times 10%,end -o posters
+  # items from a CSV file (a header row: key,time[,width,...]) or a JSON Lines file
+  cos-snapshot batch --input items.csv -o posters
+  # take again what failed or did not run
   cos-snapshot batch --input posters/{FAILURES_NAME} -o posters
-  # for scripts: one JSON line per item, then one summary line
-  cos-snapshot --json batch --input items.jsonl -o posters > results.jsonl
+  # PNGs named after the keys' folders: thumbs/videos/a/1.5.png
+  cos-snapshot batch videos/a.mp4 --times 0,1.5 --format png -o thumbs \\
+      --name-template '{{key_noext}}/{{time}}.{{format}}'
 
-times:
-  seconds and START:END:STEP ranges, separated by commas (0,0.5,10:20:5). A range includes
-  END when END falls on a step: 0:60:5 is 0, 5, ..., 60 (13 times). Decimals are exact:
-  0:1:0.1 gives 0.3, never 0.30000000000000004. A repeated time is taken once.
-  Relative to each video: 50% (a share of its duration, 0% to below 100%) and end (its last
-  frame: the duration minus one frame). --count N takes N frames across the video (the
-  middle of N equal slices) and --every S every S seconds from 0 while below the duration.
-  "Duration" is the video stream's, from one GetMediaInfo per key, asked before any
-  snapshot: a key that is missing or not a video stops the command (exit 2). {{time}} in
-  names is the resolved seconds, so a re-run skips what the last one made.
+The same command run again takes only what is missing (a file that exists is skipped). Items
+that failed or did not run are listed in OUTPUT_DIR/{FAILURES_NAME}, which --input reads.
+Times, input files, names and failures in detail: docs/batch.md.
 
-input files (--input):
-  columns key and time, optional width, height, format, rotate, mode (empty or missing: the
-  options below), index (for {{index}}) and output (a file name relative to --output-dir, in
-  place of --name-template's); other columns are ignored. CSV needs a header
-  row; JSON Lines has one object a line, times as numbers or strings. A time may be 50% or
-  end: its video's GetMediaInfo is asked when its first item runs (once per video), and an
-  item whose video has no duration fails, naming why. The whole file is read once before
-  anything is fetched: a bad row (150% included) stops the command, naming its file and
-  line; then it is read again as the items are taken, so a file of millions of rows holds
-  little memory.
-
-output names (--name-template, relative to --output-dir, which they may not leave):
-  {{key_stem}} {{key}} {{time}} {{format}} {{index}} {{width}} {{height}} {{mode}} {{rotate}};
-  format specs work: {{index:04d}}. Two items that would get the same name are refused.
-
-resuming:
-  an item whose file exists is skipped (--force takes it again), so running the same command
-  after an interruption takes only what is missing. Files are written whole or not at all.
-
-failures:
-  items that failed, or did not run because of Ctrl-C or a closed output (| head), are
-  written to --failures (default OUTPUT_DIR/{FAILURES_NAME}) as JSON Lines that --input reads
-  back, with the reason in an "error" column and each item's file name in "output", so a
-  re-take writes the same files whatever --name-template the first run had. The file is
-  removed when a run leaves nothing undone. It must be a .jsonl file; it may be the --input
-  file (replaced once its last row is read). While a run goes, the last run's list is
-  replaced by a line saying the list is incomplete, which stays if the run is killed or
-  cannot write the list (a full disk, said on stderr): --input refuses it.
-
-exit codes:
-  0 every item done or skipped; 1 some item failed, or the failures file could not be
-  written; 2 bad usage, times, input file or connection settings (nothing fetched);
-  130 interrupted (Ctrl-C); 143 terminated (SIGTERM: ends the run as Ctrl-C does).
-
-credentials:
-  TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY and TENCENTCLOUD_SECURITY_TOKEN, unless
-  --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS_ENDPOINT_URL.
+exit codes: 0 every item done or skipped; 1 some item failed; 2 bad usage, times or input
+(nothing fetched); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
 """
 
 
@@ -150,6 +103,8 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
         raise UsageError(
             f"give keys with {chosen[0] if chosen else '--times'}, or --input, not both"
         )
+    if args.input and args.skip_past_end:
+        raise UsageError("--skip-past-end takes keys on the command line, not --input")
     if args.input:
         return None
     if not args.keys or not chosen:
@@ -160,7 +115,7 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
         raise UsageError(f"give one of --times, --count and --every, not {' and '.join(chosen)}")
     with options_named():
         if args.times:
-            return TimeSelection(tuple(_times(args.times)))
+            return TimeSelection(tuple(parse_times_option(args.times, relative=True)))
         if args.count:
             count = args.count.strip()
             if not count.isascii() or not count.isdigit():
@@ -170,13 +125,6 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
                 )
             return TimeSelection(count=int(count))
         return TimeSelection(every=args.every)
-
-
-def _times(text: str) -> list[str]:
-    try:
-        return parse_times(text, relative=True)
-    except BatchInputError as error:
-        raise UsageError(f"--times: {error}") from None
 
 
 def _plan(args: argparse.Namespace) -> BatchPlan:
@@ -193,7 +141,7 @@ def _plan(args: argparse.Namespace) -> BatchPlan:
         path = Path(args.input)
         items = lambda: iter_items(path, defaults)  # noqa: E731 - read again on each pass
     else:
-        items = KeyTimes(args.keys, selection, defaults)
+        items = KeyTimes(args.keys, selection, defaults, skip_past_end=args.skip_past_end)
     return BatchPlan(items, template, Path(args.output_dir))
 
 
@@ -265,6 +213,8 @@ def _batch(
     failures_path = _failures_path(args, output_dir)
     with options_named():  # a key that is no video: exit 2, naming it and the option
         runner.run(plan.fetch_media_infos(client, concurrency=args.concurrency))
+    if isinstance(plan.items, KeyTimes):
+        _say_past_end(plan.items)
     reserved = {failures_path: "the failures file"}
     try:
         total = plan.check(reserved=reserved)
@@ -321,6 +271,23 @@ def _batch(
     if tally.interrupted:
         raise KeyboardInterrupt
     return EXIT_FAILED if tally.failed or failures.error is not None else EXIT_OK
+
+
+def _say_past_end(key_times: KeyTimes) -> None:
+    """Once per key whose duration is known: how many of its times repeat its last frame, or
+    (--skip-past-end) were left out. Plain seconds alone ask no GetMediaInfo, so without
+    --skip-past-end they are not checked."""
+    for key, count in key_times.past_end().items():
+        info = key_times.infos[key]
+        end = f"its end ({format_time(info.video_duration or 0)} s)"
+        if key_times.skip_past_end:
+            print(f"{key}: {plural(count, 'time')} at or past {end} left out", file=sys.stderr)
+        else:
+            print(
+                f"{key}: {plural(count, 'time')} at or past {end} repeat its last frame "
+                "(--skip-past-end leaves them out)",
+                file=sys.stderr,
+            )
 
 
 def _failures_path(args: argparse.Namespace, output_dir: Path) -> Path:
@@ -391,6 +358,11 @@ def register(sub: Any) -> None:
     )
     batch.add_argument("--force", action="store_true", help="take items whose files exist again")
     batch.add_argument(
+        "--skip-past-end",
+        action="store_true",
+        help="leave out times past each video's end (asks its GetMediaInfo once)",
+    )
+    batch.add_argument(
         "--failures",
         metavar="FILE",
         help=f"where items that did not get done are listed (default: OUTPUT_DIR/{FAILURES_NAME})",
@@ -399,7 +371,7 @@ def register(sub: Any) -> None:
         "--quiet",
         "-q",
         action="store_true",
-        help="no progress on stderr (the summary and the failures file still tell)",
+        help="no progress on stderr (the summary still tells)",
     )
     add_item_options(batch)
     add_connection_options(batch)

@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TextIO
 
 from .. import (
@@ -44,6 +44,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "MAX_CONCURRENCY",
+    "SNAPSHOT_OPTIONS",
     "Handler",
     "UsageError",
     "add_connection_options",
@@ -78,20 +79,36 @@ class UsageError(Exception):
 _TIME_OPTIONS = {"time": "--times", "count": "--count", "every": "--every"}
 
 
-def usage_error(error: CosInvalidArgumentError) -> UsageError:
+#: The option of each snapshot parameter, for the commands that take one time (``--time``).
+SNAPSHOT_OPTIONS = {
+    "time": "--time",
+    "width": "--width",
+    "height": "--height",
+    "format": "--format",
+    "rotate": "--rotate",
+    "mode": "--mode",
+}
+
+
+def usage_error(
+    error: CosInvalidArgumentError, options: Mapping[str, str] | None = None
+) -> UsageError:
     """``error`` as a usage error that names the option as the command line spells it
-    (``every: ...`` becomes ``--every: ...``); any other parameter keeps its name."""
-    return UsageError(f"{_TIME_OPTIONS.get(error.parameter, error.parameter)}: {error.problem}")
+    (``every: ...`` becomes ``--every: ...``; ``options`` maps parameters to options, the
+    time selections' by default); any other parameter keeps its name."""
+    names = _TIME_OPTIONS if options is None else options
+    return UsageError(f"{names.get(error.parameter, error.parameter)}: {error.problem}")
 
 
 @contextlib.contextmanager
-def options_named() -> Iterator[None]:
+def options_named(options: Mapping[str, str] | None = None) -> Iterator[None]:
     """Within it, a :class:`~cos_snapshot.CosInvalidArgumentError` becomes the
-    :func:`usage_error` naming the option (``--times``, ``--count``, ``--every``)."""
+    :func:`usage_error` naming the option (``--times``, ``--count``, ``--every``, or as
+    ``options`` maps them)."""
     try:
         yield
     except CosInvalidArgumentError as error:
-        raise usage_error(error) from None
+        raise usage_error(error, options) from None
 
 
 def _env_default(name: str) -> str | None:
@@ -104,15 +121,20 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         "where (defaults from COS_BUCKET, COS_REGION, COS_ENDPOINT_URL)"
     )
     group.add_argument(
-        "--bucket", default=_env_default("COS_BUCKET"), help="bucket, <name>-<appid>"
+        "--bucket",
+        default=_env_default("COS_BUCKET"),
+        help="bucket, <name>-<appid> (default: $COS_BUCKET)",
     )
     group.add_argument(
-        "--region", default=_env_default("COS_REGION"), help="region, e.g. ap-guangzhou"
+        "--region",
+        default=_env_default("COS_REGION"),
+        help="region, e.g. ap-guangzhou (default: $COS_REGION)",
     )
     group.add_argument(
         "--endpoint-url",
         default=_env_default("COS_ENDPOINT_URL"),
-        help="any COS-compatible endpoint, e.g. the emulator's http://127.0.0.1:9000",
+        help="any COS-compatible endpoint, e.g. the emulator's http://127.0.0.1:9000 "
+        "(default: $COS_ENDPOINT_URL; without it, the bucket's COS endpoint)",
     )
     group.add_argument(
         "--anonymous",
@@ -135,19 +157,18 @@ def add_snapshot_options(
     parameters' choices, defaults and bounds (``cos_snapshot._shared.snapshot_params``).
     ``what`` names the picture they size (``output``, ``cell``), ``width`` is --width's
     default. The values are checked by :func:`snapshot_args`, which names a bad one."""
-    bounds = f"{MIN_DIMENSION} to {MAX_DIMENSION}"
+    bounds = f"{MIN_DIMENSION} to {MAX_DIMENSION} (0: follow the video)"
     parser.add_argument(
         "--width",
         type=int,
         default=width,
-        help=f"{what} width in pixels, {bounds} (0: follow the video"
-        + (f"; default: {width})" if width != DEFAULT_WIDTH else ")"),
+        help=f"{what} width in pixels, {bounds}; default: %(default)s",
     )
     parser.add_argument(
         "--height",
         type=int,
         default=DEFAULT_HEIGHT,
-        help=f"{what} height in pixels, {bounds} (0: follow the video)",
+        help=f"{what} height in pixels, {bounds}; default: %(default)s",
     )
     if format:
         parser.add_argument(
@@ -156,8 +177,20 @@ def add_snapshot_options(
             default=format_default,
             help=format_help or f"image format (default: {format_default})",
         )
-    parser.add_argument("--rotate", choices=ROTATES, default=DEFAULT_ROTATE)
-    parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
+    parser.add_argument(
+        "--rotate",
+        choices=ROTATES,
+        default=DEFAULT_ROTATE,
+        help="auto: turn the picture as the video's rotation says, off: as stored "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default=DEFAULT_MODE,
+        help="exactframe: the frame on screen at the time, keyframe: the latest keyframe at or "
+        "before it, faster (default: %(default)s)",
+    )
 
 
 def snapshot_args(args: argparse.Namespace, key: str, time: str) -> SnapshotArgs:
@@ -258,7 +291,11 @@ def parse_times_option(text: str, *, relative: bool = False) -> list[str]:
     try:
         return parse_times(text, relative=relative)
     except BatchInputError as error:
-        raise UsageError(f"--times: {error}") from None
+        # The library's "times ..." is the option's: said once, as the command line spells it.
+        message = str(error)
+        raise UsageError(
+            f"--{message}" if message.startswith("times") else f"--times: {message}"
+        ) from None
 
 
 def subparser(

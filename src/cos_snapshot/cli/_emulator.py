@@ -198,7 +198,7 @@ def register(sub: Any) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default loopback)"
     )
-    serve.add_argument("--port", type=int, default=9000)
+    serve.add_argument("--port", type=int, default=9000, help="port to listen on (default 9000)")
     serve.add_argument("--bucket", help="bucket name to answer for (others get NoSuchBucket)")
     serve.add_argument(
         "--secret-id", help="accepted access key id (default: TENCENTCLOUD_SECRET_ID)"
@@ -337,7 +337,7 @@ def register(sub: Any) -> None:
         "--codec",
         choices=["h264", "hevc", "vp9", "av1"],
         default="h264",
-        help="default h264; .webm takes vp9 or av1",
+        help="video codec (default h264; .webm takes vp9 or av1)",
     )
 
     demo = subparser(
@@ -352,4 +352,8 @@ def register(sub: Any) -> None:
           cos-snapshot demo --output-dir ./demo-output
         """,
     )
-    demo.add_argument("--output-dir", default="demo-output", help="where snapshots are saved")
+    demo.add_argument(
+        "--output-dir",
+        default="demo-output",
+        help="where snapshots are saved (default: %(default)s)",
+    )

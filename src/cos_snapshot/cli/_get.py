@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._shared.snapshot_params import FORMATS
 from ..tools.batch import format_for_name
 from ._common import (
     EXIT_OK,
+    SNAPSHOT_OPTIONS,
     UsageError,
     add_connection_options,
     add_snapshot_options,
     client_from_args,
+    options_named,
     print_json,
     snapshot_args,
     subparser,
@@ -52,6 +55,11 @@ def _output_format(args: argparse.Namespace) -> str | None:
     if not args.output or args.output == "-":
         return None
     named = format_for_name(args.output)
+    if named is not None and named not in FORMATS:
+        raise UsageError(
+            f"-o {args.output} is a {named} name, and a snapshot is {' or '.join(FORMATS)}: "
+            "name it .jpg or .png"
+        )
     if named and args.format and named != args.format:
         raise UsageError(
             f"--format {args.format} contradicts -o {args.output} (a {named} name): "
@@ -63,8 +71,10 @@ def _output_format(args: argparse.Namespace) -> str | None:
 def cmd_get(args: argparse.Namespace) -> int:
     named = _output_format(args)
     args.format = args.format or named
+    with options_named(SNAPSHOT_OPTIONS):
+        checked = snapshot_args(args, args.key, args.time)
     with client_from_args(args) as client:
-        snapshot = client.get_snapshot(snapshot_args(args, args.key, args.time))
+        snapshot = client.get_snapshot(checked)
     to_stdout = args.output == "-"
     output = (
         Path(args.output)
@@ -99,10 +109,10 @@ def cmd_get(args: argparse.Namespace) -> int:
 
 
 def cmd_presign(args: argparse.Namespace) -> int:
+    with options_named(SNAPSHOT_OPTIONS):
+        checked = snapshot_args(args, args.key, args.time)
     with client_from_args(args) as client:
-        url = client.presign_snapshot_url(
-            snapshot_args(args, args.key, args.time), expires=args.expires
-        )
+        url = client.presign_snapshot_url(checked, expires=args.expires)
     if args.json:
         print_json({"url": url, "expires": args.expires})
     else:

@@ -88,11 +88,11 @@ class PlainProgress:
         self._written = time.monotonic()
 
     def update(self, result: ItemResult) -> None:
+        if result.status == "not_run":  # after Ctrl-C: the summary counts them, one line
+            return
         self.finished += 1
         if result.status == "skipped":
             self._skipped += 1
-            return
-        if result.status == "not_run":  # after Ctrl-C: the summary counts them, one line
             return
         self._add_skipped()
         label = "done" if result.status == "done" else "FAILED"
@@ -163,7 +163,8 @@ class RichProgress:
         self._progress.stop()
 
     def _show(self) -> None:
-        finished = sum(self._counts.values())
+        # Items listed as not run after Ctrl-C are not done: the bar counts what finished.
+        finished = sum(count for status, count in self._counts.items() if status != "not_run")
         self._progress.update(
             self._task,
             advance=finished - self._shown,

@@ -12,7 +12,10 @@ installed contract suite.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
+
+from .._shared.extras import install_command
 
 if TYPE_CHECKING:
     from .videos import (
@@ -34,6 +37,7 @@ __all__ = [
     "CONTAINERS",
     "CORNER",
     "FixtureInfo",
+    "MissingExtraError",
     "Orientation",
     "PatternError",
     "Style",
@@ -46,8 +50,24 @@ __all__ = [
 ]
 
 
+#: What the helpers of :mod:`.videos` import from the ``emulator`` extra.
+_VIDEO_MODULES = ("av", "PIL")
+
+
+class MissingExtraError(ModuleNotFoundError):
+    """A helper of this package was imported without the extra it needs; the message is one
+    line naming the extra and how to install it (the pytest plugin shows that line alone)."""
+
+
 def __getattr__(name: str) -> Any:
     # Lazy, so that importing the pytest plugin (a submodule) never loads PyAV or Pillow.
     if name in __all__:
+        missing = [m for m in _VIDEO_MODULES if importlib.util.find_spec(m) is None]
+        if missing:
+            raise MissingExtraError(
+                f"cos_snapshot.testing.{name} needs the emulator extra: "
+                f"{install_command('emulator')} (missing: {', '.join(missing)})",
+                name=missing[0],
+            )
         return getattr(importlib.import_module(".videos", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -36,7 +36,7 @@ from typing import Any
 import attrs
 
 from .._shared.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from .._shared.extras import needs_extra
+from .._shared.extras import install_command, needs_extra
 
 __all__ = [
     "EXIT_FAILED",
@@ -55,7 +55,7 @@ __all__ = [
 #: The name the suite is installed under.
 SUITE_PACKAGE = "cos_snapshot_contract"
 #: What the suite needs beyond the client (the ``contract`` extra).
-_NEEDS_EXTRA = "the contract suite needs the contract extra: pip install 'cos-snapshot[contract]'"
+_NEEDS_EXTRA = f"the contract suite needs the contract extra: {install_command('contract')}"
 
 # pytest's exit codes (pytest.ExitCode), by number so this module imports without pytest.
 _PYTEST_OK, _PYTEST_FAILED, _PYTEST_INTERRUPTED = 0, 1, 2

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +51,22 @@ def _require_emulator(fixture: str) -> None:
     message = needs_extra("emulator", f"the {fixture} fixture")
     if message:
         pytest.fail(message, pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """A test module that imports this package's helpers without the extra they need fails
+    to collect with the one line that names the extra (not pytest's import traceback)."""
+    report = yield
+    if report.failed and report.longrepr is not None:
+        marker = "MissingExtraError: "
+        for line in str(report.longrepr).splitlines():
+            if marker in line:
+                report.longrepr = line.split(marker, 1)[1]
+                break
+    return report
 
 
 class CosEmulator:

@@ -169,7 +169,19 @@ def _run_one(
 
 def render_table(rows: list[DemoRow]) -> str:
     """A plain-text table of the rows."""
-    header = ("#", "asked", "key", "time", "params", "want", "got", "size", "bytes", "ms", "")
+    header = (
+        "#",
+        "asked",
+        "key",
+        "time",
+        "params",
+        "frame index wanted",
+        "frame index got",
+        "size",
+        "bytes",
+        "ms",
+        "verdict",
+    )
     lines = [header]
     for number, row in enumerate(rows, start=1):
         got = "-" if row.got_frame is None else str(row.got_frame)

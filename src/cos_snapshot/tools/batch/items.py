@@ -77,13 +77,21 @@ class BatchInputError(ValueError):
     """The times, the input file or a row in it is not usable; the message says where."""
 
 
+def _about_part(part: str, problem: str) -> str:
+    """A message about one ``part`` of --times: the part is quoted once, by the problem when it
+    quotes it already (``'150%': a share ...``), else before it."""
+    return f"times: {problem}" if repr(part) in problem else f"times {part!r}: {problem}"
+
+
 def _relative_time(text: str, what: str) -> str:
     """``text``, a relative time, checked without the video (:func:`check_relative_time`) and
-    written as resolve_time reads it; a :class:`BatchInputError` saying ``what`` when it is not
-    one."""
+    written as resolve_time reads it; a :class:`BatchInputError` saying ``what`` (``times``
+    for a part of --times) when it is not one."""
     try:
         return check_relative_time(text)
     except CosInvalidArgumentError as error:
+        if what == "times":
+            raise BatchInputError(_about_part(text, error.problem)) from None
         raise BatchInputError(f"{what}: {error.problem}") from None
 
 
@@ -243,14 +251,14 @@ def parse_times(text: str, *, relative: bool = False) -> list[str]:
     times: dict[str, None] = {}
     for part in parts:
         if relative and is_relative_time(part):
-            expanded = [_relative_time(part, f"times {part!r}")]
+            expanded = [_relative_time(part, "times")]
         elif ":" in part:
             expanded = _expand_range(part)
         else:
             try:
                 expanded = [format_time(part)]
             except CosInvalidArgumentError as error:
-                raise BatchInputError(f"times {part!r}: {error}") from None
+                raise BatchInputError(_about_part(part, error.problem)) from None
         times.update(dict.fromkeys(expanded))
     if len(times) > MAX_RANGE_TIMES:
         raise BatchInputError(f"times give {len(times)} values; at most {MAX_RANGE_TIMES} allowed")

@@ -6,10 +6,12 @@ and every rendered name must stay inside the output directory.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import os
 import re
 import string
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -37,26 +39,60 @@ __all__ = [
     "safe_key_path",
 ]
 
-DEFAULT_TEMPLATE = "{key_stem}_{time}.{format}"
+#: The default output name: the time with its whole seconds zero-padded to five digits and
+#: three decimals (``intro_00002.500.jpg``), so that one key's names sort in time order (up to
+#: 99,999.999 s, 27 hours) and a millisecond, finer than any frame interval, tells frames apart.
+DEFAULT_TEMPLATE = "{key_stem}_{time:09.3f}.{format}"
 #: The fields a template may use, and what they hold.
 FIELDS = {
     "key_stem": "the key's file name without its suffix ('videos/intro.mp4' -> 'intro')",
+    "key_noext": "the whole key without its suffix ('videos/intro.mp4' -> 'videos/intro')",
     "key": "the whole key as a relative path ('videos/intro.mp4')",
-    "time": "the time in seconds as a plain decimal ('1.5'); a time relative to the video "
+    "time": "the time in seconds, a decimal: plain {time} is its shortest exact form ('1.5'), "
+    "a format spec rounds it ({time:09.3f} -> '00001.500'); a time relative to the video "
     "('50%', 'end') is its resolved seconds",
     "format": " or ".join(FORMATS),
     "index": "the item's number, from 0, in the order given (e.g. {index:04d})",
-    "width": "the requested width (0: follow the video)",
+    "width": "the requested width (0: follow the video; e.g. {width:04d})",
     "height": "the requested height (0: follow the video)",
     "mode": " or ".join(MODES),
     "rotate": " or ".join(ROTATES),
 }
 # Characters that no file system likes in a name, control characters included.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f\\:*?"<>|]')
+
+
+class Seconds(Decimal):
+    """A time in a name: a :class:`~decimal.Decimal`, so that numeric format specs work
+    (``{time:08.3f}``), written plainly without a spec (``1.5``, ``0.0000001``: never
+    ``1E-7``)."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str, context: decimal.Context | None = None, /) -> str:
+        try:
+            return super().__format__(spec or "f")
+        except ValueError:
+            raise ValueError(
+                f"{{time}} is a decimal, which {spec!r} does not format (e.g. {{time:08.3f}})"
+            ) from None
+
+
+class _Written(str):
+    """A time relative to the video as written (``50%``), in the name checked before it is
+    resolved: any format spec leaves it as it is."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
 _SAMPLE: dict[str, Any] = {
     "key_stem": "intro",
+    "key_noext": "videos/intro",
     "key": "videos/intro.mp4",
-    "time": "1.5",
+    "time": Seconds("1.5"),
     "format": DEFAULT_FORMAT,
     "index": 0,
     "width": DEFAULT_WIDTH,
@@ -66,13 +102,29 @@ _SAMPLE: dict[str, Any] = {
 }
 
 
-#: What a file name's suffix says about the image in it (other suffixes say nothing).
-_SUFFIX_FORMATS = {".jpg": "jpg", ".jpeg": "jpg", ".png": "png"}
+#: What a file name's suffix says about the image in it (other suffixes say nothing): the
+#: formats GetSnapshot gives, and other image formats, which no snapshot may be named as.
+_SUFFIX_FORMATS = {
+    ".jpg": "jpg",
+    ".jpeg": "jpg",
+    ".png": "png",
+    ".gif": "gif",
+    ".webp": "webp",
+    ".bmp": "bmp",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".avif": "avif",
+    ".heic": "heic",
+    ".heif": "heic",
+    ".jxl": "jxl",
+}
 
 
 def format_for_name(name: str | PurePosixPath) -> str | None:
-    """The image format a file name promises by its suffix: ``"jpg"`` for ``.jpg`` and
-    ``.jpeg``, ``"png"`` for ``.png`` (in any case), ``None`` for any other name."""
+    """The image format a file name promises by its suffix, in any case: ``"jpg"`` for
+    ``.jpg`` and ``.jpeg``, ``"png"`` for ``.png``, and the name of another image format for
+    its suffix (``"gif"``, ``"webp"``, ``"tiff"``, ...: none a snapshot can be); ``None``
+    for a name that promises no image format."""
     return _SUFFIX_FORMATS.get(PurePosixPath(name).suffix.lower())
 
 
@@ -143,10 +195,19 @@ def safe_key_path(key: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _key_fields(key: str) -> tuple[str, str]:
-    """``{key}`` and ``{key_stem}`` of a key (the rows of one video share them)."""
+def _key_fields(key: str) -> tuple[str, str, str]:
+    """``{key}``, ``{key_stem}`` and ``{key_noext}`` of a key (the rows of one video share
+    them)."""
     key_path = safe_key_path(key)
-    return key_path, PurePosixPath(key_path).stem or "_"
+    path = PurePosixPath(key_path)
+    stem = path.stem or "_"
+    return key_path, stem, str(path.with_name(stem)) if path.suffix else key_path
+
+
+@functools.lru_cache(maxsize=4096)
+def _seconds(text: str) -> Seconds:
+    # Many items share their times (the same moments of many videos).
+    return Seconds(text)
 
 
 class NameTemplate:
@@ -170,12 +231,9 @@ class NameTemplate:
                 )
             if conversion is not None:
                 raise BatchInputError(f"--name-template {text!r}: no !{conversion} conversions")
-        try:
-            self._check(self._format(_SAMPLE), f"--name-template {text!r}")
-        except BatchInputError as error:
-            raise BatchInputError(
-                f"{error} (for a sample item: key {_SAMPLE['key']!r}, time {_SAMPLE['time']})"
-            ) from None
+        # A template that fails for any item fails for this one: found before the run, and
+        # said without the sample's values, which the user never gave.
+        self._check(self._format(_SAMPLE), f"--name-template {text!r}", quote=False)
 
     def _format(self, values: dict[str, Any]) -> str:
         try:
@@ -184,8 +242,10 @@ class NameTemplate:
             raise BatchInputError(f"--name-template {self.text!r}: {error}") from None
 
     @staticmethod
-    def _check(rendered: str, what: str) -> PurePosixPath:
-        """``rendered`` as a relative file path; ``what`` names its source in errors."""
+    def _check(rendered: str, what: str, *, quote: bool = True) -> PurePosixPath:
+        """``rendered`` as a relative file path; ``what`` names its source in errors, which
+        quote ``rendered`` too unless not ``quote`` (an ``output`` that ``what`` quotes
+        already, a sample item's name made of values nobody gave)."""
         if "\x00" in rendered:  # no system takes it in a name (an `output` value can hold it)
             raise BatchInputError(f"{what}: a file name cannot hold a NUL character")
         if (
@@ -202,10 +262,11 @@ class NameTemplate:
             raise BatchInputError(
                 f"{what} gives an absolute path; names are relative to --output-dir"
             )
+        gives = f" gives {rendered!r}," if quote else ""
         if ".." in path.parts:
-            raise BatchInputError(f"{what} gives {rendered!r}, outside --output-dir")
+            raise BatchInputError(f"{what}{gives} leads outside --output-dir")
         if rendered.endswith("/") or path.name in {"", "."}:
-            raise BatchInputError(f"{what} gives {rendered!r}, which is not a file name")
+            raise BatchInputError(f"{what}{gives} ends without a file name")
         return path
 
     def render(self, item: Item) -> PurePosixPath:
@@ -214,13 +275,14 @@ class NameTemplate:
         ``{time}`` with its time as written (``50%``): its name once resolved is that of the
         :class:`BatchItem` it resolves to."""
         if item.output is not None:
-            return self._check(item.output, f"{item.origin}: output {item.output!r}")
+            return self._check(item.output, f"{item.origin}: output {item.output!r}", quote=False)
         params = item.args
-        key_path, stem = _key_fields(params.key)
+        key_path, stem, noext = _key_fields(params.key)
         values = {
             "key_stem": stem,
+            "key_noext": noext,
             "key": key_path,
-            "time": item.time,
+            "time": _Written(item.time) if item.relative else _seconds(item.time),
             "format": params.format,
             "index": item.index,
             "width": params.width,

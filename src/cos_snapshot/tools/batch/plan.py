@@ -9,12 +9,19 @@ import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import attrs
 
-from ... import AsyncSnapshotClient, MediaInfo, TimeSelection, media_info_for
+from ... import (
+    AsyncSnapshotClient,
+    CosInvalidArgumentError,
+    MediaInfo,
+    TimeSelection,
+    media_info_for,
+)
 from .items import BatchInputError, BatchItem, Item, ItemDefaults, items_from_arguments
 from .names import NameLimits, NameTemplate, format_for_name
 
@@ -195,14 +202,43 @@ class KeyTimes:
     times: TimeSelection
     defaults: ItemDefaults = attrs.field(factory=ItemDefaults)
     infos: dict[str, MediaInfo] = attrs.field(factory=dict, eq=False, repr=False)
+    #: Leave out the times at or past each video's end (which repeat its last frame); the
+    #: keys' GetMediaInfo is asked for whatever the times.
+    skip_past_end: bool = False
 
     def __call__(self) -> Iterator[BatchItem]:
-        return items_from_arguments(self.keys, self.times, self.defaults, infos=self.infos)
+        items = items_from_arguments(self.keys, self.times, self.defaults, infos=self.infos)
+        if not self.skip_past_end:
+            return items
+        return (item for item in items if not self._past_end(item.args.key, item.args.time))
+
+    def _past_end(self, key: str, time: str) -> bool:
+        info = self.infos.get(key)
+        duration = None if info is None else info.video_duration
+        return duration is not None and Decimal(time) >= duration
+
+    def past_end(self) -> dict[str, int]:
+        """For each key whose duration is known (its GetMediaInfo was asked), how many of its
+        times are at or past the video's end, where a snapshot repeats its last frame (keys
+        with none left out)."""
+        counts: dict[str, int] = {}
+        for key in dict.fromkeys(self.keys):
+            if key not in self.infos:
+                continue
+            try:
+                seconds = self.times.resolve(self.infos[key])
+            except (ValueError, CosInvalidArgumentError):
+                continue
+            past = sum(self._past_end(key, time) for time in seconds)
+            if past:
+                counts[key] = past
+        return counts
 
     async def fetch_media_infos(self, client: AsyncSnapshotClient, *, concurrency: int) -> None:
         """Each key's GetMediaInfo (:func:`cos_snapshot.media_info_for`), ``concurrency`` at a
-        time, when the times are relative to the video; nothing otherwise."""
-        if not self.times.relative:
+        time, when the times are relative to the video or :attr:`skip_past_end` is set;
+        nothing otherwise."""
+        if not self.times.relative and not self.skip_past_end:
             return
         limit = asyncio.Semaphore(concurrency)
 
@@ -301,8 +337,8 @@ class BatchPlan:
             )
         return BatchInputError(
             f"--name-template {self.template.text!r} names both {first.item.origin} and "
-            f"{second.item.origin} {second.name}; add {{key}}, {{time}} or {{index}} to tell "
-            "them apart"
+            f"{second.item.origin} {second.name}; add {{key}}, {{index}} or {{time}} (with "
+            "enough decimals: {time:012.6f}) to tell them apart"
         )
 
 
