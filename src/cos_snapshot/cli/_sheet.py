@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import sys
+import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -85,6 +87,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 
     from ..tools.sheet import (  # noqa: PLC0415 - needs Pillow
         SheetLayout,
+        TitleFontWarning,
         check_sheet_size,
         compose_sheet,
         resolve_times,
@@ -160,9 +163,17 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     times = resolved
     images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
     title = args.key if args.title is None else args.title
-    sheet, layout = compose_sheet(
-        images, [timecode(time) for time in times], cols=args.cols, title=title or None, font=font
-    )
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always", TitleFontWarning)
+        sheet, layout = compose_sheet(
+            images,
+            [timecode(time) for time in times],
+            cols=args.cols,
+            title=title or None,
+            font=font,
+        )
+    for warning in warned:
+        print(f"cos-snapshot: warning: {warning.message}", file=sys.stderr)
     try:
         save_sheet(sheet, output)
     except ValueError as error:  # the exact size, labels and gaps included
@@ -231,7 +242,8 @@ def register(sub: Any) -> None:
         "--font",
         metavar="FILE",
         help="TrueType/OpenType font for the times and title (default: Pillow's built-in "
-        "font, which has Latin letters only; give e.g. a Noto CJK font for Chinese keys)",
+        "font, which has Latin letters only; a title it cannot draw is set in an installed "
+        "font that can, found with fc-match or in the usual font directories)",
     )
     sheet.add_argument(
         "--concurrency",

@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+import shutil
+import subprocess
+import warnings
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -58,9 +61,12 @@ __all__ = [
     "SheetLayout",
     "SheetSnapshotError",
     "TimeSelection",
+    "TitleFontWarning",
     "check_every",
     "check_sheet_size",
     "compose_sheet",
+    "find_font_for",
+    "lacking_glyphs",
     "media_info_for",
     "paste_cell",
     "resolve_times",
@@ -142,6 +148,108 @@ def timecode(seconds: str) -> str:
     return clock + fraction
 
 
+class TitleFontWarning(UserWarning):
+    """The sheet's title has characters that no font at hand can draw: they show as boxes."""
+
+
+#: Where fonts are looked for when fontconfig's ``fc-match`` is not installed.
+FONT_DIRECTORIES = (
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    Path.home() / ".local/share/fonts",
+    Path.home() / ".fonts",
+    Path("/System/Library/Fonts"),
+    Path("/Library/Fonts"),
+    Path("C:/Windows/Fonts"),
+)
+#: Font files tried at most when scanning :data:`FONT_DIRECTORIES`.
+MAX_FONTS_TRIED = 400
+_NO_GLYPH = "\U0010fffd"  # a private-use code point: every font draws its "missing" box
+
+
+def _glyph(font: Font, char: str) -> tuple[tuple[int, int], bytes]:
+    mask = font.getmask(char)
+    return mask.size, bytes(mask)
+
+
+def lacking_glyphs(font: Font, text: str) -> str:
+    """The characters of ``text`` (each once, spaces left out) that ``font`` draws as its
+    missing-glyph box."""
+    box = _glyph(font, _NO_GLYPH)
+    wanted = dict.fromkeys(char for char in text if not char.isspace())
+    return "".join(char for char in wanted if _glyph(font, char) == box)
+
+
+def _has_all(path: Path, chars: str) -> bool:
+    try:
+        font = ImageFont.truetype(str(path), 16)
+    except OSError:
+        return False
+    return not lacking_glyphs(font, chars)
+
+
+def _fc_match(chars: str) -> Path | None:
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        return None
+    charset = " ".join(f"{ord(char):x}" for char in chars)
+    try:
+        found = subprocess.run(  # noqa: S603 - fc-match from PATH, hex code points only
+            [fc_match, "--format=%{file}", f":charset={charset}"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(found) if found else None
+
+
+def find_font_for(chars: str) -> Path | None:
+    """A font file on this machine that draws every one of ``chars``: fontconfig's best match
+    (``fc-match``) when it has them all, else the first of the TrueType/OpenType files under
+    :data:`FONT_DIRECTORIES` (at most :data:`MAX_FONTS_TRIED`) that does; ``None`` if none."""
+    matched = _fc_match(chars)
+    if matched is not None and _has_all(matched, chars):
+        return matched
+    tried = 0
+    for directory in FONT_DIRECTORIES:
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.rglob("*")):
+            if path.suffix.lower() not in (".ttf", ".otf", ".ttc"):
+                continue
+            tried += 1
+            if _has_all(path, chars):
+                return path
+            if tried >= MAX_FONTS_TRIED:
+                return None
+    return None
+
+
+def _title_font(title: str, typeface: Font, size: int, chosen: Path | None) -> Font:
+    """The font to set ``title`` in: ``typeface`` when it has every character, else one found
+    on the machine that does (only when no font was chosen: a chosen font is what the user
+    asked for); if none, ``typeface`` and one :class:`TitleFontWarning` naming ``--font``."""
+    missing = lacking_glyphs(typeface, title)
+    if not missing:
+        return typeface
+    if chosen is None:
+        found = find_font_for(missing)
+        if found is not None:
+            return ImageFont.truetype(str(found), size)
+    where = f"the font {chosen}" if chosen is not None else "the built-in font"
+    warnings.warn(
+        TitleFontWarning(
+            f"the title's characters {missing!r} are not in {where} and no installed font has "
+            "them all: they show as boxes; give a font that has them (--font FILE, or font=)"
+        ),
+        stacklevel=3,
+    )
+    return typeface
+
+
 def _font(size: int, path: Path | None) -> Font:
     if path is not None:
         return ImageFont.truetype(str(path), size)
@@ -212,7 +320,10 @@ def compose_sheet(
 ) -> tuple[Image.Image, SheetLayout]:
     """The sheet of ``images`` with ``labels`` under them, ``cols`` to a row (fewer when there
     are fewer images), and ``title`` above them if given. Text is set in the TrueType or
-    OpenType ``font`` file, or in Pillow's built-in font (Latin letters only)."""
+    OpenType ``font`` file, or in Pillow's built-in font (Latin letters only); a title with
+    characters the built-in font lacks (a Chinese key, say) is set in a font of the machine
+    that has them (:func:`find_font_for`), or, when there is none, drawn as it can be with a
+    :class:`TitleFontWarning`."""
     if not images:
         raise ValueError("a contact sheet needs at least one image")
     if len(labels) != len(images):
@@ -238,7 +349,8 @@ def compose_sheet(
     if title:
         width = layout.size[0] - 2 * layout.gap
         header = (layout.gap, 0, layout.gap + width, layout.header_height + layout.gap)
-        _draw_text(draw, header, _fit_text(draw, title, typeface, width), typeface, centre=False)
+        face = _title_font(title, typeface, font_size, font)
+        _draw_text(draw, header, _fit_text(draw, title, face, width), face, centre=False)
     for index, label in enumerate(labels):
         _draw_text(draw, layout.label_box(index), label, typeface, centre=True)
     return sheet, layout
