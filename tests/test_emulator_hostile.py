@@ -46,7 +46,8 @@ def _code(response: httpx2.Response) -> str | None:
 
 def _address(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
-    assert parts.hostname is not None and parts.port is not None
+    assert parts.hostname is not None
+    assert parts.port is not None
     return parts.hostname, parts.port
 
 
