@@ -219,8 +219,9 @@ class _Snapshots:
     dictionary, so it is answered without a thread hop, never waits for a decode slot and is
     never told to slow down. (A hop to a thread per cached answer cost a quarter of its
     latency, and let answers that arrived together leave together, one queue for each burst.)
-    Only requests that need a decode pass are admitted against ``workers + queue_limit``; one
-    more is answered 503 ``SlowDown`` with ``Retry-After``. An admitted request waits inside
+    Only requests that need a decode pass (or a first GetMediaInfo probe, which builds the
+    file's packet index) are admitted against ``workers + queue_limit``; one more is answered
+    503 ``SlowDown`` with ``Retry-After``. An admitted request waits inside
     the engine rather than in front of it: there it has said which frame it wants, so one
     decode pass over a GOP serves every request waiting for that GOP. The engine made here
     runs at most ``workers`` decode passes at once (a given engine sets its own bound with

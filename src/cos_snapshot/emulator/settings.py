@@ -58,8 +58,8 @@ class EmulatorSettings:
     - ``time_tolerance_s``: a signature whose window starts this many seconds in the future is
       still accepted (the signer's clock may be ahead). The end of the window is strict.
     - ``workers``: decode passes run at once; ``queue_limit``: snapshot requests that need a
-      decode allowed to wait beyond those; one more is answered 503 ``SlowDown``. Answers
-      already in the result cache and object requests never count or wait. Waiting requests
+      decode (or a first GetMediaInfo) allowed to wait beyond those; one more is answered 503
+      ``SlowDown``. Answers already known and object requests never count or wait. Waiting requests
       for frames of the same GOP are served by one pass.
     - ``max_connections``: connections (and requests in flight) uvicorn accepts at once; beyond
       that it answers a plain 503 itself.
