@@ -35,7 +35,7 @@ def video(root: Path) -> FixtureInfo:
 def server(root: Path, video: FixtureInfo) -> Iterator[str]:
     (root / "notes.mp4").write_bytes(b"not a video, just text")
     (root / "empty.mp4").write_bytes(b"")
-    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
+    with running_emulator(EmulatorSettings(root=root, anonymous=True, allow_writes=True)) as url:
         yield url
 
 
@@ -207,7 +207,7 @@ class _DeletingEngine(SnapshotEngine):
 
 def test_a_video_deleted_while_its_snapshot_is_taken_is_no_such_key(tmp_path: Path) -> None:
     make_fixture(tmp_path / "gone.mp4", duration=1, size=(96, 64))
-    settings = EmulatorSettings(root=tmp_path, anonymous=True)
+    settings = EmulatorSettings(root=tmp_path, anonymous=True, allow_writes=True)
     with (
         _DeletingEngine() as engine,
         running_emulator(settings, app=create_app(settings, engine=engine)) as url,

@@ -21,7 +21,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 import httpx2
 import pytest
@@ -264,13 +264,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_at_debug_level_logs_no_secrets(root: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("level", ["debug", "trace"])
+def test_serve_logs_no_secrets(root: Path, tmp_path: Path, level: str) -> None:
+    """At trace level uvicorn also logs every request's scope: its query string and headers."""
     port = _free_port()
     log = tmp_path / "serve.log"
     command = [
         sys.executable, "-m", "cos_snapshot.cli", "--debug", "serve", "--root", str(root),
         "--port", str(port), "--secret-id", SECRET_ID, "--secret-key", SECRET_KEY,
-        "--token", TOKEN, "--log-level", "debug",
+        "--token", TOKEN, "--log-level", level,
     ]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
@@ -305,4 +307,7 @@ def test_serve_at_debug_level_logs_no_secrets(root: Path, tmp_path: Path) -> Non
     text = log.read_text()
     assert "GET /clip.mp4?ci-process=snapshot" in text  # the access log is on...
     assert "x-cos-security-token=<redacted>" in text  # ...and hides the presigned token
-    assert_clean("cos-snapshot serve --log-level debug", text)
+    assert "q-signature=<redacted>" in text  # and its signature, good for its whole window
+    signature = parse_qs(urlsplit(presigned).query)["q-signature"][0]
+    assert signature not in text
+    assert_clean(f"cos-snapshot serve --log-level {level}", text)

@@ -43,6 +43,9 @@ def _count(text: str) -> int:
     return int(text)
 
 
+_MAX_PORT = 65535
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -53,10 +56,25 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
+    return value
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _require_emulator_extra()
     from ..emulator import EmulatorSettings, FaultSpec, run_server  # noqa: PLC0415 - optional extra
 
+    if not 0 <= args.port <= _MAX_PORT:
+        raise UsageError(f"--port must be a whole number from 0 to {_MAX_PORT}, not {args.port}")
+    if args.anonymous and args.read_only:
+        raise UsageError("--read-only is for signed mode: --anonymous is read-only already")
+    if args.allow_writes and not args.anonymous:
+        raise UsageError(
+            "--allow-writes is for --anonymous: a signed emulator writes unless --read-only"
+        )
     root = Path(args.root)
     if not root.is_dir():
         raise UsageError(f"--root {root} is not a directory")
@@ -86,6 +104,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         bucket=args.bucket,
         credentials=credentials,
         anonymous=args.anonymous,
+        allow_writes=args.allow_writes,
+        read_only=args.read_only,
+        request_head_timeout_s=args.request_timeout,
+        request_body_timeout_s=args.request_timeout,
         exactframe=args.exactframe,
         past_end=args.past_end,
         media_size=args.media_size,
@@ -98,7 +120,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_connections=args.max_connections,
         faults=faults,
     )
-    run_server(settings, host=args.host, port=args.port, log_level=args.log_level)
+
+    def listening(url: str) -> None:
+        if getattr(args, "json", False):
+            print_json({"url": url, "root": str(root.resolve()), "writable": settings.writable})
+
+    run_server(
+        settings, host=args.host, port=args.port, log_level=args.log_level, on_listening=listening
+    )
     return EXIT_OK
 
 
@@ -205,7 +234,30 @@ def register(sub: Any) -> None:
     )
     serve.add_argument("--secret-key", help="its secret key (default: TENCENTCLOUD_SECRET_KEY)")
     serve.add_argument("--token", help="STS token that signed requests must carry")
-    serve.add_argument("--anonymous", action="store_true", help="accept unsigned requests")
+    serve.add_argument(
+        "--anonymous",
+        action="store_true",
+        help="accept unsigned requests; read-only unless --allow-writes",
+    )
+    serve.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="with --anonymous: let unsigned requests PUT and DELETE the files under --root "
+        "(any local process could then change them)",
+    )
+    serve.add_argument(
+        "--read-only",
+        action="store_true",
+        help="signed mode: refuse PUT, DELETE and every other write with 403 AccessDenied",
+    )
+    serve.add_argument(
+        "--request-timeout",
+        type=_positive_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="a connection's request head must arrive within this time, and a request body may "
+        "pause no longer; slower clients are dropped (default 10)",
+    )
     serve.add_argument(
         "--exactframe",
         choices=["previous", "next"],

@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote_to_bytes
 
 import anyio
@@ -47,6 +47,8 @@ from .verify import RequestToVerify, verify_request
 __all__ = ["MAX_HEADER_BYTES", "MAX_OBJECT_BYTES", "create_app"]
 
 logger = logging.getLogger("cos_snapshot.emulator")
+
+_T = TypeVar("_T")
 
 #: The largest object a single PUT may carry (COS's limit for a simple upload).
 MAX_OBJECT_BYTES = 5 * 1024**3
@@ -104,18 +106,46 @@ def _wire_name(name: bytes) -> bytes:
     return b"-".join(part.capitalize() for part in name.split(b"-"))
 
 
-class _CosHeaders:
-    """Stamps ``x-cos-request-id`` (and a ``Server`` header) on every response and spells
-    header names as COS does."""
+def _request_timeout() -> EmulatorError:
+    return EmulatorError(
+        400,
+        "RequestTimeout",
+        "Your socket connection to the server was not read from or written to within the "
+        "timeout period.",
+        # The rest of the body may still be on its way: the connection cannot carry another
+        # request, so the answer closes it.
+        headers={"Connection": "close"},
+    )
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class _CosHeaders:
+    """Stamps ``x-cos-request-id`` (and a ``Server`` header) on every response, spells header
+    names as COS does, and bounds the wait for each part of a request body: a client that
+    stops sending mid-body is answered 400 ``RequestTimeout`` after ``body_timeout_s``."""
+
+    def __init__(self, app: ASGIApp, body_timeout_s: float) -> None:
         self.app = app
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id, _ = _ids(scope)
+        body_done = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_done
+            if body_done:  # only a disconnect is left to wait for, as long as it takes
+                return await receive()
+            message: Message | None = None
+            with anyio.move_on_after(self.body_timeout_s):
+                message = await receive()
+            if message is None:
+                raise _request_timeout()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
+            return message
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -125,7 +155,7 @@ class _CosHeaders:
                 message["headers"] = [(_wire_name(k), v) for k, v in headers.raw]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, timed_receive, send_with_id)
 
 
 def _as_emulator_error(exc: Exception) -> EmulatorError:
@@ -189,8 +219,9 @@ class _Snapshots:
     dictionary, so it is answered without a thread hop, never waits for a decode slot and is
     never told to slow down. (A hop to a thread per cached answer cost a quarter of its
     latency, and let answers that arrived together leave together, one queue for each burst.)
-    Only requests that need a decode pass are admitted against ``workers + queue_limit``; one
-    more is answered 503 ``SlowDown`` with ``Retry-After``. An admitted request waits inside
+    Only requests that need a decode pass (or a first GetMediaInfo probe, which builds the
+    file's packet index) are admitted against ``workers + queue_limit``; one more is answered
+    503 ``SlowDown`` with ``Retry-After``. An admitted request waits inside
     the engine rather than in front of it: there it has said which frame it wants, so one
     decode pass over a GOP serves every request waiting for that GOP. The engine made here
     runs at most ``workers`` decode passes at once (a given engine sets its own bound with
@@ -232,31 +263,42 @@ class _Snapshots:
         image = None if lookup is None else lookup(path, params)
         if image is not None:
             return image
+        return await self._admitted_run(lambda: engine.snapshot(path, params))
+
+    async def _admitted_run(self, work: Callable[[], _T]) -> _T:
+        """``work()`` in a decode thread, if there is room for it: a running or waiting place
+        of ``workers + queue_limit``; else 503 ``SlowDown``."""
         if self._admitted >= self._capacity:
             raise EmulatorError(
                 503,
                 "SlowDown",
-                "Too many snapshot requests are waiting for a decode; retry later.",
+                "Too many requests are waiting to decode or index a video; retry later.",
                 headers={"Retry-After": "1"},
             )
         self._admitted += 1
         try:
-            return await anyio.to_thread.run_sync(
-                lambda: engine.snapshot(path, params), limiter=self._limiter
-            )
+            return await anyio.to_thread.run_sync(work, limiter=self._limiter)
         finally:
             self._admitted -= 1
 
     async def media_info(self, resolve: Callable[[], Path]) -> bytes:
-        """The GetMediaInfo document of the file ``resolve`` finds. It decodes nothing, so it
-        is not admitted as decode work; a first probe of a file waits for that file's lock."""
+        """The GetMediaInfo document of the file ``resolve`` finds. A known answer is looked
+        up on the event loop; a probe reads the file's packet index, which for a long video is
+        a pass over the whole file and hundreds of megabytes, so it is admitted as decode work
+        is (and the engine builds at most ``workers`` indexes at once)."""
         engine = self._get_engine()
         probe: Callable[[Path], MediaInfo] | None = getattr(engine, "media_info", None)
         if probe is None:
             raise EmulatorError(
                 501, "NotImplemented", "This emulator's frame engine does not answer GetMediaInfo."
             )
-        info = await anyio.to_thread.run_sync(lambda: probe(resolve()))
+        lookup: Callable[[Path], MediaInfo | None] | None = getattr(
+            engine, "known_media_info", None
+        )
+        path = resolve()
+        info = None if lookup is None else lookup(path)
+        if info is None:
+            info = await self._admitted_run(lambda: probe(path))
         return render_media_info(
             info,
             media_size=self._settings.media_size,
@@ -351,6 +393,8 @@ class _Emulator:
             now=self.settings.clock(),
         )
         method = request.method
+        if method not in _READING_METHODS and not self.settings.writable:
+            raise _read_only(self.settings)
         if method == "GET" and "ci-process" in query:
             return await self.snapshot(key, query)
         if method in ("GET", "HEAD"):
@@ -452,6 +496,22 @@ class _Emulator:
         return Response(status_code=204)
 
 
+#: The methods that never change the files under the root; every other one is a write.
+_READING_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _read_only(settings: EmulatorSettings) -> EmulatorError:
+    """The refusal of a write by an emulator that serves reads only."""
+    if settings.read_only:
+        why = "it was started with --read-only (EmulatorSettings(read_only=True))"
+    else:
+        why = (
+            "it serves anonymous requests, which may only read unless it is started with "
+            "--allow-writes (EmulatorSettings(allow_writes=True))"
+        )
+    return access_denied(f"This emulator does not change its files: {why}.")
+
+
 def _etag_matches(header: str, etag: str) -> bool:
     """Whether an If-Match/If-None-Match list names ``etag`` (``*`` names any)."""
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
@@ -508,6 +568,7 @@ def create_app(settings: EmulatorSettings, *, engine: SnapshotEngine | None = No
     and closed when the app shuts down. A given engine is the caller's to close.
     """
     storage = Storage(settings.root)
+    storage.sweep_staging()  # the uploads of emulators that were killed mid-PUT
     snapshots = _Snapshots(settings, engine)
     emulator = _Emulator(settings, storage, snapshots)
 
@@ -528,5 +589,5 @@ def create_app(settings: EmulatorSettings, *, engine: SnapshotEngine | None = No
         ),
         lifespan=lifespan,
     )
-    app.add_middleware(_CosHeaders)
+    app.add_middleware(_CosHeaders, body_timeout_s=settings.request_body_timeout_s)
     return app

@@ -17,6 +17,9 @@ from .storage import ObjectFile
 __all__ = ["ObjectResponse", "byte_range"]
 
 _RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.ASCII)
+#: Digits a ``Range`` position may have: 19 hold any 64-bit offset, and reading thousands of
+#: digits as a number is quadratic (Python refuses past 4,300).
+MAX_RANGE_DIGITS = 19
 _CHUNK = 256 * 1024
 
 
@@ -25,13 +28,20 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
 
     One range of the forms ``bytes=a-b``, ``bytes=a-`` and ``bytes=-n`` is honoured. Anything
     else (several ranges, another unit, nonsense) is ignored, as RFC 9110 allows. A range that
-    starts past the end answers 416 ``InvalidRange``.
+    starts past the end answers 416 ``InvalidRange``; a position of more than
+    :data:`MAX_RANGE_DIGITS` digits, 400 ``InvalidArgument``.
     """
     if header is None:
         return None
     match = _RANGE.fullmatch(header.strip())
     if match is None or match[1] == match[2] == "":
         return None
+    if max(len(match[1]), len(match[2])) > MAX_RANGE_DIGITS:
+        raise EmulatorError(
+            400,
+            "InvalidArgument",
+            f"A Range position may have at most {MAX_RANGE_DIGITS} digits.",
+        )
     if match[1] == "":
         suffix = int(match[2])
         if suffix == 0 or size == 0:

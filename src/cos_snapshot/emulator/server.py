@@ -10,12 +10,13 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 
 import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.config import LOGGING_CONFIG
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import create_app
 from .faults import FaultInjector
@@ -36,26 +37,110 @@ __all__ = [
 MAX_REQUEST_HEAD_BYTES = 16 * 1024
 #: Idle keep-alive connections are closed after this many seconds.
 KEEP_ALIVE_TIMEOUT_S = 5
+_MAX_PORT = 65535
 
-_TOKEN_IN_QUERY = re.compile(r"(x-cos-security-token=)[^&\s\"]*", re.IGNORECASE)
+#: A secret's value in a log line: a presigned URL's signature and STS token in a query string
+#: (``q-signature=…``), the same in an ``Authorization`` header, and the token header as
+#: uvicorn's trace level prints a request's scope (``(b'x-cos-security-token', b'…')``). A
+#: signature is as good as a password for its window; the key id (``q-ak``), the signed
+#: header and parameter lists and the time window stay, for debugging.
+_SECRET_IN_LOG = re.compile(
+    r"""((?:q-signature|x-cos-security-token)(?:=|:\s*|['"]?,\s*b?['"]))[^&\s'"]+""",
+    re.IGNORECASE,
+)
+#: The loggers whose lines can hold a request's target or headers: the access log, the
+#: ASGI message log (trace level) and the server's own.
+_REQUEST_LOGGERS = ("uvicorn.access", "uvicorn.asgi", "uvicorn.error")
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every signature and STS token value replaced by ``<redacted>``."""
+    return _SECRET_IN_LOG.sub(r"\1<redacted>", text)
 
 
 class _RedactTokens(logging.Filter):
-    """Access log lines show request targets; a presigned URL's STS token is not for logs."""
+    """Log lines show request targets and, at trace level, whole request scopes; a presigned
+    URL's signature and STS token are not for logs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # Argument by argument: the access log's formatter reads its arguments as a tuple.
+        # A scope (a dict) is formatted with %s, so its text stands in for it.
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _TOKEN_IN_QUERY.sub(r"\1<redacted>", arg) if isinstance(arg, str) else arg
+                arg if isinstance(arg, int | float) else redact_secrets(str(arg))
                 for arg in record.args
             )
+        if isinstance(record.msg, str):
+            record.msg = redact_secrets(record.msg)
         return True
 
 
 def _redact_access_log() -> None:
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, _RedactTokens) for f in access.filters):
-        access.addFilter(_RedactTokens())
+    for name in _REQUEST_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactTokens) for f in logger.filters):
+            logger.addFilter(_RedactTokens())
+
+
+class _HeadDeadlineH11(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for each request head.
+
+    uvicorn closes a keep-alive connection that stays silent after an answer, but its timer
+    stops at the first byte that arrives, and a new connection has none: a client that
+    connects and sends nothing, or half a request line, would hold one of
+    ``--max-connections`` until it went away (16 such sockets make every other client's
+    request a 503). Here the whole head must arrive within ``head_timeout_s`` of the
+    connection opening or of the previous answer's end; otherwise the connection is closed.
+    The body has its own bound, in the app (``request_body_timeout_s``).
+    """
+
+    head_timeout_s: float = 10.0
+    _head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self._arm_head_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._reading_request():
+            self._disarm_head_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self._reading_request():
+            self._arm_head_deadline()  # the next request's head, if any, has its own deadline
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_deadline()
+        super().connection_lost(exc)
+
+    def _reading_request(self) -> bool:
+        """Whether a request's head has arrived and its answer is not complete yet."""
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def _arm_head_deadline(self) -> None:
+        self._disarm_head_deadline()
+        self._head_deadline = self.loop.call_later(self.head_timeout_s, self._head_too_late)
+
+    def _disarm_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_too_late(self) -> None:
+        self._head_deadline = None
+        if not self._reading_request() and not self.transport.is_closing():
+            self.transport.close()
+
+
+def _protocol(settings: EmulatorSettings) -> type[H11Protocol]:
+    """The h11 protocol class with ``settings``' request-head deadline."""
+    return type(
+        "EmulatorH11Protocol",
+        (_HeadDeadlineH11,),
+        {"head_timeout_s": settings.request_head_timeout_s},
+    )
 
 
 def serving_app(settings: EmulatorSettings) -> ASGIApp:
@@ -92,7 +177,7 @@ def _config(
         limit_concurrency=settings.max_connections,
         # Always h11: uvicorn would pick httptools wherever it happens to be installed, and
         # the limits above (and the answers to malformed requests) would change with it.
-        http="h11",
+        http=_protocol(settings),
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
     )
 
@@ -103,13 +188,19 @@ def run_server(
     port: int = 9000,
     *,
     log_level: str = "info",
+    on_listening: Callable[[str], object] | None = None,
 ) -> None:
     """Serve the emulator on ``host:port`` until interrupted (Ctrl-C).
 
     This takes over the process, so it first tunes the process's allocator for serving
     (:func:`~cos_snapshot.emulator.tune_process_memory`); the embedded servers
     (:func:`running_emulator`, :class:`EmulatorThread`) leave the host process alone.
+    ``on_listening`` is called with the base URL (the real port, which port 0 chose) once the
+    socket listens: connections made from then on are served. A port outside 0..65535 raises
+    :class:`ValueError`.
     """
+    if not 0 <= port <= _MAX_PORT:
+        raise ValueError(f"port must be from 0 to {_MAX_PORT}, not {port}")
     # Before the server's threads start: glibc's arena limit applies to arenas made later.
     tune_process_memory()
     try:
@@ -124,9 +215,10 @@ def run_server(
     server_log.debug("Process memory: %s", _process_memory())
     # uvicorn leaves out its "running on" line when it is handed a socket; say it (the real
     # port, which --port 0 chose).
-    server_log.info(
-        "Serving %s on %s (Ctrl-C to stop)", settings.root, _url(host, sock.getsockname()[1])
-    )
+    url = _url(host, sock.getsockname()[1])
+    server_log.info("Serving %s on %s (Ctrl-C to stop)", settings.root, url)
+    if on_listening is not None:
+        on_listening(url)
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -29,6 +29,11 @@ def _not_negative(instance: object, attribute: attrs.Attribute[int], value: int)
         raise ValueError(f"{attribute.name} must not be negative, not {value}")
 
 
+def _positive_seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{attribute.name} must be a positive number of seconds, not {value}")
+
+
 @attrs.frozen(kw_only=True)
 class EmulatorSettings:
     """Configuration of one emulator (``cos-snapshot serve`` takes each as a flag).
@@ -39,6 +44,11 @@ class EmulatorSettings:
     - ``credentials``: the key pairs the emulator knows. A pair with a ``token`` (STS) is only
       accepted together with that ``x-cos-security-token``.
     - ``anonymous``: accept requests without a signature; signatures are then not checked at all.
+      An anonymous emulator is read-only (any process on the machine could otherwise overwrite
+      or delete the files under ``root``) unless ``allow_writes`` is set.
+    - ``allow_writes``: let an anonymous emulator write (PUT, DELETE and every other call that
+      changes the files under ``root``); ``read_only``: refuse writes in signed mode too. A
+      refused write is 403 ``AccessDenied``. :attr:`writable` says which applies.
     - ``exactframe``: which frame ``mode=exactframe`` gives, ``previous`` (the frame on screen at
       ``time``) or ``next`` (the first frame at or after it); ``past_end``: what a time past the
       last frame gets, ``last`` (the last frame) or ``error`` (400 ``InvalidArgument``).
@@ -48,8 +58,8 @@ class EmulatorSettings:
     - ``time_tolerance_s``: a signature whose window starts this many seconds in the future is
       still accepted (the signer's clock may be ahead). The end of the window is strict.
     - ``workers``: decode passes run at once; ``queue_limit``: snapshot requests that need a
-      decode allowed to wait beyond those; one more is answered 503 ``SlowDown``. Answers
-      already in the result cache and object requests never count or wait. Waiting requests
+      decode (or a first GetMediaInfo) allowed to wait beyond those; one more is answered 503
+      ``SlowDown``. Answers already known and object requests never count or wait. Waiting requests
       for frames of the same GOP are served by one pass.
     - ``max_connections``: connections (and requests in flight) uvicorn accepts at once; beyond
       that it answers a plain 503 itself.
@@ -58,6 +68,11 @@ class EmulatorSettings:
       ``Rotation`` is in ``counter-clockwise`` degrees (default, as FFmpeg reports it) or
       ``clockwise`` ones; ``stream_bitrate``: the video's ``Bitrate`` is ``measured`` from
       its packets (default) or left ``empty``.
+    - ``request_head_timeout_s``: a connection must deliver a whole request head (request line
+      and headers) within this many seconds of opening, or of the previous answer's end, or it
+      is closed; ``request_body_timeout_s``: a request body may pause this long between two
+      reads before it is answered 400 ``RequestTimeout``. Idle or trickling clients so never
+      hold one of ``max_connections`` for long.
     - ``faults``: faults to inject (see :mod:`cos_snapshot.emulator.faults`), None for none.
     - ``clock``: unix time for checking signature windows; tests pass a fake one.
     """
@@ -66,6 +81,8 @@ class EmulatorSettings:
     bucket: str | None = None
     credentials: tuple[Credentials, ...] = attrs.field(default=(), converter=_credential_tuple)
     anonymous: bool = False
+    allow_writes: bool = False
+    read_only: bool = False
     exactframe: Literal["previous", "next"] = attrs.field(
         default="previous", validator=attrs.validators.in_(("previous", "next"))
     )
@@ -93,6 +110,8 @@ class EmulatorSettings:
     stream_bitrate: Literal["measured", "empty"] = attrs.field(
         default="measured", validator=attrs.validators.in_(("measured", "empty"))
     )
+    request_head_timeout_s: float = attrs.field(default=10.0, validator=_positive_seconds)
+    request_body_timeout_s: float = attrs.field(default=10.0, validator=_positive_seconds)
     faults: FaultSpec | None = None
     clock: Callable[[], float] = attrs.field(default=time.time, eq=False, repr=False)
 
@@ -107,6 +126,16 @@ class EmulatorSettings:
     def __attrs_post_init__(self) -> None:
         if not self.anonymous and not self.credentials:
             raise ValueError("give at least one credential, or anonymous=True")
+        if self.allow_writes and self.read_only:
+            raise ValueError("allow_writes and read_only exclude each other")
+
+    @property
+    def writable(self) -> bool:
+        """Whether requests may change the files under ``root``: signed emulators unless
+        ``read_only``, anonymous ones only with ``allow_writes``."""
+        if self.read_only:
+            return False
+        return self.allow_writes or not self.anonymous
 
     def credential_for(self, secret_id: str) -> Credentials | None:
         """The known credential whose access key id is ``secret_id``."""

@@ -22,15 +22,15 @@ import contextlib
 import errno
 import hashlib
 import os
-import secrets
 import stat
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
+from .._shared.files import sweep_stale, temporary_beside
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key
 
 __all__ = [
@@ -101,12 +101,18 @@ class ObjectFile:
 
 
 class _EtagCache:
-    """MD5s of files already hashed, keyed by what changes when the file does."""
+    """MD5s of files already hashed, keyed by what changes when the file does.
+
+    One hash per file at a time: a caller that finds the file being hashed by another thread
+    waits for that answer instead of reading the whole file again (four first HEADs of a
+    2 GB file each hashed it, 36 s apiece on a small machine).
+    """
 
     def __init__(self, capacity: int = 4096) -> None:
         self._entries: OrderedDict[tuple[int, int, int, int, int], str] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
+        self._hashing: dict[tuple[int, int, int, int, int], threading.Event] = {}
 
     @staticmethod
     def _identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
@@ -127,6 +133,30 @@ class _EtagCache:
             self._entries[self._identity(st)] = md5_hex
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
+
+    def etag(self, st: os.stat_result, compute: Callable[[], str]) -> str:
+        """The MD5 of the file ``st`` describes: known, or ``compute()``-d once however many
+        threads ask for it at the same time."""
+        key = self._identity(st)
+        while True:
+            with self._lock:
+                found = self._entries.get(key)
+                if found is not None:
+                    self._entries.move_to_end(key)
+                    return found
+                running = self._hashing.get(key)
+                if running is None:
+                    done = self._hashing[key] = threading.Event()
+                    break
+            running.wait()  # then look again: it failed (and we try) or it is in the cache
+        try:
+            md5_hex = compute()
+            self.put(st, md5_hex)
+            return md5_hex
+        finally:
+            with self._lock:
+                del self._hashing[key]
+            done.set()
 
 
 def _md5_of_fd(fd: int, size: int) -> str:
@@ -179,6 +209,8 @@ class Storage:
         if not resolved.is_dir():
             raise ValueError(f"emulator root {root} is not a directory")
         self.root = resolved
+        #: Where uploads are written before they are renamed into place.
+        self.staging = resolved / RESERVED_PREFIX
         self._etags = _EtagCache()
 
     def _lexical_path(self, key: str) -> Path:
@@ -210,22 +242,23 @@ class Storage:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise no_such_key()
-            etag = self._etags.get(st)
-            if etag is None:
-                etag = _md5_of_fd(fd, st.st_size)
-                self._etags.put(st, etag)
+            etag = self._etags.etag(st, lambda: _md5_of_fd(fd, st.st_size))
         except BaseException:
             os.close(fd)
             raise
         return ObjectFile(fd=fd, size=st.st_size, mtime=st.st_mtime, etag=f'"{etag}"')
 
-    def _checked_parent(self, key: str) -> Path:
-        """The directory ``key``'s file goes in, created if needed, checked to be under root."""
+    def _checked_parent(self, key: str) -> tuple[Path, list[Path]]:
+        """The directory ``key``'s file goes in, created if needed, checked to be under root;
+        and the directories this call found missing, deepest first (an upload that fails
+        removes those it leaves empty)."""
         target = self._lexical_path(key)
         # Find the deepest ancestor that exists and check it before creating anything, so a
         # symlinked directory cannot make us create directories outside the root.
         existing = target.parent
+        missing: list[Path] = []
         while not existing.exists() and existing != self.root:
+            missing.append(existing)
             existing = existing.parent
         real = _resolve(existing)
         if not self._inside(real):
@@ -233,21 +266,28 @@ class Storage:
         if not real.is_dir():
             raise EmulatorError(409, "PathConflict", _CONFLICT)
         target.parent.mkdir(parents=True, exist_ok=True)
-        return _resolve(target.parent)
+        return _resolve(target.parent), missing
 
     def begin_upload(self, key: str) -> Upload:
-        """Start writing ``key``; nothing is visible under the key until :meth:`Upload.commit`."""
+        """Start writing ``key``; nothing is visible under the key until :meth:`Upload.commit`.
+
+        The bytes are staged under :data:`RESERVED_PREFIX`, in a temporary named for this
+        process (:func:`~cos_snapshot._shared.files.temporary_beside`), so a later emulator
+        can tell a killed run's leftovers from a live one's uploads and sweep them."""
         with _os_errors(writing=True):
-            parent = self._checked_parent(key)
+            parent, created = self._checked_parent(key)
             target = parent / self._lexical_path(key).name
             if target.is_dir() and not target.is_symlink():
                 raise EmulatorError(409, "PathConflict", "The key names a directory of objects.")
-            staging = self.root / RESERVED_PREFIX
-            staging.mkdir(exist_ok=True)
-            temp = staging / f"upload-{secrets.token_hex(8)}"
+            self.staging.mkdir(exist_ok=True)
+            temp = temporary_beside(self.staging / "upload")
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
             fd = os.open(temp, flags, 0o644)
-        return Upload(self, fd, temp, target)
+        return Upload(self, key, fd, temp, target, created)
+
+    def sweep_staging(self) -> list[Path]:
+        """Remove the staged uploads of emulators that are gone (or a day old); returns them."""
+        return sweep_stale(self.staging)
 
     def delete(self, key: str) -> None:
         """Remove ``key``'s file if there is one; removing nothing is not an error."""
@@ -266,19 +306,19 @@ class Storage:
                 if not stat.S_ISDIR(path.lstat().st_mode):
                     path.unlink()
 
-    def _remember(self, path: Path, md5_hex: str) -> None:
-        with contextlib.suppress(OSError):
-            self._etags.put(path.stat(), md5_hex)
-
 
 class Upload:
     """An object being written: :meth:`write` chunks, then :meth:`commit` or :meth:`abort`."""
 
-    def __init__(self, storage: Storage, fd: int, temp: Path, target: Path) -> None:
+    def __init__(
+        self, storage: Storage, key: str, fd: int, temp: Path, target: Path, created: list[Path]
+    ) -> None:
         self._storage = storage
+        self._key = key
         self._fd = fd
         self._temp = temp
         self._target = target
+        self._created = created
         self._md5 = hashlib.md5(usedforsecurity=False)
         self.size = 0
 
@@ -299,18 +339,36 @@ class Upload:
 
         If this raises, :meth:`abort` still has to be called.
         """
-        self._close()
-        with _os_errors(writing=True):
-            os.replace(self._temp, self._target)
         md5_hex = self._md5.hexdigest()
-        self._storage._remember(self._target, md5_hex)
+        with _os_errors(writing=True):
+            try:
+                os.replace(self._temp, self._target)
+            except FileNotFoundError:
+                # A failed upload beside this one removed the directory it had made (and we
+                # share): make it again, once.
+                parent, _ = self._storage._checked_parent(self._key)
+                self._target = parent / self._target.name
+                os.replace(self._temp, self._target)
+            # The ETag is remembered for the file this upload wrote, identified through its
+            # own descriptor after the rename: a racing PUT that replaced the key meanwhile
+            # has another inode, so it can never be taken for these bytes.
+            st = os.fstat(self._fd)
+        self._close()
+        self._storage._etags.put(st, md5_hex)
+        self._created = []
         return f'"{md5_hex}"'
 
     def abort(self) -> None:
-        """Forget the upload: nothing appears under the key."""
+        """Forget the upload: nothing appears under the key, and the directories it made for
+        it are removed again if nothing else was put in them."""
         with contextlib.suppress(OSError):
             self._close()
         self._temp.unlink(missing_ok=True)
+        for directory in self._created:  # deepest first
+            try:
+                directory.rmdir()
+            except OSError:
+                break  # not empty (another upload's, or a file arrived): keep it and its parents
 
     def _close(self) -> None:
         # Closed once only: a file descriptor number is reused as soon as it is free.

@@ -35,12 +35,21 @@ from .types import (
 )
 from .video import _OpenVideo
 
-__all__ = ["SnapshotEngine"]
+__all__ = ["MAX_SOURCE_PIXELS", "SnapshotEngine"]
 
 log = logging.getLogger(__name__)
 
 #: Requests remembered as the image they resolved to (a request key is small).
 _MAX_ALIASES = 8192
+#: The most pixels a source picture may have for a snapshot: 8K UHD (7680 x 4320), the
+#: largest size cameras and broadcast standards record. Decoding, converting and scaling a
+#: frame costs about 14 bytes a pixel, so that is ~0.46 GB per decode pass (one per worker);
+#: an 8192 x 8192 picture (a 198 KB file can hold one) would be 0.93 GB, a larger one more.
+MAX_SOURCE_PIXELS = 7680 * 4320
+
+
+def _index_weight(video: _OpenVideo) -> int:
+    return 0 if video.index is None else video.index.estimated_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +89,11 @@ class SnapshotEngine:
 
     ``exactframe``: "previous" (the frame on screen at the time) or "next" (the first frame at
     or after it). ``past_end``: "last" (last frame / keyframe) or "error" (:class:`PastEndError`).
-    ``max_open_containers`` files keep their packet index and ``result_cache_bytes`` of
-    encoded images are kept. A decoder holds a dozen frames of buffers between requests
+    At most ``max_open_containers`` files keep their packet index, within ``index_cache_bytes``
+    of estimated index memory (a million-frame file's index is ~335 MB; the file in use keeps
+    its own even when it alone is over the budget), and ``result_cache_bytes`` of encoded
+    images are kept. A source picture of more than ``max_source_pixels`` is refused
+    (:data:`MAX_SOURCE_PIXELS`, 8K UHD). A decoder holds a dozen frames of buffers between requests
     (~15 MB at 720p, ~130 MB at 4K); the least recently used files beyond
     ``decoder_memory_bytes`` of them (estimated) have their container and decoder closed, and
     reopen in an ``av.open``. ``decode_threads`` is the decoder's frame-thread count.
@@ -89,7 +101,8 @@ class SnapshotEngine:
     ``max_decodes`` bounds the decode passes that run at once (``None``: as many as threads
     call :meth:`snapshot`). A caller that lets more threads in than that (requests waiting
     for a worker) lets them wait here, where they say which frame they want: one pass over a
-    GOP then decodes the frames of every request waiting for that GOP.
+    GOP then decodes the frames of every request waiting for that GOP. Building a file's packet
+    index (a demux pass over the whole file) takes a decode place too.
     """
 
     def __init__(
@@ -100,10 +113,12 @@ class SnapshotEngine:
         one_side_zero: OneSideZero = "round-half-up",
         both_sides: BothSides = "stretch",
         max_open_containers: int = 16,
+        index_cache_bytes: int = 256 * 2**20,
         result_cache_bytes: int = 64 * 2**20,
         decoder_memory_bytes: int = 64 * 2**20,
         decode_threads: int = 2,
         max_decodes: int | None = None,
+        max_source_pixels: int = MAX_SOURCE_PIXELS,
     ) -> None:
         if exactframe not in ("previous", "next"):
             raise ValueError("exactframe must be 'previous' or 'next'")
@@ -116,13 +131,15 @@ class SnapshotEngine:
         if (
             max_open_containers < 1
             or result_cache_bytes < 0
+            or index_cache_bytes < 0
+            or max_source_pixels < 1
             or decoder_memory_bytes < 0
             or decode_threads < 1
             or (max_decodes is not None and max_decodes < 1)
         ):
             raise ValueError(
-                "max_open_containers, decode_threads and max_decodes must be >= 1, "
-                "byte budgets >= 0"
+                "max_open_containers, decode_threads, max_decodes and max_source_pixels must "
+                "be >= 1, byte budgets >= 0"
             )
         self.exactframe = exactframe
         self.past_end = past_end
@@ -131,13 +148,18 @@ class SnapshotEngine:
         self._result_budget = result_cache_bytes
         self._decoder_budget = decoder_memory_bytes
         self._threads = decode_threads
+        self._max_open = max_open_containers
+        self._index_budget = index_cache_bytes
+        self._max_pixels = max_source_pixels
         self._decode_slots: contextlib.AbstractContextManager[Any] = (
             threading.BoundedSemaphore(max_decodes)
             if max_decodes is not None
             else contextlib.nullcontext()
         )
         self._lock = threading.Lock()
-        self._open: Lru[_FileKey, _OpenVideo] = Lru(max_open_containers)
+        #: Open videos by file, bounded by their indexes' estimated bytes (weighed again once
+        #: an index is built, see :meth:`_settle_index`) and by ``max_open_containers``.
+        self._open: Lru[_FileKey, _OpenVideo] = Lru(index_cache_bytes, _index_weight)
         #: Videos whose decoder is open, least recently used first. Unbounded here: its budget
         #: is the decoders' estimated memory, which changes as they are used, and the video in
         #: use is never the one closed (see :meth:`_release_idle_decoders`).
@@ -181,15 +203,22 @@ class SnapshotEngine:
                         continue
                     known = self._known_media(key)  # probed while we waited for the lock
                     if known is None:
-                        index = video.ensure_open()
+                        index = self._ensure_open(video)
                         known = probe_media(
                             video.container, video.stream, index, key.path, key.size
                         )
                         self._keep_media(key, known)
             except _FileReplaced:
                 continue
+            finally:
+                self._settle_index(video)
             return known
         raise _kept_being_replaced()
+
+    def known_media_info(self, path: Path) -> MediaInfo | None:
+        """The answer to :meth:`media_info` if it is already known, else ``None``: a ``stat``
+        and a lookup, never a wait. Raises :class:`FileNotFoundError` if ``path`` is gone."""
+        return self._known_media(_key_of(os.fspath(path), os.stat(path)))
 
     def _known_media(self, key: _FileKey) -> MediaInfo | None:
         with self._lock:
@@ -250,6 +279,7 @@ class SnapshotEngine:
             finally:
                 if waiting is not None:
                     self._withdraw(video, waiting)
+                self._settle_index(video)
             break
         self._release_idle_decoders(video)
         if isinstance(found, Image):
@@ -288,13 +318,14 @@ class SnapshotEngine:
         self, video: _OpenVideo, params: SnapshotParams, request_key: tuple[Any, ...]
     ) -> Image | tuple[Any, _Choice, tuple[Any, ...], Fraction]:
         """The cached image for the frame ``params`` select, or that frame decoded."""
-        index = video.ensure_open()
+        index = self._ensure_open(video)
         choice = self._choose(index, params)
         resolved_key = _resolved_key(video.key, choice, params)
         cached = self._cached(resolved_key)
         if cached is not None:
             self._remember(request_key, resolved_key, cached)
             return cached
+        self._check_source_size(video)
         with self._lock:
             frame = video.ready.pop(choice.pts, None)  # decoded by an earlier request's pass
         if frame is None:
@@ -302,6 +333,41 @@ class SnapshotEngine:
         frame_bytes = sum(plane.buffer_size for plane in frame.planes)
         video.decoder_bytes = frame_bytes * (3 + 4 * video.threads)  # measured: 11 frames at 2
         return frame, choice, resolved_key, index.time_base
+
+    def _ensure_open(self, video: _OpenVideo) -> _Index:
+        """``video`` open, with its index. Building the index is a pass over the whole file
+        (and a third of a gigabyte for a million frames), so it takes a decode place: no more
+        indexes are built at once than decode passes run."""
+        if video.index is None and video.error is None:
+            with self._decode_slots:
+                return video.ensure_open()
+        return video.ensure_open()
+
+    def _settle_index(self, video: _OpenVideo) -> None:
+        """Count ``video``'s index (built by now, or not) against the index budget; close
+        the least recently used other videos that no longer fit. Called without any video's
+        lock held: closing one takes its lock."""
+        with self._lock:
+            if self._open.peek(video.key) is not video:
+                return  # evicted meanwhile, or replaced
+            evicted = self._open.reweigh(video.key)
+            for old in evicted:
+                self._decoding.pop(old.key)
+        for old in evicted:
+            with old.lock:
+                old.close()
+        if evicted:
+            _return_free_memory()
+
+    def _check_source_size(self, video: _OpenVideo) -> None:
+        """Refuse to decode a picture of more than ``max_source_pixels``."""
+        cc = video.stream.codec_context
+        width, height = cc.width or 0, cc.height or 0
+        if width * height > self._max_pixels:
+            raise FrameError(
+                f"the video's picture is {width} x {height} = {width * height:,} pixels; the "
+                f"emulator decodes at most {self._max_pixels:,} (8K UHD is 7680 x 4320)"
+            )
 
     def _choose(self, index: _Index, params: SnapshotParams) -> _Choice:
         ticks = _time_ticks(params.time, index.time_base)
@@ -389,6 +455,10 @@ class SnapshotEngine:
             evicted = self._open.pop_where(lambda k: k.path == key.path)  # the file was replaced
             video = _OpenVideo(key, self._threads)
             evicted += self._open.put(key, video)
+            while len(self._open) > self._max_open:  # the count bound, beside the bytes'
+                oldest = self._open.pop(next(iter(self._open)))
+                if oldest is not None:
+                    evicted.append(oldest)
             for old in evicted:
                 self._decoding.pop(old.key)
         for old in evicted:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import PIL.Image
 
+from ..._shared.snapshot_params import MAX_DIMENSION
 from .types import FrameError
 
 __all__ = ["MAX_COMPUTED_SIDE", "BothSides", "OneSideZero"]
@@ -122,4 +123,10 @@ def _output_size(
         if computed > MAX_COMPUTED_SIDE:
             raise FrameError(f"width computed from height={height} would be {computed} pixels")
         return computed, height
+    if max(dw, dh) > MAX_DIMENSION:
+        # Both 0 asks for the picture's own size, but no answer is larger than a request may
+        # ask for: scaled down to fit MAX_DIMENSION x MAX_DIMENSION, keeping the aspect.
+        if dw >= dh:
+            return MAX_DIMENSION, _scaled(MAX_DIMENSION, dh, dw, "round-half-up")
+        return _scaled(MAX_DIMENSION, dw, dh, "round-half-up"), MAX_DIMENSION
     return dw, dh

@@ -20,7 +20,10 @@ class Lru(Generic[K, V]):
     """A map that forgets its least recently used entries while their total weight is over
     ``budget`` (``weigh(value)``; by default each entry weighs 1, so the budget is a count).
 
-    Not thread-safe: its owner holds a lock around it. What :meth:`put` and
+    An entry's weight is taken when it is put (and again by :meth:`reweigh`, for a value that
+    grew in place), so a value whose weight changes later never unbalances the total.
+
+    Not thread-safe: its owner holds a lock around it. What :meth:`put`, :meth:`reweigh` and
     :meth:`pop_where` drop is handed back, for the owner to close outside that lock.
     """
 
@@ -28,6 +31,7 @@ class Lru(Generic[K, V]):
         self._budget = budget
         self._weigh = weigh
         self._entries: OrderedDict[K, V] = OrderedDict()
+        self._weights: dict[K, int] = {}
         self._weight = 0
 
     def get(self, key: K) -> V | None:
@@ -49,10 +53,31 @@ class Lru(Generic[K, V]):
             return []
         dropped = [] if (old := self.pop(key)) is None else [old]
         self._entries[key] = value
+        self._weights[key] = weight
         self._weight += weight
         while self._weight > self._budget:
             dropped.append(self._drop(next(iter(self._entries))))
         return dropped
+
+    def reweigh(self, key: K) -> list[V]:
+        """Weigh ``key``'s value again (it grew or shrank in place) and make it the most
+        recently used; return the other values that now no longer fit. The value itself is
+        kept even if it alone is over the budget: its owner is using it."""
+        if key not in self._entries:
+            return []
+        self._entries.move_to_end(key)
+        weight = self._weigh(self._entries[key])
+        self._weight += weight - self._weights[key]
+        self._weights[key] = weight
+        dropped: list[V] = []
+        while self._weight > self._budget and len(self._entries) > 1:
+            dropped.append(self._drop(next(iter(self._entries))))
+        return dropped
+
+    @property
+    def weight(self) -> int:
+        """The total weight of the entries kept."""
+        return self._weight
 
     def pop(self, key: K) -> V | None:
         """Forget ``key``; its value, or ``None`` if absent."""
@@ -64,6 +89,7 @@ class Lru(Generic[K, V]):
 
     def clear(self) -> None:
         self._entries.clear()
+        self._weights.clear()
         self._weight = 0
 
     def items(self) -> list[tuple[K, V]]:
@@ -85,5 +111,5 @@ class Lru(Generic[K, V]):
 
     def _drop(self, key: K) -> V:
         value = self._entries.pop(key)
-        self._weight -= self._weigh(value)
+        self._weight -= self._weights.pop(key)
         return value
