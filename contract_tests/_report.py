@@ -43,6 +43,7 @@ READINGS: dict[str, tuple[str, ...]] = {
     "rotation_sign": ("counter-clockwise", "clockwise", "other"),
     "media_duration": ("video-stream", "container", "other"),
     "stream_bitrate": ("measured", "empty", "other"),
+    "full_size": ("fit", "own-size", "error", "other"),
 }
 QUESTIONS = tuple(READINGS)
 
@@ -60,6 +61,7 @@ EMULATOR_DEFAULTS: dict[str, str] = {
     "rotation_sign": "counter-clockwise",
     "media_duration": "video-stream",
     "stream_bitrate": "measured",
+    "full_size": "fit",
 }
 
 #: For each question and reading, the ``cos-snapshot serve`` arguments that make the emulator
@@ -90,6 +92,8 @@ _SERVE_FLAGS: dict[str, dict[str, list[str]]] = {
     # Video/Duration as the container's: the emulator has no flag for it.
     "media_duration": {"video-stream": []},
     "stream_bitrate": {"measured": [], "empty": ["--stream-bitrate", "empty"]},
+    # A video over 4096 on a side at its own size, or refused: the emulator has no flag for it.
+    "full_size": {"fit": []},
 }
 #: The emulator's past-end error, the only one ``--past-end error`` gives.
 _EMULATOR_PAST_END_ERROR = "400 InvalidArgument"

@@ -29,6 +29,7 @@ TOLERATED = {
     "rotation_sign": {"counter-clockwise", "clockwise"},
     "media_duration": {"video-stream", "container"},
     "stream_bitrate": {"measured", "empty"},
+    "full_size": {"fit", "own-size", "error"},
 }
 #: How far a measured bit rate may be from the packets' bits over the duration.
 RATE_SLACK = Fraction(1, 100)
@@ -315,3 +316,36 @@ def test_stream_bitrate_reading(target: Target, record_reading: Any) -> None:
     )
     seen = None if reading != "other" else f"Video/Bitrate {bitrate}"
     _ask(target, record_reading, "stream_bitrate", Observation(reading, seen, [request]))
+
+
+def test_full_size_reading(target: Target, record_reading: Any) -> None:
+    # The vendor limits width and height to 4096 and says nothing of a video wider than that
+    # asked for at its own size (width=0&height=0).
+    video = target.video("wide")
+    stored = video.info.display_size
+    assert max(stored) > 4096
+    scale = Fraction(4096, max(stored))
+    fitted = tuple(max(1, round(Fraction(side) * scale)) for side in stored)
+    time = Decimal("0.52")
+    request = _request(video.key, time)
+    try:
+        with target.client() as client:
+            snapshot = client.get_snapshot(video.key, time)
+    except CosServiceError as error:
+        seen = f"{error.status} {error.code}"
+        observation = Observation("error", seen, [f"{request} -> {seen}"])
+    else:
+        size = f"{snapshot.width}x{snapshot.height}"
+        if snapshot.size == stored:
+            reading = "own-size"
+        elif max(snapshot.size) <= 4096 and all(
+            abs(got - want) <= 1 for got, want in zip(snapshot.size, fitted, strict=True)
+        ):
+            reading = "fit"
+        else:
+            reading = "other"
+        shown = f"{stored[0]}x{stored[1]}"
+        observation = Observation(
+            reading, size if reading == "other" else None, [f"{request} -> {size} (video {shown})"]
+        )
+    _ask(target, record_reading, "full_size", observation)

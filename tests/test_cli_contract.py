@@ -145,6 +145,7 @@ def test_against_the_embedded_emulator_the_report_names_its_defaults(tmp_path: P
         "rotation_sign": "counter-clockwise",
         "media_duration": "video-stream",
         "stream_bitrate": "measured",
+        "full_size": "fit",
     }
     (target,) = report["targets"]
     assert target["matches_emulator_defaults"] is True
