@@ -66,6 +66,18 @@ def decode_passes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return passes
 
 
+@pytest.fixture(scope="session")
+def contract_video_cache(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The variable that points a run of the contract suite at its fixture videos, made once
+    for the session: the tests that run ``cos-snapshot contract`` for one behaviour of the
+    command share them (the one end-to-end run in tests/test_cli_contract.py makes its own)."""
+    from contract_tests._videos import make_videos  # noqa: PLC0415 - only for these tests
+
+    directory = tmp_path_factory.mktemp("contract-videos")
+    make_videos(directory)
+    return {"COS_CONTRACT_VIDEO_CACHE": str(directory)}
+
+
 #: The async client's transports; the tests that run on both take the ``transport`` fixture.
 TRANSPORTS = ("httpx2", "aiohttp")
 
