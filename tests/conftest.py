@@ -1,48 +1,19 @@
-"""Shared pytest fixtures. Test videos: generated once per session into a temporary directory."""
+"""Shared pytest fixtures. Test videos and emulators come from the package's own pytest plugin
+(``cos_fixture_video``, ``cos_emulator``: src/cos_snapshot/testing/pytest_plugin.py)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import settings
 
 from cos_snapshot.emulator import frames
-from cos_snapshot.testing import FixtureInfo, make_fixture
 
 # Hypothesis' per-example deadline is a timing assertion: on a shared, loaded machine a correct
 # test fails it. The tests bound their own work instead.
 settings.register_profile("cos-snapshot", deadline=None)
 settings.load_profile("cos-snapshot")
-
-MakeVideo = Callable[..., FixtureInfo]
-
-
-@pytest.fixture(scope="session")
-def make_video(tmp_path_factory: pytest.TempPathFactory) -> MakeVideo:
-    """``make_video(name, **make_fixture_kwargs) -> FixtureInfo``, cached for the session.
-
-    The same name and arguments give the same (already written) file; don't modify it — copy it
-    first. Different arguments under the same name get different directories.
-    """
-    root = tmp_path_factory.mktemp("videos")
-    cache: dict[tuple[str, tuple[tuple[str, Any], ...]], FixtureInfo] = {}
-    lock = threading.Lock()
-
-    def make(name: str, **kwargs: Any) -> FixtureInfo:
-        key = (name, tuple(sorted(kwargs.items())))
-        with lock:
-            info = cache.get(key)
-            if info is None:
-                folder = root / str(len(cache))
-                info = make_fixture(folder / name, **kwargs)
-                cache[key] = info
-            return info
-
-    return make
 
 
 @pytest.fixture(scope="session")

@@ -17,11 +17,11 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
-from conftest import MakeVideo
 from test_media_info import FORMAT, media_info_xml
 
 from cos_snapshot import Credentials
 from cos_snapshot.cli import main
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 ROTATED = media_info_xml(
     {"Width": "1920", "Height": "1080", "Rotation": "-90.000000", "AvgFps": "30000/1001"},
@@ -215,11 +215,13 @@ CRED = Credentials("AKIDinfotestexample", "info-test-secret")
 
 
 @pytest.fixture(scope="module")
-def emulator(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def emulator(
+    cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     from cos_snapshot.emulator import EmulatorSettings, running_emulator  # noqa: PLC0415
 
     root: Path = tmp_path_factory.mktemp("info-root")
-    video = make_video("info.mp4", duration=2, fps=25, size=(160, 120), rotate=90)
+    video = cos_fixture_video.info(name="info.mp4", duration=2, fps=25, size=(160, 120), rotate=90)
     shutil.copy(video.path, root / "clip.mp4")
     with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
         yield url

@@ -14,7 +14,6 @@ import anyio
 import httpx
 import httpx2
 import pytest
-from conftest import MakeVideo
 
 from cos_snapshot import (
     AsyncSnapshotClient,
@@ -25,6 +24,7 @@ from cos_snapshot import (
     SnapshotClient,
 )
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 CRED = Credentials("AKIDHTTPX2TEST0001", "httpx2-test-secret")
 ONE_TRY = RetryPolicy(max_attempts=1)
@@ -159,9 +159,14 @@ def test_an_httpx_event_hook_list_of_plain_functions_is_accepted() -> None:
 
 
 @pytest.fixture(scope="module")
-def server(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(
+    cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     root = tmp_path_factory.mktemp("httpx2-root")
-    shutil.copy(make_video("httpx2.mp4", duration=2, size=(160, 120)).path, root / "clip.mp4")
+    shutil.copy(
+        cos_fixture_video.info(name="httpx2.mp4", duration=2, size=(160, 120)).path,
+        root / "clip.mp4",
+    )
     with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
         yield url
 

@@ -22,7 +22,6 @@ from xml.sax.saxutils import escape
 
 import httpx2
 import pytest
-from conftest import MakeVideo
 from hypothesis import given
 from hypothesis import strategies as st
 from qcloud_cos import CosConfig
@@ -42,6 +41,7 @@ from cos_snapshot import (
 )
 from cos_snapshot._client.media_info import parse_media_info
 from cos_snapshot.testing import FixtureInfo
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -543,8 +543,10 @@ CRED = Credentials("AKIDMEDIAINFOTEST01", "media-info-test-secret")
 
 
 @pytest.fixture(scope="module")
-def fixture_video(make_video: MakeVideo) -> FixtureInfo:
-    return make_video("media-info.mp4", duration=2, fps=25, size=(160, 120), rotate=90)
+def fixture_video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
+    return cos_fixture_video.info(
+        name="media-info.mp4", duration=2, fps=25, size=(160, 120), rotate=90
+    )
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,6 @@ from pathlib import Path
 import httpx
 import httpx2
 import pytest
-from conftest import MakeVideo
 
 import cos_snapshot
 import cos_snapshot._client
@@ -40,6 +39,7 @@ from cos_snapshot import (
 )
 from cos_snapshot.cli._common import async_client_from_args
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 SECRET_KEY = "sk-TRANSPORT-SECRET/9a=="
 CRED = Credentials("AKIDTRANSPORT00001", SECRET_KEY)
@@ -287,9 +287,14 @@ async def test_max_connections_bounds_the_connections_open_at_once(
 
 
 @pytest.fixture(scope="module")
-def emulator(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def emulator(
+    cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     root = tmp_path_factory.mktemp("transports-root")
-    shutil.copy(make_video("transports.mp4", duration=1, size=(160, 120)).path, root / "clip.mp4")
+    shutil.copy(
+        cos_fixture_video.info(name="transports.mp4", duration=1, size=(160, 120)).path,
+        root / "clip.mp4",
+    )
     with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
         yield url
 

@@ -16,7 +16,11 @@ nothing but the standard library and pytest until then.
 - ``cos_fixture_video``: ``cos_fixture_video(**make_fixture_arguments)`` writes a video whose
   every frame shows its own index (:func:`cos_snapshot.testing.videos.make_fixture`) and returns its
   path; ``name="clip.ts"`` picks the file name and so the container (default ``fixture.mp4``).
-  Videos made with the same arguments are made once per session.
+  ``cos_fixture_video.info(...)`` takes the same arguments and returns the
+  :class:`~cos_snapshot.testing.videos.FixtureInfo` (frame times, keyframes, sizes) to check
+  answers against. Videos made with the same arguments are made once per session (the fixture
+  is session-scoped, so module- and session-scoped fixtures can use it too); don't change the
+  files, copy them (``cos_emulator.put`` does).
 
 They need the ``emulator`` extra; without it, requesting one fails the test saying so.
 """
@@ -25,7 +29,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +41,15 @@ from .._shared.extras import needs_extra
 
 if TYPE_CHECKING:
     from .. import AsyncSnapshotClient, Credentials, SnapshotClient
+    from .videos import FixtureInfo
 
-__all__ = ["CosEmulator", "cos_emulator", "cos_emulator_settings", "cos_fixture_video"]
+__all__ = [
+    "CosEmulator",
+    "FixtureVideos",
+    "cos_emulator",
+    "cos_emulator_settings",
+    "cos_fixture_video",
+]
 
 #: The bucket and region a test emulator answers for.
 BUCKET = "examplebucket-1250000000"
@@ -199,28 +211,43 @@ def cos_emulator(
         _empty(emulator.root)
 
 
-@pytest.fixture(scope="session")
-def _cos_fixture_videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return {}
+class FixtureVideos:
+    """The ``cos_fixture_video`` fixture: self-describing videos, each made once per session.
 
+    Call it for a video's path, or use :meth:`info` for what the video holds; both take
+    :func:`~cos_snapshot.testing.videos.make_fixture`'s keyword arguments and ``name`` (the file
+    name, whose suffix picks the container; default ``fixture.mp4``). Safe to use from several
+    threads."""
 
-@pytest.fixture
-def cos_fixture_video(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[..., Path]:
-    """``cos_fixture_video(**make_fixture_arguments)`` → the path of a self-describing video
-    (``name=`` sets its file name, default ``fixture.mp4``)."""
-    _require_emulator("cos_fixture_video")
-    made: dict[str, Path] = request.getfixturevalue("_cos_fixture_videos")
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._made: dict[str, FixtureInfo] = {}
+        self._lock = threading.Lock()
 
-    def make(*, name: str = "fixture.mp4", **arguments: Any) -> Path:
+    def __repr__(self) -> str:
+        return f"FixtureVideos({len(self._made)} made)"
+
+    def __call__(self, *, name: str = "fixture.mp4", **arguments: Any) -> Path:
+        """The path of the video ``make_fixture(name, **arguments)`` writes."""
+        return self.info(name=name, **arguments).path
+
+    def info(self, *, name: str = "fixture.mp4", **arguments: Any) -> FixtureInfo:
+        """What the video holds (its :class:`~cos_snapshot.testing.videos.FixtureInfo`,
+        ``path`` included), made on first use."""
         from .videos import make_fixture  # noqa: PLC0415 - the emulator extra
 
         key = repr((name, sorted(arguments.items())))
-        if key not in made:
-            path = tmp_path_factory.mktemp("cos-fixture-video") / name
-            make_fixture(path, **arguments)
-            made[key] = path
-        return made[key]
+        with self._lock:
+            if key not in self._made:
+                path = self._factory.mktemp("cos-fixture-video") / name
+                self._made[key] = make_fixture(path, **arguments)
+            return self._made[key]
 
-    return make
+
+@pytest.fixture(scope="session")
+def cos_fixture_video(tmp_path_factory: pytest.TempPathFactory) -> FixtureVideos:
+    """``cos_fixture_video(**make_fixture_arguments)`` → the path of a self-describing video
+    (``name=`` sets its file name, default ``fixture.mp4``); ``cos_fixture_video.info(...)`` →
+    its :class:`~cos_snapshot.testing.videos.FixtureInfo` (see :class:`FixtureVideos`)."""
+    _require_emulator("cos_fixture_video")
+    return FixtureVideos(tmp_path_factory)
