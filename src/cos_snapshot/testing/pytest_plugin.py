@@ -122,23 +122,23 @@ class CosEmulator:
         return AsyncSnapshotClient(**self._client_options(kwargs))
 
 
-def _settings_key(settings: dict[str, Any]) -> str:
-    return repr(sorted(settings.items()))
-
-
 class _Servers:
     """The session's emulators, one per distinct settings."""
 
     def __init__(self, factory: pytest.TempPathFactory) -> None:
         self._factory = factory
         self._stack = ExitStack()
-        self._running: dict[str, CosEmulator] = {}
+        # Compared by value, not by repr: a key pair's repr hides its secret, and two modules'
+        # key pairs must not share a server.
+        self._running: list[tuple[dict[str, Any], CosEmulator]] = []
 
     def get(self, settings: dict[str, Any]) -> CosEmulator:
-        key = _settings_key(settings)
-        if key not in self._running:
-            self._running[key] = self._start(dict(settings))
-        return self._running[key]
+        for known, emulator in self._running:
+            if known == settings:
+                return emulator
+        emulator = self._start(dict(settings))
+        self._running.append((dict(settings), emulator))
+        return emulator
 
     def _start(self, options: dict[str, Any]) -> CosEmulator:
         from .. import Credentials  # noqa: PLC0415
