@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import json
 import pickle
-import shutil
 import types
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
@@ -41,7 +38,7 @@ from cos_snapshot import (
 )
 from cos_snapshot._client.media_info import parse_media_info
 from cos_snapshot.testing import FixtureInfo
-from cos_snapshot.testing.pytest_plugin import FixtureVideos
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -549,14 +546,16 @@ def fixture_video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
     )
 
 
-@pytest.fixture(scope="module")
-def emulator(fixture_video: FixtureInfo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from cos_snapshot.emulator import EmulatorSettings, running_emulator  # noqa: PLC0415
+@pytest.fixture
+def cos_emulator_settings() -> dict[str, Any]:
+    """The shipped ``cos_emulator`` knows the key pair the clients here sign with."""
+    return {"credentials": (CRED,)}
 
-    root: Path = tmp_path_factory.mktemp("media-info-root")
-    shutil.copy(fixture_video.path, root / "clip.mp4")
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        yield url
+
+@pytest.fixture
+def emulator(cos_emulator: CosEmulator, fixture_video: FixtureInfo) -> str:
+    cos_emulator.put("clip.mp4", fixture_video.path)
+    return cos_emulator.endpoint_url
 
 
 def test_get_media_info_over_http_reads_the_fixtures_truth(
