@@ -7,7 +7,6 @@ The commands run for real (``make-fixture`` writes a video, ``sheet``, ``storybo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -36,10 +35,8 @@ def test_plural_is_the_singular_for_exactly_one(
     assert plural(count, noun, plural_noun) == text
 
 
-@pytest.fixture
-def cos_emulator_settings() -> dict[str, Any]:
-    """The shipped ``cos_emulator``, serving anonymous reads (the commands run --anonymous)."""
-    return {"anonymous": True}
+# The shipped ``cos_emulator``, serving anonymous reads (the commands run --anonymous).
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
@@ -213,10 +212,8 @@ def test_help_has_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) ->
 CRED = Credentials("AKIDinfotestexample", "info-test-secret")
 
 
-@pytest.fixture
-def cos_emulator_settings() -> dict[str, Any]:
-    """The shipped ``cos_emulator`` knows the key pair the command finds in the environment."""
-    return {"credentials": (CRED,)}
+# The shipped ``cos_emulator`` knows the key pair the command finds in the environment.
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import json
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image, ImageStat
@@ -26,10 +25,8 @@ def video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
     return cos_fixture_video.info(duration=2, fps=25, gop=25, size=(160, 120))
 
 
-@pytest.fixture
-def cos_emulator_settings() -> dict[str, Any]:
-    """The shipped ``cos_emulator``, serving anonymous reads (the commands run --anonymous)."""
-    return {"anonymous": True}
+# The shipped ``cos_emulator``, serving anonymous reads (the commands run --anonymous).
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
 
 
 @pytest.fixture

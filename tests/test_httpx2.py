@@ -7,7 +7,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-from typing import Any
 
 import anyio
 import httpx
@@ -156,10 +155,8 @@ def test_an_httpx_event_hook_list_of_plain_functions_is_accepted() -> None:
 # --- httpx2's classes work, against a real emulator ----------------------------------------
 
 
-@pytest.fixture
-def cos_emulator_settings() -> dict[str, Any]:
-    """The shipped ``cos_emulator`` knows this module's key pair (the clients here sign with it)."""
-    return {"credentials": (CRED,)}
+# The shipped ``cos_emulator`` knows this module's key pair (the clients here sign with it).
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
 
 
 @pytest.fixture

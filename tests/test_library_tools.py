@@ -7,7 +7,6 @@ import asyncio
 import io
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
@@ -41,10 +40,8 @@ def video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
     return cos_fixture_video.info(duration=2, fps=25, gop=25, size=(160, 120))
 
 
-@pytest.fixture
-def cos_emulator_settings() -> dict[str, Any]:
-    """The shipped ``cos_emulator``, serving anonymous reads (the tools' clients are anonymous)."""
-    return {"anonymous": True}
+# The shipped ``cos_emulator``, serving anonymous reads (the tools' clients are anonymous).
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
 
 
 @pytest.fixture

@@ -546,10 +546,8 @@ def fixture_video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
     )
 
 
-@pytest.fixture
-def cos_emulator_settings() -> dict[str, Any]:
-    """The shipped ``cos_emulator`` knows the key pair the clients here sign with."""
-    return {"credentials": (CRED,)}
+# The shipped ``cos_emulator`` knows the key pair the clients here sign with.
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
 
 
 @pytest.fixture

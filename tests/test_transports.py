@@ -17,7 +17,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import httpx2
@@ -285,10 +284,8 @@ async def test_max_connections_bounds_the_connections_open_at_once(
 # --- proxies from the environment ----------------------------------------------------------------
 
 
-@pytest.fixture
-def cos_emulator_settings() -> dict[str, Any]:
-    """The shipped ``cos_emulator`` knows this module's key pair (the clients here sign with it)."""
-    return {"credentials": (CRED,)}
+# The shipped ``cos_emulator`` knows this module's key pair (the clients here sign with it).
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
 
 
 @pytest.fixture

@@ -9,10 +9,12 @@ nothing but the standard library and pytest until then.
   shared by the tests that use the same settings, started on first use and stopped at the end
   of the session.
 - ``cos_emulator_settings``: the emulator's settings, as keyword arguments of
-  :class:`cos_snapshot.emulator.EmulatorSettings` (``{}``: the documented defaults). Override
-  it in a test module, a class or a single test (``@pytest.mark.parametrize`` with
-  ``indirect``, or a fixture of the same name) for other readings (``exactframe="next"``,
-  ``past_end="error"``), faults (``faults=FaultSpec.parse("503=0.5")``) or ``anonymous=True``.
+  :class:`cos_snapshot.emulator.EmulatorSettings` (``{}``: the documented defaults). Set them
+  for a test module, a class or a single test with the marker
+  ``@pytest.mark.cos_emulator(**settings)`` (``pytestmark = pytest.mark.cos_emulator(
+  anonymous=True)`` for a module), ``@pytest.mark.parametrize`` with ``indirect``, or a fixture
+  of the same name, for other readings (``exactframe="next"``, ``past_end="error"``), faults
+  (``faults=FaultSpec.parse("503=0.5")``) or ``anonymous=True``.
 - ``cos_fixture_video``: ``cos_fixture_video(**make_fixture_arguments)`` writes a video whose
   every frame shows its own index (:func:`cos_snapshot.testing.videos.make_fixture`) and returns its
   path; ``name="clip.ts"`` picks the file name and so the container (default ``fixture.mp4``).
@@ -185,13 +187,25 @@ def _cos_emulator_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         servers.close()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "cos_emulator(**settings): the cos_emulator fixture's settings for these tests "
+        "(keyword arguments of cos_snapshot.emulator.EmulatorSettings)",
+    )
+
+
 @pytest.fixture
 def cos_emulator_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Keyword arguments for :class:`cos_snapshot.emulator.EmulatorSettings` (``root`` is the
-    fixture's own). Override this fixture for other readings, faults or anonymous reads, or
-    parametrize it indirectly for one test."""
-    settings: dict[str, Any] = getattr(request, "param", {})
-    return settings
+    fixture's own): an indirect parameter's, else the closest ``cos_emulator`` marker's, else
+    none. Override this fixture for other readings, faults or anonymous reads, or mark the
+    tests (``@pytest.mark.cos_emulator(anonymous=True)``)."""
+    if hasattr(request, "param"):
+        settings: dict[str, Any] = request.param
+        return settings
+    marker = request.node.get_closest_marker("cos_emulator")
+    return dict(marker.kwargs) if marker is not None else {}
 
 
 @pytest.fixture
