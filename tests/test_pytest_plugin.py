@@ -84,6 +84,32 @@ def test_other_settings_get_another_server(cos_emulator):
     result.assert_outcomes(passed=4)
 
 
+def test_the_cos_emulator_marker_sets_the_settings_nearest_first(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_marked="""
+import pytest
+
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
+
+def test_the_modules_settings(cos_emulator, cos_emulator_settings):
+    assert cos_emulator_settings == {"anonymous": True}
+    assert cos_emulator.credentials is None
+
+@pytest.mark.cos_emulator(exactframe="next")
+def test_the_tests_own_marker_wins(cos_emulator_settings):
+    assert cos_emulator_settings == {"exactframe": "next"}
+
+@pytest.mark.parametrize("cos_emulator_settings", [{}], indirect=True)
+def test_an_indirect_parameter_wins_over_markers(cos_emulator):
+    assert cos_emulator.credentials is not None
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=3)
+
+
 def test_settings_that_differ_only_in_a_secret_get_another_server(
     pytester: pytest.Pytester,
 ) -> None:
