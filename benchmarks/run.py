@@ -102,9 +102,7 @@ QUICK = Plan(
     media_info_rounds=2,
     storyboard_rounds=1,
     stream_rows=20_000,
-    # Enough rows that the batch is still running when Ctrl-C comes on a loaded machine (with
-    # 2,000 cached answers it could finish between seeing its 100th image and the signal).
-    stream_small_rows=10_000,
+    stream_small_rows=2_000,
     stream_extra_rows=(),
     stream_stop_after=100,
 )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,14 @@ from cos_snapshot.emulator import frames
 # test fails it. The tests bound their own work instead.
 settings.register_profile("cos-snapshot", deadline=None)
 settings.load_profile("cos-snapshot")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A run started in the background (`.ci/run &`, nohup) ignores SIGINT, and so would every
+    # process it starts: the tests that stop a command with Ctrl-C (SIGINT) would see it run to
+    # the end. Python's own handler here; the processes the tests start inherit the default.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
