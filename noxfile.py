@@ -1,5 +1,12 @@
 """Project tasks. `nox` runs lint, typecheck, tests, contract, check_generated, docs and dist."""
 
+# The sessions install with uv where it is there (their installs take a tenth of pip's time,
+# from uv's cache after the first): nox reads this block and, if the environment it runs in
+# lacks uv, runs itself from one that has it (.nox/_nox_script_mode). Without uv, pip.
+# /// script
+# dependencies = ["nox>=2025.2.9", "uv"]
+# ///
+
 from __future__ import annotations
 
 import filecmp
@@ -10,7 +17,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.default_venv_backend = "venv"
+nox.options.default_venv_backend = "uv|venv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = [
     "lint",
@@ -67,10 +74,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit and integration tests under tests/."""
+    """Unit and integration tests under tests/, on every core (pytest-xdist; `-- -n 0` runs
+    them in this process)."""
     _install_project(session)
     session.install(*_group("test"))
-    session.run("pytest", "tests", *session.posargs)
+    session.run("pytest", "tests", "-n", "auto", *session.posargs)
 
 
 @nox.session
@@ -224,13 +232,16 @@ def dist(session: nox.Session) -> None:
     directory. `-- DIR` keeps the sdist and wheel in DIR (the release workflow publishes those).
     """
     session.install(*_group("dist"))
+    # uv (from build[uv]) makes the build environments and installs the wheel in the fresh
+    # environments below: what gets installed is the same as with pip, in a fraction of the time.
+    build = ("python", "-m", "build", "--installer", "uv")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         out = work / "dist"
         # The sdist first, then the wheel built from it (build's default), and one wheel
         # straight from the tree to compare with.
-        session.run("python", "-m", "build", "--outdir", str(out), str(ROOT))
-        session.run("python", "-m", "build", "--wheel", "--outdir", str(work / "tree"), str(ROOT))
+        session.run(*build, "--outdir", str(out), str(ROOT))
+        session.run(*build, "--wheel", "--outdir", str(work / "tree"), str(ROOT))
         (sdist,) = out.glob("*.tar.gz")
         (wheel,) = out.glob("*.whl")
         (tree_wheel,) = (work / "tree").glob("*.whl")
@@ -245,17 +256,17 @@ def dist(session: nox.Session) -> None:
 
         # `pip install cos-snapshot` with no extras: httpx2 and attrs, never httpx or httpcore.
         bare = work / "bare"
-        session.run("python", "-m", "venv", str(bare))
+        session.run("uv", "venv", "-q", str(bare))
         bare_python = str(bare / "bin" / "python")
-        session.run(bare_python, "-m", "pip", "install", "-q", str(wheel), external=True)
+        session.run("uv", "pip", "install", "-q", "--python", bare_python, str(wheel))
         session.run(bare_python, "-c", _NO_HTTPX, external=True)
 
         venv = work / "venv"
         empty = work / "empty"
         empty.mkdir()
-        session.run("python", "-m", "venv", str(venv))
+        session.run("uv", "venv", "-q", str(venv))
         python, cli = str(venv / "bin" / "python"), str(venv / "bin" / "cos-snapshot")
-        session.run(python, "-m", "pip", "install", "-q", f"{wheel}[emulator]", external=True)
+        session.run("uv", "pip", "install", "-q", "--python", python, f"{wheel}[emulator]")
         version = wheel.name.split("-")[1]
         with session.chdir(empty):
             shown = session.run(cli, "--version", external=True, silent=True)

@@ -26,7 +26,11 @@ def make_pictures(docs: Path = DOCS) -> None:
     """Write the pictures into ``docs``."""
     with tempfile.TemporaryDirectory(prefix="cos-snapshot-pictures-") as tmp:
         root = Path(tmp)
-        make_fixture(root / KEY, duration=24, fps=25, gop=50, size=(640, 360), style="clock")
+        # verify=False: decoding all 600 frames back costs most of the run, and the pictures'
+        # own frames are read back by tests/test_docs_pictures.py.
+        make_fixture(
+            root / KEY, duration=24, fps=25, gop=50, size=(640, 360), style="clock", verify=False
+        )
         with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
             where = ["--endpoint-url", url, "--anonymous"]
             sheet = ["sheet", KEY, "--cols", "4", "--width", "240"]

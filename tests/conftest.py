@@ -1,49 +1,30 @@
-"""Shared pytest fixtures. Test videos: generated once per session into a temporary directory."""
+"""Shared pytest fixtures. Test videos and emulators come from the package's own pytest plugin
+(``cos_fixture_video``, ``cos_emulator``: src/cos_snapshot/testing/pytest_plugin.py)."""
 
 from __future__ import annotations
 
-import threading
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import settings
 from raw_server import Handler, RawServer
 
 from cos_snapshot.emulator.frames.video import _OpenVideo
-from cos_snapshot.testing import FixtureInfo, make_fixture
 
 # Hypothesis' per-example deadline is a timing assertion: on a shared, loaded machine a correct
 # test fails it. The tests bound their own work instead.
 settings.register_profile("cos-snapshot", deadline=None)
 settings.load_profile("cos-snapshot")
 
-MakeVideo = Callable[..., FixtureInfo]
 
-
-@pytest.fixture(scope="session")
-def make_video(tmp_path_factory: pytest.TempPathFactory) -> MakeVideo:
-    """``make_video(name, **make_fixture_kwargs) -> FixtureInfo``, cached for the session.
-
-    The same name and arguments give the same (already written) file; don't modify it — copy it
-    first. Different arguments under the same name get different directories.
-    """
-    root = tmp_path_factory.mktemp("videos")
-    cache: dict[tuple[str, tuple[tuple[str, Any], ...]], FixtureInfo] = {}
-    lock = threading.Lock()
-
-    def make(name: str, **kwargs: Any) -> FixtureInfo:
-        key = (name, tuple(sorted(kwargs.items())))
-        with lock:
-            info = cache.get(key)
-            if info is None:
-                folder = root / str(len(cache))
-                info = make_fixture(folder / name, **kwargs)
-                cache[key] = info
-            return info
-
-    return make
+def pytest_configure(config: pytest.Config) -> None:
+    # A run started in the background (`.ci/run &`, nohup) ignores SIGINT, and so would every
+    # process it starts: the tests that stop a command with Ctrl-C (SIGINT) would see it run to
+    # the end. Python's own handler here; the processes the tests start inherit the default.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +46,18 @@ def decode_passes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
     monkeypatch.setattr(_OpenVideo, "decode", counting_decode)
     return passes
+
+
+@pytest.fixture(scope="session")
+def contract_video_cache(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The variable that points a run of the contract suite at its fixture videos, made once
+    for the session: the tests that run ``cos-snapshot contract`` for one behaviour of the
+    command share them (the one end-to-end run in tests/test_cli_contract.py makes its own)."""
+    from contract_tests._videos import make_videos  # noqa: PLC0415 - only for these tests
+
+    directory = tmp_path_factory.mktemp("contract-videos")
+    make_videos(directory)
+    return {"COS_CONTRACT_VIDEO_CACHE": str(directory)}
 
 
 #: The async client's transports; the tests that run on both take the ``transport`` fixture.

@@ -22,7 +22,6 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import httpx2
 import pytest
-from conftest import MakeVideo
 from PIL import Image
 from test_emulator_http import CRED, PLAIN, Reply, raw_request, sign
 
@@ -36,6 +35,7 @@ from cos_snapshot import (
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.signing import build_authorization
 from cos_snapshot.testing import make_audio_fixture, read_frame_index
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 SNAP = "ci-process=snapshot"
 CLIP = "/clip.mp4"
@@ -361,12 +361,12 @@ BAD_REQUESTS = [
 
 
 @pytest.fixture(scope="module")
-def root(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def root(cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("bad-input")
     (base / "outside.txt").write_bytes(b"SECRET outside the root")
     root = base / "root"
     root.mkdir()
-    video = make_video("clip.mp4", duration=4, size=(160, 120))
+    video = cos_fixture_video.info(name="clip.mp4", duration=4, size=(160, 120))
     shutil.copy(video.path, root / "clip.mp4")
     data = video.path.read_bytes()
     (root / "truncated.mp4").write_bytes(data[: len(data) * 2 // 5])

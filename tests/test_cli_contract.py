@@ -1,5 +1,9 @@
 """``cos-snapshot contract``: settings and exit codes, and real runs of the installed command
-against the embedded emulator and against emulators on a loopback port."""
+against the embedded emulator and against emulators on a loopback port.
+
+One run goes end to end as a user's does (the embedded emulator, the suite making its fixture
+videos); the others check one behaviour each, on a narrow selection of the suite and with the
+videos made once for the session (``contract_video_cache``)."""
 
 from __future__ import annotations
 
@@ -158,14 +162,16 @@ def _live(url: str) -> tuple[str, ...]:
     return ("--live", "--endpoint-url", url, "--bucket", BUCKET, "--region", "ap-guangzhou")
 
 
-def _live_environment() -> dict[str, str]:
+def _live_environment(videos: dict[str, str]) -> dict[str, str]:
     return _clean_environment(
-        TENCENTCLOUD_SECRET_ID=CREDENTIALS.secret_id, TENCENTCLOUD_SECRET_KEY=CREDENTIALS.secret_key
+        TENCENTCLOUD_SECRET_ID=CREDENTIALS.secret_id,
+        TENCENTCLOUD_SECRET_KEY=CREDENTIALS.secret_key,
+        **videos,
     )
 
 
 def test_against_a_server_that_rounds_down_it_exits_1_saying_which_contract_and_request(
-    tmp_path: Path,
+    tmp_path: Path, contract_video_cache: dict[str, str]
 ) -> None:
     root = tmp_path / "bucket"
     root.mkdir()
@@ -178,8 +184,8 @@ def test_against_a_server_that_rounds_down_it_exits_1_saying_which_contract_and_
             "0.2",
             "--",
             "-k",
-            "readings or test_size",
-            env=_live_environment(),
+            "one_side_zero_reading or test_width_and_height_follow_the_rule",
+            env=_live_environment(contract_video_cache),
         )
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
     summary = result.stdout.split("contracts that failed", 1)[1]
@@ -217,7 +223,9 @@ def test_live_selected_under_plain_pytest_without_its_settings_is_a_usage_error(
     assert "COS_CONTRACT_REGION" in result.stderr
 
 
-def test_sigterm_to_the_command_ends_the_run_after_deleting_its_uploads(tmp_path: Path) -> None:
+def test_sigterm_to_the_command_ends_the_run_after_deleting_its_uploads(
+    tmp_path: Path, contract_video_cache: dict[str, str]
+) -> None:
     root = tmp_path / "bucket"
     root.mkdir()
     uploads = root / "cos-snapshot-contract"
@@ -228,7 +236,7 @@ def test_sigterm_to_the_command_ends_the_run_after_deleting_its_uploads(tmp_path
         process = subprocess.Popen(
             [sys.executable, "-m", "cos_snapshot.cli", "contract", *_live(url)],
             cwd=workdir,
-            env=_live_environment(),
+            env=_live_environment(contract_video_cache),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -6,7 +6,6 @@ The commands run for real (``make-fixture`` writes a video, ``sheet``, ``storybo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,7 @@ import pytest
 from cos_snapshot._client.media_info import parse_media_info
 from cos_snapshot._shared.text import plural
 from cos_snapshot.cli import main
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.testing import make_fixture
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 KEY = "videos/clip.mp4"
 
@@ -37,12 +35,14 @@ def test_plural_is_the_singular_for_exactly_one(
     assert plural(count, noun, plural_noun) == text
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("counts-root")
-    make_fixture(root / KEY, duration=2, fps=10, gop=10, size=(160, 120))
-    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
-        yield url
+# The shipped ``cos_emulator``, serving anonymous reads (the commands run --anonymous).
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
+
+
+@pytest.fixture
+def server(cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos) -> str:
+    cos_emulator.put(KEY, cos_fixture_video(duration=2, fps=10, gop=10, size=(160, 120)))
+    return cos_emulator.endpoint_url
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:

@@ -9,19 +9,17 @@ otherwise; the official SDK's get_media_info reads the same server, as an oracle
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
-from conftest import MakeVideo
 from test_media_info import FORMAT, media_info_xml
 
 from cos_snapshot import Credentials
 from cos_snapshot.cli import main
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 ROTATED = media_info_xml(
     {"Width": "1920", "Height": "1080", "Rotation": "-90.000000", "AvgFps": "30000/1001"},
@@ -243,15 +241,15 @@ def test_help_has_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) ->
 CRED = Credentials("AKIDinfotestexample", "info-test-secret")
 
 
-@pytest.fixture(scope="module")
-def emulator(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from cos_snapshot.emulator import EmulatorSettings, running_emulator  # noqa: PLC0415
+# The shipped ``cos_emulator`` knows the key pair the command finds in the environment.
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
 
-    root: Path = tmp_path_factory.mktemp("info-root")
-    video = make_video("info.mp4", duration=2, fps=25, size=(160, 120), rotate=90)
-    shutil.copy(video.path, root / "clip.mp4")
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        yield url
+
+@pytest.fixture
+def emulator(cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos) -> str:
+    video = cos_fixture_video(name="info.mp4", duration=2, fps=25, size=(160, 120), rotate=90)
+    cos_emulator.put("clip.mp4", video)
+    return cos_emulator.endpoint_url
 
 
 def test_info_against_the_emulator(emulator: str, capsys: pytest.CaptureFixture[str]) -> None:

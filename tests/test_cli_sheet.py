@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -14,27 +13,26 @@ from PIL import Image, ImageStat
 
 from cos_snapshot import AsyncSnapshotClient, CosConnectionError, RetryPolicy
 from cos_snapshot.cli import main
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.testing import FixtureInfo, make_audio_fixture, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, make_audio_fixture, read_frame_index
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 from cos_snapshot.tools.sheet import SheetLayout, compose_sheet, resolve_times, save_sheet, timecode
 
 KEY = "videos/clip one.mp4"
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("sheet-root")
+def video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
+    return cos_fixture_video.info(duration=2, fps=25, gop=25, size=(160, 120))
 
 
-@pytest.fixture(scope="module")
-def video(root: Path) -> FixtureInfo:
-    return make_fixture(root / KEY, duration=2, fps=25, gop=25, size=(160, 120))
+# The shipped ``cos_emulator``, serving anonymous reads (the commands run --anonymous).
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
 
 
-@pytest.fixture(scope="module")
-def server(root: Path, video: FixtureInfo) -> Iterator[str]:
-    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
-        yield url
+@pytest.fixture
+def server(cos_emulator: CosEmulator, video: FixtureInfo) -> str:
+    cos_emulator.put(KEY, video.path)
+    return cos_emulator.endpoint_url
 
 
 def sheet(
@@ -378,7 +376,7 @@ def test_bad_relative_times_are_usage_errors_and_write_nothing(
     [("videos/missing.mp4", "HTTP 404 NoSuchKey"), ("sounds/tone.m4a", "no video stream")],
 )
 def test_a_relative_form_on_a_key_that_is_missing_or_no_video_is_a_usage_error(
-    root: Path,
+    cos_emulator: CosEmulator,
     server: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -387,10 +385,7 @@ def test_a_relative_form_on_a_key_that_is_missing_or_no_video_is_a_usage_error(
     key: str,
     problem: str,
 ) -> None:
-    audio = root / "sounds" / "tone.m4a"
-    if not audio.exists():
-        audio.parent.mkdir(parents=True, exist_ok=True)
-        make_audio_fixture(audio)
+    cos_emulator.put("sounds/tone.m4a", make_audio_fixture(tmp_path / "tone.m4a"))
     output = tmp_path / "s.jpg"
     code, _, err = sheet(capsys, server, key, *argv, "-o", str(output))
     assert code == 2

@@ -45,7 +45,11 @@ def test_the_workflow_uses_the_action() -> None:
     assert "./" in uses
 
 
-def _run_script(tmp_path: Path, url: str, **inputs: str) -> tuple[int, str, Path]:
+def _run_script(
+    tmp_path: Path, url: str, videos: dict[str, str], **inputs: str
+) -> tuple[int, str, Path]:
+    """The script against the emulator at ``url``: one reading of the suite (the one these
+    tests look at), with the session's fixture videos; its exit code, summary and output."""
     summary = tmp_path / "summary.md"
     out = tmp_path / "results"
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("COS_", "TENCENTCLOUD_"))}
@@ -53,12 +57,13 @@ def _run_script(tmp_path: Path, url: str, **inputs: str) -> tuple[int, str, Path
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{environ.get('PATH', '')}",
         GITHUB_STEP_SUMMARY=str(summary),
         CONTRACT_OUTPUT_DIR=str(out),
-        CONTRACT_EXTRA_ARGS="--examples 0.2 -- -k readings",
+        CONTRACT_EXTRA_ARGS="--examples 0.2 -- -k exactframe_reading",
         INPUT_ENDPOINT_URL=url,
         INPUT_BUCKET="examplebucket-1250000000",
         INPUT_REGION="ap-guangzhou",
         TENCENTCLOUD_SECRET_ID=CREDENTIALS.secret_id,
         TENCENTCLOUD_SECRET_KEY=CREDENTIALS.secret_key,
+        **videos,
         **inputs,
     )
     workdir = tmp_path / "job"
@@ -77,13 +82,13 @@ def _run_script(tmp_path: Path, url: str, **inputs: str) -> tuple[int, str, Path
 
 
 def test_the_script_runs_the_live_suite_and_writes_the_summary_and_artifacts(
-    tmp_path: Path,
+    tmp_path: Path, contract_video_cache: dict[str, str]
 ) -> None:
     root = tmp_path / "bucket"
     root.mkdir()
     settings = EmulatorSettings(root=root, credentials=(CREDENTIALS,), exactframe="next")
     with running_emulator(settings) as url:
-        code, summary, out = _run_script(tmp_path, url)
+        code, summary, out = _run_script(tmp_path, url, contract_video_cache)
     assert code == 0, summary
     assert "| `exactframe` | `next` |" in summary
     assert "cos-snapshot serve --exactframe next" in summary
@@ -93,13 +98,13 @@ def test_the_script_runs_the_live_suite_and_writes_the_summary_and_artifacts(
 
 
 def test_the_script_exits_1_when_a_contract_fails_and_still_writes_the_summary(
-    tmp_path: Path,
+    tmp_path: Path, contract_video_cache: dict[str, str]
 ) -> None:
     root = tmp_path / "bucket"
     root.mkdir()
     settings = EmulatorSettings(root=root, credentials=(CREDENTIALS,), exactframe="next")
     with running_emulator(settings) as url:
-        code, summary, _ = _run_script(tmp_path, url, INPUT_STRICT="true")
+        code, summary, _ = _run_script(tmp_path, url, contract_video_cache, INPUT_STRICT="true")
     assert code == 1, summary
     assert "### Failed" in summary
     assert "exactframe: the target reads next" in summary

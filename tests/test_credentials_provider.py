@@ -17,7 +17,6 @@ from urllib.request import urlopen
 
 import httpx2
 import pytest
-from conftest import MakeVideo
 
 from cos_snapshot import (
     REFRESH_MARGIN,
@@ -30,6 +29,7 @@ from cos_snapshot import (
     SnapshotClient,
 )
 from cos_snapshot.emulator import EmulatorSettings, FaultSpec, running_emulator
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 SECRET = "sk-PROVIDED-SECRET/5e=="
 STS = tuple(
@@ -70,9 +70,12 @@ class Sent:
 
 
 @pytest.fixture(scope="module")
-def root(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def root(cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("provider-root")
-    shutil.copy(make_video("provider.mp4", duration=1, size=(160, 120)).path, root / "clip.mp4")
+    shutil.copy(
+        cos_fixture_video.info(name="provider.mp4", duration=1, size=(160, 120)).path,
+        root / "clip.mp4",
+    )
     return root
 
 

@@ -29,7 +29,6 @@ from typing import Literal
 
 import httpx2
 import pytest
-from conftest import MakeVideo
 from PIL import Image
 
 from cos_snapshot import (
@@ -46,6 +45,7 @@ from cos_snapshot import (
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, EmulatorThread, FaultInjector, FaultSpec
 from cos_snapshot.testing import FixtureInfo, read_frame_index
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 CRED = Credentials("AKIDFAULTTEST00001", "fault-test-secret")
@@ -113,8 +113,8 @@ def test_a_seed_repeats_the_same_faults() -> None:
 
 
 @pytest.fixture(scope="module")
-def video(make_video: MakeVideo) -> FixtureInfo:
-    return make_video("faults.mp4", duration=4, fps=25, gop=25, size=(160, 120))
+def video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
+    return cos_fixture_video.info(name="faults.mp4", duration=4, fps=25, gop=25, size=(160, 120))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import io
 import itertools
 import random
 import subprocess
-from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +15,6 @@ import pytest
 from PIL import Image
 
 from cos_snapshot.testing import (
-    FixtureInfo,
     Orientation,
     PatternError,
     make_audio_fixture,
@@ -25,9 +23,9 @@ from cos_snapshot.testing import (
     read_frame_index,
     read_orientation,
 )
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 from cos_snapshot.testing.videos import writer
 
-MakeVideo = Callable[..., FixtureInfo]
 ORIENTATIONS = [Orientation(r, m) for r in (0, 90, 180, 270) for m in (False, True)]
 
 
@@ -118,8 +116,8 @@ def test_orientation_maps() -> None:
 # --- fixture videos -----------------------------------------------------------------------
 
 
-def test_fixture_info(make_video: MakeVideo) -> None:
-    info = make_video("info.mp4", duration=2, fps=25, gop=10, size=(160, 120))
+def test_fixture_info(cos_fixture_video: FixtureVideos) -> None:
+    info = cos_fixture_video.info(name="info.mp4", duration=2, fps=25, gop=10, size=(160, 120))
     assert info.frame_count == 50
     assert info.times[:3] == (0, Fraction(1, 25), Fraction(2, 25))
     assert info.end == 2
@@ -132,14 +130,18 @@ def test_fixture_info(make_video: MakeVideo) -> None:
     assert "50 frames" in str(info)
 
 
-def test_fixture_vfr_and_ntsc_rates(make_video: MakeVideo) -> None:
-    vfr = make_video("vfr.mkv", duration=2, fps=25, vfr=True, codec="vp9")
+def test_fixture_vfr_and_ntsc_rates(cos_fixture_video: FixtureVideos) -> None:
+    vfr = cos_fixture_video.info(name="vfr.mkv", duration=2, fps=25, vfr=True, codec="vp9")
     steps = [b - a for a, b in itertools.pairwise(vfr.times)]
     assert len(set(steps)) > 3
     assert all(s > 0 for s in steps)
-    ntsc = make_video("ntsc.mp4", duration=1, fps=Fraction(30000, 1001), size=(96, 64))
+    ntsc = cos_fixture_video.info(
+        name="ntsc.mp4", duration=1, fps=Fraction(30000, 1001), size=(96, 64)
+    )
     assert ntsc.times[1] == Fraction(1001, 30000)
-    ts = make_video("ntsc.ts", duration=1, fps=Fraction(30000, 1001), size=(96, 64))
+    ts = cos_fixture_video.info(
+        name="ntsc.ts", duration=1, fps=Fraction(30000, 1001), size=(96, 64)
+    )
     assert ts.times == ntsc.times
     assert abs(ts.start - Fraction(7, 5)) <= Fraction(1001, 60000)  # rounded to a frame
 
@@ -148,17 +150,17 @@ def test_fixture_vfr_and_ntsc_rates(make_video: MakeVideo) -> None:
     ("name", "codec"),
     [("x.mp4", "hevc"), ("x.webm", "av1"), ("x.mov", "h264"), ("x.mkv", "vp9"), ("x.ts", "hevc")],
 )
-def test_codecs_and_containers(make_video: MakeVideo, name: str, codec: str) -> None:
-    info = make_video(name, codec=codec, duration=0.5, size=(96, 64), audio=True)
+def test_codecs_and_containers(cos_fixture_video: FixtureVideos, name: str, codec: str) -> None:
+    info = cos_fixture_video.info(name=name, codec=codec, duration=0.5, size=(96, 64), audio=True)
     with av.open(str(info.path)) as container:
         assert container.streams.video[0].codec_context.name in (codec, "libdav1d")
         assert len(container.streams.audio) == 1
     assert (info.start > 0) == name.endswith(".ts")
 
 
-def test_texture_keeps_the_pattern_readable(make_video: MakeVideo) -> None:
+def test_texture_keeps_the_pattern_readable(cos_fixture_video: FixtureVideos) -> None:
     # make_fixture verifies every frame by default; this just exercises the texture path.
-    info = make_video("texture.mp4", duration=1, size=(256, 144), texture=True)
+    info = cos_fixture_video.info(name="texture.mp4", duration=1, size=(256, 144), texture=True)
     assert info.frame_count == 25
 
 
@@ -185,11 +187,13 @@ def test_audio_fixture_has_no_video(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("orientation", ORIENTATIONS, ids=str)
-def test_display_matrix_as_ffmpeg_shows_it(make_video: MakeVideo, orientation: Orientation) -> None:
+def test_display_matrix_as_ffmpeg_shows_it(
+    cos_fixture_video: FixtureVideos, orientation: Orientation
+) -> None:
     """ffmpeg's own autorotation is the reference for what the written matrix means."""
     imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
-    info = make_video(
-        "oriented.mp4",
+    info = cos_fixture_video.info(
+        name="oriented.mp4",
         duration=0.2,
         size=(160, 120),
         rotate=orientation.rotation,

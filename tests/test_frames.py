@@ -9,7 +9,7 @@ import os
 import random
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -35,8 +35,7 @@ from cos_snapshot.testing import (
     read_frame_index,
     read_orientation,
 )
-
-MakeVideo = Callable[..., FixtureInfo]
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 SMALL = (192, 144)
 # name -> make_fixture arguments. Two seconds, a keyframe every 12 frames.
@@ -63,9 +62,9 @@ VIDEOS: dict[str, dict[str, Any]] = {
 ORIENTED = ["rot90.mp4", "rot180.mp4", "rot270.mov", "mirror.mp4", "rot90-mirror.mp4"]
 
 
-def video(make_video: MakeVideo, name: str) -> FixtureInfo:
+def video(cos_fixture_video: FixtureVideos, name: str) -> FixtureInfo:
     kwargs = {"duration": 2, "fps": 25, "gop": 12, "size": SMALL, **VIDEOS[name]}
-    return make_video(name, **kwargs)
+    return cos_fixture_video.info(name=name, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +122,9 @@ def check(
 
 @pytest.mark.parametrize("name", list(VIDEOS))
 def test_frame_choice(
-    make_video: MakeVideo, engine: SnapshotEngine, next_engine: SnapshotEngine, name: str
+    cos_fixture_video: FixtureVideos, engine: SnapshotEngine, next_engine: SnapshotEngine, name: str
 ) -> None:
-    info = video(make_video, name)
+    info = video(cos_fixture_video, name)
     errors = []
     for t in interesting_times(info):
         errors.append(check(engine, info, t, "exactframe", info.frame_at(t)))
@@ -136,14 +135,14 @@ def test_frame_choice(
     assert not errors, "\n".join(errors[:10])
 
 
-def test_fixture_structures_are_what_they_claim(make_video: MakeVideo) -> None:
-    ts = video(make_video, "h264.ts")
+def test_fixture_structures_are_what_they_claim(cos_fixture_video: FixtureVideos) -> None:
+    ts = video(cos_fixture_video, "h264.ts")
     assert ts.start > 0  # MPEG-TS starts at a non-zero timestamp
-    assert video(make_video, "start-offset.mp4").start == 1
-    vfr = video(make_video, "vfr.mp4")
+    assert video(cos_fixture_video, "start-offset.mp4").start == 1
+    vfr = video(cos_fixture_video, "vfr.mp4")
     steps = {b - a for a, b in zip(vfr.times, vfr.times[1:], strict=False)}
     assert len(steps) > 3
-    assert video(make_video, "h264-bframes.mp4").keyframes[:3] == (0, 12, 24)
+    assert video(cos_fixture_video, "h264-bframes.mp4").keyframes[:3] == (0, 12, 24)
 
 
 @pytest.mark.parametrize(
@@ -161,14 +160,14 @@ def test_fixture_structures_are_what_they_claim(make_video: MakeVideo) -> None:
     ],
 )
 def test_decimal_edges(
-    make_video: MakeVideo,
+    cos_fixture_video: FixtureVideos,
     engine: SnapshotEngine,
     next_engine: SnapshotEngine,
     text: str,
     index: int,
     next_index: int,
 ) -> None:
-    info = video(make_video, "h264-bframes.mp4")
+    info = video(cos_fixture_video, "h264-bframes.mp4")
     t = Decimal(text)
     assert read_frame_index(engine.snapshot(info.path, SnapshotParams(t)).data) == index
     assert read_frame_index(next_engine.snapshot(info.path, SnapshotParams(t)).data) == next_index
@@ -185,7 +184,7 @@ def test_decimal_edges(
     mode=st.sampled_from(["exactframe", "keyframe"]),
 )
 def test_random_times(
-    make_video: MakeVideo,
+    cos_fixture_video: FixtureVideos,
     engine: SnapshotEngine,
     frame: int,
     offset: str,
@@ -193,7 +192,7 @@ def test_random_times(
     use_jitter: bool,
     mode: str,
 ) -> None:
-    info = video(make_video, "h264-bframes.mp4")
+    info = video(cos_fixture_video, "h264-bframes.mp4")
     t = jitter if use_jitter else max(Decimal(0), dec(info.times[frame]) + Decimal(offset))
     expected = info.frame_at(t) if mode == "exactframe" else info.keyframe_at(t)
     image = engine.snapshot(info.path, SnapshotParams(t, mode=mode))  # type: ignore[arg-type]
@@ -224,8 +223,10 @@ SIZES += [(64, 16), (32, 24), (24, 32), (4096, 0), (17, 4096)]
 
 @pytest.mark.parametrize("name", ["h264-bframes.mp4", "rot90.mp4", "rot270.mov", "odd-vp9.webm"])
 @pytest.mark.parametrize("rotate", ["auto", "off"])
-def test_output_size(make_video: MakeVideo, engine: SnapshotEngine, name: str, rotate: str) -> None:
-    info = video(make_video, name)
+def test_output_size(
+    cos_fixture_video: FixtureVideos, engine: SnapshotEngine, name: str, rotate: str
+) -> None:
+    info = video(cos_fixture_video, name)
     display = info.display_size if rotate == "auto" else info.stored_size
     for width, height in SIZES:
         params = SnapshotParams(
@@ -247,8 +248,8 @@ def test_output_size(make_video: MakeVideo, engine: SnapshotEngine, name: str, r
 
 
 @pytest.mark.parametrize("name", ORIENTED)
-def test_orientation(make_video: MakeVideo, engine: SnapshotEngine, name: str) -> None:
-    info = video(make_video, name)
+def test_orientation(cos_fixture_video: FixtureVideos, engine: SnapshotEngine, name: str) -> None:
+    info = video(cos_fixture_video, name)
     for size in [(0, 0), (40, 0), (64, 16)]:
         auto = engine.snapshot(info.path, SnapshotParams(Decimal(1), width=size[0]))
         off = engine.snapshot(info.path, SnapshotParams(Decimal(1), width=size[0], rotate="off"))
@@ -258,8 +259,10 @@ def test_orientation(make_video: MakeVideo, engine: SnapshotEngine, name: str) -
         assert (off.width, off.height) == expected_size(info.stored_size, size[0], 0)
 
 
-def test_too_large_computed_side(make_video: MakeVideo) -> None:
-    info = make_video("thin.webm", codec="vp9", duration=0.2, size=(16, 400), verify=False)
+def test_too_large_computed_side(cos_fixture_video: FixtureVideos) -> None:
+    info = cos_fixture_video.info(
+        name="thin.webm", codec="vp9", duration=0.2, size=(16, 400), verify=False
+    )
     with SnapshotEngine() as e, pytest.raises(FrameError, match="height") as caught:
         e.snapshot(info.path, SnapshotParams(Decimal(0), width=4096))
     assert caught.value.status == 400
@@ -269,10 +272,10 @@ def test_too_large_computed_side(make_video: MakeVideo) -> None:
 # --- errors ---------------------------------------------------------------------------------
 
 
-def broken_files(make_video: MakeVideo, folder: Path) -> dict[str, Path]:
+def broken_files(cos_fixture_video: FixtureVideos, folder: Path) -> dict[str, Path]:
     folder.mkdir(exist_ok=True)
-    mp4 = video(make_video, "h264-bframes.mp4").path.read_bytes()
-    mkv = video(make_video, "vp9.webm").path.read_bytes()
+    mp4 = video(cos_fixture_video, "h264-bframes.mp4").path.read_bytes()
+    mkv = video(cos_fixture_video, "vp9.webm").path.read_bytes()
     files = {
         "text.mp4": b"hello, this is not a video\n" * 20,
         "empty.mp4": b"",
@@ -290,8 +293,10 @@ def broken_files(make_video: MakeVideo, folder: Path) -> dict[str, Path]:
     return paths
 
 
-def test_not_a_video(make_video: MakeVideo, video_dir: Path, engine: SnapshotEngine) -> None:
-    for name, path in broken_files(make_video, video_dir / "broken").items():
+def test_not_a_video(
+    cos_fixture_video: FixtureVideos, video_dir: Path, engine: SnapshotEngine
+) -> None:
+    for name, path in broken_files(cos_fixture_video, video_dir / "broken").items():
         for attempt in range(2):  # the failure is remembered, and stays the same
             with pytest.raises(NotAVideoError) as caught:
                 engine.snapshot(path, SnapshotParams(Decimal(1)))
@@ -311,8 +316,10 @@ def test_missing_file_and_non_files(engine: SnapshotEngine, tmp_path: Path) -> N
         engine.snapshot(fifo, SnapshotParams(Decimal(1)))
 
 
-def test_truncated_stream_serves_what_is_there(make_video: MakeVideo, tmp_path: Path) -> None:
-    info = video(make_video, "h264.ts")
+def test_truncated_stream_serves_what_is_there(
+    cos_fixture_video: FixtureVideos, tmp_path: Path
+) -> None:
+    info = video(cos_fixture_video, "h264.ts")
     cut = tmp_path / "cut.ts"
     data = info.path.read_bytes()
     cut.write_bytes(data[: len(data) // 2])
@@ -322,11 +329,13 @@ def test_truncated_stream_serves_what_is_there(make_video: MakeVideo, tmp_path: 
     assert 10 < last < info.frame_count - 1
 
 
-def test_damaged_files_never_crash(make_video: MakeVideo, tmp_path: Path) -> None:
+def test_damaged_files_never_crash(cos_fixture_video: FixtureVideos, tmp_path: Path) -> None:
     """Bit flips, cuts and zeroed ranges: an image or NotAVideoError, nothing else."""
     rng = random.Random(11)
-    sources = [video(make_video, n).path.read_bytes() for n in ("h264-bframes.mp4", "h264.ts")]
-    sources.append(video(make_video, "vp9.webm").path.read_bytes())
+    sources = [
+        video(cos_fixture_video, n).path.read_bytes() for n in ("h264-bframes.mp4", "h264.ts")
+    ]
+    sources.append(video(cos_fixture_video, "vp9.webm").path.read_bytes())
     with SnapshotEngine(result_cache_bytes=0) as e:
         for trial in range(40):
             which = trial % 3
@@ -346,8 +355,8 @@ def test_damaged_files_never_crash(make_video: MakeVideo, tmp_path: Path) -> Non
                     assert image.data
 
 
-def test_past_end_error(make_video: MakeVideo) -> None:
-    info = video(make_video, "h264-bframes.mp4")
+def test_past_end_error(cos_fixture_video: FixtureVideos) -> None:
+    info = video(cos_fixture_video, "h264-bframes.mp4")
     end = dec(info.end)
     with SnapshotEngine(past_end="error") as e:
         ok = e.snapshot(info.path, SnapshotParams(end - TINY))
@@ -383,8 +392,8 @@ def test_params_validation(kwargs: dict[str, Any], named: str) -> None:
 # --- caches and concurrency -----------------------------------------------------------------
 
 
-def test_result_cache(make_video: MakeVideo) -> None:
-    info = video(make_video, "h264-bframes.mp4")
+def test_result_cache(cos_fixture_video: FixtureVideos) -> None:
+    info = video(cos_fixture_video, "h264-bframes.mp4")
     with SnapshotEngine() as e:
         first = e.snapshot(info.path, SnapshotParams(Decimal("1.0")))
         assert e.snapshot(info.path, SnapshotParams(Decimal("1.00"))) is first
@@ -393,9 +402,11 @@ def test_result_cache(make_video: MakeVideo) -> None:
         assert e.snapshot(info.path, SnapshotParams(Decimal("1.04"))) is not first
 
 
-def test_replaced_file_is_reopened(make_video: MakeVideo, tmp_path: Path) -> None:
-    a = make_video("a.mp4", duration=1, size=(160, 120))
-    b = make_video("b.mp4", duration=1, fps=10, size=(160, 120))  # same size, other frames
+def test_replaced_file_is_reopened(cos_fixture_video: FixtureVideos, tmp_path: Path) -> None:
+    a = cos_fixture_video.info(name="a.mp4", duration=1, size=(160, 120))
+    b = cos_fixture_video.info(
+        name="b.mp4", duration=1, fps=10, size=(160, 120)
+    )  # same size, other frames
     target = tmp_path / "v.mp4"
     shutil.copyfile(a.path, target)
     with SnapshotEngine() as e:
@@ -407,7 +418,7 @@ def test_replaced_file_is_reopened(make_video: MakeVideo, tmp_path: Path) -> Non
         os.utime(staged, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
         os.replace(staged, target)
         assert read_frame_index(e.snapshot(target, SnapshotParams(t)).data) == 5
-        c = make_video("c.webm", codec="vp9", duration=1, size=(96, 64))
+        c = cos_fixture_video.info(name="c.webm", codec="vp9", duration=1, size=(96, 64))
         shutil.copyfile(c.path, target)  # rewritten in place, different size
         image = e.snapshot(target, SnapshotParams(t))
         assert (image.width, image.height) == (96, 64)
@@ -421,13 +432,17 @@ def _padded_to(data: bytes, size: int) -> bytes:
 
 
 def test_a_file_rewritten_in_place_with_its_size_and_mtime_kept_is_read_anew(
-    make_video: MakeVideo, tmp_path: Path
+    cos_fixture_video: FixtureVideos, tmp_path: Path
 ) -> None:
     # `rsync --inplace --times` or `cp -p` over an existing file: same inode, same byte length,
     # same mtime, other content. Only the change time (which no one can set back) tells the two
     # versions apart.
-    first = make_video("inplace-a.mp4", duration=1, size=(160, 120)).path.read_bytes()
-    second = make_video("inplace-b.mp4", duration=1, size=(96, 64)).path.read_bytes()
+    first = cos_fixture_video.info(
+        name="inplace-a.mp4", duration=1, size=(160, 120)
+    ).path.read_bytes()
+    second = cos_fixture_video.info(
+        name="inplace-b.mp4", duration=1, size=(96, 64)
+    ).path.read_bytes()
     size = max(len(first), len(second)) + 64
     target = tmp_path / "v.mp4"
     target.write_bytes(_padded_to(first, size))
@@ -450,8 +465,8 @@ def test_a_file_rewritten_in_place_with_its_size_and_mtime_kept_is_read_anew(
         assert (image.width, image.height) == (96, 64)
 
 
-def test_small_container_cache_and_close(make_video: MakeVideo) -> None:
-    infos = [video(make_video, n) for n in ("h264-bframes.mp4", "vp9.webm", "h264.ts")]
+def test_small_container_cache_and_close(cos_fixture_video: FixtureVideos) -> None:
+    infos = [video(cos_fixture_video, n) for n in ("h264-bframes.mp4", "vp9.webm", "h264.ts")]
     with SnapshotEngine(max_open_containers=1, result_cache_bytes=0) as e:
         for round_ in range(3):
             for info in infos:
@@ -462,8 +477,10 @@ def test_small_container_cache_and_close(make_video: MakeVideo) -> None:
             e.close()  # still usable afterwards
 
 
-def test_concurrent_requests(make_video: MakeVideo) -> None:
-    infos = [video(make_video, n) for n in ("h264-bframes.mp4", "hevc-open-gop.mp4", "h264.ts")]
+def test_concurrent_requests(cos_fixture_video: FixtureVideos) -> None:
+    infos = [
+        video(cos_fixture_video, n) for n in ("h264-bframes.mp4", "hevc-open-gop.mp4", "h264.ts")
+    ]
     jobs = [
         (infos[i % 3], Decimal(i * 37 % 200) / 100, "keyframe" if i % 4 == 0 else "exactframe")
         for i in range(48)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -16,15 +15,16 @@ import pytest
 
 from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams
 from cos_snapshot.emulator.frames import video as frames_video
-from cos_snapshot.testing import FixtureInfo, read_frame_index
-
-MakeVideo = Callable[..., FixtureInfo]
+from cos_snapshot.testing import read_frame_index
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 
 def test_decoders_over_budget_are_closed_and_reopen_with_their_index(
-    make_video: MakeVideo,
+    cos_fixture_video: FixtureVideos,
 ) -> None:
-    infos = [make_video(f"m{i}.mp4", duration=2, size=(160, 120)) for i in range(3)]
+    infos = [
+        cos_fixture_video.info(name=f"m{i}.mp4", duration=2, size=(160, 120)) for i in range(3)
+    ]
     with SnapshotEngine(decoder_memory_bytes=0, result_cache_bytes=0) as engine:
         for round_ in range(2):
             for info in infos:
@@ -37,16 +37,18 @@ def test_decoders_over_budget_are_closed_and_reopen_with_their_index(
         assert sum(v.container is not None for v in videos) <= 1
 
 
-def test_decoders_within_budget_stay_open(make_video: MakeVideo) -> None:
-    infos = [make_video(f"k{i}.mp4", duration=1, size=(160, 120)) for i in range(2)]
+def test_decoders_within_budget_stay_open(cos_fixture_video: FixtureVideos) -> None:
+    infos = [
+        cos_fixture_video.info(name=f"k{i}.mp4", duration=1, size=(160, 120)) for i in range(2)
+    ]
     with SnapshotEngine(result_cache_bytes=0) as engine:
         for info in infos:
             engine.snapshot(info.path, SnapshotParams(Decimal("0.5")))
         assert all(v.container is not None for v in engine._open.values())
 
 
-def test_pooled_scalers_give_each_request_its_own_size(make_video: MakeVideo) -> None:
-    info = make_video("scalers.mp4", duration=2, size=(320, 240))
+def test_pooled_scalers_give_each_request_its_own_size(cos_fixture_video: FixtureVideos) -> None:
+    info = cos_fixture_video.info(name="scalers.mp4", duration=2, size=(320, 240))
     sizes = [(w, 0) for w in (64, 96, 128, 160, 320)] * 4
     with SnapshotEngine(result_cache_bytes=0) as engine:
 
@@ -67,9 +69,9 @@ def test_negative_decoder_budget_is_refused() -> None:
 
 
 def test_waiting_requests_for_one_gop_share_a_decode_pass(
-    make_video: MakeVideo, decode_passes: list[object]
+    cos_fixture_video: FixtureVideos, decode_passes: list[object]
 ) -> None:
-    info = make_video("shared-gop.mp4", duration=2, gop=50, size=(160, 120))
+    info = cos_fixture_video.info(name="shared-gop.mp4", duration=2, gop=50, size=(160, 120))
     times = [Decimal(i) / 25 for i in (3, 7, 11, 20, 29, 41, 48)]
     passes = decode_passes
     with SnapshotEngine(result_cache_bytes=0) as engine:
@@ -90,10 +92,10 @@ def test_waiting_requests_for_one_gop_share_a_decode_pass(
 
 
 def test_a_file_replaced_between_stat_and_open_is_read_as_the_new_file(
-    make_video: MakeVideo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cos_fixture_video: FixtureVideos, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = make_video("replaced-old.mp4", duration=2, fps=25, size=(96, 48))
-    new = make_video("replaced-new.mp4", duration=2, fps=10, size=(48, 96))
+    old = cos_fixture_video.info(name="replaced-old.mp4", duration=2, fps=25, size=(96, 48))
+    new = cos_fixture_video.info(name="replaced-new.mp4", duration=2, fps=10, size=(48, 96))
     path = tmp_path / "v.mp4"
     shutil.copyfile(old.path, path)
     real_open = frames_video.av.open

@@ -4,17 +4,14 @@ class to use instead. (httpx is installed for these tests only: see the `test` g
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import anyio
 import httpx
 import httpx2
 import pytest
-from conftest import MakeVideo
 
 from cos_snapshot import (
     AsyncSnapshotClient,
@@ -24,7 +21,7 @@ from cos_snapshot import (
     RetryPolicy,
     SnapshotClient,
 )
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 CRED = Credentials("AKIDHTTPX2TEST0001", "httpx2-test-secret")
 ONE_TRY = RetryPolicy(max_attempts=1)
@@ -158,12 +155,14 @@ def test_an_httpx_event_hook_list_of_plain_functions_is_accepted() -> None:
 # --- httpx2's classes work, against a real emulator ----------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("httpx2-root")
-    shutil.copy(make_video("httpx2.mp4", duration=2, size=(160, 120)).path, root / "clip.mp4")
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        yield url
+# The shipped ``cos_emulator`` knows this module's key pair (the clients here sign with it).
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
+
+
+@pytest.fixture
+def server(cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos) -> str:
+    cos_emulator.put("clip.mp4", cos_fixture_video(name="httpx2.mp4", duration=2, size=(160, 120)))
+    return cos_emulator.endpoint_url
 
 
 def test_httpx2_transport_limits_and_timeout_work(server: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,8 +13,8 @@ from cli_helpers import named
 from PIL import Image
 
 from cos_snapshot import AsyncSnapshotClient, Snapshot
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 from cos_snapshot.tools.batch import (
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
@@ -38,19 +37,18 @@ MISSING = "videos/not there.mp4"
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("library-root")
+def video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
+    return cos_fixture_video.info(duration=2, fps=25, gop=25, size=(160, 120))
 
 
-@pytest.fixture(scope="module")
-def video(root: Path) -> FixtureInfo:
-    return make_fixture(root / KEY, duration=2, fps=25, gop=25, size=(160, 120))
+# The shipped ``cos_emulator``, serving anonymous reads (the tools' clients are anonymous).
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
 
 
-@pytest.fixture(scope="module")
-def server(root: Path, video: FixtureInfo) -> Iterator[str]:
-    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
-        yield url
+@pytest.fixture
+def server(cos_emulator: CosEmulator, video: FixtureInfo) -> str:
+    cos_emulator.put(KEY, video.path)
+    return cos_emulator.endpoint_url
 
 
 def test_take_snapshots_returns_the_frame_of_each_time_in_order(

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from conftest import MakeVideo
 from PIL import Image
 
 from cos_snapshot import (
@@ -40,6 +39,7 @@ from cos_snapshot import (
     Transport,
 )
 from cos_snapshot.testing import FixtureInfo, read_frame_index
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 CRED = Credentials("AKIDLOADTEST000001", "load-test-secret")
@@ -72,8 +72,8 @@ def _memory_mib(pid: int) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def video(make_video: MakeVideo) -> FixtureInfo:
-    return make_video("load.mp4", duration=4, fps=25, gop=25, size=(320, 240))
+def video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
+    return cos_fixture_video.info(name="load.mp4", duration=4, fps=25, gop=25, size=(320, 240))
 
 
 @pytest.fixture(scope="module")

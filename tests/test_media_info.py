@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import json
 import pickle
-import shutil
 import types
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
 import httpx2
 import pytest
-from conftest import MakeVideo
 from hypothesis import given
 from hypothesis import strategies as st
 from qcloud_cos import CosConfig
@@ -42,6 +38,7 @@ from cos_snapshot import (
 )
 from cos_snapshot._client.media_info import parse_media_info
 from cos_snapshot.testing import FixtureInfo
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -566,18 +563,20 @@ CRED = Credentials("AKIDMEDIAINFOTEST01", "media-info-test-secret")
 
 
 @pytest.fixture(scope="module")
-def fixture_video(make_video: MakeVideo) -> FixtureInfo:
-    return make_video("media-info.mp4", duration=2, fps=25, size=(160, 120), rotate=90)
+def fixture_video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
+    return cos_fixture_video.info(
+        name="media-info.mp4", duration=2, fps=25, size=(160, 120), rotate=90
+    )
 
 
-@pytest.fixture(scope="module")
-def emulator(fixture_video: FixtureInfo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from cos_snapshot.emulator import EmulatorSettings, running_emulator  # noqa: PLC0415
+# The shipped ``cos_emulator`` knows the key pair the clients here sign with.
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
 
-    root: Path = tmp_path_factory.mktemp("media-info-root")
-    shutil.copy(fixture_video.path, root / "clip.mp4")
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        yield url
+
+@pytest.fixture
+def emulator(cos_emulator: CosEmulator, fixture_video: FixtureInfo) -> str:
+    cos_emulator.put("clip.mp4", fixture_video.path)
+    return cos_emulator.endpoint_url
 
 
 def test_get_media_info_over_http_reads_the_fixtures_truth(

@@ -84,6 +84,65 @@ def test_other_settings_get_another_server(cos_emulator):
     result.assert_outcomes(passed=4)
 
 
+def test_the_cos_emulator_marker_sets_the_settings_nearest_first(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_marked="""
+import pytest
+
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
+
+def test_the_modules_settings(cos_emulator, cos_emulator_settings):
+    assert cos_emulator_settings == {"anonymous": True}
+    assert cos_emulator.credentials is None
+
+@pytest.mark.cos_emulator(exactframe="next")
+def test_the_tests_own_marker_wins(cos_emulator_settings):
+    assert cos_emulator_settings == {"exactframe": "next"}
+
+@pytest.mark.parametrize("cos_emulator_settings", [{}], indirect=True)
+def test_an_indirect_parameter_wins_over_markers(cos_emulator):
+    assert cos_emulator.credentials is not None
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=3)
+
+
+def test_settings_that_differ_only_in_a_secret_get_another_server(
+    pytester: pytest.Pytester,
+) -> None:
+    """A key pair's repr hides its secret: servers are told apart by the settings' values."""
+    pytester.makepyfile(
+        test_keys="""
+import pytest
+
+from cos_snapshot import CosServiceError, Credentials
+
+A = Credentials("AKIDpluginKeyPair000000000000000000", "secret-a")
+B = Credentials("AKIDpluginKeyPair000000000000000000", "secret-b")
+urls = {}
+
+@pytest.mark.parametrize(
+    "cos_emulator_settings", [{"credentials": (A,)}, {"credentials": (B,)}], indirect=True
+)
+def test_each_key_pair_is_the_servers(cos_emulator, cos_emulator_settings):
+    (pair,) = cos_emulator_settings["credentials"]
+    assert cos_emulator.credentials == pair
+    urls[pair.secret_key] = cos_emulator.endpoint_url
+    with cos_emulator.client() as client, pytest.raises(CosServiceError) as raised:
+        client.get_snapshot("missing.mp4", 0)
+    assert raised.value.code == "NoSuchKey"  # signed right: not SignatureDoesNotMatch
+
+def test_two_servers():
+    assert len(set(urls.values())) == 2
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
 def test_the_plugin_imports_nothing_heavy_until_a_fixture_is_used() -> None:
     """Loading the plugin (as pytest does for every session) pulls in none of the emulator's
     packages; the client package itself is light (httpx, attrs)."""

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from conftest import MakeVideo
 
 from cos_snapshot import (
     AsyncSnapshotClient,
@@ -29,6 +28,7 @@ from cos_snapshot import (
 from cos_snapshot._client.retry import is_clock_error, is_retryable
 from cos_snapshot._shared.http_dates import MAX_RETRY_AFTER_S, retry_after_seconds
 from cos_snapshot.emulator import EmulatorSettings, FaultSpec, running_emulator
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 CRED = Credentials("AKIDRETRYTEST00001", "retry-test-secret")
 
@@ -146,9 +146,12 @@ def test_no_retry_starts_whose_wait_would_end_past_the_deadline() -> None:
 
 
 @pytest.fixture(scope="module")
-def root(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def root(cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("retry-root")
-    shutil.copy(make_video("retry.mp4", duration=2, size=(160, 120)).path, root / "clip.mp4")
+    shutil.copy(
+        cos_fixture_video.info(name="retry.mp4", duration=2, size=(160, 120)).path,
+        root / "clip.mp4",
+    )
     return root
 
 

@@ -25,7 +25,6 @@ from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 import httpx2
 import pytest
-from conftest import MakeVideo
 
 from cos_snapshot import (
     AsyncSnapshotClient,
@@ -39,6 +38,7 @@ from cos_snapshot import (
 from cos_snapshot._client.auth import CosAuth, Signer
 from cos_snapshot.emulator import EmulatorSettings, EmulatorThread, FaultSpec
 from cos_snapshot.signing import cos_quote
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 SECRET_ID = "AKIDSECRETSCAN00001"
 SECRET_KEY = "sk-SECRET+KEY/3f9c1a=="
@@ -61,9 +61,12 @@ def assert_clean(label: str, text: str, *, token_allowed: bool = False) -> None:
 
 
 @pytest.fixture(scope="module")
-def root(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def root(cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("secrets-root")
-    shutil.copy(make_video("secrets.mp4", duration=1, size=(160, 120)).path, root / "clip.mp4")
+    shutil.copy(
+        cos_fixture_video.info(name="secrets.mp4", duration=1, size=(160, 120)).path,
+        root / "clip.mp4",
+    )
     return root
 
 

@@ -11,17 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import shutil
 import socket
 import struct
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import httpx2
 import pytest
-from conftest import MakeVideo
 from raw_server import Handler, RawServer
 
 import cos_snapshot
@@ -39,7 +37,7 @@ from cos_snapshot import (
     Transport,
 )
 from cos_snapshot.cli._common import async_client_from_args
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 SECRET_KEY = "sk-TRANSPORT-SECRET/9a=="
 CRED = Credentials("AKIDTRANSPORT00001", SECRET_KEY)
@@ -216,12 +214,16 @@ async def test_max_connections_bounds_the_connections_open_at_once(
 # --- proxies from the environment ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def emulator(make_video: MakeVideo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("transports-root")
-    shutil.copy(make_video("transports.mp4", duration=1, size=(160, 120)).path, root / "clip.mp4")
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        yield url
+# The shipped ``cos_emulator`` knows this module's key pair (the clients here sign with it).
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
+
+
+@pytest.fixture
+def emulator(cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos) -> str:
+    cos_emulator.put(
+        "clip.mp4", cos_fixture_video(name="transports.mp4", duration=1, size=(160, 120))
+    )
+    return cos_emulator.endpoint_url
 
 
 def _proxy_answer(server_ref: list[RawServer]) -> Handler:

@@ -9,14 +9,20 @@ nothing but the standard library and pytest until then.
   shared by the tests that use the same settings, started on first use and stopped at the end
   of the session.
 - ``cos_emulator_settings``: the emulator's settings, as keyword arguments of
-  :class:`cos_snapshot.emulator.EmulatorSettings` (``{}``: the documented defaults). Override
-  it in a test module, a class or a single test (``@pytest.mark.parametrize`` with
-  ``indirect``, or a fixture of the same name) for other readings (``exactframe="next"``,
-  ``past_end="error"``), faults (``faults=FaultSpec.parse("503=0.5")``) or ``anonymous=True``.
+  :class:`cos_snapshot.emulator.EmulatorSettings` (``{}``: the documented defaults). Set them
+  for a test module, a class or a single test with the marker
+  ``@pytest.mark.cos_emulator(**settings)`` (``pytestmark = pytest.mark.cos_emulator(
+  anonymous=True)`` for a module), ``@pytest.mark.parametrize`` with ``indirect``, or a fixture
+  of the same name, for other readings (``exactframe="next"``, ``past_end="error"``), faults
+  (``faults=FaultSpec.parse("503=0.5")``) or ``anonymous=True``.
 - ``cos_fixture_video``: ``cos_fixture_video(**make_fixture_arguments)`` writes a video whose
   every frame shows its own index (:func:`cos_snapshot.testing.videos.make_fixture`) and returns its
   path; ``name="clip.ts"`` picks the file name and so the container (default ``fixture.mp4``).
-  Videos made with the same arguments are made once per session.
+  ``cos_fixture_video.info(...)`` takes the same arguments and returns the
+  :class:`~cos_snapshot.testing.videos.FixtureInfo` (frame times, keyframes, sizes) to check
+  answers against. Videos made with the same arguments are made once per session (the fixture
+  is session-scoped, so module- and session-scoped fixtures can use it too); don't change the
+  files, copy them (``cos_emulator.put`` does).
 
 They need the ``emulator`` extra; without it, requesting one fails the test saying so.
 """
@@ -25,7 +31,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Generator, Iterator
+import threading
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +43,15 @@ from .._shared.extras import needs_extra
 
 if TYPE_CHECKING:
     from .. import AsyncSnapshotClient, Credentials, SnapshotClient
+    from .videos import FixtureInfo
 
-__all__ = ["CosEmulator", "cos_emulator", "cos_emulator_settings", "cos_fixture_video"]
+__all__ = [
+    "CosEmulator",
+    "FixtureVideos",
+    "cos_emulator",
+    "cos_emulator_settings",
+    "cos_fixture_video",
+]
 
 #: The bucket and region a test emulator answers for.
 BUCKET = "examplebucket-1250000000"
@@ -126,23 +140,23 @@ class CosEmulator:
         return AsyncSnapshotClient(**self._client_options(kwargs))
 
 
-def _settings_key(settings: dict[str, Any]) -> str:
-    return repr(sorted(settings.items()))
-
-
 class _Servers:
     """The session's emulators, one per distinct settings."""
 
     def __init__(self, factory: pytest.TempPathFactory) -> None:
         self._factory = factory
         self._stack = ExitStack()
-        self._running: dict[str, CosEmulator] = {}
+        # Compared by value, not by repr: a key pair's repr hides its secret, and two modules'
+        # key pairs must not share a server.
+        self._running: list[tuple[dict[str, Any], CosEmulator]] = []
 
     def get(self, settings: dict[str, Any]) -> CosEmulator:
-        key = _settings_key(settings)
-        if key not in self._running:
-            self._running[key] = self._start(dict(settings))
-        return self._running[key]
+        for known, emulator in self._running:
+            if known == settings:
+                return emulator
+        emulator = self._start(dict(settings))
+        self._running.append((dict(settings), emulator))
+        return emulator
 
     def _start(self, options: dict[str, Any]) -> CosEmulator:
         from .. import Credentials  # noqa: PLC0415
@@ -189,13 +203,25 @@ def _cos_emulator_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         servers.close()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "cos_emulator(**settings): the cos_emulator fixture's settings for these tests "
+        "(keyword arguments of cos_snapshot.emulator.EmulatorSettings)",
+    )
+
+
 @pytest.fixture
 def cos_emulator_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Keyword arguments for :class:`cos_snapshot.emulator.EmulatorSettings` (``root`` is the
-    fixture's own). Override this fixture for other readings, faults or anonymous reads, or
-    parametrize it indirectly for one test."""
-    settings: dict[str, Any] = getattr(request, "param", {})
-    return settings
+    fixture's own): an indirect parameter's, else the closest ``cos_emulator`` marker's, else
+    none. Override this fixture for other readings, faults or anonymous reads, or mark the
+    tests (``@pytest.mark.cos_emulator(anonymous=True)``)."""
+    if hasattr(request, "param"):
+        settings: dict[str, Any] = request.param
+        return settings
+    marker = request.node.get_closest_marker("cos_emulator")
+    return dict(marker.kwargs) if marker is not None else {}
 
 
 @pytest.fixture
@@ -215,28 +241,43 @@ def cos_emulator(
         _empty(emulator.root)
 
 
-@pytest.fixture(scope="session")
-def _cos_fixture_videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return {}
+class FixtureVideos:
+    """The ``cos_fixture_video`` fixture: self-describing videos, each made once per session.
 
+    Call it for a video's path, or use :meth:`info` for what the video holds; both take
+    :func:`~cos_snapshot.testing.videos.make_fixture`'s keyword arguments and ``name`` (the file
+    name, whose suffix picks the container; default ``fixture.mp4``). Safe to use from several
+    threads."""
 
-@pytest.fixture
-def cos_fixture_video(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[..., Path]:
-    """``cos_fixture_video(**make_fixture_arguments)`` → the path of a self-describing video
-    (``name=`` sets its file name, default ``fixture.mp4``)."""
-    _require_emulator("cos_fixture_video")
-    made: dict[str, Path] = request.getfixturevalue("_cos_fixture_videos")
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+        self._made: dict[str, FixtureInfo] = {}
+        self._lock = threading.Lock()
 
-    def make(*, name: str = "fixture.mp4", **arguments: Any) -> Path:
+    def __repr__(self) -> str:
+        return f"FixtureVideos({len(self._made)} made)"
+
+    def __call__(self, *, name: str = "fixture.mp4", **arguments: Any) -> Path:
+        """The path of the video ``make_fixture(name, **arguments)`` writes."""
+        return self.info(name=name, **arguments).path
+
+    def info(self, *, name: str = "fixture.mp4", **arguments: Any) -> FixtureInfo:
+        """What the video holds (its :class:`~cos_snapshot.testing.videos.FixtureInfo`,
+        ``path`` included), made on first use."""
         from .videos import make_fixture  # noqa: PLC0415 - the emulator extra
 
         key = repr((name, sorted(arguments.items())))
-        if key not in made:
-            path = tmp_path_factory.mktemp("cos-fixture-video") / name
-            make_fixture(path, **arguments)
-            made[key] = path
-        return made[key]
+        with self._lock:
+            if key not in self._made:
+                path = self._factory.mktemp("cos-fixture-video") / name
+                self._made[key] = make_fixture(path, **arguments)
+            return self._made[key]
 
-    return make
+
+@pytest.fixture(scope="session")
+def cos_fixture_video(tmp_path_factory: pytest.TempPathFactory) -> FixtureVideos:
+    """``cos_fixture_video(**make_fixture_arguments)`` → the path of a self-describing video
+    (``name=`` sets its file name, default ``fixture.mp4``); ``cos_fixture_video.info(...)`` →
+    its :class:`~cos_snapshot.testing.videos.FixtureInfo` (see :class:`FixtureVideos`)."""
+    _require_emulator("cos_fixture_video")
+    return FixtureVideos(tmp_path_factory)
