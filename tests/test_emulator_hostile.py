@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 
 import httpx2
 import pytest
-from conftest import MakeVideo
 from PIL import Image
 
 from cos_snapshot import Credentials
@@ -37,7 +36,7 @@ from cos_snapshot.emulator.frames import FrameError, SnapshotParams
 from cos_snapshot.emulator.frames import engine as engine_module
 from cos_snapshot.emulator.frames.index import _Index
 from cos_snapshot.emulator.storage import RESERVED_PREFIX, Storage
-from cos_snapshot.testing.pytest_plugin import CosEmulator
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 
 def _code(response: httpx2.Response) -> str | None:
@@ -235,11 +234,11 @@ def test_concurrent_first_heads_of_a_file_hash_it_once(
 
 
 @pytest.fixture
-def two_videos(make_video: MakeVideo, tmp_path: Path) -> tuple[Path, Path]:
+def two_videos(cos_fixture_video: FixtureVideos, tmp_path: Path) -> tuple[Path, Path]:
     a = tmp_path / "a.mp4"
     b = tmp_path / "b.mp4"
-    a.write_bytes(make_video("a.mp4", duration=1, size=(96, 64)).path.read_bytes())
-    b.write_bytes(make_video("b.mp4", duration=2, size=(96, 64)).path.read_bytes())
+    a.write_bytes(cos_fixture_video(name="a.mp4", duration=1, size=(96, 64)).read_bytes())
+    b.write_bytes(cos_fixture_video(name="b.mp4", duration=2, size=(96, 64)).read_bytes())
     return a, b
 
 
@@ -349,9 +348,11 @@ def test_a_source_over_the_pixel_cap_is_refused_with_a_4xx(
 
 
 def test_a_source_wider_than_4096_asked_at_its_own_size_is_fitted_into_4096(
-    make_video: MakeVideo, tmp_path: Path
+    cos_fixture_video: FixtureVideos, tmp_path: Path
 ) -> None:
-    wide = make_video("wide.mp4", duration=0.2, fps=10, gop=2, size=(4200, 64), verify=False)
+    wide = cos_fixture_video.info(
+        name="wide.mp4", duration=0.2, fps=10, gop=2, size=(4200, 64), verify=False
+    )
     (tmp_path / "wide.mp4").write_bytes(wide.path.read_bytes())
     with running_emulator(EmulatorSettings(root=tmp_path, anonymous=True)) as url:
         answer = httpx2.get(f"{url}/wide.mp4?ci-process=snapshot&time=0&format=png")
