@@ -310,18 +310,23 @@ class Storage:
 
     def list_page(self, request: ListRequest) -> Page:
         """One page of GetBucket (see :mod:`cos_snapshot.emulator.listing`)."""
+        group_of = (
+            common_prefix_of(request.prefix, request.delimiter) if request.delimiter else None
+        )
         start = request.prefix
         if request.marker and request.marker >= start:
             start = request.marker + "\x00"  # the least key after the marker
+            group = None if group_of is None else group_of(request.marker)
+            after = None if group is None else after_all_starting_with(group)
+            if after is not None:
+                start = after  # the marker's group was listed whole, with the marker
         walk = KeyWalk(
             str(self.root),
             start=start,
             end=after_all_starting_with(request.prefix),
             is_link_object=self._link_is_object,
             skip_at_root=frozenset({RESERVED_PREFIX}),
-            group_of=(
-                common_prefix_of(request.prefix, request.delimiter) if request.delimiter else None
-            ),
+            group_of=group_of,
             max_key_bytes=MAX_KEY_BYTES,
         )
         return fill_page(request, walk, self._listed)
