@@ -52,17 +52,19 @@ def _contract_spec() -> dict[str, Any]:
         responses[name]["content"] = {
             "application/xml": {"schema": {"$ref": "#/components/schemas/CosErrorDocument"}}
         }
-    # Operations this suite does not send yet: GetBucket (the emulator's listing lands with the
-    # bucket work) and PutObject (a generated upload would replace the fixture videos the other
-    # cases read; uploads need keys of their own under the run prefix).
-    del raw["paths"]["/"]
+    # An operation this suite does not send yet: PutObject (a generated upload would replace
+    # the fixture videos the other cases read; uploads need keys of their own under the run
+    # prefix).
     del raw["paths"]["/{ObjectKey}"]["put"]
-    # GetMediaInfo's answer likewise: a string for the generator, MediaInfoDocument here.
+    # GetMediaInfo's and GetBucket's answers likewise: strings for the generator, their
+    # documents' schemas here.
+    documents = {"getMediaInfo": "MediaInfoDocument", "getBucket": "ListBucketResultDocument"}
     for item in raw["paths"].values():
         operation = item.get("get", {})
-        if operation.get("operationId") == "getMediaInfo":
+        document = documents.get(operation.get("operationId"))
+        if document is not None:
             operation["responses"]["200"]["content"] = {
-                "application/xml": {"schema": {"$ref": "#/components/schemas/MediaInfoDocument"}}
+                "application/xml": {"schema": {"$ref": f"#/components/schemas/{document}"}}
             }
     return raw
 
@@ -115,10 +117,30 @@ def _media_element(element: ET.Element, *, in_stream: bool = False) -> Any:
     return result
 
 
+#: The children of ``<ListBucketResult>`` that repeat (one element per object or prefix).
+_LISTING_LISTS = ("Contents", "CommonPrefixes")
+
+
+def _listing(root: ET.Element) -> dict[str, Any]:
+    """A ``<ListBucketResult>`` as ``ListBucketResultDocument`` describes it: leaves as text,
+    ``Contents`` and ``CommonPrefixes`` as lists of mappings."""
+    result: dict[str, Any] = {}
+    for child in root:
+        value = _media_element(child)
+        if child.tag in _LISTING_LISTS:
+            result.setdefault(child.tag, []).append(value)
+        elif child.tag in result:
+            raise ValueError(f"<ListBucketResult> holds <{child.tag}> twice")
+        else:
+            result[child.tag] = value
+    return result
+
+
 @schemathesis.deserializer("application/xml")
 def cos_xml_document(ctx: schemathesis.DeserializationContext, response: Any) -> dict[str, Any]:
-    """An ``<Error>`` document as a mapping of its elements, or a GetMediaInfo ``<Response>``
-    as nested mappings (``MediaInfoDocument``), for schema validation."""
+    """An ``<Error>`` document as a mapping of its elements, a GetMediaInfo ``<Response>`` as
+    nested mappings (``MediaInfoDocument``), or a ``<ListBucketResult>``
+    (``ListBucketResultDocument``), for schema validation."""
     text = response.content.decode("utf-8")
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise ValueError("an XML answer must not carry a DOCTYPE")
@@ -126,6 +148,8 @@ def cos_xml_document(ctx: schemathesis.DeserializationContext, response: Any) ->
     if root.tag == "Response" and response.status_code == 200:
         document: dict[str, Any] = _media_element(root) or {}
         return document
+    if root.tag == "ListBucketResult" and response.status_code == 200:
+        return _listing(root)
     if root.tag != "Error":
         raise ValueError(f"the root element is <{root.tag}>, not <Error>")
     return {child.tag: child.text or "" for child in root}

@@ -322,7 +322,11 @@ BAD_REQUESTS = [
     ),
     Bad("expired presigned URL", snap("time=1"), 403, "AccessDenied", auth=presigned(expired=True)),
     # --- methods and headers ----------------------------------------------------------------
-    Bad("list the bucket", "/", 405, "MethodNotAllowed"),
+    Bad("listing with max-keys 0", "/?max-keys=0", 400, "InvalidArgument"),
+    Bad("listing with max-keys 1001", "/?max-keys=1001", 400, "InvalidArgument"),
+    Bad("listing with max-keys not a number", "/?max-keys=ten", 400, "InvalidArgument"),
+    Bad("listing with an unknown encoding-type", "/?encoding-type=base64", 400, "InvalidArgument"),
+    Bad("listing with a control character in prefix", "/?prefix=a%01", 400, "InvalidArgument"),
     Bad("POST", CLIP, 405, "MethodNotAllowed", method="POST"),
     Bad("PATCH", CLIP, 405, "MethodNotAllowed", method="PATCH"),
     Bad("folder upload", "/folder/", 400, "InvalidArgument", method="PUT"),

@@ -35,7 +35,8 @@ from cos_snapshot.emulator import storage as storage_module
 from cos_snapshot.emulator.frames import FrameError, SnapshotParams
 from cos_snapshot.emulator.frames import engine as engine_module
 from cos_snapshot.emulator.frames.index import _Index
-from cos_snapshot.emulator.storage import RESERVED_PREFIX, Storage
+from cos_snapshot.emulator.listing import ListRequest
+from cos_snapshot.emulator.storage import RESERVED_PREFIX, Storage, weak_etag
 from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 
@@ -201,33 +202,36 @@ def test_racing_puts_never_poison_the_etag_cache(
     assert obj.etag == f'"{hashlib.md5(b"second upload").hexdigest()}"'
 
 
-def test_concurrent_first_heads_of_a_file_hash_it_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    data = os.urandom(1 << 20)
-    (tmp_path / "big.bin").write_bytes(data)
-    hashes: list[int] = []
-    real_md5 = storage_module._md5_of_fd
+def test_etags_never_read_a_placed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HEAD, GET and listings of a file placed on disk report the ETag of its identity: no
+    byte of it is read for one (a first HEAD of a 2 GB file used to hash it whole)."""
+    (tmp_path / "big.bin").write_bytes(os.urandom(1 << 16))
+    storage = Storage(tmp_path)
 
-    def slow_md5(fd: int, size: int) -> str:
-        hashes.append(size)
-        time.sleep(0.5)  # a big file: the other HEADs arrive while it is hashed
-        return real_md5(fd, size)
+    def no_reading(*args: object) -> bytes:
+        raise AssertionError("the file was read")
 
-    monkeypatch.setattr(storage_module, "_md5_of_fd", slow_md5)
-    with running_emulator(EmulatorSettings(root=tmp_path, anonymous=True)) as url:
-        etags: list[str] = []
+    monkeypatch.setattr(os, "pread", no_reading)
+    monkeypatch.setattr(os, "read", no_reading)
+    obj = storage.open("big.bin")
+    obj.close()
+    (listed,) = storage.list_page(ListRequest()).objects
+    assert obj.etag == listed.etag == weak_etag((tmp_path / "big.bin").stat())
 
-        def head() -> None:
-            etags.append(httpx2.head(f"{url}/big.bin", timeout=30).headers["etag"])
 
-        threads = [threading.Thread(target=head) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert etags == [f'"{hashlib.md5(data).hexdigest()}"'] * 4
-    assert hashes == [len(data)]
+def test_a_put_s_md5_outlives_the_emulator_and_not_a_rewrite(tmp_path: Path) -> None:
+    upload = Storage(tmp_path).begin_upload("k.bin", {"content-type": "video/mp4"})
+    upload.write(b"uploaded")
+    etag = upload.commit()
+    assert etag == f'"{hashlib.md5(b"uploaded").hexdigest()}"'
+    restarted = Storage(tmp_path)  # its memory empty: the record on disk answers
+    obj = restarted.open("k.bin")
+    obj.close()
+    assert (obj.etag, obj.headers) == (etag, {"content-type": "video/mp4"})
+    (tmp_path / "k.bin").write_bytes(b"rewritten by hand")
+    obj = Storage(tmp_path).open("k.bin")
+    obj.close()
+    assert (obj.etag, obj.headers) == (weak_etag((tmp_path / "k.bin").stat()), {})
 
 
 # -- memory and admission ---------------------------------------------------------------------

@@ -37,6 +37,7 @@ from .._shared.http_dates import http_date
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key, render_error
 from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
+from .listing import list_request, render_page
 from .mediainfo import MediaInfo, render_media_info
 from .params import parse_query, snapshot_params
 from .responses import ObjectResponse, byte_range
@@ -362,6 +363,48 @@ def _content_md5(headers: Mapping[str, str]) -> bytes | None:
     return digest
 
 
+#: The headers of a PUT kept with the object and answered by HEAD and GET, as COS keeps them.
+_KEPT_HEADERS = (
+    "content-type",
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "expires",
+)
+_META_PREFIX = "x-cos-meta-"
+_META_SUFFIX = re.compile(r"[A-Za-z0-9-]+", re.ASCII)
+#: User metadata of one object, names and values together, in bytes (COS's limit).
+MAX_METADATA_BYTES = 2048
+
+
+def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers of a PUT to keep: :data:`_KEPT_HEADERS` and ``x-cos-meta-*`` (whose
+    suffixes are letters, digits and ``-``, 2 KB in all, else 400 ``InvalidArgument``)."""
+    kept = {name: headers[name] for name in _KEPT_HEADERS if name in headers}
+    meta = {name: value for name, value in headers.items() if name.startswith(_META_PREFIX)}
+    for name in meta:
+        if not _META_SUFFIX.fullmatch(name.removeprefix(_META_PREFIX)):
+            raise invalid_argument(
+                f"Header {name[:60]!r}: a metadata name is x-cos-meta- followed by letters, "
+                "digits and '-'."
+            )
+    size = sum(len(name.encode()) + len(value.encode()) for name, value in meta.items())
+    if size > MAX_METADATA_BYTES:
+        raise EmulatorError(
+            400,
+            "MetadataTooLarge",
+            f"The x-cos-meta-* headers hold {size} bytes; at most {MAX_METADATA_BYTES} are kept.",
+        )
+    return kept | meta
+
+
+def _wire_values(headers: Mapping[str, str]) -> dict[str, str]:
+    """Kept headers as a response carries them: the bytes they arrived as (UTF-8 text is sent
+    back as UTF-8, where Starlette would refuse anything beyond Latin-1)."""
+    return {name: value.encode("utf-8").decode("latin-1") for name, value in headers.items()}
+
+
 class _Emulator:
     """The request handling of one app: one method per operation."""
 
@@ -424,9 +467,7 @@ class _Emulator:
         if not key:
             if head:  # HeadBucket: the bucket exists.
                 return Response()
-            raise EmulatorError(
-                405, "MethodNotAllowed", "The emulator does not list buckets (GetBucket)."
-            )
+            return await self.list_objects(query, headers.get("host", ""))
         obj = await anyio.to_thread.run_sync(self.storage.open, key)
         try:
             response_headers = {
@@ -437,8 +478,13 @@ class _Emulator:
             if _copy_is_current(headers, obj.etag, obj.mtime):
                 obj.close()
                 return Response(status_code=304, headers=response_headers)
+            # What the object's PUT gave (Content-Type among them) is answered as it came;
+            # without it, a type guessed from the key's suffix.
+            response_headers.update(_wire_values(obj.headers))
             media_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-            media_type = _header_param(query, "response-content-type") or media_type
+            override = _header_param(query, "response-content-type")
+            if override:
+                response_headers["content-type"] = override
             for param, header in _RESPONSE_OVERRIDES.items():
                 value = _header_param(query, param)
                 if value:
@@ -463,6 +509,18 @@ class _Emulator:
             media_type=media_type,
         )
 
+    async def list_objects(self, query: Mapping[str, str], host: str) -> Response:
+        """GetBucket: a page of the keys under the root (:mod:`.listing`)."""
+        request = list_request(query)
+        page = await anyio.to_thread.run_sync(self.storage.list_page, request)
+        bucket = self.settings.bucket
+        if bucket is None:
+            match = _BUCKET_HOST.fullmatch(host.rsplit(":", 1)[0].lower())
+            bucket = match["bucket"] if match else ""
+        appid = bucket.rsplit("-", 1)[-1] if "-" in bucket else ""
+        owner = appid if appid.isdigit() else "0"
+        return Response(render_page(page, bucket=bucket, owner=owner), media_type="application/xml")
+
     async def upload(self, key: str, request: Request, headers: Mapping[str, str]) -> Response:
         if not key:
             raise EmulatorError(405, "MethodNotAllowed", "The emulator does not create buckets.")
@@ -472,7 +530,8 @@ class _Emulator:
         if declared.isdigit() and int(declared) > MAX_OBJECT_BYTES:
             raise _too_large()
         expected_md5 = _content_md5(headers)
-        upload = await anyio.to_thread.run_sync(self.storage.begin_upload, key)
+        kept = _kept_headers(headers)
+        upload = await anyio.to_thread.run_sync(self.storage.begin_upload, key, kept)
         try:
             await _receive_body(request, upload)
             if expected_md5 is not None and not hmac.compare_digest(expected_md5, upload.md5):

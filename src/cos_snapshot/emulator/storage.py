@@ -21,17 +21,27 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import json
 import os
 import stat
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-from .._shared.files import sweep_stale, temporary_beside
+from .._shared.files import sweep_stale, temporary_beside, write_whole
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key
+from .listing import (
+    KeyWalk,
+    Listed,
+    ListRequest,
+    Page,
+    after_all_starting_with,
+    common_prefix_of,
+    fill_page,
+)
 
 __all__ = [
     "MAX_KEY_BYTES",
@@ -40,14 +50,13 @@ __all__ = [
     "Storage",
     "Upload",
     "decode_key",
+    "weak_etag",
 ]
 
 #: The longest key COS accepts, in bytes of UTF-8.
 MAX_KEY_BYTES = 850
 #: Uploads are written here, then renamed into place, so no reader sees half an object.
 RESERVED_PREFIX = ".cos-emulator-tmp"
-
-_CHUNK = 1 << 20
 
 
 def _invalid_uri(message: str) -> EmulatorError:
@@ -89,89 +98,78 @@ def decode_key(raw_path: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ObjectFile:
-    """An object opened for reading: the file descriptor is owned by whoever holds this."""
+    """An object opened for reading: the file descriptor is owned by whoever holds this.
+    ``headers``: what its PUT recorded (``content-type``, ``x-cos-meta-*``, …), if it was
+    uploaded through the emulator."""
 
     fd: int
     size: int
     mtime: float
     etag: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
         os.close(self.fd)
 
 
-class _EtagCache:
-    """MD5s of files already hashed, keyed by what changes when the file does.
+#: What identifies one version of a file: a file rewritten in place with its size and mtime
+#: kept (``rsync --inplace --times``, ``cp -p``) differs in its change time.
+_Identity = tuple[int, int, int, int]
 
-    One hash per file at a time: a caller that finds the file being hashed by another thread
-    waits for that answer instead of reading the whole file again (four first HEADs of a
-    2 GB file each hashed it, 36 s apiece on a small machine).
-    """
+
+def _identity(st: os.stat_result) -> _Identity:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def weak_etag(st: os.stat_result) -> str:
+    """The ETag of a file the emulator did not write itself: a digest of its identity (inode,
+    size, modification and change times), never of its bytes, so that HEAD, GET and every
+    listing report it at the cost of a ``stat``. It ends in ``-1``, as the ETag of a one-part
+    multipart upload does, so no client takes it for an MD5 of the bytes."""
+    digest = hashlib.md5(repr(_identity(st)).encode(), usedforsecurity=False).hexdigest()
+    return f'"{digest}-1"'
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """What a PUT recorded for the file it wrote: the MD5 of its bytes and its headers."""
+
+    md5: str
+    headers: Mapping[str, str]
+
+
+class _RecordCache:
+    """The records of files read or written lately, by key and file identity (bounded)."""
 
     def __init__(self, capacity: int = 4096) -> None:
-        self._entries: OrderedDict[tuple[int, int, int, int, int], str] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, _Identity], _Recorded] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
-        self._hashing: dict[tuple[int, int, int, int, int], threading.Event] = {}
 
-    @staticmethod
-    def _identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
-        # The change time too: a file rewritten in place with its size and mtime kept
-        # (`rsync --inplace --times`, `cp -p`) differs only there.
-        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-    def get(self, st: os.stat_result) -> str | None:
+    def get(self, key: str, st: os.stat_result) -> _Recorded | None:
         with self._lock:
-            key = self._identity(st)
-            found = self._entries.get(key)
+            entry = (key, _identity(st))
+            found = self._entries.get(entry)
             if found is not None:
-                self._entries.move_to_end(key)
+                self._entries.move_to_end(entry)
             return found
 
-    def put(self, st: os.stat_result, md5_hex: str) -> None:
+    def put(self, key: str, st: os.stat_result, record: _Recorded) -> None:
         with self._lock:
-            self._entries[self._identity(st)] = md5_hex
+            self._entries[(key, _identity(st))] = record
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
 
-    def etag(self, st: os.stat_result, compute: Callable[[], str]) -> str:
-        """The MD5 of the file ``st`` describes: known, or ``compute()``-d once however many
-        threads ask for it at the same time."""
-        key = self._identity(st)
-        while True:
-            with self._lock:
-                found = self._entries.get(key)
-                if found is not None:
-                    self._entries.move_to_end(key)
-                    return found
-                running = self._hashing.get(key)
-                if running is None:
-                    done = self._hashing[key] = threading.Event()
-                    break
-            running.wait()  # then look again: it failed (and we try) or it is in the cache
-        try:
-            md5_hex = compute()
-            self.put(st, md5_hex)
-            return md5_hex
-        finally:
-            with self._lock:
-                del self._hashing[key]
-            done.set()
+
+_FILES_NOT_KEYS = (
+    "the emulator keeps objects as files, and a file system cannot hold a file and a directory "
+    "of one name (a.mp4 and a.mp4/x.jpg), although COS can"
+)
+_CONFLICT = f"A parent of this key is an object, not a directory: {_FILES_NOT_KEYS}."
 
 
-def _md5_of_fd(fd: int, size: int) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    offset = 0
-    while offset < size:
-        chunk = os.pread(fd, min(_CHUNK, size - offset), offset)
-        if not chunk:
-            break
-        digest.update(chunk)
-        offset += len(chunk)
-    return digest.hexdigest()
-
-
-_CONFLICT = "A parent of this key is an object, not a directory."
+def _conflict(message: str) -> EmulatorError:
+    return EmulatorError(409, "PathConflict", f"{message}: {_FILES_NOT_KEYS}.")
 
 
 @contextlib.contextmanager
@@ -211,7 +209,9 @@ class Storage:
         self.root = resolved
         #: Where uploads are written before they are renamed into place.
         self.staging = resolved / RESERVED_PREFIX
-        self._etags = _EtagCache()
+        #: Where each PUT records the MD5 and headers of the file it wrote, by key.
+        self.records = self.staging / "records"
+        self._records = _RecordCache()
 
     def _lexical_path(self, key: str) -> Path:
         if not key or key.endswith("/"):
@@ -232,8 +232,46 @@ class Storage:
                 raise no_such_key()
             return real
 
+    def _record_path(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self.records / digest[:2] / digest
+
+    def _recorded(self, key: str, st: os.stat_result) -> _Recorded | None:
+        """What the PUT that wrote the file ``st`` describes recorded for ``key``; None for a
+        file it did not write (placed on disk, or rewritten since)."""
+        found = self._records.get(key, st)
+        if found is not None:
+            return found
+        try:
+            saved = json.loads(self._record_path(key).read_bytes())
+            if saved["key"] != key or tuple(saved["file"]) != _identity(st):
+                return None
+            found = _Recorded(str(saved["md5"]), dict(saved["headers"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # none, or a torn or foreign record: as if there were none
+        self._records.put(key, st, found)
+        return found
+
+    def _record(self, key: str, st: os.stat_result, record: _Recorded) -> None:
+        self._records.put(key, st, record)
+        saved: dict[str, object] = {
+            "key": key,
+            "file": list(_identity(st)),
+            "md5": record.md5,
+            "headers": dict(record.headers),
+        }
+        with contextlib.suppress(OSError):  # a lost record costs the MD5, never the object
+            write_whole(self._record_path(key), json.dumps(saved).encode())
+
+    def etag(self, key: str, st: os.stat_result) -> str:
+        """``key``'s ETag, its file described by ``st``: the quoted MD5 of its bytes if a PUT
+        wrote it, else :func:`weak_etag`. Never reads the file."""
+        found = self._recorded(key, st)
+        return weak_etag(st) if found is None else f'"{found.md5}"'
+
     def open(self, key: str) -> ObjectFile:
-        """Open ``key`` for reading, with its size, mtime and ETag (the MD5 of its bytes)."""
+        """Open ``key`` for reading, with its size, mtime, ETag (:meth:`etag`) and the headers
+        its PUT recorded."""
         real = self.resolve(key)
         with _os_errors():
             # O_NONBLOCK: opening a FIFO planted under the root must not hang the worker.
@@ -242,11 +280,56 @@ class Storage:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise no_such_key()
-            etag = self._etags.etag(st, lambda: _md5_of_fd(fd, st.st_size))
+            found = self._recorded(key, st)
         except BaseException:
             os.close(fd)
             raise
-        return ObjectFile(fd=fd, size=st.st_size, mtime=st.st_mtime, etag=f'"{etag}"')
+        if found is None:
+            return ObjectFile(fd=fd, size=st.st_size, mtime=st.st_mtime, etag=weak_etag(st))
+        return ObjectFile(
+            fd=fd, size=st.st_size, mtime=st.st_mtime, etag=f'"{found.md5}"', headers=found.headers
+        )
+
+    def _link_is_object(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return self._inside(Path(real)) and os.path.isfile(real)
+
+    def _listed(self, key: str, path: str) -> Listed | None:
+        try:
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                real = os.path.realpath(path)
+                if not self._inside(Path(real)):
+                    return None
+                st = os.stat(real)
+        except OSError:
+            return None  # gone since the directory was read
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return Listed(key, st.st_size, st.st_mtime_ns, self.etag(key, st))
+
+    def list_page(self, request: ListRequest) -> Page:
+        """One page of GetBucket (see :mod:`cos_snapshot.emulator.listing`)."""
+        group_of = (
+            common_prefix_of(request.prefix, request.delimiter) if request.delimiter else None
+        )
+        start = request.prefix
+        if request.marker and request.marker >= start:
+            start = request.marker + "\x00"  # the least key after the marker
+            group = None if group_of is None else group_of(request.marker)
+            after = None if group is None else after_all_starting_with(group)
+            if after is not None:
+                start = after  # the marker's group was listed whole, with the marker
+        walk = KeyWalk(
+            str(self.root),
+            start=start,
+            end=after_all_starting_with(request.prefix),
+            is_link_object=self._link_is_object,
+            skip_at_root=frozenset({RESERVED_PREFIX}),
+            group_of=group_of,
+            max_key_bytes=MAX_KEY_BYTES,
+        )
+        return fill_page(request, walk, self._listed)
 
     def _checked_parent(self, key: str) -> tuple[Path, list[Path]]:
         """The directory ``key``'s file goes in, created if needed, checked to be under root;
@@ -264,26 +347,28 @@ class Storage:
         if not self._inside(real):
             raise access_denied("The object's directory is outside the emulator root.")
         if not real.is_dir():
-            raise EmulatorError(409, "PathConflict", _CONFLICT)
+            holder = existing.relative_to(self.root).as_posix()
+            raise _conflict(f"{key!r} cannot be stored while {holder!r} is an object")
         target.parent.mkdir(parents=True, exist_ok=True)
         return _resolve(target.parent), missing
 
-    def begin_upload(self, key: str) -> Upload:
+    def begin_upload(self, key: str, headers: Mapping[str, str] | None = None) -> Upload:
         """Start writing ``key``; nothing is visible under the key until :meth:`Upload.commit`.
 
         The bytes are staged under :data:`RESERVED_PREFIX`, in a temporary named for this
         process (:func:`~cos_snapshot._shared.files.temporary_beside`), so a later emulator
-        can tell a killed run's leftovers from a live one's uploads and sweep them."""
+        can tell a killed run's leftovers from a live one's uploads and sweep them. ``headers``
+        (``content-type``, ``x-cos-meta-*``, …) are recorded with the object on commit."""
         with _os_errors(writing=True):
             parent, created = self._checked_parent(key)
             target = parent / self._lexical_path(key).name
             if target.is_dir() and not target.is_symlink():
-                raise EmulatorError(409, "PathConflict", "The key names a directory of objects.")
+                raise _conflict(f"{key!r} cannot be stored while objects under {key + '/'!r} exist")
             self.staging.mkdir(exist_ok=True)
             temp = temporary_beside(self.staging / "upload")
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
             fd = os.open(temp, flags, 0o644)
-        return Upload(self, key, fd, temp, target, created)
+        return Upload(self, key, fd, temp, target, created, dict(headers or {}))
 
     def sweep_staging(self) -> list[Path]:
         """Remove the staged uploads of emulators that are gone (or a day old); returns them."""
@@ -305,15 +390,32 @@ class Storage:
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 if not stat.S_ISDIR(path.lstat().st_mode):
                     path.unlink()
+            self._record_path(key).unlink(missing_ok=True)
+            # As in COS, where a "directory" is only the keys that share a prefix, one that
+            # the last object left is gone, so a.mp4 can be stored after a.mp4/x.jpg is deleted.
+            while parent != self.root and self._inside(parent):
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break  # not empty, or not ours to remove
+                parent = parent.parent
 
 
 class Upload:
     """An object being written: :meth:`write` chunks, then :meth:`commit` or :meth:`abort`."""
 
     def __init__(
-        self, storage: Storage, key: str, fd: int, temp: Path, target: Path, created: list[Path]
+        self,
+        storage: Storage,
+        key: str,
+        fd: int,
+        temp: Path,
+        target: Path,
+        created: list[Path],
+        headers: dict[str, str],
     ) -> None:
         self._storage = storage
+        self._headers = headers
         self._key = key
         self._fd = fd
         self._temp = temp
@@ -349,12 +451,13 @@ class Upload:
                 parent, _ = self._storage._checked_parent(self._key)
                 self._target = parent / self._target.name
                 os.replace(self._temp, self._target)
-            # The ETag is remembered for the file this upload wrote, identified through its
-            # own descriptor after the rename: a racing PUT that replaced the key meanwhile
-            # has another inode, so it can never be taken for these bytes.
+            # The MD5 and headers are recorded for the file this upload wrote, identified
+            # through its own descriptor after the rename (which sets its change time): a racing
+            # PUT that replaced the key meanwhile has another inode, so it can never be taken
+            # for these bytes.
             st = os.fstat(self._fd)
         self._close()
-        self._storage._etags.put(st, md5_hex)
+        self._storage._record(self._key, st, _Recorded(md5_hex, self._headers))
         self._created = []
         return f'"{md5_hex}"'
 
