@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from contract_tests._videos import EXTRA_SPECS, VIDEO_SPECS
 from cos_snapshot import Credentials
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
@@ -241,7 +242,9 @@ def test_sigterm_to_the_command_ends_the_run_after_deleting_its_uploads(
             stderr=subprocess.DEVNULL,
         )
         try:
-            everything = 8  # the fixture videos and one object that is not a video
+            # The fixture videos (those of every test and those of one question) and one
+            # object that is not a video.
+            everything = len(VIDEO_SPECS) + len(EXTRA_SPECS) + 1
             deadline = time.monotonic() + 300
             while len(_files(uploads)) < everything and time.monotonic() < deadline:
                 assert process.poll() is None, "the run ended before it had uploaded everything"
