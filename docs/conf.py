@@ -67,6 +67,7 @@ nitpick_ignore = [
         ("py:class", name)
         for name in (
             "argparse.ArgumentParser",
+            "collections.abc.AsyncIterator",
             "collections.abc.Awaitable",
             "collections.abc.Callable",
             "collections.abc.Generator",
@@ -75,6 +76,7 @@ nitpick_ignore = [
             "collections.abc.Mapping",
             "collections.abc.MutableMapping",
             "collections.abc.Sequence",
+            "datetime.datetime",
             "decimal.Decimal",
             "fractions.Fraction",
             "os.PathLike",
@@ -86,6 +88,8 @@ nitpick_ignore = [
             "httpx2.Timeout",
             "httpx2.URL",
             "PIL.Image.Image",
+            "PIL.ImageFont.FreeTypeFont",
+            "PIL.ImageFont.ImageFont",
             "_pytest.fixtures.FixtureRequest",
             "_pytest.tmpdir.TempPathFactory",
             "starlette.applications.Starlette",

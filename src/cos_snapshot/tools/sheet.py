@@ -162,7 +162,7 @@ FONT_DIRECTORIES = (
     Path("/Library/Fonts"),
     Path("C:/Windows/Fonts"),
 )
-#: Font files tried at most when scanning :data:`FONT_DIRECTORIES`.
+#: Font files tried at most when scanning ``FONT_DIRECTORIES``.
 MAX_FONTS_TRIED = 400
 _NO_GLYPH = "\U0010fffd"  # a private-use code point: every font draws its "missing" box
 
@@ -209,7 +209,7 @@ def _fc_match(chars: str) -> Path | None:
 def find_font_for(chars: str) -> Path | None:
     """A font file on this machine that draws every one of ``chars``: fontconfig's best match
     (``fc-match``) when it has them all, else the first of the TrueType/OpenType files under
-    :data:`FONT_DIRECTORIES` (at most :data:`MAX_FONTS_TRIED`) that does; ``None`` if none."""
+    ``FONT_DIRECTORIES`` (at most ``MAX_FONTS_TRIED``) that does; ``None`` if none."""
     matched = _fc_match(chars)
     if matched is not None and _has_all(matched, chars):
         return matched

@@ -93,7 +93,7 @@ class SnapshotEngine:
     of estimated index memory (a million-frame file's index is ~335 MB; the file in use keeps
     its own even when it alone is over the budget), and ``result_cache_bytes`` of encoded
     images are kept. A source picture of more than ``max_source_pixels`` is refused
-    (:data:`MAX_SOURCE_PIXELS`, 8K UHD). A decoder holds a dozen frames of buffers between requests
+    (``MAX_SOURCE_PIXELS``, 8K UHD). A decoder holds a dozen frames of buffers between requests
     (~15 MB at 720p, ~130 MB at 4K); the least recently used files beyond
     ``decoder_memory_bytes`` of them (estimated) have their container and decoder closed, and
     reopen in an ``av.open``. ``decode_threads`` is the decoder's frame-thread count.

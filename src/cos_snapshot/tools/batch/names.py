@@ -134,7 +134,7 @@ class NameLimits:
     each ``/``-separated part (a local file system's ``NAME_MAX``), ``total_bytes`` in the
     whole name (an object key's limit); ``None``: no limit of that kind.
 
-    :meth:`for_directory` gives a local directory's; :data:`KEY_LIMITS` is for outputs that are
+    :meth:`for_directory` gives a local directory's; ``KEY_LIMITS`` is for outputs that are
     object keys."""
 
     component_bytes: int | None = 255
