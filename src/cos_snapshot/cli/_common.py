@@ -10,9 +10,12 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TextIO
+
+import attrs
 
 from .. import (
     AsyncSnapshotClient,
@@ -45,15 +48,18 @@ __all__ = [
     "EXIT_USAGE",
     "MAX_CONCURRENCY",
     "SNAPSHOT_OPTIONS",
+    "BucketPath",
     "Handler",
     "UsageError",
     "add_connection_options",
     "add_global_options",
     "add_snapshot_options",
     "async_client_from_args",
+    "bucket_path",
     "client_from_args",
     "client_options",
     "concurrency",
+    "is_bucket_url",
     "only_broken_pipes",
     "options_named",
     "parse_times_option",
@@ -73,6 +79,61 @@ Handler = Callable[[argparse.Namespace], int]
 
 class UsageError(Exception):
     """A problem with how the command was called (exit code 2)."""
+
+
+#: The scheme of a place in a bucket, as coscli and coscmd write it: ``cos://bucket-appid/prefix``.
+BUCKET_SCHEME = "cos://"
+#: A bucket's name as COS spells it: ``<name>-<appid>`` (the client checks the same form).
+_BUCKET_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-[0-9]+$")
+
+
+def is_bucket_url(text: str | None) -> bool:
+    """Whether ``text`` names a place in a bucket (``cos://...``) rather than a local path."""
+    return text is not None and text.startswith(BUCKET_SCHEME)
+
+
+@attrs.frozen
+class BucketPath:
+    """A place in a bucket: ``bucket`` (``None``: the endpoint's, with --endpoint-url) and the
+    key ``prefix`` under it (``""``: the whole bucket)."""
+
+    bucket: str | None
+    prefix: str
+
+    def __str__(self) -> str:
+        return f"{BUCKET_SCHEME}{self.bucket or ''}/{self.prefix}"
+
+
+def bucket_path(text: str, args: argparse.Namespace, *, option: str) -> BucketPath:
+    """``text`` as a place in a bucket, and ``args.bucket`` set to its bucket.
+
+    ``cos://bucket-appid/prefix`` (as coscli writes it) names the bucket; ``cos:///prefix``
+    (no bucket) is the bucket in use: --bucket (or COS_BUCKET), else the endpoint's
+    (--endpoint-url). Anything else after ``cos://`` is a usage error naming ``option``: a
+    first segment that is no ``name-appid`` (``cos://posters/``) suggests ``cos:///posters/``,
+    and no bucket with no endpoint names --bucket. Text without the scheme is a plain key
+    prefix in the bucket in use."""
+    if not is_bucket_url(text):
+        return BucketPath(args.bucket, text)
+    rest = text.removeprefix(BUCKET_SCHEME)
+    first, slash, prefix = rest.partition("/")
+    if first:
+        if not _BUCKET_NAME.match(first):
+            raise UsageError(
+                f"{option} {text}: {first!r} is not a bucket (<name>-<appid>, e.g. "
+                f"examplebucket-1250000000); for a prefix in the bucket in use write "
+                f"{BUCKET_SCHEME}/{rest}"
+            )
+        args.bucket = first  # the path names the bucket: it wins over --bucket and COS_BUCKET
+        return BucketPath(first, prefix)
+    if not slash:
+        prefix = ""
+    if not args.bucket and not args.endpoint_url:
+        raise UsageError(
+            f"{option} {text} names no bucket: give --bucket (or COS_BUCKET), write "
+            f"{BUCKET_SCHEME}<name>-<appid>/{prefix}, or give --endpoint-url"
+        )
+    return BucketPath(args.bucket, prefix)
 
 
 #: The option of each parameter that the library's time selections name in their errors.

@@ -25,7 +25,7 @@ from typing import Any
 from .. import CosClientError, CosError, CosInvalidArgumentError, CosServiceError, __version__
 from .._shared.exits import EXIT_TERMINATED
 from .._shared.text import one_line
-from . import _batch, _contract, _emulator, _get, _info, _sheet, _storyboard
+from . import _batch, _contract, _emulator, _get, _info, _ls, _sheet, _storyboard
 from ._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -42,6 +42,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 COMMANDS: tuple[Callable[[Any], None], ...] = (
     _get.register,  # get, presign
     _info.register,
+    _ls.register,
     _emulator.register,  # serve, make-fixture, demo
     _batch.register,
     _sheet.register,

@@ -1,0 +1,130 @@
+"""The command line and the bucket: ``cos://`` places, ``ls``, ``batch --prefix`` and outputs
+PUT into the bucket, against the real emulator."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+from cli_helpers import run
+
+from cos_snapshot.cli._common import BucketPath, UsageError, bucket_path
+from cos_snapshot.testing.pytest_plugin import CosEmulator
+
+BUCKET = "examplebucket-1250000000"
+
+
+def _args(bucket: str | None = None, endpoint_url: str | None = None) -> argparse.Namespace:
+    return argparse.Namespace(bucket=bucket, endpoint_url=endpoint_url)
+
+
+# -- cos:// places ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "bucket", "endpoint", "expected"),
+    [
+        (f"cos://{BUCKET}/videos/", None, None, BucketPath(BUCKET, "videos/")),
+        (f"cos://{BUCKET}", None, None, BucketPath(BUCKET, "")),
+        (f"cos://{BUCKET}/", "other-1250000000", None, BucketPath(BUCKET, "")),
+        ("cos:///posters/", BUCKET, None, BucketPath(BUCKET, "posters/")),
+        ("cos:///posters/", None, "http://127.0.0.1:9000", BucketPath(None, "posters/")),
+        ("cos://", BUCKET, None, BucketPath(BUCKET, "")),
+        ("videos/", BUCKET, None, BucketPath(BUCKET, "videos/")),
+    ],
+)
+def test_bucket_paths_name_the_bucket_or_take_the_one_in_use(
+    text: str, bucket: str | None, endpoint: str | None, expected: BucketPath
+) -> None:
+    args = _args(bucket, endpoint)
+    assert bucket_path(text, args, option="-o") == expected
+    assert args.bucket == expected.bucket
+
+
+def test_no_bucket_and_no_endpoint_names_the_bucket_option() -> None:
+    with pytest.raises(UsageError, match="--bucket"):
+        bucket_path("cos:///posters/", _args(), option="-o")
+
+
+def test_a_first_segment_that_is_no_bucket_suggests_the_bucket_in_use() -> None:
+    with pytest.raises(UsageError, match="cos:///posters/"):
+        bucket_path("cos://posters/", _args(BUCKET), option="-o")
+
+
+def test_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("COS_BUCKET", "COS_ENDPOINT_URL", "COS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = run(capsys, "ls", "cos:///videos/", "--anonymous")
+    assert code == 2
+    assert "--bucket" in err
+    code, _, err = run(capsys, "ls", "cos://posters/", "--anonymous", "--bucket", BUCKET)
+    assert code == 2
+    assert "cos:///posters/" in err
+
+
+# -- ls --------------------------------------------------------------------------------------
+
+
+def _ls(emulator: CosEmulator, *argv: str) -> list[str]:
+    return ["ls", *argv, "--endpoint-url", emulator.endpoint_url, "--anonymous"]
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+def test_ls_lists_keys_sizes_and_times_under_a_prefix(
+    cos_emulator: CosEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cos_emulator.put("videos/a/intro.mp4", b"x" * 10)
+    cos_emulator.put("videos/b/intro.mp4", b"y" * 3)
+    cos_emulator.put("videos/top.mp4", b"z")
+    cos_emulator.put("other.mp4", b"w")
+    code, out, err = run(capsys, *_ls(cos_emulator, "videos/"))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line.split()[-1] for line in lines] == [
+        "videos/a/intro.mp4",
+        "videos/b/intro.mp4",
+        "videos/top.mp4",
+    ]
+    assert lines[0].split()[2] == "10"
+    assert "3 objects under videos/" in err
+    code, out, err = run(capsys, *_ls(cos_emulator, "cos:///videos/", "--delimiter", "/"))
+    assert code == 0, err
+    assert [line.split() for line in out.splitlines()][:2] == [
+        ["PRE", "videos/a/"],
+        ["PRE", "videos/b/"],
+    ]
+    assert out.splitlines()[2].endswith("videos/top.mp4")
+    code, out, err = run(capsys, *_ls(cos_emulator, "videos/a/", "--json"))
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [(r["key"], r["size"]) for r in records] == [("videos/a/intro.mp4", 10)]
+    assert records[0]["last_modified"].endswith("Z")
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+def test_ls_of_a_prefix_with_no_objects_says_so_and_exits_0(
+    cos_emulator: CosEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, *_ls(cos_emulator, "nothing/"))
+    assert (code, out) == (0, "")
+    assert "0 objects under nothing/" in err
+
+
+def test_ls_refused_exits_1_with_the_services_message(
+    cos_emulator: CosEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A signed emulator refuses the unsigned listing.
+    code, _, err = run(capsys, *_ls(cos_emulator, "videos/"))
+    assert code == 1
+    assert "AccessDenied" in err or "403" in err, err
+
+
+def test_ls_is_a_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        run(capsys, "ls", "--help")
+    out, _ = capsys.readouterr()
+    assert "cos://" in out
+    assert "0 objects under PREFIX" in out
