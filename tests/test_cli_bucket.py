@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from cli_helpers import run
+from cli_helpers import frame, run
 
 from cos_snapshot.cli._common import BucketPath, UsageError, bucket_path
 from cos_snapshot.testing.pytest_plugin import CosEmulator
@@ -128,3 +129,74 @@ def test_ls_is_a_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     out, _ = capsys.readouterr()
     assert "cos://" in out
     assert "0 objects under PREFIX" in out
+
+
+# -- batch --prefix --------------------------------------------------------------------------
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+def test_batch_prefix_takes_every_video_under_it_keeping_paths_and_fails_non_videos_alone(
+    cos_emulator: CosEmulator,
+    cos_fixture_video: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    video = cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64))
+    for key in ("videos/a/intro.mp4", "videos/b/intro.MP4", "videos/c.mov"):
+        cos_emulator.put(key, video.read_bytes())
+    cos_emulator.put("videos/broken.mp4", b"not a video")
+    cos_emulator.put("videos/notes.txt", b"skipped by --match")
+    cos_emulator.put("elsewhere/x.mp4", video.read_bytes())
+    out_dir = tmp_path / "posters"
+    argv = [
+        "batch",
+        "--prefix",
+        "videos/",
+        "--times",
+        "50%",
+        "-o",
+        str(out_dir),
+        "--endpoint-url",
+        cos_emulator.endpoint_url,
+        "--anonymous",
+    ]
+    code, out, err = run(capsys, *argv)
+    assert code == 1, err  # broken.mp4 failed alone
+    assert "3 done, 0 skipped, 1 failed of 4 items" in out
+    written = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*.jpg"))
+    assert written == ["a/intro_00001.000.jpg", "b/intro_00001.000.jpg", "c_00001.000.jpg"]
+    assert {frame(out_dir / name) for name in written} == {10}
+    failures = [json.loads(line) for line in (out_dir / "failures.jsonl").read_text().splitlines()]
+    assert [row["key"] for row in failures] == ["videos/broken.mp4"]
+    code, out, _ = run(capsys, *argv)
+    assert "0 done, 3 skipped, 1 failed of 4 items" in out
+    code, out, err = run(capsys, *argv, "--match", "*.TXT")
+    assert code == 1, err
+    assert "0 done, 0 skipped, 1 failed of 1 item" in out
+    assert "videos/notes.txt" in (out_dir / "failures.jsonl").read_text()
+    code, out, err = run(
+        capsys, *[a for a in argv if a != "50%" and a != "--times"], "--count", "2"
+    )
+    assert code == 1, err
+    assert "videos/broken.mp4" in (out_dir / "failures.jsonl").read_text()
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+def test_batch_prefix_with_no_objects_says_so_and_exits_0(
+    cos_emulator: CosEmulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _out, err = run(
+        capsys,
+        "batch",
+        "--prefix",
+        "cos:///nothing/",
+        "--times",
+        "1",
+        "-o",
+        str(tmp_path),
+        "--endpoint-url",
+        cos_emulator.endpoint_url,
+        "--anonymous",
+    )
+    assert code == 0, err
+    assert "0 objects under nothing/" in err

@@ -27,6 +27,7 @@ def test_the_parser_has_every_command_in_the_documented_order() -> None:
         "get",
         "presign",
         "info",
+        "ls",
         "serve",
         "make-fixture",
         "demo",

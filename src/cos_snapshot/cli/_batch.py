@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,14 @@ from .. import AsyncSnapshotClient, format_time
 from .._shared.files import plan_write
 from .._shared.text import one_line, plural
 from ..tools.batch import (
+    DEFAULT_LISTED_TEMPLATE,
+    DEFAULT_MATCH,
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
     FIELDS,
     JSONL_SUFFIXES,
     MAX_RANGE_TIMES,
+    VIDEO_SUFFIXES,
     BatchInputError,
     BatchPlan,
     BatchTally,
@@ -36,10 +39,13 @@ from ..tools.batch import (
     ItemDefaults,
     ItemResult,
     KeyTimes,
+    ListedKeys,
     NameTemplate,
     OutputNames,
     PlannedItem,
     TimeSelection,
+    check_suffix,
+    item_of_row,
     iter_items,
     run_batch,
 )
@@ -51,6 +57,7 @@ from ._common import (
     add_connection_options,
     add_snapshot_options,
     async_client_from_args,
+    bucket_path,
     concurrency,
     only_broken_pipes,
     options_named,
@@ -73,9 +80,8 @@ examples:
   cos-snapshot batch --input items.csv -o posters
   # take again what failed or did not run
   cos-snapshot batch --input posters/{FAILURES_NAME} -o posters
-  # PNGs named after the keys' folders: thumbs/videos/a/1.5.png
-  cos-snapshot batch videos/a.mp4 --times 0,1.5 --format png -o thumbs \\
-      --name-template '{{key_noext}}/{{time}}.{{format}}'
+  # a poster at 50% of every video under videos/ (cos:///videos/: the bucket in use)
+  cos-snapshot batch --prefix videos/ --times 50% -o posters
 
 The same command run again takes only what is missing (a file that exists is skipped). Items
 that failed or did not run are listed in OUTPUT_DIR/{FAILURES_NAME}, which --input reads.
@@ -99,6 +105,12 @@ def item_defaults(args: argparse.Namespace) -> ItemDefaults:
 def _selection(args: argparse.Namespace) -> TimeSelection | None:
     """The keys' times (--times, --count or --every), or None for --input."""
     chosen = [f"--{name}" for name in ("times", "count", "every") if getattr(args, name)]
+    if args.prefix is not None and (args.keys or args.input):
+        raise UsageError("give keys, --input or --prefix: one of them")
+    if args.match and args.prefix is None:
+        raise UsageError("--match picks keys of a listing: give --prefix too")
+    if args.prefix is not None and args.skip_past_end:
+        raise UsageError("--skip-past-end takes keys on the command line, not --prefix")
     if args.input and (args.keys or chosen):
         raise UsageError(
             f"give keys with {chosen[0] if chosen else '--times'}, or --input, not both"
@@ -107,9 +119,10 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
         raise UsageError("--skip-past-end takes keys on the command line, not --input")
     if args.input:
         return None
-    if not args.keys or not chosen:
+    if not (args.keys or args.prefix is not None) or not chosen:
         raise UsageError(
-            "give keys and --times, --count or --every (e.g. a.mp4 --times 0:60:5), or --input FILE"
+            "give keys (or --prefix) and --times, --count or --every (e.g. a.mp4 --times "
+            "0:60:5), or --input FILE"
         )
     if len(chosen) > 1:
         raise UsageError(f"give one of --times, --count and --every, not {' and '.join(chosen)}")
@@ -127,14 +140,21 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
         return TimeSelection(every=args.every)
 
 
+def _template(args: argparse.Namespace) -> NameTemplate:
+    """--name-template, or the default (which keeps a listed key's path below --prefix)."""
+    listed = args.prefix is not None
+    text = args.name_template or (DEFAULT_LISTED_TEMPLATE if listed else DEFAULT_TEMPLATE)
+    try:
+        return NameTemplate(text, relative_to=args.prefix.prefix if listed else "")
+    except BatchInputError as error:
+        raise UsageError(str(error)) from None
+
+
 def _plan(args: argparse.Namespace) -> BatchPlan:
     """The batch's plan: keys × times (whose GetMediaInfo, when the times are relative to the
     video, :meth:`BatchPlan.fetch_media_infos` asks for) or the rows of --input."""
     selection = _selection(args)
-    try:
-        template = NameTemplate(args.name_template)
-    except BatchInputError as error:
-        raise UsageError(str(error)) from None
+    template = _template(args)
     defaults = item_defaults(args)
     items: Callable[[], Iterable[Item]]
     if selection is None:
@@ -161,7 +181,7 @@ def _summary_text(tally: BatchTally) -> str:
 
 async def _run(
     client: AsyncSnapshotClient,
-    planned: Iterator[PlannedItem],
+    planned: Iterator[PlannedItem] | AsyncIterator[PlannedItem],
     args: argparse.Namespace,
     on_result: Callable[[ItemResult], None],
     names: OutputNames | None = None,
@@ -195,6 +215,9 @@ def _not_run(
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    if args.prefix is not None:
+        args.prefix = bucket_path(args.prefix, args, option="--prefix")
+        return _batch_listed(args)
     plan = _plan(args)
     # One client and one event loop for the whole command: the GetMediaInfo of the keys, then
     # (after the check, which runs outside the loop so that Ctrl-C stops it at once) the run.
@@ -220,11 +243,31 @@ def _batch(
         total = plan.check(reserved=reserved)
     except BatchInputError as error:
         raise UsageError(str(error)) from None
-    tally = BatchTally(total)
+    planned = iter(plan)
+    names = plan.names(reserved=reserved)
     input_path = Path(args.input) if args.input else None
+    return _run_and_report(
+        runner, client, args, BatchTally(total), planned, names, failures_path, input_path
+    )
+
+
+def _run_and_report(
+    runner: asyncio.Runner,
+    client: AsyncSnapshotClient,
+    args: argparse.Namespace,
+    tally: BatchTally,
+    planned: Iterator[PlannedItem] | AsyncIterator[PlannedItem],
+    names: OutputNames,
+    failures_path: Path,
+    input_path: Path | None,
+) -> int:
+    """Run the planned items, show progress, keep the failures file and print the summary.
+    After an interruption, what an iterator (a file's items, keys × times) did not reach is
+    listed as not run; a listing (an async iterator) is not listed again: the same command
+    run again takes what is left."""
     with (
         FailuresFile(failures_path, input=input_path) as failures,
-        progress_for(total, quiet=args.quiet) as progress,
+        progress_for(tally.total, quiet=args.quiet) as progress,
     ):
 
         def record(result: ItemResult) -> None:
@@ -237,20 +280,23 @@ def _batch(
             if args.json:
                 print_json(result.to_json())
 
-        planned = iter(plan)
         output_closed: BaseException | None = None
         try:
-            runner.run(_run(client, planned, args, on_result, plan.names(reserved=reserved)))
+            runner.run(_run(client, planned, args, on_result, names))
         except KeyboardInterrupt:
             tally.interrupted = True
-            _not_run(planned, record, failures)
+            if isinstance(planned, Iterator):
+                _not_run(planned, record, failures)
         except BaseException as error:
             if not only_broken_pipes(error):
                 raise
             # The reader of stdout went away (`--json batch ... | head -1`), which stopped the
             # run: what it left is listed as after Ctrl-C, and main() says so in one line.
             output_closed = error
-            _not_run(planned, record, failures)
+            if isinstance(planned, Iterator):
+                _not_run(planned, record, failures)
+    if not tally.total:  # a listing, whose size was not known: as many as were taken
+        tally.total = tally.done + tally.skipped + tally.failed + tally.not_run
     if output_closed is not None:
         raise output_closed
     has_failures = failures.rows > 0 and failures.error is None
@@ -271,6 +317,48 @@ def _batch(
     if tally.interrupted:
         raise KeyboardInterrupt
     return EXIT_FAILED if tally.failed or failures.error is not None else EXIT_OK
+
+
+def _batch_listed(args: argparse.Namespace) -> int:
+    """``batch --prefix``: the matching keys of one listing × the times, in one pass (see
+    :class:`~cos_snapshot.tools.batch.ListedKeys`). Checked up front: the options, the name
+    template and its suffix (on a sample item); each name is claimed as its item runs."""
+    selection = _selection(args)
+    if selection is None:  # --prefix excludes --input: never
+        raise UsageError("give --prefix or --input, not both")
+    template = _template(args)
+    prefix = args.prefix.prefix
+    match: tuple[str, ...] = tuple(args.match) if args.match else DEFAULT_MATCH
+    listed = ListedKeys(prefix, selection, item_defaults(args), match)
+    output_dir = Path(args.output_dir)
+    sample = item_of_row(prefix + "intro.mp4", item_defaults(args))
+    try:
+        check_suffix(PlannedItem(sample, output_dir, template.render(sample), template))
+    except BatchInputError as error:
+        raise UsageError(str(error)) from None
+    failures_path = _failures_path(args, output_dir)
+    names = OutputNames(output_dir, reserved={failures_path: "the failures file"})
+    client = async_client_from_args(args, args.concurrency)
+
+    async def planned() -> AsyncIterator[PlannedItem]:
+        async for item in listed.items(client, lookahead=args.concurrency):
+            yield PlannedItem(item, output_dir, template.render(item), template)
+
+    with asyncio.Runner() as runner:
+        try:
+            code = _run_and_report(
+                runner, client, args, BatchTally(0), planned(), names, failures_path, None
+            )
+        finally:
+            runner.run(client.aclose())
+    under = f"{prefix or 'the bucket root'}"
+    if not listed.matched:
+        print(
+            f"{plural(listed.listed, 'object')} under {under}"
+            + (f", none matching {' '.join(listed.match)}" if listed.listed else ""),
+            file=sys.stderr,
+        )
+    return code
 
 
 def _say_past_end(key_times: KeyTimes) -> None:
@@ -334,18 +422,31 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--every",
         metavar="S",
-        help="a frame every S seconds of each video: 0, S, 2S, ... while below its duration",
+        help="a frame every S seconds of each video (0, S, 2S, ... before its end)",
     )
     batch.add_argument(
         "--input", "-i", metavar="FILE", help="items from a .csv or .jsonl file instead of KEYs"
+    )
+    batch.add_argument(
+        "--prefix",
+        metavar="PREFIX",
+        help="the videos under PREFIX in the bucket (e.g. videos/ or cos:///videos/)",
+    )
+    batch.add_argument(
+        "--match",
+        action="append",
+        metavar="GLOB",
+        help="keys below PREFIX that match GLOB (any case, repeatable; default: the suffixes "
+        + " ".join(VIDEO_SUFFIXES)
+        + ")",
     )
     batch.add_argument(
         "-o", "--output-dir", default=".", help="directory for the images (default: .)"
     )
     batch.add_argument(
         "--name-template",
-        default=DEFAULT_TEMPLATE,
-        help=f"file name of each image (default: {DEFAULT_TEMPLATE}; fields: "
+        help=f"file name of each image (default: {DEFAULT_TEMPLATE}, with --prefix "
+        f"{DEFAULT_LISTED_TEMPLATE}; fields: "
         + " ".join("{" + name + "}" for name in FIELDS).replace("%", "%%")
         + ")",
     )
@@ -365,7 +466,7 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--failures",
         metavar="FILE",
-        help=f"where items that did not get done are listed (default: OUTPUT_DIR/{FAILURES_NAME})",
+        help=f"where items not done are listed (default: OUTPUT_DIR/{FAILURES_NAME})",
     )
     batch.add_argument(
         "--quiet",

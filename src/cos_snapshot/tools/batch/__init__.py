@@ -60,12 +60,15 @@ from .items import (
     RelativeItem,
     TimeSelection,
     is_relative_time,
+    item_of_row,
     items_from_arguments,
     iter_items,
     parse_times,
     read_items,
 )
+from .listing import DEFAULT_MATCH, VIDEO_SUFFIXES, ListedKeys
 from .names import (
+    DEFAULT_LISTED_TEMPLATE,
     DEFAULT_TEMPLATE,
     FIELDS,
     KEY_LIMITS,
@@ -74,10 +77,20 @@ from .names import (
     format_for_name,
     safe_key_path,
 )
-from .plan import BatchPlan, KeyTimes, NameTaken, OutputNames, PlannedItem, plan_outputs
+from .plan import (
+    BatchPlan,
+    KeyTimes,
+    NameTaken,
+    OutputNames,
+    PlannedItem,
+    check_suffix,
+    plan_outputs,
+)
 from .run import MEDIA_INFO_CACHE, BatchTally, ItemResult, run_batch
 
 __all__ = [
+    "DEFAULT_LISTED_TEMPLATE",
+    "DEFAULT_MATCH",
     "DEFAULT_TEMPLATE",
     "FAILURES_NAME",
     "FIELDS",
@@ -86,6 +99,7 @@ __all__ = [
     "KEY_LIMITS",
     "MAX_RANGE_TIMES",
     "MEDIA_INFO_CACHE",
+    "VIDEO_SUFFIXES",
     "BatchInputError",
     "BatchItem",
     "BatchPlan",
@@ -95,6 +109,7 @@ __all__ = [
     "ItemDefaults",
     "ItemResult",
     "KeyTimes",
+    "ListedKeys",
     "NameLimits",
     "NameTaken",
     "NameTemplate",
@@ -102,9 +117,11 @@ __all__ = [
     "PlannedItem",
     "RelativeItem",
     "TimeSelection",
+    "check_suffix",
     "failure_row",
     "format_for_name",
     "is_relative_time",
+    "item_of_row",
     "items_from_arguments",
     "iter_items",
     "parse_times",

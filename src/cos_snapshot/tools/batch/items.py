@@ -54,6 +54,7 @@ __all__ = [
     "RelativeItem",
     "TimeSelection",
     "is_relative_time",
+    "item_of_row",
     "items_from_arguments",
     "iter_items",
     "parse_times",
@@ -398,6 +399,12 @@ def _item_from_row(
         return RelativeItem(index, relative, args, origin, output)
     args = _check(row["key"], time.strip() if isinstance(time, str) else time, values, origin)
     return BatchItem(index, args, origin, output)
+
+
+def item_of_row(key: str, defaults: ItemDefaults, time: str = "0", index: int = 0) -> Item:
+    """The item of ``key`` at ``time`` (seconds, or relative to the video: ``50%``, ``end``)
+    with the ``defaults``, checked as a row of an input file is."""
+    return _item_from_row({"key": key, "time": time}, index, defaults, f"key {key!r}")
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:

@@ -30,6 +30,7 @@ from ..._shared.snapshot_params import (
 from .items import BatchInputError, Item
 
 __all__ = [
+    "DEFAULT_LISTED_TEMPLATE",
     "DEFAULT_TEMPLATE",
     "FIELDS",
     "KEY_LIMITS",
@@ -43,6 +44,9 @@ __all__ = [
 #: three decimals (``intro_00002.500.jpg``), so that one key's names sort in time order (up to
 #: 99,999.999 s, 27 hours) and a millisecond, finer than any frame interval, tells frames apart.
 DEFAULT_TEMPLATE = "{key_stem}_{time:09.3f}.{format}"
+#: The default output name of a batch over a listing (``--prefix``): the key's path below the
+#: prefix is kept, so that ``a/intro.mp4`` and ``b/intro.mp4`` never share a name.
+DEFAULT_LISTED_TEMPLATE = "{key_noext}_{time:09.3f}.{format}"
 #: The fields a template may use, and what they hold.
 FIELDS = {
     "key_stem": "the key's file name without its suffix ('videos/intro.mp4' -> 'intro')",
@@ -211,10 +215,14 @@ def _seconds(text: str) -> Seconds:
 
 
 class NameTemplate:
-    """A validated output-name template; :meth:`render` gives an item's relative path."""
+    """A validated output-name template; :meth:`render` gives an item's relative path.
 
-    def __init__(self, text: str) -> None:
+    With ``relative_to`` (the prefix a batch listed), ``{key}`` and ``{key_noext}`` are the
+    key's path below it (``videos/a/intro.mp4`` under ``videos/``: ``a/intro.mp4``)."""
+
+    def __init__(self, text: str, *, relative_to: str = "") -> None:
         self.text = text
+        self.relative_to = relative_to
         if not text.strip():
             raise BatchInputError("--name-template must not be empty")
         try:
@@ -277,7 +285,7 @@ class NameTemplate:
         if item.output is not None:
             return self._check(item.output, f"{item.origin}: output {item.output!r}", quote=False)
         params = item.args
-        key_path, stem, noext = _key_fields(params.key)
+        key_path, stem, noext = _key_fields(params.key.removeprefix(self.relative_to))
         values = {
             "key_stem": stem,
             "key_noext": noext,

@@ -65,7 +65,7 @@ class PlannedItem:
         return row
 
 
-def _check_suffix(planned: PlannedItem) -> None:
+def check_suffix(planned: PlannedItem) -> None:
     """Refuse a name whose suffix promises another format than the item's image: a PNG in a
     file named ``.jpg`` misleads every program that opens it."""
     item = planned.item
@@ -303,7 +303,7 @@ class BatchPlan:
         count = 0
         for planned in self:
             count += 1
-            _check_suffix(planned)
+            check_suffix(planned)
             if planned.item.relative:
                 continue
             if names.limits.problem(planned.name) is not None:

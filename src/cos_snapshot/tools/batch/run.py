@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
@@ -319,9 +319,32 @@ class _FinishedWhileCancelled(asyncio.CancelledError):
         self.result = result
 
 
+def _taking(
+    planned: Iterable[PlannedItem] | AsyncIterable[PlannedItem],
+) -> Callable[[], Awaitable[PlannedItem | None]]:
+    """The next planned item for whichever worker is free (``None`` at the end): from one
+    shared iterator, or one shared async iterator (a listing), which one worker at a time
+    advances."""
+    if isinstance(planned, AsyncIterable):
+        stream = aiter(planned)
+        lock = asyncio.Lock()
+
+        async def next_listed() -> PlannedItem | None:
+            async with lock:
+                return await anext(stream, None)
+
+        return next_listed
+    queue = iter(planned)
+
+    async def next_read() -> PlannedItem | None:
+        return next(queue, None)
+
+    return next_read
+
+
 async def run_batch(
     client: AsyncSnapshotClient,
-    planned: Iterable[PlannedItem],
+    planned: Iterable[PlannedItem] | AsyncIterable[PlannedItem],
     *,
     concurrency: int,
     force: bool,
@@ -346,7 +369,7 @@ async def run_batch(
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    queue = iter(planned)
+    take_next = _taking(planned)
     with ThreadPoolExecutor(
         max_workers=min(WRITER_THREADS, concurrency), thread_name_prefix="cos-snapshot-write"
     ) as threads:  # started only if writes turn slow
@@ -355,7 +378,7 @@ async def run_batch(
         async def worker() -> None:
             # One shared iterator: each worker takes the next item when it is free.
             skips = 0
-            for item in queue:
+            while (item := await take_next()) is not None:
                 try:
                     try:
                         result = await taker.take(item)
