@@ -67,6 +67,7 @@ nitpick_ignore = [
         ("py:class", name)
         for name in (
             "argparse.ArgumentParser",
+            "collections.abc.AsyncIterable",
             "collections.abc.AsyncIterator",
             "collections.abc.Awaitable",
             "collections.abc.Callable",

@@ -41,7 +41,7 @@ class ListedKeys:
     """The objects under ``prefix`` whose key relative to it matches one of ``match`` (fnmatch
     patterns, case-insensitive; ``*`` crosses ``/``), each at the ``times``.
 
-    :meth:`items` lists them with a client; :attr:`listed` and :attr:`matched` count what it
+    :meth:`items` lists them with a client; ``listed`` and ``matched`` count what it
     has seen so far."""
 
     prefix: str
