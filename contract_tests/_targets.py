@@ -34,6 +34,7 @@ from ._videos import Video, VideoSpec
 
 __all__ = [
     "EMULATOR_CREDENTIALS",
+    "GENERATED",
     "LIVE_VARIABLES",
     "TARGET_NAMES",
     "Target",
@@ -57,6 +58,9 @@ EMULATOR_PREFIX = "contract/"
 #: An object that is not a video, uploaded next to the fixtures.
 NOT_A_VIDEO_KEY = "not a video.mp4"
 NOT_A_VIDEO = b"This text is not a video, whatever its name says.\n"
+#: Where schemathesis's uploads go, below the run prefix (``test_schema.py``); the listing
+#: tests (``test_listing.py``) leave them out, since what they are depends on the seed.
+GENERATED = "~generated/"
 #: The bucket-relative host the in-process app is called with.
 IN_PROCESS_URL = "http://testserver"
 

@@ -19,6 +19,7 @@ prefix; what they are depends on the seed, so the listings here leave them out.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from decimal import Decimal
@@ -30,10 +31,8 @@ from cos_snapshot import ObjectPage
 
 from ._expect import exactframe_expectation
 from ._helpers import check_frame, signed_auth
-from ._targets import Target
+from ._targets import GENERATED, Target
 
-#: Where schemathesis's uploads go, below the run prefix (``test_schema.py``).
-GENERATED = "~generated/"
 #: Empty objects put beside the fixtures, below the run prefix.
 EMPTY_KEYS = ("a b", "a-b", "a.b", "a/b", "a0")
 #: A fixture video's bytes put again under a key of its own, then read back.
@@ -88,7 +87,7 @@ def _not_generated(target: Target, keys: list[str]) -> list[str]:
 
 def _check_order(entries: list[str], how: str) -> None:
     """``entries`` strictly increase in UTF-8 byte order: sorted, and each listed once."""
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert _utf8(before) < _utf8(after), (
             f"{how}: {before!r} listed before {after!r}, not in UTF-8 byte order"
             if before != after
@@ -214,7 +213,7 @@ def test_put_object_then_get_snapshot_reads_the_uploaded_video(
         assert info is not None, f"{key!r} was put, HEAD finds nothing"
         assert (info.size, info.etag) == (len(data), put.etag)
         if target.strict:
-            assert put.etag == f'"{hashlib.md5(data).hexdigest()}"'  # noqa: S324 (an ETag)
+            assert put.etag == f'"{hashlib.md5(data).hexdigest()}"'
         assert client.get_object(key) == data
         snapshot = client.get_snapshot(key, time)
     expected = exactframe_expectation(video.info, time, strict=target.strict)
