@@ -118,6 +118,16 @@ def test_paging_reaches_every_key_once_in_utf8_byte_order(
         assert _not_generated(target, iterated) == keys
 
 
+async def test_the_async_iterator_lists_what_the_sync_one_does(
+    target: Target, listed: frozenset[str]
+) -> None:
+    async with target.async_client() as client:
+        iterated = [o.key async for o in client.iter_objects(target.prefix, page_size=2)]
+    with target.client() as client:
+        expected = [o.key for o in client.iter_objects(target.prefix)]
+    assert iterated == expected
+
+
 def test_listed_sizes_and_etags_are_the_objects(target: Target, listed: frozenset[str]) -> None:
     with target.client() as client:
         summaries = {o.key: o for o in client.iter_objects(target.prefix + "a")}
