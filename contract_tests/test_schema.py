@@ -7,6 +7,8 @@ spec says.
   2xx or a 5xx.
 - Every response: a documented status, content type, headers (``x-cos-request-id``) and body;
   XML error documents are parsed and checked against ``CosErrorDocument``.
+- Uploads (PutObject) go under the run prefix, in ``~generated/``, never over a fixture; in
+  live mode listings (GetBucket) stay under the run prefix too.
 - ``ignored_auth``: the same request unsigned, or with a made-up signature, must be refused.
 
 Requests are signed with the project's signer (``_signing.RequestsCosAuth``). Cases come from
@@ -86,7 +88,9 @@ CONFIG = schemathesis.Config.from_dict(
             "negative_data_rejection": {"expected-statuses": [400, 403, 404]},
         },
         "phases": {
-            # PUT and DELETE are real operations on an object key: never send them here.
+            # Methods the spec does not give a path (DELETE on a key, PUT on the bucket) are real
+            # operations: never send them here. PutObject is sent as an operation, its key moved
+            # under the run prefix (``_prepare``).
             "coverage": {"unexpected-methods": []},
             "stateful": {"enabled": False},
         },
