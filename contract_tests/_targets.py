@@ -34,6 +34,7 @@ from ._videos import Video, VideoSpec
 
 __all__ = [
     "EMULATOR_CREDENTIALS",
+    "GENERATED",
     "LIVE_VARIABLES",
     "TARGET_NAMES",
     "Target",
@@ -57,6 +58,9 @@ EMULATOR_PREFIX = "contract/"
 #: An object that is not a video, uploaded next to the fixtures.
 NOT_A_VIDEO_KEY = "not a video.mp4"
 NOT_A_VIDEO = b"This text is not a video, whatever its name says.\n"
+#: Where schemathesis's uploads go, below the run prefix (``test_schema.py``); the listing
+#: tests (``test_listing.py``) leave them out, since what they are depends on the seed.
+GENERATED = "~generated/"
 #: The bucket-relative host the in-process app is called with.
 IN_PROCESS_URL = "http://testserver"
 
@@ -90,6 +94,8 @@ class Target:
     credentials: Credentials
     videos: dict[str, Video]
     strict: bool
+    #: The run prefix: every key the suite puts is under it, and it lists only there.
+    prefix: str
     anonymous_url: str | None = None
     not_a_video_key: str | None = None
     app: Any = None
@@ -114,6 +120,22 @@ class Target:
 
     def video(self, name: str) -> Video:
         return self.videos[name]
+
+    def will_put(self, key: str) -> None:
+        """Note that the suite puts ``key`` (under :attr:`prefix`), so that the end of the
+        session deletes it from a target reached over HTTP, as it does the fixtures. Call it
+        before the upload: a half-done upload is cleaned up too."""
+        if not key.startswith(self.prefix):
+            raise ValueError(f"{key!r} is outside the run prefix {self.prefix!r}")
+        if self.remote is not None:
+            remote = self.remote
+            self._closers.append(lambda: _quietly(remote.delete, key))
+
+    def put(self, key: str, data: bytes) -> None:
+        """Put ``data`` as ``key`` with the typed client, deleted again at the session's end."""
+        self.will_put(key)
+        with self.client() as client:
+            client.put_object(key, data)
 
     def _httpx_args(self, *, anonymous: bool, is_async: bool) -> dict[str, Any]:
         if not self.in_process:
@@ -235,6 +257,7 @@ def in_process_target(
         credentials=EMULATOR_CREDENTIALS,
         videos=videos,
         strict=True,
+        prefix=EMULATOR_PREFIX,
         anonymous_url=IN_PROCESS_URL,
         not_a_video_key=EMULATOR_PREFIX + NOT_A_VIDEO_KEY,
         app=broken.build_app(settings, engine, bug),
@@ -292,12 +315,11 @@ def _upload(
 ) -> None:
     for name, (spec, info) in made.items():
         key = prefix + spec.key
-        # Registered before the upload so that a half-done upload is still cleaned up.
-        target._closers.append(lambda key=key: _quietly(remote.delete, key))
+        target.will_put(key)
         remote.put(key, info.path.read_bytes())
         target.videos[name] = Video(name, key, info)
     key = prefix + NOT_A_VIDEO_KEY
-    target._closers.append(lambda: _quietly(remote.delete, key))
+    target.will_put(key)
     remote.put(key, NOT_A_VIDEO)
     target.not_a_video_key = key
 
@@ -332,6 +354,7 @@ def uvicorn_target(
             credentials=EMULATOR_CREDENTIALS,
             videos={},
             strict=True,
+            prefix=EMULATOR_PREFIX,
             anonymous_url=anonymous_url,
         )
         remote = _RemoteBucket(EMULATOR_BUCKET, "ap-guangzhou", url, EMULATOR_CREDENTIALS)
@@ -360,6 +383,7 @@ def live_target(
         credentials=credentials,
         videos={},
         strict=_flag(environ, "COS_CONTRACT_STRICT"),
+        prefix=prefix,
         anonymous_url=base_url if _flag(environ, "COS_CONTRACT_ANONYMOUS") else None,
     )
     remote = _RemoteBucket(bucket, region, endpoint_url, credentials)

@@ -17,12 +17,13 @@ import dataclasses
 import math
 import re
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, MutableMapping
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote_to_bytes, urlencode
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlencode
 
 from cos_snapshot import Credentials
 from cos_snapshot.emulator import (
@@ -343,8 +344,8 @@ def _map_response(
                     content = body(content, {k.lower(): v for k, v in raw_headers})
                 if headers is not None:
                     raw_headers = headers(raw_headers)
-                raw_headers = [(k, v) for k, v in raw_headers if k.lower() != b"content-length"]
-                if scope.get("method") != "HEAD":
+                if scope.get("method") != "HEAD":  # a HEAD answer's length is the object's
+                    raw_headers = [(k, v) for k, v in raw_headers if k.lower() != b"content-length"]
                     raw_headers.append((b"content-length", str(len(content)).encode()))
                 code = start["status"] if status is None else status(start["status"])
                 await send({"type": "http.response.start", "status": code, "headers": raw_headers})
@@ -393,6 +394,61 @@ def _drops_request_id(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
 
 def _server_error_on_bad_input(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
     return _map_response(app, status=lambda code: 500 if code == 400 else code)
+
+
+def _rewrites_listing(
+    change: Callable[[ET.Element], None],
+) -> Callable[[ASGIApp, EmulatorSettings], ASGIApp]:
+    """Middleware that passes every GetBucket answer (a ``<ListBucketResult>``) through
+    ``change`` (which edits the parsed document in place) before it is sent."""
+
+    def rewrite(content: bytes, headers: dict[bytes, bytes]) -> bytes:
+        if b"<ListBucketResult>" not in content[:200]:
+            return content
+        root = ET.fromstring(content)  # the emulator's own answer: no DOCTYPE, no entities
+        change(root)
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+    def middleware(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
+        return _map_response(app, body=rewrite)
+
+    return middleware
+
+
+def _drop_last_key(root: ET.Element) -> None:
+    # The page's last object is never sent, though NextMarker moves past it.
+    entries = root.findall("Contents")
+    if entries:
+        root.remove(entries[-1])
+
+
+def _directory_walk_order(key: str) -> tuple[tuple[int, str], ...]:
+    """Where a walk that lists each directory's files before its subdirectories puts ``key``:
+    ``a-b``, ``a.b``, ``a0``, then ``a/b``."""
+    *directories, name = key.split("/")
+    return (*((1, part) for part in directories), (0, name))
+
+
+def _sort_per_directory(root: ET.Element) -> None:
+    entries = root.findall("Contents")
+    for entry in entries:
+        root.remove(entry)
+    entries.sort(key=lambda entry: _directory_walk_order(unquote(entry.findtext("Key") or "")))
+    root.extend(entries)
+
+
+#: The elements that ``encoding-type=url`` percent-encodes.
+_ENCODED_ELEMENTS = ("Prefix", "Marker", "NextMarker", "Delimiter", "Contents/Key")
+
+
+def _ignore_encoding_type(root: ET.Element) -> None:
+    # The texts as they are, and no word of an encoding: as if encoding-type were not asked for.
+    for name in ("Encoding-Type", "EncodingType"):
+        for element in root.findall(name):
+            root.remove(element)
+    for path in (*_ENCODED_ELEMENTS, "CommonPrefixes/Prefix"):
+        for element in root.iterfind(path):
+            element.text = unquote(element.text or "")
 
 
 def _query_of(scope: Scope) -> list[tuple[str, str]] | None:
@@ -545,6 +601,20 @@ BUGS: dict[str, Bug] = {
     "media-float-noise": Bug(
         "GetMediaInfo's decimals written as binary floats (2.0000000000000004, 25.000000000000004)",
         media_fault=_float_noise,
+    ),
+    "listing-drops-last-key": Bug(
+        "GetBucket leaves out the last object of every page (NextMarker still moves past it)",
+        middleware=_rewrites_listing(_drop_last_key),
+    ),
+    "listing-sorts-per-directory": Bug(
+        "GetBucket lists each directory's objects before its subdirectories' (a-b, a.b, a0, a/b)"
+        " instead of in UTF-8 byte order",
+        middleware=_rewrites_listing(_sort_per_directory),
+    ),
+    "listing-ignores-encoding-type": Bug(
+        "GetBucket answers encoding-type=url with keys, prefixes and markers as they are, and"
+        " no Encoding-Type",
+        middleware=_rewrites_listing(_ignore_encoding_type),
     ),
 }
 

@@ -7,6 +7,8 @@ spec says.
   2xx or a 5xx.
 - Every response: a documented status, content type, headers (``x-cos-request-id``) and body;
   XML error documents are parsed and checked against ``CosErrorDocument``.
+- Uploads (PutObject) go under the run prefix, in ``~generated/``, never over a fixture; in
+  live mode listings (GetBucket) stay under the run prefix too.
 - ``ignored_auth``: the same request unsigned, or with a made-up signature, must be refused.
 
 Requests are signed with the project's signer (``_signing.RequestsCosAuth``). Cases come from
@@ -16,6 +18,8 @@ seed (``COS_CONTRACT_SEED``).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import xml.etree.ElementTree as ET
 import zlib
 from decimal import Decimal, InvalidOperation
@@ -26,13 +30,14 @@ import schemathesis
 import yaml
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.transport.serialization import serialize_binary
 
 from ._asgi import SwitchableApp
 from ._config import SEED, examples
 from ._expect import magic_type
 from ._helpers import object_path
 from ._spec import spec_bytes
-from ._targets import Target
+from ._targets import GENERATED, Target
 from ._videos import DURATION
 
 TIME_BOUND = 2592000
@@ -52,10 +57,6 @@ def _contract_spec() -> dict[str, Any]:
         responses[name]["content"] = {
             "application/xml": {"schema": {"$ref": "#/components/schemas/CosErrorDocument"}}
         }
-    # An operation this suite does not send yet: PutObject (a generated upload would replace
-    # the fixture videos the other cases read; uploads need keys of their own under the run
-    # prefix).
-    del raw["paths"]["/{ObjectKey}"]["put"]
     # GetMediaInfo's and GetBucket's answers likewise: strings for the generator, their
     # documents' schemas here.
     documents = {"getMediaInfo": "MediaInfoDocument", "getBucket": "ListBucketResultDocument"}
@@ -87,7 +88,9 @@ CONFIG = schemathesis.Config.from_dict(
             "negative_data_rejection": {"expected-statuses": [400, 403, 404]},
         },
         "phases": {
-            # PUT and DELETE are real operations on an object key: never send them here.
+            # Methods the spec does not give a path (DELETE on a key, PUT on the bucket) are real
+            # operations: never send them here. PutObject is sent as an operation, its key moved
+            # under the run prefix (``_prepare``).
             "coverage": {"unexpected-methods": []},
             "stateful": {"enabled": False},
         },
@@ -204,6 +207,11 @@ def _schema(app: Any = None) -> Any:
         # Without ci-process a GET is another operation (GetObject, the object's bytes).
         if operation_id in _CI_OPERATIONS and "ci-process" not in query:
             return False
+        # An upload's key is put under the run prefix (``_prepare``), where a key that breaks
+        # the spec no longer does (an empty key would even be PutBucket): GetSnapshot and the
+        # others send the same invalid keys.
+        if operation_id == "putObject" and _negative_at(case, ParameterLocation.PATH):
+            return False
         # The spec bounds time only to keep generated values sane (the vendor sets no bound):
         # a larger time is not invalid input.
         time = _as_number(query.get("time"))
@@ -217,21 +225,52 @@ in_process_schema = _schema(IN_PROCESS_APP)
 http_schema = _schema()
 
 
+def _negative_at(case: Any, location: ParameterLocation) -> bool:
+    return case.meta is not None and bool(case.meta.is_negative_at(location))
+
+
+def _operation(case: Any) -> str | None:
+    operation_id: str | None = case.operation.definition.raw.get("operationId")
+    return operation_id
+
+
+def _upload_key(case: Any, target: Target) -> str:
+    """Where an upload goes: below the run prefix, in a directory of its own named by the
+    generated key's digest (so that ``k`` and ``k/x``, which the emulator cannot hold at once,
+    never meet), never over a fixture video. The body's ``Content-MD5`` is made right unless
+    the case means it to be wrong."""
+    generated = str(case.path_parameters.get("ObjectKey", ""))
+    key = f"{target.prefix}{GENERATED}{zlib.crc32(generated.encode()):08x}/{generated}"
+    if "Content-MD5" in (case.headers or {}) and not _negative_at(case, ParameterLocation.HEADER):
+        digest = hashlib.md5(serialize_binary(case.body)).digest()
+        case.headers["Content-MD5"] = base64.b64encode(digest).decode()
+    return key
+
+
 def _prepare(case: Any, target: Target) -> None:
-    """Point a valid key at a fixture video, so valid requests can succeed.
+    """Point a valid key at a fixture video, so valid requests can succeed; put an upload's
+    key under the run prefix (and note it, so the session deletes it); in live mode, list only
+    under the run prefix.
 
     Path parameters go into the URL as they are, so the key is percent-encoded here, the way
     the SDK and the typed client encode it (schemathesis encodes the keys it generates).
     """
-    meta = case.meta
-    if meta is None or not meta.is_negative_at(ParameterLocation.PATH):
+    operation = _operation(case)
+    if operation == "putObject":
+        key = _upload_key(case, target)
+        target.will_put(key)
+        case.path_parameters = {"ObjectKey": object_path(key).removeprefix("/")}
+    elif not _negative_at(case, ParameterLocation.PATH) and operation != "getBucket":
         generated = str(case.path_parameters.get("ObjectKey", ""))
         keys = sorted(video.key for video in target.videos.values())
         key = keys[zlib.crc32(generated.encode()) % len(keys)]
         case.path_parameters = {"ObjectKey": object_path(key).removeprefix("/")}
-    if not target.strict and not (
-        meta is not None and meta.is_negative_at(ParameterLocation.QUERY)
-    ):
+    if operation == "getBucket" and target.name == "live":
+        # Another run's objects, or the bucket's own, are not this run's to list.
+        query = case.query if case.query is not None else {}
+        query["prefix"] = target.prefix + str(query.get("prefix", ""))
+        case.query = query
+    if not target.strict and not _negative_at(case, ParameterLocation.QUERY):
         # The tolerant reading allows a 400 past the end of the video: stay inside it.
         query = case.query or {}
         time = _as_number(query.get("time"))
