@@ -678,3 +678,25 @@ def test_times_past_the_end_are_counted_once_per_key_and_skip_past_end_leaves_th
     assert sorted(p.name for p in skipped.glob("*.jpg")) == sorted(
         named(stem, t) for stem in ("clip one", "b") for t in ("0", "1")
     )
+
+
+def test_plain_times_past_the_end_are_said_once_per_key(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The issue's own case: plain seconds, several per key, past a 2 s video's end.
+    code, out, err = run(capsys, *batch(server, A, "--times", "0:4:1", "-o", str(tmp_path)))
+    assert code == 0
+    assert "5 done" in out
+    assert err.count("past its end") == 1
+    assert f"{A}: 3 times at or past its end (2 s) repeat its last frame" in err
+
+
+def test_with_plain_times_a_missing_key_still_fails_item_by_item(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = batch(server, A, "videos/missing.mp4", "--times", "0,1", "-o", str(tmp_path))
+    code, out, err = run(capsys, *argv)
+    assert code == 1  # not a usage error: the two items of the missing key failed alone
+    assert "2 done" in out
+    assert "2 failed" in out
+    assert "past its end" not in err

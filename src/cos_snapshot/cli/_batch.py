@@ -362,9 +362,8 @@ def _batch_listed(args: argparse.Namespace) -> int:
 
 
 def _say_past_end(key_times: KeyTimes) -> None:
-    """Once per key whose duration is known: how many of its times repeat its last frame, or
-    (--skip-past-end) were left out. Plain seconds alone ask no GetMediaInfo, so without
-    --skip-past-end they are not checked."""
+    """Once per key whose duration is known (its GetMediaInfo, asked once per key, answered):
+    how many of its times repeat its last frame, or (--skip-past-end) were left out."""
     for key, count in key_times.past_end().items():
         info = key_times.infos[key]
         end = f"its end ({format_time(info.video_duration or 0)} s)"

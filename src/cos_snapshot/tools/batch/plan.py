@@ -17,6 +17,7 @@ import attrs
 
 from ... import (
     AsyncSnapshotClient,
+    CosError,
     CosInvalidArgumentError,
     MediaInfo,
     TimeSelection,
@@ -236,15 +237,24 @@ class KeyTimes:
 
     async def fetch_media_infos(self, client: AsyncSnapshotClient, *, concurrency: int) -> None:
         """Each key's GetMediaInfo (:func:`cos_snapshot.media_info_for`), ``concurrency`` at a
-        time, when the times are relative to the video or :attr:`skip_past_end` is set;
-        nothing otherwise."""
-        if not self.times.relative and not self.skip_past_end:
+        time: one request per key, not per item. The times need it when they are relative to
+        the video or :attr:`skip_past_end` is set: a key that is missing or not a video then
+        raises. Two or more plain seconds do not need it; it is asked all the same, to tell how
+        many of them fall past each video's end (:meth:`past_end`), and a key it fails for is
+        left to fail item by item, as it would without it. One plain time per key asks nothing
+        (a poster for each of thousands of keys would pay a second request for each)."""
+        needed = self.times.relative or self.skip_past_end
+        if not needed and len(self.times.listed) < 2:
             return
         limit = asyncio.Semaphore(concurrency)
 
         async def one(key: str) -> None:
             async with limit:
-                self.infos[key] = await media_info_for(client, key, self.times.option)
+                try:
+                    self.infos[key] = await media_info_for(client, key, self.times.option)
+                except CosError:  # CosInvalidArgumentError included
+                    if needed:
+                        raise
 
         try:
             async with asyncio.TaskGroup() as group:
