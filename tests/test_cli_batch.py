@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -700,3 +702,50 @@ def test_with_plain_times_a_missing_key_still_fails_item_by_item(
     assert "2 done" in out
     assert "2 failed" in out
     assert "past its end" not in err
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), "utf-8"))
+
+
+def test_input_dash_reads_json_lines_from_stdin_and_leaves_no_spool(
+    server: str,
+    videos: dict[str, FixtureInfo],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    tempfile.tempdir = None  # let the module see TMPDIR
+    try:
+        rows = [{"key": A, "time": "1"}, {"key": B, "time": "0.5"}]
+        _stdin(monkeypatch, "".join(json.dumps(row) + "\n" for row in rows))
+        out_dir = tmp_path / "out"
+        code, out, _ = run(capsys, *batch(server, "--input", "-", "-o", str(out_dir)))
+    finally:
+        tempfile.tempdir = None
+    assert code == 0
+    assert "2 done" in out
+    assert frame(out_dir / named("clip one", "1")) == videos[A].frame_at(Decimal(1))
+    assert frame(out_dir / named("b", "0.5")) == videos[B].frame_at(Decimal("0.5"))
+    assert list((tmp_path / "tmp").iterdir()) == []  # the spooled input is gone
+
+
+def test_input_dash_takes_csv_with_input_format_and_names_stdin_in_errors(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stdin(monkeypatch, f"key,time\n{A},1\n")
+    argv = batch(server, "--input", "-", "--input-format", "csv", "-o", str(tmp_path))
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert "1 done" in out
+    _stdin(monkeypatch, '{"key": "a.mp4", "time": "soon"}\n')
+    code, _, err = run(capsys, *batch(server, "--input", "-", "-o", str(tmp_path)))
+    assert code == 2
+    assert err.startswith("cos-snapshot: error: stdin line 1: ")
+    argv = batch(server, "--input-format", "csv", A, "-t", "1", "-o", str(tmp_path / "no"))
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "--input-format is for --input -" in err
+    assert not (tmp_path / "no").exists()

@@ -14,7 +14,9 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -78,8 +80,6 @@ examples:
   cos-snapshot batch videos/a.mp4 --times 10%,end -o posters
   # items from a CSV file (a header row: key,time[,width,...]) or a JSON Lines file
   cos-snapshot batch --input items.csv -o posters
-  # take again what failed or did not run
-  cos-snapshot batch --input posters/{FAILURES_NAME} -o posters
   # a poster at 50% of every video under videos/ (cos:///videos/: the bucket in use)
   cos-snapshot batch --prefix videos/ --times 50% -o posters
 
@@ -159,7 +159,8 @@ def _plan(args: argparse.Namespace) -> BatchPlan:
     items: Callable[[], Iterable[Item]]
     if selection is None:
         path = Path(args.input)
-        items = lambda: iter_items(path, defaults)  # noqa: E731 - read again on each pass
+        name = "stdin" if getattr(args, "input_spooled", False) else None
+        items = lambda: iter_items(path, defaults, name=name)  # noqa: E731 - read each pass
     else:
         items = KeyTimes(args.keys, selection, defaults, skip_past_end=args.skip_past_end)
     return BatchPlan(items, template, Path(args.output_dir))
@@ -215,6 +216,31 @@ def _not_run(
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    if args.input == "-":
+        with _spooled_stdin(args.input_format) as path:
+            args.input, args.input_spooled = str(path), True
+            return _cmd_batch(args)
+    if args.input_format is not None:
+        raise UsageError("--input-format is for --input - (a file's suffix says its format)")
+    return _cmd_batch(args)
+
+
+@contextlib.contextmanager
+def _spooled_stdin(input_format: str | None) -> Iterator[Path]:
+    """Standard input copied to a temporary file (a batch reads its input twice: once to
+    check it, once to run it), removed when the command ends; its suffix says the format
+    (JSON Lines unless ``--input-format csv``)."""
+    directory = Path(tempfile.mkdtemp(prefix=".cos-snapshot-stdin."))
+    path = directory / f"stdin.{input_format or 'jsonl'}"
+    try:
+        with path.open("wb") as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool)
+        yield path
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
     if args.prefix is not None:
         args.prefix = bucket_path(args.prefix, args, option="--prefix")
         return _batch_listed(args)
@@ -424,7 +450,16 @@ def register(sub: Any) -> None:
         help="a frame every S seconds of each video (0, S, 2S, ... before its end)",
     )
     batch.add_argument(
-        "--input", "-i", metavar="FILE", help="items from a .csv or .jsonl file instead of KEYs"
+        "--input",
+        "-i",
+        metavar="FILE",
+        help="items from a .csv or .jsonl file instead of KEYs (-: from stdin)",
+    )
+    batch.add_argument(
+        "--input-format",
+        choices=["jsonl", "csv"],
+        metavar="FMT",
+        help="jsonl or csv: the format of --input - (default: jsonl)",
     )
     batch.add_argument(
         "--prefix",

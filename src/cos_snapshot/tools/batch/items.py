@@ -407,7 +407,7 @@ def item_of_row(key: str, defaults: ItemDefaults, time: str = "0", index: int = 
     return _item_from_row({"key": key, "time": time}, index, defaults, f"key {key!r}")
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
+def _csv_rows(path: Path, shown: str) -> Iterator[tuple[int, dict[str, object]]]:
     with path.open(newline="", encoding="utf-8-sig") as stream:
         reader = csv.reader(stream)
         header = next(reader, None)
@@ -417,25 +417,25 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
         repeated = sorted({name for name in names if name and names.count(name) > 1})
         if repeated:  # which of the two would count is a guess: refused, not the last taken
             raise BatchInputError(
-                f"{path} line 1: column {' and '.join(repeated)} appears more than once in "
+                f"{shown} line 1: column {' and '.join(repeated)} appears more than once in "
                 "the header"
             )
         if "key" not in names or "time" not in names:
             raise BatchInputError(
-                f"{path} line 1: the header needs columns key and time, has {', '.join(names)}"
+                f"{shown} line 1: the header needs columns key and time, has {', '.join(names)}"
             )
         for record in reader:
             if not any(field.strip() for field in record):
                 continue
             if len(record) > len(names):
                 raise BatchInputError(
-                    f"{path} line {reader.line_num}: {plural(len(record), 'value')} for "
+                    f"{shown} line {reader.line_num}: {plural(len(record), 'value')} for "
                     f"{plural(len(names), 'column')}"
                 )
             yield reader.line_num, dict(zip(names, record, strict=False))
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
+def _jsonl_rows(path: Path, shown: str) -> Iterator[tuple[int, dict[str, object]]]:
     with path.open(encoding="utf-8-sig") as stream:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
@@ -443,23 +443,23 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
             try:
                 row = _JSON_ROW.decode(line)
             except json.JSONDecodeError as error:
-                raise BatchInputError(f"{path} line {number}: not JSON: {error.msg}") from None
+                raise BatchInputError(f"{shown} line {number}: not JSON: {error.msg}") from None
             except RecursionError:  # arrays or objects nested thousands deep
                 raise BatchInputError(
-                    f"{path} line {number}: JSON nested too deeply for an item"
+                    f"{shown} line {number}: JSON nested too deeply for an item"
                 ) from None
             if not isinstance(row, dict):
-                raise BatchInputError(f"{path} line {number}: must be a JSON object")
+                raise BatchInputError(f"{shown} line {number}: must be a JSON object")
             if row.get("incomplete") is True:  # a failures file its run did not finish
                 raise BatchInputError(
-                    f"{path} line {number}: an incomplete list of failures "
+                    f"{shown} line {number}: an incomplete list of failures "
                     f"({row.get('error') or 'its run did not finish'}); take the batch again "
                     "from its original input (files that exist are skipped)"
                 )
             yield number, row
 
 
-def iter_items(path: Path, defaults: ItemDefaults) -> Iterator[Item]:
+def iter_items(path: Path, defaults: ItemDefaults, *, name: str | None = None) -> Iterator[Item]:
     """The items of a CSV file (a header row naming the columns) or a JSON Lines file (one
     object a line), chosen by the suffix, read one row at a time. Rows need ``key`` and
     ``time`` (seconds, or relative to the video: ``50%``, ``end``, which give a
@@ -468,29 +468,31 @@ def iter_items(path: Path, defaults: ItemDefaults) -> Iterator[Item]:
     ``index``), and so is ``output`` (a file name that overrides the name template); other
     columns are ignored.
 
-    Raises :class:`BatchInputError` naming the file and line of the first bad row, when the
-    iteration reaches it, and at the end when the file had no items.
+    Raises :class:`BatchInputError` naming the file (or ``name``: ``stdin`` for a spooled
+    standard input) and line of the first bad row, when the iteration reaches it, and at the
+    end when the file had no items.
     """
+    shown = name or str(path)
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        rows = _csv_rows(path)
+        rows = _csv_rows(path, shown)
     elif suffix in JSONL_SUFFIXES:
-        rows = _jsonl_rows(path)
+        rows = _jsonl_rows(path, shown)
     else:
-        raise BatchInputError(f"{path}: the input must be a .csv or .jsonl file")
+        raise BatchInputError(f"{shown}: the input must be a .csv or .jsonl file")
     position = 0
     try:
         for number, row in rows:
-            yield _item_from_row(row, position, defaults, f"{path} line {number}")
+            yield _item_from_row(row, position, defaults, f"{shown} line {number}")
             position += 1
     except UnicodeDecodeError:
-        raise BatchInputError(f"{path}: not UTF-8 text") from None
+        raise BatchInputError(f"{shown}: not UTF-8 text") from None
     except OSError as error:
-        raise BatchInputError(f"{path}: {error.strerror or error}") from None
+        raise BatchInputError(f"{shown}: {error.strerror or error}") from None
     except csv.Error as error:
-        raise BatchInputError(f"{path}: {error}") from None
+        raise BatchInputError(f"{shown}: {error}") from None
     if not position:
-        raise BatchInputError(f"{path}: no items (rows need key and time)")
+        raise BatchInputError(f"{shown}: no items (rows need key and time)")
 
 
 def read_items(path: Path, defaults: ItemDefaults) -> list[Item]:
