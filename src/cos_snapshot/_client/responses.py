@@ -6,7 +6,7 @@ and where a body goes as it arrives (in memory within a cap, or into a file)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar
 
 import attrs
 import httpx2
@@ -31,6 +31,8 @@ from .objects import (
 )
 from .options import MAX_ERROR_BYTES, MAX_MEDIA_INFO_BYTES
 from .snapshot import Snapshot
+
+_T = TypeVar("_T")
 
 
 class BodySink(Protocol):
@@ -200,25 +202,45 @@ def transport_error(exc: httpx2.HTTPError) -> CosClientError:
     return CosClientError(f"HTTP error: {type(exc).__name__}: {exc}")
 
 
-def to_media_info(response: httpx2.Response, body: bytes) -> MediaInfo:
+def _parsed_document(
+    response: httpx2.Response,
+    body: bytes,
+    parse: Callable[[str | None], _T],
+    *,
+    name_a_type_not_xml: bool = False,
+) -> _T:
+    """``parse(request_id)`` of an XML answer's body, for a 200; otherwise the service's
+    error. A body that does not parse is an error document in a 200 when it is one (read only
+    then: a good answer is parsed once), else ``parse``'s :class:`CosResponseError` with the
+    request id (or, with ``name_a_type_not_xml``, one saying the answer's declared type is not
+    XML when it is not)."""
     headers = response.headers
     request_id = headers.get("x-cos-request-id")
     if response.status_code != 200:
         raise CosServiceError.from_response(response.status_code, body, headers)
     try:
-        return parse_media_info(body, request_id=request_id)
+        return parse(request_id)
     except CosResponseError as exc:
         service_error = error_in_success(response, body)
         if service_error is not None:
             raise service_error from None
         declared = headers.get("content-type", "").split(";")[0].strip().lower()
-        if declared and "xml" not in declared:
+        if name_a_type_not_xml and declared and "xml" not in declared:
             raise CosResponseError(
                 "Response",
                 f"the answer is {declared}, not an XML document",
                 request_id=request_id,
             ) from None
         raise exc.with_request_id(request_id) from None
+
+
+def to_media_info(response: httpx2.Response, body: bytes) -> MediaInfo:
+    return _parsed_document(
+        response,
+        body,
+        lambda request_id: parse_media_info(body, request_id=request_id),
+        name_a_type_not_xml=True,
+    )
 
 
 #: GetBucket's limit (see :data:`MAX_LIST_BYTES`).
@@ -246,17 +268,7 @@ def to_object_page(marker: str | None) -> Callable[[httpx2.Response, bytes], Obj
     """The conversion of a GetBucket answer asked for after ``marker``."""
 
     def convert(response: httpx2.Response, body: bytes) -> ObjectPage:
-        headers = response.headers
-        request_id = headers.get("x-cos-request-id")
-        if response.status_code != 200:
-            raise CosServiceError.from_response(response.status_code, body, headers)
-        try:
-            return parse_object_page(body, marker=marker)
-        except CosResponseError as exc:
-            service_error = error_in_success(response, body)
-            if service_error is not None:
-                raise service_error from None
-            raise exc.with_request_id(request_id) from None
+        return _parsed_document(response, body, lambda _: parse_object_page(body, marker=marker))
 
     return convert
 
