@@ -12,7 +12,8 @@ from urllib.parse import quote, unquote
 
 import httpx2
 import pytest
-from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos import CosS3Client
+from sdk_helpers import official_sdk
 
 from cos_snapshot.emulator import listing as listing_module
 from cos_snapshot.emulator.listing import ListRequest
@@ -305,21 +306,6 @@ def test_a_key_and_keys_under_it_cannot_both_be_stored_and_the_error_says_why(
 # -- the official SDK and our client list the same ---------------------------------------------
 
 
-def _sdk(cos_emulator: CosEmulator) -> CosS3Client:
-    url = httpx2.URL(cos_emulator.endpoint_url)
-    credentials = cos_emulator.credentials
-    assert credentials is not None
-    conf = CosConfig(
-        Scheme="http",
-        IP="127.0.0.1",
-        Port=url.port,
-        Region=cos_emulator.region,
-        SecretId=credentials.secret_id,
-        SecretKey=credentials.secret_key,
-    )
-    return CosS3Client(conf, retry=0)
-
-
 ODD_KEYS = [
     "a-b",
     "a.b",
@@ -371,7 +357,7 @@ def test_the_official_sdk_and_our_client_list_the_same_keys_in_the_same_order(
 ) -> None:
     expected = _odd_tree(cos_emulator.root)
     assert len(expected) >= 2500 + 11
-    sdk = _sdk(cos_emulator)
+    sdk = official_sdk(cos_emulator)
     with cos_emulator.client() as client:
         ours = [summary.key for summary in client.iter_objects(page_size=997)]
     assert _sdk_keys(sdk, cos_emulator.bucket, MaxKeys=997) == ours == expected
@@ -379,7 +365,7 @@ def test_the_official_sdk_and_our_client_list_the_same_keys_in_the_same_order(
 
 def test_the_official_sdk_list_objects_with_every_parameter(cos_emulator: CosEmulator) -> None:
     _touch(cos_emulator.root, *ODD_KEYS[:10], "a/c/d", "a/e")
-    sdk = _sdk(cos_emulator)
+    sdk = official_sdk(cos_emulator)
     bucket = cos_emulator.bucket
     page = sdk.list_objects(Bucket=bucket, Prefix="a", Delimiter="/", MaxKeys=2)
     assert [e["Key"] for e in page["Contents"]] == ["a-b", "a.b"]

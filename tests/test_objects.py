@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx2
 import pytest
-from qcloud_cos import CosConfig, CosS3Client
 from raw_server import RawServer
+from sdk_helpers import official_sdk
 
 from cos_snapshot import (
     AsyncSnapshotClient,
@@ -130,26 +130,11 @@ async def test_the_async_client_puts_heads_gets_and_downloads(
 # -- the official SDK reads what we store, and we read what it stores --------------------------
 
 
-def _sdk(cos_emulator: CosEmulator) -> CosS3Client:
-    url = httpx2.URL(cos_emulator.endpoint_url)
-    credentials = cos_emulator.credentials
-    assert credentials is not None
-    conf = CosConfig(
-        Scheme="http",
-        IP="127.0.0.1",
-        Port=url.port,
-        Region=cos_emulator.region,
-        SecretId=credentials.secret_id,
-        SecretKey=credentials.secret_key,
-    )
-    return CosS3Client(conf, retry=0)
-
-
 def test_the_official_sdk_reads_what_the_client_put(cos_emulator: CosEmulator) -> None:
     data = b"sprite" * 777
     with cos_emulator.client() as client:
         put = client.put_object("boards/sprite 1+2.jpg", data, metadata={"run-id": "r1"})
-    sdk = _sdk(cos_emulator)
+    sdk = official_sdk(cos_emulator)
     answer = sdk.get_object(Bucket=cos_emulator.bucket, Key="boards/sprite 1+2.jpg")
     assert answer["Body"].get_raw_stream().read() == data
     assert answer["ETag"] == put.etag
@@ -157,7 +142,7 @@ def test_the_official_sdk_reads_what_the_client_put(cos_emulator: CosEmulator) -
 
 def test_the_client_reads_what_the_official_sdk_put(cos_emulator: CosEmulator) -> None:
     data = b"vtt" * 999
-    sdk = _sdk(cos_emulator)
+    sdk = official_sdk(cos_emulator)
     put = sdk.put_object(Bucket=cos_emulator.bucket, Body=data, Key="视频/board.vtt")
     with cos_emulator.client() as client:
         info = client.head_object("视频/board.vtt")
