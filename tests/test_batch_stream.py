@@ -32,6 +32,7 @@ from cos_snapshot import (
 from cos_snapshot.cli._progress import PlainProgress, RichProgress
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.testing import FixtureInfo, make_fixture
+from cos_snapshot.tools import destination as batch_destination
 from cos_snapshot.tools.batch import (
     BatchInputError,
     BatchItem,
@@ -45,7 +46,6 @@ from cos_snapshot.tools.batch import (
     parse_times,
     run_batch,
 )
-from cos_snapshot.tools import destination as batch_destination
 
 A = "videos/clip one.mp4"  # 25 fps, 2 s
 B = "videos/b.mp4"  # 10 fps, 2 s
