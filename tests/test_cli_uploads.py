@@ -248,9 +248,9 @@ class _SlowPuts:
         self.putting -= 1
 
 
-async def test_the_upload_pool_is_bounded_and_holds_the_snapshots_back_when_full(
-    tmp_path: Path,
-) -> None:
+async def _started_with_slow_puts() -> tuple[_SlowPuts, list[ItemResult], asyncio.Task[None]]:
+    """100 items to a bucket, 3 snapshot requests and a pool of 2 uploads, whose PUTs wait:
+    the client, the results so far, and the run, left to run until nothing more moves."""
     png = io.BytesIO()
     Image.new("RGB", (4, 4)).save(png, format="PNG")
     client = _SlowPuts(png.getvalue())
@@ -272,6 +272,13 @@ async def test_the_upload_pool_is_bounded_and_holds_the_snapshots_back_when_full
     )
     for _ in range(50):
         await asyncio.sleep(0)
+    return client, results, run
+
+
+async def test_the_upload_pool_is_bounded_and_holds_the_snapshots_back_when_full(
+    tmp_path: Path,
+) -> None:
+    client, results, run = await _started_with_slow_puts()
     # Two uploads in flight fill the pool; three workers hold an image each, waiting for it.
     assert client.most_putting == 2
     assert client.snapshots == 2 + 3
@@ -283,6 +290,18 @@ async def test_the_upload_pool_is_bounded_and_holds_the_snapshots_back_when_full
     assert {r.where for r in (r.planned for r in results)} == {
         f"cos:///out/{n}.png" for n in range(100)
     }
+
+
+async def test_cancelled_uploads_and_the_images_waiting_for_the_pool_are_reported_not_run(
+    tmp_path: Path,
+) -> None:
+    _, results, run = await _started_with_slow_puts()
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    # Two PUTs in flight and three images waiting for the pool: none of them is done.
+    assert sorted(r.status for r in results) == ["not_run"] * 5
+    assert len({r.planned.name for r in results}) == 5
 
 
 # -- sheet and storyboard -o cos:// ------------------------------------------------------------
