@@ -384,22 +384,31 @@ def test_storyboard_to_the_bucket_names_its_sprites_relative_to_itself(
 # -- bad input ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["batch", "sheet", "storyboard"])
-def test_an_output_with_no_bucket_and_no_endpoint_names_the_bucket_option(
-    command: str, capsys: pytest.CaptureFixture[str]
+#: Each command's arguments around a ``cos://`` place (``{}``).
+PLACES = {
+    "batch -o": ["batch", "a.mp4", "--times", "1", "-o", "{}"],
+    "batch --prefix": ["batch", "--prefix", "{}", "--times", "1", "-o", "out"],
+    "sheet -o": ["sheet", "a.mp4", "-o", "{}"],
+    "storyboard -o": ["storyboard", "a.mp4", "-o", "{}"],
+}
+
+
+@pytest.mark.parametrize("where", PLACES)
+def test_a_place_with_no_bucket_and_no_endpoint_names_the_bucket_option(
+    where: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = {"batch": ["batch", "a.mp4", "--times", "1"]}.get(command, [command, "a.mp4"])
-    code, _, err = run(capsys, *argv, "-o", "cos:///posters/", "--anonymous")
+    argv = [a.format("cos:///posters/") for a in PLACES[where]]
+    code, _, err = run(capsys, *argv, "--anonymous")
     assert code == 2
     assert "--bucket" in err
 
 
-@pytest.mark.parametrize("command", ["batch", "sheet", "storyboard"])
-def test_an_output_whose_first_segment_is_no_bucket_suggests_the_bucket_in_use(
-    command: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("where", PLACES)
+def test_a_place_whose_first_segment_is_no_bucket_suggests_the_bucket_in_use(
+    where: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = {"batch": ["batch", "a.mp4", "--times", "1"]}.get(command, [command, "a.mp4"])
-    code, _, err = run(capsys, *argv, "-o", "cos://posters/", "--anonymous", "--bucket", BUCKET)
+    argv = [a.format("cos://posters/") for a in PLACES[where]]
+    code, _, err = run(capsys, *argv, "--anonymous", "--bucket", BUCKET)
     assert code == 2
     assert "cos:///posters/" in err
 
