@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,13 @@ import pytest
 from cli_helpers import run
 from PIL import Image
 
-from cos_snapshot import AsyncSnapshotClient, CosServiceError, Snapshot, SnapshotArgs
+from cos_snapshot import (
+    AsyncSnapshotClient,
+    CosServiceError,
+    ObjectSummary,
+    Snapshot,
+    SnapshotArgs,
+)
 from cos_snapshot.testing import FixtureInfo, read_frame_index
 from cos_snapshot.testing.pytest_plugin import CosEmulator
 from cos_snapshot.tools.batch import (
@@ -27,7 +34,12 @@ from cos_snapshot.tools.batch import (
     parse_times,
     run_batch,
 )
-from cos_snapshot.tools.destination import BucketPrefix, content_type_for
+from cos_snapshot.tools.destination import (
+    BucketDestination,
+    BucketPrefix,
+    OutputListingError,
+    content_type_for,
+)
 
 BUCKET = "examplebucket-1250000000"
 VIDEOS = ("videos/a/intro.mp4", "videos/b/intro.MP4", "videos/c.mov")
@@ -454,3 +466,64 @@ def test_a_prefix_with_no_objects_says_so_and_exits_0(
     code, _, err = run(capsys, *argv)
     assert code == 0, err
     assert "0 objects under none/" in err
+
+
+# -- which outputs exist: one listing, read as the run goes ------------------------------------
+
+
+class _Listed:
+    """Stands in for AsyncSnapshotClient: a listing of ``keys`` that yields one key each time
+    ``step`` is set, or fails after them with ``error``."""
+
+    def __init__(self, keys: list[str], error: Exception | None = None) -> None:
+        self.keys = keys
+        self.error = error
+        self.step = asyncio.Event()
+        self.listings = 0
+        self.given = 0
+
+    def iter_objects(self, prefix: str = "", **_: Any) -> Any:
+        self.listings += 1
+
+        async def listing() -> Any:
+            for key in self.keys:
+                await self.step.wait()
+                self.step.clear()
+                self.given += 1
+                yield ObjectSummary(key, 1, '"e"', datetime.now(UTC))
+            if self.error is not None:
+                raise self.error
+
+        return listing()
+
+
+async def _answer(question: asyncio.Task[bool], client: _Listed) -> bool:
+    """Let the listing go a key at a time until ``question`` is answered."""
+    while not question.done():
+        client.step.set()
+        for _ in range(5):
+            await asyncio.sleep(0)
+    return question.result()
+
+
+async def test_a_question_is_answered_once_the_listing_has_passed_its_key() -> None:
+    client = _Listed(["p/a.jpg", "p/c.jpg", "p/e.jpg", "p/g.jpg"])
+    async with BucketDestination(client, BucketPrefix("p/"), resume=True) as bucket:  # type: ignore[arg-type]
+        assert await _answer(asyncio.create_task(bucket.exists("c.jpg")), client)
+        assert client.given == 2  # no further than its key
+        assert not await _answer(asyncio.create_task(bucket.exists("d.jpg")), client)
+        assert client.given == 3  # "p/e.jpg" passed it
+        assert await bucket.exists("a.jpg")  # passed already: answered at once
+        assert not await _answer(asyncio.create_task(bucket.exists("z.jpg")), client)
+        assert await bucket.exists("g.jpg")
+        assert (client.listings, bucket.listed) == (1, 4)
+
+
+async def test_a_listing_that_fails_fails_every_question_saying_so() -> None:
+    refused = CosServiceError(403, "AccessDenied", "no listing here")
+    client = _Listed(["p/a.jpg"], error=refused)
+    async with BucketDestination(client, BucketPrefix("p"), resume=True) as bucket:  # type: ignore[arg-type]
+        with pytest.raises(OutputListingError, match=r"AccessDenied.*--force"):
+            await _answer(asyncio.create_task(bucket.exists("b.jpg")), client)
+        with pytest.raises(OutputListingError):
+            await bucket.exists("a.jpg")
