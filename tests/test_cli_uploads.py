@@ -282,7 +282,7 @@ async def _started_with_slow_puts() -> tuple[_SlowPuts, list[ItemResult], asynci
             uploads=2,
         )
     )
-    for _ in range(50):
+    for _ in range(500):  # far more turns of the loop than filling the pool takes
         await asyncio.sleep(0)
     return client, results, run
 
