@@ -177,9 +177,7 @@ def postprocess(package: Path) -> None:
     for path in endpoints:
         text = rewrite_httpx_imports(path.read_text("utf-8"), where=str(path))
         if path.name in FIXED_PATH_ENDPOINTS:
-            text = check_fixed_path_endpoint(
-                text, FIXED_PATH_ENDPOINTS[path.name], where=str(path)
-            )
+            text = check_fixed_path_endpoint(text, FIXED_PATH_ENDPOINTS[path.name], where=str(path))
         elif path.name in JOB_ID_ENDPOINTS:
             text = check_job_id_endpoint(text, where=str(path))
         else:
