@@ -49,10 +49,8 @@ from .jobs import (
     SnapshotJobSpec,
     check_job_id,
     check_job_ids,
-    check_next_token,
     found_jobs,
     id_chunks,
-    list_query,
     lost_answer_note,
     marked_job,
     timed_out,
@@ -409,19 +407,16 @@ class AsyncSnapshotClient(_BaseClient):
         next_token: str | None = None,
     ) -> JobPage:
         """One page of the bucket's snapshot jobs; see :meth:`SnapshotClient.list_jobs`."""
-        query = list_query(
-            states=states,
-            order=order,
-            queue_id=queue_id,
-            input_key=input_key,
-            created_after=created_after,
-            created_before=created_before,
-            page_size=page_size,
-        )
-        token = check_next_token(next_token)
-        if token:
-            query["next_token"] = token
-        target = self._job_list_target(query)
+        args = {
+            "states": states,
+            "order": order,
+            "queue_id": queue_id,
+            "input_key": input_key,
+            "created_after": created_after,
+            "created_before": created_before,
+            "page_size": page_size,
+        }
+        target = self._job_list_target(args, next_token)
         document = await self._call(target, to_jobs_document, JOBS_LIMIT, ci=True)
         return JobPage(document.jobs, document.next_token)
 
@@ -447,7 +442,7 @@ class AsyncSnapshotClient(_BaseClient):
             "created_before": created_before,
             "page_size": page_size,
         }
-        list_query(**args)  # type: ignore[arg-type] # checked now, not at the first step
+        self._job_list_target(args)  # checked now, not at the first page
         return self._iter_jobs(args)
 
     async def _iter_jobs(self, args: dict[str, object]) -> AsyncIterator[SnapshotJob]:

@@ -55,6 +55,8 @@ from .jobs import (
     SnapshotJobSpec,
     SubmitRate,
     check_job_id,
+    check_next_token,
+    list_query,
     new_mark,
     request_document,
 )
@@ -332,9 +334,15 @@ class _BaseClient:
         kwargs = _describe_media_job._get_kwargs(",".join(ids))
         return self._target_of(kwargs, self.ci_endpoint_url)
 
-    def _job_list_target(self, query: dict[str, Any]) -> tuple[str, httpx2.URL]:
-        """Method and URL of DescribeMediaJobs with the checked ``query``
-        (:func:`.jobs.list_query`)."""
+    def _job_list_target(
+        self, args: dict[str, Any], next_token: object = None
+    ) -> tuple[str, httpx2.URL]:
+        """Method and URL of DescribeMediaJobs for the arguments of ``list_jobs`` (``args``,
+        checked by :func:`.jobs.list_query`) after the page of ``next_token``."""
+        query = list_query(**args)
+        token = check_next_token(next_token)
+        if token:
+            query["next_token"] = token
         kwargs = _describe_media_jobs._get_kwargs(**query)
         return self._target_of(kwargs, self.ci_endpoint_url)
 

@@ -35,10 +35,8 @@ from .jobs import (
     SnapshotJobSpec,
     check_job_id,
     check_job_ids,
-    check_next_token,
     found_jobs,
     id_chunks,
-    list_query,
     lost_answer_note,
     marked_job,
     timed_out,
@@ -336,19 +334,17 @@ class SnapshotClient(_BaseClient):
         ``queue_id``, of video ``input_key`` and created between ``created_after`` and
         ``created_before`` (aware datetimes) when given; after the page whose ``next_token``
         is given."""
-        query = list_query(
-            states=states,
-            order=order,
-            queue_id=queue_id,
-            input_key=input_key,
-            created_after=created_after,
-            created_before=created_before,
-            page_size=page_size,
-        )
-        token = check_next_token(next_token)
-        if token:
-            query["next_token"] = token
-        document = self._call(self._job_list_target(query), to_jobs_document, JOBS_LIMIT, ci=True)
+        args = {
+            "states": states,
+            "order": order,
+            "queue_id": queue_id,
+            "input_key": input_key,
+            "created_after": created_after,
+            "created_before": created_before,
+            "page_size": page_size,
+        }
+        target = self._job_list_target(args, next_token)
+        document = self._call(target, to_jobs_document, JOBS_LIMIT, ci=True)
         return JobPage(document.jobs, document.next_token)
 
     def iter_jobs(
@@ -373,7 +369,7 @@ class SnapshotClient(_BaseClient):
             "created_before": created_before,
             "page_size": page_size,
         }
-        list_query(**args)  # type: ignore[arg-type] # checked now, not at the first next()
+        self._job_list_target(args)  # checked now, not at the first page
         return self._iter_jobs(args)
 
     def _iter_jobs(self, args: dict[str, object]) -> Iterator[SnapshotJob]:
