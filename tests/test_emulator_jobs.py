@@ -4,7 +4,11 @@ and by raw signed requests: outputs and sprites in the bucket show the right fra
 from __future__ import annotations
 
 import io
+import json
 import logging
+import re
+import socket
+import threading
 import time
 import xml.etree.ElementTree as ET
 from fractions import Fraction
@@ -12,6 +16,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 from sdk_helpers import official_sdk
 
@@ -342,3 +347,150 @@ def test_the_answers_are_the_vendors_documents(cos_emulator: CosEmulator) -> Non
     root = ET.fromstring(answer.content)
     assert root.tag == "Response"
     assert [e.text for e in root.findall("NonExistJobIds")] == ["ja", "jb"]
+
+
+def _callback_receiver(statuses: list[int]) -> tuple[Any, list[bytes], threading.Event]:
+    """A handler answering each callback with the next of ``statuses`` (then 200), the bodies
+    it got, and an event set once one was answered 200."""
+    bodies: list[bytes] = []
+    done = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])  # type: ignore[index]
+        while len(body) < length:
+            body += conn.recv(65536)
+        bodies.append(body)
+        status = statuses.pop(0) if statuses else 200
+        conn.sendall(f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n".encode())
+        if status == 200:
+            done.set()
+
+    return handle, bodies, done
+
+
+@pytest.mark.parametrize("form", ["XML", "JSON"])
+def test_callbacks_are_posted_to_loopback_with_retries(
+    cos_emulator: CosEmulator, video: FixtureInfo, raw_server: Any, form: str
+) -> None:
+    handle, bodies, done = _callback_receiver([500])
+    server = raw_server(handle)
+    sdk = official_sdk(cos_emulator)
+    body = {
+        "Input": {"Object": "demo.mp4"},
+        "Tag": "Snapshot",
+        "Operation": {"Snapshot": {"Count": "1"}, "Output": {"Object": "cb-${Number}.jpg"}},
+        "CallBack": server.url + "/hook",
+        "CallBackFormat": form,
+    }
+    answer = sdk.ci_create_media_jobs(Bucket=cos_emulator.bucket, Jobs=body, Lst={})
+    job_id = answer["JobsDetail"][0]["JobId"]
+    assert done.wait(30)
+    assert len(bodies) == 2  # the first answered 500, so it was sent again
+    if form == "XML":
+        root = ET.fromstring(bodies[-1])
+        assert root.findtext("EventName") == "TaskFinish"
+        assert root.findtext("JobsDetail/JobId") == job_id
+        assert root.findtext("JobsDetail/State") == "Success"
+    else:
+        sent = json.loads(bodies[-1])
+        assert sent["EventName"] == "TaskFinish"
+        assert sent["JobsDetail"]["JobId"] == job_id
+
+
+def test_a_callback_off_loopback_is_refused(cos_emulator: CosEmulator) -> None:
+    sdk = official_sdk(cos_emulator)
+    body = {
+        "Input": {"Object": "demo.mp4"},
+        "Tag": "Snapshot",
+        "Operation": {"Snapshot": {"Count": "1"}, "Output": {"Object": "cb-${Number}.jpg"}},
+        "CallBack": "http://example.com/hook",
+    }
+    with pytest.raises(CosServiceError) as caught:
+        sdk.ci_create_media_jobs(Bucket=cos_emulator.bucket, Jobs=body, Lst={})
+    assert "CallBack" in caught.value.get_error_msg()
+
+
+@pytest.mark.cos_emulator(job_workers=1, job_queue_limit=0)
+def test_a_full_queue_refuses_a_job_at_once(cos_emulator: CosEmulator, video: FixtureInfo) -> None:
+    sdk = official_sdk(cos_emulator)
+    bucket = cos_emulator.bucket
+    long = {"Mode": "Interval", "TimeInterval": "0.04", "Width": "4096", "Height": "4096"}
+    first = _submit(sdk, bucket, long)
+    with pytest.raises(CosServiceError) as caught:
+        _submit(sdk, bucket, {"Count": "1"})
+    assert caught.value.get_status_code() == 503
+    assert caught.value.get_error_code() == "SlowDown"
+    sdk.ci_cancel_jobs(Bucket=bucket, JobID=first)
+    assert _wait(sdk, bucket, first)["State"] == "Cancel"
+
+
+def test_an_sts_token_in_x_ci_security_token_is_accepted(
+    cos_emulator: CosEmulator, cos_emulator_settings: dict[str, Any]
+) -> None:
+    """The SDK sends a temporary key's token in x-ci-security-token on CI calls."""
+    import httpx2  # noqa: PLC0415
+
+    from cos_snapshot import Credentials  # noqa: PLC0415
+    from cos_snapshot.emulator import EmulatorSettings, running_emulator  # noqa: PLC0415
+
+    sts = Credentials("AKIDJOBSSTS00001", "jobs-sts-secret", "jobs-session-token")
+    settings = EmulatorSettings(root=cos_emulator.root, credentials=(sts,))
+    with running_emulator(settings) as url:
+        conf = CosConfig(
+            Scheme="http",
+            IP="127.0.0.1",
+            Port=httpx2.URL(url).port,
+            Region="ap-guangzhou",
+            SecretId=sts.secret_id,
+            SecretKey=sts.secret_key,
+            Token=sts.token,
+        )
+        sdk = CosS3Client(conf, retry=0)
+        answer = sdk.ci_get_media_jobs(Bucket="examplebucket-1250000000", JobIDs="jnone")
+        assert answer["NonExistJobIds"] == "jnone"
+        wrong = CosS3Client(
+            CosConfig(
+                Scheme="http",
+                IP="127.0.0.1",
+                Port=httpx2.URL(url).port,
+                Region="ap-guangzhou",
+                SecretId=sts.secret_id,
+                SecretKey=sts.secret_key,
+                Token="another-token",
+            ),
+            retry=0,
+        )
+        with pytest.raises(CosServiceError) as caught:
+            wrong.ci_get_media_jobs(Bucket="examplebucket-1250000000", JobIDs="jnone")
+        assert caught.value.get_status_code() == 403
+
+
+def test_is_check_black_skips_shots_the_black_frame_rule_calls_black(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    sdk = official_sdk(cos_emulator)
+    bucket = cos_emulator.bucket
+    kept = _wait(sdk, bucket, _submit(sdk, bucket, {"Count": "2", "IsCheckBlack": "true"}))
+    assert kept["Operation"]["MediaResult"]["OutputFile"]["ObjectName"] == [
+        "shot-0.jpg",
+        "shot-1.jpg",
+    ]
+    # Every pixel darker than 255 counts as black, 30 % of them make a black frame: every
+    # shot is black, none is written.
+    strict = {
+        "Count": "2",
+        "IsCheckBlack": "true",
+        "PixelBlackThreshold": "255",
+        "BlackLevel": "30",
+    }
+    skipped = _wait(sdk, bucket, _submit(sdk, bucket, strict, Object="dark-${Number}.jpg"))
+    assert skipped["State"] == "Success"
+    assert "ObjectName" not in skipped["Operation"]["MediaResult"]["OutputFile"]
+    assert not list(cos_emulator.root.glob("dark-*"))
