@@ -79,7 +79,7 @@ class EmulatorSettings:
       ``GET /jobs`` (the oldest forgotten first). Jobs live in memory for the server's life.
     - ``job_average_end``, ``job_keyframe_count``, ``job_sprite_spacing``: the emulator's
       readings where the vendor's documents are silent (see
-      :class:`cos_snapshot.emulator.jobs.plan.Readings`): whether ``Average`` ends a step
+      :class:`cos_snapshot.emulator.jobs.Readings`): whether ``Average`` ends a step
       before the end (``exclude``) or at it (``include``); whether ``Count`` ``bounds``
       ``KeyFrame`` mode or is ``ignored`` there; whether sprite ``Margin``/``Padding`` are
       ffmpeg ``tile``'s outer border and gap (``ffmpeg``) or a border and a per-cell padding

@@ -40,11 +40,13 @@ def _ticks(time: Fraction, time_base: Fraction) -> tuple[int, int]:
 
 
 class FramePass:
-    """A video opened for one job: its :attr:`timeline`, then :meth:`frames` once."""
+    """A video opened for one job: its ``timeline``, then :meth:`frames` once. Made by
+    :meth:`SnapshotEngine.frame_pass <cos_snapshot.emulator.frames.SnapshotEngine.frame_pass>`
+    (``video`` is the engine's private open video, ``index`` its packet index)."""
 
-    def __init__(self, video: _OpenVideo, index: _Index, exactframe: str, skip_nonref: bool):
-        self._video = video
-        self._index = index
+    def __init__(self, video: Any, index: Any, exactframe: str, skip_nonref: bool) -> None:
+        self._video: _OpenVideo = video
+        self._index: _Index = index
         self._exactframe = exactframe
         self._skip_nonref = skip_nonref
         tb = index.time_base

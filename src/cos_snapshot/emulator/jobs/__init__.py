@@ -5,8 +5,20 @@ the jobs in memory with their workers and callbacks (``store``) and the routes (
 
 from __future__ import annotations
 
-from .plan import Readings
+from .plan import JobFailure, Readings
 from .routes import JobRoutes, is_job_key
-from .work import JobOutcome, SnapshotJobRunner
+from .spec import JobSpec, SnapshotConfig, SpriteConfig
+from .work import Cancelled, JobOutcome, SnapshotJobRunner
 
-__all__ = ["JobOutcome", "JobRoutes", "Readings", "SnapshotJobRunner", "is_job_key"]
+__all__ = [
+    "Cancelled",
+    "JobFailure",
+    "JobOutcome",
+    "JobRoutes",
+    "JobSpec",
+    "Readings",
+    "SnapshotConfig",
+    "SnapshotJobRunner",
+    "SpriteConfig",
+    "is_job_key",
+]

@@ -59,13 +59,12 @@ def readings_of(settings: EmulatorSettings) -> Readings:
 
 
 class SnapshotJobRunner:
-    """Runs jobs for one emulator: ``run`` is called in a job worker thread."""
+    """Runs jobs for one emulator: ``run`` is called in a job worker thread. ``storage`` is
+    the emulator's object storage (where PutObject writes), ``engine()`` its frame engine."""
 
-    def __init__(
-        self, settings: EmulatorSettings, storage: Storage, engine: Callable[[], Any]
-    ) -> None:
+    def __init__(self, settings: EmulatorSettings, storage: Any, engine: Callable[[], Any]) -> None:
         self.settings = settings
-        self.storage = storage
+        self.storage: Storage = storage
         self._engine = engine
         self.readings = readings_of(settings)
 
@@ -104,7 +103,8 @@ class SnapshotJobRunner:
         progress: Callable[[int], None],
         cancelled: Callable[[], bool],
     ) -> JobOutcome:
-        """Do the job; raises :class:`JobFailure` (it ends Failed) or :class:`Cancelled`."""
+        """Do the job; raises :class:`~cos_snapshot.emulator.jobs.JobFailure` (it ends
+        Failed) or :class:`~cos_snapshot.emulator.jobs.Cancelled`."""
         try:
             path = self.storage.resolve(spec.input_object)
         except EmulatorError as exc:  # the storage's 404 (or a key outside the root)
