@@ -80,6 +80,7 @@ nitpick_ignore = [
             "collections.abc.MutableMapping",
             "collections.abc.Sequence",
             "datetime.datetime",
+            "xml.etree.ElementTree.Element",
             "decimal.Decimal",
             "fractions.Fraction",
             "os.PathLike",
