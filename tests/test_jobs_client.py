@@ -34,6 +34,7 @@ from cos_snapshot import (
     SpriteSpec,
 )
 from cos_snapshot._client.jobs import MARK_LENGTH, MAX_USER_DATA, SubmitRate
+from cos_snapshot._client.responses import EMPTY_LIMIT, to_submitted_job
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -694,3 +695,52 @@ def test_the_async_client_leaves_one_job_too(dropping: Any) -> None:
     job_id = asyncio.run(main())
     assert service.posts == 1
     assert [i for i, _ in service.jobs] == [job_id]
+
+
+# -- end to end, on the emulator ----------------------------------------------------------
+
+
+def test_a_job_on_the_emulator_from_submit_to_its_outputs(
+    cos_emulator: Any, cos_fixture_video: Any
+) -> None:
+    info = cos_fixture_video.info(duration=4, fps=25, gop=25, size=(320, 240))
+    cos_emulator.put("videos/a.mp4", info.path)
+    spec = SnapshotJobSpec(
+        output="out/a/shot-${Number}.jpg",
+        time_interval=1,
+        count=4,
+        snapshot_out_mode="SnapshotAndSprite",
+        sprite=SpriteSpec(columns=2, lines=1),
+        sprite_output="out/a/sprite-${number}.jpg",
+        user_data="e2e",
+    )
+    with cos_emulator.client() as client:
+        submitted = client.submit_snapshot_job("videos/a.mp4", spec)
+        job = client.wait_for_job(submitted.job_id, timeout=120, poll=0.05)
+        listed = [j.job_id for j in client.iter_jobs(input_key="videos/a.mp4", page_size=1)]
+        found = client.get_jobs([job.job_id, "s0nosuchjob"])
+        shots = [client.get_object(key) for key in job.outputs + job.sprites]
+    assert job.state is JobState.SUCCESS, (job.code, job.message)
+    assert job.outputs == tuple(f"out/a/shot-{n}.jpg" for n in range(4))
+    assert job.sprites == ("out/a/sprite-0.jpg", "out/a/sprite-1.jpg")
+    assert all(shot.startswith(b"\xff\xd8") for shot in shots)  # JPEG, in the bucket
+    assert job.spec is not None
+    assert job.spec.user_data == "e2e"
+    assert job.created is not None
+    assert job.created.tzinfo is not None
+    assert listed == [job.job_id]
+    assert found.unknown_ids == ("s0nosuchjob",)
+
+
+def test_a_spec_the_client_refuses_the_emulator_refuses_too(cos_emulator: Any) -> None:
+    # Sent as the raw document, past the client's own check: the server names the element.
+    with cos_emulator.client() as client:
+        target, headers, body, _ = client._job_submission("a.mp4", SPEC)
+        bad = body.replace(b"<Count>3</Count>", b"<Count>10001</Count>")
+        headers = {**headers, "Content-Length": str(len(bad))}
+        with pytest.raises(CosServiceError) as caught:
+            client._call(
+                target, to_submitted_job, EMPTY_LIMIT, headers=headers, body=lambda: (bad,), ci=True
+            )
+    assert caught.value.status == 400
+    assert "Count" in (caught.value.message or "")
