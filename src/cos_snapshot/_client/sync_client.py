@@ -382,7 +382,8 @@ class SnapshotClient(_BaseClient):
             token = page.next_token
 
     def cancel_job(self, job_id: str) -> None:
-        """Cancel the job ``job_id`` (CancelMediaJob): one that has not ended ends ``Cancel``."""
+        """Cancel the job ``job_id`` (CancelMediaJob): one that has not ended ends ``Cancel``;
+        the service may refuse (400) to cancel one that has ended."""
         self._call(self._cancel_target(job_id), to_cancelled, EMPTY_LIMIT, ci=True)
 
     def wait_for_job(
