@@ -341,18 +341,22 @@ class AsyncSnapshotClient(_BaseClient):
         target, headers, body, mark = self._job_submission(key, spec)
         not_before = datetime.now(UTC) - timedelta(seconds=MARK_LOOKBACK_S)
 
-        async def before(attempt: int) -> SnapshotJob | None:
-            if attempt > 1:
-                found = await self._find_marked(key, mark, not_before)
-                if found is not None:
-                    return found
+        async def wait_turn() -> None:
             while (delay := self._submit_rate.reserve()) > 0:
                 await anyio.sleep(delay)
-            return None
+
+        async def before(attempt: int) -> SnapshotJob | None:
+            if attempt == 1:
+                return None  # its turn was waited for before the call's deadline started
+            found = await self._find_marked(key, mark, not_before)
+            if found is None:
+                await wait_turn()
+            return found
 
         async def content() -> AsyncIterator[bytes]:
             yield body
 
+        await wait_turn()
         return await self._call(
             target,
             to_submitted_job,

@@ -269,13 +269,14 @@ class SnapshotClient(_BaseClient):
         not_before = datetime.now(UTC) - timedelta(seconds=MARK_LOOKBACK_S)
 
         def before(attempt: int) -> SnapshotJob | None:
-            if attempt > 1:
-                found = self._find_marked(key, mark, not_before)
-                if found is not None:
-                    return found
-            self._submit_rate.wait()
-            return None
+            if attempt == 1:
+                return None  # its turn was waited for before the call's deadline started
+            found = self._find_marked(key, mark, not_before)
+            if found is None:
+                self._submit_rate.wait()
+            return found
 
+        self._submit_rate.wait()
         return self._call(
             target,
             to_submitted_job,
