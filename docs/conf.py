@@ -62,6 +62,8 @@ nitpicky = True
 nitpick_ignore = [
     ("py:data", "typing.Any"),
     ("py:data", "typing.Literal"),
+    # A Literal or None (a job spec's choices) is written Optional[Literal[...]].
+    ("py:data", "typing.Optional"),
     ("py:data", "Ellipsis"),
     *(
         ("py:class", name)
@@ -78,6 +80,7 @@ nitpick_ignore = [
             "collections.abc.MutableMapping",
             "collections.abc.Sequence",
             "datetime.datetime",
+            "xml.etree.ElementTree.Element",
             "decimal.Decimal",
             "fractions.Fraction",
             "os.PathLike",

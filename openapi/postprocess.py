@@ -6,9 +6,12 @@
   that import it), so that the package needs no httpx and no import hook;
 - a path parameter is an object key: instead of ``quote(str(key), safe="")``, which would send
   ``dir/a.mp4`` as ``dir%2Fa.mp4``, the endpoint calls :func:`_quote_object_key`, whose source is
-  copied into the module (the generated package imports nothing of ours); the operations on the
-  bucket itself (:data:`BUCKET_ENDPOINTS`, path ``/``) have no path parameter, and are checked to
-  have none;
+  copied into the module (the generated package imports nothing of ours); the operations on
+  fixed paths (:data:`FIXED_PATH_ENDPOINTS`: the bucket itself, ``/``, and the job list,
+  ``/jobs``) have no path parameter, and are checked to have none; the operations on job ids
+  (:data:`JOB_ID_ENDPOINTS`, ``/jobs/{JobId}``) keep the generator's quoting (``safe=""``: ids
+  are letters, digits, ``-`` and ``_``, joined by ``,``, which goes out as ``%2C`` as the
+  official SDK sends it), checked to be there once;
 - a number sent as its exact decimal text (GetSnapshot's ``time``, a ``number`` in the spec,
   which the contract suite generates from) is typed ``float | str``: the client passes the
   text it checked (``0.0000001``), which httpx2 sends as it is, where a float would print
@@ -28,10 +31,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 __all__ = [
-    "BUCKET_ENDPOINTS",
     "DECIMAL_TEXT",
+    "FIXED_PATH_ENDPOINTS",
+    "JOB_ID_ENDPOINTS",
     "PostprocessError",
-    "check_bucket_endpoint",
+    "check_fixed_path_endpoint",
+    "check_job_id_endpoint",
     "postprocess",
     "rewrite_decimal_text",
     "rewrite_endpoint_module",
@@ -40,10 +45,18 @@ __all__ = [
 
 #: The generated package's client module; it imports httpx, as does every endpoint module
 #: (``api/<tag>/<operation>.py``, openapi-python-client 0.29). Every endpoint module but those of
-#: :data:`BUCKET_ENDPOINTS` is on the object's path, so it quotes one path parameter, the key.
+#: :data:`FIXED_PATH_ENDPOINTS` and :data:`JOB_ID_ENDPOINTS` is on the object's path, so it
+#: quotes one path parameter, the key.
 CLIENT_MODULE = "client.py"
-#: The endpoint modules of the operations on the bucket itself (``GET /``): no object key.
-BUCKET_ENDPOINTS = frozenset({"get_bucket.py"})
+#: The endpoint modules of the operations on a fixed path, by the path they address: the bucket
+#: itself (``GET /``) and the job list (``POST /jobs``, ``GET /jobs``). No object key.
+FIXED_PATH_ENDPOINTS = {
+    "get_bucket.py": "/",
+    "create_media_jobs.py": "/jobs",
+    "describe_media_jobs.py": "/jobs",
+}
+#: The endpoint modules of the operations on job ids (``/jobs/{JobId}``): not an object key.
+JOB_ID_ENDPOINTS = frozenset({"describe_media_job.py", "cancel_media_job.py"})
 
 _IMPORT_HTTPX = re.compile(r"^import httpx$", re.MULTILINE)
 _HTTPX_NAME = re.compile(r"\bhttpx\.")
@@ -113,12 +126,23 @@ def rewrite_endpoint_module(text: str, *, where: str = "<text>") -> str:
     return text.replace(_BEFORE_KWARGS, f"\n{source}\n\n{_BEFORE_KWARGS}")
 
 
-def check_bucket_endpoint(text: str, *, where: str = "<text>") -> str:
-    """``text`` unchanged once it is seen to address the bucket's root, ``"/"``, with nothing
-    quoted into its path; raises :class:`PostprocessError` otherwise (an operation that gained a
-    path parameter must be quoted as an object key, so it leaves :data:`BUCKET_ENDPOINTS`)."""
-    if _PATH_QUOTE.search(text) or text.count('"url": "/",') != 1:
-        raise PostprocessError(f'{where}: expected the bucket\'s path `"url": "/"` and no quoting')
+def check_fixed_path_endpoint(text: str, url: str, *, where: str = "<text>") -> str:
+    """``text`` unchanged once it is seen to address the fixed path ``url`` (``"/"``, the
+    bucket's root, or ``"/jobs"``), with nothing quoted into its path; raises
+    :class:`PostprocessError` otherwise (an operation that gained a path parameter must be quoted
+    as an object key or a job id, so it leaves :data:`FIXED_PATH_ENDPOINTS`)."""
+    if _PATH_QUOTE.search(text) or text.count(f'"url": "{url}",') != 1:
+        raise PostprocessError(f'{where}: expected the fixed path `"url": "{url}"` and no quoting')
+    return text
+
+
+def check_job_id_endpoint(text: str, *, where: str = "<text>") -> str:
+    """``text`` unchanged once it is seen to quote one path parameter, the job ids, with the
+    generator's ``safe=""``, into ``/jobs/``; raises :class:`PostprocessError` otherwise."""
+    if len(_PATH_QUOTE.findall(text)) != 1 or '"url": "/jobs/{' not in text:
+        raise PostprocessError(
+            f'{where}: expected one path-quoting call `quote(str(<name>), safe="")` in `/jobs/`'
+        )
     return text
 
 
@@ -152,8 +176,10 @@ def postprocess(package: Path) -> None:
     client.write_text(rewrite_httpx_imports(client.read_text("utf-8"), where=str(client)), "utf-8")
     for path in endpoints:
         text = rewrite_httpx_imports(path.read_text("utf-8"), where=str(path))
-        if path.name in BUCKET_ENDPOINTS:
-            text = check_bucket_endpoint(text, where=str(path))
+        if path.name in FIXED_PATH_ENDPOINTS:
+            text = check_fixed_path_endpoint(text, FIXED_PATH_ENDPOINTS[path.name], where=str(path))
+        elif path.name in JOB_ID_ENDPOINTS:
+            text = check_job_id_endpoint(text, where=str(path))
         else:
             text = rewrite_endpoint_module(text, where=str(path))
         if path.name in DECIMAL_TEXT:

@@ -240,7 +240,51 @@ def test_a_bucket_endpoint_that_gained_a_path_parameter_fails_the_run(
     (package / "api" / "bucket").mkdir()
     (package / "api" / "bucket" / "get_bucket.py").write_text(ENDPOINT)
     assert pp.main([str(package)]) == 1
-    assert "get_bucket.py: expected the bucket's path" in capsys.readouterr().err
+    assert 'get_bucket.py: expected the fixed path `"url": "/"`' in capsys.readouterr().err
+
+
+def test_the_job_list_endpoint_is_checked_to_address_jobs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = _package(tmp_path)
+    (package / "api" / "jobs").mkdir()
+    jobs = package / "api" / "jobs" / "create_media_jobs.py"
+    unquoted = ENDPOINT.replace(
+        '"url": "/{object_key}".format(\n'
+        '            object_key=quote(str(object_key), safe=""),\n'
+        "        ),",
+        '"url": "/jobs",',
+    )
+    jobs.write_text(unquoted)
+    assert pp.main([str(package)]) == 0
+    assert '"url": "/jobs",' in jobs.read_text()
+    again = _package(tmp_path / "again")
+    (again / "api" / "jobs").mkdir()
+    (again / "api" / "jobs" / "create_media_jobs.py").write_text(
+        unquoted.replace('"url": "/jobs",', '"url": "/",')
+    )
+    assert pp.main([str(again)]) == 1
+    assert 'expected the fixed path `"url": "/jobs"`' in capsys.readouterr().err
+
+
+def test_a_job_id_endpoint_keeps_the_generators_quoting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Job ids are not object keys: `a,b` goes out as `a%2Cb`, as the official SDK sends it.
+    package = _package(tmp_path)
+    (package / "api" / "jobs").mkdir()
+    jobs = package / "api" / "jobs" / "describe_media_job.py"
+    by_id = ENDPOINT.replace('"/{object_key}"', '"/jobs/{object_key}"')
+    jobs.write_text(by_id)
+    assert pp.main([str(package)]) == 0
+    text = jobs.read_text()
+    assert 'quote(str(object_key), safe="")' in text
+    assert "_quote_object_key" not in text
+    again = _package(tmp_path / "again")
+    (again / "api" / "jobs").mkdir()
+    (again / "api" / "jobs" / "describe_media_job.py").write_text(ENDPOINT)  # not under /jobs/
+    assert pp.main([str(again)]) == 1
+    assert "describe_media_job.py: expected one path-quoting call" in capsys.readouterr().err
 
 
 def test_the_snapshot_time_is_typed_to_take_its_decimal_text(tmp_path: Path) -> None:

@@ -10,6 +10,16 @@ The other public modules: :mod:`cos_snapshot.signing` (the pure signer),
 from ._version import __version__  # isort: skip
 from ._client.async_client import AsyncSnapshotClient
 from ._client.auth import CosAuth, Signer
+from ._client.jobs import (
+    CosJobNotFoundError,
+    CosJobTimeoutError,
+    FoundJobs,
+    JobPage,
+    JobState,
+    SnapshotJob,
+    SnapshotJobSpec,
+    SpriteSpec,
+)
 from ._client.media_info import AudioStream, MediaInfo, VideoStream
 from ._client.objects import ObjectInfo, ObjectPage, ObjectSummary, PutResult
 from ._client.options import Transport, endpoint_for
@@ -46,12 +56,17 @@ __all__ = [
     "CosConnectionError",
     "CosError",
     "CosInvalidArgumentError",
+    "CosJobNotFoundError",
+    "CosJobTimeoutError",
     "CosResponseError",
     "CosServiceError",
     "CosTimeoutError",
     "Credentials",
     "CredentialsProvider",
     "CredentialsSource",
+    "FoundJobs",
+    "JobPage",
+    "JobState",
     "MediaInfo",
     "ObjectInfo",
     "ObjectPage",
@@ -62,6 +77,9 @@ __all__ = [
     "Snapshot",
     "SnapshotArgs",
     "SnapshotClient",
+    "SnapshotJob",
+    "SnapshotJobSpec",
+    "SpriteSpec",
     "TimeSelection",
     "Transport",
     "VideoStream",

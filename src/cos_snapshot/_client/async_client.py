@@ -5,7 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import time as _time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+)
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar, overload
@@ -26,6 +35,26 @@ from .._shared.snapshot_params import (
 )
 from .auth import Signer
 from .base import _BaseClient
+from .jobs import (
+    DEFAULT_JOB_RATE,
+    MARK_LOOKBACK_S,
+    MARK_LOOKUP_PAGES,
+    CosJobNotFoundError,
+    FoundJobs,
+    JobOrder,
+    JobPage,
+    JobState,
+    PollSchedule,
+    SnapshotJob,
+    SnapshotJobSpec,
+    check_job_id,
+    check_job_ids,
+    found_jobs,
+    id_chunks,
+    lost_answer_note,
+    marked_job,
+    timed_out,
+)
 from .media_info import MediaInfo
 from .objects import ObjectInfo, ObjectPage, ObjectSummary, PutResult, check_page_size
 from .options import DEFAULT_SIGN_EXPIRES, DEFAULT_TIMEOUT, MAX_SNAPSHOT_BYTES, Transport
@@ -41,18 +70,22 @@ from .params import (
 )
 from .responses import (
     EMPTY_LIMIT,
+    JOBS_LIMIT,
     LIST_LIMIT,
     MEDIA_INFO_LIMIT,
     IntoFile,
     SinkSource,
     naming_endpoint,
+    to_cancelled,
     to_downloaded,
+    to_jobs_document,
     to_media_info,
     to_object_bytes,
     to_object_info,
     to_object_page,
     to_put_result,
     to_snapshot,
+    to_submitted_job,
     transport_error,
 )
 from .retry import RetryPolicy, RetryState
@@ -119,6 +152,7 @@ class AsyncSnapshotClient(_BaseClient):
         clock: Callable[[], float] = _time.time,
         max_connections: int | None = None,
         max_snapshot_bytes: int = MAX_SNAPSHOT_BYTES,
+        job_rate: float = DEFAULT_JOB_RATE,
         transport: Transport = "httpx2",
         httpx_args: dict[str, Any] | None = None,
     ) -> None:
@@ -134,6 +168,7 @@ class AsyncSnapshotClient(_BaseClient):
             clock=clock,
             max_connections=max_connections,
             max_snapshot_bytes=max_snapshot_bytes,
+            job_rate=job_rate,
             httpx_args=httpx_args,
         )
         #: The transport in use: ``"httpx2"`` or ``"aiohttp"`` (``"auto"`` resolved).
@@ -298,6 +333,152 @@ class AsyncSnapshotClient(_BaseClient):
                 target, to_downloaded(key, handle), IntoFile(handle, EMPTY_LIMIT)
             )
 
+    # -- snapshot jobs -------------------------------------------------------------------
+
+    async def submit_snapshot_job(self, key: str, spec: SnapshotJobSpec) -> SnapshotJob:
+        """Submit a snapshot job of video ``key``, never twice; see
+        :meth:`SnapshotClient.submit_snapshot_job`."""
+        target, headers, body, mark = self._job_submission(key, spec)
+        not_before = datetime.now(UTC) - timedelta(seconds=MARK_LOOKBACK_S)
+
+        async def wait_turn() -> None:
+            while (delay := self._submit_rate.reserve()) > 0:
+                await anyio.sleep(delay)
+
+        async def before(attempt: int) -> SnapshotJob | None:
+            if attempt == 1:
+                return None  # its turn was waited for before the call's deadline started
+            found = await self._find_marked(key, mark, not_before)
+            if found is None:
+                await wait_turn()
+            return found
+
+        async def content() -> AsyncIterator[bytes]:
+            yield body
+
+        await wait_turn()
+        return await self._call(
+            target,
+            to_submitted_job,
+            JOBS_LIMIT,
+            headers=headers,
+            body=content,
+            ci=True,
+            before_attempt=before,
+        )
+
+    async def _find_marked(self, key: str, mark: str, not_before: datetime) -> SnapshotJob | None:
+        try:
+            token = None
+            for _ in range(MARK_LOOKUP_PAGES):
+                page = await self.list_jobs(input_key=key, page_size=100, next_token=token)
+                found, stop = marked_job(page, mark, not_before)
+                if stop:
+                    return found
+                token = page.next_token
+            return None
+        except CosError as error:
+            error.add_note(lost_answer_note(mark))
+            raise
+
+    async def get_jobs(self, ids: Iterable[str]) -> FoundJobs:
+        """The jobs ``ids`` names and the ids the service does not know; see
+        :meth:`SnapshotClient.get_jobs`."""
+        checked = check_job_ids(ids)
+        documents = [
+            await self._call(self._jobs_target(chunk), to_jobs_document, JOBS_LIMIT, ci=True)
+            for chunk in id_chunks(checked)
+        ]
+        return found_jobs(checked, documents)
+
+    async def get_job(self, job_id: str) -> SnapshotJob:
+        """The job ``job_id``; see :meth:`SnapshotClient.get_job`."""
+        found = await self.get_jobs([check_job_id(job_id)])
+        if not found.jobs:
+            raise CosJobNotFoundError(job_id)
+        return found.jobs[0]
+
+    async def list_jobs(
+        self,
+        *,
+        states: Iterable[JobState | str] | None = None,
+        order: JobOrder = "Desc",
+        queue_id: str | None = None,
+        input_key: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        page_size: int = 100,
+        next_token: str | None = None,
+    ) -> JobPage:
+        """One page of the bucket's snapshot jobs; see :meth:`SnapshotClient.list_jobs`."""
+        args = {
+            "states": states,
+            "order": order,
+            "queue_id": queue_id,
+            "input_key": input_key,
+            "created_after": created_after,
+            "created_before": created_before,
+            "page_size": page_size,
+        }
+        target = self._job_list_target(args, next_token)
+        document = await self._call(target, to_jobs_document, JOBS_LIMIT, ci=True)
+        return JobPage(document.jobs, document.next_token)
+
+    def iter_jobs(
+        self,
+        *,
+        states: Iterable[JobState | str] | None = None,
+        order: JobOrder = "Desc",
+        queue_id: str | None = None,
+        input_key: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[SnapshotJob]:
+        """Every job :meth:`list_jobs` would list (``async for``), a page at a time; see
+        :meth:`SnapshotClient.iter_jobs`."""
+        args: dict[str, object] = {
+            "states": None if states is None else tuple(states),
+            "order": order,
+            "queue_id": queue_id,
+            "input_key": input_key,
+            "created_after": created_after,
+            "created_before": created_before,
+            "page_size": page_size,
+        }
+        self._job_list_target(args)  # checked now, not at the first page
+        return self._iter_jobs(args)
+
+    async def _iter_jobs(self, args: dict[str, object]) -> AsyncIterator[SnapshotJob]:
+        token: str | None = None
+        while True:
+            page = await self.list_jobs(**args, next_token=token)  # type: ignore[arg-type]
+            for job in page.jobs:
+                yield job
+            if page.next_token is None or page.next_token == token:
+                return
+            token = page.next_token
+
+    async def cancel_job(self, job_id: str) -> None:
+        """Cancel the job ``job_id``; see :meth:`SnapshotClient.cancel_job`."""
+        await self._call(self._cancel_target(job_id), to_cancelled, EMPTY_LIMIT, ci=True)
+
+    async def wait_for_job(
+        self, job_id: str, *, timeout: float = 600.0, poll: float = 1.0
+    ) -> SnapshotJob:
+        """Poll the job ``job_id`` until it ends; see :meth:`SnapshotClient.wait_for_job`.
+        Cancelling the awaiting task stops the wait at once (between polls or during one)."""
+        checked = check_job_id(job_id)
+        schedule = PollSchedule(timeout, poll)
+        while True:
+            job = await self.get_job(checked)
+            if job.done:
+                return job
+            delay = schedule.next_delay()
+            if delay <= 0:
+                raise timed_out(job, schedule.timeout)
+            await anyio.sleep(delay)
+
     async def _call(
         self,
         target: tuple[str, httpx2.URL],
@@ -306,16 +487,22 @@ class AsyncSnapshotClient(_BaseClient):
         *,
         headers: Mapping[str, str] | None = None,
         body: Callable[[], AsyncIterable[bytes]] | None = None,
+        ci: bool = False,
+        before_attempt: Callable[[int], Awaitable[_T | None]] | None = None,
     ) -> _T:
         """The async twin of :meth:`SnapshotClient._call`."""
         http = self._api.get_async_httpx_client()
         method, url = target
         state = self.retry.begin()
         while True:
+            if before_attempt is not None:
+                early = await before_attempt(state.attempts)
+                if early is not None:
+                    return early
             timeout = self._attempt_timeout(state)
             content = None if body is None else body()
             signing = await self._async_signing()
-            request = self._attempt(http, method, url, timeout, signing, headers, content)
+            request = self._attempt(http, method, url, timeout, signing, headers, content, ci=ci)
             try:
                 return convert(*await self._exchange(http, request, state, limit))
             except CosError as error:

@@ -15,8 +15,10 @@ from ..signing import authorization_fields, format_authorization
 __all__ = ["CosAuth", "Signer", "signed_headers_of"]
 
 SECURITY_TOKEN_HEADER = "x-cos-security-token"  # noqa: S105 - a header name
+#: The STS token's header on the CI host (the job operations).
+CI_SECURITY_TOKEN_HEADER = "x-ci-security-token"  # noqa: S105 - a header name
 #: The headers that carry a credential: never sent to another origin.
-CREDENTIAL_HEADERS = ("authorization", SECURITY_TOKEN_HEADER)
+CREDENTIAL_HEADERS = ("authorization", SECURITY_TOKEN_HEADER, CI_SECURITY_TOKEN_HEADER)
 
 # Headers the official SDK signs when present (its allow-list), plus any x-cos-*/x-ci-*.
 _SIGNED_HEADER_NAMES = frozenset(
@@ -92,13 +94,19 @@ class Signer:
         )
 
     def sign_headers(
-        self, request: httpx2.Request, *, expires: int, credentials: Credentials | None = None
+        self,
+        request: httpx2.Request,
+        *,
+        expires: int,
+        credentials: Credentials | None = None,
+        token_header: str = SECURITY_TOKEN_HEADER,
     ) -> None:
-        """Put the signature in the Authorization header (and the STS token beside it), made
-        with ``credentials`` or the signer's own."""
+        """Put the signature in the Authorization header (and the STS token beside it, in
+        ``token_header``: ``x-ci-security-token`` on the CI host), made with ``credentials`` or
+        the signer's own."""
         creds = self.credentials if credentials is None else credentials
         if creds.token:
-            request.headers[SECURITY_TOKEN_HEADER] = creds.token
+            request.headers[token_header] = creds.token
         request.headers["Authorization"] = format_authorization(
             self.fields_for(request, expires=expires, credentials=creds)
         )

@@ -22,6 +22,10 @@ from urllib.parse import urlencode
 import httpx2
 from cos_snapshot_api import Client as _GeneratedClient
 from cos_snapshot_api.api.bucket import get_bucket as _get_bucket
+from cos_snapshot_api.api.jobs import cancel_media_job as _cancel_media_job
+from cos_snapshot_api.api.jobs import create_media_jobs as _create_media_jobs
+from cos_snapshot_api.api.jobs import describe_media_job as _describe_media_job
+from cos_snapshot_api.api.jobs import describe_media_jobs as _describe_media_jobs
 from cos_snapshot_api.api.media_info import get_media_info as _get_media_info
 from cos_snapshot_api.api.objects import get_object as _get_object
 from cos_snapshot_api.api.objects import head_object as _head_object
@@ -45,7 +49,17 @@ from .._shared.snapshot_params import (
     DEFAULT_ROTATE,
     DEFAULT_WIDTH,
 )
-from .auth import CREDENTIAL_HEADERS, Signer
+from .auth import CI_SECURITY_TOKEN_HEADER, CREDENTIAL_HEADERS, SECURITY_TOKEN_HEADER, Signer
+from .jobs import (
+    DEFAULT_JOB_RATE,
+    SnapshotJobSpec,
+    SubmitRate,
+    check_job_id,
+    check_next_token,
+    list_query,
+    new_mark,
+    request_document,
+)
 from .objects import Upload, check_content_type, check_list_args, check_metadata
 from .options import (
     DEFAULT_SIGN_EXPIRES,
@@ -57,6 +71,7 @@ from .options import (
     check_max_bytes,
     check_region,
     check_transports,
+    ci_endpoint_for,
     endpoint_for,
     limits_for,
     refuse_httpx_objects,
@@ -94,6 +109,7 @@ class _BaseClient:
         clock: Callable[[], float] = _time.time,
         max_connections: int | None = None,
         max_snapshot_bytes: int = MAX_SNAPSHOT_BYTES,
+        job_rate: float = DEFAULT_JOB_RATE,
         httpx_args: dict[str, Any] | None = None,
     ) -> None:
         # Checked even beside endpoint_url, which then says where requests go: a malformed
@@ -118,8 +134,11 @@ class _BaseClient:
                     f"give scheme://host[:port][/path], got {url.copy_with(userinfo=b'')}",
                 )
             self.endpoint_url = str(url).rstrip("/")
+            #: Where the job operations go: the bucket's CI host, or the endpoint given.
+            self.ci_endpoint_url = self.endpoint_url
         elif bucket and region:
             self.endpoint_url = endpoint_for(bucket, region)
+            self.ci_endpoint_url = ci_endpoint_for(bucket, region)
         elif bucket:
             raise CosInvalidArgumentError(
                 "region",
@@ -137,6 +156,9 @@ class _BaseClient:
         self.bucket = bucket
         self.region = region
         self.retry = retry or RetryPolicy()
+        #: Job submissions in any one second, at most (the service's default limit is 10).
+        self.job_rate = float(job_rate) if isinstance(job_rate, int | float) else job_rate
+        self._submit_rate = SubmitRate(job_rate)
         self.sign_expires = sign_expires
         #: The most bytes a snapshot may hold, counted as decoded (see the class docstring).
         self.max_snapshot_bytes = check_max_bytes("max_snapshot_bytes", max_snapshot_bytes)
@@ -275,15 +297,59 @@ class _BaseClient:
         headers["Content-Length"] = str(upload.size)
         return self._target_of(kwargs), headers, upload
 
-    def _target_of(self, kwargs: dict[str, Any]) -> tuple[str, httpx2.URL]:
-        """Method and URL of a generated request's ``kwargs``, merged with the client's own
-        query parameters as httpx2's ``build_request`` would, with the URL parsed once."""
+    def _target_of(
+        self, kwargs: dict[str, Any], endpoint: str | None = None
+    ) -> tuple[str, httpx2.URL]:
+        """Method and URL of a generated request's ``kwargs`` on ``endpoint`` (the client's
+        COS endpoint by default), merged with the client's own query parameters as httpx2's
+        ``build_request`` would, with the URL parsed once."""
         # The spec's paths of GetMediaInfo and GetObject end in a fragment (`#videoinfo`,
         # `#object`), which only tells their operations apart from GetSnapshot's; a fragment
         # is never sent.
         path = kwargs["url"].partition("#")[0]
         query = urlencode(self._params.merge(kwargs.get("params", {})).multi_items())
-        return kwargs["method"], httpx2.URL(f"{self.endpoint_url}{path}?{query}")
+        return kwargs["method"], httpx2.URL(f"{endpoint or self.endpoint_url}{path}?{query}")
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    def _job_submission(
+        self, key: str, spec: object
+    ) -> tuple[tuple[str, httpx2.URL], dict[str, str], bytes, str]:
+        """Method and URL of CreateMediaJobs, its headers (``Content-Type: application/xml;
+        charset=utf-8``), its body for video ``key`` and ``spec`` (checked first), and the mark
+        appended to its ``UserData`` (see :mod:`.jobs`)."""
+        key = check_key(key)
+        if not isinstance(spec, SnapshotJobSpec):
+            raise CosInvalidArgumentError(
+                "spec", f"must be a SnapshotJobSpec, got {type(spec).__name__}"
+            )
+        mark = new_mark()
+        body = request_document(key, spec, mark=mark, bucket=self.bucket, region=self.region)
+        kwargs = _create_media_jobs._get_kwargs(body=File(payload=io.BytesIO()))
+        headers = {**kwargs["headers"], "Content-Length": str(len(body))}
+        return self._target_of(kwargs, self.ci_endpoint_url), headers, body, mark
+
+    def _jobs_target(self, ids: tuple[str, ...]) -> tuple[str, httpx2.URL]:
+        """Method and URL of DescribeMediaJob for ``ids`` (checked)."""
+        kwargs = _describe_media_job._get_kwargs(",".join(ids))
+        return self._target_of(kwargs, self.ci_endpoint_url)
+
+    def _job_list_target(
+        self, args: dict[str, Any], next_token: object = None
+    ) -> tuple[str, httpx2.URL]:
+        """Method and URL of DescribeMediaJobs for the arguments of ``list_jobs`` (``args``,
+        checked by :func:`.jobs.list_query`) after the page of ``next_token``."""
+        query = list_query(**args)
+        token = check_next_token(next_token)
+        if token:
+            query["next_token"] = token
+        kwargs = _describe_media_jobs._get_kwargs(**query)
+        return self._target_of(kwargs, self.ci_endpoint_url)
+
+    def _cancel_target(self, job_id: object) -> tuple[str, httpx2.URL]:
+        """Method and URL of CancelMediaJob (``cancel=``, signed, as the Go SDK sends it)."""
+        kwargs = _cancel_media_job._get_kwargs(check_job_id(job_id))
+        return self._target_of(kwargs, self.ci_endpoint_url)
 
     def _unsent_request(self, args: SnapshotArgs) -> httpx2.Request:
         """The request the generated client would send for ``args``, built without a
@@ -299,11 +365,14 @@ class _BaseClient:
         signing: tuple[Signer, Credentials] | None,
         headers: Mapping[str, str] | None = None,
         content: bytes | Iterable[bytes] | AsyncIterable[bytes] | None = None,
+        *,
+        ci: bool = False,
     ) -> httpx2.Request:
         """One attempt's request, with the client's headers and cookies (as ``build_request``
         merges them), the operation's own ``headers`` and body ``content``, and a fresh
         signature made with ``signing`` (it covers Content-MD5, Content-Type and every
-        ``x-cos-*`` header)."""
+        ``x-cos-*`` header); ``ci``: a job operation, whose STS token header is
+        ``x-ci-security-token``."""
         merged = http.headers
         if headers:
             # Given with the body, not after: a Content-Length here keeps httpx2 from sending
@@ -320,7 +389,12 @@ class _BaseClient:
         )
         if signing is not None:
             signer, credentials = signing
-            signer.sign_headers(request, expires=self.sign_expires, credentials=credentials)
+            signer.sign_headers(
+                request,
+                expires=self.sign_expires,
+                credentials=credentials,
+                token_header=CI_SECURITY_TOKEN_HEADER if ci else SECURITY_TOKEN_HEADER,
+            )
         return request
 
     def _attempt_timeout(self, state: RetryState) -> httpx2.Timeout:

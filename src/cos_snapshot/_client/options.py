@@ -108,6 +108,14 @@ def endpoint_for(bucket: str, region: str) -> str:
     return f"https://{bucket}.cos.{region}.myqcloud.com"
 
 
+def ci_endpoint_for(bucket: str, region: str) -> str:
+    """The CI endpoint of a bucket, where its jobs go:
+    ``https://<bucket>.ci.<region>.myqcloud.com``."""
+    check_bucket(bucket)
+    check_region(region)
+    return f"https://{bucket}.ci.{region}.myqcloud.com"
+
+
 def check_max_bytes(parameter: str, value: object) -> int:
     """``value`` if it is a positive number of bytes, else :class:`CosInvalidArgumentError`."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

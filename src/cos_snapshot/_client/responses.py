@@ -20,6 +20,7 @@ from .._shared.errors import (
     parse_error_document,
 )
 from .image_header import ImageHeaderError, looks_complete
+from .jobs import MAX_JOBS_BYTES, JobsDocument, SnapshotJob, parse_jobs_document
 from .media_info import MediaInfo, parse_media_info
 from .objects import (
     MAX_LIST_BYTES,
@@ -215,7 +216,7 @@ def _parsed_document(
     request id (or, with ``name_a_type_not_xml``, one saying the answer's declared type is not
     XML when it is not)."""
     headers = response.headers
-    request_id = headers.get("x-cos-request-id")
+    request_id = request_id_of(headers)
     if response.status_code != 200:
         raise CosServiceError.from_response(response.status_code, body, headers)
     try:
@@ -232,6 +233,11 @@ def _parsed_document(
                 request_id=request_id,
             ) from None
         raise exc.with_request_id(request_id) from None
+
+
+def request_id_of(headers: httpx2.Headers) -> str | None:
+    """An answer's request id: ``x-cos-request-id``, or the CI host's ``x-ci-request-id``."""
+    return headers.get("x-cos-request-id") or headers.get("x-ci-request-id")
 
 
 def to_media_info(response: httpx2.Response, body: bytes) -> MediaInfo:
@@ -261,7 +267,7 @@ def _raise_for_status(response: httpx2.Response, body: bytes) -> str | None:
     service_error = error_in_success(response, body)
     if service_error is not None:
         raise service_error
-    return response.headers.get("x-cos-request-id")
+    return request_id_of(response.headers)
 
 
 def to_object_page(marker: str | None) -> Callable[[httpx2.Response, bytes], ObjectPage]:
@@ -315,3 +321,31 @@ def to_downloaded(key: str, handle: BinaryIO) -> Callable[[httpx2.Response, byte
         return object_info_from(key, response.headers, size=handle.tell())
 
     return convert
+
+
+#: The job operations' limit (see :data:`MAX_JOBS_BYTES`).
+JOBS_LIMIT = BodyLimit(MAX_JOBS_BYTES, "does the server answer the job operations (/jobs)?")
+
+
+def to_jobs_document(response: httpx2.Response, body: bytes) -> JobsDocument:
+    """The jobs, unknown ids and next token of a job operation's answer."""
+    return _parsed_document(
+        response, body, lambda request_id: parse_jobs_document(body, request_id=request_id)
+    )
+
+
+def to_submitted_job(response: httpx2.Response, body: bytes) -> SnapshotJob:
+    """The job a CreateMediaJobs answer reports."""
+    document = to_jobs_document(response, body)
+    if not document.jobs:
+        raise CosResponseError(
+            "Response/JobsDetail",
+            "the submission's answer names no job",
+            request_id=request_id_of(response.headers),
+        )
+    return document.jobs[0]
+
+
+def to_cancelled(response: httpx2.Response, body: bytes) -> None:
+    """A CancelMediaJob answer: nothing to read once it is a 200 without an error document."""
+    _raise_for_status(response, body)

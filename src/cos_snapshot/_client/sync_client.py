@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time as _time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar, overload
@@ -21,6 +22,25 @@ from .._shared.snapshot_params import (
     DEFAULT_WIDTH,
 )
 from .base import _BaseClient
+from .jobs import (
+    MARK_LOOKBACK_S,
+    MARK_LOOKUP_PAGES,
+    CosJobNotFoundError,
+    FoundJobs,
+    JobOrder,
+    JobPage,
+    JobState,
+    PollSchedule,
+    SnapshotJob,
+    SnapshotJobSpec,
+    check_job_id,
+    check_job_ids,
+    found_jobs,
+    id_chunks,
+    lost_answer_note,
+    marked_job,
+    timed_out,
+)
 from .media_info import MediaInfo
 from .objects import ObjectInfo, ObjectPage, ObjectSummary, PutResult, check_page_size
 from .params import (
@@ -35,18 +55,22 @@ from .params import (
 )
 from .responses import (
     EMPTY_LIMIT,
+    JOBS_LIMIT,
     LIST_LIMIT,
     MEDIA_INFO_LIMIT,
     IntoFile,
     SinkSource,
     naming_endpoint,
+    to_cancelled,
     to_downloaded,
+    to_jobs_document,
     to_media_info,
     to_object_bytes,
     to_object_info,
     to_object_page,
     to_put_result,
     to_snapshot,
+    to_submitted_job,
     transport_error,
 )
 from .retry import RetryState
@@ -77,6 +101,12 @@ class SnapshotClient(_BaseClient):
     as an 8-bit RGB PNG that does not compress at all, 64 MiB with alpha), a GetMediaInfo
     document 1 MiB. A longer answer raises :class:`CosResponseError` and is not retried. Of an
     error answer at most 64 KiB is read; its :class:`CosServiceError` keeps the status.
+
+    Snapshot jobs (:meth:`submit_snapshot_job` and the others) go to the bucket's CI host,
+    ``https://<bucket>.ci.<region>.myqcloud.com``, or to ``endpoint_url`` when one is given
+    (:attr:`ci_endpoint_url`); with STS credentials their token travels in
+    ``x-ci-security-token``. ``job_rate`` bounds submissions: at most that many in any one
+    second (default 10, the service's default limit).
     """
 
     @overload
@@ -221,6 +251,161 @@ class SnapshotClient(_BaseClient):
         with replacing(Path(path)) as temporary, temporary.open("wb") as handle:
             return self._call(target, to_downloaded(key, handle), IntoFile(handle, EMPTY_LIMIT))
 
+    # -- snapshot jobs -------------------------------------------------------------------
+
+    def submit_snapshot_job(self, key: str, spec: SnapshotJobSpec) -> SnapshotJob:
+        """Submit a snapshot job of video ``key`` (CreateMediaJobs on the bucket's CI host, or
+        on ``endpoint_url``) and return it as the service reports it, usually ``Submitted``.
+
+        ``spec`` is checked again before sending; its output goes to the client's bucket and
+        region unless it names others. Submissions keep to the client's ``job_rate`` (at most
+        that many in any one second, across threads). The job is never submitted twice: when
+        an answer is lost (a broken connection, a timeout, a 5xx), the client looks through
+        the video's recent jobs for the mark it appended to ``UserData`` and returns that job
+        if it exists, sending again only if it does not; if that look-up fails, its error is
+        raised with a note saying the job may exist.
+        """
+        target, headers, body, mark = self._job_submission(key, spec)
+        not_before = datetime.now(UTC) - timedelta(seconds=MARK_LOOKBACK_S)
+
+        def before(attempt: int) -> SnapshotJob | None:
+            if attempt == 1:
+                return None  # its turn was waited for before the call's deadline started
+            found = self._find_marked(key, mark, not_before)
+            if found is None:
+                self._submit_rate.wait()
+            return found
+
+        self._submit_rate.wait()
+        return self._call(
+            target,
+            to_submitted_job,
+            JOBS_LIMIT,
+            headers=headers,
+            body=lambda: (body,),
+            ci=True,
+            before_attempt=before,
+        )
+
+    def _find_marked(self, key: str, mark: str, not_before: datetime) -> SnapshotJob | None:
+        try:
+            token = None
+            for _ in range(MARK_LOOKUP_PAGES):
+                page = self.list_jobs(input_key=key, page_size=100, next_token=token)
+                found, stop = marked_job(page, mark, not_before)
+                if stop:
+                    return found
+                token = page.next_token
+            return None
+        except CosError as error:
+            error.add_note(lost_answer_note(mark))
+            raise
+
+    def get_jobs(self, ids: Iterable[str]) -> FoundJobs:
+        """The jobs ``ids`` names (DescribeMediaJob, 50 ids a request): the ones the service
+        knows, in the order asked, and the ids it does not (an unknown id is no error)."""
+        checked = check_job_ids(ids)
+        documents = [
+            self._call(self._jobs_target(chunk), to_jobs_document, JOBS_LIMIT, ci=True)
+            for chunk in id_chunks(checked)
+        ]
+        return found_jobs(checked, documents)
+
+    def get_job(self, job_id: str) -> SnapshotJob:
+        """The job ``job_id``; :class:`CosJobNotFoundError` when the service does not know it."""
+        found = self.get_jobs([check_job_id(job_id)])
+        if not found.jobs:
+            raise CosJobNotFoundError(job_id)
+        return found.jobs[0]
+
+    def list_jobs(
+        self,
+        *,
+        states: Iterable[JobState | str] | None = None,
+        order: JobOrder = "Desc",
+        queue_id: str | None = None,
+        input_key: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        page_size: int = 100,
+        next_token: str | None = None,
+    ) -> JobPage:
+        """One page of the bucket's snapshot jobs (DescribeMediaJobs), newest first unless
+        ``order`` is ``"Asc"``, at most ``page_size`` (1..100), only those in ``states``, of
+        ``queue_id``, of video ``input_key`` and created between ``created_after`` and
+        ``created_before`` (aware datetimes) when given; after the page whose ``next_token``
+        is given."""
+        args = {
+            "states": states,
+            "order": order,
+            "queue_id": queue_id,
+            "input_key": input_key,
+            "created_after": created_after,
+            "created_before": created_before,
+            "page_size": page_size,
+        }
+        target = self._job_list_target(args, next_token)
+        document = self._call(target, to_jobs_document, JOBS_LIMIT, ci=True)
+        return JobPage(document.jobs, document.next_token)
+
+    def iter_jobs(
+        self,
+        *,
+        states: Iterable[JobState | str] | None = None,
+        order: JobOrder = "Desc",
+        queue_id: str | None = None,
+        input_key: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        page_size: int = 100,
+    ) -> Iterator[SnapshotJob]:
+        """Every job :meth:`list_jobs` would list with these arguments, fetched a page at a
+        time by ``nextToken`` as the iteration reaches them."""
+        args: dict[str, object] = {
+            "states": None if states is None else tuple(states),
+            "order": order,
+            "queue_id": queue_id,
+            "input_key": input_key,
+            "created_after": created_after,
+            "created_before": created_before,
+            "page_size": page_size,
+        }
+        self._job_list_target(args)  # checked now, not at the first page
+        return self._iter_jobs(args)
+
+    def _iter_jobs(self, args: dict[str, object]) -> Iterator[SnapshotJob]:
+        token: str | None = None
+        while True:
+            page = self.list_jobs(**args, next_token=token)  # type: ignore[arg-type]
+            yield from page.jobs
+            if page.next_token is None or page.next_token == token:
+                return
+            token = page.next_token
+
+    def cancel_job(self, job_id: str) -> None:
+        """Cancel the job ``job_id`` (CancelMediaJob): one that has not ended ends ``Cancel``;
+        the service may refuse (400) to cancel one that has ended."""
+        self._call(self._cancel_target(job_id), to_cancelled, EMPTY_LIMIT, ci=True)
+
+    def wait_for_job(
+        self, job_id: str, *, timeout: float = 600.0, poll: float = 1.0
+    ) -> SnapshotJob:
+        """Poll the job ``job_id`` until it ends and return it in its final state (``Success``,
+        ``Failed`` or ``Cancel``: a failed job is returned, not raised). Polls back off from
+        ``poll`` seconds (×1.5 each, up to 10 s, with jitter). When ``timeout`` seconds pass
+        first, raises :class:`CosJobTimeoutError` (a :class:`CosTimeoutError`) whose ``job`` is
+        the last report; :class:`CosJobNotFoundError` when the service does not know the job."""
+        checked = check_job_id(job_id)
+        schedule = PollSchedule(timeout, poll)
+        while True:
+            job = self.get_job(checked)
+            if job.done:
+                return job
+            delay = schedule.next_delay()
+            if delay <= 0:
+                raise timed_out(job, schedule.timeout)
+            _time.sleep(delay)
+
     def _call(
         self,
         target: tuple[str, httpx2.URL],
@@ -229,17 +414,24 @@ class SnapshotClient(_BaseClient):
         *,
         headers: Mapping[str, str] | None = None,
         body: Callable[[], Iterable[bytes]] | None = None,
+        ci: bool = False,
+        before_attempt: Callable[[int], _T | None] | None = None,
     ) -> _T:
         """Send ``target`` with ``headers`` and the content ``body`` makes (signed afresh each
         attempt) until ``convert`` accepts an answer whose body went to a sink of ``limit``,
-        or the retry policy gives up and the last error is raised."""
+        or the retry policy gives up and the last error is raised. ``ci``: a job operation.
+        ``before_attempt(n)`` runs before attempt ``n`` (from 1); a result it returns is the
+        call's, and nothing is sent."""
         http = self._api.get_httpx_client()
         method, url = target
         state = self.retry.begin()
         while True:
+            if before_attempt is not None and (early := before_attempt(state.attempts)) is not None:
+                return early
             timeout = self._attempt_timeout(state)
             content = None if body is None else body()
-            request = self._attempt(http, method, url, timeout, self._signing(), headers, content)
+            signing = self._signing()
+            request = self._attempt(http, method, url, timeout, signing, headers, content, ci=ci)
             try:
                 return convert(*self._exchange(http, request, state, limit))
             except CosError as error:

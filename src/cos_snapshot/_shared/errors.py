@@ -107,7 +107,8 @@ class CosServiceError(CosError):
         request_id = fields.get("RequestId")
         headers = headers or {}
         if not request_id:
-            request_id = headers.get("x-cos-request-id")
+            # The CI host (the job operations) names its header x-ci-request-id.
+            request_id = headers.get("x-cos-request-id") or headers.get("x-ci-request-id")
         return cls(
             status,
             fields.get("Code"),

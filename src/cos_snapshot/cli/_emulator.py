@@ -118,6 +118,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         queue_limit=args.queue_limit,
         max_connections=args.max_connections,
+        job_workers=args.job_workers,
+        job_queue_limit=args.job_queue_limit,
+        job_history=args.job_history,
+        job_average_end=args.job_average_end,
+        job_keyframe_count=args.job_keyframe_count,
+        job_sprite_spacing=args.job_sprite_spacing,
         faults=faults,
     )
 
@@ -319,6 +325,44 @@ def register(sub: Any) -> None:
         type=_positive_int,
         default=1000,
         help="connections served at once; more get a plain 503 from uvicorn (default 1000)",
+    )
+    serve.add_argument(
+        "--job-workers",
+        type=_positive_int,
+        default=1,
+        help="snapshot jobs (POST /jobs) run at once, one thread each (default 1)",
+    )
+    serve.add_argument(
+        "--job-queue-limit",
+        type=_count,
+        default=100,
+        help="snapshot jobs that may wait for a worker; one more gets 503 SlowDown (default 100)",
+    )
+    serve.add_argument(
+        "--job-history",
+        type=_positive_int,
+        default=1000,
+        help="ended jobs remembered (in memory, for the server's life; default 1000)",
+    )
+    serve.add_argument(
+        "--job-average-end",
+        choices=["exclude", "include"],
+        default="exclude",
+        help="Average mode: Count shots a step apart ending a step before the end (default), "
+        "or with the last at the end",
+    )
+    serve.add_argument(
+        "--job-keyframe-count",
+        choices=["bounds", "ignored"],
+        default="bounds",
+        help="KeyFrame mode: Count bounds the keyframes taken (default) or is ignored",
+    )
+    serve.add_argument(
+        "--job-sprite-spacing",
+        choices=["ffmpeg", "css"],
+        default="ffmpeg",
+        help="sprite Margin/Padding: ffmpeg tile's outer border and gap between cells "
+        "(default), or a border and padding around each cell",
     )
     serve.add_argument(
         "--faults",

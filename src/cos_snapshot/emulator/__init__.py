@@ -37,6 +37,7 @@ from .frames import (
     SnapshotParams,
     tune_process_memory,
 )
+from .jobs import SnapshotJobRunner
 from .server import EmulatorThread, run_server, running_emulator
 from .settings import EmulatorSettings
 
@@ -51,6 +52,7 @@ __all__ = [
     "NotAVideoError",
     "PastEndError",
     "SnapshotEngine",
+    "SnapshotJobRunner",
     "SnapshotParams",
     "create_app",
     "run_server",

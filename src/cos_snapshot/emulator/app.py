@@ -1,7 +1,9 @@
 """The emulator as an ASGI app: request → verified signature → parameters → object, frame or
 media info (``ci-process=videoinfo``, see :mod:`cos_snapshot.emulator.mediainfo`).
 
-Every path is an object key, so there is a single route that dispatches on the method. Errors
+Every path is an object key (but ``jobs`` and ``jobs/…``, the snapshot jobs' paths, see
+:mod:`cos_snapshot.emulator.jobs.routes`), so there is a single route that dispatches on the
+method. Errors
 of every kind become COS XML documents in one handler, and every response carries
 ``x-cos-request-id``.
 """
@@ -37,6 +39,7 @@ from .._shared.http_dates import http_date
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key, render_error
 from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
+from .jobs import JobRoutes, SnapshotJobRunner, is_job_key
 from .listing import list_request, render_page
 from .mediainfo import MediaInfo, render_media_info
 from .params import parse_query, snapshot_params
@@ -189,6 +192,8 @@ async def _error_response(request: Request, exc: Exception) -> Response:
         "x-cos-trace-id": trace_id,
         "server": "tencent-cos",
     }
+    if key == "/jobs" or key.startswith("/jobs/"):
+        headers["x-ci-request-id"] = request_id
     if request.method == "HEAD":
         return Response(status_code=error.status, headers=headers)
     body = render_error(error, resource=resource, request_id=request_id, trace_id=trace_id)
@@ -238,6 +243,10 @@ class _Snapshots:
         # never wait behind it.
         self._limiter = anyio.CapacityLimiter(self._capacity)
         self._admitted = 0
+
+    def engine(self) -> SnapshotEngine:
+        """The frame engine (made on first use); snapshot jobs use it from their threads."""
+        return self._get_engine()
 
     def _get_engine(self) -> SnapshotEngine:
         if self._engine is None:
@@ -408,10 +417,17 @@ def _wire_values(headers: Mapping[str, str]) -> dict[str, str]:
 class _Emulator:
     """The request handling of one app: one method per operation."""
 
-    def __init__(self, settings: EmulatorSettings, storage: Storage, snapshots: _Snapshots):
+    def __init__(
+        self,
+        settings: EmulatorSettings,
+        storage: Storage,
+        snapshots: _Snapshots,
+        jobs: JobRoutes,
+    ) -> None:
         self.settings = settings
         self.storage = storage
         self.snapshots = snapshots
+        self.jobs = jobs
 
     def _check_bucket(self, host: str) -> None:
         if self.settings.bucket is None:
@@ -438,6 +454,8 @@ class _Emulator:
         method = request.method
         if method not in _READING_METHODS and not self.settings.writable:
             raise _read_only(self.settings)
+        if is_job_key(key):  # by path, whatever the host: see .jobs.routes
+            return await self.jobs.handle(key, request, query, _ids(request.scope)[0])
         if method == "GET" and "ci-process" in query:
             return await self.snapshot(key, query)
         if method in ("GET", "HEAD"):
@@ -620,22 +638,30 @@ async def _receive_body(request: Request, upload: Upload) -> None:
         await anyio.to_thread.run_sync(upload.write, bytes(buffer))
 
 
-def create_app(settings: EmulatorSettings, *, engine: SnapshotEngine | None = None) -> Starlette:
+def create_app(
+    settings: EmulatorSettings,
+    *,
+    engine: SnapshotEngine | None = None,
+    job_runner: type[SnapshotJobRunner] = SnapshotJobRunner,
+) -> Starlette:
     """The emulator for ``settings`` as a Starlette app.
 
     ``engine`` extracts frames; by default one is made from ``settings`` on the first snapshot
-    and closed when the app shuts down. A given engine is the caller's to close.
+    and closed when the app shuts down. A given engine is the caller's to close. ``job_runner``
+    does snapshot jobs (a stand-in may change one of its steps).
     """
     storage = Storage(settings.root)
     storage.sweep_staging()  # the uploads of emulators that were killed mid-PUT
     snapshots = _Snapshots(settings, engine)
-    emulator = _Emulator(settings, storage, snapshots)
+    jobs = JobRoutes(settings, storage, snapshots.engine, job_runner)
+    emulator = _Emulator(settings, storage, snapshots, jobs)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            await jobs.close()
             await snapshots.close()
 
     app = Starlette(

@@ -73,6 +73,17 @@ class EmulatorSettings:
       is closed; ``request_body_timeout_s``: a request body may pause this long between two
       reads before it is answered 400 ``RequestTimeout``. Idle or trickling clients so never
       hold one of ``max_connections`` for long.
+    - ``job_workers``: snapshot jobs run at once (each one forward pass over its video, in a
+      thread of its own); ``job_queue_limit``: submitted jobs allowed to wait beyond those (one
+      more is refused with 503 ``SlowDown``); ``job_history``: finished jobs remembered for
+      ``GET /jobs`` (the oldest forgotten first). Jobs live in memory for the server's life.
+    - ``job_average_end``, ``job_keyframe_count``, ``job_sprite_spacing``: the emulator's
+      readings where the vendor's documents are silent (see
+      :class:`cos_snapshot.emulator.jobs.Readings`): whether ``Average`` ends a step
+      before the end (``exclude``) or at it (``include``); whether ``Count`` ``bounds``
+      ``KeyFrame`` mode or is ``ignored`` there; whether sprite ``Margin``/``Padding`` are
+      ffmpeg ``tile``'s outer border and gap (``ffmpeg``) or a border and a per-cell padding
+      (``css``).
     - ``faults``: faults to inject (see :mod:`cos_snapshot.emulator.faults`), None for none.
     - ``clock``: unix time for checking signature windows; tests pass a fake one.
     """
@@ -112,6 +123,18 @@ class EmulatorSettings:
     )
     request_head_timeout_s: float = attrs.field(default=10.0, validator=_positive_seconds)
     request_body_timeout_s: float = attrs.field(default=10.0, validator=_positive_seconds)
+    job_workers: int = attrs.field(default=1, validator=_positive)
+    job_queue_limit: int = attrs.field(default=100, validator=_not_negative)
+    job_history: int = attrs.field(default=1000, validator=_positive)
+    job_average_end: Literal["exclude", "include"] = attrs.field(
+        default="exclude", validator=attrs.validators.in_(("exclude", "include"))
+    )
+    job_keyframe_count: Literal["bounds", "ignored"] = attrs.field(
+        default="bounds", validator=attrs.validators.in_(("bounds", "ignored"))
+    )
+    job_sprite_spacing: Literal["ffmpeg", "css"] = attrs.field(
+        default="ffmpeg", validator=attrs.validators.in_(("ffmpeg", "css"))
+    )
     faults: FaultSpec | None = None
     clock: Callable[[], float] = attrs.field(default=time.time, eq=False, repr=False)
 

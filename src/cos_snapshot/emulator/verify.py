@@ -41,6 +41,7 @@ from .settings import EmulatorSettings
 __all__ = ["SECURITY_TOKEN", "RequestToVerify", "verify_request"]
 
 SECURITY_TOKEN = "x-cos-security-token"  # noqa: S105 - a header name
+CI_SECURITY_TOKEN = "x-ci-security-token"  # noqa: S105 - a header name
 
 _KEY_TIME = re.compile(r"([0-9]{1,12});([0-9]{1,12})", re.ASCII)
 
@@ -104,7 +105,11 @@ def _host_variants(host: str) -> list[str]:
 def _check_token(request: RequestToVerify, credential: Credentials) -> None:
     if credential.token is None:
         return
-    given = request.headers.get(SECURITY_TOKEN) or request.params.get(SECURITY_TOKEN)
+    given = (
+        request.headers.get(SECURITY_TOKEN)
+        or request.headers.get(CI_SECURITY_TOKEN)  # the job operations' header
+        or request.params.get(SECURITY_TOKEN)
+    )
     if not given:
         raise _invalid_access_key(
             "This access key id is temporary and needs its x-cos-security-token."

@@ -37,25 +37,31 @@ answers 404 ``NoSuchKey`` before calling the engine).
 The package's modules, one concern each: ``types`` (what the engine takes and gives),
 ``geometry`` (time in ticks, display matrix, output size), ``index`` (a file's
 identity and packet index), ``video`` (an open video and its decode pass), ``encode``
-(scaling and encoding), ``lru`` (the caches' one LRU map), ``engine`` (the engine) and
+(scaling and encoding), ``lru`` (the caches' one LRU map), ``engine`` (the engine), ``passes`` (one forward pass over a video for
+a snapshot job's many frames) and
 ``heap`` (the opt-in allocator tuning, :func:`tune_process_memory`).
 """
 
 from __future__ import annotations
 
+from .encode import _picture as frame_picture
 from .engine import SnapshotEngine
 from .geometry import BothSides, OneSideZero
 from .heap import tune_process_memory
+from .passes import FramePass, Timeline
 from .types import FrameError, Image, NotAVideoError, PastEndError, SnapshotParams
 
 __all__ = [
     "BothSides",
     "FrameError",
+    "FramePass",
     "Image",
     "NotAVideoError",
     "OneSideZero",
     "PastEndError",
     "SnapshotEngine",
     "SnapshotParams",
+    "Timeline",
+    "frame_picture",
     "tune_process_memory",
 ]

@@ -64,6 +64,34 @@ def _to_rgb(frame: Any, width: int, height: int, pix_fmt: str) -> Any:
         _scalers.give(key, scaler)
 
 
+def _picture(
+    frame: Any,
+    width: int,
+    height: int,
+    *,
+    rotate: bool = True,
+    rgb: bool = False,
+    sizing: tuple[OneSideZero, BothSides] = ("round-half-up", "stretch"),
+) -> PIL.Image.Image:
+    """``frame`` turned upright as its display matrix says (with ``rotate``) and scaled to the
+    output size GetSnapshot gives for ``width``/``height`` (0: from the aspect, or the picture's
+    own), as a Pillow picture: ``RGB``, or ``RGBX`` (which JPEG takes without a copy)."""
+    transpose, swaps = _display_transform(frame) if rotate else (None, False)
+    stored = (frame.width, frame.height)
+    display = (stored[1], stored[0]) if swaps else stored
+    out_w, out_h = _output_size(display, width, height, *sizing)
+    scale_w, scale_h = (out_h, out_w) if swaps else (out_w, out_h)
+    # Pillow maps a 4-bytes-per-pixel buffer as it is; 3-byte RGB would be copied and
+    # unpacked first. PNG cannot store RGBX, JPEG ignores the X.
+    mode = "RGB" if rgb else "RGBX"
+    converted = _to_rgb(frame, scale_w, scale_h, "rgb24" if mode == "RGB" else "rgb0")
+    plane = converted.planes[0]
+    picture = PIL.Image.frombuffer(mode, (scale_w, scale_h), plane, "raw", mode, plane.line_size, 1)
+    if transpose is not None:
+        picture = picture.transpose(transpose)
+    return picture
+
+
 def _encode(
     frame: Any,
     params: SnapshotParams,
@@ -71,24 +99,22 @@ def _encode(
     keyframe: bool,
     sizing: tuple[OneSideZero, BothSides] = ("round-half-up", "stretch"),
 ) -> Image:
-    transpose, swaps = _display_transform(frame) if params.rotate == "auto" else (None, False)
-    stored = (frame.width, frame.height)
-    display = (stored[1], stored[0]) if swaps else stored
-    out_w, out_h = _output_size(display, params.width, params.height, *sizing)
-    scale_w, scale_h = (out_h, out_w) if swaps else (out_w, out_h)
-    # Pillow maps a 4-bytes-per-pixel buffer as it is; 3-byte RGB would be copied and
-    # unpacked first. PNG cannot store RGBX, JPEG ignores the X.
-    mode = "RGB" if params.format == "png" else "RGBX"
-    rgb = _to_rgb(frame, scale_w, scale_h, "rgb24" if mode == "RGB" else "rgb0")
-    plane = rgb.planes[0]
-    picture = PIL.Image.frombuffer(mode, (scale_w, scale_h), plane, "raw", mode, plane.line_size, 1)
-    if transpose is not None:
-        picture = picture.transpose(transpose)
+    png = params.format == "png"
+    picture = _picture(
+        frame,
+        params.width,
+        params.height,
+        rotate=params.rotate == "auto",
+        rgb=png,
+        sizing=sizing,
+    )
     buffer = io.BytesIO()
-    if params.format == "png":
+    if png:
         picture.save(buffer, "PNG", compress_level=_PNG_LEVEL)
         content_type = "image/png"
     else:
         picture.save(buffer, "JPEG", quality=_JPEG_QUALITY)
         content_type = "image/jpeg"
-    return Image(buffer.getvalue(), content_type, out_w, out_h, frame_time, keyframe)
+    return Image(
+        buffer.getvalue(), content_type, picture.width, picture.height, frame_time, keyframe
+    )

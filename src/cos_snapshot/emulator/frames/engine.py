@@ -24,6 +24,7 @@ from .geometry import BothSides, OneSideZero, _decimal_str, _time_ticks
 from .heap import _return_free_memory
 from .index import _FileKey, _Index, _key_of
 from .lru import Lru
+from .passes import FramePass
 from .types import (
     _REPLACED_ATTEMPTS,
     FrameError,
@@ -215,6 +216,36 @@ class SnapshotEngine:
             return known
         raise _kept_being_replaced()
 
+    def frame_pass(self, path: Path) -> FramePass:
+        """The video at ``path`` opened for one forward pass over many frames (a snapshot
+        job): its timeline from the packet index (built once and cached, as for snapshots),
+        and a container and decoder of its own. Close it when done. Raises
+        :class:`NotAVideoError` for what is not a decodable video."""
+        for _ in range(_REPLACED_ATTEMPTS):
+            st = os.stat(path)
+            key = _key_of(os.fspath(path), st)
+            _check_file(st)
+            video = self._video(key)
+            try:
+                with video.lock:
+                    if video.closed:
+                        continue
+                    index = self._ensure_open(video)
+                    self._check_source_size(video)
+                    skip_nonref = video.skip_nonref
+                own = _OpenVideo(key, self._threads, index=index)
+                try:
+                    own.ensure_open()
+                except BaseException:
+                    own.close()
+                    raise
+            except _FileReplaced:
+                continue
+            finally:
+                self._settle_index(video)
+            return FramePass(own, index, self.exactframe, skip_nonref)
+        raise _kept_being_replaced()
+
     def known_media_info(self, path: Path) -> MediaInfo | None:
         """The answer to :meth:`media_info` if it is already known, else ``None``: a ``stat``
         and a lookup, never a wait. Raises :class:`FileNotFoundError` if ``path`` is gone."""
@@ -378,7 +409,12 @@ class SnapshotEngine:
                 f"time={params.time} is past the end of the video "
                 f"(its last frame ends at {_decimal_str(end)} s)"
             )
-        if params.mode == "keyframe":
+        return self._pick(index, ticks, keyframe=params.mode == "keyframe")
+
+    def _pick(self, index: _Index, ticks: tuple[int, int] | None, *, keyframe: bool) -> _Choice:
+        """The frame a time (``ticks``: its floor and ceiling in the time base, from the first
+        frame; ``None`` for past any end) selects."""
+        if keyframe:
             i = (
                 len(index.key_rel) - 1
                 if ticks is None

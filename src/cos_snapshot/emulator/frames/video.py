@@ -3,6 +3,7 @@ in the same pass, frames other requests wait for)."""
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import logging
 import os
@@ -218,3 +219,57 @@ class _OpenVideo:
                 cc.skip_frame = "DEFAULT"
             cc.flush_buffers()
         return frames.pop(target_pts, None), frames
+
+    def sweep(
+        self, targets: frozenset[int], *, skip_nonref: bool
+    ) -> Generator[tuple[int, Any], None, None]:
+        """The frames with the pts in ``targets``, in one forward pass over the file: each
+        stretch of packets from the keyframe a target is decoded from to the last target
+        decoded from it is decoded (non-reference frames no target needs skipped, where the
+        codec allows), and the packets between two stretches are skipped by demuxing past
+        them or, when a whole GOP lies between, by a seek forward to the next stretch's
+        keyframe. Never a seek backward: stretches that overlap (open GOPs, whose leading
+        pictures are decoded after the next keyframe) are decoded as one. Yields
+        ``(pts, frame)`` as frames come out; a target the decoder never gives is left out."""
+        index = self._index()
+        spans: list[list[int]] = []  # [start, last] decode positions, merged where they overlap
+        for where, start in sorted((index.pos[pts], self.start_of(pts)) for pts in targets):
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], where)
+            else:
+                spans.append([start, where])
+        wanted = {index.pos[pts] for pts in targets}
+        keyframes = [i for i, (_, _, key) in enumerate(index.order) if key]
+        cc = self.stream.codec_context
+        packets: Generator[tuple[int, Any], None, None] | None = None
+        at = -1  # the decode position of the last packet demuxed
+        try:
+            for start, last in spans:
+                # A keyframe strictly between here and the start: a GOP without a shot, which
+                # a seek skips without reading it.
+                gap = bisect.bisect_right(keyframes, at) < bisect.bisect_left(keyframes, start)
+                if packets is None or gap:
+                    if packets is not None:
+                        packets.close()
+                    packets = self._packets_from(start)
+                for where, packet in packets:
+                    at = where
+                    if where < start:
+                        continue
+                    if skip_nonref:
+                        cc.skip_frame = "DEFAULT" if where in wanted else "NONREF"
+                    for frame in cc.decode(packet):
+                        if frame.pts in targets:
+                            yield frame.pts, frame
+                    if where >= last:
+                        break
+                for frame in cc.decode(None):
+                    if frame.pts in targets:
+                        yield frame.pts, frame
+                cc.flush_buffers()
+        finally:
+            if packets is not None:
+                packets.close()
+            if skip_nonref:
+                cc.skip_frame = "DEFAULT"
+            cc.flush_buffers()

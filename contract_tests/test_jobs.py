@@ -1,0 +1,290 @@
+"""Snapshot jobs (the API's asynchronous mode: ``POST /jobs`` and friends), through the official
+SDK: the number and names of the outputs of ``Interval`` and ``Average`` jobs, each shot's frame
+read back from its pixels, sprite geometry, the states a job goes through, cancelling, unknown
+ids and refused specs.
+
+Cheap on purpose: one module-wide set of jobs over the 2 s plain video (a few dozen small JPEGs
+in all), submitted together and awaited once; every test reads what they left. Strict (the
+emulator) holds each shot to the frame on screen at its time and each reading to the
+emulator's; tolerant (live) also accepts the other documented readings (docs/emulator.md,
+"Snapshot jobs").
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from PIL import Image
+from qcloud_cos.cos_exception import CosServiceError
+
+from cos_snapshot.testing import read_frame_index
+
+from ._targets import Target
+from ._videos import DURATION
+
+#: How long a job may take to end, and how often it is asked about.
+DEADLINE_S = 120
+POLL_S = 0.05
+FINAL = {"Success", "Failed", "Cancel"}
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}")
+
+INTERVAL = {"Mode": "Interval", "Start": "0.1", "TimeInterval": "0.3", "Count": "5"}
+INTERVAL_TIMES = [Fraction(1, 10) + Fraction(3, 10) * i for i in range(5)]
+AVERAGE = {"Mode": "Average", "Start": "0.2", "Count": "4"}
+SPRITE_SHOTS = 7  # every 0.2 s from 0: two sheets of 3 x 2, the second with one cell
+SPRITE = {
+    "Mode": "Interval",
+    "TimeInterval": "0.2",
+    "Count": str(SPRITE_SHOTS),
+    "SnapshotOutMode": "OnlySprite",
+    "SpriteSnapshotConfig": {
+        "CellWidth": "160",
+        "CellHeight": "120",
+        "Columns": "3",
+        "Lines": "2",
+        "Padding": "2",
+        "Margin": "5",
+        "Color": "#000000",
+    },
+}
+#: Long enough that a cancel sent right after the submit finds it waiting or running.
+LONG = {"Mode": "Interval", "TimeInterval": "0.04", "Width": "4096", "Height": "4096"}
+
+
+@dataclass
+class Job:
+    """A job the module submitted, and every state it was seen in."""
+
+    id: str
+    outputs: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    states: list[str] = field(default_factory=list)
+
+
+def _body(target: Target, snapshot: dict[str, Any], name: str) -> dict[str, Any]:
+    video = target.video("plain")
+    output = {"Object": f"{target.prefix}jobs-out/{name}-${{Number}}.jpg"}
+    if snapshot.get("SnapshotOutMode", "OnlySnapshot") != "OnlySnapshot":
+        output["SpriteObject"] = f"{target.prefix}jobs-out/{name}-sprite-${{Number}}.jpg"
+    return {
+        "Tag": "Snapshot",
+        "Input": {"Object": video.key},
+        "Operation": {"Snapshot": snapshot, "Output": output},
+    }
+
+
+def _submit(target: Target, sdk: Any, snapshot: dict[str, Any], name: str, shots: int) -> Job:
+    # Registered before the submit, so a live run deletes them whatever happens.
+    for number in range(shots + 2):
+        target.will_put(f"{target.prefix}jobs-out/{name}-{number}.jpg")
+        target.will_put(f"{target.prefix}jobs-out/{name}-sprite-{number}.jpg")
+    answer = sdk.ci_create_media_jobs(
+        Bucket=target.bucket, Jobs=_body(target, snapshot, name), Lst={}
+    )
+    detail = answer["JobsDetail"][0]
+    return Job(detail["JobId"], name, detail, [detail["State"]])
+
+
+def _await(sdk: Any, target: Target, jobs: list[Job]) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    waiting = {job.id: job for job in jobs}
+    while waiting and time.monotonic() < deadline:
+        answer = sdk.ci_get_media_jobs(Bucket=target.bucket, JobIDs=",".join(waiting))
+        for detail in answer.get("JobsDetail", []):
+            job = waiting[detail["JobId"]]
+            job.detail = detail
+            if job.states[-1] != detail["State"]:
+                job.states.append(detail["State"])
+            if detail["State"] in FINAL:
+                del waiting[job.id]
+        if waiting:
+            time.sleep(POLL_S)
+
+
+@pytest.fixture(scope="module")
+def jobs(target: Target) -> Iterator[dict[str, Job]]:
+    with target.sdk() as sdk:
+        made = {
+            "interval": _submit(target, sdk, INTERVAL, "interval", 5),
+            "average": _submit(target, sdk, AVERAGE, "average", 4),
+            "sprite": _submit(target, sdk, SPRITE, "sprite", SPRITE_SHOTS),
+            "cancelled": _submit(target, sdk, LONG, "cancelled", 50),
+        }
+        sdk.ci_cancel_jobs(Bucket=target.bucket, JobID=made["cancelled"].id)
+        _await(sdk, target, list(made.values()))
+        yield made
+
+
+def _image(target: Target, key: str) -> Image.Image:
+    with target.client() as client:
+        data = client.get_object(key)
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _names(detail: dict[str, Any], element: str) -> list[str]:
+    files = detail["Operation"]["MediaResult"][element]
+    names = files.get("ObjectName", [])
+    names = names if isinstance(names, list) else [names]
+    return [(files.get("ObjectPrefix") or "") + name for name in names]
+
+
+def _frames(target: Target, times: list[Fraction]) -> list[set[int]]:
+    """The frames a shot at each time may show: the one on screen (strict); tolerant, also
+    the first at or after it."""
+    info = target.video("plain").info
+    if target.strict:
+        return [{info.frame_at(t)} for t in times]
+    return [{info.frame_at(t), info.next_frame_at(t)} for t in times]
+
+
+def test_interval_outputs_are_numbered_from_0_and_show_their_frames(
+    target: Target, jobs: dict[str, Job]
+) -> None:
+    job = jobs["interval"]
+    assert job.detail["State"] == "Success", job.detail
+    names = _names(job.detail, "OutputFile")
+    expected = [f"{target.prefix}jobs-out/interval-{n}.jpg" for n in range(5)]
+    assert names == expected, f"Interval outputs {names}, expected {expected}"
+    for name, at, allowed in zip(names, INTERVAL_TIMES, _frames(target, INTERVAL_TIMES)):
+        shown = read_frame_index(_image(target, name))
+        assert shown in allowed, f"{name} (a shot at {float(at)} s) shows frame {shown}"
+
+
+def test_average_spreads_count_shots_from_start_to_the_end(
+    target: Target, jobs: dict[str, Job]
+) -> None:
+    job = jobs["average"]
+    assert job.detail["State"] == "Success", job.detail
+    names = _names(job.detail, "OutputFile")
+    assert names == [f"{target.prefix}jobs-out/average-{n}.jpg" for n in range(4)]
+    start, end, count = Fraction(1, 5), Fraction(DURATION), 4
+    readings = [[start + (end - start) * i / count for i in range(count)]]  # the end excluded
+    if not target.strict:  # the end included: the last shot is the last frame
+        readings.append([start + (end - start) * i / (count - 1) for i in range(count)])
+    shown = [read_frame_index(_image(target, name)) for name in names]
+    fits = [
+        all(frame in allowed for frame, allowed in zip(shown, _frames(target, times)))
+        for times in readings
+    ]
+    assert any(fits), (
+        f"Average shots show frames {shown}; spread from {float(start)} s to the end "
+        f"({float(end)} s) they would be {[sorted(a) for a in _frames(target, readings[0])]}"
+    )
+
+
+def test_sprites_tile_columns_by_lines_and_number_on(target: Target, jobs: dict[str, Job]) -> None:
+    job = jobs["sprite"]
+    assert job.detail["State"] == "Success", job.detail
+    names = _names(job.detail, "SpriteOutputFile")
+    assert names == [f"{target.prefix}jobs-out/sprite-sprite-{n}.jpg" for n in range(2)]
+    columns, lines, cell, padding, margin = 3, 2, (160, 120), 2, 5
+    layouts = [(margin, padding)]  # ffmpeg tile: margin outside, padding between
+    if not target.strict:
+        layouts.append((margin + padding, 2 * padding))  # padding around every cell
+    times = [Fraction(1, 5) * i for i in range(SPRITE_SHOTS)]
+    allowed = _frames(target, times)
+    for number, name in enumerate(names):
+        sheet = _image(target, name)
+        sizes = {
+            (
+                2 * o + columns * cell[0] + (columns - 1) * g,
+                2 * o + lines * cell[1] + (lines - 1) * g,
+            )
+            for o, g in layouts
+        }
+        assert sheet.size in sizes, (
+            f"{name} is {sheet.size[0]}x{sheet.size[1]}; {columns} columns x {lines} lines of "
+            f"{cell[0]}x{cell[1]} cells make {sorted(sizes)}"
+        )
+        outer, gap = next(
+            (o, g)
+            for o, g in layouts
+            if sheet.size
+            in {
+                (
+                    2 * o + columns * cell[0] + (columns - 1) * g,
+                    2 * o + lines * cell[1] + (lines - 1) * g,
+                )
+            }
+        )
+        for slot in range(columns * lines):
+            shot = number * columns * lines + slot
+            if shot >= SPRITE_SHOTS:
+                break
+            row, column = divmod(slot, columns)
+            x, y = outer + column * (cell[0] + gap), outer + row * (cell[1] + gap)
+            shown = read_frame_index(sheet.crop((x, y, x + cell[0], y + cell[1])))
+            assert shown in allowed[shot], (
+                f"{name} cell {slot} (row {row}, column {column}) shows frame {shown}, "
+                f"expected shot {shot} at {float(times[shot])} s"
+            )
+
+
+def test_a_job_goes_from_submitted_through_running_to_an_end(
+    target: Target, jobs: dict[str, Job]
+) -> None:
+    order = ["Submitted", "Running", "Success"]
+    for name in ("interval", "average", "sprite"):
+        job = jobs[name]
+        assert job.states[-1] == "Success", f"{name}: {job.states}"
+        places = [order.index(state) for state in job.states]
+        assert places == sorted(places), f"{name} went through {job.states}"
+        detail = job.detail
+        assert detail["Tag"] == "Snapshot"
+        times = [detail[key] for key in ("CreationTime", "StartTime", "EndTime")]
+        assert all(TIME.fullmatch(moment or "") for moment in times), times
+        assert times == sorted(times), f"{name}: creation, start and end out of order: {times}"
+
+
+def test_a_cancelled_job_ends_cancelled(target: Target, jobs: dict[str, Job]) -> None:
+    job = jobs["cancelled"]
+    assert job.states[-1] == "Cancel", f"a job cancelled right after its submit: {job.states}"
+    assert "MediaResult" not in job.detail["Operation"] or not _names(job.detail, "OutputFile")
+
+
+def test_unknown_job_ids_are_answered_apart(target: Target, jobs: dict[str, Job]) -> None:
+    known = jobs["interval"].id
+    unknown = "j" + "0" * 32
+    with target.sdk() as sdk:
+        answer = sdk.ci_get_media_jobs(Bucket=target.bucket, JobIDs=f"{known},{unknown}")
+    assert [d["JobId"] for d in answer["JobsDetail"]] == [known]
+    missing = answer.get("NonExistJobIds")
+    assert (missing if isinstance(missing, list) else [missing]) == [unknown]
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "element"),
+    [
+        ({"Count": "0"}, "Count"),
+        ({"TimeInterval": "3601"}, "TimeInterval"),
+        ({"Width": "100"}, "Width"),
+        ({"Mode": "Average"}, "Count"),
+        (
+            {
+                "SnapshotOutMode": "OnlySprite",
+                "SpriteSnapshotConfig": {"Columns": "2", "Lines": "2"},
+            },
+            "Color",
+        ),
+    ],
+)
+def test_a_spec_out_of_range_is_refused(
+    target: Target, snapshot: dict[str, Any], element: str
+) -> None:
+    body = _body(target, snapshot, "refused")
+    body["Operation"]["Output"]["SpriteObject"] = (
+        f"{target.prefix}jobs-out/refused-s-${{Number}}.jpg"
+    )
+    with target.sdk() as sdk, pytest.raises(CosServiceError) as caught:
+        sdk.ci_create_media_jobs(Bucket=target.bucket, Jobs=body, Lst={})
+    assert caught.value.get_status_code() == 400, f"{snapshot} was not refused with 400"
+    if target.strict:
+        assert caught.value.get_error_code() == "InvalidArgument"
+        assert element in caught.value.get_error_msg()

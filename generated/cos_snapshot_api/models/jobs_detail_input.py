@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="JobsDetailInput")
+
+
+@_attrs_define
+class JobsDetailInput:
+    """The job's input.
+
+    Attributes:
+        region (str | Unset): The input bucket's region.
+        bucket (str | Unset): The input bucket.
+        object_ (str | Unset): The video's key.
+    """
+
+    region: str | Unset = UNSET
+    bucket: str | Unset = UNSET
+    object_: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        region = self.region
+
+        bucket = self.bucket
+
+        object_ = self.object_
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if region is not UNSET:
+            field_dict["Region"] = region
+        if bucket is not UNSET:
+            field_dict["Bucket"] = bucket
+        if object_ is not UNSET:
+            field_dict["Object"] = object_
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        region = d.pop("Region", UNSET)
+
+        bucket = d.pop("Bucket", UNSET)
+
+        object_ = d.pop("Object", UNSET)
+
+        jobs_detail_input = cls(
+            region=region,
+            bucket=bucket,
+            object_=object_,
+        )
+
+        jobs_detail_input.additional_properties = d
+        return jobs_detail_input
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

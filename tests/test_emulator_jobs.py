@@ -1,0 +1,496 @@
+"""Snapshot jobs on the emulator (POST /jobs and friends), driven by the official SDK unchanged
+and by raw signed requests: outputs and sprites in the bucket show the right frames."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import socket
+import threading
+import time
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from PIL import Image
+from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos.cos_exception import CosServiceError
+from sdk_helpers import official_sdk
+
+from cos_snapshot.testing import FixtureInfo, read_frame_index
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
+
+logging.getLogger("qcloud_cos").setLevel(logging.CRITICAL)
+
+# A small video: 4 s at 25 fps, a keyframe every second (the shipped fixture's defaults).
+VIDEO = {"duration": 4, "fps": 25, "gop": 25, "size": (320, 240)}
+
+
+@pytest.fixture
+def video(cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos) -> FixtureInfo:
+    info = cos_fixture_video.info(**VIDEO)
+    cos_emulator.put("demo.mp4", info.path)
+    return info
+
+
+def _demo_body(bucket: str, region: str) -> dict[str, Any]:
+    """The body of the vendor's own demo (cos-python-sdk-v5 demo/ci_media.py,
+    ci_create_media_snapshot_jobs), on our bucket."""
+    return {
+        "Input": {"Object": "demo.mp4"},
+        "Tag": "Snapshot",
+        "Operation": {
+            "Snapshot": {
+                "Mode": "Interval",
+                "Width": "1280",
+                "Height": "1280",
+                "Start": "0",
+                "TimeInterval": "",
+                "Count": "1",
+                "SnapshotOutMode": "SnapshotAndSprite",
+                "SpriteSnapshotConfig": {
+                    "CellHeight": "128",
+                    "CellWidth": "128",
+                    "Color": "White",
+                    "Columns": "10",
+                    "Lines": "10",
+                    "Margin": "0",
+                    "Padding": "0",
+                },
+            },
+            "Output": {
+                "Bucket": bucket,
+                "Region": region,
+                "Object": "snapshot-${Number}.jpg",
+                "SpriteObject": "sprite-snapshot-${Number}.jpg",
+            },
+        },
+    }
+
+
+def _wait(sdk: Any, bucket: str, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while True:
+        answer = sdk.ci_get_media_jobs(Bucket=bucket, JobIDs=job_id)
+        detail: dict[str, Any] = answer["JobsDetail"][0]
+        if detail["State"] in ("Success", "Failed", "Cancel") or time.monotonic() > deadline:
+            return detail
+        time.sleep(0.02)
+
+
+def _image(cos_emulator: CosEmulator, key: str) -> Image.Image:
+    return Image.open(io.BytesIO((cos_emulator.root / key).read_bytes())).convert("RGB")
+
+
+def _submit(sdk: Any, bucket: str, snapshot: dict[str, Any], **output: str) -> str:
+    body = {
+        "Input": {"Object": "demo.mp4"},
+        "Tag": "Snapshot",
+        "Operation": {
+            "Snapshot": snapshot,
+            "Output": {"Object": "out/shot-${Number}.jpg", **output},
+        },
+    }
+    answer = sdk.ci_create_media_jobs(Bucket=bucket, Jobs=body, Lst={})
+    job_id: str = answer["JobsDetail"][0]["JobId"]
+    return job_id
+
+
+def test_the_official_sdk_runs_the_vendor_demo_job(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    sdk = official_sdk(cos_emulator)
+    bucket = cos_emulator.bucket
+    answer = sdk.ci_create_media_jobs(
+        Bucket=bucket,
+        Jobs=_demo_body(bucket, cos_emulator.region),
+        Lst={},
+        ContentType="application/xml",
+    )
+    submitted = answer["JobsDetail"][0]
+    assert submitted["State"] in ("Submitted", "Running", "Success")
+    assert submitted["Tag"] == "Snapshot"
+    assert submitted["CreationTime"][-5:] == "+0800"
+    detail = _wait(sdk, bucket, submitted["JobId"])
+    assert detail["State"] == "Success", detail
+    result = detail["Operation"]["MediaResult"]
+    assert result["OutputFile"]["ObjectName"] == "snapshot-0.jpg"
+    assert result["SpriteOutputFile"]["ObjectName"] == "sprite-snapshot-0.jpg"
+    assert detail["Operation"]["Snapshot"]["Count"] == "1"
+    assert detail["Operation"]["MediaInfo"]["Format"]["Duration"]
+    # Width and Height both given: stretched, as GetSnapshot sizes.
+    shot = _image(cos_emulator, "snapshot-0.jpg")
+    assert shot.size == (1280, 1280)
+    assert read_frame_index(shot.resize((320, 240))) == video.frame_at(0)
+    # A 10 x 10 sprite of 128 x 128 cells, one filled, the rest white.
+    sprite = _image(cos_emulator, "sprite-snapshot-0.jpg")
+    assert sprite.size == (1280, 1280)
+    assert read_frame_index(sprite.crop((0, 0, 128, 128)).resize((320, 240))) == 0
+    r, g, b = sprite.getpixel((1000, 1000))  # type: ignore[misc]
+    assert min(r, g, b) > 240
+    # The outputs are objects: listed and read like any other.
+    listed = sdk.list_objects(Bucket=bucket)
+    keys = {item["Key"] for item in listed["Contents"]}
+    assert {"snapshot-0.jpg", "sprite-snapshot-0.jpg"} <= keys
+    md5 = result["OutputFile"]["Md5Info"]["Md5"]
+    head = sdk.head_object(Bucket=bucket, Key="snapshot-0.jpg")
+    assert head["ETag"].strip('"') == md5
+
+
+def test_interval_shots_show_the_frames_on_screen_and_sprites_tile_them(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    sdk = official_sdk(cos_emulator)
+    bucket = cos_emulator.bucket
+    job_id = _submit(
+        sdk,
+        bucket,
+        {
+            "Mode": "Interval",
+            "Start": "0.5",
+            "TimeInterval": "0.7",
+            "Width": "160",
+            "SnapshotOutMode": "SnapshotAndSprite",
+            "SpriteSnapshotConfig": {
+                "Color": "#FF0000",
+                "Columns": "2",
+                "Lines": "2",
+                "Padding": "4",
+                "Margin": "3",
+            },
+        },
+        SpriteObject="out/sprite-${number}.jpg",
+    )
+    detail = _wait(sdk, bucket, job_id)
+    assert detail["State"] == "Success", detail
+    times = [Fraction(1, 2) + Fraction(7, 10) * i for i in range(5)]  # 0.5 … 3.3 (< 4 s)
+    names = detail["Operation"]["MediaResult"]["OutputFile"]["ObjectName"]
+    assert names == [f"shot-{i}.jpg" for i in range(5)]
+    assert detail["Operation"]["MediaResult"]["OutputFile"]["ObjectPrefix"] == "out/"
+    for number, at in enumerate(times):
+        shot = _image(cos_emulator, f"out/shot-{number}.jpg")
+        assert shot.size == (160, 120)  # Width alone keeps the aspect
+        assert read_frame_index(shot.resize((320, 240))) == video.frame_at(at)
+    # 5 shots, 2 x 2 a sheet: 2 sheets; Margin outside, Padding between (ffmpeg's tile).
+    sprites = detail["Operation"]["MediaResult"]["SpriteOutputFile"]["ObjectName"]
+    assert sprites == ["sprite-0.jpg", "sprite-1.jpg"]
+    for number in range(2):
+        sheet = _image(cos_emulator, f"out/sprite-{number}.jpg")
+        assert sheet.size == (3 + 160 + 4 + 160 + 3, 3 + 120 + 4 + 120 + 3)
+        for slot in range(4):
+            shot_number = 4 * number + slot
+            row, column = divmod(slot, 2)
+            x, y = 3 + column * 164, 3 + row * 124
+            cell = sheet.crop((x, y, x + 160, y + 120)).resize((320, 240))
+            if shot_number < 5:
+                assert read_frame_index(cell) == video.frame_at(times[shot_number])
+            else:
+                r, g, b = cell.getpixel((160, 120))  # type: ignore[misc]
+                assert (r > 200, g < 60, b < 60) == (True, True, True)  # an empty cell: Color
+    r, g, b = _image(cos_emulator, "out/sprite-0.jpg").getpixel((1, 1))  # type: ignore[misc]
+    assert (r > 200, g < 60, b < 60) == (True, True, True)  # the margin too
+
+
+def test_average_spreads_count_shots_from_start_to_the_end(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    sdk = official_sdk(cos_emulator)
+    job_id = _submit(sdk, cos_emulator.bucket, {"Mode": "Average", "Start": "1", "Count": "6"})
+    detail = _wait(sdk, cos_emulator.bucket, job_id)
+    assert detail["State"] == "Success", detail
+    for number in range(6):
+        at = 1 + Fraction(3 * number, 6)  # 1, 1.5, … 3.5: the end excluded
+        shot = _image(cos_emulator, f"out/shot-{number}.jpg")
+        assert shot.size == (320, 240)
+        assert read_frame_index(shot) == video.frame_at(at)
+    assert not (cos_emulator.root / "out/shot-6.jpg").exists()
+
+
+def test_keyframe_mode_takes_the_keyframes_from_start_bounded_by_count(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    sdk = official_sdk(cos_emulator)
+    job_id = _submit(sdk, cos_emulator.bucket, {"Mode": "KeyFrame", "Start": "0.5", "Count": "2"})
+    detail = _wait(sdk, cos_emulator.bucket, job_id)
+    assert detail["State"] == "Success", detail
+    expected = [k for k in video.keyframes if video.times[k] >= Fraction(1, 2)][:2]
+    got = [read_frame_index(_image(cos_emulator, f"out/shot-{n}.jpg")) for n in range(2)]
+    assert got == expected
+    assert not (cos_emulator.root / "out/shot-2.jpg").exists()
+
+
+@pytest.mark.cos_emulator(job_workers=1)
+def test_list_get_and_cancel_through_the_official_sdk(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    sdk = official_sdk(cos_emulator)
+    bucket = cos_emulator.bucket
+    # One worker: the long job runs, the second waits, so cancelling it is certain to catch it.
+    long = {"Mode": "Interval", "TimeInterval": "0.04", "Width": "4096", "Height": "4096"}
+    first = _submit(sdk, bucket, long)
+    second = _submit(sdk, bucket, {"Mode": "Average", "Count": "3"})
+    assert sdk.ci_cancel_jobs(Bucket=bucket, JobID=second) == ""
+    answer = sdk.ci_get_media_jobs(Bucket=bucket, JobIDs=f"{second},jnosuchjob")
+    assert answer["JobsDetail"][0]["State"] == "Cancel"
+    assert answer["NonExistJobIds"] == "jnosuchjob"
+    listed = sdk.ci_list_media_jobs(Bucket=bucket, Tag="Snapshot", States="Cancel", Size=100)
+    assert second in [job["JobId"] for job in listed["JobsDetail"]]
+    assert first not in [job["JobId"] for job in listed["JobsDetail"]]
+    sdk.ci_cancel_jobs(Bucket=bucket, JobID=first)
+    assert _wait(sdk, bucket, first)["State"] == "Cancel"
+    with pytest.raises(CosServiceError) as caught:
+        sdk.ci_cancel_jobs(Bucket=bucket, JobID=first)  # it has ended
+    assert caught.value.get_status_code() == 400
+
+
+def test_a_missing_input_or_one_that_is_not_a_video_fails_the_job(
+    cos_emulator: CosEmulator,
+) -> None:
+    sdk = official_sdk(cos_emulator)
+    bucket = cos_emulator.bucket
+    missing = _wait(sdk, bucket, _submit(sdk, bucket, {"Count": "1"}))
+    assert (missing["State"], missing["Code"]) == ("Failed", "InputNotExist")
+    cos_emulator.put("demo.mp4", b"not a video at all")
+    bad = _wait(sdk, bucket, _submit(sdk, bucket, {"Count": "1"}))
+    assert (bad["State"], bad["Code"]) == ("Failed", "InvalidInput")
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "output", "element"),
+    [
+        ({"Count": "0"}, "a-${Number}.jpg", "Snapshot/Count"),
+        ({"Count": "10001"}, "a-${Number}.jpg", "Snapshot/Count"),
+        ({"TimeInterval": "3600.5"}, "a-${Number}.jpg", "Snapshot/TimeInterval"),
+        ({"Width": "127"}, "a-${Number}.jpg", "Snapshot/Width"),
+        ({"Mode": "Sometimes"}, "a-${Number}.jpg", "Snapshot/Mode"),
+        ({"Mode": "Average"}, "a-${Number}.jpg", "Snapshot/Count"),
+        ({"Count": "1"}, "a.jpg", "Output/Object"),
+        (
+            {"SnapshotOutMode": "OnlySprite", "SpriteSnapshotConfig": {"Columns": "2"}},
+            "a-${Number}.jpg",
+            "SpriteSnapshotConfig/Color",
+        ),
+        (
+            {
+                "SnapshotOutMode": "OnlySprite",
+                "SpriteSnapshotConfig": {"Color": "nocolour", "Columns": "1", "Lines": "1"},
+            },
+            "a-${Number}.jpg",
+            "SpriteSnapshotConfig/Color",
+        ),
+    ],
+)
+def test_a_spec_out_of_range_is_refused_naming_the_element(
+    cos_emulator: CosEmulator, snapshot: dict[str, Any], output: str, element: str
+) -> None:
+    sdk = official_sdk(cos_emulator)
+    body = {
+        "Input": {"Object": "demo.mp4"},
+        "Tag": "Snapshot",
+        "Operation": {
+            "Snapshot": snapshot,
+            "Output": {"Object": output, "SpriteObject": "s-${Number}.jpg"},
+        },
+    }
+    with pytest.raises(CosServiceError) as caught:
+        sdk.ci_create_media_jobs(Bucket=cos_emulator.bucket, Jobs=body, Lst={})
+    assert caught.value.get_status_code() == 400
+    assert caught.value.get_error_code() == "InvalidArgument"
+    assert element in caught.value.get_error_msg()
+
+
+def test_job_keys_are_reserved(cos_emulator: CosEmulator) -> None:
+    sdk = official_sdk(cos_emulator)
+    with pytest.raises(CosServiceError) as caught:
+        sdk.put_object(Bucket=cos_emulator.bucket, Key="jobs/x.jpg", Body=b"x")
+    assert caught.value.get_status_code() == 400
+    assert not (cos_emulator.root / "jobs").exists()
+
+
+@pytest.mark.cos_emulator(read_only=True)
+def test_a_read_only_emulator_refuses_a_job(cos_emulator: CosEmulator) -> None:
+    sdk = official_sdk(cos_emulator)
+    with pytest.raises(CosServiceError) as caught:
+        _submit(sdk, cos_emulator.bucket, {"Count": "1"})
+    assert caught.value.get_status_code() == 403
+
+
+def test_the_answers_are_the_vendors_documents(cos_emulator: CosEmulator) -> None:
+    """Raw: the comma of two ids encoded in the path, x-ci-request-id, the root elements."""
+    import httpx2  # noqa: PLC0415
+
+    from cos_snapshot.signing import build_authorization  # noqa: PLC0415
+
+    credentials = cos_emulator.credentials
+    assert credentials is not None
+
+    def get(path: str, decoded: str) -> httpx2.Response:
+        now = int(time.time())
+        auth = build_authorization(
+            secret_id=credentials.secret_id,
+            secret_key=credentials.secret_key,
+            method="GET",
+            path=decoded,
+            params={},
+            headers={},
+            start=now - 60,
+            end=now + 600,
+        )
+        return httpx2.get(cos_emulator.endpoint_url + path, headers={"Authorization": auth})
+
+    answer = get("/jobs/ja%2Cjb", "/jobs/ja,jb")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["x-ci-request-id"]
+    root = ET.fromstring(answer.content)
+    assert root.tag == "Response"
+    assert [e.text for e in root.findall("NonExistJobIds")] == ["ja", "jb"]
+
+
+def _callback_receiver(statuses: list[int]) -> tuple[Any, list[bytes], threading.Event]:
+    """A handler answering each callback with the next of ``statuses`` (then 200), the bodies
+    it got, and an event set once one was answered 200."""
+    bodies: list[bytes] = []
+    done = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])  # type: ignore[index]
+        while len(body) < length:
+            body += conn.recv(65536)
+        bodies.append(body)
+        status = statuses.pop(0) if statuses else 200
+        conn.sendall(f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n".encode())
+        if status == 200:
+            done.set()
+
+    return handle, bodies, done
+
+
+@pytest.mark.parametrize("form", ["XML", "JSON"])
+def test_callbacks_are_posted_to_loopback_with_retries(
+    cos_emulator: CosEmulator, video: FixtureInfo, raw_server: Any, form: str
+) -> None:
+    handle, bodies, done = _callback_receiver([500])
+    server = raw_server(handle)
+    sdk = official_sdk(cos_emulator)
+    body = {
+        "Input": {"Object": "demo.mp4"},
+        "Tag": "Snapshot",
+        "Operation": {"Snapshot": {"Count": "1"}, "Output": {"Object": "cb-${Number}.jpg"}},
+        "CallBack": server.url + "/hook",
+        "CallBackFormat": form,
+    }
+    answer = sdk.ci_create_media_jobs(Bucket=cos_emulator.bucket, Jobs=body, Lst={})
+    job_id = answer["JobsDetail"][0]["JobId"]
+    assert done.wait(30)
+    assert len(bodies) == 2  # the first answered 500, so it was sent again
+    if form == "XML":
+        root = ET.fromstring(bodies[-1])
+        assert root.findtext("EventName") == "TaskFinish"
+        assert root.findtext("JobsDetail/JobId") == job_id
+        assert root.findtext("JobsDetail/State") == "Success"
+    else:
+        sent = json.loads(bodies[-1])
+        assert sent["EventName"] == "TaskFinish"
+        assert sent["JobsDetail"]["JobId"] == job_id
+
+
+def test_a_callback_off_loopback_is_refused(cos_emulator: CosEmulator) -> None:
+    sdk = official_sdk(cos_emulator)
+    body = {
+        "Input": {"Object": "demo.mp4"},
+        "Tag": "Snapshot",
+        "Operation": {"Snapshot": {"Count": "1"}, "Output": {"Object": "cb-${Number}.jpg"}},
+        "CallBack": "http://example.com/hook",
+    }
+    with pytest.raises(CosServiceError) as caught:
+        sdk.ci_create_media_jobs(Bucket=cos_emulator.bucket, Jobs=body, Lst={})
+    assert "CallBack" in caught.value.get_error_msg()
+
+
+@pytest.mark.cos_emulator(job_workers=1, job_queue_limit=0)
+def test_a_full_queue_refuses_a_job_at_once(cos_emulator: CosEmulator, video: FixtureInfo) -> None:
+    sdk = official_sdk(cos_emulator)
+    bucket = cos_emulator.bucket
+    long = {"Mode": "Interval", "TimeInterval": "0.04", "Width": "4096", "Height": "4096"}
+    first = _submit(sdk, bucket, long)
+    with pytest.raises(CosServiceError) as caught:
+        _submit(sdk, bucket, {"Count": "1"})
+    assert caught.value.get_status_code() == 503
+    assert caught.value.get_error_code() == "SlowDown"
+    sdk.ci_cancel_jobs(Bucket=bucket, JobID=first)
+    assert _wait(sdk, bucket, first)["State"] == "Cancel"
+
+
+def test_an_sts_token_in_x_ci_security_token_is_accepted(
+    cos_emulator: CosEmulator, cos_emulator_settings: dict[str, Any]
+) -> None:
+    """The SDK sends a temporary key's token in x-ci-security-token on CI calls."""
+    import httpx2  # noqa: PLC0415
+
+    from cos_snapshot import Credentials  # noqa: PLC0415
+    from cos_snapshot.emulator import EmulatorSettings, running_emulator  # noqa: PLC0415
+
+    sts = Credentials("AKIDJOBSSTS00001", "jobs-sts-secret", "jobs-session-token")
+    settings = EmulatorSettings(root=cos_emulator.root, credentials=(sts,))
+    with running_emulator(settings) as url:
+        conf = CosConfig(
+            Scheme="http",
+            IP="127.0.0.1",
+            Port=httpx2.URL(url).port,
+            Region="ap-guangzhou",
+            SecretId=sts.secret_id,
+            SecretKey=sts.secret_key,
+            Token=sts.token,
+        )
+        sdk = CosS3Client(conf, retry=0)
+        answer = sdk.ci_get_media_jobs(Bucket="examplebucket-1250000000", JobIDs="jnone")
+        assert answer["NonExistJobIds"] == "jnone"
+        wrong = CosS3Client(
+            CosConfig(
+                Scheme="http",
+                IP="127.0.0.1",
+                Port=httpx2.URL(url).port,
+                Region="ap-guangzhou",
+                SecretId=sts.secret_id,
+                SecretKey=sts.secret_key,
+                Token="another-token",
+            ),
+            retry=0,
+        )
+        with pytest.raises(CosServiceError) as caught:
+            wrong.ci_get_media_jobs(Bucket="examplebucket-1250000000", JobIDs="jnone")
+        assert caught.value.get_status_code() == 403
+
+
+def test_is_check_black_skips_shots_the_black_frame_rule_calls_black(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    sdk = official_sdk(cos_emulator)
+    bucket = cos_emulator.bucket
+    kept = _wait(sdk, bucket, _submit(sdk, bucket, {"Count": "2", "IsCheckBlack": "true"}))
+    assert kept["Operation"]["MediaResult"]["OutputFile"]["ObjectName"] == [
+        "shot-0.jpg",
+        "shot-1.jpg",
+    ]
+    # Every pixel darker than 255 counts as black, 30 % of them make a black frame: every
+    # shot is black, none is written.
+    strict = {
+        "Count": "2",
+        "IsCheckBlack": "true",
+        "PixelBlackThreshold": "255",
+        "BlackLevel": "30",
+    }
+    skipped = _wait(sdk, bucket, _submit(sdk, bucket, strict, Object="dark-${Number}.jpg"))
+    assert skipped["State"] == "Success"
+    assert "ObjectName" not in skipped["Operation"]["MediaResult"]["OutputFile"]
+    assert not list(cos_emulator.root.glob("dark-*"))

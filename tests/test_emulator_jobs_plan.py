@@ -1,0 +1,125 @@
+"""The parts of a snapshot job one at a time: its shot times, sprite layout, colours and the
+one forward pass over the video."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from cos_snapshot.emulator import SnapshotEngine
+from cos_snapshot.emulator.frames import Timeline, frame_picture
+from cos_snapshot.emulator.jobs.plan import (
+    JobFailure,
+    Readings,
+    cell_size,
+    sheet_layout,
+    shot_times,
+)
+from cos_snapshot.emulator.jobs.spec import SnapshotConfig, SpriteConfig, parse_color
+from cos_snapshot.testing import read_frame_index
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
+
+TIMELINE = Timeline(duration=Fraction(10), keyframes=tuple(Fraction(k) for k in range(0, 10, 2)))
+
+
+def _times(readings: Readings = Readings(), **fields: object) -> list[Fraction]:
+    return shot_times(SnapshotConfig(**fields), TIMELINE, readings)  # type: ignore[arg-type]
+
+
+def test_interval_steps_from_start_until_count_or_the_end() -> None:
+    assert _times(start=Decimal(1), time_interval=Decimal(3)) == [1, 4, 7]
+    assert _times(time_interval=Decimal(3), count=2) == [0, 3]
+    # Count beyond the end: as many as fit, or (IsCheckCount) Average over the rest.
+    assert _times(time_interval=Decimal(4), count=5) == [0, 4, 8]
+    assert _times(time_interval=Decimal(4), count=5, is_check_count=True) == [0, 2, 4, 6, 8]
+    # No TimeInterval (the vendor's demo sends it empty): one a second.
+    assert _times(count=3) == [0, 1, 2]
+
+
+def test_average_excludes_the_end_unless_told_to_include_it() -> None:
+    assert _times(mode="Average", start=Decimal(2), count=4) == [2, 4, 6, 8]
+    assert _times(Readings(average_end="include"), mode="Average", start=Decimal(1), count=4) == [
+        1,
+        4,
+        7,
+        10,
+    ]
+
+
+def test_keyframe_mode_takes_keyframes_from_start_and_count_bounds_it_by_default() -> None:
+    assert _times(mode="KeyFrame", start=Decimal(3)) == [4, 6, 8]
+    assert _times(mode="KeyFrame", start=Decimal(3), count=2) == [4, 6]
+    assert _times(Readings(keyframe_count="ignored"), mode="KeyFrame", count=2) == [0, 2, 4, 6, 8]
+
+
+def test_a_start_past_the_end_fails_the_job() -> None:
+    with pytest.raises(JobFailure) as caught:
+        _times(start=Decimal("10.5"))
+    assert caught.value.code == "InvalidArgument"
+    assert _times(start=Decimal(10)) == [10]  # the end itself: the last frame
+
+
+def _sprite(**fields: object) -> SpriteConfig:
+    base: dict[str, object] = {"color": "black", "rgb": (0, 0, 0), "columns": 3, "lines": 2}
+    return SpriteConfig(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def test_sprite_layouts_put_margin_outside_and_padding_between() -> None:
+    sprite = _sprite(padding=4, margin=10)
+    layout = sheet_layout(sprite, (3, 2), (100, 50), Readings())
+    assert layout.size == (10 + 3 * 100 + 2 * 4 + 10, 10 + 2 * 50 + 4 + 10)
+    assert layout.place(0) == (10, 10)
+    assert layout.place(4) == (10 + 104, 10 + 54)
+    css = sheet_layout(sprite, (3, 2), (100, 50), Readings(sprite_spacing="css"))
+    assert css.size == (2 * 10 + 3 * (100 + 8), 2 * 10 + 2 * (50 + 8))
+    assert css.place(4) == (14 + 108, 14 + 58)
+
+
+def test_cells_keep_the_shot_aspect_when_one_side_is_given() -> None:
+    assert cell_size(_sprite(), (320, 240)) == (320, 240)
+    assert cell_size(_sprite(cell_width=160), (320, 240)) == (160, 120)
+    assert cell_size(_sprite(cell_height=60), (320, 240)) == (80, 60)
+    assert cell_size(_sprite(cell_width=100, cell_height=100), (320, 240)) == (100, 100)
+    box = _sprite(cell_width=100, cell_height=100, scale_method="MaxWHScale")
+    assert cell_size(box, (320, 240)) == (100, 75)
+
+
+@pytest.mark.parametrize(
+    ("text", "rgb"),
+    [("White", (255, 255, 255)), ("#FF8000", (255, 128, 0)), ("0x00ff00", (0, 255, 0))],
+)
+def test_colours_are_ffmpeg_names_or_hex(text: str, rgb: tuple[int, int, int]) -> None:
+    assert parse_color(text) == rgb
+
+
+def test_an_unknown_colour_is_refused() -> None:
+    with pytest.raises(ValueError, match="colour"):
+        parse_color("random")
+
+
+@pytest.mark.parametrize("open_gop", [False, True])
+def test_one_forward_pass_gives_each_shot_its_frame_and_never_seeks_back(
+    cos_fixture_video: FixtureVideos, open_gop: bool
+) -> None:
+    info = cos_fixture_video.info(
+        name="pass.mp4", duration=8, fps=25, gop=25, bframes=2, open_gop=open_gop
+    )
+    times = [Fraction(1, 10), Fraction(1, 5), Fraction(1, 5), Fraction(41, 10), Fraction(77, 10)]
+    with SnapshotEngine() as engine:
+        frame_pass = engine.frame_pass(info.path)
+        try:
+            assert frame_pass.timeline.duration == info.end
+            got: dict[int, int] = {}
+            for shots, _, frame in frame_pass.frames(times):
+                index = read_frame_index(frame_picture(frame, 0, 0, rgb=True))
+                for shot in shots:
+                    got[shot] = index
+            seeks = frame_pass.seeks
+        finally:
+            frame_pass.close()
+    assert got == {n: info.frame_at(t) for n, t in enumerate(times)}
+    # Three stretches of the file (GOPs 0, 4 and 7), GOPs between skipped by seeking forward.
+    assert seeks == sorted(seeks)
+    assert len(seeks) == 3
