@@ -345,12 +345,14 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def parse_times_option(text: str, *, relative: bool = False) -> list[str]:
+def parse_times_option(
+    text: str, *, relative: bool = False, auto: bool = False, no_auto: str | None = None
+) -> list[str]:
     """The times of --times (see :func:`cos_snapshot.tools.batch.parse_times`; with ``relative``,
-    ``50%`` and ``end`` entries too); a usage error naming the option when they are not
-    usable."""
+    ``50%`` and ``end`` entries too, and ``auto`` with ``auto``; ``no_auto`` says why it is
+    refused); a usage error naming the option when they are not usable."""
     try:
-        return parse_times(text, relative=relative)
+        return parse_times(text, relative=relative, auto=auto, no_auto=no_auto)
     except BatchInputError as error:
         # The library's "times ..." is the option's: said once, as the command line spells it.
         message = str(error)

@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import Snapshot, TimeSelection, media_info_for
+from .. import NO_AUTO_IN_A_SHEET, Snapshot, TimeSelection, media_info_for
 from .._shared.extras import needs_extra
 from .._shared.text import plural
 from ..tools.batch import safe_key_path
@@ -100,7 +100,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     times: list[str] | None = None
     count: int | None = args.count
     if args.times is not None:
-        times = parse_times_option(args.times, relative=True)
+        times = parse_times_option(args.times, relative=True, no_auto=NO_AUTO_IN_A_SHEET)
         if len(times) > MAX_CELLS:
             raise UsageError(f"--times gives {len(times)} cells; a sheet holds at most {MAX_CELLS}")
     elif args.every is None and count is None:
