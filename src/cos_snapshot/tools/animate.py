@@ -27,12 +27,12 @@ import math
 import mimetypes
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
-import attrs
 from PIL import Image
 
 from .. import (
@@ -170,7 +170,7 @@ def frame_delays(count: int, fps: int, unit_ms: int) -> list[int]:
     return [end - before for before, end in zip([0, *ends], ends, strict=False)]
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class AnimationPlan:
     """Which frames an animation shows: ``times`` (seconds, as the snapshots ask them) from
     ``start``; ``asked_start`` is where the caller wanted it to start (``None``: the default,
@@ -278,7 +278,7 @@ def encode_animation(
     return buffer.getvalue(), delays
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Animation:
     """An animation made by :func:`make_animation`: its ``content`` (the file's bytes, also
     written to ``output`` when one was given), ``format``, the frames' ``times`` (seconds)
@@ -287,7 +287,7 @@ class Animation:
 
     key: str
     format: AnimationFormat
-    content: bytes = attrs.field(repr=lambda content: f"<{len(content)} bytes>")
+    content: bytes = field(repr=False)
     delays: tuple[int, ...]
     size: tuple[int, int]
     plan: AnimationPlan
@@ -309,7 +309,7 @@ class Animation:
         return self.plan.note
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class _Request:
     key: str
     output: Path | None
