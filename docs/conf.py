@@ -62,6 +62,7 @@ nitpicky = True
 nitpick_ignore = [
     ("py:data", "typing.Any"),
     ("py:data", "typing.Literal"),
+    ("py:data", "typing.Optional"),
     ("py:data", "Ellipsis"),
     *(
         ("py:class", name)

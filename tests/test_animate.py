@@ -223,7 +223,8 @@ def test_the_command_writes_the_animation_and_says_when_the_start_moved(
         (("--duration", "12"), "--duration: must be from 0.25 to 10 seconds"),
         (("--format", "gif"), "--format: gif contradicts"),
         (("-o", "x.png"), "--format: cannot tell from 'x.png'"),
-        (("-o", "cos:///previews/x.webp"), "cos:// is not taken yet"),
+        (("-o", "cos://previews/x.webp"), "'previews' is not a bucket"),
+        (("-o", "cos://other-1250000000/x.webp", "--bucket", "one-1250000000"), "one bucket"),
     ],
 )
 def test_the_command_refuses_bad_options_naming_them(
@@ -250,6 +251,38 @@ def test_the_command_bounds_fps_and_width(
         animate(capsys, emulator, KEY, "-o", "x.webp", option, value)
     assert exited.value.code == 2
     assert f"argument {option}: must be a whole number" in capsys.readouterr().err
+
+
+@pytest.mark.cos_emulator(anonymous=True, allow_writes=True)
+def test_the_command_puts_the_animation_into_the_bucket_once(
+    emulator: CosEmulator,
+    video: FixtureInfo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    common = ("--start", "1", "--duration", "0.5", "--fps", "4", "--width", "64")
+    local = tmp_path / "local.gif"
+    assert animate(capsys, emulator, KEY, "-o", str(local), *common)[0] == 0
+    code, out, err = animate(capsys, emulator, KEY, "-o", "cos:///previews/", "--json", *common)
+    assert code == 0, err
+    assert json.loads(out)["output"] == "cos:///previews/clip_preview.webp"
+    code, out, err = animate(capsys, emulator, KEY, "-o", "cos:///previews/a.gif", *common)
+    assert code == 0, err
+    assert out.startswith("cos:///previews/a.gif: 2 frames of videos/clip.mp4 from 1 s")
+    with emulator.client() as client:
+        assert client.get_object("previews/a.gif") == local.read_bytes()
+        stored = client.head_object("previews/a.gif")
+        assert stored is not None
+        assert stored.content_type == "image/gif"
+        webp = client.get_object("previews/clip_preview.webp")
+    (tmp_path / "got.webp").write_bytes(webp)
+    _, frames, durations, _ = read_back(tmp_path / "got.webp")
+    assert frames == [25, 31]
+    assert durations == [250, 250]
+    (emulator.root / KEY).unlink()  # a re-run asks one HEAD and nothing of the video
+    code, out, err = animate(capsys, emulator, KEY, "-o", "cos:///previews/a.gif", *common)
+    assert code == 0, err
+    assert "cos:///previews/a.gif: exists, skipped" in out
 
 
 def test_a_key_that_is_not_there_is_a_usage_error(

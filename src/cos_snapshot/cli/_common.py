@@ -156,6 +156,25 @@ def output_place(text: str, args: argparse.Namespace, *, option: str = "-o") -> 
     return BucketPrefix(place.prefix, place.bucket)
 
 
+def output_file(text: str, args: argparse.Namespace, default_name: str) -> Path | BucketPath:
+    """-o of a command that writes one file: a local path, or an object in the bucket (a
+    ``cos://`` place ending in ``/`` gets ``default_name`` under it). As with
+    :func:`output_place`, a ``cos://`` output naming another bucket than the one the video is
+    read from is refused."""
+    if not is_bucket_url(text):
+        return Path(text)
+    reading = args.bucket
+    place = bucket_path(text, args, option="-o")
+    if reading and place.bucket != reading:
+        raise UsageError(
+            f"-o {text}: the video is read from {reading}, and a command reads and writes "
+            "one bucket"
+        )
+    if not place.prefix or place.prefix.endswith("/"):
+        place = attrs.evolve(place, prefix=place.prefix + default_name)
+    return place
+
+
 def _named_bucket(text: str) -> str | None:
     """The bucket a ``cos://`` text names itself (``None`` for ``cos:///...``)."""
     return text.removeprefix(BUCKET_SCHEME).partition("/")[0] or None

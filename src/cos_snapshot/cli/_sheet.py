@@ -15,8 +15,6 @@ import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import attrs
-
 from .. import NO_AUTO_IN_A_SHEET, Snapshot, TimeSelection, media_info_for
 from .._shared.extras import needs_extra
 from .._shared.text import plural
@@ -30,10 +28,9 @@ from ._common import (
     add_connection_options,
     add_snapshot_options,
     async_client_from_args,
-    bucket_path,
     concurrency,
-    is_bucket_url,
     options_named,
+    output_file,
     parse_times_option,
     print_json,
     snapshot_args,
@@ -88,18 +85,7 @@ def _output(args: argparse.Namespace) -> Path | BucketPath:
     ``cos://`` place ending in ``/`` gets the default name under it)."""
     if not args.output:
         return Path(_default_name(args))
-    if not is_bucket_url(args.output):
-        return Path(args.output)
-    reading = args.bucket
-    place = bucket_path(args.output, args, option="-o")
-    if reading and place.bucket != reading:
-        raise UsageError(
-            f"-o {args.output}: the video is read from {reading}, and a command reads and "
-            f"writes one bucket"
-        )
-    if not place.prefix or place.prefix.endswith("/"):
-        place = attrs.evolve(place, prefix=place.prefix + _default_name(args))
-    return place
+    return output_file(args.output, args, _default_name(args))
 
 
 def cmd_sheet(args: argparse.Namespace) -> int:
