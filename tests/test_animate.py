@@ -97,6 +97,22 @@ def test_gif_delays_round_to_hundredths_carrying_the_error(
     assert loop == 0
 
 
+@pytest.mark.parametrize("suffix", [".webp", ".gif"])
+def test_a_frame_shown_twice_in_a_row_is_stored_once_for_both_times(
+    cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos, tmp_path: Path, suffix: str
+) -> None:
+    """Faster than the video (20 fps of a 10 fps video): each frame twice, merged by Pillow."""
+    slow = cos_fixture_video.info(duration=2, fps=10, gop=10, size=(64, 48))
+    cos_emulator.put("slow.mp4", slow.path)
+    output = tmp_path / f"slow{suffix}"
+    with cos_emulator.client() as client:
+        animation = make_animation(client, "slow.mp4", output, start=0.5, duration=0.5, fps=20)
+    assert animation.frames == 10
+    _, frames, durations, _ = read_back(output)
+    assert frames == [5, 6, 7, 8, 9]
+    assert durations == [100] * 5
+
+
 def test_frame_delays() -> None:
     assert frame_delays(3, 3, 10) == [330, 340, 330]
     assert frame_delays(7, 30, 10) == [30, 40, 30, 30, 40, 30, 30]

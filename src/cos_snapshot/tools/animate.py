@@ -8,7 +8,9 @@ pixels wide. ``ceil(duration × fps)`` frames, the frames on screen at ``start +
 an exactframe JPEG snapshot ``width`` wide (the height follows the video), fetched at once,
 then encoded by Pillow as an animation that loops forever with every frame shown ``1/fps``
 seconds. GIF counts delays in hundredths of a second: each is rounded, carrying the error to
-the next, so the whole loop lasts what was asked to the hundredth. One GetMediaInfo finds
+the next, so the whole loop lasts what was asked to the hundredth. The same picture twice in a
+row (an animation faster than the video's frame rate, a still stretch) is stored once, shown
+for both frames' time: Pillow's encoders merge them. One GetMediaInfo finds
 where the video ends: a start too near it moves back so that the animation ends on the last
 frame (:attr:`Animation.note` says so). So an animation costs 1 GetMediaInfo + its frames.
 
