@@ -485,7 +485,7 @@ def test_times_are_lists_and_inclusive_ranges_of_exact_decimals(
     [
         ("", "give seconds"),
         ("1,,2", "give seconds"),
-        ("soon", "is not a number"),
+        ("soon", "is not a time: give seconds"),
         ("-1", "must be >= 0"),
         ("0:10", "must be START:END:STEP"),
         ("0:10:0", "STEP must be > 0"),

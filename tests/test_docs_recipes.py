@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from cos_snapshot.testing import read_frame_index
 from cos_snapshot.testing.pytest_plugin import CosEmulator
@@ -123,6 +123,26 @@ def test_a_storyboard_for_a_player(videos: CosEmulator, tmp_path: Path) -> None:
     # The page's player snippet points at the file the command wrote.
     (html,) = _blocks(_section("A storyboard for a player"), "html")
     assert 'src: "/boards/a/storyboard.vtt"' in html
+
+
+def test_a_hover_preview_is_two_seconds_from_the_middle_less_one(
+    videos: CosEmulator, tmp_path: Path
+) -> None:
+    (block,) = _blocks(_section("A hover preview"), "sh")
+    _run_shell(block, videos, tmp_path)
+    previews = tmp_path / "site" / "previews"
+    assert sorted(p.name for p in previews.iterdir()) == ["a.gif", "a.webp"]
+    for name in ("a.webp", "a.gif"):
+        with Image.open(previews / name) as image:
+            frames = [
+                (read_frame_index(frame.convert("RGB")), frame.info["duration"], frame.width)
+                for frame in ImageSequence.Iterator(image)
+            ]
+            assert image.info["loop"] == 0
+        # 4 s at 25 frames/s: from 1 s, every 0.1 s, 20 frames.
+        assert frames == [((10 + i) * 25 // 10, 100, 320) for i in range(20)]
+    (html,) = _blocks(_section("A hover preview"), "html")
+    assert 'data-preview="/previews/a.webp"' in html
 
 
 def test_the_ci_recipe_gives_the_action_only_inputs_it_has() -> None:

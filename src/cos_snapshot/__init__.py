@@ -28,10 +28,16 @@ from ._client.retry import RetryPolicy
 from ._client.snapshot import Snapshot
 from ._client.sync_client import SnapshotClient
 from ._client.times import (
+    AUTO,
+    NO_AUTO_FOR_A_START,
+    NO_AUTO_IN_A_SHEET,
+    NO_AUTO_IN_A_URL,
     TimeSelection,
     check_relative_time,
+    is_auto_time,
     is_relative_time,
     media_info_for,
+    parse_time,
     resolve_time,
     times_across,
     times_every,
@@ -48,6 +54,10 @@ from ._shared.errors import (
 )
 
 __all__ = [
+    "AUTO",
+    "NO_AUTO_FOR_A_START",
+    "NO_AUTO_IN_A_SHEET",
+    "NO_AUTO_IN_A_URL",
     "REFRESH_MARGIN",
     "AsyncSnapshotClient",
     "AudioStream",
@@ -87,8 +97,10 @@ __all__ = [
     "check_relative_time",
     "endpoint_for",
     "format_time",
+    "is_auto_time",
     "is_relative_time",
     "media_info_for",
+    "parse_time",
     "resolve_time",
     "times_across",
     "times_every",

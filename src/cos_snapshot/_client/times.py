@@ -11,6 +11,11 @@ times, a count across the video or a step, checked when it is made; :func:`media
 asks GetMediaInfo for the video such a selection is relative to, turning an object that cannot
 be measured into a :class:`CosInvalidArgumentError` naming the option that needed it.
 
+One time grammar: :func:`parse_time` reads a time as every command and tool takes it: seconds
+(``1.5``), a share of the video (``50%``), its last frame (``end``), and, where the caller
+allows it, ``auto`` (the best poster, chosen by :func:`cos_snapshot.pick_poster`); everything
+that reads a time goes through it, so the messages are the same everywhere.
+
 Errors name the parameter whose value is at fault, as the library spells it: ``time`` (a
 listed time), ``count``, ``every``; the command line writes them as its options (``--times``,
 ``--count``, ``--every``).
@@ -34,11 +39,17 @@ if TYPE_CHECKING:
     from .async_client import AsyncSnapshotClient
 
 __all__ = [
+    "AUTO",
     "MAX_TIMES",
+    "NO_AUTO_FOR_A_START",
+    "NO_AUTO_IN_A_SHEET",
+    "NO_AUTO_IN_A_URL",
     "TimeSelection",
     "check_relative_time",
+    "is_auto_time",
     "is_relative_time",
     "media_info_for",
+    "parse_time",
     "resolve_time",
     "times_across",
     "times_every",
@@ -48,6 +59,18 @@ __all__ = [
 MAX_TIMES = 100_000
 _MICROSECOND = Decimal("0.000001")
 _PERCENT = re.compile(r"\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%\s*")
+#: Text that is meant as a number (it starts like one): its own message says what is wrong.
+_NUMBER_LIKE = re.compile(r"[+-]?\.?[0-9]")
+
+#: The time that means "the best poster": :func:`cos_snapshot.pick_poster` chooses it.
+AUTO = "auto"
+#: Why ``auto`` is refused where a URL names the frame (``presign``, jobs): the reason
+#: :func:`parse_time` gives.
+NO_AUTO_IN_A_URL = "a URL cannot choose a frame: it names one time (take it with get --time auto)"
+#: Why a contact sheet refuses ``auto``.
+NO_AUTO_IN_A_SHEET = "a sheet's times are spread evenly on purpose"
+#: Why a start time (``animate --start``, ``job snapshot --start``) refuses ``auto``.
+NO_AUTO_FOR_A_START = "auto chooses one poster frame, not where a stretch of the video starts"
 
 
 def _decimal(value: Fraction, rounding: str = ROUND_HALF_EVEN) -> Decimal:
@@ -110,6 +133,44 @@ def is_relative_time(value: object) -> bool:
     return text.lower() == "end" or text.endswith("%")
 
 
+def is_auto_time(value: object) -> bool:
+    """Whether ``value`` is the time ``auto`` (any case, spaces around it ignored)."""
+    return isinstance(value, str) and value.strip().lower() == AUTO
+
+
+def _grammar(auto: bool) -> str:
+    return "seconds (1.5), a share of the video (50%), end" + (", or auto" if auto else "")
+
+
+def parse_time(time: TimeLike, *, allow_auto: bool = False, no_auto: str | None = None) -> str:
+    """One time, as every command and tool reads it, checked without the video and written
+    plainly: seconds as :func:`format_time` writes them (``"1.50"`` becomes ``"1.5"``), a
+    share of the video as :func:`check_relative_time` does (``" 50.0 %"`` becomes ``"50%"``),
+    ``"end"``, and ``"auto"`` when ``allow_auto`` (the best poster: only ``get``, ``batch``
+    and input files take it). :func:`resolve_time` gives the seconds of a relative one.
+
+    Raises :class:`CosInvalidArgumentError` (``parameter == "time"``) for anything else,
+    ``auto`` where it is not allowed among them, saying why when ``no_auto`` is given
+    (:data:`NO_AUTO_IN_A_URL`, :data:`NO_AUTO_IN_A_SHEET`, :data:`NO_AUTO_FOR_A_START`).
+    """
+    if isinstance(time, str):
+        text = time.strip()
+        if is_auto_time(text):
+            if allow_auto:
+                return AUTO
+            why = f": {no_auto}" if no_auto else ""
+            raise CosInvalidArgumentError(
+                "time", f"auto (the best poster) is not taken here{why}; give {_grammar(False)}"
+            )
+        if is_relative_time(text):
+            return check_relative_time(text)
+        if not _NUMBER_LIKE.match(text):
+            raise CosInvalidArgumentError(
+                "time", f"{text!r} is not a time: give {_grammar(allow_auto)}"
+            )
+    return format_time(time)
+
+
 def check_relative_time(time: str) -> str:
     """``time``, a relative time, checked without the video (as :func:`resolve_time` will read
     it) and written plainly: ``"end"``, or a share such as ``"50%"`` (``" 50.0 %"`` becomes
@@ -143,11 +204,16 @@ def resolve_time(time: TimeLike, info: MediaInfo) -> Decimal:
     - anything else is seconds, checked as :meth:`SnapshotClient.get_snapshot` checks them.
 
     Raises :class:`CosInvalidArgumentError` (``parameter == "time"``) for a share outside
-    0..100 %, an unreadable time, or a relative time when ``info`` has no video stream or no
-    duration.
+    0..100 %, an unreadable time, ``auto`` (which :func:`cos_snapshot.pick_poster` chooses
+    from the frames, not from the media info), or a relative time when ``info`` has no video
+    stream or no duration.
     """
     if isinstance(time, str):
         text = time.strip()
+        if is_auto_time(text):
+            raise CosInvalidArgumentError(
+                "time", "auto is chosen from the frames (pick_poster), not from the media info"
+            )
         if text.lower() == "end":
             duration = _duration(info, "time")
             video = info.video
@@ -160,17 +226,24 @@ def resolve_time(time: TimeLike, info: MediaInfo) -> Decimal:
         if _PERCENT.fullmatch(text):
             percent = Decimal(check_relative_time(text)[:-1])
             return _decimal(_duration(info, "time") * Fraction(percent) / 100)
-    return Decimal(format_time(time))
+    return Decimal(parse_time(time))
 
 
-def times_across(info: MediaInfo, count: int) -> list[Decimal]:
+def times_across(
+    info: MediaInfo, count: int, *, within: Fraction | Decimal | int = 1
+) -> list[Decimal]:
     """``count`` times spread across the video: the middle of each of ``count`` equal slices,
     ``(i + ½) · duration / count``, so that none is the (often black) first frame or past the
-    end. Raises :class:`CosInvalidArgumentError` (``parameter == "count"``) unless ``count``
-    is a positive integer, and when ``info`` has no video or no duration."""
+    end. ``within`` (a share from above 0 to 1) slices only the start of the video: ``0.6``,
+    its first 60 %, as the poster picker does. Raises :class:`CosInvalidArgumentError`
+    (``parameter == "count"``) unless ``count`` is a positive integer, and when ``info`` has
+    no video or no duration; ``ValueError`` for a ``within`` outside that range."""
     _check_count(count)
-    duration = _duration(info, "count")
-    return [_decimal((2 * i + 1) * duration / (2 * count)) for i in range(count)]
+    share = Fraction(within)
+    if not 0 < share <= 1:
+        raise ValueError(f"within is a share of the video above 0 and at most 1, not {within}")
+    span = _duration(info, "count") * share
+    return [_decimal((2 * i + 1) * span / (2 * count)) for i in range(count)]
 
 
 def times_every(info: MediaInfo, step: TimeLike) -> list[Decimal]:
@@ -189,14 +262,9 @@ def times_every(info: MediaInfo, step: TimeLike) -> list[Decimal]:
 
 
 def _listed(times: Iterable[TimeLike]) -> tuple[str, ...]:
-    """Each time checked and written plainly: relative ones by :func:`check_relative_time`,
-    seconds by :func:`format_time` (both name ``time``)."""
-    return tuple(
-        check_relative_time(time)
-        if isinstance(time, str) and is_relative_time(time)
-        else format_time(time)
-        for time in times
-    )
+    """Each time checked and written plainly by :func:`parse_time` (``auto`` allowed: the
+    tools that cannot take it refuse it themselves)."""
+    return tuple(parse_time(time, allow_auto=True) for time in times)
 
 
 def _step(every: TimeLike | None) -> Decimal | None:
@@ -211,9 +279,9 @@ def _count(count: int | None) -> int | None:
 class TimeSelection:
     """Which times of a video to take, one of three ways:
 
-    - ``listed``: times in seconds and relative to the video (``50%``, ``end``), each checked
-      and written plainly when the selection is made (``" 50.0 %"`` is kept as ``"50%"``,
-      ``1.50`` as ``"1.5"``);
+    - ``listed``: times in seconds and relative to the video (``50%``, ``end``, ``auto``), each
+      checked by :func:`~cos_snapshot.parse_time` and written plainly when the selection is
+      made (``" 50.0 %"`` is kept as ``"50%"``, ``1.50`` as ``"1.5"``);
     - ``count``: that many times across the video, the middle of each of ``count`` equal
       slices (:func:`~cos_snapshot.times_across`), a whole number from 1 to 100,000;
     - ``every``: ``0, every, 2·every, …`` while below the duration
@@ -246,12 +314,19 @@ class TimeSelection:
 
     @property
     def relative(self) -> bool:
-        """Whether the times depend on the video (and so need its GetMediaInfo)."""
+        """Whether the times depend on the video's duration (and so need its GetMediaInfo
+        first); ``auto`` does not: it is chosen per video when taken."""
         return not self.listed or any(is_relative_time(t) for t in self.listed)
+
+    @property
+    def auto(self) -> bool:
+        """Whether ``auto`` is among the listed times."""
+        return AUTO in self.listed
 
     def resolve(self, info: MediaInfo | None) -> list[str]:
         """The times as plain decimal seconds for the video ``info`` describes (``None`` will
-        do when :attr:`relative` is false), in order, a time that comes twice kept once.
+        do when :attr:`relative` is false), in order, a time that comes twice kept once;
+        ``auto`` stays ``"auto"`` (:func:`~cos_snapshot.pick_poster` chooses it per video).
         Raises :class:`~cos_snapshot.CosInvalidArgumentError` naming the problem when
         ``info`` has no video stream, duration or (for ``end``) frame rate to resolve them
         with."""
@@ -264,7 +339,11 @@ class TimeSelection:
         elif self.every is not None:
             seconds = times_every(info, self.every)
         else:
-            seconds = [resolve_time(t, info) for t in self.listed]
+            return list(
+                dict.fromkeys(
+                    t if t == AUTO else format_time(resolve_time(t, info)) for t in self.listed
+                )
+            )
         return list(dict.fromkeys(format_time(s) for s in seconds))
 
 

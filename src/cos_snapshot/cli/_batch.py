@@ -130,7 +130,7 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
         raise UsageError(f"give one of --times, --count and --every, not {' and '.join(chosen)}")
     with options_named():
         if args.times:
-            return TimeSelection(tuple(parse_times_option(args.times, relative=True)))
+            return TimeSelection(tuple(parse_times_option(args.times, relative=True, auto=True)))
         if args.count:
             count = args.count.strip()
             if not count.isascii() or not count.isdigit():

@@ -165,6 +165,19 @@ def bucket_output(text: str, args: argparse.Namespace, *, option: str = "-o") ->
     return place
 
 
+def output_file(text: str, args: argparse.Namespace, default_name: str) -> Path | BucketPath:
+    """-o of a command that writes one file: a local path, or an object in the bucket (a
+    ``cos://`` place ending in ``/`` gets ``default_name`` under it). As with
+    :func:`bucket_output`, a ``cos://`` output naming another bucket than the one the video is
+    read from is refused."""
+    if not is_bucket_url(text):
+        return Path(text)
+    place = bucket_output(text, args)
+    if not place.prefix or place.prefix.endswith("/"):
+        place = attrs.evolve(place, prefix=place.prefix + default_name)
+    return place
+
+
 def _named_bucket(text: str) -> str | None:
     """The bucket a ``cos://`` text names itself (``None`` for ``cos:///...``)."""
     return text.removeprefix(BUCKET_SCHEME).partition("/")[0] or None
@@ -379,12 +392,14 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def parse_times_option(text: str, *, relative: bool = False) -> list[str]:
+def parse_times_option(
+    text: str, *, relative: bool = False, auto: bool = False, no_auto: str | None = None
+) -> list[str]:
     """The times of --times (see :func:`cos_snapshot.tools.batch.parse_times`; with ``relative``,
-    ``50%`` and ``end`` entries too); a usage error naming the option when they are not
-    usable."""
+    ``50%`` and ``end`` entries too, and ``auto`` with ``auto``; ``no_auto`` says why it is
+    refused); a usage error naming the option when they are not usable."""
     try:
-        return parse_times(text, relative=relative)
+        return parse_times(text, relative=relative, auto=auto, no_auto=no_auto)
     except BatchInputError as error:
         # The library's "times ..." is the option's: said once, as the command line spells it.
         message = str(error)

@@ -5,8 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import (
+    NO_AUTO_IN_A_URL,
+    SnapshotArgs,
+    SnapshotClient,
+    is_auto_time,
+    is_relative_time,
+    parse_time,
+    resolve_time,
+)
+from .._shared.extras import needs_extra
 from .._shared.snapshot_params import FORMATS
 from ..tools.batch import format_for_name
 from ._common import (
@@ -22,6 +32,9 @@ from ._common import (
     subparser,
 )
 
+if TYPE_CHECKING:
+    from ..tools.poster import PosterChoice
+
 __all__ = ["register"]
 
 GET_EPILOG = """
@@ -30,6 +43,17 @@ GET_EPILOG = """
           --bucket examplebucket-1250000000 --region ap-guangzhou
       COS_ENDPOINT_URL=http://127.0.0.1:9000 cos-snapshot get a.mp4 -t 0 --width 320 -o a.png
       cos-snapshot get a.mp4 -t 0 --format png -o - | display   # the image on stdout
+      cos-snapshot get a.mp4 --time 50% -o middle.jpg          # asks GetMediaInfo first
+      cos-snapshot get a.mp4 --time auto --width 640 -o poster.jpg
+
+    auto: the best poster. GetMediaInfo, then 8 candidates (the middle of 8 equal slices of
+    the video's first 60 %) fetched at once as exactframe snapshots 160 wide; black,
+    over-exposed and blank frames (a near-uniform one, or one whose only detail is a logo or a
+    caption) are left out, then the sharp ones are kept and the most typical (its colours
+    nearest the candidates' mean) wins; it is fetched at the size asked. At most 1
+    GetMediaInfo + 9 snapshots. If every candidate fails, the least bad one is taken, saying
+    so on stderr; --json shows every candidate's scores. It avoids black, blank and blurred
+    posters: it cannot promise a video has another. --mode keyframe is refused with it.
 
     format: --format, or else the name's suffix (-o a.png is a PNG, -o a.jpg or a.jpeg a
     JPEG), or else jpg. A --format that contradicts the suffix (--format png -o a.jpg) is
@@ -39,14 +63,53 @@ GET_EPILOG = """
 PRESIGN_EPILOG = """
     examples:
       cos-snapshot presign videos/intro.mp4 --time 3 --expires 600
+      cos-snapshot presign videos/intro.mp4 --time 50%   # asks GetMediaInfo first
       curl -o frame.jpg "$(cos-snapshot presign a.mp4 -t 1 --endpoint-url http://127.0.0.1:9000)"
+
+    time: seconds, or relative to the video: 50% (a share of its duration) or end (its last
+    frame). A URL names seconds: a relative time costs one signed GetMediaInfo of the key,
+    sent now, to turn it into them. auto is refused: a URL cannot choose a frame.
     """
 
 
-def _add_snapshot_options(parser: argparse.ArgumentParser, *, format_help: str) -> None:
+def _time_help(auto: bool) -> str:
+    """--time's help (argparse formats it: a per cent sign is doubled)."""
+    also = ", or auto (the best poster: see below)" if auto else ""
+    return (
+        f"seconds from the start (1.5), a share of the video (50%%), end (its last frame){also}"
+        "; a relative time asks the video's GetMediaInfo first"
+    )
+
+
+def _add_snapshot_options(
+    parser: argparse.ArgumentParser, *, format_help: str, auto: bool = False
+) -> None:
     parser.add_argument("key", help="object key of the video, e.g. videos/intro.mp4")
-    parser.add_argument("--time", "-t", required=True, help="seconds from the start, e.g. 1.5")
+    parser.add_argument(
+        "--time",
+        "-t",
+        required=True,
+        help=_time_help(auto),
+    )
     add_snapshot_options(parser, format_default=None, format_help=format_help)
+
+
+def _resolved(client: SnapshotClient, checked: SnapshotArgs, time: str) -> SnapshotArgs:
+    """``checked`` at ``time`` (parsed by :func:`~cos_snapshot.parse_time`): seconds as they
+    are, a time relative to the video resolved with the key's GetMediaInfo (one request)."""
+    if not is_relative_time(time):
+        return checked
+    with options_named(SNAPSHOT_OPTIONS):
+        return checked.at(resolve_time(time, client.get_media_info(checked.key)))
+
+
+def _checked(args: argparse.Namespace, **grammar: Any) -> tuple[SnapshotArgs, str]:
+    """The snapshot options checked before anything is sent, and --time as the one grammar
+    reads it: the arguments hold the time when it is seconds, 0 until it is resolved."""
+    with options_named(SNAPSHOT_OPTIONS):
+        time = parse_time(args.time, **grammar)
+        seconds = "0" if is_relative_time(time) or is_auto_time(time) else time
+        return snapshot_args(args, args.key, seconds), time
 
 
 def _output_format(args: argparse.Namespace) -> str | None:
@@ -71,15 +134,26 @@ def _output_format(args: argparse.Namespace) -> str | None:
 def cmd_get(args: argparse.Namespace) -> int:
     named = _output_format(args)
     args.format = args.format or named
-    with options_named(SNAPSHOT_OPTIONS):
-        checked = snapshot_args(args, args.key, args.time)
+    checked, time = _checked(args, allow_auto=True)
+    poster: PosterChoice | None = None
+    if is_auto_time(time) and checked.mode != "exactframe":
+        raise UsageError(
+            "--time auto judges the frames on screen at its candidate times (exactframe "
+            f"snapshots): --mode {checked.mode} cannot be used with it"
+        )
     with client_from_args(args) as client:
-        snapshot = client.get_snapshot(checked)
+        if is_auto_time(time):
+            poster = _pick_poster(client, checked)
+            snapshot = poster.snapshot
+            checked = checked.at(poster.time)
+        else:
+            checked = _resolved(client, checked, time)
+            snapshot = client.get_snapshot(checked)
     to_stdout = args.output == "-"
     output = (
         Path(args.output)
         if args.output
-        else Path(f"{Path(args.key).stem}_{args.time}.{snapshot.format}")
+        else Path(f"{Path(args.key).stem}_{time}.{snapshot.format}")
     )
     if to_stdout:
         sys.stdout.buffer.write(snapshot.content)
@@ -87,9 +161,9 @@ def cmd_get(args: argparse.Namespace) -> int:
     else:
         snapshot.save(output)
     report = sys.stderr if to_stdout else sys.stdout
-    result = {
+    result: dict[str, Any] = {
         "key": args.key,
-        "time": args.time,
+        "time": checked.time,
         "output": str(output),
         "content_type": snapshot.content_type,
         "width": snapshot.width,
@@ -97,24 +171,52 @@ def cmd_get(args: argparse.Namespace) -> int:
         "bytes": len(snapshot.content),
         "request_id": snapshot.request_id,
     }
+    if time != checked.time:
+        result["time_asked"] = time
+    if poster is not None:
+        result["poster"] = poster.to_json()
     if args.json:
         print_json(result, file=report)
     else:
+        at = f" at {checked.time} s" if time != checked.time else ""
         print(
             f"{output}: {snapshot.width}x{snapshot.height} {snapshot.content_type}, "
-            f"{len(snapshot.content)} bytes",
+            f"{len(snapshot.content)} bytes{at}",
             file=report,
         )
+        if poster is not None and poster.fallback:
+            print(f"{args.key}: {poster.note}", file=sys.stderr)
     return EXIT_OK
 
 
-def cmd_presign(args: argparse.Namespace) -> int:
+def _pick_poster(client: SnapshotClient, checked: SnapshotArgs) -> PosterChoice:
+    """``get --time auto``: the best poster at the size asked (Pillow scores the candidates)."""
+    message = needs_extra("cli", "get --time auto")
+    if message:
+        raise UsageError(message)
+    from ..tools.poster import pick_poster  # noqa: PLC0415 - needs Pillow
+
     with options_named(SNAPSHOT_OPTIONS):
-        checked = snapshot_args(args, args.key, args.time)
+        return pick_poster(
+            client,
+            checked.key,
+            width=checked.width,
+            height=checked.height,
+            format=checked.format,
+            rotate=checked.rotate,
+        )
+
+
+def cmd_presign(args: argparse.Namespace) -> int:
+    checked, time = _checked(args, no_auto=NO_AUTO_IN_A_URL)
     with client_from_args(args) as client:
+        checked = _resolved(client, checked, time)
         url = client.presign_snapshot_url(checked, expires=args.expires)
     if args.json:
-        print_json({"url": url, "expires": args.expires})
+        payload: dict[str, Any] = {"url": url, "expires": args.expires, "time": checked.time}
+        if time != checked.time:
+            payload["time_asked"] = time
+        print_json(payload)
     else:
         print(url)
     return EXIT_OK
@@ -126,6 +228,7 @@ def register(sub: Any) -> None:
     )
     _add_snapshot_options(
         get,
+        auto=True,
         format_help="image format (default: the suffix of -o if .jpg, .jpeg or .png, else jpg)",
     )
     get.add_argument(

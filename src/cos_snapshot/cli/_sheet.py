@@ -15,9 +15,7 @@ import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import attrs
-
-from .. import Snapshot, TimeSelection, media_info_for
+from .. import NO_AUTO_IN_A_SHEET, Snapshot, TimeSelection, media_info_for
 from .._shared.extras import needs_extra
 from .._shared.text import plural
 from ..tools.batch import safe_key_path
@@ -30,10 +28,9 @@ from ._common import (
     add_connection_options,
     add_snapshot_options,
     async_client_from_args,
-    bucket_output,
     concurrency,
-    is_bucket_url,
     options_named,
+    output_file,
     parse_times_option,
     print_json,
     snapshot_args,
@@ -88,12 +85,7 @@ def _output(args: argparse.Namespace) -> Path | BucketPath:
     ``cos://`` place ending in ``/`` gets the default name under it)."""
     if not args.output:
         return Path(_default_name(args))
-    if not is_bucket_url(args.output):
-        return Path(args.output)
-    place = bucket_output(args.output, args)
-    if not place.prefix or place.prefix.endswith("/"):
-        place = attrs.evolve(place, prefix=place.prefix + _default_name(args))
-    return place
+    return output_file(args.output, args, _default_name(args))
 
 
 def cmd_sheet(args: argparse.Namespace) -> int:
@@ -117,7 +109,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     times: list[str] | None = None
     count: int | None = args.count
     if args.times is not None:
-        times = parse_times_option(args.times, relative=True)
+        times = parse_times_option(args.times, relative=True, no_auto=NO_AUTO_IN_A_SHEET)
         if len(times) > MAX_CELLS:
             raise UsageError(f"--times gives {len(times)} cells; a sheet holds at most {MAX_CELLS}")
     elif args.every is None and count is None:

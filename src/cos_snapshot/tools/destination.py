@@ -64,6 +64,7 @@ CONTENT_TYPES = {
     ".jpeg": "image/jpeg",
     ".png": "image/png",
     ".webp": "image/webp",
+    ".gif": "image/gif",
     ".vtt": "text/vtt; charset=utf-8",
     ".jsonl": "application/x-ndjson",
 }

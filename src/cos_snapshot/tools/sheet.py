@@ -38,6 +38,7 @@ import attrs
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from .. import (
+    NO_AUTO_IN_A_SHEET,
     AsyncSnapshotClient,
     CosError,
     CosInvalidArgumentError,
@@ -45,6 +46,7 @@ from .. import (
     SnapshotArgs,
     TimeSelection,
     media_info_for,
+    parse_time,
 )
 from .._shared.files import write_whole
 from .._shared.snapshot_params import (
@@ -429,7 +431,8 @@ async def resolve_times(
     relative form is used: plain seconds send nothing. Every time is checked before it is
     asked.
     Raises :class:`~cos_snapshot.CosInvalidArgumentError` for bad input (naming ``time``,
-    ``count`` or ``every``) and for a relative form on a key that is missing or not a video;
+    ``count`` or ``every``; ``auto`` among them: a sheet's times are spread evenly on purpose)
+    and for a relative form on a key that is missing or not a video;
     ``ValueError`` unless exactly one of the three is given.
     """
     given = [
@@ -441,7 +444,8 @@ async def resolve_times(
         raise ValueError(f"give exactly one of times, count and every, not {given or 'none'}")
     if times is not None and not times:
         return []
-    selection = TimeSelection(tuple(times or ()), count=count, every=every)
+    listed = tuple(parse_time(time, no_auto=NO_AUTO_IN_A_SHEET) for time in times or ())
+    selection = TimeSelection(listed, count=count, every=every)
     info = await media_info_for(client, key, selection.option) if selection.relative else None
     return selection.resolve(info)
 

@@ -23,13 +23,15 @@ from typing import Any, ClassVar
 import attrs
 
 from ... import (
+    AUTO,
     CosInvalidArgumentError,
     MediaInfo,
     SnapshotArgs,
     TimeSelection,
-    check_relative_time,
     format_time,
+    is_auto_time,
     is_relative_time,
+    parse_time,
     resolve_time,
 )
 from ..._shared.snapshot_params import (
@@ -84,12 +86,15 @@ def _about_part(part: str, problem: str) -> str:
     return f"times: {problem}" if repr(part) in problem else f"times {part!r}: {problem}"
 
 
-def _relative_time(text: str, what: str) -> str:
-    """``text``, a relative time, checked without the video (:func:`check_relative_time`) and
-    written as resolve_time reads it; a :class:`BatchInputError` saying ``what`` (``times``
-    for a part of --times) when it is not one."""
+def _relative_time(
+    text: str, what: str, *, allow_auto: bool = True, no_auto: str | None = None
+) -> str:
+    """``text``, a time relative to the video or ``auto``, checked without the video
+    (:func:`~cos_snapshot.parse_time`) and written as resolve_time reads it; a
+    :class:`BatchInputError` saying ``what`` (``times`` for a part of --times) when it is not
+    one."""
     try:
-        return check_relative_time(text)
+        return parse_time(text, allow_auto=allow_auto, no_auto=no_auto)
     except CosInvalidArgumentError as error:
         if what == "times":
             raise BatchInputError(_about_part(text, error.problem)) from None
@@ -137,6 +142,8 @@ class BatchItem:
 
     #: Whether the time waits for the video (never: see :class:`RelativeItem`).
     relative: ClassVar[bool] = False
+    #: Whether the time is ``auto`` (never: see :class:`RelativeItem`).
+    auto: ClassVar[bool] = False
 
     @property
     def time(self) -> str:
@@ -154,10 +161,12 @@ class BatchItem:
 
 @attrs.frozen
 class RelativeItem:
-    """An item whose time is relative to the video (``time`` is ``"50%"`` or ``"end"``): its
-    other arguments are checked (``args``, whose own time is 0 until then), and
-    :meth:`resolve` makes the :class:`BatchItem` once the video's
-    :class:`~cos_snapshot.MediaInfo` is known."""
+    """An item whose time is relative to the video (``time`` is ``"50%"``, ``"end"`` or
+    ``"auto"``): its other arguments are checked (``args``, whose own time is 0 until then),
+    and :meth:`resolve` makes the :class:`BatchItem` once the video's
+    :class:`~cos_snapshot.MediaInfo` is known. An ``auto`` item (:attr:`auto`) is never
+    resolved so: its name keeps the word ``auto``, and the batch asks
+    :func:`~cos_snapshot.apick_poster` for its frame when it runs."""
 
     index: int
     time: str
@@ -172,6 +181,11 @@ class RelativeItem:
     def key(self) -> str:
         """The video's key."""
         return self.args.key
+
+    @property
+    def auto(self) -> bool:
+        """Whether the time is ``auto``: the best poster, chosen when the item runs."""
+        return self.time == AUTO
 
     @property
     def params(self) -> ItemDefaults:
@@ -235,7 +249,9 @@ def _expand_range(part: str) -> list[str]:
         raise BatchInputError(f"range {part!r} is too long or too precise") from None
 
 
-def parse_times(text: str, *, relative: bool = False) -> list[str]:
+def parse_times(
+    text: str, *, relative: bool = False, auto: bool = False, no_auto: str | None = None
+) -> list[str]:
     """The times of ``--times``: comma-separated seconds and ranges, as plain decimal strings.
 
     ``START:END:STEP`` runs from START in steps of STEP up to END *inclusive* when END falls on
@@ -244,20 +260,26 @@ def parse_times(text: str, *, relative: bool = False) -> list[str]:
     With ``relative``, a part may also be relative to the video: a share ``50%`` (from 0 up to
     but not including 100) or ``end`` (the last frame), kept as written (``50%``, ``end``) for
     :class:`~cos_snapshot.TimeSelection` to resolve; their syntax is checked here, without
-    the video.
+    the video. With ``auto`` (and ``relative``), ``auto`` is a time too (the best poster);
+    without it, ``auto`` is refused, saying ``no_auto`` as the reason when given. Each part is
+    read by :func:`~cos_snapshot.parse_time`, so the messages are those of every other time.
     """
     parts = [part.strip() for part in text.split(",")]
     if not text.strip() or any(not part for part in parts):
         raise BatchInputError(f"times {text!r}: give seconds separated by commas, e.g. 0,1.5,3")
     times: dict[str, None] = {}
     for part in parts:
-        if relative and is_relative_time(part):
-            expanded = [_relative_time(part, "times")]
+        if relative and (is_relative_time(part) or is_auto_time(part)):
+            expanded = [_relative_time(part, "times", allow_auto=auto, no_auto=no_auto)]
         elif ":" in part:
             expanded = _expand_range(part)
         else:
             try:
-                expanded = [format_time(part)]
+                expanded = [
+                    parse_time(part, allow_auto=auto and relative, no_auto=no_auto)
+                    if not is_relative_time(part)
+                    else format_time(part)  # relative times were not asked for: refused
+                ]
             except CosInvalidArgumentError as error:
                 raise BatchInputError(_about_part(part, error.problem)) from None
         times.update(dict.fromkeys(expanded))
@@ -306,17 +328,29 @@ def _check(key: object, time: object, values: Mapping[str, object], origin: str)
         raise BatchInputError(f"{origin}: {error}") from None
 
 
+def _auto_args(args: SnapshotArgs, origin: str) -> SnapshotArgs:
+    """The arguments of an ``auto`` item, refused with mode keyframe: the best poster is judged
+    on the frames on screen at its candidate times (exactframe snapshots)."""
+    if args.mode != "exactframe":
+        raise BatchInputError(
+            f"{origin}: time auto judges the frames on screen (exactframe); mode "
+            f"{args.mode} cannot be used with it"
+        )
+    return args
+
+
 def items_from_arguments(
     keys: Sequence[str],
     times: Sequence[str] | TimeSelection,
     defaults: ItemDefaults,
     *,
     infos: Mapping[str, MediaInfo] | None = None,
-) -> Iterator[BatchItem]:
+) -> Iterator[Item]:
     """Every key at every time, key by key, generated as they are taken (the keys × times are
     never held). ``times`` are seconds (a sequence) or a :class:`~cos_snapshot.TimeSelection`
     (``cos_snapshot.tools.batch.TimeSelection`` is the same class); when it is relative to the
-    video, ``infos`` holds each key's GetMediaInfo.
+    video, ``infos`` holds each key's GetMediaInfo. A time ``auto`` gives a
+    :class:`RelativeItem` whose frame the run chooses (:func:`~cos_snapshot.apick_poster`).
 
     Raises :class:`BatchInputError` for an unusable key or time, or a key whose times cannot
     be resolved from its ``infos`` entry (naming the key and the problem)."""
@@ -343,8 +377,12 @@ def items_from_arguments(
         except CosInvalidArgumentError as error:
             raise BatchInputError(f"key {key!r}: {error}") from None
         for time in seconds:
-            args = _check(key, time, values, f"key {key!r}")
-            yield BatchItem(index, args, f"key {key!r} at {args.time}")
+            if time == AUTO:
+                args = _auto_args(_check(key, "0", values, f"key {key!r}"), f"key {key!r}")
+                yield RelativeItem(index, AUTO, args, f"key {key!r} at auto")
+            else:
+                args = _check(key, time, values, f"key {key!r}")
+                yield BatchItem(index, args, f"key {key!r} at {args.time}")
             index += 1
 
 
@@ -392,18 +430,20 @@ def _item_from_row(
     elif not isinstance(output, str):
         raise BatchInputError(f"{origin}: output: must be a file name, got {output!r}")
     index = _integer(row, "index", position, origin)
-    if is_relative_time(time):
+    if is_relative_time(time) or is_auto_time(time):
         relative = _relative_time(str(time), f"{origin}: time")
         # The other arguments are checked now, as for any row; the time waits for the video.
         args = _check(row["key"], "0", values, origin)
+        if relative == AUTO:
+            args = _auto_args(args, origin)
         return RelativeItem(index, relative, args, origin, output)
     args = _check(row["key"], time.strip() if isinstance(time, str) else time, values, origin)
     return BatchItem(index, args, origin, output)
 
 
 def item_of_row(key: str, defaults: ItemDefaults, time: str = "0", index: int = 0) -> Item:
-    """The item of ``key`` at ``time`` (seconds, or relative to the video: ``50%``, ``end``)
-    with the ``defaults``, checked as a row of an input file is."""
+    """The item of ``key`` at ``time`` (seconds, relative to the video: ``50%``, ``end``, or
+    ``auto``) with the ``defaults``, checked as a row of an input file is."""
     return _item_from_row({"key": key, "time": time}, index, defaults, f"key {key!r}")
 
 
@@ -462,8 +502,8 @@ def _jsonl_rows(path: Path, shown: str) -> Iterator[tuple[int, dict[str, object]
 def iter_items(path: Path, defaults: ItemDefaults, *, name: str | None = None) -> Iterator[Item]:
     """The items of a CSV file (a header row naming the columns) or a JSON Lines file (one
     object a line), chosen by the suffix, read one row at a time. Rows need ``key`` and
-    ``time`` (seconds, or relative to the video: ``50%``, ``end``, which give a
-    :class:`RelativeItem`); ``width``, ``height``, ``format``, ``rotate``, ``mode`` and
+    ``time`` (seconds, or relative to the video: ``50%``, ``end``, or ``auto``, the best
+    poster, which give a :class:`RelativeItem`); ``width``, ``height``, ``format``, ``rotate``, ``mode`` and
     ``index`` are optional (empty or missing: ``defaults``, and the row's position for
     ``index``), and so is ``output`` (a file name that overrides the name template); other
     columns are ignored.

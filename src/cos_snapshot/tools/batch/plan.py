@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from ... import (
+    AUTO,
     AsyncSnapshotClient,
     CosError,
     CosInvalidArgumentError,
@@ -23,7 +24,7 @@ from ... import (
     media_info_for,
 )
 from ..destination import BucketPrefix, OutputPlace, name_digest
-from .items import BatchInputError, BatchItem, Item, ItemDefaults, items_from_arguments
+from .items import BatchInputError, Item, ItemDefaults, items_from_arguments
 from .names import KEY_LIMITS, NameLimits, NameTemplate, format_for_name
 
 
@@ -59,8 +60,8 @@ class PlannedItem:
         the resolved seconds (itself when its time is already seconds). Raises
         :class:`~cos_snapshot.CosInvalidArgumentError` when the time cannot be resolved and
         :class:`BatchInputError` when the name cannot be used."""
-        if not self.item.relative:
-            return self
+        if not self.item.relative or self.item.auto:
+            return self  # an auto item keeps its name: its frame is chosen when it is taken
         item = self.item.resolve(info)
         name = self.template.render(item) if self.template is not None else self.name
         if isinstance(self.output_dir, Path):  # a key cannot leave its prefix: no `..`, no links
@@ -200,7 +201,7 @@ class OutputNames:
         """The first of ``earlier`` whose file has ``digest`` (items whose time is relative to
         the video are skipped: give them resolved), for a message; ``None`` if none has."""
         for planned in earlier:
-            if planned.item.relative:
+            if planned.item.relative and not planned.item.auto:
                 continue
             try:
                 if self.digest(planned) == digest:
@@ -235,11 +236,13 @@ class KeyTimes:
     #: keys' GetMediaInfo is asked for whatever the times.
     skip_past_end: bool = False
 
-    def __call__(self) -> Iterator[BatchItem]:
+    def __call__(self) -> Iterator[Item]:
         items = items_from_arguments(self.keys, self.times, self.defaults, infos=self.infos)
         if not self.skip_past_end:
             return items
-        return (item for item in items if not self._past_end(item.args.key, item.args.time))
+        return (
+            item for item in items if item.auto or not self._past_end(item.args.key, item.args.time)
+        )
 
     def _past_end(self, key: str, time: str) -> bool:
         info = self.infos.get(key)
@@ -258,7 +261,7 @@ class KeyTimes:
                 seconds = self.times.resolve(self.infos[key])
             except (ValueError, CosInvalidArgumentError):
                 continue
-            past = sum(self._past_end(key, time) for time in seconds)
+            past = sum(self._past_end(key, time) for time in seconds if time != AUTO)
             if past:
                 counts[key] = past
         return counts
@@ -342,7 +345,7 @@ class BatchPlan:
         for planned in self:
             count += 1
             check_suffix(planned)
-            if planned.item.relative:
+            if planned.item.relative and not planned.item.auto:
                 continue
             if names.limits.problem(planned.name) is not None:
                 continue
