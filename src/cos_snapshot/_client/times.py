@@ -45,6 +45,7 @@ __all__ = [
     "NO_AUTO_IN_A_SHEET",
     "NO_AUTO_IN_A_URL",
     "TimeSelection",
+    "check_auto_mode",
     "check_relative_time",
     "is_auto_time",
     "is_relative_time",
@@ -66,7 +67,7 @@ _NUMBER_LIKE = re.compile(r"[+-]?\.?[0-9]")
 AUTO = "auto"
 #: Why ``auto`` is refused where a URL names the frame (``presign``, jobs): the reason
 #: :func:`parse_time` gives.
-NO_AUTO_IN_A_URL = "a URL cannot choose a frame: it names one time (take it with get --time auto)"
+NO_AUTO_IN_A_URL = "a URL cannot choose a frame, it names one time (get --time auto can)"
 #: Why a contact sheet refuses ``auto``.
 NO_AUTO_IN_A_SHEET = "a sheet's times are spread evenly on purpose"
 #: Why a start time (``animate --start``, ``job snapshot --start``) refuses ``auto``.
@@ -136,6 +137,18 @@ def is_relative_time(value: object) -> bool:
 def is_auto_time(value: object) -> bool:
     """Whether ``value`` is the time ``auto`` (any case, spaces around it ignored)."""
     return isinstance(value, str) and value.strip().lower() == AUTO
+
+
+def check_auto_mode(mode: str) -> None:
+    """Refuse a ``mode`` other than ``exactframe`` for the time ``auto``: it judges the frames
+    on screen at its candidate times. Raises :class:`CosInvalidArgumentError` naming
+    ``mode``."""
+    if mode != "exactframe":
+        raise CosInvalidArgumentError(
+            "mode",
+            f"{mode} cannot be used with the time auto, which judges the frames on screen at "
+            "its candidate times (exactframe)",
+        )
 
 
 def _grammar(auto: bool) -> str:

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import AsyncSnapshotClient, format_time
+from .. import AsyncSnapshotClient, check_auto_mode, format_time
 from .._shared.files import plan_write
 from .._shared.text import one_line, plural
 from ..tools.batch import (
@@ -55,6 +55,7 @@ from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_FAILED,
     EXIT_OK,
+    SNAPSHOT_OPTIONS,
     UsageError,
     add_connection_options,
     add_snapshot_options,
@@ -82,10 +83,17 @@ examples:
   cos-snapshot batch --input items.csv -o posters
   # a poster at 50% of every video under videos/ (cos:///videos/: the bucket in use)
   cos-snapshot batch --prefix videos/ --times 50% -o posters
+  # the best poster of every video under videos/ (named <key>_auto.jpg)
+  cos-snapshot batch --prefix videos/ --times auto --width 640 -o posters
 
 The same command run again takes only what is missing (a file that exists is skipped). Items
 that failed or did not run are listed in OUTPUT_DIR/{FAILURES_NAME}, which --input reads.
 Times, input files, names and failures in detail: docs/batch.md.
+
+auto (in --times or an input file's time column) is the best poster, chosen as `cos-snapshot
+get --time auto` does (at most 1 GetMediaInfo + 9 snapshots a video); {{time}} in its file name
+is the word auto, so a run again skips it without asking the service; the chosen time is in
+--json and the failures file. --mode keyframe is refused with it.
 
 exit codes: 0 every item done or skipped; 1 some item failed; 2 bad usage, times or input
 (nothing fetched); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
@@ -128,7 +136,11 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
         raise UsageError(f"give one of --times, --count and --every, not {' and '.join(chosen)}")
     with options_named():
         if args.times:
-            return TimeSelection(tuple(parse_times_option(args.times, relative=True, auto=True)))
+            times = TimeSelection(tuple(parse_times_option(args.times, relative=True, auto=True)))
+            if times.auto:
+                with options_named(SNAPSHOT_OPTIONS):
+                    check_auto_mode(args.mode)
+            return times
         if args.count:
             count = args.count.strip()
             if not count.isascii() or not count.isdigit():
@@ -436,8 +448,8 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--times",
         "-t",
-        help="seconds, START:END:STEP ranges and times relative to each video (50%%, end), "
-        "e.g. 0,1.5,3 or 0:60:5 or 10%%,end",
+        help="seconds, START:END:STEP ranges, times relative to each video (50%%, end) and "
+        "auto (the best poster), e.g. 0,1.5,3 or 0:60:5 or 10%%,end or auto",
     )
     batch.add_argument(
         "--count",

@@ -28,6 +28,7 @@ from ... import (
     MediaInfo,
     SnapshotArgs,
     TimeSelection,
+    check_auto_mode,
     format_time,
     is_auto_time,
     is_relative_time,
@@ -329,13 +330,12 @@ def _check(key: object, time: object, values: Mapping[str, object], origin: str)
 
 
 def _auto_args(args: SnapshotArgs, origin: str) -> SnapshotArgs:
-    """The arguments of an ``auto`` item, refused with mode keyframe: the best poster is judged
-    on the frames on screen at its candidate times (exactframe snapshots)."""
-    if args.mode != "exactframe":
-        raise BatchInputError(
-            f"{origin}: time auto judges the frames on screen (exactframe); mode "
-            f"{args.mode} cannot be used with it"
-        )
+    """The arguments of an ``auto`` item, refused with mode keyframe
+    (:func:`~cos_snapshot.check_auto_mode`)."""
+    try:
+        check_auto_mode(args.mode)
+    except CosInvalidArgumentError as error:
+        raise BatchInputError(f"{origin}: {error}") from None
     return args
 
 

@@ -10,14 +10,17 @@ import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ... import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snapshot
+from ... import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snapshot, SnapshotArgs
 from ..._shared.text import one_line
 from .items import BatchInputError
 from .plan import NameTaken, OutputNames, PlannedItem
+
+if TYPE_CHECKING:
+    from ..poster import PosterChoice
 
 #: How many videos' GetMediaInfo answers a run keeps (the least recently used go first).
 MEDIA_INFO_CACHE = 1024
@@ -44,6 +47,10 @@ class ItemResult:
     error: str | None = None
     code: str | None = None
     http_status: int | None = None
+    #: For an ``auto`` item whose frame was chosen: the chosen time (plain seconds), and
+    #: whether every candidate failed a gate (the least bad was taken).
+    chosen_time: str | None = None
+    fallback: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The result as one JSON record (``"type": "item"``), as ``cos-snapshot --json
@@ -59,6 +66,8 @@ class ItemResult:
             code=self.code,
             http_status=self.http_status,
         )
+        if self.chosen_time is not None:
+            record.update(chosen_time=self.chosen_time, fallback=self.fallback)
         return record
 
 
@@ -138,7 +147,9 @@ def _seen(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-def _failed(planned: PlannedItem, started: float, error: BaseException) -> ItemResult:
+def _failed(
+    planned: PlannedItem, started: float, error: BaseException, chosen: str | None = None
+) -> ItemResult:
     if isinstance(error, CosServiceError):
         return ItemResult(
             planned,
@@ -147,8 +158,15 @@ def _failed(planned: PlannedItem, started: float, error: BaseException) -> ItemR
             error=one_line(error),
             code=error.code,
             http_status=error.status,
+            chosen_time=chosen,
         )
-    return ItemResult(planned, "failed", seconds=time.monotonic() - started, error=one_line(error))
+    return ItemResult(
+        planned,
+        "failed",
+        seconds=time.monotonic() - started,
+        error=one_line(error),
+        chosen_time=chosen,
+    )
 
 
 #: What the writer times its writes with (the tests give it a clock of their own, so that what
@@ -229,7 +247,7 @@ class _Taker:
             mine = asyncio.get_running_loop().create_future()
             self._last_claim = mine
         try:
-            if planned.item.relative:
+            if planned.item.relative and not planned.item.auto:
                 try:
                     planned = planned.resolve(await self.infos.get(planned.item.args.key))
                 except (CosError, BatchInputError) as error:
@@ -251,16 +269,21 @@ class _Taker:
             if mine is not None and not mine.done():
                 mine.set_result(None)
         args = planned.item.args  # resolved above: checked, sent as it is
+        poster: PosterChoice | None = None
         try:
             if not self.force and planned.path.is_file():
-                return ItemResult(planned, "skipped")
-            snapshot = await self.client.get_snapshot(args)
+                return ItemResult(planned, "skipped")  # auto too: the service is not asked
+            if planned.item.auto:
+                poster = await self._poster(args)
+                snapshot = poster.snapshot
+            else:
+                snapshot = await self.client.get_snapshot(args)
             if snapshot.format != args.format:
-                return ItemResult(
+                return _failed(
                     planned,
-                    "failed",
-                    seconds=time.monotonic() - started,
-                    error=f"asked for {args.format}, got {snapshot.content_type}",
+                    started,
+                    CosError(f"asked for {args.format}, got {snapshot.content_type}"),
+                    None if poster is None else poster.time,
                 )
             if self.writer.inline:
                 self.writer.save(snapshot, planned.path)
@@ -275,10 +298,27 @@ class _Taker:
                     # The image is here and its file is being written: let the file become
                     # whole and count it, so that what the run reports matches what is on disk.
                     await save
-                    raise _FinishedWhileCancelled(self._done(planned, snapshot, started)) from None
+                    raise _FinishedWhileCancelled(
+                        self._done(planned, snapshot, started, poster)
+                    ) from None
         except (CosError, OSError) as error:
-            return _failed(planned, started, error)
-        return self._done(planned, snapshot, started)
+            return _failed(planned, started, error, None if poster is None else poster.time)
+        return self._done(planned, snapshot, started, poster)
+
+    async def _poster(self, args: SnapshotArgs) -> PosterChoice:
+        """The best poster of an ``auto`` item, at its size: its video's GetMediaInfo is the
+        run's (one per video), the candidates and the poster are this item's requests."""
+        from ..poster import apick_poster  # noqa: PLC0415 - Pillow, only for auto items
+
+        return await apick_poster(
+            self.client,
+            args.key,
+            width=args.width,
+            height=args.height,
+            format=args.format,
+            rotate=args.rotate,
+            info=await self.infos.get(args.key),
+        )
 
     async def _holder(self, digest: bytes) -> str:
         """Who holds the name of ``digest``: the first item, reading the input again (rare), whose
@@ -300,7 +340,9 @@ class _Taker:
         return "an earlier item"
 
     @staticmethod
-    def _done(planned: PlannedItem, snapshot: Snapshot, started: float) -> ItemResult:
+    def _done(
+        planned: PlannedItem, snapshot: Snapshot, started: float, poster: PosterChoice | None
+    ) -> ItemResult:
         return ItemResult(
             planned,
             "done",
@@ -308,6 +350,8 @@ class _Taker:
             width=snapshot.width,
             height=snapshot.height,
             seconds=time.monotonic() - started,
+            chosen_time=None if poster is None else poster.time,
+            fallback=poster is not None and poster.fallback,
         )
 
 
