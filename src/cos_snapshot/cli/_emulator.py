@@ -143,6 +143,28 @@ def _fps(text: str) -> Fraction:
     return value
 
 
+def _span(text: str) -> tuple[float, float]:
+    start, sep, end = text.partition(":")
+    if sep:
+        try:
+            a, b = _seconds(start), _seconds(end)
+        except argparse.ArgumentTypeError:
+            pass
+        else:
+            if a < b:
+                return a, b
+    raise argparse.ArgumentTypeError(
+        f"must be FROM:TO in seconds with FROM < TO, e.g. 1:2.5; got {text!r}"
+    )
+
+
+def _intro(text: str) -> float:
+    kind, sep, seconds = text.partition(":")
+    if kind != "black" or not sep:
+        raise argparse.ArgumentTypeError(f"must be black:SECONDS, e.g. black:1; got {text!r}")
+    return _positive_seconds(seconds)
+
+
 #: The containers make-fixture writes, by file suffix (as ``fixtures.CONTAINERS``, which needs
 #: the emulator extra to import; a test keeps the two equal).
 FIXTURE_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".ts")
@@ -165,6 +187,12 @@ def cmd_make_fixture(args: argparse.Namespace) -> int:
             rotate=args.rotate,
             flip=args.flip,
             bframes=args.bframes,
+            style=args.style,
+            intro_black=args.intro,
+            fade_in=args.fade_in,
+            blur=args.blur,
+            flash=args.flash,
+            flat=args.flat,
         )
     except ValueError as error:
         if isinstance(error, av.FFmpegError):
@@ -199,6 +227,16 @@ def _fixture_record(info: Any) -> dict[str, Any]:
         "has_audio": info.has_audio,
         "style": info.style,
         "sample_aspect": str(info.sample_aspect),
+        "effects": [
+            {
+                "kind": e.kind,
+                "start": str(e.start),
+                "end": str(e.end),
+                "first_frame": e.first,
+                "frames": e.stop - e.first,
+            }
+            for e in info.effects
+        ],
     }
 
 
@@ -350,10 +388,16 @@ def register(sub: Any) -> None:
         "write a test video whose every frame shows its own index",
         cmd_make_fixture,
         epilog="""
+        Effects (black intro, fade-in, blur, flash, flat) cover the frames that appear in
+        their span; those frames do not show their index, and --json lists where they are.
+
         examples:
           cos-snapshot make-fixture clip.mp4
+          cos-snapshot make-fixture clock.mp4 --style clock
           cos-snapshot make-fixture rotated.mp4 --rotate 90 --size 640x360 --gop 50
           cos-snapshot make-fixture clip.webm --codec vp9 --duration 2
+          cos-snapshot make-fixture hard.mp4 --style clock --duration 10 --intro black:1 \\
+              --fade-in 1 --blur 2:4 --flash 5 --flat 6:8
         """,
     )
     fixture.add_argument(
@@ -390,6 +434,49 @@ def register(sub: Any) -> None:
         choices=["h264", "hevc", "vp9", "av1"],
         default="h264",
         help="video codec (default h264; .webm takes vp9 or av1)",
+    )
+    fixture.add_argument(
+        "--style",
+        choices=["pattern", "clock"],
+        default="pattern",
+        help="pattern: the frame-index pattern fills the picture (default); clock: the time "
+        "as a clock a person reads, the pattern in a corner",
+    )
+    fixture.add_argument(
+        "--intro",
+        type=_intro,
+        metavar="black:S",
+        help="start with S seconds of black",
+    )
+    fixture.add_argument(
+        "--fade-in",
+        type=_positive_seconds,
+        metavar="S",
+        help="fade in from black over S seconds (after the intro)",
+    )
+    fixture.add_argument(
+        "--blur",
+        type=_span,
+        action="append",
+        default=[],
+        metavar="FROM:TO",
+        help="blur the frames from FROM until TO seconds (repeatable)",
+    )
+    fixture.add_argument(
+        "--flash",
+        type=_seconds,
+        action="append",
+        default=[],
+        metavar="T",
+        help="white flash frames at T seconds: the frame on screen then and the next (repeatable)",
+    )
+    fixture.add_argument(
+        "--flat",
+        type=_span,
+        action="append",
+        default=[],
+        metavar="FROM:TO",
+        help="one uniform colour from FROM until TO seconds (repeatable)",
     )
 
     demo = subparser(

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from .videos import (
         CONTAINERS,
         CORNER,
+        FLAT_COLOUR,
+        Effect,
+        EffectKind,
         FixtureInfo,
         Orientation,
         PatternError,
@@ -36,6 +39,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTAINERS",
     "CORNER",
+    "FLAT_COLOUR",
+    "Effect",
+    "EffectKind",
     "FixtureInfo",
     "MissingExtraError",
     "Orientation",

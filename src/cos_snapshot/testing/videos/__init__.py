@@ -34,11 +34,20 @@ rotation or mirroring. The demo and the documentation's pictures use it; the tes
 contract suite keep the full-frame pattern, which sizes, stretching and mirroring are checked
 with.
 
+Effects
+-------
+``make_fixture(..., intro_black=1, fade_in=1, blur=(2, 3), flash=3.5, flat=(4, 5))`` adds the
+pictures automatic posters must avoid: a black intro, a fade-in from black, a blurred stretch,
+white flash frames, a uniform picture. Frames under an effect do not show their index; the
+returned :class:`FixtureInfo` lists the effects (:class:`Effect`: kind, times, frames) and
+``info.effect_at(time)`` tells whether the frame on screen at a time is under one.
+
 Only Pillow and PyAV are needed (no numpy).
 """
 
 from __future__ import annotations
 
+from .effects import FLAT_COLOUR, Effect, EffectKind
 from .pattern import (
     CORNER,
     Orientation,
@@ -55,6 +64,9 @@ from .writer import CONTAINERS, make_audio_fixture, make_fixture
 __all__ = [
     "CONTAINERS",
     "CORNER",
+    "FLAT_COLOUR",
+    "Effect",
+    "EffectKind",
     "FixtureInfo",
     "Orientation",
     "PatternError",

@@ -15,6 +15,7 @@ from typing import Any
 from PIL import Image
 
 from ..._shared.text import plural
+from .effects import Effect
 from .pattern import (
     Orientation,
     PatternError,
@@ -44,6 +45,10 @@ class FixtureInfo:
     ``audio_duration``, the seconds of samples given to the encoder (a reader may report up to
     one audio frame more or less: encoders pad the last frame and muxers trim the priming
     samples each their own way). All ``None`` without audio.
+
+    ``effects`` are the video's effects (black intro, fade-in, blur, flash, flat; see
+    :func:`make_fixture`) in time order: frames under one do not show their index, so judge a
+    time with :meth:`effect_at`.
     """
 
     path: Path
@@ -67,6 +72,7 @@ class FixtureInfo:
     audio_channels: int | None = None
     audio_channel_layout: str | None = None
     audio_duration: Fraction | None = None
+    effects: tuple[Effect, ...] = ()
 
     def __str__(self) -> str:
         w, h = self.display_size
@@ -78,6 +84,7 @@ class FixtureInfo:
             f"{self.codec}/{self.container} {self.pix_fmt} {w}x{h}{turned}{mirrored}: "
             f"{plural(self.frame_count, 'frame')}, {float(self.end):g} s, "
             f"{plural(len(self.keyframes), 'keyframe')}, first frame at {float(self.start):g} s"
+            + "".join(f", {effect}" for effect in self.effects)
         )
 
     @property
@@ -100,6 +107,15 @@ class FixtureInfo:
         if t < 0:
             raise ValueError("time must be >= 0")
         return bisect.bisect_right(self.times, t) - 1
+
+    def effect_at(self, time: Decimal | Fraction | int) -> Effect | None:
+        """The effect the frame on screen at ``time`` is under (None: the frame shows its
+        index)."""
+        return self.effect_of(self.frame_at(time))
+
+    def effect_of(self, index: int) -> Effect | None:
+        """The effect frame ``index`` is under, or None."""
+        return next((e for e in self.effects if index in e.frames), None)
 
     def next_frame_at(self, time: Decimal | Fraction | int) -> int:
         """Index of the first frame at or after ``time`` (the last frame if there is none)."""
@@ -128,6 +144,7 @@ def _check_back(
     verify: bool,
     style: Style = "pattern",
     sample_aspect: Fraction = Fraction(1),
+    effects: tuple[Effect, ...] = (),
 ) -> FixtureInfo:
     """Demux the written file and check it holds the intended frames; find the keyframes."""
     import av  # noqa: PLC0415
@@ -158,7 +175,8 @@ def _check_back(
         raise RuntimeError(f"{path}: sample aspect {declared} read back, {sample_aspect} written")
     keyframes = tuple(i for i, (_, key) in enumerate(packets) if key)
     if verify:
-        _verify_frames(path, [pts for pts, _ in packets], orientation, style)
+        skipped = {i for effect in effects for i in effect.frames}
+        _verify_frames(path, [pts for pts, _ in packets], orientation, style, skipped)
     if not keyframes or keyframes[0] != 0:
         raise RuntimeError(f"{path}: the first frame is not a keyframe")
     return FixtureInfo(
@@ -178,12 +196,19 @@ def _check_back(
         sample_aspect=sample_aspect,
         video_bytes=video_bytes,
         reordered=reordered,
+        effects=effects,
     )
 
 
 def _verify_frames(
-    path: Path, pts_list: list[int], orientation: Orientation, style: Style = "pattern"
+    path: Path,
+    pts_list: list[int],
+    orientation: Orientation,
+    style: Style = "pattern",
+    skipped: set[int] | frozenset[int] = frozenset(),
 ) -> None:
+    """Decode the file and check every frame shows its index the right way up, but for the
+    ``skipped`` ones (under an effect, they hold no readable pattern)."""
     import av  # noqa: PLC0415
 
     decoded: list[tuple[int, Image.Image]] = []
@@ -206,6 +231,8 @@ def _verify_frames(
     if [pts for pts, _ in decoded] != pts_list:
         raise RuntimeError(f"{path}: decoded frames are not the frames written")
     for index, (_, picture) in enumerate(decoded):
+        if index in skipped:
+            continue
         try:
             shown = read_frame_index(picture, style=style)
         except PatternError as exc:

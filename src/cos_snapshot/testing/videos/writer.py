@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any, Literal
 from PIL import Image
 
 from ..._shared.files import install, replacing, temporary_for
+from .effects import Effect, apply_effect, plan_effects
 from .pattern import (
     MAX_FRAMES,
     Orientation,
@@ -38,6 +39,10 @@ CONTAINERS: dict[str, str] = {
 }
 
 Codec = Literal["h264", "hevc", "vp9", "av1"]
+#: Seconds as fixture parameters take them.
+Seconds = Fraction | Decimal | int | float
+#: A span of seconds, FROM to TO.
+Span = tuple[Seconds, Seconds]
 
 #: Containers that store times in a fixed unit (1/N s) whatever the stream's rate.
 _CONTAINER_TIMESCALE = {"matroska": 1000, "webm": 1000, "mpegts": 90000}
@@ -54,6 +59,32 @@ def _as_fraction(value: Fraction | Decimal | int | float | str) -> Fraction:
         # Fixture parameters are written by people: 4.0, 1.4, 0.5 mean their decimal value.
         return Fraction(Decimal(repr(value)))
     return Fraction(value)
+
+
+def _spans(value: Span | Sequence[Span] | None, name: str) -> list[tuple[Fraction, Fraction]]:
+    """One span or several, as exact seconds."""
+    if value is None:
+        return []
+    many: Sequence[Any] = [value] if _is_span(value) else value
+    if not all(_is_span(span) for span in many):
+        raise ValueError(f"{name} takes a (FROM, TO) pair of seconds or a sequence of them")
+    return [(_as_fraction(a), _as_fraction(b)) for a, b in many]
+
+
+def _is_span(value: Any) -> bool:
+    return (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(isinstance(v, Fraction | Decimal | int | float) for v in value)
+    )
+
+
+def _instants(value: Seconds | Sequence[Seconds] | None) -> list[Fraction]:
+    if value is None:
+        return []
+    if isinstance(value, Fraction | Decimal | int | float):
+        return [_as_fraction(value)]
+    return [_as_fraction(v) for v in value]
 
 
 def _vfr_intervals(fps: Fraction, count: int) -> Iterator[int]:
@@ -134,6 +165,11 @@ def make_fixture(
     verify: bool = True,
     style: Style = "pattern",
     sample_aspect: Fraction | int = 1,
+    intro_black: Seconds | None = None,
+    fade_in: Seconds | None = None,
+    blur: Span | Sequence[Span] | None = None,
+    flash: Seconds | Sequence[Seconds] | None = None,
+    flat: Span | Sequence[Span] | None = None,
 ) -> FixtureInfo:
     """Write a test video to ``out`` and return what it holds.
 
@@ -160,6 +196,14 @@ def make_fixture(
     - ``style``: ``pattern`` (the default) fills the frame with the index pattern; ``clock``
       shows the frame's time and number for people, the pattern in a corner (read it with
       ``read_frame_index(image, style="clock")``; at least 24x24 pixels).
+    - Effects, the pictures automatic posters must avoid (seconds from the first frame; a span
+      ``(FROM, TO)`` covers the frames that appear from FROM until before TO; effects must not share a
+      frame): ``intro_black`` seconds of black; ``fade_in`` seconds from black to the full
+      picture (after the intro); ``blur`` a span or a sequence of spans blurred; ``flash``
+      a time or a sequence of times whose frames are white (the frame on screen then and
+      the next); ``flat`` a span or spans of one uniform colour. Frames under an effect do
+      not show their index: ``verify`` skips them and the returned info's ``effects`` says
+      where they are (:meth:`FixtureInfo.effect_at`).
     """
     import av  # noqa: PLC0415  (the emulator extra)
 
@@ -218,6 +262,19 @@ def make_fixture(
         pts_list = [offset_ticks + i for i in range(count)]
         end_ticks = offset_ticks + count
 
+    times = tuple((p - offset_ticks) * time_base for p in pts_list)
+    end = (end_ticks - offset_ticks) * time_base
+    effects = plan_effects(
+        times,
+        end,
+        intro_black=None if intro_black is None else _as_fraction(intro_black),
+        fade_in=None if fade_in is None else _as_fraction(fade_in),
+        blur=_spans(blur, "blur"),
+        flash=_instants(flash),
+        flat=_spans(flat, "flat"),
+    )
+    effect_of: dict[int, Effect] = {i: e for e in effects for i in e.frames}
+
     options, env_var = _encoder_options(codec, gop, bframes, open_gop, threads)
     if env_var is not None:
         os.environ.setdefault(env_var, "1")  # SVT-AV1 logs its banner to stderr otherwise
@@ -253,6 +310,8 @@ def make_fixture(
                     dx, dy = (index * 3) % 64, (index * 2) % 64
                     noise = texture_image.crop((dx, dy, dx + width, dy + height))
                     picture = Image.blend(picture, noise, 0.25)
+                if index in effect_of:
+                    picture = apply_effect(picture, effect_of[index], index)
                 frame = video_frame.from_image(picture).reformat(format=pix_fmt)
                 frame.pts = pts
                 frame.time_base = time_base
@@ -266,20 +325,20 @@ def make_fixture(
                 audio_track.mux_until((end_ticks - offset_ticks) * time_base)
                 audio_track.finish()
 
-        times = tuple((p - offset_ticks) * time_base for p in pts_list)
         info = _check_back(
             out,
             codec=codec,
             container_format=container_format,
             pix_fmt=pix_fmt,
             times=times,
-            end=(end_ticks - offset_ticks) * time_base,
+            end=end,
             size=size,
             orientation=Orientation(rotate, flip),
             has_audio=audio,
             verify=verify,
             style=style,
             sample_aspect=sample_aspect,
+            effects=effects,
         )
         install(out, final)
     except BaseException:
