@@ -120,6 +120,26 @@ def test_a_gate_refuses_its_picture(picture: object, gate: str) -> None:
     assert scores.gate == gate, scores
 
 
+def test_two_logos_in_opposite_corners_are_still_blank() -> None:
+    image = with_logo(0.04)
+    image.paste(detailed(9).resize((20, 20)), (3, 3))
+    assert score_frame(as_sent(image)).gate == "blank"
+
+
+def test_thin_detail_all_over_the_picture_is_not_blank() -> None:
+    # Small shapes scattered over the whole picture (confetti, stars): few tiles have detail,
+    # but they are everywhere, unlike a logo's.
+    image = uniform(40)
+    draw = ImageDraw.Draw(image)
+    for x, y in [(13, 13), (53, 23), (103, 3), (143, 13), (23, 53), (73, 43), (123, 53)]:
+        draw.rectangle((x, y, x + 3, y + 3), fill=(250, 240, 120))
+    for x, y in [(13, 73), (63, 73), (93, 73), (143, 83)]:
+        draw.rectangle((x, y, x + 3, y + 3), fill=(250, 240, 120))
+    scores = score_frame(as_sent(image))
+    assert scores.detail_share < MIN_DETAIL_SHARE
+    assert scores.gate is None
+
+
 def test_a_larger_detailed_region_is_not_blank() -> None:
     # Half the picture busy: a subject on a plain wall, not a logo.
     image = uniform(110)
