@@ -294,8 +294,9 @@ def parse_times(
 
 @functools.lru_cache(maxsize=4096)
 def _seconds(text: str) -> str:
-    # Many rows share their times (the same moments of many videos).
-    return format_time(text)
+    # Many rows share their times (the same moments of many videos). Read as every time is,
+    # for the same messages; relative times and auto were taken apart before.
+    return parse_time(text)
 
 
 @functools.lru_cache(maxsize=1024)
