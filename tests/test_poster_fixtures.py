@@ -145,3 +145,32 @@ def test_batch_times_auto_avoids_the_bad_frames_of_many_videos(
             assert_a_good_poster(poster, picture(reference.content), kind)
             if kind in PLAINLY_BAD:
                 assert infos[kind].effect_at(time) is None, kind
+
+
+@pytest.mark.cos_emulator  # signed, as the recipes page sets it up
+def test_the_recipe_takes_the_best_poster_of_every_video_and_a_rerun_asks_nothing(
+    cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos, clean: FixtureInfo, tmp_path: Path
+) -> None:
+    from test_docs_recipes import _blocks, _run_shell, _section  # noqa: PLC0415
+
+    (block,) = _blocks(_section("The best poster for every video under a prefix"), "sh")
+    black = cos_fixture_video.info(name="black-intro.mp4", **VIDEO, **KINDS["black-intro"])
+    cos_emulator.put("videos/a.mp4", black.path)
+    cos_emulator.put("videos/b.mp4", clean.path)
+    listing = _run_shell(block, cos_emulator, tmp_path)
+    assert listing.split() == ["a.jpg", "b.jpg"]
+    records = [
+        json.loads(line)
+        for line in (tmp_path / "posters.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    chosen = {r["key"]: Decimal(r["chosen_time"]) for r in records if r["type"] == "item"}
+    assert black.effect_at(chosen["videos/a.mp4"]) is None
+    # Again: both posters exist, so nothing is asked (the emulator no longer has the videos).
+    cos_emulator.put("videos/a.mp4", b"not a video any more")
+    _run_shell(block, cos_emulator, tmp_path)
+    statuses = [
+        json.loads(line)["status"]
+        for line in (tmp_path / "posters.jsonl").read_text(encoding="utf-8").splitlines()
+        if '"item"' in line
+    ]
+    assert statuses == ["skipped", "skipped"]

@@ -82,18 +82,11 @@ examples:
   # items from a CSV file (a header row: key,time[,width,...]) or a JSON Lines file
   cos-snapshot batch --input items.csv -o posters
   # a poster at 50% of every video under videos/ (cos:///videos/: the bucket in use)
-  cos-snapshot batch --prefix videos/ --times 50% -o posters
-  # the best poster of every video under videos/ (named <key>_auto.jpg)
-  cos-snapshot batch --prefix videos/ --times auto --width 640 -o posters
+  cos-snapshot batch --prefix videos/ --times 50% -o posters   # or --times auto: the best
 
 The same command run again takes only what is missing (a file that exists is skipped). Items
 that failed or did not run are listed in OUTPUT_DIR/{FAILURES_NAME}, which --input reads.
-Times, input files, names and failures in detail: docs/batch.md.
-
-auto (in --times or an input file's time column) is the best poster, chosen as `cos-snapshot
-get --time auto` does (at most 1 GetMediaInfo + 9 snapshots a video); {{time}} in its file name
-is the word auto, so a run again skips it without asking the service; the chosen time is in
---json and the failures file. --mode keyframe is refused with it.
+Times (auto too), input files, names and failures in detail: docs/batch.md.
 
 exit codes: 0 every item done or skipped; 1 some item failed; 2 bad usage, times or input
 (nothing fetched); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
