@@ -59,6 +59,7 @@ from .._shared.snapshot_params import (
 from .._shared.text import plural
 
 __all__ = [
+    "MAX_LABEL_DECIMALS",
     "SHEET_FORMATS",
     "SheetLayout",
     "SheetSnapshotError",
@@ -162,7 +163,7 @@ def timecode(seconds: str | Decimal, decimals: int | None = None) -> str:
 
 def timecodes(times: Sequence[str | Decimal]) -> list[str]:
     """The labels of a sheet's ``times``: clock readings (:func:`timecode`) with the fewest
-    decimals, at most :data:`MAX_LABEL_DECIMALS`, that keep the labels of different times
+    decimals, at most three (:data:`MAX_LABEL_DECIMALS`), that keep the labels of different times
     different (``2.083333``, ``4.166667`` -> ``0:02``, ``0:04``; ``1``, ``1.5`` -> ``0:01.0``,
     ``0:01.5``); every label has the same number of decimals."""
     distinct = len({Decimal(time) for time in times})

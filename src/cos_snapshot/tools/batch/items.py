@@ -167,7 +167,7 @@ class RelativeItem:
     and :meth:`resolve` makes the :class:`BatchItem` once the video's
     :class:`~cos_snapshot.MediaInfo` is known. An ``auto`` item (:attr:`auto`) is never
     resolved so: its name keeps the word ``auto``, and the batch asks
-    :func:`~cos_snapshot.apick_poster` for its frame when it runs."""
+    :func:`~cos_snapshot.tools.poster.apick_poster` for its frame when it runs."""
 
     index: int
     time: str
@@ -351,7 +351,8 @@ def items_from_arguments(
     never held). ``times`` are seconds (a sequence) or a :class:`~cos_snapshot.TimeSelection`
     (``cos_snapshot.tools.batch.TimeSelection`` is the same class); when it is relative to the
     video, ``infos`` holds each key's GetMediaInfo. A time ``auto`` gives a
-    :class:`RelativeItem` whose frame the run chooses (:func:`~cos_snapshot.apick_poster`).
+    :class:`RelativeItem` whose frame the run chooses
+    (:func:`~cos_snapshot.tools.poster.apick_poster`).
 
     Raises :class:`BatchInputError` for an unusable key or time, or a key whose times cannot
     be resolved from its ``infos`` entry (naming the key and the problem)."""
@@ -504,8 +505,8 @@ def iter_items(path: Path, defaults: ItemDefaults, *, name: str | None = None) -
     """The items of a CSV file (a header row naming the columns) or a JSON Lines file (one
     object a line), chosen by the suffix, read one row at a time. Rows need ``key`` and
     ``time`` (seconds, or relative to the video: ``50%``, ``end``, or ``auto``, the best
-    poster, which give a :class:`RelativeItem`); ``width``, ``height``, ``format``, ``rotate``, ``mode`` and
-    ``index`` are optional (empty or missing: ``defaults``, and the row's position for
+    poster, which give a :class:`RelativeItem`); ``width``, ``height``, ``format``,
+    ``rotate``, ``mode`` and ``index`` are optional (empty or missing: ``defaults``, and the row's position for
     ``index``), and so is ``output`` (a file name that overrides the name template); other
     columns are ignored.
 
