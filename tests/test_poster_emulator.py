@@ -257,3 +257,25 @@ def test_batch_refuses_auto_with_keyframe_mode_before_anything_is_asked(
     code, _, err = run(capsys, *argv, "-o", str(tmp_path))
     assert code == 2
     assert "--mode: keyframe cannot be used with the time auto" in err
+
+
+def test_an_auto_item_that_failed_after_choosing_keeps_its_time_and_its_chosen_time(
+    tmp_path: Path,
+) -> None:
+    from pathlib import PurePosixPath  # noqa: PLC0415
+
+    from cos_snapshot.tools.batch import (  # noqa: PLC0415
+        ItemDefaults,
+        ItemResult,
+        PlannedItem,
+        failure_row,
+        item_of_row,
+    )
+
+    item = item_of_row(KEY, ItemDefaults(), "auto")
+    planned = PlannedItem(item, tmp_path, PurePosixPath("clip_auto.jpg"))
+    failed = ItemResult(planned, "failed", error="disk full", chosen_time="1.05")
+    row = failure_row(failed)
+    assert (row["time"], row["chosen_time"]) == ("auto", "1.05")  # taken again: chosen again
+    assert failed.to_json()["chosen_time"] == "1.05"
+    assert "chosen_time" not in ItemResult(planned, "failed", error="missing").to_json()

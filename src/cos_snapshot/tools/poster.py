@@ -10,7 +10,7 @@ The rule, written once here and in the docs:
    the caller uses elsewhere: the frame on screen is what is judged);
 4. each scored with Pillow (:func:`score_frame`) and refused when it is **black** (ffmpeg
    ``blackframe``'s rule, shared with the jobs' ``IsCheckBlack``:
-   :func:`cos_snapshot._shared.blackframe.is_black`), **over-exposed** (its mean luma at
+   ``cos_snapshot._shared.blackframe.is_black``), **over-exposed** (its mean luma at
    least 235, or half its pixels clipped at 250 or more) or **blank**: a near-uniform
    frame, or one whose only detail is a small region such as a logo or a corner caption, a
    few per cent of the picture. Detail is measured on a grid of tiles 10 pixels square (a
@@ -246,7 +246,7 @@ class PosterChoice:
     key: str
     #: The chosen time, plain decimal seconds.
     time: str
-    #: The index of the chosen one in :attr:`candidates`.
+    #: The index of the chosen one in ``candidates``.
     index: int
     candidates: tuple[PosterCandidate, ...]
     #: The poster, at the size, format and rotation asked.
