@@ -415,7 +415,7 @@ def pick_poster(
 ) -> PosterChoice:
     """The best poster of video ``key`` by the rule of :mod:`cos_snapshot.tools.poster`:
     ``candidates`` exactframe snapshots 160 wide of the first 60 %, fetched at once (a thread
-    each), judged with Pillow, and the chosen time at ``width``, ``height``, ``format`` and
+    each, up to the client's ``max_connections``), judged with Pillow, and the chosen time at ``width``, ``height``, ``format`` and
     ``rotate`` (as :meth:`~cos_snapshot.SnapshotClient.get_snapshot` takes them). ``info``,
     the video's GetMediaInfo when the caller has it, saves asking for it.
 
@@ -424,7 +424,9 @@ def pick_poster(
     duration (naming ``time``), and the client's errors as they come."""
     request = _request(key, width, height, format, rotate)
     times = candidate_times(info or client.get_media_info(request.key), candidates)
-    with ThreadPoolExecutor(max_workers=len(times), thread_name_prefix="cos-poster") as threads:
+    # A thread a candidate, as many as the client's connection pool holds when it is bounded.
+    workers = min(len(times), client.max_connections or len(times))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cos-poster") as threads:
         images = list(threads.map(client.get_snapshot, map(request.candidate, times)))
     choice, poster = _judged(request, times, images)
     return choice if poster is None else _with_poster(choice, client.get_snapshot(poster))
