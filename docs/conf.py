@@ -62,7 +62,7 @@ nitpicky = True
 nitpick_ignore = [
     ("py:data", "typing.Any"),
     ("py:data", "typing.Literal"),
-    ("py:data", "typing.Optional"),  # a Literal alias or None (the poster's rejections)
+    ("py:data", "typing.Optional"),  # X | None of a Literal alias or a class
     ("py:data", "Ellipsis"),
     *(
         ("py:class", name)

@@ -32,6 +32,7 @@ from cos_snapshot import (
 from cos_snapshot.cli._progress import PlainProgress, RichProgress
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.testing import FixtureInfo, make_fixture
+from cos_snapshot.tools import destination as batch_destination
 from cos_snapshot.tools.batch import (
     BatchInputError,
     BatchItem,
@@ -45,7 +46,6 @@ from cos_snapshot.tools.batch import (
     parse_times,
     run_batch,
 )
-from cos_snapshot.tools.batch import run as batch_run
 
 A = "videos/clip one.mp4"  # 25 fps, 2 s
 B = "videos/b.mp4"  # 10 fps, 2 s
@@ -429,20 +429,20 @@ def _saves_seen(monkeypatch: pytest.MonkeyPatch, delay: float) -> list[str]:
     when it is long, so that writes really wait, and so long on the writer's clock whatever
     the machine is doing)."""
     threads: list[str] = []
-    save = Snapshot.save
+    save = batch_destination.write_whole
     clock = [0.0]
     lock = threading.Lock()
 
-    def slow_save(self: Snapshot, path: Path) -> Path:
+    def slow_save(path: Path, data: bytes) -> None:
         threads.append(threading.current_thread().name)
         with lock:
             clock[0] += delay
         if delay:
             time.sleep(delay)
-        return save(self, path)
+        save(path, data)
 
-    monkeypatch.setattr(Snapshot, "save", slow_save)
-    monkeypatch.setattr(batch_run, "_write_clock", lambda: clock[0])
+    monkeypatch.setattr(batch_destination, "write_whole", slow_save)
+    monkeypatch.setattr(batch_destination, "_write_clock", lambda: clock[0])
     return threads
 
 

@@ -34,5 +34,6 @@ def test_the_parser_has_every_command_in_the_documented_order() -> None:
         "batch",
         "sheet",
         "storyboard",
+        "animate",
         "contract",
     ]

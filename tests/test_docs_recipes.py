@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from cos_snapshot.testing import read_frame_index
 from cos_snapshot.testing.pytest_plugin import CosEmulator
@@ -85,6 +86,28 @@ def test_a_poster_per_video_is_each_video_s_middle(videos: CosEmulator, tmp_path
             assert image.width == 640
 
 
+def test_a_poster_for_every_video_under_a_prefix_is_stored_beside_it_once(
+    videos: CosEmulator, tmp_path: Path
+) -> None:
+    (block,) = _blocks(
+        _section("A poster for every video under a prefix, stored beside them"), "sh"
+    )
+    first = _run_shell(block, videos, tmp_path)
+    assert "2 done, 0 skipped, 0 failed of 2 items" in first
+    with videos.client() as client:
+        stored = {s.key: s.etag for s in client.iter_objects("videos/")}
+        assert sorted(stored) == ["videos/a.jpg", "videos/a.mp4", "videos/b.jpg", "videos/b.mp4"]
+        # 50 % of 4 s and of 6 s at 25 frames/s: frames 50 and 75.
+        frames = []
+        for key in ("videos/a.jpg", "videos/b.jpg"):
+            with Image.open(io.BytesIO(client.get_object(key))) as image:
+                frames.append(read_frame_index(image))
+        assert frames == [50, 75]
+        again = _run_shell(block, videos, tmp_path)
+        assert "0 done, 2 skipped, 0 failed of 2 items" in again
+        assert {s.key: s.etag for s in client.iter_objects("videos/")} == stored
+
+
 def test_a_storyboard_for_a_player(videos: CosEmulator, tmp_path: Path) -> None:
     (block,) = _blocks(_section("A storyboard for a player"), "sh")
     _run_shell(block, videos, tmp_path)
@@ -100,6 +123,26 @@ def test_a_storyboard_for_a_player(videos: CosEmulator, tmp_path: Path) -> None:
     # The page's player snippet points at the file the command wrote.
     (html,) = _blocks(_section("A storyboard for a player"), "html")
     assert 'src: "/boards/a/storyboard.vtt"' in html
+
+
+def test_a_hover_preview_is_two_seconds_from_the_middle_less_one(
+    videos: CosEmulator, tmp_path: Path
+) -> None:
+    (block,) = _blocks(_section("A hover preview"), "sh")
+    _run_shell(block, videos, tmp_path)
+    previews = tmp_path / "site" / "previews"
+    assert sorted(p.name for p in previews.iterdir()) == ["a.gif", "a.webp"]
+    for name in ("a.webp", "a.gif"):
+        with Image.open(previews / name) as image:
+            frames = [
+                (read_frame_index(frame.convert("RGB")), frame.info["duration"], frame.width)
+                for frame in ImageSequence.Iterator(image)
+            ]
+            assert image.info["loop"] == 0
+        # 4 s at 25 frames/s: from 1 s, every 0.1 s, 20 frames.
+        assert frames == [((10 + i) * 25 // 10, 100, 320) for i in range(20)]
+    (html,) = _blocks(_section("A hover preview"), "html")
+    assert 'data-preview="/previews/a.webp"' in html
 
 
 def test_the_ci_recipe_gives_the_action_only_inputs_it_has() -> None:

@@ -148,29 +148,31 @@ def test_batch_times_auto_avoids_the_bad_frames_of_many_videos(
 
 
 @pytest.mark.cos_emulator  # signed, as the recipes page sets it up
-def test_the_recipe_takes_the_best_poster_of_every_video_and_a_rerun_asks_nothing(
+def test_the_recipe_puts_the_best_poster_of_every_video_into_the_bucket_once(
     cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos, clean: FixtureInfo, tmp_path: Path
 ) -> None:
     from test_docs_recipes import _blocks, _run_shell, _section  # noqa: PLC0415
 
-    (block,) = _blocks(_section("The best poster for every video under a prefix"), "sh")
+    title = "The best poster for every video under a prefix, into the bucket"
+    (block,) = _blocks(_section(title), "sh")
     black = cos_fixture_video.info(name="black-intro.mp4", **VIDEO, **KINDS["black-intro"])
     cos_emulator.put("videos/a.mp4", black.path)
     cos_emulator.put("videos/b.mp4", clean.path)
     listing = _run_shell(block, cos_emulator, tmp_path)
-    assert listing.split() == ["a.jpg", "b.jpg"]
-    records = [
-        json.loads(line)
-        for line in (tmp_path / "posters.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    chosen = {r["key"]: Decimal(r["chosen_time"]) for r in records if r["type"] == "item"}
+    assert "posters/a.jpg" in listing
+    assert "posters/b.jpg" in listing
+
+    def items() -> list[dict[str, Any]]:
+        lines = (tmp_path / "posters.jsonl").read_text(encoding="utf-8").splitlines()
+        return [r for r in map(json.loads, lines) if r["type"] == "item"]
+
+    chosen = {r["key"]: Decimal(r["chosen_time"]) for r in items()}
     assert black.effect_at(chosen["videos/a.mp4"]) is None
-    # Again: both posters exist, so nothing is asked (the emulator no longer has the videos).
+    with cos_emulator.client() as client:
+        poster = client.get_object("posters/a.jpg")
+        reference = client.get_snapshot("videos/b.mp4", chosen["videos/a.mp4"], width=640)
+    assert_a_good_poster(picture(poster), picture(reference.content), "recipe")
+    # Again: both posters are there, so no frame is asked for (a.mp4 is no video any more).
     cos_emulator.put("videos/a.mp4", b"not a video any more")
     _run_shell(block, cos_emulator, tmp_path)
-    statuses = [
-        json.loads(line)["status"]
-        for line in (tmp_path / "posters.jsonl").read_text(encoding="utf-8").splitlines()
-        if '"item"' in line
-    ]
-    assert statuses == ["skipped", "skipped"]
+    assert [r["status"] for r in items()] == ["skipped", "skipped"]

@@ -51,6 +51,7 @@ from ..tools.batch import (
     iter_items,
     run_batch,
 )
+from ..tools.destination import BucketPrefix, OutputPlace
 from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_FAILED,
@@ -64,6 +65,7 @@ from ._common import (
     concurrency,
     only_broken_pipes,
     options_named,
+    output_place,
     parse_times_option,
     print_json,
     subparser,
@@ -81,12 +83,12 @@ examples:
   cos-snapshot batch videos/a.mp4 --times 10%,end -o posters
   # items from a CSV file (a header row: key,time[,width,...]) or a JSON Lines file
   cos-snapshot batch --input items.csv -o posters
-  # a poster at 50% of every video under videos/ (cos:///videos/: the bucket in use)
-  cos-snapshot batch --prefix videos/ --times 50% -o posters   # or --times auto: the best
+  # a poster at 50% of every video under videos/, PUT under posters/ in the bucket in use
+  cos-snapshot batch --prefix videos/ --times 50% -o cos:///posters/   # or --times auto
 
-The same command run again takes only what is missing (a file that exists is skipped). Items
-that failed or did not run are listed in OUTPUT_DIR/{FAILURES_NAME}, which --input reads.
-Times (auto too), input files, names and failures in detail: docs/batch.md.
+The same command run again takes only what is missing (an output that exists is skipped).
+Items that failed or did not run are listed in OUTPUT_DIR/{FAILURES_NAME}, which --input reads.
+Uploads (at most --concurrency in flight), times (auto too), inputs, names: docs/batch.md.
 
 exit codes: 0 every item done or skipped; 1 some item failed; 2 bad usage, times or input
 (nothing fetched); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
@@ -168,7 +170,7 @@ def _plan(args: argparse.Namespace) -> BatchPlan:
         items = lambda: iter_items(path, defaults, name=name)  # noqa: E731 - read each pass
     else:
         items = KeyTimes(args.keys, selection, defaults, skip_past_end=args.skip_past_end)
-    return BatchPlan(items, template, Path(args.output_dir))
+    return BatchPlan(items, template, args.output_place)
 
 
 # -- results -------------------------------------------------------------------------------
@@ -248,11 +250,13 @@ def _spooled_stdin(input_format: str | None) -> Iterator[Path]:
 def _cmd_batch(args: argparse.Namespace) -> int:
     if args.prefix is not None:
         args.prefix = bucket_path(args.prefix, args, option="--prefix")
+    args.output_place = output_place(args.output_dir, args)
+    if args.prefix is not None:
         return _batch_listed(args)
     plan = _plan(args)
     # One client and one event loop for the whole command: the GetMediaInfo of the keys, then
     # (after the check, which runs outside the loop so that Ctrl-C stops it at once) the run.
-    client = async_client_from_args(args, args.concurrency)
+    client = _client(args)
     with asyncio.Runner() as runner:
         try:
             return _batch(runner, client, plan, args)
@@ -260,11 +264,18 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             runner.run(client.aclose())
 
 
+def _client(args: argparse.Namespace) -> AsyncSnapshotClient:
+    """The command's client: a connection for each request in flight, and with outputs going
+    to a bucket, one for each upload in flight (as many: see ``run_batch``) and one for the
+    listing that tells which exist."""
+    uploads = args.concurrency if isinstance(args.output_place, BucketPrefix) else 0
+    return async_client_from_args(args, args.concurrency + uploads + (1 if uploads else 0))
+
+
 def _batch(
     runner: asyncio.Runner, client: AsyncSnapshotClient, plan: BatchPlan, args: argparse.Namespace
 ) -> int:
-    output_dir = Path(args.output_dir)
-    failures_path = _failures_path(args, output_dir)
+    failures_path = _failures_path(args, args.output_place)
     with options_named():  # a key that is no video: exit 2, naming it and the option
         runner.run(plan.fetch_media_infos(client, concurrency=args.concurrency))
     if isinstance(plan.items, KeyTimes):
@@ -361,7 +372,7 @@ def _batch_listed(args: argparse.Namespace) -> int:
     prefix = args.prefix.prefix
     match: tuple[str, ...] = tuple(args.match) if args.match else DEFAULT_MATCH
     listed = ListedKeys(prefix, selection, item_defaults(args), match)
-    output_dir = Path(args.output_dir)
+    output_dir = args.output_place
     sample = item_of_row(prefix + "intro.mp4", item_defaults(args))
     try:
         check_suffix(PlannedItem(sample, output_dir, template.render(sample), template))
@@ -369,7 +380,7 @@ def _batch_listed(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     failures_path = _failures_path(args, output_dir)
     names = OutputNames(output_dir, reserved={failures_path: "the failures file"})
-    client = async_client_from_args(args, args.concurrency)
+    client = _client(args)
 
     async def planned() -> AsyncIterator[PlannedItem]:
         async for item in listed.items(client, lookahead=args.concurrency):
@@ -408,10 +419,14 @@ def _say_past_end(key_times: KeyTimes) -> None:
             )
 
 
-def _failures_path(args: argparse.Namespace, output_dir: Path) -> Path:
-    """--failures, or its default; refused when it would not be a file --input reads back (a
-    CSV input overwritten with JSON Lines, say)."""
+def _failures_path(args: argparse.Namespace, output_dir: OutputPlace) -> Path:
+    """--failures, or its default (in the output directory; with outputs in a bucket, in the
+    current directory: the list is written as the run goes, and --input reads a file); refused
+    when it would not be a file --input reads back (a CSV input overwritten with JSON Lines,
+    say)."""
     if not args.failures:
+        if isinstance(output_dir, BucketPrefix):
+            return Path(FAILURES_NAME)
         return output_dir / FAILURES_NAME
     path = Path(args.failures)
     if path.suffix.lower() in JSONL_SUFFIXES:
@@ -480,7 +495,11 @@ def register(sub: Any) -> None:
         + ")",
     )
     batch.add_argument(
-        "-o", "--output-dir", default=".", help="directory for the images (default: .)"
+        "-o",
+        "--output-dir",
+        default=".",
+        metavar="DIR",
+        help="directory, or a bucket prefix to PUT into (cos:///posters/) (default: .)",
     )
     batch.add_argument(
         "--name-template",
@@ -496,7 +515,11 @@ def register(sub: Any) -> None:
         default=DEFAULT_CONCURRENCY,
         help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
     )
-    batch.add_argument("--force", action="store_true", help="take items whose files exist again")
+    batch.add_argument(
+        "--force",
+        action="store_true",
+        help="take items whose outputs exist again",
+    )
     batch.add_argument(
         "--skip-past-end",
         action="store_true",
@@ -505,7 +528,8 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--failures",
         metavar="FILE",
-        help=f"where items not done are listed (default: OUTPUT_DIR/{FAILURES_NAME})",
+        help=f"where items not done are listed (default: OUTPUT_DIR/{FAILURES_NAME}, "
+        f"./{FAILURES_NAME} for cos://)",
     )
     batch.add_argument(
         "--quiet",

@@ -13,6 +13,7 @@ import os
 import re
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 import attrs
@@ -39,6 +40,7 @@ from .._shared.snapshot_params import (
     ROTATES,
 )
 from ..tools.batch import BatchInputError, parse_times
+from ..tools.destination import BUCKET_SCHEME, BucketPrefix, OutputPlace
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -62,6 +64,7 @@ __all__ = [
     "is_bucket_url",
     "only_broken_pipes",
     "options_named",
+    "output_place",
     "parse_times_option",
     "print_json",
     "snapshot_args",
@@ -81,8 +84,6 @@ class UsageError(Exception):
     """A problem with how the command was called (exit code 2)."""
 
 
-#: The scheme of a place in a bucket, as coscli and coscmd write it: ``cos://bucket-appid/prefix``.
-BUCKET_SCHEME = "cos://"
 #: A bucket's name as COS spells it: ``<name>-<appid>`` (the client checks the same form).
 _BUCKET_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-[0-9]+$")
 
@@ -134,6 +135,49 @@ def bucket_path(text: str, args: argparse.Namespace, *, option: str) -> BucketPa
             f"{BUCKET_SCHEME}<name>-<appid>/{prefix}, or give --endpoint-url"
         )
     return BucketPath(args.bucket, prefix)
+
+
+def output_place(text: str, args: argparse.Namespace, *, option: str = "-o") -> OutputPlace:
+    """Where a command's outputs go: ``text`` as a local path, or, written ``cos://...``, a
+    prefix in a bucket (:func:`bucket_path`; ``args.bucket`` set to its bucket), taken as a
+    directory (``cos:///posters`` is ``posters/``). One command reads and writes one bucket:
+    a ``cos://`` output naming another bucket than the one its videos are read from
+    (``--bucket``, ``COS_BUCKET`` or ``--prefix cos://...``) is refused."""
+    if not is_bucket_url(text):
+        return Path(text)
+    reading = args.bucket
+    place = bucket_path(text, args, option=option)
+    named = _named_bucket(text)
+    if reading and named and named != reading:
+        raise UsageError(
+            f"{option} {text}: the videos are read from {reading}, and a command reads and "
+            f"writes one bucket; write {BUCKET_SCHEME}/{place.prefix} for a prefix in {reading}"
+        )
+    return BucketPrefix(place.prefix, place.bucket)
+
+
+def output_file(text: str, args: argparse.Namespace, default_name: str) -> Path | BucketPath:
+    """-o of a command that writes one file: a local path, or an object in the bucket (a
+    ``cos://`` place ending in ``/`` gets ``default_name`` under it). As with
+    :func:`output_place`, a ``cos://`` output naming another bucket than the one the video is
+    read from is refused."""
+    if not is_bucket_url(text):
+        return Path(text)
+    reading = args.bucket
+    place = bucket_path(text, args, option="-o")
+    if reading and place.bucket != reading:
+        raise UsageError(
+            f"-o {text}: the video is read from {reading}, and a command reads and writes "
+            "one bucket"
+        )
+    if not place.prefix or place.prefix.endswith("/"):
+        place = attrs.evolve(place, prefix=place.prefix + default_name)
+    return place
+
+
+def _named_bucket(text: str) -> str | None:
+    """The bucket a ``cos://`` text names itself (``None`` for ``cos:///...``)."""
+    return text.removeprefix(BUCKET_SCHEME).partition("/")[0] or None
 
 
 #: The option of each parameter that the library's time selections name in their errors.

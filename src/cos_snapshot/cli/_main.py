@@ -25,7 +25,7 @@ from typing import Any
 from .. import CosClientError, CosError, CosInvalidArgumentError, CosServiceError, __version__
 from .._shared.exits import EXIT_TERMINATED
 from .._shared.text import one_line
-from . import _batch, _contract, _emulator, _get, _info, _ls, _sheet, _storyboard
+from . import _animate, _batch, _contract, _emulator, _get, _info, _ls, _sheet, _storyboard
 from ._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -47,6 +47,7 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     _batch.register,
     _sheet.register,
     _storyboard.register,
+    _animate.register,
     _contract.register,
 )
 

@@ -40,7 +40,7 @@ def _describe(result: ItemResult) -> str:
         what += f" ({result.chosen_time} s{least})"
     if result.status == "failed":
         return f"{what}: {result.error}"
-    return f"{what} -> {result.planned.path} ({result.width}x{result.height}, {size_text(result.bytes)})"
+    return f"{what} -> {result.planned.where} ({result.width}x{result.height}, {size_text(result.bytes)})"
 
 
 class PlainProgress:

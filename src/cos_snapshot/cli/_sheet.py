@@ -19,15 +19,18 @@ from .. import NO_AUTO_IN_A_SHEET, Snapshot, TimeSelection, media_info_for
 from .._shared.extras import needs_extra
 from .._shared.text import plural
 from ..tools.batch import safe_key_path
+from ..tools.destination import BucketDestination, BucketPrefix, Destination, LocalDirectory
 from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_OK,
+    BucketPath,
     UsageError,
     add_connection_options,
     add_snapshot_options,
     async_client_from_args,
     concurrency,
     options_named,
+    output_file,
     parse_times_option,
     print_json,
     snapshot_args,
@@ -75,10 +78,16 @@ unless --anonymous; the bucket and region from COS_BUCKET and COS_REGION, or COS
 """
 
 
-def _output(args: argparse.Namespace) -> Path:
-    if args.output:
-        return Path(args.output)
-    return Path(f"{PurePosixPath(safe_key_path(args.key)).stem or 'sheet'}_sheet.jpg")
+def _default_name(args: argparse.Namespace) -> str:
+    return f"{PurePosixPath(safe_key_path(args.key)).stem or 'sheet'}_sheet.jpg"
+
+
+def _output(args: argparse.Namespace) -> Path | BucketPath:
+    """-o: a local file (default: <key stem>_sheet.jpg), or an object in the bucket (a
+    ``cos://`` place ending in ``/`` gets the default name under it)."""
+    if not args.output:
+        return Path(_default_name(args))
+    return output_file(args.output, args, _default_name(args))
 
 
 def cmd_sheet(args: argparse.Namespace) -> int:
@@ -92,8 +101,8 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         TitleFontWarning,
         check_sheet_size,
         compose_sheet,
+        encode_sheet,
         resolve_times,
-        save_sheet,
         sheet_format,
         take_snapshots,
         timecodes,
@@ -108,8 +117,9 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     elif args.every is None and count is None:
         count = DEFAULT_ROWS * args.cols
     output = _output(args)
+    name = PurePosixPath(output.prefix) if isinstance(output, BucketPath) else output
     try:
-        image_format = sheet_format(output)
+        image_format = sheet_format(name)
     except ValueError as error:
         raise UsageError(str(error)) from None
 
@@ -140,50 +150,74 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         info = await media_info_for(client, args.key, "key")
         return TimeSelection(count=count).resolve(info)
 
-    async def run() -> list[Snapshot]:
-        async with client:  # one client for the GetMediaInfo and the snapshots, closed here
-            resolved[:] = await selected()
-            if len(resolved) > MAX_CELLS:
-                raise UsageError(
-                    f"--every {args.every} gives {len(resolved)} cells; a sheet holds at most "
-                    f"{MAX_CELLS}"
+    async def run() -> tuple[Destination, int, SheetLayout] | str:
+        async with client:  # one client for the GetMediaInfo, the snapshots and an upload
+            destination: Destination
+            if isinstance(output, BucketPath):
+                folder = PurePosixPath(output.prefix).parent
+                destination = BucketDestination(
+                    client, BucketPrefix("" if str(folder) == "." else str(folder), output.bucket)
                 )
-            return await take_snapshots(
-                client,
-                args.key,
-                resolved,
-                width=cell.width,
-                height=cell.height,
-                rotate=cell.rotate,
-                mode=cell.mode,
-                concurrency=args.concurrency,
-                check_first=check_first,
+                if not args.force and await destination.exists(name.name):
+                    return destination.where(name.name)  # one HEAD, before any snapshot
+            else:
+                destination = LocalDirectory(output.parent)
+            async with destination:
+                resolved[:] = await selected()
+                if len(resolved) > MAX_CELLS:
+                    raise UsageError(
+                        f"--every {args.every} gives {len(resolved)} cells; a sheet holds at "
+                        f"most {MAX_CELLS}"
+                    )
+                snapshots = await take_snapshots(
+                    client,
+                    args.key,
+                    resolved,
+                    width=cell.width,
+                    height=cell.height,
+                    rotate=cell.rotate,
+                    mode=cell.mode,
+                    concurrency=args.concurrency,
+                    check_first=check_first,
+                )
+                data, layout = compose(snapshots)
+                await destination.write(name.name, data)
+                return destination, len(data), layout
+
+    def compose(snapshots: list[Snapshot]) -> tuple[bytes, SheetLayout]:
+        images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
+        title = args.key if args.title is None else args.title
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always", TitleFontWarning)
+            sheet, layout = compose_sheet(
+                images,
+                timecodes(resolved),
+                cols=args.cols,
+                title=title or None,
+                font=font,
             )
+        for warning in warned:
+            print(f"cos-snapshot: warning: {warning.message}", file=sys.stderr)
+        try:
+            return encode_sheet(sheet, name), layout
+        except ValueError as error:  # the exact size, labels and gaps included
+            raise UsageError(str(error)) from None
 
     with options_named():  # every: ... is --every: ... here
-        snapshots = asyncio.run(run())
+        made = asyncio.run(run())
+    if isinstance(made, str):
+        if args.json:
+            print_json({"output": made, "key": args.key, "skipped": True})
+        else:
+            print(f"{made}: exists, skipped (--force makes it again)")
+        return EXIT_OK
+    destination, size, layout = made
+    where = destination.where(name.name)
     times = resolved
-    images = [Image.open(io.BytesIO(snapshot.content)) for snapshot in snapshots]
-    title = args.key if args.title is None else args.title
-    with warnings.catch_warnings(record=True) as warned:
-        warnings.simplefilter("always", TitleFontWarning)
-        sheet, layout = compose_sheet(
-            images,
-            timecodes(times),
-            cols=args.cols,
-            title=title or None,
-            font=font,
-        )
-    for warning in warned:
-        print(f"cos-snapshot: warning: {warning.message}", file=sys.stderr)
-    try:
-        save_sheet(sheet, output)
-    except ValueError as error:  # the exact size, labels and gaps included
-        raise UsageError(str(error)) from None
     width, height = layout.size
     if args.json:
         result = {
-            "output": str(output),
+            "output": where,
             "key": args.key,
             "width": width,
             "height": height,
@@ -195,12 +229,12 @@ def cmd_sheet(args: argparse.Namespace) -> int:
                 {"time": time, "box": list(layout.image_box(index))}
                 for index, time in enumerate(times)
             ],
-            "bytes": output.stat().st_size,
+            "bytes": size,
         }
         print_json(result)
     else:
         print(
-            f"{output}: {plural(len(times), 'snapshot')} of {args.key} in "
+            f"{where}: {plural(len(times), 'snapshot')} of {args.key} in "
             f"{plural(layout.rows, 'row')} of {layout.cols}, {width}x{height} pixels"
         )
     return EXIT_OK
@@ -236,7 +270,14 @@ def register(sub: Any) -> None:
     sheet.add_argument(
         "-o",
         "--output",
-        help="image to write, .jpg, .png or .webp (default: <key stem>_sheet.jpg)",
+        help="image to write, .jpg, .png or .webp (default: <key stem>_sheet.jpg), or an "
+        "object to PUT: cos://BUCKET-APPID/sheets/intro.jpg or cos:///sheets/ (the bucket "
+        "in use; ending in /: the default name under it)",
+    )
+    sheet.add_argument(
+        "--force",
+        action="store_true",
+        help="with -o cos://...: make the sheet again when it is there already",
     )
     add_snapshot_options(sheet, what="cell", width=240, format=False)
     sheet.add_argument("--title", help="text above the grid (default: the key; '' for none)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import CosInvalidArgumentError, SnapshotArgs
@@ -23,6 +23,7 @@ from ._common import (
     add_connection_options,
     async_client_from_args,
     concurrency,
+    output_place,
     print_json,
     subparser,
     usage_error,
@@ -40,6 +41,8 @@ examples:
       --url-prefix https://cdn.example.com/boards/intro
   # every cue (start, end, sprite, box) as JSON
   cos-snapshot --json storyboard videos/intro.mp4 -o board --every 2
+  # stored in the bucket beside the video, the VTT naming its sprites relative to itself
+  cos-snapshot storyboard videos/intro.mp4 -o cos:///videos/intro.board/
 
 writes DIR/storyboard.vtt and DIR/storyboard.jpg (.webp), or storyboard-1.jpg, storyboard-2.jpg,
 ... when the tiles do not fit in one sprite (JPEG 65500 and WebP 16383 pixels a side, at most
@@ -47,7 +50,10 @@ writes DIR/storyboard.vtt and DIR/storyboard.jpg (.webp), or storyboard-1.jpg, s
 video's duration (GetMediaInfo): --every S seconds long, the last one shorter, or --count N of
 equal length; by default --every 5, and a video longer than 200 cues of 5 s gets 200 of equal
 length. Each tile is the exact frame at its cue's start: the frame on screen when the cue
-begins. Everything is written whole or not at all.
+begins. Everything is written whole or not at all. The VTT names its sprites relative to itself
+(bare names), so it works wherever the files are served together; --url-prefix puts a URL in
+front instead. With -o cos://..., the sprites are PUT once every snapshot has arrived, then the
+VTT; a storyboard whose VTT is there already is skipped (one HEAD) unless --force.
 
 exit codes: 0 storyboard written; 1 a snapshot failed (nothing is written) or the service,
 network or file system failed; 2 bad usage or arguments (including a key that is missing or
@@ -65,7 +71,9 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
     message = needs_extra("cli", "this command")
     if message:
         raise UsageError(message)
+    from ..tools.destination import BucketDestination  # noqa: PLC0415
     from ..tools.storyboard import (  # noqa: PLC0415 - needs Pillow
+        VTT_NAME,
         Storyboard,
         make_storyboard,
         url_prefix_problem,
@@ -78,13 +86,22 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
         problem = url_prefix_problem(args.url_prefix)
         if problem is not None:
             raise UsageError(f"--url-prefix {args.url_prefix!r}: {problem}")
-    output = Path(args.output)
-    if output.exists() and not output.is_dir():
-        raise UsageError(f"-o {output}: not a directory")
+    place = output_place(args.output, args)
+    if isinstance(place, Path) and place.exists() and not place.is_dir():
+        raise UsageError(f"-o {place}: not a directory")
     client = async_client_from_args(args, args.concurrency)
 
-    async def run() -> Storyboard:
+    async def run() -> Storyboard | str:
         async with client:
+            output: Path | BucketDestination = (
+                place if isinstance(place, Path) else BucketDestination(client, place)
+            )
+            if (
+                isinstance(output, BucketDestination)
+                and not args.force
+                and await output.exists(VTT_NAME)
+            ):
+                return output.where(VTT_NAME)  # one HEAD: its VTT is stored last
             return await make_storyboard(
                 client,
                 args.key,
@@ -104,6 +121,12 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
         raise usage_error(error) from None
     except ValueError as error:  # the tiles cannot fit in a sprite
         raise UsageError(str(error)) from None
+    if isinstance(board, str):
+        if args.json:
+            print_json({"key": args.key, "vtt": board, "skipped": True})
+        else:
+            print(f"{board}: exists, skipped (--force makes it again)")
+        return EXIT_OK
     if args.json:
         print_json(board.to_dict())
     else:
@@ -111,7 +134,7 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
         print(
             f"{board.vtt}: {plural(len(board.cues), 'cue')} over {board.duration} s of "
             f"{args.key}, {width}x{height} tiles in {plural(len(board.sprites), 'sprite')}: "
-            + ", ".join(path.name for path in board.sprites)
+            + ", ".join(PurePosixPath(str(sprite)).name for sprite in board.sprites)
         )
     return EXIT_OK
 
@@ -127,7 +150,17 @@ def register(sub: Any) -> None:
     )
     board.add_argument("key", metavar="KEY", help="object key of the video")
     board.add_argument(
-        "-o", "--output", metavar="DIR", required=True, help="directory to write the files in"
+        "-o",
+        "--output",
+        metavar="DIR",
+        required=True,
+        help="directory to write the files in, or a prefix in the bucket to PUT them under "
+        "(cos://BUCKET-APPID/boards/intro/, or cos:///boards/intro/: the bucket in use)",
+    )
+    board.add_argument(
+        "--force",
+        action="store_true",
+        help="with -o cos://...: make the storyboard again when its VTT is there already",
     )
     which = board.add_mutually_exclusive_group()
     which.add_argument(

@@ -23,6 +23,10 @@ nothing but the standard library and pytest until then.
   answers against. Videos made with the same arguments are made once per session (the fixture
   is session-scoped, so module- and session-scoped fixtures can use it too); don't change the
   files, copy them (``cos_emulator.put`` does).
+  Effects are arguments like the others: ``cos_fixture_video.info(intro_black=1, fade_in=0.5,
+  blur=(2, 3), flash=3.5, flat=(4, 5))`` makes a video with a black intro, a fade-in, a
+  blurred stretch, white flash frames and a uniform stretch, and its ``effects`` say where
+  (``info.effect_at(time)``).
 
 They need the ``emulator`` extra; without it, requesting one fails the test saying so.
 """

@@ -25,13 +25,14 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import io
 import math
 import shutil
 import subprocess
 import warnings
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import attrs
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -47,7 +48,7 @@ from .. import (
     media_info_for,
     parse_time,
 )
-from .._shared.files import replacing
+from .._shared.files import write_whole
 from .._shared.snapshot_params import (
     DEFAULT_HEIGHT,
     DEFAULT_MODE,
@@ -68,6 +69,7 @@ __all__ = [
     "check_every",
     "check_sheet_size",
     "compose_sheet",
+    "encode_sheet",
     "find_font_for",
     "lacking_glyphs",
     "media_info_for",
@@ -382,7 +384,7 @@ def compose_sheet(
     return sheet, layout
 
 
-def sheet_format(path: Path) -> str:
+def sheet_format(path: PurePath) -> str:
     """The Pillow format for ``path``'s suffix; ``ValueError`` for one we do not write."""
     try:
         return SHEET_FORMATS[path.suffix.lower()]
@@ -408,12 +410,20 @@ def check_sheet_size(size: tuple[int, int], image_format: str) -> None:
         )
 
 
+def encode_sheet(sheet: Image.Image, name: str | PurePath) -> bytes:
+    """``sheet`` encoded as the format of ``name``'s suffix (:func:`sheet_format`): the bytes
+    :func:`save_sheet` writes, and an upload stores. ``ValueError`` for a suffix we do not
+    write or a sheet too large for its format."""
+    image_format = sheet_format(PurePath(name))
+    check_sheet_size(sheet.size, image_format)
+    encoded = io.BytesIO()
+    sheet.save(encoded, format=image_format, quality=90)
+    return encoded.getvalue()
+
+
 def save_sheet(sheet: Image.Image, path: Path) -> Path:
     """Write ``sheet`` to ``path`` whole or not at all (a temporary file, then a rename)."""
-    image_format = sheet_format(path)
-    check_sheet_size(sheet.size, image_format)
-    with replacing(path) as temporary:
-        sheet.save(temporary, format=image_format, quality=90)
+    write_whole(path, encode_sheet(sheet, path))
     return path
 
 

@@ -13,8 +13,15 @@ Sprites: one, ``storyboard.jpg`` (``.webp``), unless the tiles do not fit in one
 ``storyboard-1.jpg``, ``storyboard-2.jpg``, … each as many whole rows as fit. A sprite holds
 at most :data:`MAX_SPRITE_SIDE` pixels a side for its format (JPEG 65,500, WebP 16,383) and at
 most :data:`MAX_SPRITE_PIXELS` pixels in all (a sane size for a browser to decode: 4096 × 4096).
-Everything is written whole or not at all: the sprites and the VTT go to temporary files that
-are renamed when all of them are complete, the VTT last.
+The VTT names its sprites by their bare names, relative to itself, so it works wherever the
+files are served together (a directory, a prefix in a bucket); ``url_prefix`` puts an absolute
+place in front instead.
+
+The files go to a :class:`~cos_snapshot.tools.destination.Destination`: a local directory or a
+prefix in a bucket. Everything is written whole or not at all, the VTT last: in a directory,
+the sprites and the VTT go to temporary files renamed when all of them are complete; in a
+bucket, the sprites are PUT once every snapshot has arrived, then the VTT, so a VTT in the
+bucket always names sprites that are there.
 
 Example::
 
@@ -33,7 +40,7 @@ import os
 import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import attrs
@@ -47,8 +54,8 @@ from .. import (
     format_time,
     media_info_for,
 )
-from .._shared.files import replacing
 from .._shared.text import plural
+from .destination import Destination, LocalDirectory
 from .sheet import BACKGROUND, SheetLayout, paste_cell, take_snapshots
 
 __all__ = [
@@ -59,6 +66,7 @@ __all__ = [
     "MAX_SPRITE_PIXELS",
     "MAX_SPRITE_SIDE",
     "STORYBOARD_FORMATS",
+    "VTT_NAME",
     "Cue",
     "Storyboard",
     "cue_bounds",
@@ -86,6 +94,8 @@ MAX_SPRITE_SIDE = {"JPEG": 65500, "WEBP": 16383}
 MAX_SPRITE_PIXELS = 4096 * 4096
 #: File names: ``storyboard.vtt`` and ``storyboard.<format>`` or ``storyboard-<n>.<format>``.
 STEM = "storyboard"
+#: The VTT's name.
+VTT_NAME = f"{STEM}.vtt"
 
 _MILLISECOND = Decimal("0.001")
 Box = tuple[int, int, int, int]
@@ -124,11 +134,12 @@ class Cue:
 class Storyboard:
     """What :func:`make_storyboard` wrote: the ``vtt`` file, the ``sprites`` (in order), the
     ``cues``, the tile size, columns per sprite row, the duration the cues cover and the
-    ``url_prefix`` the payloads carry."""
+    ``url_prefix`` the payloads carry. ``vtt`` and ``sprites`` are paths in a local directory,
+    ``cos://`` URLs (strings) in a bucket."""
 
     key: str
-    vtt: Path
-    sprites: tuple[Path, ...]
+    vtt: Path | str
+    sprites: tuple[Path | str, ...]
     cues: tuple[Cue, ...]
     tile_size: tuple[int, int]
     cols: int
@@ -288,7 +299,7 @@ def sprite_names(sprites: int, format: Literal["jpg", "webp"]) -> list[str]:
 async def make_storyboard(
     client: AsyncSnapshotClient,
     key: str,
-    output_dir: Path,
+    output_dir: Path | Destination,
     *,
     every: str | Decimal | None = None,
     count: int | None = None,
@@ -299,8 +310,10 @@ async def make_storyboard(
     concurrency: int = 8,
     quality: int = 85,
 ) -> Storyboard:
-    """Make the storyboard of video ``key`` in ``output_dir``: ``storyboard.vtt`` and its
-    sprite(s) (see the module's text for the cues, the tiles and the sprite rule).
+    """Make the storyboard of video ``key`` in ``output_dir`` (a local directory, or any
+    :class:`~cos_snapshot.tools.destination.Destination`, such as a prefix in a bucket):
+    ``storyboard.vtt`` and its sprite(s) (see the module's text for the cues, the tiles and
+    the sprite rule).
 
     One GetMediaInfo gives the duration; the snapshots (``exactframe`` at each cue's start,
     ``width`` pixels wide) are taken at most ``concurrency`` at once through ``client``, which
@@ -322,7 +335,6 @@ async def make_storyboard(
         raise ValueError(f"cols must be at least 1, not {cols}")
     if width < 1:
         raise CosInvalidArgumentError("width", f"a storyboard's tiles need a width, got {width}")
-    image_format = STORYBOARD_FORMATS[format]
     # The options alone, before anything is sent; without any, the key is what must serve.
     given = every is not None or count is not None
     option = _selection(every, count, MAX_CUES).option if given else "key"
@@ -331,86 +343,104 @@ async def make_storyboard(
     bounds = cue_bounds(info.video_duration, every=every, count=count)
     starts = [str(start) for start in bounds[:-1]]
     layouts: list[SheetLayout] = []
+    setup = _Setup(width, cols, format, quality, concurrency, url_prefix)
+    if isinstance(output_dir, Destination):
+        return await _make(client, key, output_dir, bounds, starts, layouts, setup)
+    async with LocalDirectory(output_dir) as directory:
+        existed = output_dir.exists()
+        try:
+            board = await _make(client, key, directory, bounds, starts, layouts, setup)
+        except BaseException:
+            if not existed:  # made for the sprites' temporaries, now removed: not left behind
+                with contextlib.suppress(OSError):
+                    output_dir.rmdir()
+            raise
+        _remove_stale_sprites(output_dir, [PurePosixPath(s).name for s in board.sprites])
+        return attrs.evolve(
+            board, vtt=Path(board.vtt), sprites=tuple(Path(s) for s in board.sprites)
+        )
+
+
+@attrs.frozen
+class _Setup:
+    width: int
+    cols: int
+    format: Literal["jpg", "webp"]
+    quality: int
+    concurrency: int
+    url_prefix: str | None
+
+
+async def _make(
+    client: AsyncSnapshotClient,
+    key: str,
+    destination: Destination,
+    bounds: list[Decimal],
+    starts: list[str],
+    layouts: list[SheetLayout],
+    setup: _Setup,
+) -> Storyboard:
+    """Take the tiles, fill the sprites and store them, then the VTT, in ``destination``."""
+    image_format = STORYBOARD_FORMATS[setup.format]
 
     def check_first(snapshot: Snapshot) -> None:
-        layouts.extend(plan_sprites(len(starts), cols, snapshot.size, image_format))
+        layouts.extend(plan_sprites(len(starts), setup.cols, snapshot.size, image_format))
 
-    vtt = output_dir / f"{STEM}.vtt"
     tile_size: list[tuple[int, int]] = []
-    existed = output_dir.exists()
-    try:
-        with contextlib.ExitStack() as stack:
-            # The VTT's temporary is entered before the first sprite's, so renamed last: a VTT
-            # never points at sprites not yet in place.
-            sprites = _SpriteWriter(output_dir, layouts, format, quality, stack, first=vtt)
+    async with destination.together() as staged:
+        sprites = _SpriteWriter(layouts, setup.format, setup.quality, staged)
 
-            def on_snapshot(index: int, snapshot: Snapshot) -> None:
-                with Image.open(io.BytesIO(snapshot.content)) as image:
-                    if not tile_size:
-                        tile_size.append(image.size)
-                    sprites.paste(index, image)
+        def on_snapshot(index: int, snapshot: Snapshot) -> None:
+            with Image.open(io.BytesIO(snapshot.content)) as image:
+                if not tile_size:
+                    tile_size.append(image.size)
+                sprites.paste(index, image)
 
-            # Each tile goes into its sprite as it arrives, and each sprite to its temporary
-            # file once whole: memory holds the sprites being filled, never every tile.
-            await take_snapshots(
-                client,
-                key,
-                starts,
-                width=width,
-                concurrency=concurrency,
-                check_first=check_first,
-                on_snapshot=on_snapshot,
-            )
-            cues = _cues(bounds, sprites.names, layouts)
-            sprites.first_temporary().write_text(render_vtt(cues, url_prefix), encoding="utf-8")
-    except BaseException:
-        if not existed:  # made for the sprites' temporaries, now removed: not left behind
-            with contextlib.suppress(OSError):
-                output_dir.rmdir()
-        raise
-    _remove_stale_sprites(output_dir, sprites.names)
+        # Each tile goes into its sprite as it arrives, and each sprite is encoded once whole:
+        # memory holds the sprites being filled and the encoded ones, never every tile.
+        await take_snapshots(
+            client,
+            key,
+            starts,
+            width=setup.width,
+            concurrency=setup.concurrency,
+            check_first=check_first,
+            on_snapshot=on_snapshot,
+        )
+        cues = _cues(bounds, sprites.names, layouts)
+        # Staged last, so stored last: a VTT never names sprites not yet in place.
+        staged.append((PurePosixPath(VTT_NAME), render_vtt(cues, setup.url_prefix).encode("utf-8")))
     return Storyboard(
         key=key,
-        vtt=vtt,
-        sprites=tuple(output_dir / name for name in sprites.names),
+        vtt=destination.where(VTT_NAME),
+        sprites=tuple(destination.where(name) for name in sprites.names),
         cues=tuple(cues),
         tile_size=tile_size[0],
         cols=layouts[0].cols,
         duration=bounds[-1],
-        url_prefix=url_prefix,
+        url_prefix=setup.url_prefix,
     )
 
 
 class _SpriteWriter:
-    """The sprites, filled tile by tile as the snapshots arrive (in any order) and each saved
-    to its temporary file (entered in ``stack``, installed when the stack ends) the moment its
-    last tile is in, then dropped."""
+    """The sprites, filled tile by tile as the snapshots arrive (in any order) and each
+    encoded and staged (``staged``: the destination's
+    :meth:`~cos_snapshot.tools.destination.Destination.together` list) the moment its last
+    tile is in, then dropped."""
 
     def __init__(
         self,
-        output_dir: Path,
         layouts: list[SheetLayout],
         format: Literal["jpg", "webp"],
         quality: int,
-        stack: contextlib.ExitStack,
-        *,
-        first: Path,
+        staged: list[tuple[PurePosixPath, bytes]],
     ) -> None:
         self.layouts = layouts
-        self._first = first
-        self._first_temporary: Path | None = None
-        self.output_dir = output_dir
         self.format = format
         self.quality = quality
-        self.stack = stack
+        self.staged = staged
         self._canvases: dict[int, Image.Image] = {}
         self._missing: dict[int, int] = {}
-
-    def first_temporary(self) -> Path:
-        """The temporary of ``first`` (the VTT), entered in the stack before any sprite's."""
-        if self._first_temporary is None:
-            self._first_temporary = self.stack.enter_context(replacing(self._first))
-        return self._first_temporary
 
     @property
     def names(self) -> list[str]:
@@ -418,7 +448,7 @@ class _SpriteWriter:
         return sprite_names(len(self.layouts), self.format)
 
     def paste(self, index: int, image: Image.Image) -> None:
-        """Put tile ``index`` into its sprite; save the sprite if that was its last tile."""
+        """Put tile ``index`` into its sprite; encode the sprite if that was its last tile."""
         sprite, first = 0, 0
         while index >= first + self.layouts[sprite].count:
             first += self.layouts[sprite].count
@@ -431,10 +461,9 @@ class _SpriteWriter:
         paste_cell(canvas, image, layout, index - first)
         self._missing[sprite] -= 1
         if self._missing[sprite] == 0:
-            path = self.output_dir / self.names[sprite]
-            self.first_temporary()
-            temporary = self.stack.enter_context(replacing(path))
-            canvas.save(temporary, format=STORYBOARD_FORMATS[self.format], quality=self.quality)
+            encoded = io.BytesIO()
+            canvas.save(encoded, format=STORYBOARD_FORMATS[self.format], quality=self.quality)
+            self.staged.append((PurePosixPath(self.names[sprite]), encoded.getvalue()))
             del self._canvases[sprite]
 
 

@@ -43,8 +43,8 @@ FLAT_COLOUR = (96, 112, 128)
 @dataclass(frozen=True, slots=True)
 class Effect:
     """One effect of a fixture video: frames ``first`` up to (not including) ``stop``, shown
-    from ``start`` until ``end`` (exact seconds from the first frame, as
-    :attr:`FixtureInfo.times <cos_snapshot.testing.videos.FixtureInfo.times>`)."""
+    from ``start`` until ``end`` (exact seconds from the first frame, as a
+    :class:`~cos_snapshot.testing.videos.FixtureInfo`'s ``times``)."""
 
     kind: EffectKind
     start: Fraction

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -24,25 +23,37 @@ from ... import (
     TimeSelection,
     media_info_for,
 )
+from ..destination import BucketPrefix, OutputPlace, name_digest
 from .items import BatchInputError, Item, ItemDefaults, items_from_arguments
-from .names import NameLimits, NameTemplate, format_for_name
+from .names import KEY_LIMITS, NameLimits, NameTemplate, format_for_name
 
 
 @attrs.frozen
 class PlannedItem:
-    """An item and the file its image goes to: ``name`` under ``output_dir``. For a
+    """An item and the output its image goes to: ``name`` under ``output_dir`` (a local
+    directory, or a :class:`~cos_snapshot.tools.destination.BucketPrefix` in a bucket). For a
     :class:`RelativeItem`, ``name`` has the time as written (``clip_50%.jpg``) and
     :meth:`resolve` gives the planned item at the resolved seconds, named by ``template``."""
 
     item: Item
-    output_dir: Path
+    output_dir: OutputPlace
     name: PurePosixPath
     template: NameTemplate | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def path(self) -> Path:
-        """The file the image goes to."""
+        """The file the image goes to; ``ValueError`` when it goes to a bucket (see
+        :attr:`where`)."""
+        if isinstance(self.output_dir, BucketPrefix):
+            raise ValueError(f"{self.where} is an object in a bucket, not a file")
         return self.output_dir / self.name
+
+    @property
+    def where(self) -> str:
+        """Where the image goes, as a person reads it: a path, or ``cos://bucket/key``."""
+        if isinstance(self.output_dir, BucketPrefix):
+            return self.output_dir.url(self.name)
+        return str(self.output_dir / self.name)
 
     def resolve(self, info: MediaInfo) -> PlannedItem:
         """This item with its time resolved from the video's ``info`` and its file named from
@@ -53,9 +64,10 @@ class PlannedItem:
             return self  # an auto item keeps its name: its frame is chosen when it is taken
         item = self.item.resolve(info)
         name = self.template.render(item) if self.template is not None else self.name
-        resolved = (self.output_dir / name).resolve()
-        if not resolved.is_relative_to(self.output_dir.resolve()):
-            raise BatchInputError(f"{item.origin}: {name} would be written outside the output")
+        if isinstance(self.output_dir, Path):  # a key cannot leave its prefix: no `..`, no links
+            resolved = (self.output_dir / name).resolve()
+            if not resolved.is_relative_to(self.output_dir.resolve()):
+                raise BatchInputError(f"{item.origin}: {name} would be written outside the output")
         return PlannedItem(item, self.output_dir, name, self.template)
 
     def to_row(self) -> dict[str, Any]:
@@ -82,10 +94,6 @@ def check_suffix(planned: PlannedItem) -> None:
         raise BatchInputError(
             f"{item.origin}: {planned.name} is a {named} name for a {image} image; {fix}"
         )
-
-
-def _digest(path: str) -> bytes:
-    return hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class _Names:
@@ -125,14 +133,17 @@ class OutputNames:
     the item is taken, or when its time relative to the video is resolved), and refused when it
     leaves ``output_dir``, exceeds the destination's ``limits`` or is held already. The same
     registry serves any source of items, a re-readable file or a listing that streams, as it
-    holds nothing per item but a 16-byte digest of each name given out.
+    holds nothing per item but a 16-byte digest of each name given out
+    (:func:`~cos_snapshot.tools.destination.name_digest` of the file's absolute path, or of the
+    object's key when ``output_dir`` is a prefix in a bucket).
 
     ``reserved`` maps paths no item may write (the failures file) to what they are. ``limits``
-    defaults to the output directory's file system's (:meth:`NameLimits.for_directory`)."""
+    defaults to the output directory's file system's (:meth:`NameLimits.for_directory`), or to
+    what an object key holds below a bucket prefix (:data:`KEY_LIMITS` less the prefix)."""
 
     def __init__(
         self,
-        output_dir: Path,
+        output_dir: OutputPlace,
         *,
         limits: NameLimits | None = None,
         reserved: Mapping[Path, str] | None = None,
@@ -141,10 +152,17 @@ class OutputNames:
         #: The items again from the first, to find who holds a name for a message (rare), or
         #: ``None`` when they cannot be read again (a listing).
         self.earlier = earlier
-        self._names = _Names(output_dir)
-        self.limits = NameLimits.for_directory(output_dir) if limits is None else limits
+        self._bucket = output_dir if isinstance(output_dir, BucketPrefix) else None
+        self._names = _Names(output_dir) if isinstance(output_dir, Path) else None
+        if limits is None:
+            limits = (
+                NameLimits.for_directory(output_dir)
+                if isinstance(output_dir, Path)
+                else _limits_below(output_dir)
+            )
+        self.limits = limits
         self._reserved = {
-            _digest(str(path.resolve())): f"{what} {path}"
+            name_digest(str(path.resolve())): f"{what} {path}"
             for path, what in (reserved or {}).items()
         }
         self._taken: set[bytes] = set()
@@ -158,12 +176,15 @@ class OutputNames:
         problem = self.limits.problem(planned.name)
         if problem is not None:
             raise BatchInputError(f"{planned.item.origin}: cannot write {problem}")
+        if self._names is None:
+            assert self._bucket is not None  # noqa: S101 - one of the two
+            return name_digest(self._bucket.key(planned.name))
         resolved = self._names.resolved(planned.name)
         if not self._names.inside(resolved):
             raise BatchInputError(
                 f"{planned.item.origin}: {planned.name} would be written outside {self._names.root}"
             )
-        return _digest(resolved)
+        return name_digest(resolved)
 
     def claim(self, planned: PlannedItem) -> None:
         """Give ``planned`` its file, or raise: :class:`NameTaken` when the name is held (by an
@@ -188,6 +209,13 @@ class OutputNames:
             except BatchInputError:
                 continue
         return None
+
+
+def _limits_below(place: BucketPrefix) -> NameLimits:
+    """What a name holds below ``place``: an object key's limit less the prefix's bytes."""
+    assert KEY_LIMITS.total_bytes is not None  # noqa: S101 - a key's limit is a total
+    used = len(place.prefix.encode("utf-8", "surrogatepass"))
+    return attrs.evolve(KEY_LIMITS, total_bytes=max(1, KEY_LIMITS.total_bytes - used))
 
 
 @attrs.frozen
@@ -280,7 +308,7 @@ class BatchPlan:
 
     items: Callable[[], Iterable[Item]]
     template: NameTemplate
-    output_dir: Path
+    output_dir: OutputPlace
 
     async def fetch_media_infos(self, client: AsyncSnapshotClient, *, concurrency: int = 8) -> None:
         """Ask, with ``client``, for the GetMediaInfo the items need before they can be
@@ -356,7 +384,7 @@ class BatchPlan:
 
 
 def plan_outputs(
-    items: Iterable[Item], template: NameTemplate, output_dir: Path
+    items: Iterable[Item], template: NameTemplate, output_dir: OutputPlace
 ) -> list[PlannedItem]:
     """Each item's output path, checked as :meth:`BatchPlan.check` does, in a list (for small
     batches: a :class:`BatchPlan` streams)."""

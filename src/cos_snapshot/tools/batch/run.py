@@ -1,5 +1,6 @@
 """Running a planned batch: snapshots fetched with a bounded number in flight, relative
-times resolved, files skipped or written, each result handed to a callback (step 3 of
+times resolved, outputs skipped or written (files in a directory, or objects PUT into a bucket
+by a bounded pool of uploads beside the requests), each result handed to a callback (step 3 of
 :mod:`cos_snapshot.tools.batch`)."""
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ import asyncio
 import collections
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -16,6 +16,15 @@ import attrs
 
 from ... import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snapshot, SnapshotArgs
 from ..._shared.text import one_line
+from ..destination import (
+    WRITER_THREADS,
+    BucketDestination,
+    Destination,
+    LocalDirectory,
+    OutputPlace,
+    WrittenWhileCancelled,
+    content_type_for,
+)
 from .items import BatchInputError
 from .plan import NameTaken, OutputNames, PlannedItem
 
@@ -24,8 +33,7 @@ if TYPE_CHECKING:
 
 #: How many videos' GetMediaInfo answers a run keeps (the least recently used go first).
 MEDIA_INFO_CACHE = 1024
-#: Threads that write the images while writes are too slow for the event loop.
-WRITER_THREADS = 4
+__all__ = ["MEDIA_INFO_CACHE", "WRITER_THREADS", "BatchTally", "ItemResult", "run_batch"]
 # A worker that skips this many existing files in a row lets the others run.
 _SKIPS_BETWEEN_YIELDS = 64
 
@@ -57,7 +65,7 @@ class ItemResult:
         batch`` prints it."""
         record = {"type": "item", "status": self.status, **self.planned.item.to_row()}
         record.update(
-            output=str(self.planned.path),
+            output=self.planned.where,
             bytes=self.bytes,
             width=self.width,
             height=self.height,
@@ -169,47 +177,65 @@ def _failed(
     )
 
 
-#: What the writer times its writes with (the tests give it a clock of their own, so that what
-#: they check does not depend on how busy the machine is).
-_write_clock = time.perf_counter
+class _Uploads:
+    """The bounded pool of uploads beside the snapshot requests: a worker whose image has
+    arrived hands it over (:meth:`hand_over`) and goes on to its next item while the PUT runs
+    here. At most ``bound`` uploads are in flight; a worker that finds them all busy waits for
+    one to end before it asks for another snapshot (backpressure), so memory holds at most the
+    images in flight plus ``bound`` images being uploaded. An upload's item is reported when
+    the PUT has ended: ``done``, or ``failed`` with the refusal (never the end of the run);
+    cancelled, ``not_run``."""
 
+    def __init__(
+        self, group: asyncio.TaskGroup, bound: int, on_result: Callable[[ItemResult], None]
+    ) -> None:
+        self._group = group
+        self._slots = asyncio.Semaphore(bound)
+        self._on_result = on_result
 
-class _Writer:
-    """Writes the images: on the event loop while writes are quick, in a few threads while they
-    are slow, judged by the average time of the recent writes.
-
-    A small file on a local disk takes well under a millisecond to write, less than handing it
-    to a thread and back costs (measured: that hand-off was a quarter to a third of a batch's
-    CPU per snapshot at 32 and 128 in flight); a slow file system (a network share, a disk
-    busy elsewhere) would hold up every request in flight if written on the loop."""
-
-    #: Writes on the loop while the recent average is below this many seconds.
-    SLOW_S = 0.002
-    #: The weight of the newest write in the average.
-    WEIGHT = 0.2
-
-    def __init__(self, threads: ThreadPoolExecutor) -> None:
-        self.threads = threads
-        self.average_s = 0.0
-
-    @property
-    def inline(self) -> bool:
-        """Whether the next write happens on the event loop."""
-        return self.average_s < self.SLOW_S
-
-    def save(self, snapshot: Snapshot, path: Path) -> None:
-        """Write ``snapshot`` to ``path`` (whole or not at all) and count how long it took."""
-        started = _write_clock()
+    async def hand_over(
+        self,
+        destination: Destination,
+        planned: PlannedItem,
+        snapshot: Snapshot,
+        started: float,
+        poster: PosterChoice | None = None,
+    ) -> None:
+        await self._slots.acquire()  # the backpressure: held here while the pool is full
         try:
-            snapshot.save(path)
+            self._group.create_task(self._upload(destination, planned, snapshot, started, poster))
+        except BaseException:
+            self._slots.release()
+            raise
+
+    async def _upload(
+        self,
+        destination: Destination,
+        planned: PlannedItem,
+        snapshot: Snapshot,
+        started: float,
+        poster: PosterChoice | None,
+    ) -> None:
+        try:
+            try:
+                await destination.write(
+                    planned.name, snapshot.content, content_type_for(planned.name)
+                )
+            except (CosError, OSError) as error:
+                result = _failed(planned, started, error, None if poster is None else poster.time)
+            else:
+                result = _done(planned, snapshot, started, poster)
+        except asyncio.CancelledError:
+            self._on_result(ItemResult(planned, "not_run"))
+            raise
         finally:
-            # From a writer thread too: a lost update only delays the switch by a write.
-            self.average_s += (_write_clock() - started - self.average_s) * self.WEIGHT
+            self._slots.release()
+        self._on_result(result)
 
 
 class _Taker:
-    """Takes one planned item: resolves its time, claims its name, skips an existing file,
-    fetches, saves.
+    """Takes one planned item: resolves its time, claims its name, skips an existing output,
+    fetches, writes (or hands the image to the upload pool).
 
     Names are claimed in input order, so that of two items with one name the later fails
     ("same output as ...") whichever resolved first: an item waits for the claim of the item
@@ -221,22 +247,43 @@ class _Taker:
         client: AsyncSnapshotClient,
         *,
         force: bool,
-        writer: _Writer,
         names: OutputNames | None,
+        uploads: _Uploads,
+        writer_threads: int,
     ) -> None:
         self.client = client
+        self.writer_threads = writer_threads
         self.force = force
-        self.writer = writer
         self.names = names
+        self.uploads = uploads
         self.infos = _MediaInfos(client, MEDIA_INFO_CACHE)
         self._last_claim: asyncio.Future[None] | None = None
+        # One destination per place the items name (in practice one: the plan's).
+        self.destinations: dict[OutputPlace, Destination] = {}
 
     def _names_for(self, planned: PlannedItem) -> OutputNames:
         if self.names is None:  # items without a plan: their own directory's registry
             self.names = OutputNames(planned.output_dir)
         return self.names
 
-    async def take(self, planned: PlannedItem) -> ItemResult:
+    def _destination_for(self, planned: PlannedItem) -> Destination:
+        place = planned.output_dir
+        destination = self.destinations.get(place)
+        if destination is None:
+            if isinstance(place, Path):
+                destination = LocalDirectory(place, threads=self.writer_threads)
+            else:  # a bucket: which outputs exist is told by one listing (not when forced)
+                destination = BucketDestination(self.client, place, resume=not self.force)
+            self.destinations[place] = destination
+        return destination
+
+    async def aclose(self) -> None:
+        for destination in self.destinations.values():
+            await destination.aclose()
+
+    async def take(self, planned: PlannedItem) -> ItemResult | None:
+        """The item's result, or ``None`` when its image was handed to the upload pool (which
+        reports it)."""
         started = time.monotonic()
         # Taken in input order, before any await: this item's place in the chain of claims.
         before = self._last_claim
@@ -269,9 +316,10 @@ class _Taker:
             if mine is not None and not mine.done():
                 mine.set_result(None)
         args = planned.item.args  # resolved above: checked, sent as it is
+        destination = self._destination_for(planned)
         poster: PosterChoice | None = None
         try:
-            if not self.force and planned.path.is_file():
+            if not self.force and await destination.exists(planned.name):
                 return ItemResult(planned, "skipped")  # auto too: the service is not asked
             if planned.item.auto:
                 poster = await self._poster(args)
@@ -285,25 +333,18 @@ class _Taker:
                     CosError(f"asked for {args.format}, got {snapshot.content_type}"),
                     None if poster is None else poster.time,
                 )
-            if self.writer.inline:
-                self.writer.save(snapshot, planned.path)
-            else:
-                loop = asyncio.get_running_loop()
-                save = loop.run_in_executor(
-                    self.writer.threads, self.writer.save, snapshot, planned.path
-                )
-                try:
-                    await asyncio.shield(save)
-                except asyncio.CancelledError:
-                    # The image is here and its file is being written: let the file become
-                    # whole and count it, so that what the run reports matches what is on disk.
-                    await save
-                    raise _FinishedWhileCancelled(
-                        self._done(planned, snapshot, started, poster)
-                    ) from None
+            if destination.detached:  # the pool reports it when its upload ends
+                await self.uploads.hand_over(destination, planned, snapshot, started, poster)
+                return None
+            try:
+                await destination.write(planned.name, snapshot.content)
+            except WrittenWhileCancelled:
+                # The image is here and its file was being written: it was let become whole,
+                # and is counted, so that what the run reports matches what is on disk.
+                raise _FinishedWhileCancelled(_done(planned, snapshot, started, poster)) from None
         except (CosError, OSError) as error:
             return _failed(planned, started, error, None if poster is None else poster.time)
-        return self._done(planned, snapshot, started, poster)
+        return _done(planned, snapshot, started, poster)
 
     async def _poster(self, args: SnapshotArgs) -> PosterChoice:
         """The best poster of an ``auto`` item, at its size: its video's GetMediaInfo is the
@@ -339,20 +380,20 @@ class _Taker:
                     continue
         return "an earlier item"
 
-    @staticmethod
-    def _done(
-        planned: PlannedItem, snapshot: Snapshot, started: float, poster: PosterChoice | None
-    ) -> ItemResult:
-        return ItemResult(
-            planned,
-            "done",
-            bytes=len(snapshot.content),
-            width=snapshot.width,
-            height=snapshot.height,
-            seconds=time.monotonic() - started,
-            chosen_time=None if poster is None else poster.time,
-            fallback=poster is not None and poster.fallback,
-        )
+
+def _done(
+    planned: PlannedItem, snapshot: Snapshot, started: float, poster: PosterChoice | None = None
+) -> ItemResult:
+    return ItemResult(
+        planned,
+        "done",
+        bytes=len(snapshot.content),
+        width=snapshot.width,
+        height=snapshot.height,
+        seconds=time.monotonic() - started,
+        chosen_time=None if poster is None else poster.time,
+        fallback=poster is not None and poster.fallback,
+    )
 
 
 class _FinishedWhileCancelled(asyncio.CancelledError):
@@ -394,40 +435,103 @@ async def run_batch(
     force: bool,
     on_result: Callable[[ItemResult], None],
     names: OutputNames | None = None,
+    uploads: int | None = None,
 ) -> None:
     """Take the planned items in order, ``concurrency`` at a time from the first to the last,
-    calling ``on_result`` for each as it finishes: ``skipped`` when its file exists (unless
+    calling ``on_result`` for each as it finishes: ``skipped`` when its output exists (unless
     ``force``), ``done`` or ``failed``. ``planned`` is iterated once, as the items are taken,
     so a :class:`BatchPlan` (or any iterator) streams; what it did not reach when the run is
     cancelled is still in it. A relative time is resolved when its video's first item runs,
     with one GetMediaInfo per video (an item of a video that has none fails, naming the
-    problem). Images are written on the event loop while writes are quick (a local disk) and
-    by a few threads while they are slow (a network file system, say).
+    problem).
 
-    Each item's file name is claimed in ``names`` (by default a registry of the items' output
-    directory) once known, in input order: a name that an earlier item holds, leaves the
+    Where the outputs go is each item's ``output_dir``
+    (:mod:`cos_snapshot.tools.destination`). A local directory: images are written on the
+    event loop while writes are quick (a local disk) and by a few threads while they are slow
+    (a network file system, say). A :class:`~cos_snapshot.tools.destination.BucketPrefix`:
+    images are PUT with the format's ``Content-Type`` by a pool of at most ``uploads`` PUTs in
+    flight (default: ``concurrency``) beside the ``concurrency`` snapshot requests; when the
+    pool is full, a worker whose image has arrived waits for a place in it before it asks for
+    another snapshot, so at most ``concurrency + uploads`` images are held. Which outputs
+    exist is told by ONE listing of the prefix, read as the run goes (none when ``force``); a
+    PUT refused fails its own item. Give ``client`` a connection pool for both
+    (``max_connections`` of ``concurrency + uploads`` and one for the listing).
+
+    Each item's output name is claimed in ``names`` (by default a registry of the items'
+    output place) once known, in input order: a name that an earlier item holds, leaves the
     directory or is too long for it makes the item fail alone, and so does any error of one
-    item. Item failures are results, not exceptions. Cancelling stops the requests in flight
-    without writing anything for them, and each of them is reported ``not_run``; an item whose
-    image has arrived and is being written is finished first and reported ``done``.
+    item. Item failures are results, not exceptions. Cancelling stops the requests and
+    uploads in flight without writing anything for them, and each of them is reported
+    ``not_run``; an item whose image has arrived and whose file is being written is finished
+    first and reported ``done``.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    bound = concurrency if uploads is None else uploads
+    if bound < 1:
+        raise ValueError(f"uploads must be at least 1, not {bound}")
     take_next = _taking(planned)
-    with ThreadPoolExecutor(
-        max_workers=min(WRITER_THREADS, concurrency), thread_name_prefix="cos-snapshot-write"
-    ) as threads:  # started only if writes turn slow
-        taker = _Taker(client, force=force, writer=_Writer(threads), names=names)
+    try:
+        await _run(client, take_next, concurrency, force, on_result, names, bound)
+    except BaseExceptionGroup as errors:
+        # The items' source failed (a listing refused, say): raised as itself, as a loop over
+        # the items would raise it, not as a group of the workers' errors.
+        source = _source_error(errors)
+        if source is None:
+            raise
+        raise source from None
+
+
+class _SourceError(Exception):
+    """The source of the items raised ``error`` (in a worker taking the next item)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _source_error(errors: BaseExceptionGroup[BaseException]) -> Exception | None:
+    """The error of the items' source, if that is what ``errors`` holds (besides
+    cancellations)."""
+    for error in errors.exceptions:
+        if isinstance(error, _SourceError):
+            return error.error
+        if isinstance(error, BaseExceptionGroup):
+            inner = _source_error(error)
+            if inner is not None:
+                return inner
+    return None
+
+
+async def _run(
+    client: AsyncSnapshotClient,
+    take_next: Callable[[], Awaitable[PlannedItem | None]],
+    concurrency: int,
+    force: bool,
+    on_result: Callable[[ItemResult], None],
+    names: OutputNames | None,
+    bound: int,
+) -> None:
+    async with asyncio.TaskGroup() as group:
+        taker = _Taker(
+            client,
+            force=force,
+            names=names,
+            uploads=_Uploads(group, bound, on_result),
+            writer_threads=min(WRITER_THREADS, concurrency),
+        )
 
         async def worker() -> None:
             # One shared iterator: each worker takes the next item when it is free.
             skips = 0
-            while (item := await take_next()) is not None:
+            while (item := await _next(take_next)) is not None:
                 try:
                     try:
                         result = await taker.take(item)
                     except Exception as error:  # one item's bug or odd error: it fails alone
                         result = _failed(item, time.monotonic(), error)
+                    if result is None:  # handed to the upload pool, which reports it
+                        continue
                     if result.status == "skipped":
                         skips += 1
                         if skips % _SKIPS_BETWEEN_YIELDS == 0:
@@ -440,6 +544,21 @@ async def run_batch(
                     raise
                 on_result(result)
 
-        async with asyncio.TaskGroup() as group:
-            for _ in range(concurrency):
-                group.create_task(worker())
+        async def workers() -> None:
+            try:
+                async with asyncio.TaskGroup() as taking:
+                    for _ in range(concurrency):
+                        taking.create_task(worker())
+            finally:
+                await taker.aclose()
+
+        group.create_task(workers())
+
+
+async def _next(
+    take_next: Callable[[], Awaitable[PlannedItem | None]],
+) -> PlannedItem | None:
+    try:
+        return await take_next()
+    except Exception as error:  # the source's own failure, told apart from the items'
+        raise _SourceError(error) from error
