@@ -27,7 +27,7 @@ import imageio_ffmpeg
 from cos_snapshot.emulator import SnapshotParams
 from cos_snapshot.emulator.frames.encode import _encode
 
-from . import batch_stream, clients, concurrency, memory, report, snapshots, whole
+from . import batch_stream, clients, concurrency, memory, poster, report, snapshots, whole
 from .servers import bench_emulator
 from .timing import median, ms
 from .videos import GOP, Video, make_video
@@ -62,6 +62,8 @@ class Plan:
     stream_small_rows: int = 10_000
     stream_extra_rows: tuple[int, ...] = (200_000,)
     stream_stop_after: int = 1000
+    # An auto poster against one plain exactframe snapshot over a 200 ms round trip (720p)
+    poster_rounds: int = 5
 
 
 FULL = Plan(
@@ -106,6 +108,7 @@ QUICK = Plan(
     stream_small_rows=2_000,
     stream_extra_rows=(),
     stream_stop_after=100,
+    poster_rounds=1,
 )
 
 #: GOP positions named in the targets: on the keyframe, one after, mid-GOP, the last one.
@@ -191,6 +194,10 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
         }
         _log("GetMediaInfo with the container open; storyboard vs batch (720p)")
         results["whole"] = whole_video(plan, videos[1], root, cold.url, workdir)
+        _log(f"an auto poster over a {poster.RTT * 1000:.0f} ms round trip (720p)")
+        best = poster.poster_vs_snapshot(videos[1], cold, rounds=plan.poster_rounds)
+        results["poster"] = dataclasses.asdict(best)
+        _log(poster.summary(best))
         _log("throughput")
         results["throughput"] = dataclasses.asdict(
             clients.throughput(

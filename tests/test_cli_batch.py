@@ -413,7 +413,11 @@ def test_jsonl_times_are_exact_decimals(
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("items.csv", "key,time\na.mp4,1\nb.mp4,soon\n", "items.csv line 3: time: is not a number"),
+        (
+            "items.csv",
+            "key,time\na.mp4,1\nb.mp4,soon\n",
+            "items.csv line 3: time: 'soon' is not a time",
+        ),
         ("items.csv", "key,time,width\na.mp4,1,wide\n", "items.csv line 2: width: must be a whole"),
         ("items.csv", "key,time\n,1\n", "items.csv line 2: key: missing"),
         ("items.csv", "key,when\na.mp4,1\n", "items.csv line 1: the header needs columns key"),

@@ -247,9 +247,16 @@ def test_the_bar_after_ctrl_c_counts_what_finished_not_what_was_listed_as_not_ru
             ["batch", "a.mp4", "--times=150%"],
             "--times: '150%': a share of the video must be from 0% to below 100%",
         ),
-        (["sheet", "a.mp4", "--times=abc"], "--times: is not a number in decimal notation: 'abc'"),
+        (
+            ["sheet", "a.mp4", "--times=abc"],
+            "--times: 'abc' is not a time: give seconds (1.5), a share of the video (50%), end\n",
+        ),
         (["batch", "a.mp4", "--times=-1"], "--times: must be >= 0, got '-1'"),
-        (["get", "a.mp4", "--time=abc"], "--time: is not a number in decimal notation: 'abc'"),
+        (
+            ["get", "a.mp4", "--time=abc"],
+            "--time: 'abc' is not a time: give seconds (1.5), a share of the video (50%), end, "
+            "or auto",
+        ),
         (["presign", "a.mp4", "-t", "1", "--width", "9999"], "--width: "),
     ],
 )

@@ -15,7 +15,14 @@ from cos_snapshot import AsyncSnapshotClient, CosConnectionError, RetryPolicy
 from cos_snapshot.cli import main
 from cos_snapshot.testing import FixtureInfo, make_audio_fixture, read_frame_index
 from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
-from cos_snapshot.tools.sheet import SheetLayout, compose_sheet, resolve_times, save_sheet, timecode
+from cos_snapshot.tools.sheet import (
+    SheetLayout,
+    compose_sheet,
+    resolve_times,
+    save_sheet,
+    timecode,
+    timecodes,
+)
 
 KEY = "videos/clip one.mp4"
 
@@ -226,6 +233,27 @@ def test_help_shows_examples_and_exit_codes(capsys: pytest.CaptureFixture[str]) 
 )
 def test_times_are_written_as_clock_readings(seconds: str, text: str) -> None:
     assert timecode(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("times", "labels"),
+    [
+        # A count's thirds of a second need no decimals to be told apart.
+        (["2.083333", "6.25", "10.416667"], ["0:02", "0:06", "0:10"]),
+        (["1", "1.5", "2"], ["0:01.0", "0:01.5", "0:02.0"]),
+        (["0.04", "0.08", "0.12"], ["0:00.04", "0:00.08", "0:00.12"]),
+        # At most three decimals, even when they cannot tell every time apart.
+        (["1.0001", "1.0002"], ["0:01.000", "0:01.000"]),
+        # Rounding carries into the minutes and hours.
+        (["59.6", "3599.7"], ["1:00", "1:00:00"]),
+        (["3725", "3725.25"], ["1:02:05.0", "1:02:05.2"]),  # half to even
+        (["7", "7"], ["0:07", "0:07"]),
+    ],
+)
+def test_labels_have_the_fewest_decimals_that_keep_them_distinct(
+    times: list[str], labels: list[str]
+) -> None:
+    assert timecodes(times) == labels
 
 
 def test_cells_of_another_shape_are_fitted_into_the_first_ones_size() -> None:

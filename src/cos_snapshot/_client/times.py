@@ -13,8 +13,9 @@ be measured into a :class:`CosInvalidArgumentError` naming the option that neede
 
 One time grammar: :func:`parse_time` reads a time as every command and tool takes it: seconds
 (``1.5``), a share of the video (``50%``), its last frame (``end``), and, where the caller
-allows it, ``auto`` (the best poster, chosen by :func:`cos_snapshot.pick_poster`); everything
-that reads a time goes through it, so the messages are the same everywhere.
+allows it, ``auto`` (the best poster, chosen by
+:func:`cos_snapshot.tools.poster.pick_poster`); everything that reads a time goes through it,
+so the messages are the same everywhere.
 
 Errors name the parameter whose value is at fault, as the library spells it: ``time`` (a
 listed time), ``count``, ``every``; the command line writes them as its options (``--times``,
@@ -45,6 +46,7 @@ __all__ = [
     "NO_AUTO_IN_A_SHEET",
     "NO_AUTO_IN_A_URL",
     "TimeSelection",
+    "check_auto_mode",
     "check_relative_time",
     "is_auto_time",
     "is_relative_time",
@@ -62,11 +64,12 @@ _PERCENT = re.compile(r"\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%\s*")
 #: Text that is meant as a number (it starts like one): its own message says what is wrong.
 _NUMBER_LIKE = re.compile(r"[+-]?\.?[0-9]")
 
-#: The time that means "the best poster": :func:`cos_snapshot.pick_poster` chooses it.
+#: The time that means "the best poster", which
+#: :func:`cos_snapshot.tools.poster.pick_poster` chooses.
 AUTO = "auto"
 #: Why ``auto`` is refused where a URL names the frame (``presign``, jobs): the reason
 #: :func:`parse_time` gives.
-NO_AUTO_IN_A_URL = "a URL cannot choose a frame: it names one time (take it with get --time auto)"
+NO_AUTO_IN_A_URL = "a URL cannot choose a frame, it names one time (get --time auto can)"
 #: Why a contact sheet refuses ``auto``.
 NO_AUTO_IN_A_SHEET = "a sheet's times are spread evenly on purpose"
 #: Why a start time (``animate --start``, ``job snapshot --start``) refuses ``auto``.
@@ -138,6 +141,18 @@ def is_auto_time(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() == AUTO
 
 
+def check_auto_mode(mode: str) -> None:
+    """Refuse a ``mode`` other than ``exactframe`` for the time ``auto``: it judges the frames
+    on screen at its candidate times. Raises :class:`CosInvalidArgumentError` naming
+    ``mode``."""
+    if mode != "exactframe":
+        raise CosInvalidArgumentError(
+            "mode",
+            f"{mode} cannot be used with the time auto, which judges the frames on screen at "
+            "its candidate times (exactframe)",
+        )
+
+
 def _grammar(auto: bool) -> str:
     return "seconds (1.5), a share of the video (50%), end" + (", or auto" if auto else "")
 
@@ -204,9 +219,9 @@ def resolve_time(time: TimeLike, info: MediaInfo) -> Decimal:
     - anything else is seconds, checked as :meth:`SnapshotClient.get_snapshot` checks them.
 
     Raises :class:`CosInvalidArgumentError` (``parameter == "time"``) for a share outside
-    0..100 %, an unreadable time, ``auto`` (which :func:`cos_snapshot.pick_poster` chooses
-    from the frames, not from the media info), or a relative time when ``info`` has no video
-    stream or no duration.
+    0..100 %, an unreadable time, ``auto`` (which
+    :func:`cos_snapshot.tools.poster.pick_poster` chooses from the frames, not from the media
+    info), or a relative time when ``info`` has no video stream or no duration.
     """
     if isinstance(time, str):
         text = time.strip()
@@ -326,7 +341,8 @@ class TimeSelection:
     def resolve(self, info: MediaInfo | None) -> list[str]:
         """The times as plain decimal seconds for the video ``info`` describes (``None`` will
         do when :attr:`relative` is false), in order, a time that comes twice kept once;
-        ``auto`` stays ``"auto"`` (:func:`~cos_snapshot.pick_poster` chooses it per video).
+        ``auto`` stays ``"auto"`` (:func:`~cos_snapshot.tools.poster.pick_poster` chooses it
+        per video).
         Raises :class:`~cos_snapshot.CosInvalidArgumentError` naming the problem when
         ``info`` has no video stream, duration or (for ``end``) frame rate to resolve them
         with."""

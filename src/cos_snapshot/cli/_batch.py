@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .. import AsyncSnapshotClient, format_time
+from .. import AsyncSnapshotClient, check_auto_mode, format_time
 from .._shared.files import plan_write
 from .._shared.text import one_line, plural
 from ..tools.batch import (
@@ -56,6 +56,7 @@ from ._common import (
     DEFAULT_CONCURRENCY,
     EXIT_FAILED,
     EXIT_OK,
+    SNAPSHOT_OPTIONS,
     UsageError,
     add_connection_options,
     add_snapshot_options,
@@ -83,11 +84,11 @@ examples:
   # items from a CSV file (a header row: key,time[,width,...]) or a JSON Lines file
   cos-snapshot batch --input items.csv -o posters
   # a poster at 50% of every video under videos/, PUT under posters/ in the bucket in use
-  cos-snapshot batch --prefix videos/ --times 50% -o cos:///posters/
+  cos-snapshot batch --prefix videos/ --times 50% -o cos:///posters/   # or --times auto
 
 The same command run again takes only what is missing (an output that exists is skipped).
 Items that failed or did not run are listed in OUTPUT_DIR/{FAILURES_NAME}, which --input reads.
-Uploads (at most --concurrency in flight), times, inputs, names: docs/batch.md.
+Uploads (at most --concurrency in flight), times (auto too), inputs, names: docs/batch.md.
 
 exit codes: 0 every item done or skipped; 1 some item failed; 2 bad usage, times or input
 (nothing fetched); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
@@ -130,7 +131,11 @@ def _selection(args: argparse.Namespace) -> TimeSelection | None:
         raise UsageError(f"give one of --times, --count and --every, not {' and '.join(chosen)}")
     with options_named():
         if args.times:
-            return TimeSelection(tuple(parse_times_option(args.times, relative=True, auto=True)))
+            times = TimeSelection(tuple(parse_times_option(args.times, relative=True, auto=True)))
+            if times.auto:
+                with options_named(SNAPSHOT_OPTIONS):
+                    check_auto_mode(args.mode)
+            return times
         if args.count:
             count = args.count.strip()
             if not count.isascii() or not count.isdigit():
@@ -451,8 +456,8 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--times",
         "-t",
-        help="seconds, START:END:STEP ranges and times relative to each video (50%%, end), "
-        "e.g. 0,1.5,3 or 0:60:5 or 10%%,end",
+        help="seconds, START:END:STEP ranges, times relative to each video (50%%, end) and "
+        "auto (the best poster), e.g. 0,1.5,3 or 0:60:5 or 10%%,end or auto",
     )
     batch.add_argument(
         "--count",

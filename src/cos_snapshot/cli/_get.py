@@ -11,6 +11,7 @@ from .. import (
     NO_AUTO_IN_A_URL,
     SnapshotArgs,
     SnapshotClient,
+    check_auto_mode,
     is_auto_time,
     is_relative_time,
     parse_time,
@@ -136,11 +137,9 @@ def cmd_get(args: argparse.Namespace) -> int:
     args.format = args.format or named
     checked, time = _checked(args, allow_auto=True)
     poster: PosterChoice | None = None
-    if is_auto_time(time) and checked.mode != "exactframe":
-        raise UsageError(
-            "--time auto judges the frames on screen at its candidate times (exactframe "
-            f"snapshots): --mode {checked.mode} cannot be used with it"
-        )
+    if is_auto_time(time):
+        with options_named(SNAPSHOT_OPTIONS):
+            check_auto_mode(checked.mode)
     with client_from_args(args) as client:
         if is_auto_time(time):
             poster = _pick_poster(client, checked)

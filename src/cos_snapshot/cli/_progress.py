@@ -35,6 +35,9 @@ def size_text(count: int) -> str:
 def _describe(result: ItemResult) -> str:
     item = result.planned.item
     what = f"{item.args.key} @ {item.time}" + ("" if item.relative else " s")
+    if result.chosen_time is not None:  # auto: the time it chose
+        least = ", the least bad: every candidate failed a gate" if result.fallback else ""
+        what += f" ({result.chosen_time} s{least})"
     if result.status == "failed":
         return f"{what}: {result.error}"
     return f"{what} -> {result.planned.where} ({result.width}x{result.height}, {size_text(result.bytes)})"

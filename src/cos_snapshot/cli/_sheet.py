@@ -65,7 +65,9 @@ last frame). --count N takes the middle of N equal slices of the video, --every 
 S, 2S, ... below its duration; without --times, --count or --every the sheet covers the whole
 video with --count of four rows (4 x --cols). A relative form asks GetMediaInfo once for the
 video stream's duration; plain seconds send no such request. Cells take the size of the first snapshot (--width wide, the height following the video's
-aspect ratio unless --height is given); each cell's time is written under it, as m:ss.
+aspect ratio unless --height is given); each cell's time is written under it, as m:ss (or
+h:mm:ss) with the fewest decimals, at most 3, that tell the cells' times apart. auto is
+refused: a sheet's times are spread evenly on purpose (get --time auto takes one poster).
 
 exit codes: 0 sheet written; 1 a snapshot failed (nothing is written) or the service,
 network or file system failed; 2 bad usage or arguments (a relative form on a key that is
@@ -103,7 +105,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
         resolve_times,
         sheet_format,
         take_snapshots,
-        timecode,
+        timecodes,
     )
 
     times: list[str] | None = None
@@ -189,7 +191,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
             warnings.simplefilter("always", TitleFontWarning)
             sheet, layout = compose_sheet(
                 images,
-                [timecode(time) for time in resolved],
+                timecodes(resolved),
                 cols=args.cols,
                 title=title or None,
                 font=font,

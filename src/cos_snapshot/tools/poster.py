@@ -10,14 +10,17 @@ The rule, written once here and in the docs:
    the caller uses elsewhere: the frame on screen is what is judged);
 4. each scored with Pillow (:func:`score_frame`) and refused when it is **black** (ffmpeg
    ``blackframe``'s rule, shared with the jobs' ``IsCheckBlack``:
-   :func:`cos_snapshot._shared.blackframe.is_black`), **over-exposed** (its mean luma at
-   least 235, or half its pixels clipped at 250 or more) or **blank** (detail in fewer than
-   15 % of a grid of small tiles: a near-uniform frame, and one whose only detail is a small
-   region such as a logo or a corner caption, a few per cent of the picture);
+   ``cos_snapshot._shared.blackframe.is_black``), **over-exposed** (its mean luma at
+   least 235, or half its pixels clipped at 250 or more) or **blank**: a near-uniform
+   frame, or one whose only detail is a small region such as a logo or a corner caption, a
+   few per cent of the picture. Detail is measured on a grid of tiles 10 pixels square (a
+   tile has some when its luma varies): a frame is not blank when 15 % of its tiles have
+   detail, or when its tiles with detail reach more than half the regions of a 4 × 4 grid
+   (the thin edges of a few large flat shapes);
 5. among the rest, the frames at least half as sharp as the sharpest (sharpness: the
    variance of the Laplacian of the luma) stay in, and the one whose colour histogram is
-   nearest the mean histogram of the frames that passed wins (ffmpeg's ``thumbnail`` rule:
-   the most typical frame); ties go to the earlier time. The same frames give the same
+   nearest their mean histogram wins (ffmpeg's ``thumbnail`` rule: the most typical frame);
+   ties go to the earlier time. The same frames give the same
    choice: nothing is random.
 6. If every candidate is refused, the least bad one is taken (the most tiles with detail,
    then the sharpest), and :attr:`PosterChoice.fallback` says so: ``auto`` *avoids* black,
@@ -31,6 +34,7 @@ So a poster costs at most 1 GetMediaInfo + ``candidates`` + 1 snapshots. Needs P
 
 from __future__ import annotations
 
+import array
 import asyncio
 import io
 import math
@@ -99,9 +103,14 @@ TILES_ACROSS = 16
 #: A tile has detail when the standard deviation of its luma is at least this (JPEG noise on
 #: a flat area stays near 1; an edge or texture is far above).
 TILE_DETAIL_STDDEV = 6.0
-#: A frame is blank when fewer than this share of its tiles have detail: a logo or a corner
-#: caption of a few per cent of the picture touches well under it.
+#: A frame has enough detail when at least this share of its tiles have some: a logo or a
+#: corner caption of a few per cent of the picture touches well under it...
 MIN_DETAIL_SHARE = 0.15
+#: ...or when its detail, however thin (the edges of a few large flat shapes), reaches more
+#: than half the regions of a coarse grid (:data:`REGIONS_ACROSS` across, as many down): a
+#: small region touches at most four of them, two in opposite corners at most eight.
+MIN_SPREAD = 9 / 16
+REGIONS_ACROSS = 4
 #: Frames less sharp than this share of the sharpest candidate's sharpness are left out.
 SHARP_SHARE = 0.5
 
@@ -109,6 +118,9 @@ SHARP_SHARE = 0.5
 #: or, having passed them, too soft beside the sharpest (``soft``).
 Rejection = Literal["black", "over-exposed", "blank", "soft"]
 _GATES: tuple[Rejection, ...] = ("black", "over-exposed", "blank")
+# A pixel's square, split into its high and low bytes (lookup tables for Image.point).
+_SQUARE_HIGH = [value * value >> 8 for value in range(256)]
+_SQUARE_LOW = [value * value & 0xFF for value in range(256)]
 # The Laplacian, divided by 8 so that no value is clipped to 0..255 around the offset.
 _LAPLACIAN = ImageFilter.Kernel((3, 3), (0, 1, 0, 1, -4, 1, 0, 1, 0), scale=8, offset=128)
 
@@ -125,6 +137,8 @@ class FrameScores:
     clipped_percent: float
     #: Share (0..1) of the detail grid's tiles that have detail.
     detail_share: float
+    #: Share (0..1) of the coarse grid's regions that hold a tile with detail.
+    spread: float
     #: Variance of the Laplacian of the luma: higher is sharper.
     sharpness: float
     #: The first gate the picture fails, or ``None``.
@@ -133,22 +147,33 @@ class FrameScores:
     histogram: tuple[float, ...] = attrs.field(repr=False)
 
 
-def _tile_detail(luma: Image.Image) -> float:
+def _means(image: Image.Image, grid: tuple[int, int]) -> array.array[float]:
+    """The mean of each cell of ``grid`` over ``image`` (its pixels averaged by area)."""
+    return array.array("f", image.convert("F").resize(grid, Image.Resampling.BOX).tobytes())
+
+
+def _detail(luma: Image.Image) -> tuple[float, float]:
+    """The share of the detail grid's tiles that have detail, and the share of the coarse
+    regions (:data:`REGIONS_ACROSS` across) that hold at least one of them."""
     width, height = luma.size
     across = min(TILES_ACROSS, width)
     down = max(1, min(height, round(across * height / width)))
+    regions_down = min(REGIONS_ACROSS, down)
+    # Each tile's variance, E[x²] - E[x]², from three averaging resizes done by Pillow; x² is
+    # split into its high and low bytes so that each fits an 8-bit picture exactly.
+    grid = (across, down)
+    means = _means(luma, grid)
+    highs = _means(luma.point(_SQUARE_HIGH), grid)
+    lows = _means(luma.point(_SQUARE_LOW), grid)
+    floor = TILE_DETAIL_STDDEV**2
     with_detail = 0
-    for row in range(down):
-        for col in range(across):
-            box = (
-                col * width // across,
-                row * height // down,
-                (col + 1) * width // across,
-                (row + 1) * height // down,
-            )
-            if ImageStat.Stat(luma.crop(box)).stddev[0] >= TILE_DETAIL_STDDEV:
-                with_detail += 1
-    return with_detail / (across * down)
+    regions: set[tuple[int, int]] = set()
+    for index, (mean, high, low) in enumerate(zip(means, highs, lows, strict=True)):
+        if 256 * high + low - mean * mean >= floor:
+            with_detail += 1
+            row, col = divmod(index, across)
+            regions.add((col * REGIONS_ACROSS // across, row * regions_down // down))
+    return with_detail / (across * down), len(regions) / (REGIONS_ACROSS * regions_down)
 
 
 def _sharpness(luma: Image.Image) -> float:
@@ -168,19 +193,20 @@ def score_frame(image: Image.Image) -> FrameScores:
     pixels = sum(luma_histogram)
     mean = sum(value * count for value, count in enumerate(luma_histogram)) / pixels
     clipped = 100.0 * sum(luma_histogram[CLIPPED_LUMA:]) / pixels
-    detail = _tile_detail(luma)
+    detail, spread = _detail(luma)
     gate: Rejection | None = None
     if is_black(luma_histogram):
         gate = "black"
     elif mean >= BRIGHT_MEAN or clipped >= CLIPPED_PERCENT:
         gate = "over-exposed"
-    elif detail < MIN_DETAIL_SHARE:
+    elif detail < MIN_DETAIL_SHARE and spread < MIN_SPREAD:
         gate = "blank"
     return FrameScores(
         black_percent=round(black_percentage(luma_histogram), 3),
         mean_luma=round(mean, 3),
         clipped_percent=round(clipped, 3),
         detail_share=round(detail, 4),
+        spread=round(spread, 4),
         sharpness=round(_sharpness(luma), 3),
         gate=gate,
         histogram=tuple(count / pixels for count in rgb.histogram()),
@@ -197,7 +223,7 @@ class PosterCandidate:
     #: Why it was not chosen (``None`` for the chosen one, and for one that passed but was
     #: farther from the mean histogram).
     rejected: Rejection | None
-    #: Squared distance of its histogram to the mean of those that passed the gates
+    #: Squared distance of its histogram to the mean of the sharp ones that passed the gates
     #: (``None`` for one that failed them).
     distance: float | None
 
@@ -220,7 +246,7 @@ class PosterChoice:
     key: str
     #: The chosen time, plain decimal seconds.
     time: str
-    #: The index of the chosen one in :attr:`candidates`.
+    #: The index of the chosen one in ``candidates``.
     index: int
     candidates: tuple[PosterCandidate, ...]
     #: The poster, at the size, format and rotation asked.
@@ -292,20 +318,23 @@ def choose(
     if not passed:
         # The least bad: the most detail, then the sharpest, then the earliest.
         best = min(
-            range(len(scores)), key=lambda i: (-scores[i].detail_share, -scores[i].sharpness, i)
+            range(len(scores)),
+            key=lambda i: (-scores[i].detail_share, -scores[i].spread, -scores[i].sharpness, i),
         )
         candidates = tuple(
             PosterCandidate(time, score, score.gate, None)
             for time, score in zip(times, scores, strict=True)
         )
         return best, candidates, True
-    mean = [
-        math.fsum(column) / len(passed)
-        for column in zip(*(scores[i].histogram for i in passed), strict=True)
-    ]
     sharpest = max(scores[i].sharpness for i in passed)
-    distances = {i: _distance(scores[i].histogram, mean) for i in passed}
     sharp = [i for i in passed if scores[i].sharpness >= SHARP_SHARE * sharpest]
+    # The mean of the sharp ones: a majority of soft frames (a blurred first half) does not
+    # make a soft frame typical.
+    mean = [
+        math.fsum(column) / len(sharp)
+        for column in zip(*(scores[i].histogram for i in sharp), strict=True)
+    ]
+    distances = {i: _distance(scores[i].histogram, mean) for i in passed}
     best = min(sharp, key=lambda i: (distances[i], i))
     verdicts: list[PosterCandidate] = []
     for i, (time, score) in enumerate(zip(times, scores, strict=True)):
@@ -386,7 +415,7 @@ def pick_poster(
 ) -> PosterChoice:
     """The best poster of video ``key`` by the rule of :mod:`cos_snapshot.tools.poster`:
     ``candidates`` exactframe snapshots 160 wide of the first 60 %, fetched at once (a thread
-    each), judged with Pillow, and the chosen time at ``width``, ``height``, ``format`` and
+    each, up to the client's ``max_connections``), judged with Pillow, and the chosen time at ``width``, ``height``, ``format`` and
     ``rotate`` (as :meth:`~cos_snapshot.SnapshotClient.get_snapshot` takes them). ``info``,
     the video's GetMediaInfo when the caller has it, saves asking for it.
 
@@ -395,7 +424,9 @@ def pick_poster(
     duration (naming ``time``), and the client's errors as they come."""
     request = _request(key, width, height, format, rotate)
     times = candidate_times(info or client.get_media_info(request.key), candidates)
-    with ThreadPoolExecutor(max_workers=len(times), thread_name_prefix="cos-poster") as threads:
+    # A thread a candidate, as many as the client's connection pool holds when it is bounded.
+    workers = min(len(times), client.max_connections or len(times))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cos-poster") as threads:
         images = list(threads.map(client.get_snapshot, map(request.candidate, times)))
     choice, poster = _judged(request, times, images)
     return choice if poster is None else _with_poster(choice, client.get_snapshot(poster))

@@ -18,7 +18,7 @@ Example::
     async with AsyncSnapshotClient(bucket=..., region=...) as client:
         snapshots = await take_snapshots(client, "videos/a.mp4", times, width=240)
     images = [Image.open(io.BytesIO(s.content)) for s in snapshots]
-    sheet, layout = compose_sheet(images, [timecode(t) for t in times], cols=4)
+    sheet, layout = compose_sheet(images, timecodes(times), cols=4)
     save_sheet(sheet, Path("sheet.jpg"))
 """
 
@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import warnings
 from collections.abc import Callable, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path, PurePath
 
 import attrs
@@ -60,6 +60,7 @@ from .._shared.snapshot_params import (
 from .._shared.text import plural
 
 __all__ = [
+    "MAX_LABEL_DECIMALS",
     "SHEET_FORMATS",
     "SheetLayout",
     "SheetSnapshotError",
@@ -79,6 +80,7 @@ __all__ = [
     "take_snapshots",
     "tile",
     "timecode",
+    "timecodes",
 ]
 
 BACKGROUND = (24, 24, 24)
@@ -140,16 +142,38 @@ class SheetLayout:
         return left, bottom, right, bottom + self.label_height
 
 
-def timecode(seconds: str) -> str:
-    """Seconds as a clock reading that keeps every given decimal: ``75.5`` -> ``1:15.5``,
-    ``3725`` -> ``1:02:05``, ``0.04`` -> ``0:00.04``."""
+#: The most decimals a sheet's label shows (a millisecond).
+MAX_LABEL_DECIMALS = 3
+
+
+def timecode(seconds: str | Decimal, decimals: int | None = None) -> str:
+    """Seconds as a clock reading, ``m:ss`` or ``h:mm:ss``: with every given decimal by default
+    (``75.5`` -> ``1:15.5``, ``3725`` -> ``1:02:05``, ``0.04`` -> ``0:00.04``), or rounded to
+    ``decimals`` places (half to even; ``timecode("59.9996", 3)`` -> ``1:00.000``)."""
     value = Decimal(seconds)
+    if decimals is not None:
+        value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
     whole = int(value)
-    fraction = format(value - whole, "f").lstrip("0").rstrip("0").rstrip(".")
+    fraction = format(value - whole, "f").lstrip("0")
+    if decimals is None:
+        fraction = fraction.rstrip("0").rstrip(".")
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     clock = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
     return clock + fraction
+
+
+def timecodes(times: Sequence[str | Decimal]) -> list[str]:
+    """The labels of a sheet's ``times``: clock readings (:func:`timecode`) with the fewest
+    decimals, at most three (:data:`MAX_LABEL_DECIMALS`), that keep the labels of different times
+    different (``2.083333``, ``4.166667`` -> ``0:02``, ``0:04``; ``1``, ``1.5`` -> ``0:01.0``,
+    ``0:01.5``); every label has the same number of decimals."""
+    distinct = len({Decimal(time) for time in times})
+    for decimals in range(MAX_LABEL_DECIMALS + 1):
+        labels = [timecode(time, decimals) for time in times]
+        if len(set(labels)) == distinct:
+            return labels
+    return labels
 
 
 class TitleFontWarning(UserWarning):

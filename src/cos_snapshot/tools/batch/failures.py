@@ -32,6 +32,8 @@ def failure_row(result: ItemResult) -> dict[str, Any]:
         row["error"] = "not run: interrupted"
     else:
         row.update(error=result.error, code=result.code, http_status=result.http_status)
+    if result.chosen_time is not None:  # an auto item that failed after its frame was chosen
+        row["chosen_time"] = result.chosen_time
     return row
 
 

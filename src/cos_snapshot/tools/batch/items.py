@@ -28,6 +28,7 @@ from ... import (
     MediaInfo,
     SnapshotArgs,
     TimeSelection,
+    check_auto_mode,
     format_time,
     is_auto_time,
     is_relative_time,
@@ -166,7 +167,7 @@ class RelativeItem:
     and :meth:`resolve` makes the :class:`BatchItem` once the video's
     :class:`~cos_snapshot.MediaInfo` is known. An ``auto`` item (:attr:`auto`) is never
     resolved so: its name keeps the word ``auto``, and the batch asks
-    :func:`~cos_snapshot.apick_poster` for its frame when it runs."""
+    :func:`~cos_snapshot.tools.poster.apick_poster` for its frame when it runs."""
 
     index: int
     time: str
@@ -293,8 +294,9 @@ def parse_times(
 
 @functools.lru_cache(maxsize=4096)
 def _seconds(text: str) -> str:
-    # Many rows share their times (the same moments of many videos).
-    return format_time(text)
+    # Many rows share their times (the same moments of many videos). Read as every time is,
+    # for the same messages; relative times and auto were taken apart before.
+    return parse_time(text)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -329,13 +331,12 @@ def _check(key: object, time: object, values: Mapping[str, object], origin: str)
 
 
 def _auto_args(args: SnapshotArgs, origin: str) -> SnapshotArgs:
-    """The arguments of an ``auto`` item, refused with mode keyframe: the best poster is judged
-    on the frames on screen at its candidate times (exactframe snapshots)."""
-    if args.mode != "exactframe":
-        raise BatchInputError(
-            f"{origin}: time auto judges the frames on screen (exactframe); mode "
-            f"{args.mode} cannot be used with it"
-        )
+    """The arguments of an ``auto`` item, refused with mode keyframe
+    (:func:`~cos_snapshot.check_auto_mode`)."""
+    try:
+        check_auto_mode(args.mode)
+    except CosInvalidArgumentError as error:
+        raise BatchInputError(f"{origin}: {error}") from None
     return args
 
 
@@ -350,7 +351,8 @@ def items_from_arguments(
     never held). ``times`` are seconds (a sequence) or a :class:`~cos_snapshot.TimeSelection`
     (``cos_snapshot.tools.batch.TimeSelection`` is the same class); when it is relative to the
     video, ``infos`` holds each key's GetMediaInfo. A time ``auto`` gives a
-    :class:`RelativeItem` whose frame the run chooses (:func:`~cos_snapshot.apick_poster`).
+    :class:`RelativeItem` whose frame the run chooses
+    (:func:`~cos_snapshot.tools.poster.apick_poster`).
 
     Raises :class:`BatchInputError` for an unusable key or time, or a key whose times cannot
     be resolved from its ``infos`` entry (naming the key and the problem)."""
@@ -503,8 +505,8 @@ def iter_items(path: Path, defaults: ItemDefaults, *, name: str | None = None) -
     """The items of a CSV file (a header row naming the columns) or a JSON Lines file (one
     object a line), chosen by the suffix, read one row at a time. Rows need ``key`` and
     ``time`` (seconds, or relative to the video: ``50%``, ``end``, or ``auto``, the best
-    poster, which give a :class:`RelativeItem`); ``width``, ``height``, ``format``, ``rotate``, ``mode`` and
-    ``index`` are optional (empty or missing: ``defaults``, and the row's position for
+    poster, which give a :class:`RelativeItem`); ``width``, ``height``, ``format``,
+    ``rotate``, ``mode`` and ``index`` are optional (empty or missing: ``defaults``, and the row's position for
     ``index``), and so is ``output`` (a file name that overrides the name template); other
     columns are ignored.
 

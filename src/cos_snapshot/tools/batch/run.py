@@ -10,11 +10,11 @@ import collections
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ... import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snapshot
+from ... import AsyncSnapshotClient, CosError, CosServiceError, MediaInfo, Snapshot, SnapshotArgs
 from ..._shared.text import one_line
 from ..destination import (
     WRITER_THREADS,
@@ -27,6 +27,9 @@ from ..destination import (
 )
 from .items import BatchInputError
 from .plan import NameTaken, OutputNames, PlannedItem
+
+if TYPE_CHECKING:
+    from ..poster import PosterChoice
 
 #: How many videos' GetMediaInfo answers a run keeps (the least recently used go first).
 MEDIA_INFO_CACHE = 1024
@@ -52,6 +55,10 @@ class ItemResult:
     error: str | None = None
     code: str | None = None
     http_status: int | None = None
+    #: For an ``auto`` item whose frame was chosen: the chosen time (plain seconds), and
+    #: whether every candidate failed a gate (the least bad was taken).
+    chosen_time: str | None = None
+    fallback: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The result as one JSON record (``"type": "item"``), as ``cos-snapshot --json
@@ -67,6 +74,8 @@ class ItemResult:
             code=self.code,
             http_status=self.http_status,
         )
+        if self.chosen_time is not None:
+            record.update(chosen_time=self.chosen_time, fallback=self.fallback)
         return record
 
 
@@ -146,7 +155,9 @@ def _seen(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-def _failed(planned: PlannedItem, started: float, error: BaseException) -> ItemResult:
+def _failed(
+    planned: PlannedItem, started: float, error: BaseException, chosen: str | None = None
+) -> ItemResult:
     if isinstance(error, CosServiceError):
         return ItemResult(
             planned,
@@ -155,8 +166,15 @@ def _failed(planned: PlannedItem, started: float, error: BaseException) -> ItemR
             error=one_line(error),
             code=error.code,
             http_status=error.status,
+            chosen_time=chosen,
         )
-    return ItemResult(planned, "failed", seconds=time.monotonic() - started, error=one_line(error))
+    return ItemResult(
+        planned,
+        "failed",
+        seconds=time.monotonic() - started,
+        error=one_line(error),
+        chosen_time=chosen,
+    )
 
 
 class _Uploads:
@@ -176,17 +194,27 @@ class _Uploads:
         self._on_result = on_result
 
     async def hand_over(
-        self, destination: Destination, planned: PlannedItem, snapshot: Snapshot, started: float
+        self,
+        destination: Destination,
+        planned: PlannedItem,
+        snapshot: Snapshot,
+        started: float,
+        poster: PosterChoice | None = None,
     ) -> None:
         await self._slots.acquire()  # the backpressure: held here while the pool is full
         try:
-            self._group.create_task(self._upload(destination, planned, snapshot, started))
+            self._group.create_task(self._upload(destination, planned, snapshot, started, poster))
         except BaseException:
             self._slots.release()
             raise
 
     async def _upload(
-        self, destination: Destination, planned: PlannedItem, snapshot: Snapshot, started: float
+        self,
+        destination: Destination,
+        planned: PlannedItem,
+        snapshot: Snapshot,
+        started: float,
+        poster: PosterChoice | None,
     ) -> None:
         try:
             try:
@@ -194,9 +222,9 @@ class _Uploads:
                     planned.name, snapshot.content, content_type_for(planned.name)
                 )
             except (CosError, OSError) as error:
-                result = _failed(planned, started, error)
+                result = _failed(planned, started, error, None if poster is None else poster.time)
             else:
-                result = _done(planned, snapshot, started)
+                result = _done(planned, snapshot, started, poster)
         except asyncio.CancelledError:
             self._on_result(ItemResult(planned, "not_run"))
             raise
@@ -266,7 +294,7 @@ class _Taker:
             mine = asyncio.get_running_loop().create_future()
             self._last_claim = mine
         try:
-            if planned.item.relative:
+            if planned.item.relative and not planned.item.auto:
                 try:
                     planned = planned.resolve(await self.infos.get(planned.item.args.key))
                 except (CosError, BatchInputError) as error:
@@ -289,29 +317,49 @@ class _Taker:
                 mine.set_result(None)
         args = planned.item.args  # resolved above: checked, sent as it is
         destination = self._destination_for(planned)
+        poster: PosterChoice | None = None
         try:
             if not self.force and await destination.exists(planned.name):
-                return ItemResult(planned, "skipped")
-            snapshot = await self.client.get_snapshot(args)
+                return ItemResult(planned, "skipped")  # auto too: the service is not asked
+            if planned.item.auto:
+                poster = await self._poster(args)
+                snapshot = poster.snapshot
+            else:
+                snapshot = await self.client.get_snapshot(args)
             if snapshot.format != args.format:
-                return ItemResult(
+                return _failed(
                     planned,
-                    "failed",
-                    seconds=time.monotonic() - started,
-                    error=f"asked for {args.format}, got {snapshot.content_type}",
+                    started,
+                    CosError(f"asked for {args.format}, got {snapshot.content_type}"),
+                    None if poster is None else poster.time,
                 )
             if destination.detached:  # the pool reports it when its upload ends
-                await self.uploads.hand_over(destination, planned, snapshot, started)
+                await self.uploads.hand_over(destination, planned, snapshot, started, poster)
                 return None
             try:
                 await destination.write(planned.name, snapshot.content)
             except WrittenWhileCancelled:
                 # The image is here and its file was being written: it was let become whole,
                 # and is counted, so that what the run reports matches what is on disk.
-                raise _FinishedWhileCancelled(_done(planned, snapshot, started)) from None
+                raise _FinishedWhileCancelled(_done(planned, snapshot, started, poster)) from None
         except (CosError, OSError) as error:
-            return _failed(planned, started, error)
-        return _done(planned, snapshot, started)
+            return _failed(planned, started, error, None if poster is None else poster.time)
+        return _done(planned, snapshot, started, poster)
+
+    async def _poster(self, args: SnapshotArgs) -> PosterChoice:
+        """The best poster of an ``auto`` item, at its size: its video's GetMediaInfo is the
+        run's (one per video), the candidates and the poster are this item's requests."""
+        from ..poster import apick_poster  # noqa: PLC0415 - Pillow, only for auto items
+
+        return await apick_poster(
+            self.client,
+            args.key,
+            width=args.width,
+            height=args.height,
+            format=args.format,
+            rotate=args.rotate,
+            info=await self.infos.get(args.key),
+        )
 
     async def _holder(self, digest: bytes) -> str:
         """Who holds the name of ``digest``: the first item, reading the input again (rare), whose
@@ -333,7 +381,9 @@ class _Taker:
         return "an earlier item"
 
 
-def _done(planned: PlannedItem, snapshot: Snapshot, started: float) -> ItemResult:
+def _done(
+    planned: PlannedItem, snapshot: Snapshot, started: float, poster: PosterChoice | None = None
+) -> ItemResult:
     return ItemResult(
         planned,
         "done",
@@ -341,6 +391,8 @@ def _done(planned: PlannedItem, snapshot: Snapshot, started: float) -> ItemResul
         width=snapshot.width,
         height=snapshot.height,
         seconds=time.monotonic() - started,
+        chosen_time=None if poster is None else poster.time,
+        fallback=poster is not None and poster.fallback,
     )
 
 
