@@ -502,7 +502,6 @@ def register(sub: Any) -> None:
         "--blur",
         type=_span,
         action="append",
-        default=[],
         metavar="FROM:TO",
         help="blur the frames from FROM until TO seconds (repeatable)",
     )
@@ -510,7 +509,6 @@ def register(sub: Any) -> None:
         "--flash",
         type=_seconds,
         action="append",
-        default=[],
         metavar="T",
         help="white flash frames at T seconds: the frame on screen then and the next (repeatable)",
     )
@@ -518,7 +516,6 @@ def register(sub: Any) -> None:
         "--flat",
         type=_span,
         action="append",
-        default=[],
         metavar="FROM:TO",
         help="one uniform colour from FROM until TO seconds (repeatable)",
     )
