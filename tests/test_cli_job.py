@@ -60,6 +60,20 @@ def test_every_counts_the_shots_from_the_duration_and_waits(
     assert (emulator.root / "out/a/sprite-0.jpg").is_file()
 
 
+@pytest.mark.parametrize("start", ["50%", "end"])
+def test_start_takes_the_one_time_grammar(
+    emulator: CosEmulator, capsys: pytest.CaptureFixture[str], start: str
+) -> None:
+    argv = job(emulator, "snapshot", "videos/a.mp4", "--every", "1", "--start", start)
+    output = f"st/{start}/${{Number}}.jpg"
+    code, out, err = run(capsys, *argv, "--output", output, "--wait", "--poll", "0.05", "--json")
+    assert code == 0, err
+    (done,) = lines(out)
+    # The fixture video is 4 s long (the first test counts its shots from it): from 0, --every 1
+    # would give 4 shots; from 50% (2 s), 2; from the last frame, 1.
+    assert len(done["outputs"]) == (2 if start == "50%" else 1)
+
+
 def test_submit_then_status_list_wait_cancel(
     emulator: CosEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -114,6 +128,9 @@ def test_a_failed_job_makes_wait_exit_1(
         (["--keyframes", "--cell", "8x8", "--output", "o/${Number}.jpg"], "--sprite COLSxROWS"),
         (["--keyframes", "--sprite", "0x2", "--output", "o/${Number}.jpg"], "--sprite"),
         (["--every", "0", "--output", "o/${Number}.jpg"], "--every"),
+        (["--every", "1", "--start", "auto", "--output", "o/${Number}.jpg"], "--start: auto"),
+        (["--every", "1", "--start", "soon", "--output", "o/${Number}.jpg"], "--start: 'soon'"),
+        (["--every", "1", "--start", "100%", "--output", "o/${Number}.jpg"], "--start"),
         (
             [
                 "--keyframes",

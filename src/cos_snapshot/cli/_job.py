@@ -17,12 +17,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .. import (
+    NO_AUTO_FOR_A_START,
     CosJobTimeoutError,
     JobState,
+    MediaInfo,
     SnapshotClient,
     SnapshotJob,
     SnapshotJobSpec,
     SpriteSpec,
+    is_relative_time,
+    parse_time,
+    resolve_time,
 )
 from .._shared.text import plural
 from ._common import (
@@ -136,14 +141,30 @@ def _name_in_bucket(text: str, args: argparse.Namespace, option: str) -> tuple[s
     return (where.bucket if where.bucket != saved else None), where.prefix
 
 
-def _count_for_every(client: SnapshotClient, key: str, start: Decimal, every: Decimal) -> int:
+def _count_for_every(info: MediaInfo, key: str, start: Decimal, every: Decimal) -> int:
     """``ceil((duration - start) / every)`` from the video's GetMediaInfo, within 1..10000."""
-    duration = client.get_media_info(key).video_duration
+    duration = info.video_duration
     if duration is None:
         raise UsageError(f"--every: the service gives no duration for {key}; give --count")
     if duration <= start:
         raise UsageError(f"--start {start}: the video {key} is only {duration} s long")
     return max(1, min(MAX_COUNT, math.ceil((duration - start) / every)))
+
+
+def _start_and_info(
+    args: argparse.Namespace, client: SnapshotClient
+) -> tuple[Decimal, MediaInfo | None]:
+    """``--start`` in seconds, read with the one time grammar (``50%`` and ``end`` resolved
+    against the video), and the video's GetMediaInfo when the start or ``--every``'s count
+    needs it (asked once)."""
+    with options_named({"time": "--start"}):
+        start = parse_time(args.start, no_auto=NO_AUTO_FOR_A_START)
+        relative = is_relative_time(start)
+        wanted = relative or (args.every is not None and args.count is None)
+        info = client.get_media_info(args.key) if wanted else None
+        if info is not None and relative:
+            return resolve_time(start, info), info
+    return Decimal(start), info
 
 
 def _spec(args: argparse.Namespace, client: SnapshotClient) -> SnapshotJobSpec:
@@ -169,13 +190,16 @@ def _spec(args: argparse.Namespace, client: SnapshotClient) -> SnapshotJobSpec:
             raise UsageError("--sprite-output: must be in the bucket of --output (one Output)")
     elif args.cell is not None or args.sprite_output is not None or args.color is not None:
         raise UsageError("--cell, --color and --sprite-output go with --sprite COLSxROWS")
-    fields: dict[str, Any] = {"start": float(args.start)}
+    start, info = _start_and_info(args, client)
+    fields: dict[str, Any] = {"start": float(start)}
     if args.every is not None:
         if args.every <= 0:
             raise UsageError("--every: must be a number of seconds above 0")
         fields["mode"] = "Interval"
         fields["time_interval"] = float(args.every)
-        fields["count"] = args.count or _count_for_every(client, args.key, args.start, args.every)
+        fields["count"] = args.count or _count_for_every(
+            info or client.get_media_info(args.key), args.key, start, args.every
+        )
     elif args.average is not None:
         if args.count is not None:
             raise UsageError("--count goes with --every or --keyframes (--average N is the count)")
@@ -368,7 +392,11 @@ def register(sub: Any) -> None:
     )
     snapshot.add_argument("--count", type=whole_number(1, MAX_COUNT), metavar="N")
     snapshot.add_argument(
-        "--start", type=_seconds, default=Decimal(0), metavar="T", help="seconds (default 0)"
+        "--start",
+        default="0",
+        metavar="T",
+        help="the first shot: seconds, a share of the video (50%%) or end, not auto "
+        "(default: %(default)s); a share or end costs one GetMediaInfo",
     )
     snapshot.add_argument("--width", type=int, metavar="W", help="128..4096")
     snapshot.add_argument(
