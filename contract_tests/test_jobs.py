@@ -12,6 +12,7 @@ emulator's; tolerant (live) also accepts the other documented readings (docs/emu
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import time
@@ -24,6 +25,7 @@ import pytest
 from PIL import Image
 from qcloud_cos.cos_exception import CosServiceError
 
+from cos_snapshot import CosError
 from cos_snapshot.testing import read_frame_index
 
 from ._targets import Target
@@ -122,10 +124,22 @@ def jobs(target: Target) -> Iterator[dict[str, Job]]:
         yield made
 
 
-def _image(target: Target, key: str) -> Image.Image:
+def _image(target: Target, key: str, md5: str | None = None) -> Image.Image:
+    """The picture at ``key``, which a job that ended Success says it wrote (with ``md5``)."""
     with target.client() as client:
-        data = client.get_object(key)
+        try:
+            data = client.get_object(key)
+        except CosError as error:
+            pytest.fail(f"{key}, an output of a job that ended Success, is not there: {error}")
+    if md5 is not None:
+        got = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        assert got == md5, f"{key}: the job reported MD5 {md5}, its bytes have {got}"
     return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _md5s(detail: dict[str, Any], element: str) -> list[str]:
+    infos = detail["Operation"]["MediaResult"][element].get("Md5Info", [])
+    return [info["Md5"] for info in (infos if isinstance(infos, list) else [infos])]
 
 
 def _names(detail: dict[str, Any], element: str) -> list[str]:
@@ -152,8 +166,11 @@ def test_interval_outputs_are_numbered_from_0_and_show_their_frames(
     names = _names(job.detail, "OutputFile")
     expected = [f"{target.prefix}jobs-out/interval-{n}.jpg" for n in range(5)]
     assert names == expected, f"Interval outputs {names}, expected {expected}"
-    for name, at, allowed in zip(names, INTERVAL_TIMES, _frames(target, INTERVAL_TIMES)):
-        shown = read_frame_index(_image(target, name))
+    md5s = _md5s(job.detail, "OutputFile")
+    assert len(md5s) == len(names), f"{len(names)} outputs, {len(md5s)} MD5s"
+    shots = zip(names, md5s, INTERVAL_TIMES, _frames(target, INTERVAL_TIMES), strict=True)
+    for name, md5, at, allowed in shots:
+        shown = read_frame_index(_image(target, name, md5))
         assert shown in allowed, f"{name} (a shot at {float(at)} s) shows frame {shown}"
 
 
