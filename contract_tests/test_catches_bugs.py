@@ -356,9 +356,11 @@ def test_the_live_report_names_that_emulators_readings_and_flags(
     assert readings["rotation_sign"] == "clockwise"
     assert readings["media_duration"] == "video-stream"
     assert readings["stream_bitrate"] == "empty"
+    assert readings["job_average_end"] == "include"
+    assert readings["job_sprite_spacing"] == "css"
     flags = (
         "--exactframe next --past-end error --media-size displayed --rotation-sign clockwise"
-        " --stream-bitrate empty"
+        " --stream-bitrate empty --job-average-end include --job-sprite-spacing css"
     )
     assert target["emulator_flags"] == flags.split()
     assert target["matches_emulator_defaults"] is False
