@@ -494,3 +494,81 @@ def test_is_check_black_skips_shots_the_black_frame_rule_calls_black(
     assert skipped["State"] == "Success"
     assert "ObjectName" not in skipped["Operation"]["MediaResult"]["OutputFile"]
     assert not list(cos_emulator.root.glob("dark-*"))
+
+
+@pytest.mark.cos_emulator(job_rate=3)
+def test_submissions_beyond_the_rate_are_refused(cos_emulator: CosEmulator) -> None:
+    """The vendor's limit (10 a second there): no one-second window holds more than job_rate
+    accepted jobs (these fail at once: there is no input)."""
+    sdk = official_sdk(cos_emulator)
+    accepted: list[float] = []
+    refused = 0
+    started = time.monotonic()
+    while time.monotonic() - started < 1.5:
+        try:
+            _submit(sdk, cos_emulator.bucket, {"Count": "1"})
+        except CosServiceError as error:
+            answer = (error.get_status_code(), error.get_error_code())
+        else:
+            answer = (200, "")
+            accepted.append(time.monotonic())
+        assert answer in ((200, ""), (503, "SlowDown"))
+        refused += answer[0] == 503
+    assert refused > 0
+    assert accepted
+    # Each window of one second from an accepted submission holds at most 3 (measured here
+    # after each answer, so a window seen here is never shorter than the server's).
+    for first in accepted:
+        assert sum(1 for t in accepted if first <= t < first + 0.9) <= 3
+
+
+# A server of its own (other settings), so the list holds this test's jobs only.
+@pytest.mark.cos_emulator(job_history=999)
+def test_the_go_sdks_signed_cancel_and_the_list_pages(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    import httpx2  # noqa: PLC0415
+
+    from cos_snapshot.signing import build_authorization  # noqa: PLC0415
+
+    credentials = cos_emulator.credentials
+    assert credentials is not None
+    sdk = official_sdk(cos_emulator)
+    bucket = cos_emulator.bucket
+    long = {"Mode": "Interval", "TimeInterval": "0.04", "Width": "4096", "Height": "4096"}
+    job_id = _submit(sdk, bucket, long)
+    now = int(time.time())
+    auth = build_authorization(
+        secret_id=credentials.secret_id,
+        secret_key=credentials.secret_key,
+        method="PUT",
+        path=f"/jobs/{job_id}",
+        params={"cancel": ""},
+        headers={},
+        start=now - 60,
+        end=now + 600,
+    )
+    answer = httpx2.put(
+        f"{cos_emulator.endpoint_url}/jobs/{job_id}?cancel=", headers={"Authorization": auth}
+    )
+    assert answer.status_code == 200, answer.text
+    assert _wait(sdk, bucket, job_id)["State"] == "Cancel"
+    # Three more, then pages of one, newest first, by NextToken, the last without one.
+    ids = [_submit(sdk, bucket, {"Count": "1"}) for _ in range(3)]
+    seen: list[str] = []
+    tokens: list[str | None] = []
+    while len(seen) < 5 and (not tokens or tokens[-1]):
+        page = sdk.ci_list_media_jobs(
+            Bucket=bucket, Tag="Snapshot", Size=1, NextToken=tokens[-1] if tokens else ""
+        )
+        seen += [job["JobId"] for job in page["JobsDetail"]]
+        tokens.append(page["NextToken"])
+    assert seen == [*reversed(ids), job_id]
+    assert all(tokens[:3])
+    assert not tokens[3]
+    oldest = sdk.ci_list_media_jobs(Bucket=bucket, Tag="Snapshot", OrderByTime="Asc", Size=100)
+    listed = [job["JobId"] for job in oldest["JobsDetail"]]
+    assert listed.index(job_id) < listed.index(ids[0]) < listed.index(ids[2])
+    with pytest.raises(CosServiceError) as caught:
+        sdk.ci_list_media_jobs(Bucket=bucket, Tag="Snapshot", Size=101)
+    assert caught.value.get_status_code() == 400
