@@ -555,6 +555,8 @@ def test_the_go_sdks_signed_cancel_and_the_list_pages(
     assert seen == [*reversed(ids), job_id]
     assert all(tokens[:3])
     assert not tokens[3]
+    for each in ids:  # ended before the next test empties the bucket
+        assert _wait(sdk, bucket, each)["State"] == "Success"
     oldest = sdk.ci_list_media_jobs(Bucket=bucket, Tag="Snapshot", OrderByTime="Asc", Size=100)
     listed = [job["JobId"] for job in oldest["JobsDetail"]]
     assert listed.index(job_id) < listed.index(ids[0]) < listed.index(ids[2])
