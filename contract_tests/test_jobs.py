@@ -29,7 +29,7 @@ from cos_snapshot import CosError
 from cos_snapshot.testing import read_frame_index
 
 from ._report import EMULATOR_DEFAULTS, READINGS, Observation
-from ._targets import Target
+from ._targets import GENERATED, Target
 from ._videos import DURATION
 
 #: How long a job may take to end, and how often it is asked about.
@@ -72,11 +72,17 @@ class Job:
     states: list[str] = field(default_factory=list)
 
 
+def _out(target: Target) -> str:
+    """Where the jobs write: below the run prefix, with the other keys the suite's requests
+    make up (schemathesis's), which the listing tests leave out."""
+    return f"{target.prefix}{GENERATED}jobs-out/"
+
+
 def _body(target: Target, snapshot: dict[str, Any], name: str) -> dict[str, Any]:
     video = target.video("plain")
-    output = {"Object": f"{target.prefix}jobs-out/{name}-${{Number}}.jpg"}
+    output = {"Object": f"{_out(target)}{name}-${{Number}}.jpg"}
     if snapshot.get("SnapshotOutMode", "OnlySnapshot") != "OnlySnapshot":
-        output["SpriteObject"] = f"{target.prefix}jobs-out/{name}-sprite-${{Number}}.jpg"
+        output["SpriteObject"] = f"{_out(target)}{name}-sprite-${{Number}}.jpg"
     return {
         "Tag": "Snapshot",
         "Input": {"Object": video.key},
@@ -87,8 +93,8 @@ def _body(target: Target, snapshot: dict[str, Any], name: str) -> dict[str, Any]
 def _submit(target: Target, sdk: Any, snapshot: dict[str, Any], name: str, shots: int) -> Job:
     # Registered before the submit, so a live run deletes them whatever happens.
     for number in range(shots + 2):
-        target.will_put(f"{target.prefix}jobs-out/{name}-{number}.jpg")
-        target.will_put(f"{target.prefix}jobs-out/{name}-sprite-{number}.jpg")
+        target.will_put(f"{_out(target)}{name}-{number}.jpg")
+        target.will_put(f"{_out(target)}{name}-sprite-{number}.jpg")
     answer = sdk.ci_create_media_jobs(
         Bucket=target.bucket, Jobs=_body(target, snapshot, name), Lst={}
     )
@@ -167,7 +173,7 @@ def test_interval_outputs_are_numbered_from_0_and_show_their_frames(
     job = jobs["interval"]
     assert job.detail["State"] == "Success", job.detail
     names = _names(job.detail, "OutputFile")
-    expected = [f"{target.prefix}jobs-out/interval-{n}.jpg" for n in range(5)]
+    expected = [f"{_out(target)}interval-{n}.jpg" for n in range(5)]
     assert names == expected, f"Interval outputs {names}, expected {expected}"
     md5s = _md5s(job.detail, "OutputFile")
     assert len(md5s) == len(names), f"{len(names)} outputs, {len(md5s)} MD5s"
@@ -192,7 +198,7 @@ def test_average_spreads_count_shots_from_start_to_the_end(
     job = jobs["average"]
     assert job.detail["State"] == "Success", job.detail
     names = _names(job.detail, "OutputFile")
-    assert names == [f"{target.prefix}jobs-out/average-{n}.jpg" for n in range(4)]
+    assert names == [f"{_out(target)}average-{n}.jpg" for n in range(4)]
     start, end, count = Fraction(1, 5), Fraction(DURATION), 4
     readings = {
         "exclude": [start + (end - start) * i / count for i in range(count)],
@@ -230,7 +236,7 @@ def test_sprites_tile_columns_by_lines_and_number_on(
     job = jobs["sprite"]
     assert job.detail["State"] == "Success", job.detail
     names = _names(job.detail, "SpriteOutputFile")
-    assert names == [f"{target.prefix}jobs-out/sprite-sprite-{n}.jpg" for n in range(2)]
+    assert names == [f"{_out(target)}sprite-sprite-{n}.jpg" for n in range(2)]
     columns, lines, cell, padding, margin = 3, 2, (160, 120), 2, 5
     # ffmpeg tile: margin outside, padding between; css: padding around every cell.
     layouts = {"ffmpeg": (margin, padding), "css": (margin + padding, 2 * padding)}
@@ -341,9 +347,7 @@ def test_a_spec_out_of_range_is_refused(
     target: Target, snapshot: dict[str, Any], element: str
 ) -> None:
     body = _body(target, snapshot, "refused")
-    body["Operation"]["Output"]["SpriteObject"] = (
-        f"{target.prefix}jobs-out/refused-s-${{Number}}.jpg"
-    )
+    body["Operation"]["Output"]["SpriteObject"] = f"{_out(target)}refused-s-${{Number}}.jpg"
     with target.sdk() as sdk, pytest.raises(CosServiceError) as caught:
         sdk.ci_create_media_jobs(Bucket=target.bucket, Jobs=body, Lst={})
     assert caught.value.get_status_code() == 400, f"{snapshot} was not refused with 400"
