@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from cli_helpers import frame, run
 
+from cos_snapshot import AsyncSnapshotClient, CosServiceError
 from cos_snapshot.cli._common import BucketPath, UsageError, bucket_path
 from cos_snapshot.testing.pytest_plugin import CosEmulator
 
@@ -200,3 +201,46 @@ def test_batch_prefix_with_no_objects_says_so_and_exits_0(
     )
     assert code == 0, err
     assert "0 objects under nothing/" in err
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+def test_batch_prefix_count_whose_media_info_failed_once_fails_rather_than_taking_the_end(
+    cos_emulator: CosEmulator,
+    cos_fixture_video: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The GetMediaInfo that plans --count's times fails (a 503 past the retries); the one the
+    # run would ask again succeeds. The video must fail, listed for a re-take: one snapshot
+    # at its end, reported done, would pass for the three it was to have.
+    cos_emulator.put("videos/a.mp4", cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64)))
+    real = AsyncSnapshotClient.get_media_info
+    asked: list[str] = []
+
+    async def flaky(self: AsyncSnapshotClient, key: str, **kwargs: Any) -> Any:
+        asked.append(key)
+        if len(asked) == 1:
+            raise CosServiceError(503, "SlowDown", "busy")
+        return await real(self, key, **kwargs)
+
+    monkeypatch.setattr(AsyncSnapshotClient, "get_media_info", flaky)
+    out_dir = tmp_path / "shots"
+    code, out, err = run(
+        capsys,
+        "batch",
+        "--prefix",
+        "videos/",
+        "--count",
+        "3",
+        "-o",
+        str(out_dir),
+        "--endpoint-url",
+        cos_emulator.endpoint_url,
+        "--anonymous",
+    )
+    assert code == 1, err
+    assert "0 done, 0 skipped, 1 failed of 1 item" in out
+    assert not list(out_dir.rglob("*.jpg"))
+    failures = [json.loads(line) for line in (out_dir / "failures.jsonl").read_text().splitlines()]
+    assert [(row["key"], row["code"]) for row in failures] == [("videos/a.mp4", "SlowDown")]
