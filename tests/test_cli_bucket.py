@@ -4,16 +4,19 @@ PUT into the bucket, against the real emulator."""
 from __future__ import annotations
 
 import argparse
+import io
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 from cli_helpers import frame, run
 
-from cos_snapshot import AsyncSnapshotClient, CosServiceError
+from cos_snapshot import AsyncSnapshotClient, CosServiceError, SnapshotArgs
 from cos_snapshot.cli._common import BucketPath, UsageError, bucket_path
+from cos_snapshot.cli._progress import PlainProgress
 from cos_snapshot.testing.pytest_plugin import CosEmulator
+from cos_snapshot.tools.batch import BatchItem, ItemResult, PlannedItem
 
 BUCKET = "examplebucket-1250000000"
 
@@ -244,3 +247,16 @@ def test_batch_prefix_count_whose_media_info_failed_once_fails_rather_than_takin
     assert not list(out_dir.rglob("*.jpg"))
     failures = [json.loads(line) for line in (out_dir / "failures.jsonl").read_text().splitlines()]
     assert [(row["key"], row["code"]) for row in failures] == [("videos/a.mp4", "SlowDown")]
+
+
+def test_progress_of_a_listing_whose_size_is_unknown_counts_without_a_total(
+    tmp_path: Path,
+) -> None:
+    # batch --prefix does not know its total before the listing ends: "[1/0]" would say it
+    # has none at all.
+    item = BatchItem(0, SnapshotArgs.check("videos/a.mp4", 1), "test")
+    result = ItemResult(PlannedItem(item, tmp_path, PurePosixPath("a.jpg")), "done")
+    stream = io.StringIO()
+    with PlainProgress(stream, 0) as progress:
+        progress.update(result)
+    assert stream.getvalue().startswith("[1] done ")
