@@ -260,3 +260,30 @@ def test_progress_of_a_listing_whose_size_is_unknown_counts_without_a_total(
     with PlainProgress(stream, 0) as progress:
         progress.update(result)
     assert stream.getvalue().startswith("[1] done ")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["get", "videos/a.mp4", "--time", "1", "-o", "cos:///posters/a.jpg"],
+        ["batch", "videos/a.mp4", "--times", "1", "-o", "out", "--failures", "cos:///f.jsonl"],
+        ["make-fixture", "cos:///videos/a.mp4"],
+    ],
+)
+def test_outputs_written_on_this_machine_refuse_a_bucket_place(
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # Taken as a path, cos:///posters/a.jpg is the local directory "cos:" (a file there, exit 0,
+    # while the user looks for it in the bucket).
+    monkeypatch.chdir(tmp_path)
+    # Refused before anything is sent: the endpoint is no server.
+    where = (
+        [] if argv[0] == "make-fixture" else ["--endpoint-url", "http://127.0.0.1:9", "--anonymous"]
+    )
+    code, _out, err = run(capsys, *argv, *where)
+    assert code == 2, err
+    assert "cos://" in err
+    assert not (tmp_path / "cos:").exists()
