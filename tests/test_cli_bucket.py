@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from cli_helpers import frame, run
+from cli_helpers import batch, frame, run
 
 from cos_snapshot import AsyncSnapshotClient, CosServiceError, SnapshotArgs
 from cos_snapshot.cli._common import BucketPath, UsageError, bucket_path
@@ -229,19 +229,10 @@ def test_batch_prefix_count_whose_media_info_failed_once_fails_rather_than_takin
 
     monkeypatch.setattr(AsyncSnapshotClient, "get_media_info", flaky)
     out_dir = tmp_path / "shots"
-    code, out, err = run(
-        capsys,
-        "batch",
-        "--prefix",
-        "videos/",
-        "--count",
-        "3",
-        "-o",
-        str(out_dir),
-        "--endpoint-url",
-        cos_emulator.endpoint_url,
-        "--anonymous",
+    argv = batch(
+        cos_emulator.endpoint_url, "--prefix", "videos/", "--count", "3", "-o", str(out_dir)
     )
+    code, out, err = run(capsys, *argv)
     assert code == 1, err
     assert "0 done, 0 skipped, 1 failed of 1 item" in out
     assert not list(out_dir.rglob("*.jpg"))
