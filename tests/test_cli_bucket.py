@@ -4,15 +4,19 @@ PUT into the bucket, against the real emulator."""
 from __future__ import annotations
 
 import argparse
+import io
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from cli_helpers import frame, run
+from cli_helpers import batch, frame, run
 
+from cos_snapshot import AsyncSnapshotClient, CosServiceError, SnapshotArgs
 from cos_snapshot.cli._common import BucketPath, UsageError, bucket_path
+from cos_snapshot.cli._progress import PlainProgress
 from cos_snapshot.testing.pytest_plugin import CosEmulator
+from cos_snapshot.tools.batch import BatchItem, ItemResult, PlannedItem
 
 BUCKET = "examplebucket-1250000000"
 
@@ -200,3 +204,77 @@ def test_batch_prefix_with_no_objects_says_so_and_exits_0(
     )
     assert code == 0, err
     assert "0 objects under nothing/" in err
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+def test_batch_prefix_count_whose_media_info_failed_once_fails_rather_than_taking_the_end(
+    cos_emulator: CosEmulator,
+    cos_fixture_video: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The GetMediaInfo that plans --count's times fails (a 503 past the retries); the one the
+    # run would ask again succeeds. The video must fail, listed for a re-take: one snapshot
+    # at its end, reported done, would pass for the three it was to have.
+    cos_emulator.put("videos/a.mp4", cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64)))
+    real = AsyncSnapshotClient.get_media_info
+    asked: list[str] = []
+
+    async def flaky(self: AsyncSnapshotClient, key: str, **kwargs: Any) -> Any:
+        asked.append(key)
+        if len(asked) == 1:
+            raise CosServiceError(503, "SlowDown", "busy")
+        return await real(self, key, **kwargs)
+
+    monkeypatch.setattr(AsyncSnapshotClient, "get_media_info", flaky)
+    out_dir = tmp_path / "shots"
+    argv = batch(
+        cos_emulator.endpoint_url, "--prefix", "videos/", "--count", "3", "-o", str(out_dir)
+    )
+    code, out, err = run(capsys, *argv)
+    assert code == 1, err
+    assert "0 done, 0 skipped, 1 failed of 1 item" in out
+    assert not list(out_dir.rglob("*.jpg"))
+    failures = [json.loads(line) for line in (out_dir / "failures.jsonl").read_text().splitlines()]
+    assert [(row["key"], row["code"]) for row in failures] == [("videos/a.mp4", "SlowDown")]
+
+
+def test_progress_of_a_listing_whose_size_is_unknown_counts_without_a_total(
+    tmp_path: Path,
+) -> None:
+    # batch --prefix does not know its total before the listing ends: "[1/0]" would say it
+    # has none at all.
+    item = BatchItem(0, SnapshotArgs.check("videos/a.mp4", 1), "test")
+    result = ItemResult(PlannedItem(item, tmp_path, PurePosixPath("a.jpg")), "done")
+    stream = io.StringIO()
+    with PlainProgress(stream, 0) as progress:
+        progress.update(result)
+    assert stream.getvalue().startswith("[1] done ")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["get", "videos/a.mp4", "--time", "1", "-o", "cos:///posters/a.jpg"],
+        ["batch", "videos/a.mp4", "--times", "1", "-o", "out", "--failures", "cos:///f.jsonl"],
+        ["make-fixture", "cos:///videos/a.mp4"],
+    ],
+)
+def test_outputs_written_on_this_machine_refuse_a_bucket_place(
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # Taken as a path, cos:///posters/a.jpg is the local directory "cos:" (a file there, exit 0,
+    # while the user looks for it in the bucket).
+    monkeypatch.chdir(tmp_path)
+    # Refused before anything is sent: the endpoint is no server.
+    where = (
+        [] if argv[0] == "make-fixture" else ["--endpoint-url", "http://127.0.0.1:9", "--anonymous"]
+    )
+    code, _out, err = run(capsys, *argv, *where)
+    assert code == 2, err
+    assert "cos://" in err
+    assert not (tmp_path / "cos:").exists()

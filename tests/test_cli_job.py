@@ -183,3 +183,18 @@ def test_an_output_in_another_bucket_names_it_and_the_region(
         "ap-beijing",
         "k/${Number}.jpg",
     )
+
+
+def test_every_past_the_count_limit_says_where_the_shots_end(
+    emulator: CosEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 4 s every 0.0002 s would be 20,000 shots: the job takes 10,000, which end near 2 s, and
+    # the command says so rather than leave the second half of the video without shots.
+    argv = job(
+        emulator, "snapshot", "videos/a.mp4", "--every", "0.0002", "--output", "x/${Number}.jpg"
+    )
+    code, _out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert "20,000 shots" in err
+    assert "10,000" in err
+    assert "2 s" in err

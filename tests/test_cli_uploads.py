@@ -221,6 +221,10 @@ def test_a_put_refused_fails_its_own_item_never_the_run(
     assert [(r["key"], r["code"], r["http_status"]) for r in failed] == [
         ("videos/b/intro.MP4", "AccessDenied", 403)
     ]
+    # The snapshot was taken: it is the upload that says it was refused (a 403 on the video
+    # would read the same).
+    assert failed[0]["error"].startswith("the upload to cos://"), failed[0]["error"]
+    assert "p/b/intro_00001.000.jpg was refused: HTTP 403 AccessDenied" in failed[0]["error"]
     assert items[-1]["done"] == 2
     assert set(_objects(cos_emulator, "p/")) == {"p/a/intro_00001.000.jpg", "p/c_00001.000.jpg"}
     failures = (tmp_path / "failures.jsonl").read_text().splitlines()

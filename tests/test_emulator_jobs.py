@@ -414,13 +414,23 @@ def test_callbacks_are_posted_to_loopback_with_retries(
         assert sent["JobsDetail"]["JobId"] == job_id
 
 
-def test_a_callback_off_loopback_is_refused(cos_emulator: CosEmulator) -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/hook",
+        # Names that only look like loopback resolve wherever their owner points them.
+        "http://127.0.0.1.nip.io/hook",
+        "http://127.example.com/hook",
+        "http://localhost.example.com/hook",
+    ],
+)
+def test_a_callback_off_loopback_is_refused(cos_emulator: CosEmulator, url: str) -> None:
     sdk = official_sdk(cos_emulator)
     body = {
         "Input": {"Object": "demo.mp4"},
         "Tag": "Snapshot",
         "Operation": {"Snapshot": {"Count": "1"}, "Output": {"Object": "cb-${Number}.jpg"}},
-        "CallBack": "http://example.com/hook",
+        "CallBack": url,
     }
     with pytest.raises(CosServiceError) as caught:
         sdk.ci_create_media_jobs(Bucket=cos_emulator.bucket, Jobs=body, Lst={})

@@ -55,7 +55,7 @@ examples:
   cos-snapshot animate videos/intro.mp4 --start 10 --duration 2 --fps 12 --width 480 -o intro.gif
   # from a quarter of the way in; the frames' times and delays as JSON
   cos-snapshot --json animate videos/intro.mp4 --start 25% -o preview.webp
-  # beside the video, in the bucket: previews/intro_preview.webp
+  # into the bucket, under previews/: previews/intro_preview.webp
   cos-snapshot animate videos/intro.mp4 -o cos:///previews/
 
 The animation holds ceil(duration x fps) frames, those on screen at start + i/fps (exactframe

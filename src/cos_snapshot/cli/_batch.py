@@ -63,6 +63,7 @@ from ._common import (
     async_client_from_args,
     bucket_path,
     concurrency,
+    local_path,
     only_broken_pipes,
     options_named,
     output_place,
@@ -428,7 +429,7 @@ def _failures_path(args: argparse.Namespace, output_dir: OutputPlace) -> Path:
         if isinstance(output_dir, BucketPrefix):
             return Path(FAILURES_NAME)
         return output_dir / FAILURES_NAME
-    path = Path(args.failures)
+    path = local_path(args.failures, "--failures", " (--input reads it back from here)")
     if path.suffix.lower() in JSONL_SUFFIXES:
         return path
     with contextlib.suppress(OSError):

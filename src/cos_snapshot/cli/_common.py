@@ -63,6 +63,7 @@ __all__ = [
     "client_options",
     "concurrency",
     "is_bucket_url",
+    "local_path",
     "only_broken_pipes",
     "options_named",
     "output_place",
@@ -92,6 +93,18 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?-[0-9]+$")
 def is_bucket_url(text: str | None) -> bool:
     """Whether ``text`` names a place in a bucket (``cos://...``) rather than a local path."""
     return text is not None and text.startswith(BUCKET_SCHEME)
+
+
+def local_path(text: str, option: str, instead: str = "") -> Path:
+    """``text`` as a path on this machine, for an option that writes only there: a ``cos://``
+    place is refused (taken as a path, ``cos:///a.jpg`` is ``a.jpg`` in a local directory
+    named ``cos:``, which the user would look for in the bucket). ``instead`` says what
+    writes to a bucket."""
+    if is_bucket_url(text):
+        raise UsageError(
+            f"{option} {text}: writes a file on this machine, not to a bucket{instead}"
+        )
+    return Path(text)
 
 
 @attrs.frozen

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import Credentials
 from .._shared.extras import needs_extra
-from ._common import EXIT_OK, UsageError, print_json, subparser
+from ._common import EXIT_OK, UsageError, local_path, print_json, subparser
 
 __all__ = ["register"]
 
@@ -178,6 +178,7 @@ FIXTURE_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".ts")
 
 
 def cmd_make_fixture(args: argparse.Namespace) -> int:
+    output = local_path(args.output, "OUTPUT", "; put it there with the SDK or coscli")
     _require_emulator_extra()
     import av  # noqa: PLC0415 - optional extra
 
@@ -185,7 +186,7 @@ def cmd_make_fixture(args: argparse.Namespace) -> int:
 
     try:
         info = make_fixture(
-            Path(args.output),
+            output,
             duration=args.duration,
             fps=args.fps,
             gop=args.gop,

@@ -27,6 +27,7 @@ from ._common import (
     add_connection_options,
     add_snapshot_options,
     client_from_args,
+    local_path,
     options_named,
     print_json,
     snapshot_args,
@@ -133,6 +134,12 @@ def _output_format(args: argparse.Namespace) -> str | None:
 
 
 def cmd_get(args: argparse.Namespace) -> int:
+    if args.output and args.output != "-":
+        local_path(
+            args.output,
+            "-o",
+            "; batch KEY --times T -o cos:///PREFIX/ puts snapshots into the bucket",
+        )
     named = _output_format(args)
     args.format = args.format or named
     checked, time = _checked(args, allow_auto=True)

@@ -25,6 +25,7 @@ from .. import (
     SnapshotJob,
     SnapshotJobSpec,
     SpriteSpec,
+    format_time,
     is_relative_time,
     parse_time,
     resolve_time,
@@ -148,7 +149,17 @@ def _count_for_every(info: MediaInfo, key: str, start: Decimal, every: Decimal) 
         raise UsageError(f"--every: the service gives no duration for {key}; give --count")
     if duration <= start:
         raise UsageError(f"--start {start}: the video {key} is only {duration} s long")
-    return max(1, min(MAX_COUNT, math.ceil((duration - start) / every)))
+    wanted = math.ceil((duration - start) / every)
+    if wanted > MAX_COUNT:
+        # Said, not silent: the shots would stop part way and leave the rest of the video out.
+        print(
+            f"{key}: --every {every} from {format_time(start)} s would take {wanted:,} shots of "
+            f"its {format_time(duration)} s, and a job takes at most {MAX_COUNT:,}: they cover "
+            f"{format_time(start)} to {format_time(start + MAX_COUNT * every)} s of it "
+            "(a larger --every covers it all)",
+            file=sys.stderr,
+        )
+    return max(1, min(MAX_COUNT, wanted))
 
 
 def _start_and_info(

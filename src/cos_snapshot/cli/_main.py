@@ -111,11 +111,25 @@ def _sigterm_as_interrupt() -> Iterator[list[int]]:
         else:
             raise KeyboardInterrupt
 
+    # SIGINT ignored (a script's `cos-snapshot batch ... &`): asyncio's runner hands an
+    # interruption to its task only when SIGINT has Python's default handler, and without that
+    # SIGTERM would stop the loop with the tasks in flight unreported. So the default handler
+    # goes in with SIGINT blocked: a real SIGINT stays pending, and is dropped unseen when
+    # SIG_IGN comes back.
+    sigint_ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN and hasattr(
+        signal, "pthread_sigmask"
+    )
+    if sigint_ignored:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
         yield received
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if sigint_ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _run(handler: Handler, args: argparse.Namespace) -> int:

@@ -99,7 +99,9 @@ class PlainProgress:
             return
         self._add_skipped()
         label = "done" if result.status == "done" else "FAILED"
-        self._lines.append(f"[{self.finished}/{self.total}] {label:6} {_describe(result)}\n")
+        # A total of 0 is one not known yet (a listing): the count alone, not "[1/0]".
+        count = f"{self.finished}/{self.total}" if self.total else str(self.finished)
+        self._lines.append(f"[{count}] {label:6} {_describe(result)}\n")
         if len(self._lines) == 1:  # the first since the last write: write now or soon
             wait = self._written + 1 / self.WRITES_PER_SECOND - time.monotonic()
             try:
@@ -146,7 +148,9 @@ class RichProgress:
             console=Console(stderr=True),
             refresh_per_second=self.REDRAWS_PER_SECOND,
         )
-        self._task = self._progress.add_task("batch", total=total, done=0, skipped=0, failed=0)
+        self._task = self._progress.add_task(  # total None: not known yet (a listing)
+            "batch", total=total or None, done=0, skipped=0, failed=0
+        )
         self._counts = {"done": 0, "skipped": 0, "failed": 0, "not_run": 0}
         self._shown = 0  # items the bar has been told about
         self._clock = clock

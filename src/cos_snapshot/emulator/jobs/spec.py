@@ -6,6 +6,7 @@ Count``), so a spec the client would refuse is refused here too, before a job ex
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
@@ -284,9 +285,14 @@ def _is_loopback(url: str) -> bool:
     except ValueError:
         return False
     host = (parts.hostname or "").lower()
-    return parts.scheme in ("http", "https") and (
-        host in ("localhost", "::1") or host.startswith("127.")
-    )
+    if parts.scheme not in ("http", "https"):
+        return False
+    if host == "localhost":
+        return True
+    try:  # an address, not a name: 127.0.0.1.nip.io starts like one and resolves anywhere
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_request(body: bytes) -> JobSpec:

@@ -21,8 +21,10 @@ import attrs
 from ... import AsyncSnapshotClient, CosError, MediaInfo, ObjectSummary, media_info_for
 from .items import (
     BatchInputError,
+    BatchItem,
     Item,
     ItemDefaults,
+    RelativeItem,
     TimeSelection,
     item_of_row,
     items_from_arguments,
@@ -114,8 +116,20 @@ class ListedKeys:
             items = list(
                 items_from_arguments([key], self.times, self.defaults, infos={key: answer})
             )
-        except (CosError, BatchInputError):
-            # Its times cannot be known: one item that fails alone, with the same error, when
-            # it runs (its GetMediaInfo is asked again there).
-            return [item_of_row(key, self.defaults, "end", index)]
+        except (CosError, BatchInputError) as error:
+            # Its times cannot be known: one item that fails alone, with this error, when it
+            # runs, even if its GetMediaInfo is answered then (a 503 that has passed): taking
+            # the end would report one snapshot done in place of the times it was to have.
+            placeholder = item_of_row(key, self.defaults, "end", index)
+            return [_Unplanned(**attrs.asdict(placeholder, recurse=False), error=error)]
         return [attrs.evolve(item, index=index + n) for n, item in enumerate(items)]
+
+
+@attrs.frozen
+class _Unplanned(RelativeItem):
+    """The one item of a key whose times could not be planned: resolving it raises ``error``."""
+
+    error: CosError | BatchInputError = attrs.field(kw_only=True, eq=False, repr=False)
+
+    def resolve(self, info: MediaInfo) -> BatchItem:
+        raise self.error

@@ -156,14 +156,25 @@ def _seen(future: asyncio.Future[Any]) -> None:
 
 
 def _failed(
-    planned: PlannedItem, started: float, error: BaseException, chosen: str | None = None
+    planned: PlannedItem,
+    started: float,
+    error: BaseException,
+    chosen: str | None = None,
+    *,
+    upload: str | None = None,
 ) -> ItemResult:
+    """The item failed with ``error``; ``upload``: in the PUT of its image to that place (said
+    first, as a refused PUT and a refused snapshot carry the same code)."""
+    text = one_line(error)
+    if upload is not None:
+        verb = "was refused" if isinstance(error, CosServiceError) else "failed"
+        text = f"the upload to {upload} {verb}: {text}"
     if isinstance(error, CosServiceError):
         return ItemResult(
             planned,
             "failed",
             seconds=time.monotonic() - started,
-            error=one_line(error),
+            error=text,
             code=error.code,
             http_status=error.status,
             chosen_time=chosen,
@@ -172,7 +183,7 @@ def _failed(
         planned,
         "failed",
         seconds=time.monotonic() - started,
-        error=one_line(error),
+        error=text,
         chosen_time=chosen,
     )
 
@@ -222,7 +233,9 @@ class _Uploads:
                     planned.name, snapshot.content, content_type_for(planned.name)
                 )
             except (CosError, OSError) as error:
-                result = _failed(planned, started, error, None if poster is None else poster.time)
+                chosen = None if poster is None else poster.time
+                where = destination.where(planned.name)
+                result = _failed(planned, started, error, chosen, upload=where)
             else:
                 result = _done(planned, snapshot, started, poster)
         except asyncio.CancelledError:
