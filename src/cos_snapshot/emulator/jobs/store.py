@@ -494,7 +494,9 @@ class JobStore:
 
 def parse_list_query(query: Mapping[str, str]) -> ListFilter:
     """``GET /jobs``'s parameters; 400 ``InvalidArgument`` naming a bad one."""
-    tag = query.get("tag", "Snapshot")
+    tag = query.get("tag")
+    if tag is None:
+        raise invalid_argument("Parameter tag is required: Snapshot.")
     if tag != "Snapshot":
         raise invalid_argument(f"Parameter tag: {tag[:40]!r}; the emulator runs Snapshot jobs.")
     wanted = ListFilter()
