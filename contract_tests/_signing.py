@@ -39,16 +39,19 @@ class RequestsCosAuth(requests.auth.AuthBase):
         request.headers["Host"] = host
         params = dict(parse_qsl(url.query, keep_blank_values=True))
         now = int(self.clock())
-        if self.credentials.token:
-            request.headers["x-cos-security-token"] = self.credentials.token
+        path = unquote(url.path)
+        # The job operations (CI) take the STS token under their own header's name.
+        is_job = path == "/jobs" or path.startswith("/jobs/")
+        token_header = "x-ci-security-token" if is_job else "x-cos-security-token"
         headers = {"host": host}
         if self.credentials.token:
-            headers["x-cos-security-token"] = self.credentials.token
+            request.headers[token_header] = self.credentials.token
+            headers[token_header] = self.credentials.token
         request.headers["Authorization"] = build_authorization(
             secret_id=self.credentials.secret_id,
             secret_key=self.credentials.secret_key,
             method=request.method or "GET",
-            path=unquote(url.path),
+            path=path,
             params=params,
             headers=headers,
             start=now - 60,

@@ -15,6 +15,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,8 @@ NOT_A_VIDEO = b"This text is not a video, whatever its name says.\n"
 #: Where schemathesis's uploads go, below the run prefix (``test_schema.py``); the listing
 #: tests (``test_listing.py``) leave them out, since what they are depends on the seed.
 GENERATED = "~generated/"
+#: How long the end of a session waits for a job the suite submitted to end.
+JOB_WAIT_S = 60
 #: The bucket-relative host the in-process app is called with.
 IN_PROCESS_URL = "http://testserver"
 
@@ -102,6 +105,8 @@ class Target:
     anonymous_app: Any = None
     #: Uploads, deletes and reads objects with the official SDK (targets reached over HTTP).
     remote: _RemoteBucket | None = None
+    #: Where the job operations go, when not to ``base_url``: a live bucket's CI host.
+    ci_base_url: str | None = None
     _closers: list[Any] = field(default_factory=list, repr=False)
 
     @property
@@ -130,6 +135,19 @@ class Target:
         if self.remote is not None:
             remote = self.remote
             self._closers.append(lambda: _quietly(remote.delete, key))
+
+    @property
+    def ci_url(self) -> str:
+        """The base URL of the job operations (``POST /jobs`` and friends)."""
+        return self.ci_base_url or self.base_url
+
+    def will_await_job(self, job_id: str) -> None:
+        """Note a job the suite submitted, so that the end of the session waits (a while) for
+        it to end before deleting what the suite put: a job still running would write its
+        outputs after their deletion. Call it after :meth:`will_put` of its outputs."""
+        if self.remote is not None:
+            remote = self.remote
+            self._closers.append(lambda: _quietly(remote.await_job, job_id))
 
     def put(self, key: str, data: bytes) -> None:
         """Put ``data`` as ``key`` with the typed client, deleted again at the session's end."""
@@ -309,6 +327,16 @@ class _RemoteBucket:
     def delete(self, key: str) -> None:
         self.sdk().delete_object(Bucket=self.bucket, Key=key)
 
+    def await_job(self, job_id: str, timeout: float = JOB_WAIT_S) -> None:
+        """Wait until the job ``job_id`` has ended (or the service no longer knows it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answer = self.sdk().ci_get_media_jobs(Bucket=self.bucket, JobIDs=job_id)
+            states = [detail.get("State") for detail in answer.get("JobsDetail") or []]
+            if all(state in ("Success", "Failed", "Cancel") for state in states):
+                return
+            time.sleep(0.2)
+
 
 def _upload(
     remote: _RemoteBucket, made: Mapping[str, tuple[VideoSpec, Any]], prefix: str, target: Target
@@ -377,6 +405,10 @@ def live_target(
     endpoint_url = environ.get("COS_CONTRACT_ENDPOINT_URL") or None
     base_url = (endpoint_url or endpoint_for(bucket, region)).rstrip("/")
     prefix = f"cos-snapshot-contract/{secrets.token_hex(6)}/"
+    ci_url = None
+    if not endpoint_url:
+        with SnapshotClient(bucket=bucket, region=region, credentials=credentials) as client:
+            ci_url = client.ci_endpoint_url  # the bucket's CI host
     target = Target(
         name="live",
         base_url=base_url,
@@ -385,6 +417,7 @@ def live_target(
         strict=_flag(environ, "COS_CONTRACT_STRICT"),
         prefix=prefix,
         anonymous_url=base_url if _flag(environ, "COS_CONTRACT_ANONYMOUS") else None,
+        ci_base_url=ci_url,
     )
     remote = _RemoteBucket(bucket, region, endpoint_url, credentials)
     target.remote = remote

@@ -404,6 +404,17 @@ def _server_error_on_bad_input(app: ASGIApp, settings: EmulatorSettings) -> ASGI
     return _map_response(app, status=lambda code: 500 if code == 400 else code)
 
 
+def _job_server_error_on_bad_body(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
+    """A job submission it refuses is answered 500 (the refusal's document kept)."""
+    inner = _map_response(app, status=lambda code: 500 if code == 400 else code)
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        is_submit = scope.get("method") == "POST" and scope.get("path") == "/jobs"
+        await (inner if is_submit else app)(scope, receive, send)
+
+    return wrapped
+
+
 def _rewrites_listing(
     change: Callable[[ET.Element], None],
 ) -> Callable[[ASGIApp, EmulatorSettings], ASGIApp]:
@@ -654,6 +665,10 @@ BUGS: dict[str, Bug] = {
         "GetBucket answers encoding-type=url with keys, prefixes and markers as they are, and"
         " no Encoding-Type",
         middleware=_rewrites_listing(_ignore_encoding_type),
+    ),
+    "jobs-server-error-on-bad-body": Bug(
+        "a job submission with a body it refuses is answered 500 instead of 400",
+        middleware=_job_server_error_on_bad_body,
     ),
     "jobs-number-from-1": Bug(
         "snapshot jobs number their outputs and sprites from 1, not 0",

@@ -148,6 +148,7 @@ CAUGHT_BY: dict[str, dict[str, str]] = {
     "listing-ignores-encoding-type": {
         URL_ENCODED: "asked for encoding-type=url, the answer says []"
     },
+    "jobs-server-error-on-bad-body": {SCHEMA: "Server error"},
     "jobs-number-from-1": {JOBS_INTERVAL: "Interval outputs"},
     "jobs-average-first-half": {JOBS_AVERAGE: "Average shots show frames"},
     "jobs-sprite-grid-swapped": {JOBS_SPRITE: "3 columns x 2 lines of 160x120 cells make"},

@@ -39,7 +39,7 @@ from .._shared.http_dates import http_date
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key, render_error
 from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
-from .jobs import JobRoutes, SnapshotJobRunner, is_job_key
+from .jobs import MAX_JOB_PATH_BYTES, JobRoutes, SnapshotJobRunner, is_job_key
 from .listing import list_request, render_page
 from .mediainfo import MediaInfo, render_media_info
 from .params import parse_query, snapshot_params
@@ -444,7 +444,10 @@ class _Emulator:
         _check_header_size(request.scope)
         headers = _decoded_headers(request.scope)
         self._check_bucket(headers.get("host", ""))
-        key = decode_key(_raw_path(request.scope))
+        raw_path = _raw_path(request.scope)
+        key = decode_key(raw_path, max_bytes=MAX_JOB_PATH_BYTES)
+        if not is_job_key(key):
+            key = decode_key(raw_path)  # an object key: held to COS's limit
         query = parse_query(request.scope.get("query_string", b""))
         verify_request(
             RequestToVerify(method=request.method, path=f"/{key}", params=query, headers=headers),

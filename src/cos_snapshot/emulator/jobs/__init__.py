@@ -6,11 +6,12 @@ the jobs in memory with their workers and callbacks (``store``) and the routes (
 from __future__ import annotations
 
 from .plan import JobFailure, Readings
-from .routes import JobRoutes, is_job_key
+from .routes import MAX_JOB_PATH_BYTES, JobRoutes, is_job_key
 from .spec import JobSpec, SnapshotConfig, SpriteConfig
 from .work import Cancelled, JobOutcome, SnapshotJobRunner
 
 __all__ = [
+    "MAX_JOB_PATH_BYTES",
     "Cancelled",
     "JobFailure",
     "JobOutcome",

@@ -8,6 +8,7 @@ request on them is 400 ``InvalidArgument``.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,15 +24,30 @@ from .spec import MAX_REQUEST_BYTES, parse_request
 from .store import JobStore, parse_list_query, render_document, render_job
 from .work import SnapshotJobRunner
 
-__all__ = ["JobRoutes", "is_job_key"]
+__all__ = ["MAX_JOB_PATH_BYTES", "JobRoutes", "is_job_key"]
 
 #: The most ids one ``GET /jobs/<id>,<id>…`` may name.
 MAX_IDS = 100
+#: The longest job path, ``jobs/`` and the spec's 2048 characters of ids (more than an object
+#: key's 850 bytes: ids are no keys).
+MAX_JOB_PATH_BYTES = len("jobs/") + 2048
+_JOB_ID = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 
 
 def is_job_key(key: str) -> bool:
     """Whether ``key`` is one of the paths the job operations own."""
     return key == "jobs" or key.startswith("jobs/")
+
+
+def _job_ids(text: str, most: int = MAX_IDS) -> list[str]:
+    """The ids of a job path, ``id[,id…]``; 400 ``InvalidArgument`` unless there are 1 to
+    ``most`` of them, each of letters, digits, ``-`` and ``_`` (as the spec says ids are: an
+    answer never echoes anything else in ``NonExistJobIds``)."""
+    ids = text.split(",")
+    if len(ids) > most or not all(_JOB_ID.fullmatch(part) for part in ids):
+        what = "one job id" if most == 1 else f"1 to {most} job ids, separated by commas"
+        raise invalid_argument(f"Name {what}, each of letters, digits, - and _.")
+    return ids
 
 
 def _reserved() -> EmulatorError:
@@ -86,16 +102,14 @@ class JobRoutes:
             root.extend(render_job(job) for job in jobs)
             ET.SubElement(root, "NextToken").text = token
         elif method == "GET":
-            ids = [part for part in key.removeprefix("jobs/").split(",") if part]
-            if not ids or len(ids) > MAX_IDS:
-                raise invalid_argument(f"Name 1 to {MAX_IDS} job ids, separated by commas.")
-            jobs, missing = self.store.get(ids)
+            jobs, missing = self.store.get(_job_ids(key.removeprefix("jobs/")))
             root = ET.Element("Response")
             root.extend(render_job(job) for job in jobs)
             for job_id in missing:
                 ET.SubElement(root, "NonExistJobIds").text = job_id
         elif method == "PUT" and "cancel" in query and key.count("/") == 1 and key != "jobs/":
-            self.store.cancel(key.removeprefix("jobs/"))
+            (job_id,) = _job_ids(key.removeprefix("jobs/"), most=1)
+            self.store.cancel(job_id)
             return Response(headers={"x-ci-request-id": request_id})
         else:
             raise _reserved()

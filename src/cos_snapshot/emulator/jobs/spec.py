@@ -126,8 +126,19 @@ class _Reader:
         self.element = element
         self.path = path
 
+    def _one(self, name: str) -> ET.Element | None:
+        """The child ``name``, refused when it repeats (no element of a request does)."""
+        if self.element is None:
+            return None
+        found = self.element.findall(name)
+        if len(found) > 1:
+            raise self.fail(name, "appears more than once")
+        return found[0] if found else None
+
     def child(self, name: str) -> _Reader:
-        found = None if self.element is None else self.element.find(name)
+        found = self._one(name)
+        if found is not None and (found.text or "").strip():
+            raise self.fail(name, "holds text where it holds elements")
         return _Reader(found, f"{self.path}/{name}")
 
     @property
@@ -137,9 +148,11 @@ class _Reader:
     def text(self, name: str) -> str | None:
         """The child's text, stripped; ``None`` when it is missing or empty (the vendor's own
         demo sends ``<TimeInterval></TimeInterval>`` for 'not set')."""
-        found = None if self.element is None else self.element.find(name)
+        found = self._one(name)
         if found is None:
             return None
+        if len(found):
+            raise self.fail(name, "holds elements where it holds text")
         text = (found.text or "").strip()
         return text or None
 

@@ -14,6 +14,7 @@ import collections
 import hashlib
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -26,6 +27,7 @@ from typing import Any
 
 from ..errors import EmulatorError, invalid_argument
 from ..settings import EmulatorSettings
+from ..storage import MAX_KEY_BYTES
 from .plan import JobFailure
 from .spec import JobSpec, SnapshotConfig
 from .work import Cancelled, JobOutcome, SnapshotJobRunner
@@ -43,6 +45,8 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 FINAL_STATES = frozenset({"Success", "Failed", "Cancel"})
 STATES = ("Submitted", "Running", "Success", "Failed", "Pause", "Cancel")
 MAX_PAGE = 100
+#: A queue id as the spec writes them (``GET /jobs``'s ``queueId``): empty is every queue.
+_QUEUE_ID = re.compile(r"[A-Za-z0-9_-]{0,64}", re.ASCII)
 
 #: Callback deliveries: at most this many wait (the oldest dropped beyond), each tried this many
 #: times with these pauses, each attempt bounded by the timeout.
@@ -490,16 +494,18 @@ class JobStore:
 
 def parse_list_query(query: Mapping[str, str]) -> ListFilter:
     """``GET /jobs``'s parameters; 400 ``InvalidArgument`` naming a bad one."""
-    tag = query.get("tag", "Snapshot")
+    tag = query.get("tag")
+    if tag is None:
+        raise invalid_argument("Parameter tag is required: Snapshot.")
     if tag != "Snapshot":
         raise invalid_argument(f"Parameter tag: {tag[:40]!r}; the emulator runs Snapshot jobs.")
     wanted = ListFilter()
     states = query.get("states", "") or "All"
-    if states != "All":
-        names = frozenset(s.strip() for s in states.split(","))
-        unknown = sorted(names - set(STATES))
-        if unknown:
-            raise invalid_argument(f"Parameter states: {unknown[0][:40]!r} is not a job state.")
+    names = frozenset(s.strip() for s in states.split(","))
+    unknown = sorted(names - {"All", *STATES})
+    if unknown:
+        raise invalid_argument(f"Parameter states: {unknown[0][:40]!r} is not a job state.")
+    if "All" not in names:  # All, alone or in a list, is every state
         wanted.states = names
     order = query.get("orderByTime", "") or "Desc"
     if order not in ("Desc", "Asc"):
@@ -527,6 +533,16 @@ def parse_list_query(query: Mapping[str, str]) -> ListFilter:
                 wanted.start = moment
             else:
                 wanted.end = moment
-    wanted.queue_id = query.get("queueId") or None
-    wanted.input_object = query.get("inputObject") or None
+    queue_id = query.get("queueId", "")
+    if not _QUEUE_ID.fullmatch(queue_id):
+        raise invalid_argument("Parameter queueId: at most 64 letters, digits, - and _.")
+    input_object = query.get("inputObject", "")
+    if len(input_object.encode()) > MAX_KEY_BYTES or any(
+        ord(c) < 0x20 or ord(c) == 0x7F for c in input_object
+    ):
+        raise invalid_argument(
+            f"Parameter inputObject: an object key ({MAX_KEY_BYTES} bytes, no control characters)."
+        )
+    wanted.queue_id = queue_id or None
+    wanted.input_object = input_object or None
     return wanted
