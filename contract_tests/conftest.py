@@ -8,6 +8,8 @@ Environment (all optional):
 - ``COS_CONTRACT_SEED``: the schemathesis seed (Hypothesis tests are derandomized; use
   ``--hypothesis-profile=contract-random --hypothesis-seed=N`` for random runs);
 - ``COS_CONTRACT_BROKEN``: serve a deliberately broken emulator (see ``broken.py``);
+- ``COS_CONTRACT_BROKEN_PLAN``: the meta-test's plan, many broken servers in one run (see
+  ``_config.py``);
 - ``COS_CONTRACT_VIDEO_CACHE``: a directory to keep the fixture videos in between runs;
 - ``COS_CONTRACT_REPORT``: where to write the behaviour report (JSON, see ``_report.py``).
 
@@ -27,6 +29,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from ._config import BROKEN_PLAN, in_process_targets, split_target
 from ._report import BehaviourReport, Observation
 from ._targets import (
     TARGET_NAMES,
@@ -69,6 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_REPORT] = BehaviourReport()
     config.stash[_OUTCOMES] = {}
     config.stash[_FAILURES] = {}
+    if BROKEN_PLAN and os.environ.get("COS_CONTRACT_BROKEN"):
+        raise pytest.UsageError("COS_CONTRACT_BROKEN and COS_CONTRACT_BROKEN_PLAN: give one")
     if "live" in _explicit_targets():
         missing = missing_live_variables()
         if missing:
@@ -105,6 +110,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     bug = os.environ.get("COS_CONTRACT_BROKEN")
     if bug:
         lines.append(f"contract: BROKEN emulator {bug!r}")
+    if BROKEN_PLAN:
+        lines.append(f"contract: {len(BROKEN_PLAN)} emulators, broken ones among them, planned")
     return lines
 
 
@@ -120,32 +127,45 @@ def made_videos(
     return make_videos(directory)
 
 
+def _target_params(name: str) -> list[str]:
+    return in_process_targets() if name == "asgi" else [name]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect the tests of targets left out of ``COS_CONTRACT_TARGETS``, and the meta-test
     (``test_catches_bugs.py``, which runs the suite against broken emulators) unless the
-    in-process emulator is a target and no broken one is being served."""
+    in-process emulator is a target and no broken one is being served. Under a plan
+    (``COS_CONTRACT_BROKEN_PLAN``), each target runs the tests planned for its server (each test
+    noting the server as the JUnit property ``broken``), and the rest are deselected."""
     selected = set(_selected_targets())
-    run_meta = "asgi" in selected and not os.environ.get("COS_CONTRACT_BROKEN")
+    run_meta = "asgi" in selected and not os.environ.get("COS_CONTRACT_BROKEN") and not BROKEN_PLAN
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        name = callspec.params.get("target") if callspec is not None else None
+        param = callspec.params.get("target") if callspec is not None else None
+        name, bug = split_target(param) if param is not None else (None, None)
         meta = item.path.name == "test_catches_bugs.py"
         wanted = (name is None or name in selected) and (run_meta or not meta)
+        if wanted and BROKEN_PLAN:
+            wanted = item.nodeid.split("[", 1)[0] in BROKEN_PLAN.get(bug or "", ())
+            item.user_properties.append(("broken", bug or ""))
         (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
 
-@pytest.fixture(scope="session", params=TARGET_NAMES)
+@pytest.fixture(
+    scope="session",
+    params=[param for name in TARGET_NAMES for param in _target_params(name)],
+)
 def target(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     made_videos: dict[str, tuple[VideoSpec, Any]],
 ) -> Iterator[Target]:
-    name: str = request.param
-    bug = os.environ.get("COS_CONTRACT_BROKEN") or None
+    name, bug = split_target(request.param)
+    bug = bug or os.environ.get("COS_CONTRACT_BROKEN") or None
     if name == "asgi":
         built = in_process_target(tmp_path_factory.mktemp("asgi"), made_videos, bug)
         try:
