@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 import tempfile
 import zipfile
@@ -18,6 +19,13 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv|venv"
+
+# Every process the sessions start writes its compiled modules (and pytest's rewritten test
+# modules) to __pycache__: uv installs no .pyc files, and the tests start hundreds of Python
+# processes (the CLI's, the contract suite's runs), each of which would otherwise compile every
+# module it imports again (a pytest run of the contract suite: ~6 CPU-s to collect, ~3 with the
+# cache). An environment that turns the cache off (PYTHONDONTWRITEBYTECODE) does not reach them.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 nox.options.reuse_venv = "yes"
 nox.options.sessions = [
     "lint",
