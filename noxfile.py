@@ -88,7 +88,10 @@ def tests(session: nox.Session) -> None:
     _install_project(session)
     session.install(*_group("test"))
     load_seconds = {"COS_SNAPSHOT_LOAD_SECONDS": "8"}
-    session.run("pytest", "tests", "-n", "auto", *session.posargs, env=load_seconds)
+    # A module to a worker, so that its module-scoped fixtures (emulators, videos, the bench
+    # run) are made once, in the order tests/conftest.py puts them: the slow ones first.
+    dist = ("--dist", "loadscope", "--no-loadscope-reorder")
+    session.run("pytest", "tests", "-n", "auto", *dist, *session.posargs, env=load_seconds)
 
 
 @nox.session
