@@ -66,12 +66,15 @@ def _interrupt(signum: int, frame: Any) -> None:
 _REPORT = pytest.StashKey[BehaviourReport]()
 _OUTCOMES = pytest.StashKey[dict[str, str]]()
 _FAILURES = pytest.StashKey[dict[str, str]]()
+#: Where a pytest-xdist worker leaves its readings for the controller (``workeroutput``).
+_WORKER_READINGS = "cos_contract_readings"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_REPORT] = BehaviourReport()
     config.stash[_OUTCOMES] = {}
     config.stash[_FAILURES] = {}
+    config.pluginmanager.register(_RunRecord(config), "cos-contract-run-record")
     if BROKEN_PLAN and os.environ.get("COS_CONTRACT_BROKEN"):
         raise pytest.UsageError("COS_CONTRACT_BROKEN and COS_CONTRACT_BROKEN_PLAN: give one")
     if "live" in _explicit_targets():
@@ -153,6 +156,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    # The meta-test first: it takes longest, and under pytest-xdist (``nox -s contract``) the
+    # other worker runs the rest meanwhile.
+    items.sort(key=lambda item: item.path.name != "test_catches_bugs.py")
 
 
 @pytest.fixture(
@@ -204,20 +210,28 @@ def record_reading(request: pytest.FixtureRequest, target: Target) -> Record:
     return record
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[pytest.TestReport]:
-    report: pytest.TestReport = yield
-    outcomes = item.config.stash[_OUTCOMES]
-    if report.failed:
-        outcomes[report.nodeid] = "failed"
-        item.config.stash[_FAILURES].setdefault(report.nodeid, _failure_text(report))
-    elif report.skipped:
-        outcomes.setdefault(report.nodeid, "skipped")
-    elif report.when == "call":
-        outcomes.setdefault(report.nodeid, "passed")
-    return report
+class _RunRecord:
+    """Each test's outcome and failure, from the reports this process makes or, under
+    pytest-xdist, those its workers send; and, on the controller, the workers' readings."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcomes = self.config.stash[_OUTCOMES]
+        if report.failed:
+            outcomes[report.nodeid] = "failed"
+            self.config.stash[_FAILURES].setdefault(report.nodeid, _failure_text(report))
+        elif report.skipped:
+            outcomes.setdefault(report.nodeid, "skipped")
+        elif report.when == "call":
+            outcomes.setdefault(report.nodeid, "passed")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        readings = getattr(node, "workeroutput", {}).get(_WORKER_READINGS)
+        if readings:
+            self.config.stash[_REPORT].merge(readings)
 
 
 def _failure_text(report: pytest.TestReport) -> str:
@@ -251,6 +265,11 @@ def _outcome(config: pytest.Config, exitstatus: int) -> dict[str, Any]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        # A pytest-xdist worker: the controller, which sees every test's report, ends the run.
+        workeroutput[_WORKER_READINGS] = config.stash[_REPORT].readings()
+        return
     passed = list(config.stash[_OUTCOMES].values()).count("passed")
     if exitstatus == pytest.ExitCode.OK and not passed:
         # Every test skipped (or none ran): that proves nothing, and must not look like a pass.
