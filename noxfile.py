@@ -91,7 +91,11 @@ def tests(session: nox.Session) -> None:
     # A module to a worker, so that its module-scoped fixtures (emulators, videos, the bench
     # run) are made once, in the order tests/conftest.py puts them: the slow ones first.
     dist = ("--dist", "loadscope", "--no-loadscope-reorder")
-    session.run("pytest", "tests", "-n", "auto", *dist, *session.posargs, env=load_seconds)
+    # The slowest tests named at the end: what to look at when the run gets long.
+    durations = "--durations=30"
+    session.run(
+        "pytest", "tests", "-n", "auto", *dist, durations, *session.posargs, env=load_seconds
+    )
 
 
 @nox.session
@@ -111,6 +115,7 @@ def contract(session: nox.Session) -> None:
         "pytest",
         "contract_tests",
         *workers,
+        "--durations=30",
         "--junitxml=reports/contract.junit.xml",
         *session.posargs,
         interrupt_timeout=120,
