@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 import tempfile
 import zipfile
@@ -18,6 +19,13 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv|venv"
+
+# Every process the sessions start writes its compiled modules (and pytest's rewritten test
+# modules) to __pycache__: uv installs no .pyc files, and the tests start hundreds of Python
+# processes (the CLI's, the contract suite's runs), each of which would otherwise compile every
+# module it imports again (a pytest run of the contract suite: ~6 CPU-s to collect, ~3 with the
+# cache). An environment that turns the cache off (PYTHONDONTWRITEBYTECODE) does not reach them.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 nox.options.reuse_venv = "yes"
 nox.options.sessions = [
     "lint",
@@ -80,7 +88,14 @@ def tests(session: nox.Session) -> None:
     _install_project(session)
     session.install(*_group("test"))
     load_seconds = {"COS_SNAPSHOT_LOAD_SECONDS": "8"}
-    session.run("pytest", "tests", "-n", "auto", *session.posargs, env=load_seconds)
+    # A module to a worker, so that its module-scoped fixtures (emulators, videos, the bench
+    # run) are made once, in the order tests/conftest.py puts them: the slow ones first.
+    dist = ("--dist", "loadscope", "--no-loadscope-reorder")
+    # The slowest tests named at the end: what to look at when the run gets long.
+    durations = "--durations=30"
+    session.run(
+        "pytest", "tests", "-n", "auto", *dist, durations, *session.posargs, env=load_seconds
+    )
 
 
 @nox.session
@@ -88,11 +103,19 @@ def contract(session: nox.Session) -> None:
     """The contract suite, against the embedded emulator (or a live bucket, see its README)."""
     _install_project(session)
     session.install(*_group("contract"))
+    # Against the emulators, a file to each of two workers, the meta-test's first (it runs its
+    # own pytest processes, two at a time). A live bucket's run stays in one process, whose
+    # Ctrl-C and SIGTERM handling deletes its uploads (contract_tests/test_catches_bugs.py).
+    workers = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
+    if os.environ.get("COS_CONTRACT_BUCKET"):
+        workers = []
     # On Ctrl-C, give pytest time to run its teardown, which deletes a live target's uploads
     # (nox would otherwise kill it after 0.3 s).
     session.run(
         "pytest",
         "contract_tests",
+        *workers,
+        "--durations=30",
         "--junitxml=reports/contract.junit.xml",
         *session.posargs,
         interrupt_timeout=120,

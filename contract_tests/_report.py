@@ -180,6 +180,27 @@ class BehaviourReport:
             self.targets[name] = TargetReport(name, endpoint_url, strict)
         return self.targets[name]
 
+    def readings(self) -> dict[str, Any]:
+        """What the targets were seen to do, as plain data (a pytest-xdist worker sends it to
+        the controller, which takes it in with :meth:`merge`)."""
+        return {
+            name: {
+                "endpoint_url": target.endpoint_url,
+                "strict": target.strict,
+                "readings": {q: seen.as_json() for q, seen in target.readings.items()},
+            }
+            for name, target in self.targets.items()
+        }
+
+    def merge(self, readings: dict[str, Any]) -> None:
+        """Take in another process's :meth:`readings`."""
+        for name, part in readings.items():
+            target = self.target(name, part["endpoint_url"], part["strict"])
+            for question, seen in part["readings"].items():
+                target.readings[question] = Observation(
+                    seen["reading"], seen["seen"], list(seen["requests"])
+                )
+
     def as_json(self, outcome: dict[str, Any]) -> dict[str, Any]:
         return {
             "format": REPORT_FORMAT,

@@ -8,6 +8,8 @@ Environment (all optional):
 - ``COS_CONTRACT_SEED``: the schemathesis seed (Hypothesis tests are derandomized; use
   ``--hypothesis-profile=contract-random --hypothesis-seed=N`` for random runs);
 - ``COS_CONTRACT_BROKEN``: serve a deliberately broken emulator (see ``broken.py``);
+- ``COS_CONTRACT_BROKEN_PLAN``: the meta-test's plan, many broken servers in one run (see
+  ``_config.py``);
 - ``COS_CONTRACT_VIDEO_CACHE``: a directory to keep the fixture videos in between runs;
 - ``COS_CONTRACT_REPORT``: where to write the behaviour report (JSON, see ``_report.py``).
 
@@ -27,6 +29,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from ._config import BROKEN_PLAN, in_process_targets, split_target
 from ._report import BehaviourReport, Observation
 from ._targets import (
     TARGET_NAMES,
@@ -63,12 +66,17 @@ def _interrupt(signum: int, frame: Any) -> None:
 _REPORT = pytest.StashKey[BehaviourReport]()
 _OUTCOMES = pytest.StashKey[dict[str, str]]()
 _FAILURES = pytest.StashKey[dict[str, str]]()
+#: Where a pytest-xdist worker leaves its readings for the controller (``workeroutput``).
+_WORKER_READINGS = "cos_contract_readings"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_REPORT] = BehaviourReport()
     config.stash[_OUTCOMES] = {}
     config.stash[_FAILURES] = {}
+    config.pluginmanager.register(_RunRecord(config), "cos-contract-run-record")
+    if BROKEN_PLAN and os.environ.get("COS_CONTRACT_BROKEN"):
+        raise pytest.UsageError("COS_CONTRACT_BROKEN and COS_CONTRACT_BROKEN_PLAN: give one")
     if "live" in _explicit_targets():
         missing = missing_live_variables()
         if missing:
@@ -105,6 +113,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     bug = os.environ.get("COS_CONTRACT_BROKEN")
     if bug:
         lines.append(f"contract: BROKEN emulator {bug!r}")
+    if BROKEN_PLAN:
+        lines.append(f"contract: {len(BROKEN_PLAN)} emulators, broken ones among them, planned")
     return lines
 
 
@@ -120,32 +130,48 @@ def made_videos(
     return make_videos(directory)
 
 
+def _target_params(name: str) -> list[str]:
+    return in_process_targets() if name == "asgi" else [name]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect the tests of targets left out of ``COS_CONTRACT_TARGETS``, and the meta-test
     (``test_catches_bugs.py``, which runs the suite against broken emulators) unless the
-    in-process emulator is a target and no broken one is being served."""
+    in-process emulator is a target and no broken one is being served. Under a plan
+    (``COS_CONTRACT_BROKEN_PLAN``), each target runs the tests planned for its server (each test
+    noting the server as the JUnit property ``broken``), and the rest are deselected."""
     selected = set(_selected_targets())
-    run_meta = "asgi" in selected and not os.environ.get("COS_CONTRACT_BROKEN")
+    run_meta = "asgi" in selected and not os.environ.get("COS_CONTRACT_BROKEN") and not BROKEN_PLAN
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        name = callspec.params.get("target") if callspec is not None else None
+        param = callspec.params.get("target") if callspec is not None else None
+        name, bug = split_target(param) if param is not None else (None, None)
         meta = item.path.name == "test_catches_bugs.py"
         wanted = (name is None or name in selected) and (run_meta or not meta)
+        if wanted and BROKEN_PLAN:
+            wanted = item.nodeid.split("[", 1)[0] in BROKEN_PLAN.get(bug or "", ())
+            item.user_properties.append(("broken", bug or ""))
         (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    # The meta-test first: it takes longest, and under pytest-xdist (``nox -s contract``) the
+    # other worker runs the rest meanwhile.
+    items.sort(key=lambda item: item.path.name != "test_catches_bugs.py")
 
 
-@pytest.fixture(scope="session", params=TARGET_NAMES)
+@pytest.fixture(
+    scope="session",
+    params=[param for name in TARGET_NAMES for param in _target_params(name)],
+)
 def target(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     made_videos: dict[str, tuple[VideoSpec, Any]],
 ) -> Iterator[Target]:
-    name: str = request.param
-    bug = os.environ.get("COS_CONTRACT_BROKEN") or None
+    name, bug = split_target(request.param)
+    bug = bug or os.environ.get("COS_CONTRACT_BROKEN") or None
     if name == "asgi":
         built = in_process_target(tmp_path_factory.mktemp("asgi"), made_videos, bug)
         try:
@@ -184,20 +210,28 @@ def record_reading(request: pytest.FixtureRequest, target: Target) -> Record:
     return record
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[pytest.TestReport]:
-    report: pytest.TestReport = yield
-    outcomes = item.config.stash[_OUTCOMES]
-    if report.failed:
-        outcomes[report.nodeid] = "failed"
-        item.config.stash[_FAILURES].setdefault(report.nodeid, _failure_text(report))
-    elif report.skipped:
-        outcomes.setdefault(report.nodeid, "skipped")
-    elif report.when == "call":
-        outcomes.setdefault(report.nodeid, "passed")
-    return report
+class _RunRecord:
+    """Each test's outcome and failure, from the reports this process makes or, under
+    pytest-xdist, those its workers send; and, on the controller, the workers' readings."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcomes = self.config.stash[_OUTCOMES]
+        if report.failed:
+            outcomes[report.nodeid] = "failed"
+            self.config.stash[_FAILURES].setdefault(report.nodeid, _failure_text(report))
+        elif report.skipped:
+            outcomes.setdefault(report.nodeid, "skipped")
+        elif report.when == "call":
+            outcomes.setdefault(report.nodeid, "passed")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        readings = getattr(node, "workeroutput", {}).get(_WORKER_READINGS)
+        if readings:
+            self.config.stash[_REPORT].merge(readings)
 
 
 def _failure_text(report: pytest.TestReport) -> str:
@@ -231,6 +265,11 @@ def _outcome(config: pytest.Config, exitstatus: int) -> dict[str, Any]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        # A pytest-xdist worker: the controller, which sees every test's report, ends the run.
+        workeroutput[_WORKER_READINGS] = config.stash[_REPORT].readings()
+        return
     passed = list(config.stash[_OUTCOMES].values()).count("passed")
     if exitstatus == pytest.ExitCode.OK and not passed:
         # Every test skipped (or none ran): that proves nothing, and must not look like a pass.

@@ -42,7 +42,7 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.transport.serialization import serialize_binary
 
 from ._asgi import SwitchableApp
-from ._config import SEED, examples
+from ._config import SEED, examples, in_process_targets
 from ._expect import magic_type
 from ._helpers import object_path
 from ._spec import spec_bytes
@@ -738,7 +738,7 @@ def _excluded(target: Target) -> list[Any]:
 
 
 @in_process_schema.parametrize()
-@pytest.mark.parametrize("target", ["asgi"], indirect=True)
+@pytest.mark.parametrize("target", in_process_targets(), indirect=True)
 def test_in_process_server_conforms_to_the_spec(case: Any, target: Target) -> None:
     IN_PROCESS_APP.current = target.app
     _prepare(case, target)

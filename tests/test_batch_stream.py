@@ -333,6 +333,7 @@ async def test_items_of_one_video_share_one_media_info_and_the_input_is_pulled_a
     assert client.pulled_at_first_snapshot <= 4  # one item per worker, not the whole input
 
 
+@pytest.mark.slow
 def test_checking_a_large_input_holds_little_memory_per_row(tmp_path: Path) -> None:
     rows = 50_000
     source = tmp_path / "items.jsonl"

@@ -337,6 +337,7 @@ def test_json_output_closed_by_its_reader_is_one_line_and_exit_1(
     _json_batch_read_one_line(server, "0:1.99:0.01", tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_after_a_broken_pipe_the_failures_file_lists_every_item_not_done(
     server: str, tmp_path: Path
 ) -> None:

@@ -171,6 +171,7 @@ def _live_environment(videos: dict[str, str]) -> dict[str, str]:
     )
 
 
+@pytest.mark.slow
 def test_against_a_server_that_rounds_down_it_exits_1_saying_which_contract_and_request(
     tmp_path: Path, contract_video_cache: dict[str, str]
 ) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from cos_snapshot import Credentials
@@ -81,6 +82,7 @@ def _run_script(
     return result.returncode, text + result.stdout[-2000:] + result.stderr[-2000:], out
 
 
+@pytest.mark.slow
 def test_the_script_runs_the_live_suite_and_writes_the_summary_and_artifacts(
     tmp_path: Path, contract_video_cache: dict[str, str]
 ) -> None:

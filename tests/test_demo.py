@@ -32,6 +32,7 @@ def test_demo_gets_every_expected_frame_and_saves_the_images(
     assert sizes["rotated video, off"] == "320x240"
 
 
+@pytest.mark.slow
 def test_demo_prints_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--output-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out

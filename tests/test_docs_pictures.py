@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from cos_snapshot.testing import read_frame_index
@@ -14,6 +15,7 @@ from cos_snapshot.testing import read_frame_index
 SCRIPT = Path(__file__).resolve().parent.parent / "docs" / "make_pictures.py"
 
 
+@pytest.mark.slow
 def test_the_pictures_script_writes_a_sheet_and_a_storyboard_whose_frames_read_back(
     tmp_path: Path,
 ) -> None:

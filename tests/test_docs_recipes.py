@@ -162,6 +162,7 @@ def _async_recipe() -> str:
     return block
 
 
+@pytest.mark.slow
 def test_the_async_recipe_passes_with_anyio_s_plugin_alone(pytester: pytest.Pytester) -> None:
     """As in a user's project: no pytest-asyncio (its plugin is turned off), no configuration;
     the anyio marker is enough."""

@@ -176,7 +176,9 @@ def _suite_environment(options: ContractOptions, environ: Mapping[str, str]) -> 
             raise ContractUsageError(f"{', '.join(given)} without --live: add --live to use them")
         targets = {"COS_CONTRACT_TARGETS": "uvicorn"}
     env = {**environ, **targets}
-    env.pop("COS_CONTRACT_BROKEN", None)  # a broken emulator is for the suite's own meta-tests
+    # Broken emulators are for the suite's own meta-tests.
+    env.pop("COS_CONTRACT_BROKEN", None)
+    env.pop("COS_CONTRACT_BROKEN_PLAN", None)
     if options.examples is not None:
         if not options.examples > 0:
             raise ContractUsageError(f"--examples must be a number > 0, not {options.examples}")
