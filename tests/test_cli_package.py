@@ -35,5 +35,6 @@ def test_the_parser_has_every_command_in_the_documented_order() -> None:
         "sheet",
         "storyboard",
         "animate",
+        "job",
         "contract",
     ]

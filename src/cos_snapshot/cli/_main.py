@@ -47,8 +47,8 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     _batch.register,
     _sheet.register,
     _storyboard.register,
-    _job.register,  # job snapshot, status, list, wait, cancel
     _animate.register,
+    _job.register,  # job snapshot, status, list, wait, cancel
     _contract.register,
 )
 
