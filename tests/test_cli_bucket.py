@@ -278,3 +278,54 @@ def test_outputs_written_on_this_machine_refuse_a_bucket_place(
     assert code == 2, err
     assert "cos://" in err
     assert not (tmp_path / "cos:").exists()
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+@pytest.mark.parametrize(
+    ("option", "value", "column"), [("--count", "3", 3), ("--every", "0.50", "0.5")]
+)
+def test_batch_prefix_unplanned_video_row_keeps_its_selection_and_the_retake_says_so(
+    cos_emulator: CosEmulator,
+    cos_fixture_video: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    option: str,
+    value: str,
+    column: object,
+) -> None:
+    # The failures row of a video whose --count/--every times were never planned must not
+    # read back as one snapshot at its end (the re-take would take 1 frame for N, exit 0).
+    cos_emulator.put("videos/a.mp4", cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64)))
+    real = AsyncSnapshotClient.get_media_info
+    asked: list[str] = []
+
+    async def flaky(self: AsyncSnapshotClient, key: str, **kwargs: Any) -> Any:
+        asked.append(key)
+        if len(asked) == 1:
+            raise CosServiceError(503, "SlowDown", "busy")
+        return await real(self, key, **kwargs)
+
+    monkeypatch.setattr(AsyncSnapshotClient, "get_media_info", flaky)
+    out_dir = tmp_path / "shots"
+    server = ("--endpoint-url", cos_emulator.endpoint_url, "--anonymous")
+    code, _, err = run(
+        capsys, "batch", "--prefix", "videos/", option, value, "-o", str(out_dir), *server
+    )
+    assert code == 1, err
+    assert asked == ["videos/a.mp4"]  # its error is known: not asked again when it runs
+    failures = out_dir / "failures.jsonl"
+    (row,) = [json.loads(line) for line in failures.read_text().splitlines()]
+    assert "time" not in row
+    assert row[option.removeprefix("--")] == column
+    code, out, err = run(capsys, "batch", "--input", str(failures), "-o", str(out_dir), *server)
+    assert code == 1, err
+    assert "0 done, 0 skipped, 1 failed of 1 item" in out
+    assert not list(out_dir.rglob("*.jpg"))
+    (again,) = [json.loads(line) for line in failures.read_text().splitlines()]
+    assert f"{option} {column}" in again["error"]
+    assert "--prefix" in again["error"]
+    reasons = ("error", "code", "http_status")
+    assert {k: v for k, v in again.items() if k not in reasons} == {
+        k: v for k, v in row.items() if k not in reasons
+    }

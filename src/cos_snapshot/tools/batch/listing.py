@@ -18,14 +18,20 @@ from collections.abc import AsyncIterator
 
 import attrs
 
-from ... import AsyncSnapshotClient, CosError, MediaInfo, ObjectSummary, media_info_for
+from ... import (
+    AsyncSnapshotClient,
+    CosError,
+    MediaInfo,
+    ObjectSummary,
+    format_time,
+    media_info_for,
+)
 from .items import (
     BatchInputError,
-    BatchItem,
     Item,
     ItemDefaults,
-    RelativeItem,
     TimeSelection,
+    UnplannedItem,
     item_of_row,
     items_from_arguments,
 )
@@ -68,7 +74,8 @@ class ListedKeys:
         relative one is resolved when it runs, with one GetMediaInfo per video). A count or a
         step needs the video's GetMediaInfo to know its times: it is asked for here, up to
         ``lookahead`` keys ahead; a key whose answer is an error (not a video, say) gives one
-        item at ``end``, which fails alone with that error when it runs."""
+        :class:`~cos_snapshot.tools.batch.items.UnplannedItem`, which fails alone with that
+        error when it runs (its failures-file row keeps the count or step, not a time)."""
         pending: collections.deque[tuple[str, asyncio.Future[MediaInfo] | None]] = (
             collections.deque()
         )
@@ -121,15 +128,8 @@ class ListedKeys:
             # runs, even if its GetMediaInfo is answered then (a 503 that has passed): taking
             # the end would report one snapshot done in place of the times it was to have.
             placeholder = item_of_row(key, self.defaults, "end", index)
-            return [_Unplanned(**attrs.asdict(placeholder, recurse=False), error=error)]
+            times = self.times
+            value = str(times.count) if times.every is None else format_time(times.every)
+            fields = attrs.asdict(placeholder, recurse=False)
+            return [UnplannedItem(**fields, selection=(times.option, value), error=error)]
         return [attrs.evolve(item, index=index + n) for n, item in enumerate(items)]
-
-
-@attrs.frozen
-class _Unplanned(RelativeItem):
-    """The one item of a key whose times could not be planned: resolving it raises ``error``."""
-
-    error: CosError | BatchInputError = attrs.field(kw_only=True, eq=False, repr=False)
-
-    def resolve(self, info: MediaInfo) -> BatchItem:
-        raise self.error

@@ -25,7 +25,7 @@ from ..destination import (
     WrittenWhileCancelled,
     content_type_for,
 )
-from .items import BatchInputError
+from .items import BatchInputError, UnplannedItem
 from .plan import NameTaken, OutputNames, PlannedItem
 
 if TYPE_CHECKING:
@@ -307,6 +307,8 @@ class _Taker:
             mine = asyncio.get_running_loop().create_future()
             self._last_claim = mine
         try:
+            if isinstance(planned.item, UnplannedItem):  # its error is known: nothing to ask
+                return _failed(planned, started, planned.item.error)
             if planned.item.relative and not planned.item.auto:
                 try:
                     planned = planned.resolve(await self.infos.get(planned.item.args.key))
