@@ -111,6 +111,10 @@ class JobSpec:
     sprite_object: str | None
     output_bucket: str = ""
     output_region: str = ""
+    #: The bucket and region the request was sent to (echoed as the job's ``Input``), when
+    #: known: set by :meth:`~cos_snapshot.emulator.jobs.routes.JobRoutes.handle`.
+    input_bucket: str = ""
+    input_region: str = ""
     queue_id: str = ""
     user_data: str = ""
     job_level: int = 0
