@@ -329,3 +329,34 @@ def test_batch_prefix_unplanned_video_row_keeps_its_selection_and_the_retake_say
     assert {k: v for k, v in again.items() if k not in reasons} == {
         k: v for k, v in row.items() if k not in reasons
     }
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+@pytest.mark.parametrize(
+    ("prefix", "match", "written"),
+    [
+        ("videos/", "a.mp4", ["a_00000.500.jpg"]),
+        ("videos/a", "a.mp4", ["a_00000.500.jpg"]),  # the folder videos/
+        ("videos", "videos/a.mp4", ["videos/a_00000.500.jpg"]),  # the bucket root
+        ("vid", "videos/a.mp4", ["videos/a_00000.500.jpg"]),  # not eos/a..., nor /a...
+    ],
+)
+def test_batch_prefix_names_and_match_are_relative_to_the_folder_the_prefix_names(
+    cos_emulator: CosEmulator,
+    cos_fixture_video: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    prefix: str,
+    match: str,
+    written: list[str],
+) -> None:
+    video = cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64))
+    cos_emulator.put("videos/a.mp4", video.read_bytes())
+    cos_emulator.put("videos/ab.mp4", video.read_bytes())
+    out_dir = tmp_path / "out"
+    server = ("--endpoint-url", cos_emulator.endpoint_url, "--anonymous")
+    argv = ["batch", "--prefix", prefix, "--times", "0.5", "-o", str(out_dir), *server]
+    code, out, err = run(capsys, *argv, "--match", match)
+    assert code == 0, err
+    assert "1 done, 0 skipped, 0 failed of 1 item" in out
+    assert sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*.jpg")) == written

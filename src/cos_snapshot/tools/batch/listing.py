@@ -36,7 +36,7 @@ from .items import (
     items_from_arguments,
 )
 
-__all__ = ["DEFAULT_MATCH", "VIDEO_SUFFIXES", "ListedKeys"]
+__all__ = ["DEFAULT_MATCH", "VIDEO_SUFFIXES", "ListedKeys", "folder_of"]
 
 #: The suffixes of the video containers COS's media processing takes (the default --match).
 VIDEO_SUFFIXES = ("mp4", "mov", "mkv", "webm", "flv", "avi", "ts", "m4v", "3gp")
@@ -44,10 +44,19 @@ VIDEO_SUFFIXES = ("mp4", "mov", "mkv", "webm", "flv", "avi", "ts", "m4v", "3gp")
 DEFAULT_MATCH = tuple(f"*.{suffix}" for suffix in VIDEO_SUFFIXES)
 
 
+def folder_of(prefix: str) -> str:
+    """The folder a listing's ``prefix`` names, which a listed key's name and ``--match`` are
+    relative to: the prefix up to and including its last ``/`` (``videos/`` for ``videos/``
+    and ``videos/in``; the bucket root, ``""``, for ``videos`` and ``vid``). Relative to the
+    prefix itself, ``videos`` would leave ``/a.mp4`` and ``vid`` ``eos/a.mp4``."""
+    return prefix[: prefix.rfind("/") + 1]
+
+
 @attrs.define
 class ListedKeys:
-    """The objects under ``prefix`` whose key relative to it matches one of ``match`` (fnmatch
-    patterns, case-insensitive; ``*`` crosses ``/``), each at the ``times``.
+    """The objects under ``prefix`` whose key relative to its folder (:func:`folder_of`)
+    matches one of ``match`` (fnmatch patterns, case-insensitive; ``*`` crosses ``/``), each
+    at the ``times``.
 
     :meth:`items` lists them with a client; ``listed`` and ``matched`` count what it
     has seen so far."""
@@ -62,7 +71,7 @@ class ListedKeys:
 
     def matches(self, key: str) -> bool:
         """Whether ``key`` (under the prefix) is one this batch takes."""
-        relative = key.removeprefix(self.prefix).casefold()
+        relative = key.removeprefix(folder_of(self.prefix)).casefold()
         return any(fnmatch.fnmatchcase(relative, pattern.casefold()) for pattern in self.match)
 
     async def items(
