@@ -263,8 +263,13 @@ class _Taker:
         names: OutputNames | None,
         uploads: _Uploads,
         writer_threads: int,
+        concurrency: int,
     ) -> None:
         self.client = client
+        # The places of the snapshot requests in flight: an item's one, or an auto item's
+        # candidates, each holds one, so that the run's requests are bounded and not only its
+        # items (an auto item asks for 8 candidates at once).
+        self.requests = asyncio.Semaphore(concurrency)
         self.writer_threads = writer_threads
         self.force = force
         self.names = names
@@ -340,7 +345,8 @@ class _Taker:
                 poster = await self._poster(args)
                 snapshot = poster.snapshot
             else:
-                snapshot = await self.client.get_snapshot(args)
+                async with self.requests:
+                    snapshot = await self.client.get_snapshot(args)
             if snapshot.format != args.format:
                 return _failed(
                     planned,
@@ -374,6 +380,7 @@ class _Taker:
             format=args.format,
             rotate=args.rotate,
             info=await self.infos.get(args.key),
+            limit=self.requests,
         )
 
     async def _holder(self, digest: bytes) -> str:
@@ -452,8 +459,9 @@ async def run_batch(
     names: OutputNames | None = None,
     uploads: int | None = None,
 ) -> None:
-    """Take the planned items in order, ``concurrency`` at a time from the first to the last,
-    calling ``on_result`` for each as it finishes: ``skipped`` when its output exists (unless
+    """Take the planned items in order, ``concurrency`` at a time from the first to the last
+    (and at most ``concurrency`` snapshot requests in flight: the candidates of ``auto`` items
+    count one each), calling ``on_result`` for each as it finishes: ``skipped`` when its output exists (unless
     ``force``), ``done`` or ``failed``. ``planned`` is iterated once, as the items are taken,
     so a :class:`BatchPlan` (or any iterator) streams; what it did not reach when the run is
     cancelled is still in it. A relative time is resolved when its video's first item runs,
@@ -534,6 +542,7 @@ async def _run(
             names=names,
             uploads=_Uploads(group, bound, on_result),
             writer_threads=min(WRITER_THREADS, concurrency),
+            concurrency=concurrency,
         )
 
         async def worker() -> None:
