@@ -286,6 +286,14 @@ def test_a_missing_input_or_one_that_is_not_a_video_fails_the_job(
     [
         ({"Count": "0"}, "a-${Number}.jpg", "Snapshot/Count"),
         ({"Count": "10001"}, "a-${Number}.jpg", "Snapshot/Count"),
+        ({"Count": "-1"}, "a-${Number}.jpg", "Snapshot/Count: -1 is outside (0, 10000]"),
+        (
+            {"Count": "99999999999"},
+            "a-${Number}.jpg",
+            "Snapshot/Count: 99999999999 is outside (0, 10000]",
+        ),
+        ({"Count": "1x"}, "a-${Number}.jpg", "Snapshot/Count: '1x' is not a whole number"),
+        ({"Start": "-1"}, "a-${Number}.jpg", "Snapshot/Start: -1 is outside [0, "),
         ({"TimeInterval": "3600.5"}, "a-${Number}.jpg", "Snapshot/TimeInterval"),
         ({"Width": "127"}, "a-${Number}.jpg", "Snapshot/Width"),
         ({"Mode": "Sometimes"}, "a-${Number}.jpg", "Snapshot/Mode"),

@@ -428,7 +428,7 @@ def register(sub: Any) -> None:
         "--cell", type=_pair("WxH"), metavar="WxH", help="a sprite cell's size (8..4096)"
     )
     snapshot.add_argument(
-        "--color", metavar="C", help="sprite background: a colour name or #RRGGBB (black)"
+        "--color", metavar="C", help="sprite background: a colour name, #RRGGBB or 0xRRGGBB (black)"
     )
     snapshot.add_argument(
         "--sprite-output",
