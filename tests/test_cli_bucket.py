@@ -206,18 +206,10 @@ def test_batch_prefix_with_no_objects_says_so_and_exits_0(
     assert "0 objects under nothing/" in err
 
 
-@pytest.mark.cos_emulator(anonymous=True)
-def test_batch_prefix_count_whose_media_info_failed_once_fails_rather_than_taking_the_end(
-    cos_emulator: CosEmulator,
-    cos_fixture_video: Any,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The GetMediaInfo that plans --count's times fails (a 503 past the retries); the one the
-    # run would ask again succeeds. The video must fail, listed for a re-take: one snapshot
-    # at its end, reported done, would pass for the three it was to have.
-    cos_emulator.put("videos/a.mp4", cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64)))
+@pytest.fixture
+def first_media_info_fails(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The async client's first GetMediaInfo fails (a 503 past the retries), the others are
+    asked: the keys asked, in order."""
     real = AsyncSnapshotClient.get_media_info
     asked: list[str] = []
 
@@ -228,6 +220,21 @@ def test_batch_prefix_count_whose_media_info_failed_once_fails_rather_than_takin
         return await real(self, key, **kwargs)
 
     monkeypatch.setattr(AsyncSnapshotClient, "get_media_info", flaky)
+    return asked
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+def test_batch_prefix_count_whose_media_info_failed_once_fails_rather_than_taking_the_end(
+    cos_emulator: CosEmulator,
+    cos_fixture_video: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    first_media_info_fails: list[str],
+) -> None:
+    # The GetMediaInfo that plans --count's times fails (a 503 past the retries); the one the
+    # run would ask again succeeds. The video must fail, listed for a re-take: one snapshot
+    # at its end, reported done, would pass for the three it was to have.
+    cos_emulator.put("videos/a.mp4", cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64)))
     out_dir = tmp_path / "shots"
     argv = batch(
         cos_emulator.endpoint_url, "--prefix", "videos/", "--count", "3", "-o", str(out_dir)
@@ -289,7 +296,7 @@ def test_batch_prefix_unplanned_video_row_keeps_its_selection_and_the_retake_say
     cos_fixture_video: Any,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    first_media_info_fails: list[str],
     option: str,
     value: str,
     column: object,
@@ -297,23 +304,15 @@ def test_batch_prefix_unplanned_video_row_keeps_its_selection_and_the_retake_say
     # The failures row of a video whose --count/--every times were never planned must not
     # read back as one snapshot at its end (the re-take would take 1 frame for N, exit 0).
     cos_emulator.put("videos/a.mp4", cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64)))
-    real = AsyncSnapshotClient.get_media_info
-    asked: list[str] = []
-
-    async def flaky(self: AsyncSnapshotClient, key: str, **kwargs: Any) -> Any:
-        asked.append(key)
-        if len(asked) == 1:
-            raise CosServiceError(503, "SlowDown", "busy")
-        return await real(self, key, **kwargs)
-
-    monkeypatch.setattr(AsyncSnapshotClient, "get_media_info", flaky)
     out_dir = tmp_path / "shots"
     server = ("--endpoint-url", cos_emulator.endpoint_url, "--anonymous")
     code, _, err = run(
         capsys, "batch", "--prefix", "videos/", option, value, "-o", str(out_dir), *server
     )
     assert code == 1, err
-    assert asked == ["videos/a.mp4"]  # its error is known: not asked again when it runs
+    assert first_media_info_fails == [
+        "videos/a.mp4"
+    ]  # its error is known: not asked again when it runs
     failures = out_dir / "failures.jsonl"
     (row,) = [json.loads(line) for line in failures.read_text().splitlines()]
     assert "time" not in row

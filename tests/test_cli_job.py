@@ -210,17 +210,8 @@ def test_waiting_on_an_output_in_a_bucket_the_emulator_is_not_is_refused_not_suc
     emulator: CosEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The emulator has one bucket (its root): shots "in" another bucket would land there.
-    argv = job(
-        emulator,
-        "snapshot",
-        "videos/a.mp4",
-        "--keyframes",
-        "--output",
-        "cos://other-1250000000/a/${Number}.jpg",
-        "--wait",
-        "--poll",
-        "0.05",
-    )
+    output = ("--output", "cos://other-1250000000/a/${Number}.jpg")
+    argv = job(emulator, "snapshot", "videos/a.mp4", "--keyframes", *output, "--wait")
     code, out, err = run(capsys, *argv)
     assert code != 0, out
     assert "Output/Bucket" in err
