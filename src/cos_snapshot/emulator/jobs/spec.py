@@ -114,7 +114,7 @@ class JobSpec:
     output_bucket: str = ""
     output_region: str = ""
     #: The bucket and region the request was sent to (echoed as the job's ``Input``), when
-    #: known: set by :meth:`~cos_snapshot.emulator.jobs.routes.JobRoutes.handle`.
+    #: known: set by ``JobRoutes.handle`` (the routes module).
     input_bucket: str = ""
     input_region: str = ""
     queue_id: str = ""

@@ -569,7 +569,7 @@ def iter_items(path: Path, defaults: ItemDefaults, *, name: str | None = None) -
     poster, which give a :class:`RelativeItem`); ``width``, ``height``, ``format``,
     ``rotate``, ``mode`` and ``index`` are optional (empty or missing: ``defaults``, and the row's position for
     ``index``), and so is ``output`` (a file name that overrides the name template); a row
-    with ``count`` or ``every`` in place of ``time`` is an :class:`UnplannedItem`; other
+    with ``count`` or ``every`` in place of ``time`` is an ``UnplannedItem``; other
     columns are ignored.
 
     Raises :class:`BatchInputError` naming the file (or ``name``: ``stdin`` for a spooled

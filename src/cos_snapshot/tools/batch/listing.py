@@ -83,7 +83,7 @@ class ListedKeys:
         relative one is resolved when it runs, with one GetMediaInfo per video). A count or a
         step needs the video's GetMediaInfo to know its times: it is asked for here, up to
         ``lookahead`` keys ahead; a key whose answer is an error (not a video, say) gives one
-        :class:`~cos_snapshot.tools.batch.items.UnplannedItem`, which fails alone with that
+        ``UnplannedItem`` (in ``tools.batch.items``), which fails alone with that
         error when it runs (its failures-file row keeps the count or step, not a time)."""
         pending: collections.deque[tuple[str, asyncio.Future[MediaInfo] | None]] = (
             collections.deque()
