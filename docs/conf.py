@@ -69,6 +69,7 @@ nitpick_ignore = [
         ("py:class", name)
         for name in (
             "argparse.ArgumentParser",
+            "asyncio.locks.Semaphore",
             "collections.abc.AsyncIterable",
             "collections.abc.AsyncIterator",
             "collections.abc.Awaitable",

@@ -206,18 +206,10 @@ def test_batch_prefix_with_no_objects_says_so_and_exits_0(
     assert "0 objects under nothing/" in err
 
 
-@pytest.mark.cos_emulator(anonymous=True)
-def test_batch_prefix_count_whose_media_info_failed_once_fails_rather_than_taking_the_end(
-    cos_emulator: CosEmulator,
-    cos_fixture_video: Any,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The GetMediaInfo that plans --count's times fails (a 503 past the retries); the one the
-    # run would ask again succeeds. The video must fail, listed for a re-take: one snapshot
-    # at its end, reported done, would pass for the three it was to have.
-    cos_emulator.put("videos/a.mp4", cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64)))
+@pytest.fixture
+def first_media_info_fails(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The async client's first GetMediaInfo fails (a 503 past the retries), the others are
+    asked: the keys asked, in order."""
     real = AsyncSnapshotClient.get_media_info
     asked: list[str] = []
 
@@ -228,6 +220,21 @@ def test_batch_prefix_count_whose_media_info_failed_once_fails_rather_than_takin
         return await real(self, key, **kwargs)
 
     monkeypatch.setattr(AsyncSnapshotClient, "get_media_info", flaky)
+    return asked
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+def test_batch_prefix_count_whose_media_info_failed_once_fails_rather_than_taking_the_end(
+    cos_emulator: CosEmulator,
+    cos_fixture_video: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    first_media_info_fails: list[str],
+) -> None:
+    # The GetMediaInfo that plans --count's times fails (a 503 past the retries); the one the
+    # run would ask again succeeds. The video must fail, listed for a re-take: one snapshot
+    # at its end, reported done, would pass for the three it was to have.
+    cos_emulator.put("videos/a.mp4", cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64)))
     out_dir = tmp_path / "shots"
     argv = batch(
         cos_emulator.endpoint_url, "--prefix", "videos/", "--count", "3", "-o", str(out_dir)
@@ -278,3 +285,77 @@ def test_outputs_written_on_this_machine_refuse_a_bucket_place(
     assert code == 2, err
     assert "cos://" in err
     assert not (tmp_path / "cos:").exists()
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+@pytest.mark.parametrize(
+    ("option", "value", "column"), [("--count", "3", 3), ("--every", "0.50", "0.5")]
+)
+def test_batch_prefix_unplanned_video_row_keeps_its_selection_and_the_retake_says_so(
+    cos_emulator: CosEmulator,
+    cos_fixture_video: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    first_media_info_fails: list[str],
+    option: str,
+    value: str,
+    column: object,
+) -> None:
+    # The failures row of a video whose --count/--every times were never planned must not
+    # read back as one snapshot at its end (the re-take would take 1 frame for N, exit 0).
+    cos_emulator.put("videos/a.mp4", cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64)))
+    out_dir = tmp_path / "shots"
+    server = ("--endpoint-url", cos_emulator.endpoint_url, "--anonymous")
+    code, _, err = run(
+        capsys, "batch", "--prefix", "videos/", option, value, "-o", str(out_dir), *server
+    )
+    assert code == 1, err
+    assert first_media_info_fails == [
+        "videos/a.mp4"
+    ]  # its error is known: not asked again when it runs
+    failures = out_dir / "failures.jsonl"
+    (row,) = [json.loads(line) for line in failures.read_text().splitlines()]
+    assert "time" not in row
+    assert row[option.removeprefix("--")] == column
+    code, out, err = run(capsys, "batch", "--input", str(failures), "-o", str(out_dir), *server)
+    assert code == 1, err
+    assert "0 done, 0 skipped, 1 failed of 1 item" in out
+    assert not list(out_dir.rglob("*.jpg"))
+    (again,) = [json.loads(line) for line in failures.read_text().splitlines()]
+    assert f"{option} {column}" in again["error"]
+    assert "--prefix" in again["error"]
+    reasons = ("error", "code", "http_status")
+    assert {k: v for k, v in again.items() if k not in reasons} == {
+        k: v for k, v in row.items() if k not in reasons
+    }
+
+
+@pytest.mark.cos_emulator(anonymous=True)
+@pytest.mark.parametrize(
+    ("prefix", "match", "written"),
+    [
+        ("videos/", "a.mp4", ["a_00000.500.jpg"]),
+        ("videos/a", "a.mp4", ["a_00000.500.jpg"]),  # the folder videos/
+        ("videos", "videos/a.mp4", ["videos/a_00000.500.jpg"]),  # the bucket root
+        ("vid", "videos/a.mp4", ["videos/a_00000.500.jpg"]),  # not eos/a..., nor /a...
+    ],
+)
+def test_batch_prefix_names_and_match_are_relative_to_the_folder_the_prefix_names(
+    cos_emulator: CosEmulator,
+    cos_fixture_video: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    prefix: str,
+    match: str,
+    written: list[str],
+) -> None:
+    video = cos_fixture_video(duration=2, fps=10, gop=10, size=(96, 64))
+    cos_emulator.put("videos/a.mp4", video.read_bytes())
+    cos_emulator.put("videos/ab.mp4", video.read_bytes())
+    out_dir = tmp_path / "out"
+    server = ("--endpoint-url", cos_emulator.endpoint_url, "--anonymous")
+    argv = ["batch", "--prefix", prefix, "--times", "0.5", "-o", str(out_dir), *server]
+    code, out, err = run(capsys, *argv, "--match", match)
+    assert code == 0, err
+    assert "1 done, 0 skipped, 0 failed of 1 item" in out
+    assert sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*.jpg")) == written

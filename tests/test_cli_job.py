@@ -193,8 +193,26 @@ def test_every_past_the_count_limit_says_where_the_shots_end(
     argv = job(
         emulator, "snapshot", "videos/a.mp4", "--every", "0.0002", "--output", "x/${Number}.jpg"
     )
-    code, _out, err = run(capsys, *argv)
+    code, out, err = run(capsys, *argv)
     assert code == 0, err
     assert "20,000 shots" in err
     assert "10,000" in err
     assert "2 s" in err
+    # Its 10,000 shots would go on into the next tests' bucket (the server is shared):
+    # cancelled, and waited for until it has stopped.
+    job_id = out.strip()
+    run(capsys, *job(emulator, "cancel", job_id))
+    code, out, err = run(capsys, *job(emulator, "wait", job_id, "--poll", "0.05"))
+    assert "Cancel" in out + err, out + err
+
+
+def test_waiting_on_an_output_in_a_bucket_the_emulator_is_not_is_refused_not_success(
+    emulator: CosEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The emulator has one bucket (its root): shots "in" another bucket would land there.
+    output = ("--output", "cos://other-1250000000/a/${Number}.jpg")
+    argv = job(emulator, "snapshot", "videos/a.mp4", "--keyframes", *output, "--wait")
+    code, out, err = run(capsys, *argv)
+    assert code != 0, out
+    assert "Output/Bucket" in err
+    assert not (emulator.root / "a").exists()

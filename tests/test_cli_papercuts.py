@@ -95,15 +95,31 @@ def _commands() -> list[tuple[str, argparse.ArgumentParser]]:
     return _commands_of(build_parser())
 
 
-def _commands_of(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser]]:
-    found = [("cos-snapshot", parser)]
+def _commands_of(
+    parser: argparse.ArgumentParser, command: str = "cos-snapshot"
+) -> list[tuple[str, argparse.ArgumentParser]]:
+    """Every command and subcommand, however deep (``cos-snapshot job snapshot``)."""
+    found = [(command, parser)]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            found += [(f"cos-snapshot {name}", sub) for name, sub in action.choices.items()]
+            for name, sub in action.choices.items():
+                found += _commands_of(sub, f"{command} {name}")
     return found
 
 
-@pytest.mark.parametrize(("command", "parser"), _commands(), ids=lambda v: str(v).split()[-1])
+def test_the_walk_reaches_nested_subcommands() -> None:
+    assert "cos-snapshot job snapshot" in dict(_commands())
+
+
+@pytest.mark.parametrize(
+    ("command", "parser"),
+    _commands(),
+    ids=lambda v: (
+        v.removeprefix("cos-snapshot").strip().replace(" ", "-") or "main"
+        if isinstance(v, str)
+        else None
+    ),
+)
 def test_every_option_has_help_text_and_says_its_default(
     command: str, parser: argparse.ArgumentParser
 ) -> None:

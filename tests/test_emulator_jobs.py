@@ -286,6 +286,14 @@ def test_a_missing_input_or_one_that_is_not_a_video_fails_the_job(
     [
         ({"Count": "0"}, "a-${Number}.jpg", "Snapshot/Count"),
         ({"Count": "10001"}, "a-${Number}.jpg", "Snapshot/Count"),
+        ({"Count": "-1"}, "a-${Number}.jpg", "Snapshot/Count: -1 is outside (0, 10000]"),
+        (
+            {"Count": "99999999999"},
+            "a-${Number}.jpg",
+            "Snapshot/Count: 99999999999 is outside (0, 10000]",
+        ),
+        ({"Count": "1x"}, "a-${Number}.jpg", "Snapshot/Count: '1x' is not a whole number"),
+        ({"Start": "-1"}, "a-${Number}.jpg", "Snapshot/Start: -1 is outside [0, "),
         ({"TimeInterval": "3600.5"}, "a-${Number}.jpg", "Snapshot/TimeInterval"),
         ({"Width": "127"}, "a-${Number}.jpg", "Snapshot/Width"),
         ({"Mode": "Sometimes"}, "a-${Number}.jpg", "Snapshot/Mode"),
@@ -326,6 +334,37 @@ def test_a_spec_out_of_range_is_refused_naming_the_element(
     assert caught.value.get_status_code() == 400
     assert caught.value.get_error_code() == "InvalidArgument"
     assert element in caught.value.get_error_msg()
+
+
+def test_an_output_in_another_bucket_is_refused_and_input_echoes_the_request(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    # The emulator writes into its own root: an Output/Bucket naming another bucket would be
+    # written there and reported Success, as if the other bucket had the shots.
+    sdk = official_sdk(cos_emulator)
+    with pytest.raises(CosServiceError) as caught:
+        _submit(sdk, cos_emulator.bucket, {"Count": "1"}, Bucket="other-1250000000", Region="ap-x")
+    assert caught.value.get_status_code() == 400
+    assert caught.value.get_error_code() == "InvalidArgument"
+    assert "Request/Operation/Output/Bucket" in caught.value.get_error_msg()
+    assert "other-1250000000" in caught.value.get_error_msg()
+    assert not (cos_emulator.root / "out").exists()
+    # Its own bucket (any case) is taken; Input is the bucket and region the request was
+    # sent to, not the output's.
+    job_id = _submit(
+        sdk,
+        cos_emulator.bucket,
+        {"Count": "1"},
+        Bucket=cos_emulator.bucket.upper(),
+        Region="ap-elsewhere",
+    )
+    detail = _wait(sdk, cos_emulator.bucket, job_id)
+    assert detail["State"] == "Success", detail
+    assert detail["Input"] == {
+        "Region": cos_emulator.region,
+        "Bucket": cos_emulator.bucket,
+        "Object": "demo.mp4",
+    }
 
 
 def test_job_keys_are_reserved(cos_emulator: CosEmulator) -> None:

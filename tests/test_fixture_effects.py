@@ -225,6 +225,10 @@ def test_make_fixture_cli_writes_a_clock_video_with_effects(
         ("--flat", "1:x", "must be FROM:TO"),
         ("--flash", "-1", "must be a number of seconds"),
         ("--style", "comic", "invalid choice"),
+        # One message whatever the value: nan and -1 are no more >= 0 than 0 is > 0.
+        ("--fade-in", "0", "must be a number of seconds > 0, got '0'"),
+        ("--fade-in", "nan", "must be a number of seconds > 0, got 'nan'"),
+        ("--fade-in", "-1", "must be a number of seconds > 0, got '-1'"),
     ],
 )
 def test_make_fixture_cli_refuses_bad_effects(

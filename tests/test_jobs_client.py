@@ -134,6 +134,12 @@ def test_other_spec_checks() -> None:
     with pytest.raises(CosInvalidArgumentError, match=r"sprite\.color"):
         SpriteSpec(columns=1, lines=1, color="red; drop")
     assert SpriteSpec(columns=1, lines=1, color="#FF00aa").color == "#FF00aa"
+    assert SpriteSpec(columns=1, lines=1, color="0xFF00aa").color == "0xFF00aa"  # ffmpeg's too
+    with pytest.raises(CosInvalidArgumentError) as caught:
+        SpriteSpec(columns=1, lines=1, color="#GGGGGG")
+    assert str(caught.value) == (
+        "sprite.color: '#GGGGGG' is not a colour: a name (white), #RRGGBB or 0xRRGGBB"
+    )
     with pytest.raises(CosInvalidArgumentError, match="job_level"):
         SnapshotJobSpec(output="o-${Number}.jpg", job_level=3)
 

@@ -279,3 +279,35 @@ def test_an_auto_item_that_failed_after_choosing_keeps_its_time_and_its_chosen_t
     assert (row["time"], row["chosen_time"]) == ("auto", "1.05")  # taken again: chosen again
     assert failed.to_json()["chosen_time"] == "1.05"
     assert "chosen_time" not in ItemResult(planned, "failed", error="missing").to_json()
+
+
+def test_batch_concurrency_bounds_the_snapshot_requests_of_auto_items_too(
+    server: CosEmulator,
+    clean: FixtureInfo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each auto item asks for its 8 candidates at once: --concurrency 2 must still mean two
+    # snapshot requests in flight, not 16.
+    keys = [f"videos/{n}.mp4" for n in range(3)]
+    for key in keys:
+        server.put(key, clean.path)
+    real = AsyncSnapshotClient.get_snapshot
+    in_flight = [0]
+    most = [0]
+
+    async def counted(self: AsyncSnapshotClient, *args: Any, **kwargs: Any) -> Any:
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        try:
+            return await real(self, *args, **kwargs)
+        finally:
+            in_flight[0] -= 1
+
+    monkeypatch.setattr(AsyncSnapshotClient, "get_snapshot", counted)
+    argv = batch(server.endpoint_url, *keys, "--times", "auto,0", "-o", str(tmp_path), "-j", "2")
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert "6 done" in out
+    assert most[0] == 2

@@ -69,6 +69,8 @@ _PRINTABLE = re.compile(r"[\x20-\x7e]*")
 #: An output name's counter, in either spelling the vendor's pages use.
 _NUMBER = re.compile(r"\$\{[Nn]umber\}")
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: A sprite background as ffmpeg reads one: a colour name, ``#RRGGBB`` or ``0xRRGGBB``.
+_COLOR = re.compile(r"(?:#|0[xX])[0-9A-Fa-f]{6}|[A-Za-z]{1,64}", re.ASCII)
 _QUEUE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: How job ids are asked for at most in one DescribeMediaJob (the URL stays under 2 KB).
 IDS_PER_REQUEST = 50
@@ -209,8 +211,8 @@ def check_job_ids(ids: object) -> tuple[str, ...]:
 @attrs.frozen
 class SpriteSpec:
     """How shots are tiled into sprite sheets (``SpriteSnapshotConfig``): ``columns`` ×
-    ``lines`` cells a sheet (each 1..10000), ``color`` the background (an ffmpeg colour name or
-    ``#RRGGBB``; the service requires one, black here by default), optional ``cell_width`` and
+    ``lines`` cells a sheet (each 1..10000), ``color`` the background (an ffmpeg colour name,
+    ``#RRGGBB`` or ``0xRRGGBB``; the service requires one, black here by default), optional ``cell_width`` and
     ``cell_height`` (8..4096), ``padding`` between cells and ``margin`` around the sheet
     (0..1024 pixels), and ``scale_method`` (``DirectScale``, ``MaxWHScaleAndPad`` or
     ``MaxWHScale``). Checked when made."""
@@ -227,7 +229,11 @@ class SpriteSpec:
     def __attrs_post_init__(self) -> None:
         _integer("sprite.columns", self.columns, 1, 10000, optional=False)
         _integer("sprite.lines", self.lines, 1, 10000, optional=False)
-        _text("sprite.color", self.color, 64, pattern=re.compile(r"#[0-9A-Fa-f]{6}|[A-Za-z]+"))
+        if not isinstance(self.color, str) or not _COLOR.fullmatch(self.color):
+            raise CosInvalidArgumentError(
+                "sprite.color",
+                f"{self.color!r:.60} is not a colour: a name (white), #RRGGBB or 0xRRGGBB",
+            )
         _integer("sprite.cell_width", self.cell_width, 8, 4096)
         _integer("sprite.cell_height", self.cell_height, 8, 4096)
         _integer("sprite.padding", self.padding, 0, 1024)

@@ -47,6 +47,7 @@ from ..tools.batch import (
     PlannedItem,
     TimeSelection,
     check_suffix,
+    folder_of,
     item_of_row,
     iter_items,
     run_batch,
@@ -153,7 +154,7 @@ def _template(args: argparse.Namespace) -> NameTemplate:
     listed = args.prefix is not None
     text = args.name_template or (DEFAULT_LISTED_TEMPLATE if listed else DEFAULT_TEMPLATE)
     try:
-        return NameTemplate(text, relative_to=args.prefix.prefix if listed else "")
+        return NameTemplate(text, relative_to=folder_of(args.prefix.prefix) if listed else "")
     except BatchInputError as error:
         raise UsageError(str(error)) from None
 
@@ -485,15 +486,14 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--prefix",
         metavar="PREFIX",
-        help="the videos under PREFIX in the bucket (e.g. videos/ or cos:///videos/)",
+        help="the videos whose keys start with PREFIX (videos/ or cos:///videos/)",
     )
     batch.add_argument(
         "--match",
         action="append",
         metavar="GLOB",
-        help="keys below PREFIX that match GLOB (any case, repeatable; default: the suffixes "
-        + " ".join(VIDEO_SUFFIXES)
-        + ")",
+        help="keys whose path below PREFIX's last / matches GLOB (any case, repeatable; "
+        "default: the suffixes " + " ".join(VIDEO_SUFFIXES) + ")",
     )
     batch.add_argument(
         "-o",

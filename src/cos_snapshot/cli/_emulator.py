@@ -46,21 +46,20 @@ def _count(text: str) -> int:
 _MAX_PORT = 65535
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str, *, above_zero: bool = False) -> float:
     try:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+    if not 0 <= value < float("inf") or (above_zero and value == 0):
+        bound = "> 0" if above_zero else ">= 0"
+        raise argparse.ArgumentTypeError(f"must be a number of seconds {bound}, got {text!r}")
     return value
 
 
 def _positive_seconds(text: str) -> float:
-    value = _seconds(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
-    return value
+    """Seconds above 0: one message for ``0``, ``-1`` and ``nan``."""
+    return _seconds(text, above_zero=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -401,7 +401,12 @@ def register(sub: Any) -> None:
     mode.add_argument(
         "--keyframes", action="store_true", help="KeyFrame: the keyframes (--count N at most)"
     )
-    snapshot.add_argument("--count", type=whole_number(1, MAX_COUNT), metavar="N")
+    snapshot.add_argument(
+        "--count",
+        type=whole_number(1, MAX_COUNT),
+        metavar="N",
+        help=f"at most N shots (1 to {MAX_COUNT:,}) with --every or --keyframes",
+    )
     snapshot.add_argument(
         "--start",
         default="0",
@@ -423,7 +428,7 @@ def register(sub: Any) -> None:
         "--cell", type=_pair("WxH"), metavar="WxH", help="a sprite cell's size (8..4096)"
     )
     snapshot.add_argument(
-        "--color", metavar="C", help="sprite background: a colour name or #RRGGBB (black)"
+        "--color", metavar="C", help="sprite background: a colour name, #RRGGBB or 0xRRGGBB (black)"
     )
     snapshot.add_argument(
         "--sprite-output",
@@ -442,7 +447,7 @@ def register(sub: Any) -> None:
     add_connection_options(snapshot)
 
     status = subparser(actions, "status", "show jobs by id", cmd_status, epilog=STATUS_EPILOG)
-    status.add_argument("ids", nargs="+", metavar="ID")
+    status.add_argument("ids", nargs="+", metavar="ID", help="the ids job snapshot printed")
     add_connection_options(status)
 
     listing = subparser(actions, "list", "list the bucket's snapshot jobs, newest first", cmd_list)
@@ -458,10 +463,10 @@ def register(sub: Any) -> None:
     add_connection_options(listing)
 
     wait = subparser(actions, "wait", "wait for jobs to end", cmd_wait, epilog=WAIT_EPILOG)
-    wait.add_argument("ids", nargs="+", metavar="ID")
+    wait.add_argument("ids", nargs="+", metavar="ID", help="the ids of the jobs to wait for")
     _add_wait_options(wait, default_timeout=3600)
     add_connection_options(wait)
 
     cancel = subparser(actions, "cancel", "cancel jobs", cmd_cancel)
-    cancel.add_argument("ids", nargs="+", metavar="ID")
+    cancel.add_argument("ids", nargs="+", metavar="ID", help="the ids of the jobs to cancel")
     add_connection_options(cancel)

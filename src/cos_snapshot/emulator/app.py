@@ -63,7 +63,8 @@ MAX_HEADER_BYTES = 8192
 _REQUEST_ID = "cos_snapshot.request_id"
 _TRACE_ID = "cos_snapshot.trace_id"
 _BUCKET_HOST = re.compile(
-    r"(?P<bucket>[^.]+)\.(?:cos|ci)\.[a-z0-9-]+\.(?:myqcloud\.com|tencentcos\.cn)", re.ASCII
+    r"(?P<bucket>[^.]+)\.(?:cos|ci)\.(?P<region>[a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)",
+    re.ASCII,
 )
 _WRITE_BUFFER = 1 << 20
 # GetObject's response-* parameters: each sets a header of the response.
@@ -429,6 +430,13 @@ class _Emulator:
         self.snapshots = snapshots
         self.jobs = jobs
 
+    def _addressed(self, host: str) -> tuple[str, str]:
+        """The bucket (the ``bucket`` setting, else the Host's) and region (the Host's) a
+        request was sent to; ``""`` for what is not known (an IP address as the Host)."""
+        match = _BUCKET_HOST.fullmatch(host.rsplit(":", 1)[0].lower())
+        bucket = self.settings.bucket or (match["bucket"] if match else "")
+        return bucket, match["region"] if match else ""
+
     def _check_bucket(self, host: str) -> None:
         if self.settings.bucket is None:
             return
@@ -458,7 +466,10 @@ class _Emulator:
         if method not in _READING_METHODS and not self.settings.writable:
             raise _read_only(self.settings)
         if is_job_key(key):  # by path, whatever the host: see .jobs.routes
-            return await self.jobs.handle(key, request, query, _ids(request.scope)[0])
+            addressed = self._addressed(headers.get("host", ""))
+            return await self.jobs.handle(
+                key, request, query, _ids(request.scope)[0], addressed=addressed
+            )
         if method == "GET" and "ci-process" in query:
             return await self.snapshot(key, query)
         if method in ("GET", "HEAD"):
@@ -534,10 +545,7 @@ class _Emulator:
         """GetBucket: a page of the keys under the root (:mod:`.listing`)."""
         request = list_request(query)
         page = await anyio.to_thread.run_sync(self.storage.list_page, request)
-        bucket = self.settings.bucket
-        if bucket is None:
-            match = _BUCKET_HOST.fullmatch(host.rsplit(":", 1)[0].lower())
-            bucket = match["bucket"] if match else ""
+        bucket, _ = self._addressed(host)
         appid = bucket.rsplit("-", 1)[-1] if "-" in bucket else ""
         owner = appid if appid.isdigit() else "0"
         return Response(render_page(page, bucket=bucket, owner=owner), media_type="application/xml")

@@ -442,12 +442,23 @@ async def apick_poster(
     rotate: Rotate = DEFAULT_ROTATE,
     candidates: int = DEFAULT_CANDIDATES,
     info: MediaInfo | None = None,
+    limit: asyncio.Semaphore | None = None,
 ) -> PosterChoice:
     """:func:`pick_poster` with an :class:`~cos_snapshot.AsyncSnapshotClient`: the candidates
-    are fetched concurrently on the event loop (the client's own connection limit applies)."""
+    are fetched concurrently on the event loop (the client's own connection limit applies).
+    With ``limit``, each snapshot request (a candidate, the poster) holds one of its places
+    while in flight: a batch passes the one its other snapshot requests share, so that its
+    ``concurrency`` bounds the requests, not the videos."""
+
+    async def snapshot(args: SnapshotArgs) -> Snapshot:
+        if limit is None:
+            return await client.get_snapshot(args)
+        async with limit:
+            return await client.get_snapshot(args)
+
     request = _request(key, width, height, format, rotate)
     times = candidate_times(info or await client.get_media_info(request.key), candidates)
     async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(client.get_snapshot(request.candidate(t))) for t in times]
+        tasks = [group.create_task(snapshot(request.candidate(t))) for t in times]
     choice, poster = _judged(request, times, [task.result() for task in tasks])
-    return choice if poster is None else _with_poster(choice, await client.get_snapshot(poster))
+    return choice if poster is None else _with_poster(choice, await snapshot(poster))

@@ -14,13 +14,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import anyio.to_thread
+import attrs
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import EmulatorError, invalid_argument
 from ..settings import EmulatorSettings
 from ..storage import Storage
-from .spec import MAX_REQUEST_BYTES, parse_request
+from .spec import MAX_REQUEST_BYTES, JobSpec, parse_request
 from .store import JobStore, parse_list_query, render_document, render_job
 from .work import SnapshotJobRunner
 
@@ -85,15 +86,25 @@ class JobRoutes:
         engine: Callable[[], Any],
         runner: type[SnapshotJobRunner] = SnapshotJobRunner,
     ) -> None:
+        self.settings = settings
         self.store = JobStore(settings, runner(settings, storage, engine))
 
     async def handle(
-        self, key: str, request: Request, query: Mapping[str, str], request_id: str
+        self,
+        key: str,
+        request: Request,
+        query: Mapping[str, str],
+        request_id: str,
+        *,
+        addressed: tuple[str, str] = ("", ""),
     ) -> Response:
-        """The answer to a request on a job path (its signature already checked)."""
+        """The answer to a request on a job path (its signature already checked);
+        ``addressed``: the bucket and region the request was sent to, as far as known (the
+        emulator's ``bucket`` setting, the Host), echoed as a job's ``Input``."""
         method = request.method
         if method == "POST" and key == "jobs":
-            job = self.store.submit(parse_request(await _body(request)))
+            spec = self._on_this_bucket(parse_request(await _body(request)), *addressed)
+            job = self.store.submit(spec)
             root = ET.Element("Response")
             root.append(render_job(job))
         elif method == "GET" and key == "jobs":
@@ -118,6 +129,21 @@ class JobRoutes:
             media_type="application/xml",
             headers={"x-ci-request-id": request_id},
         )
+
+    def _on_this_bucket(self, spec: JobSpec, bucket: str, region: str) -> JobSpec:
+        """``spec`` with the bucket it was sent to; an ``Output/Bucket`` other than the
+        emulator's own (its ``bucket`` setting) is refused, as the vendor fails a job whose
+        output it cannot write: the emulator writes into its own root, the one bucket."""
+        own = self.settings.bucket
+        output = spec.output_bucket
+        if own is not None and output and output.lower() != own.lower():
+            raise invalid_argument(
+                f"Request/Operation/Output/Bucket: {output[:80]!r} is not this emulator's "
+                f"bucket ({own}), the one it writes a job's outputs into"
+            )
+        if not region and output and output.lower() == bucket.lower():
+            region = spec.output_region  # the same bucket: its one region
+        return attrs.evolve(spec, input_bucket=bucket, input_region=region)
 
     async def close(self) -> None:
         await anyio.to_thread.run_sync(self.store.close)

@@ -39,6 +39,8 @@ MAX_USER_DATA = 1024
 _NUMBER = re.compile(r"\$\{[Nn]umber\}")
 _DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 _INTEGER = re.compile(r"[0-9]{1,9}", re.ASCII)
+#: A negative number: refused as outside its range (every range of a request is above 0).
+_NEGATIVE = re.compile(r"-[0-9]+(?:\.[0-9]+)?", re.ASCII)
 _HEX = re.compile(r"(?:#|0x|0X)([0-9A-Fa-f]{6})", re.ASCII)
 
 Mode = Literal["Interval", "Average", "KeyFrame"]
@@ -111,6 +113,10 @@ class JobSpec:
     sprite_object: str | None
     output_bucket: str = ""
     output_region: str = ""
+    #: The bucket and region the request was sent to (echoed as the job's ``Input``), when
+    #: known: set by ``JobRoutes.handle`` (the routes module).
+    input_bucket: str = ""
+    input_region: str = ""
     queue_id: str = ""
     user_data: str = ""
     job_level: int = 0
@@ -163,11 +169,14 @@ class _Reader:
         text = self.text(name)
         if text is None:
             return None
+        bounds = f"({low}, {high}]" if low_open else f"[{low}, {high}]"
         if not _INTEGER.fullmatch(text):
+            whole = text.isascii() and text.removeprefix("-").isdigit()
+            if whole and (text.startswith("-") or len(text.lstrip("0")) > len(str(high))):
+                raise self.fail(name, f"{text[:20]} is outside {bounds}")  # -1, 10 digits
             raise self.fail(name, f"{text[:20]!r} is not a whole number")
         value = int(text)
         if value < low or value > high or (low_open and value == low):
-            bounds = f"({low}, {high}]" if low_open else f"[{low}, {high}]"
             raise self.fail(name, f"{value} is outside {bounds}")
         return value
 
@@ -175,14 +184,16 @@ class _Reader:
         text = self.text(name)
         if text is None:
             return None
+        bounds = f"({low}, {high}]" if low_open else f"[{low}, {high}]"
         if not _DECIMAL.fullmatch(text) or len(text) > 24:
+            if _NEGATIVE.fullmatch(text):
+                raise self.fail(name, f"{text[:20]} is outside {bounds}")
             raise self.fail(name, f"{text[:20]!r} is not a number of seconds")
         try:
             value = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
             raise self.fail(name, f"{text[:20]!r} is not a number") from None
         if value > high or value < low or (low_open and value == low):
-            bounds = f"({low}, {high}]" if low_open else f"[{low}, {high}]"
             raise self.fail(name, f"{value} is outside {bounds}")
         return value
 

@@ -66,7 +66,7 @@ from .items import (
     parse_times,
     read_items,
 )
-from .listing import DEFAULT_MATCH, VIDEO_SUFFIXES, ListedKeys
+from .listing import DEFAULT_MATCH, VIDEO_SUFFIXES, ListedKeys, folder_of
 from .names import (
     DEFAULT_LISTED_TEMPLATE,
     DEFAULT_TEMPLATE,
@@ -119,6 +119,7 @@ __all__ = [
     "TimeSelection",
     "check_suffix",
     "failure_row",
+    "folder_of",
     "format_for_name",
     "is_relative_time",
     "item_of_row",

@@ -56,6 +56,7 @@ __all__ = [
     "ItemDefaults",
     "RelativeItem",
     "TimeSelection",
+    "UnplannedItem",
     "is_relative_time",
     "item_of_row",
     "items_from_arguments",
@@ -75,6 +76,8 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _JSON_ROW = json.JSONDecoder(parse_float=Decimal)
 #: The snapshot parameters an item has besides its key and time.
 _PARAMETERS = ("width", "height", "format", "rotate", "mode")
+#: The columns of an :class:`UnplannedItem`'s row, in place of its time.
+_SELECTIONS = ("count", "every")
 
 
 class BatchInputError(ValueError):
@@ -204,6 +207,33 @@ class RelativeItem:
     def to_row(self) -> dict[str, Any]:
         """The item as an input row, its time as written: read back, it is this item."""
         return _row(self)
+
+
+@attrs.frozen
+class UnplannedItem(RelativeItem):
+    """The one item of a video whose ``--count`` or ``--every`` times could not be planned (its
+    GetMediaInfo failed while a ``--prefix`` listing was read): it fails, with ``error``,
+    without a snapshot. ``selection`` is the option and its value (``("count", "3")``).
+
+    As a row it keeps the selection in place of a time (``{"key": ..., "count": 3}``), so that
+    the failures file never stands for one frame where there were to be N: such a row, read
+    back, is this item again, failing with a message that says to run the listing command
+    again (a row is one snapshot; the N times of a video are planned from its listing)."""
+
+    selection: tuple[str, str] = attrs.field(kw_only=True)
+    error: Exception = attrs.field(kw_only=True, eq=False, repr=False)
+
+    def resolve(self, info: MediaInfo) -> BatchItem:
+        """Never an item: raises :attr:`error`."""
+        raise self.error
+
+    def to_row(self) -> dict[str, Any]:
+        """The row: the key, the parameters and the selection, no time."""
+        row = _row(self)
+        del row["time"]
+        option, value = self.selection
+        row[option] = int(value) if option == "count" else value
+        return row
 
 
 #: What the item readers give: an item ready to take, or one waiting for its video's duration.
@@ -411,12 +441,33 @@ def _text(row: Mapping[str, object], name: str, default: str) -> object:
     return default if _blank(value) else value
 
 
+def _selection_of_row(row: Mapping[str, object], origin: str) -> tuple[str, str] | None:
+    """The ``count`` or ``every`` of a row (an :class:`UnplannedItem`'s), checked, or None."""
+    given = [name for name in _SELECTIONS if not _blank(row.get(name))]
+    if not given:
+        return None
+    if len(given) > 1 or not _blank(row.get("time")):
+        raise BatchInputError(f"{origin}: give one of time, count and every")
+    option = given[0]
+    count = _integer(row, option, 0, origin) if option == "count" else None
+    try:
+        if count is not None:
+            return option, str(TimeSelection(count=count).count)
+        every = TimeSelection(every=row[option]).every  # type: ignore[arg-type]
+        return option, format_time(every)  # type: ignore[arg-type]
+    except ValueError as error:  # CosInvalidArgumentError included: it names the option
+        raise BatchInputError(f"{origin}: {error}") from None
+
+
 def _item_from_row(
     row: Mapping[str, object], position: int, defaults: ItemDefaults, origin: str
 ) -> Item:
     if _blank(row.get("key")):
         raise BatchInputError(f"{origin}: key: missing")
-    if _blank(row.get("time")):
+    selection = _selection_of_row(row, origin)
+    if selection is not None:
+        row = {**row, "time": "end"}  # its other columns are checked as any row's
+    elif _blank(row.get("time")):
         raise BatchInputError(f"{origin}: time: missing")
     time = row["time"]
     values = {
@@ -438,6 +489,16 @@ def _item_from_row(
         args = _check(row["key"], "0", values, origin)
         if relative == AUTO:
             args = _auto_args(args, origin)
+        if selection is not None:
+            option, value = selection
+            error = BatchInputError(
+                f"{origin}: the times of --{option} {value} are planned from the video's "
+                f"listing, which a row cannot do: run the batch --prefix command that listed "
+                f"{row['key']} again (outputs that exist are skipped)"
+            )
+            return UnplannedItem(
+                index, relative, args, origin, output, selection=selection, error=error
+            )
         return RelativeItem(index, relative, args, origin, output)
     args = _check(row["key"], time.strip() if isinstance(time, str) else time, values, origin)
     return BatchItem(index, args, origin, output)
@@ -507,7 +568,8 @@ def iter_items(path: Path, defaults: ItemDefaults, *, name: str | None = None) -
     ``time`` (seconds, or relative to the video: ``50%``, ``end``, or ``auto``, the best
     poster, which give a :class:`RelativeItem`); ``width``, ``height``, ``format``,
     ``rotate``, ``mode`` and ``index`` are optional (empty or missing: ``defaults``, and the row's position for
-    ``index``), and so is ``output`` (a file name that overrides the name template); other
+    ``index``), and so is ``output`` (a file name that overrides the name template); a row
+    with ``count`` or ``every`` in place of ``time`` is an ``UnplannedItem``; other
     columns are ignored.
 
     Raises :class:`BatchInputError` naming the file (or ``name``: ``stdin`` for a spooled

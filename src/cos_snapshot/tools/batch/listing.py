@@ -18,19 +18,25 @@ from collections.abc import AsyncIterator
 
 import attrs
 
-from ... import AsyncSnapshotClient, CosError, MediaInfo, ObjectSummary, media_info_for
+from ... import (
+    AsyncSnapshotClient,
+    CosError,
+    MediaInfo,
+    ObjectSummary,
+    format_time,
+    media_info_for,
+)
 from .items import (
     BatchInputError,
-    BatchItem,
     Item,
     ItemDefaults,
-    RelativeItem,
     TimeSelection,
+    UnplannedItem,
     item_of_row,
     items_from_arguments,
 )
 
-__all__ = ["DEFAULT_MATCH", "VIDEO_SUFFIXES", "ListedKeys"]
+__all__ = ["DEFAULT_MATCH", "VIDEO_SUFFIXES", "ListedKeys", "folder_of"]
 
 #: The suffixes of the video containers COS's media processing takes (the default --match).
 VIDEO_SUFFIXES = ("mp4", "mov", "mkv", "webm", "flv", "avi", "ts", "m4v", "3gp")
@@ -38,10 +44,19 @@ VIDEO_SUFFIXES = ("mp4", "mov", "mkv", "webm", "flv", "avi", "ts", "m4v", "3gp")
 DEFAULT_MATCH = tuple(f"*.{suffix}" for suffix in VIDEO_SUFFIXES)
 
 
+def folder_of(prefix: str) -> str:
+    """The folder a listing's ``prefix`` names, which a listed key's name and ``--match`` are
+    relative to: the prefix up to and including its last ``/`` (``videos/`` for ``videos/``
+    and ``videos/in``; the bucket root, ``""``, for ``videos`` and ``vid``). Relative to the
+    prefix itself, ``videos`` would leave ``/a.mp4`` and ``vid`` ``eos/a.mp4``."""
+    return prefix[: prefix.rfind("/") + 1]
+
+
 @attrs.define
 class ListedKeys:
-    """The objects under ``prefix`` whose key relative to it matches one of ``match`` (fnmatch
-    patterns, case-insensitive; ``*`` crosses ``/``), each at the ``times``.
+    """The objects under ``prefix`` whose key relative to its folder (:func:`folder_of`)
+    matches one of ``match`` (fnmatch patterns, case-insensitive; ``*`` crosses ``/``), each
+    at the ``times``.
 
     :meth:`items` lists them with a client; ``listed`` and ``matched`` count what it
     has seen so far."""
@@ -56,7 +71,7 @@ class ListedKeys:
 
     def matches(self, key: str) -> bool:
         """Whether ``key`` (under the prefix) is one this batch takes."""
-        relative = key.removeprefix(self.prefix).casefold()
+        relative = key.removeprefix(folder_of(self.prefix)).casefold()
         return any(fnmatch.fnmatchcase(relative, pattern.casefold()) for pattern in self.match)
 
     async def items(
@@ -68,7 +83,8 @@ class ListedKeys:
         relative one is resolved when it runs, with one GetMediaInfo per video). A count or a
         step needs the video's GetMediaInfo to know its times: it is asked for here, up to
         ``lookahead`` keys ahead; a key whose answer is an error (not a video, say) gives one
-        item at ``end``, which fails alone with that error when it runs."""
+        ``UnplannedItem`` (in ``tools.batch.items``), which fails alone with that
+        error when it runs (its failures-file row keeps the count or step, not a time)."""
         pending: collections.deque[tuple[str, asyncio.Future[MediaInfo] | None]] = (
             collections.deque()
         )
@@ -121,15 +137,8 @@ class ListedKeys:
             # runs, even if its GetMediaInfo is answered then (a 503 that has passed): taking
             # the end would report one snapshot done in place of the times it was to have.
             placeholder = item_of_row(key, self.defaults, "end", index)
-            return [_Unplanned(**attrs.asdict(placeholder, recurse=False), error=error)]
+            times = self.times
+            value = str(times.count) if times.every is None else format_time(times.every)
+            fields = attrs.asdict(placeholder, recurse=False)
+            return [UnplannedItem(**fields, selection=(times.option, value), error=error)]
         return [attrs.evolve(item, index=index + n) for n, item in enumerate(items)]
-
-
-@attrs.frozen
-class _Unplanned(RelativeItem):
-    """The one item of a key whose times could not be planned: resolving it raises ``error``."""
-
-    error: CosError | BatchInputError = attrs.field(kw_only=True, eq=False, repr=False)
-
-    def resolve(self, info: MediaInfo) -> BatchItem:
-        raise self.error

@@ -25,7 +25,7 @@ from ..destination import (
     WrittenWhileCancelled,
     content_type_for,
 )
-from .items import BatchInputError
+from .items import BatchInputError, UnplannedItem
 from .plan import NameTaken, OutputNames, PlannedItem
 
 if TYPE_CHECKING:
@@ -263,8 +263,13 @@ class _Taker:
         names: OutputNames | None,
         uploads: _Uploads,
         writer_threads: int,
+        concurrency: int,
     ) -> None:
         self.client = client
+        # The places of the snapshot requests in flight: an item's one, or an auto item's
+        # candidates, each holds one, so that the run's requests are bounded and not only its
+        # items (an auto item asks for 8 candidates at once).
+        self.requests = asyncio.Semaphore(concurrency)
         self.writer_threads = writer_threads
         self.force = force
         self.names = names
@@ -307,6 +312,8 @@ class _Taker:
             mine = asyncio.get_running_loop().create_future()
             self._last_claim = mine
         try:
+            if isinstance(planned.item, UnplannedItem):  # its error is known: nothing to ask
+                return _failed(planned, started, planned.item.error)
             if planned.item.relative and not planned.item.auto:
                 try:
                     planned = planned.resolve(await self.infos.get(planned.item.args.key))
@@ -338,7 +345,8 @@ class _Taker:
                 poster = await self._poster(args)
                 snapshot = poster.snapshot
             else:
-                snapshot = await self.client.get_snapshot(args)
+                async with self.requests:
+                    snapshot = await self.client.get_snapshot(args)
             if snapshot.format != args.format:
                 return _failed(
                     planned,
@@ -372,6 +380,7 @@ class _Taker:
             format=args.format,
             rotate=args.rotate,
             info=await self.infos.get(args.key),
+            limit=self.requests,
         )
 
     async def _holder(self, digest: bytes) -> str:
@@ -450,8 +459,9 @@ async def run_batch(
     names: OutputNames | None = None,
     uploads: int | None = None,
 ) -> None:
-    """Take the planned items in order, ``concurrency`` at a time from the first to the last,
-    calling ``on_result`` for each as it finishes: ``skipped`` when its output exists (unless
+    """Take the planned items in order, ``concurrency`` at a time from the first to the last
+    (and at most ``concurrency`` snapshot requests in flight: the candidates of ``auto`` items
+    count one each), calling ``on_result`` for each as it finishes: ``skipped`` when its output exists (unless
     ``force``), ``done`` or ``failed``. ``planned`` is iterated once, as the items are taken,
     so a :class:`BatchPlan` (or any iterator) streams; what it did not reach when the run is
     cancelled is still in it. A relative time is resolved when its video's first item runs,
@@ -532,6 +542,7 @@ async def _run(
             names=names,
             uploads=_Uploads(group, bound, on_result),
             writer_threads=min(WRITER_THREADS, concurrency),
+            concurrency=concurrency,
         )
 
         async def worker() -> None:
