@@ -42,7 +42,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .concurrency import Proxy, Run, _spawn, _warm, batch_command, delay_proxy, ok, write_items
+from .concurrency import (
+    Proxy,
+    Run,
+    _ram_dir,
+    _spawn,
+    _warm,
+    batch_command,
+    delay_proxy,
+    ok,
+    write_items,
+)
 from .serve import SECRET_ID, SECRET_KEY
 from .servers import BUCKET, REPO, bench_emulator, emulator_process, rss_kib
 from .timing import median, rotated
@@ -82,7 +92,7 @@ FULL = BucketPlan(
     concurrency=128,
     objects=10_000,
     per_directory=1000,
-    rounds=2,
+    rounds=3,
     width=160,
     video_seconds=2,
     directories=100,
@@ -110,10 +120,8 @@ def _log(message: str) -> None:
 def _ram_or(workdir: Path) -> tuple[Path, str]:
     """Where roots and outputs go: a RAM file system if there is one (see
     :func:`benchmarks.concurrency.run` for why), else ``workdir``."""
-    shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
-        return shm, "ram"
-    return workdir, "disk"
+    ram = _ram_dir()
+    return (Path(ram), "ram") if ram else (workdir, "disk")
 
 
 def _env() -> dict[str, str]:
