@@ -161,10 +161,23 @@ def _count_images(directory: Path) -> int:
     return sum(1 for p in directory.rglob("*.jpg")) if directory.exists() else 0
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process so far, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_batch(
-    contender: str, plan: BucketPlan, proxy: Proxy, root: Path, outputs: Path, number: int
-) -> Run:
-    """One batch run of ``contender``; its images are counted where they went."""
+    contender: str,
+    plan: BucketPlan,
+    proxy: Proxy,
+    server: int,
+    root: Path,
+    outputs: Path,
+    number: int,
+) -> dict[str, Any]:
+    """One batch run of ``contender``; its images are counted where they went. Beside the
+    client's CPU, the emulator's (pid ``server``) and the proxy's over the run."""
     if contender == "cos":
         out = root / "posters" / f"run-{number}"  # the emulator keeps objects as files
         target = f"cos:///posters/run-{number}/"
@@ -191,10 +204,12 @@ def run_batch(
         BUCKET,
     ]
     proxy.window()  # a new window for this run
+    others = cpu_s(server), cpu_s(proxy.process.pid)
     started = time.monotonic()
     status, cpu, _ = _spawn(command, _env())
     first, last, connections = proxy.window()
-    return Run(
+    server_cpu, proxy_cpu = cpu_s(server) - others[0], cpu_s(proxy.process.pid) - others[1]
+    run = Run(
         contender,
         plan.concurrency,
         plan.objects,
@@ -205,11 +220,12 @@ def run_batch(
         connections,
         status,
     )
+    return {**asdict(run), "server_cpu_s": server_cpu, "proxy_cpu_s": proxy_cpu}
 
 
 def prefix_batch(plan: BucketPlan, workdir: Path) -> dict[str, Any]:
     base, where = _ram_or(workdir)
-    runs: list[Run] = []
+    runs: list[dict[str, Any]] = []
     numbers = itertools.count()
     with tempfile.TemporaryDirectory(prefix="cos-snapshot-bench-", dir=base) as tmp:
         root, outputs = Path(tmp) / "root", Path(tmp) / "outputs"
@@ -223,8 +239,12 @@ def prefix_batch(plan: BucketPlan, workdir: Path) -> dict[str, Any]:
                 for turn in range(plan.rounds):
                     for contender in rotated(CONTENDERS, turn):
                         _log(f"bucket: batch, {contender} (round {turn + 1})")
-                        runs.append(run_batch(contender, plan, proxy, root, outputs, next(numbers)))
-    return {"outputs_on": where, "runs": [asdict(r) for r in runs]}
+                        runs.append(
+                            run_batch(
+                                contender, plan, proxy, emulator.pid, root, outputs, next(numbers)
+                            )
+                        )
+    return {"outputs_on": where, "runs": runs}
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,6 +354,27 @@ def throughput(results: dict[str, Any], contender: str) -> float:
     return max(rates) if rates else float("nan")
 
 
+#: The processes whose CPU a run reads: the batch, the emulator, the delay proxy.
+PROCESSES = {"cpu_s": "client", "server_cpu_s": "emulator", "proxy_cpu_s": "proxy"}
+
+
+def cpu_ms(results: dict[str, Any], contender: str) -> dict[str, float]:
+    """CPU per object of each process, ms (the least of the rounds; the client's includes its
+    start-up, about 0.05 ms an object at 10,000)."""
+    runs = [r for r in results["prefix_batch"]["runs"] if r["contender"] == contender and ok(r)]
+    return {
+        name: min((r[field] / r["items"] * 1000 for r in runs), default=float("nan"))
+        for field, name in PROCESSES.items()
+    }
+
+
+def cpu_ceiling(results: dict[str, Any], contender: str) -> float:
+    """Objects a second the machine's cores could take if the three processes had them all:
+    cores ÷ their CPU per object (what the link allows aside)."""
+    total = sum(cpu_ms(results, contender).values())
+    return float(results.get("cores", 2)) / total * 1000
+
+
 def ran(results: dict[str, Any], contender: str) -> bool:
     return any(r["contender"] == contender for r in results["prefix_batch"]["runs"])
 
@@ -376,10 +417,11 @@ def section(results: dict[str, Any]) -> list[str]:
     rows = []
     for contender in CONTENDERS:
         if not ran(bucket, contender):
-            rows.append([NAMES[contender], "not run", "-", "-", "-"])
+            rows.append([NAMES[contender], "not run", "-", "-", "-", "-", "-"])
             continue
         rate = throughput(bucket, contender)
         local = throughput(bucket, "local")
+        cpu = cpu_ms(bucket, contender)
         startups = [
             r["startup_s"] for r in bucket["prefix_batch"]["runs"] if r["contender"] == contender
         ]
@@ -389,6 +431,8 @@ def section(results: dict[str, Any]) -> list[str]:
                 f"{rate:.1f}/s",
                 f"{rate / limit(bucket):.0%}",
                 f"{rate / local:.3f}×",
+                " + ".join(f"{v:.2f}" for v in cpu.values()) + f" = {sum(cpu.values()):.2f} ms",
+                f"{cpu_ceiling(bucket, contender):.0f}/s",
                 f"{min(startups):.2f} s",
             ]
         )
@@ -412,7 +456,18 @@ def section(results: dict[str, Any]) -> list[str]:
         f"process start-up is left out and shown apart. Limit: C ÷ RTT = {limit(bucket):.0f}/s. "
         f"Roots and outputs on {'a RAM file system' if bucket['prefix_batch']['outputs_on'] == 'ram' else 'disk'}.",
         "",
-        *_table(["client", "throughput", "÷ (C ÷ RTT)", "÷ local directory", "start-up"], rows),
+        *_table(
+            [
+                "client",
+                "throughput",
+                "÷ (C ÷ RTT)",
+                "÷ the first",
+                "CPU per object: client + emulator + proxy",
+                f"what {bucket['cores']} cores allow",
+                "start-up",
+            ],
+            rows,
+        ),
         "",
         *([f"Failed runs: {'; '.join(failures(bucket))}.", ""] if failures(bucket) else []),
         "",
