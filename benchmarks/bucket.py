@@ -461,7 +461,7 @@ def section(results: dict[str, Any]) -> list[str]:
                 "client",
                 "throughput",
                 "÷ (C ÷ RTT)",
-                "÷ the first",
+                "÷ the first row",
                 "CPU per object: client + emulator + proxy",
                 f"what {bucket['cores']} cores allow",
                 "start-up",
@@ -470,7 +470,6 @@ def section(results: dict[str, Any]) -> list[str]:
         ),
         "",
         *([f"Failed runs: {'; '.join(failures(bucket))}.", ""] if failures(bucket) else []),
-        "",
         f"The emulator's listing (`cos-snapshot serve --anonymous`, loopback) of a root of "
         f"{lst['objects']:,} empty files ({plan['directories']} directories × "
         f"{plan['files']:,}), 1,000 keys a page, each page a bare `http.client` request timed "
