@@ -82,6 +82,7 @@ nitpick_ignore = [
             "fractions.Fraction",
             "os.PathLike",
             "pathlib.Path",
+            "pathlib.PurePath",
             "pathlib.PurePosixPath",
             # The client's timeouts, requests and URLs are the HTTP library's, httpx2.
             "httpx2.Request",

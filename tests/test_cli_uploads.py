@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,13 @@ import pytest
 from cli_helpers import run
 from PIL import Image
 
-from cos_snapshot import AsyncSnapshotClient, CosServiceError, Snapshot, SnapshotArgs
+from cos_snapshot import (
+    AsyncSnapshotClient,
+    CosServiceError,
+    ObjectSummary,
+    Snapshot,
+    SnapshotArgs,
+)
 from cos_snapshot.testing import FixtureInfo, read_frame_index
 from cos_snapshot.testing.pytest_plugin import CosEmulator
 from cos_snapshot.tools.batch import (
@@ -27,7 +34,12 @@ from cos_snapshot.tools.batch import (
     parse_times,
     run_batch,
 )
-from cos_snapshot.tools.destination import BucketPrefix, content_type_for
+from cos_snapshot.tools.destination import (
+    BucketDestination,
+    BucketPrefix,
+    OutputListingError,
+    content_type_for,
+)
 
 BUCKET = "examplebucket-1250000000"
 VIDEOS = ("videos/a/intro.mp4", "videos/b/intro.MP4", "videos/c.mov")
@@ -248,9 +260,9 @@ class _SlowPuts:
         self.putting -= 1
 
 
-async def test_the_upload_pool_is_bounded_and_holds_the_snapshots_back_when_full(
-    tmp_path: Path,
-) -> None:
+async def _started_with_slow_puts() -> tuple[_SlowPuts, list[ItemResult], asyncio.Task[None]]:
+    """100 items to a bucket, 3 snapshot requests and a pool of 2 uploads, whose PUTs wait:
+    the client, the results so far, and the run, left to run until nothing more moves."""
     png = io.BytesIO()
     Image.new("RGB", (4, 4)).save(png, format="PNG")
     client = _SlowPuts(png.getvalue())
@@ -270,8 +282,15 @@ async def test_the_upload_pool_is_bounded_and_holds_the_snapshots_back_when_full
             uploads=2,
         )
     )
-    for _ in range(50):
+    for _ in range(500):  # far more turns of the loop than filling the pool takes
         await asyncio.sleep(0)
+    return client, results, run
+
+
+async def test_the_upload_pool_is_bounded_and_holds_the_snapshots_back_when_full(
+    tmp_path: Path,
+) -> None:
+    client, results, run = await _started_with_slow_puts()
     # Two uploads in flight fill the pool; three workers hold an image each, waiting for it.
     assert client.most_putting == 2
     assert client.snapshots == 2 + 3
@@ -283,6 +302,18 @@ async def test_the_upload_pool_is_bounded_and_holds_the_snapshots_back_when_full
     assert {r.where for r in (r.planned for r in results)} == {
         f"cos:///out/{n}.png" for n in range(100)
     }
+
+
+async def test_cancelled_uploads_and_the_images_waiting_for_the_pool_are_reported_not_run(
+    tmp_path: Path,
+) -> None:
+    _, results, run = await _started_with_slow_puts()
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    # Two PUTs in flight and three images waiting for the pool: none of them is done.
+    assert sorted(r.status for r in results) == ["not_run"] * 5
+    assert len({r.planned.name for r in results}) == 5
 
 
 # -- sheet and storyboard -o cos:// ------------------------------------------------------------
@@ -365,22 +396,31 @@ def test_storyboard_to_the_bucket_names_its_sprites_relative_to_itself(
 # -- bad input ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["batch", "sheet", "storyboard"])
-def test_an_output_with_no_bucket_and_no_endpoint_names_the_bucket_option(
-    command: str, capsys: pytest.CaptureFixture[str]
+#: Each command's arguments around a ``cos://`` place (``{}``).
+PLACES = {
+    "batch -o": ["batch", "a.mp4", "--times", "1", "-o", "{}"],
+    "batch --prefix": ["batch", "--prefix", "{}", "--times", "1", "-o", "out"],
+    "sheet -o": ["sheet", "a.mp4", "-o", "{}"],
+    "storyboard -o": ["storyboard", "a.mp4", "-o", "{}"],
+}
+
+
+@pytest.mark.parametrize("where", PLACES)
+def test_a_place_with_no_bucket_and_no_endpoint_names_the_bucket_option(
+    where: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = {"batch": ["batch", "a.mp4", "--times", "1"]}.get(command, [command, "a.mp4"])
-    code, _, err = run(capsys, *argv, "-o", "cos:///posters/", "--anonymous")
+    argv = [a.format("cos:///posters/") for a in PLACES[where]]
+    code, _, err = run(capsys, *argv, "--anonymous")
     assert code == 2
     assert "--bucket" in err
 
 
-@pytest.mark.parametrize("command", ["batch", "sheet", "storyboard"])
-def test_an_output_whose_first_segment_is_no_bucket_suggests_the_bucket_in_use(
-    command: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("where", PLACES)
+def test_a_place_whose_first_segment_is_no_bucket_suggests_the_bucket_in_use(
+    where: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = {"batch": ["batch", "a.mp4", "--times", "1"]}.get(command, [command, "a.mp4"])
-    code, _, err = run(capsys, *argv, "-o", "cos://posters/", "--anonymous", "--bucket", BUCKET)
+    argv = [a.format("cos://posters/") for a in PLACES[where]]
+    code, _, err = run(capsys, *argv, "--anonymous", "--bucket", BUCKET)
     assert code == 2
     assert "cos:///posters/" in err
 
@@ -426,3 +466,64 @@ def test_a_prefix_with_no_objects_says_so_and_exits_0(
     code, _, err = run(capsys, *argv)
     assert code == 0, err
     assert "0 objects under none/" in err
+
+
+# -- which outputs exist: one listing, read as the run goes ------------------------------------
+
+
+class _Listed:
+    """Stands in for AsyncSnapshotClient: a listing of ``keys`` that yields one key each time
+    ``step`` is set, or fails after them with ``error``."""
+
+    def __init__(self, keys: list[str], error: Exception | None = None) -> None:
+        self.keys = keys
+        self.error = error
+        self.step = asyncio.Event()
+        self.listings = 0
+        self.given = 0
+
+    def iter_objects(self, prefix: str = "", **_: Any) -> Any:
+        self.listings += 1
+
+        async def listing() -> Any:
+            for key in self.keys:
+                await self.step.wait()
+                self.step.clear()
+                self.given += 1
+                yield ObjectSummary(key, 1, '"e"', datetime.now(UTC))
+            if self.error is not None:
+                raise self.error
+
+        return listing()
+
+
+async def _answer(question: asyncio.Task[bool], client: _Listed) -> bool:
+    """Let the listing go a key at a time until ``question`` is answered."""
+    while not question.done():
+        client.step.set()
+        for _ in range(5):
+            await asyncio.sleep(0)
+    return question.result()
+
+
+async def test_a_question_is_answered_once_the_listing_has_passed_its_key() -> None:
+    client = _Listed(["p/a.jpg", "p/c.jpg", "p/e.jpg", "p/g.jpg"])
+    async with BucketDestination(client, BucketPrefix("p/"), resume=True) as bucket:  # type: ignore[arg-type]
+        assert await _answer(asyncio.create_task(bucket.exists("c.jpg")), client)
+        assert client.given == 2  # no further than its key
+        assert not await _answer(asyncio.create_task(bucket.exists("d.jpg")), client)
+        assert client.given == 3  # "p/e.jpg" passed it
+        assert await bucket.exists("a.jpg")  # passed already: answered at once
+        assert not await _answer(asyncio.create_task(bucket.exists("z.jpg")), client)
+        assert await bucket.exists("g.jpg")
+        assert (client.listings, bucket.listed) == (1, 4)
+
+
+async def test_a_listing_that_fails_fails_every_question_saying_so() -> None:
+    refused = CosServiceError(403, "AccessDenied", "no listing here")
+    client = _Listed(["p/a.jpg"], error=refused)
+    async with BucketDestination(client, BucketPrefix("p"), resume=True) as bucket:  # type: ignore[arg-type]
+        with pytest.raises(OutputListingError, match=r"AccessDenied.*--force"):
+            await _answer(asyncio.create_task(bucket.exists("b.jpg")), client)
+        with pytest.raises(OutputListingError):
+            await bucket.exists("a.jpg")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -83,6 +84,28 @@ def test_a_poster_per_video_is_each_video_s_middle(videos: CosEmulator, tmp_path
         assert (_frame(posters / "a.jpg"), _frame(posters / "b.jpg")) == (50, 75)
         with Image.open(posters / "a.jpg") as image:
             assert image.width == 640
+
+
+def test_a_poster_for_every_video_under_a_prefix_is_stored_beside_it_once(
+    videos: CosEmulator, tmp_path: Path
+) -> None:
+    (block,) = _blocks(
+        _section("A poster for every video under a prefix, stored beside them"), "sh"
+    )
+    first = _run_shell(block, videos, tmp_path)
+    assert "2 done, 0 skipped, 0 failed of 2 items" in first
+    with videos.client() as client:
+        stored = {s.key: s.etag for s in client.iter_objects("videos/")}
+        assert sorted(stored) == ["videos/a.jpg", "videos/a.mp4", "videos/b.jpg", "videos/b.mp4"]
+        # 50 % of 4 s and of 6 s at 25 frames/s: frames 50 and 75.
+        frames = []
+        for key in ("videos/a.jpg", "videos/b.jpg"):
+            with Image.open(io.BytesIO(client.get_object(key))) as image:
+                frames.append(read_frame_index(image))
+        assert frames == [50, 75]
+        again = _run_shell(block, videos, tmp_path)
+        assert "0 done, 2 skipped, 0 failed of 2 items" in again
+        assert {s.key: s.etag for s in client.iter_objects("videos/")} == stored
 
 
 def test_a_storyboard_for_a_player(videos: CosEmulator, tmp_path: Path) -> None:

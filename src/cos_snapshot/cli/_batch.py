@@ -82,17 +82,12 @@ examples:
   cos-snapshot batch videos/a.mp4 --times 10%,end -o posters
   # items from a CSV file (a header row: key,time[,width,...]) or a JSON Lines file
   cos-snapshot batch --input items.csv -o posters
-  # a poster at 50% of every video under videos/ (cos:///videos/: the bucket in use)
-  cos-snapshot batch --prefix videos/ --times 50% -o posters
-  # ... stored in the bucket beside them, under posters/ (a re-run PUTs only what is missing)
+  # a poster at 50% of every video under videos/, PUT under posters/ in the bucket in use
   cos-snapshot batch --prefix videos/ --times 50% -o cos:///posters/
 
-The same command run again takes only what is missing (a file that exists is skipped; in a
-bucket, the objects that exist are found by one listing of the output prefix). Outputs to a
-bucket are PUT by a pool of at most --concurrency uploads beside the --concurrency snapshot
-requests; when it is full, the next snapshot waits. Items that failed or did not run are listed
-in OUTPUT_DIR/{FAILURES_NAME} (./{FAILURES_NAME} for cos://), which --input reads.
-Times, input files, names and failures in detail: docs/batch.md.
+The same command run again takes only what is missing (an output that exists is skipped).
+Items that failed or did not run are listed in OUTPUT_DIR/{FAILURES_NAME}, which --input reads.
+Uploads (at most --concurrency in flight), times, inputs, names: docs/batch.md.
 
 exit codes: 0 every item done or skipped; 1 some item failed; 2 bad usage, times or input
 (nothing fetched); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
@@ -499,8 +494,7 @@ def register(sub: Any) -> None:
         "--output-dir",
         default=".",
         metavar="DIR",
-        help="directory for the images, or a prefix in the bucket to PUT them under: "
-        "cos://BUCKET-APPID/posters/ or cos:///posters/ (the bucket in use) (default: .)",
+        help="directory, or a bucket prefix to PUT into (cos:///posters/) (default: .)",
     )
     batch.add_argument(
         "--name-template",
@@ -519,7 +513,7 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--force",
         action="store_true",
-        help="take items whose outputs exist again (with -o cos://..., without listing them)",
+        help="take items whose outputs exist again",
     )
     batch.add_argument(
         "--skip-past-end",
@@ -529,8 +523,8 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--failures",
         metavar="FILE",
-        help=f"where items not done are listed (default: OUTPUT_DIR/{FAILURES_NAME}; with -o "
-        f"cos://..., ./{FAILURES_NAME})",
+        help=f"where items not done are listed (default: OUTPUT_DIR/{FAILURES_NAME}, "
+        f"./{FAILURES_NAME} for cos://)",
     )
     batch.add_argument(
         "--quiet",

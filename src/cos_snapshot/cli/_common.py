@@ -57,6 +57,7 @@ __all__ = [
     "add_global_options",
     "add_snapshot_options",
     "async_client_from_args",
+    "bucket_output",
     "bucket_path",
     "client_from_args",
     "client_options",
@@ -145,15 +146,23 @@ def output_place(text: str, args: argparse.Namespace, *, option: str = "-o") -> 
     (``--bucket``, ``COS_BUCKET`` or ``--prefix cos://...``) is refused."""
     if not is_bucket_url(text):
         return Path(text)
+    place = bucket_output(text, args, option=option)
+    return BucketPrefix(place.prefix, place.bucket)
+
+
+def bucket_output(text: str, args: argparse.Namespace, *, option: str = "-o") -> BucketPath:
+    """The ``cos://`` output ``text`` as a place in a bucket (:func:`bucket_path`), refused
+    when it names another bucket than the one the videos are read from (``--bucket``,
+    ``COS_BUCKET``, or a ``cos://`` input): a command reads and writes one bucket."""
     reading = args.bucket
     place = bucket_path(text, args, option=option)
     named = _named_bucket(text)
     if reading and named and named != reading:
         raise UsageError(
             f"{option} {text}: the videos are read from {reading}, and a command reads and "
-            f"writes one bucket; write {BUCKET_SCHEME}/{place.prefix} for a prefix in {reading}"
+            f"writes one bucket; write {BUCKET_SCHEME}/{place.prefix} for a place in {reading}"
         )
-    return BucketPrefix(place.prefix, place.bucket)
+    return place
 
 
 def _named_bucket(text: str) -> str | None:

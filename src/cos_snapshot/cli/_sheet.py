@@ -30,7 +30,7 @@ from ._common import (
     add_connection_options,
     add_snapshot_options,
     async_client_from_args,
-    bucket_path,
+    bucket_output,
     concurrency,
     is_bucket_url,
     options_named,
@@ -90,13 +90,7 @@ def _output(args: argparse.Namespace) -> Path | BucketPath:
         return Path(_default_name(args))
     if not is_bucket_url(args.output):
         return Path(args.output)
-    reading = args.bucket
-    place = bucket_path(args.output, args, option="-o")
-    if reading and place.bucket != reading:
-        raise UsageError(
-            f"-o {args.output}: the video is read from {reading}, and a command reads and "
-            f"writes one bucket"
-        )
+    place = bucket_output(args.output, args)
     if not place.prefix or place.prefix.endswith("/"):
         place = attrs.evolve(place, prefix=place.prefix + _default_name(args))
     return place

@@ -178,7 +178,7 @@ _write_clock = time.perf_counter
 
 class LocalDirectory(Destination):
     """Outputs as files under ``directory`` (made when missing), each written whole or not at
-    all (:func:`~cos_snapshot._shared.files.write_whole`).
+    all (a temporary file renamed into place).
 
     Written on the event loop while writes are quick, in up to :data:`WRITER_THREADS` threads
     while they are slow, judged by the average time of the recent writes: a small file on a

@@ -138,7 +138,7 @@ class OutputNames:
 
     ``reserved`` maps paths no item may write (the failures file) to what they are. ``limits``
     defaults to the output directory's file system's (:meth:`NameLimits.for_directory`), or to
-    what an object key holds below a bucket prefix (:data:`KEY_LIMITS` less the prefix)."""
+    what an object key holds below a bucket prefix (``KEY_LIMITS`` less the prefix)."""
 
     def __init__(
         self,
