@@ -469,6 +469,19 @@ def section(results: dict[str, Any]) -> list[str]:
             rows,
         ),
         "",
+        "Each round, objects a second (the rounds ran one after another on a shared machine: "
+        "compare within a round): "
+        + "; ".join(
+            f"{name} "
+            + ", ".join(
+                f"{r['items'] / r['window_s']:.0f}"
+                for r in bucket["prefix_batch"]["runs"]
+                if r["contender"] == name
+            )
+            for name in CONTENDERS
+        )
+        + ".",
+        "",
         *([f"Failed runs: {'; '.join(failures(bucket))}.", ""] if failures(bucket) else []),
         f"The emulator's listing (`cos-snapshot serve --anonymous`, loopback) of a root of "
         f"{lst['objects']:,} empty files ({plan['directories']} directories × "
