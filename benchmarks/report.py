@@ -486,7 +486,9 @@ def bucket_targets(results: dict[str, Any]) -> list[Target]:
         "each object is also a PUT through the same link: twice the requests, and the emulator, "
         f"on the same cores, writes each object and its record: {cpu('cos')}, against "
         f"{cpu('local')} into a local directory. So on these cores, with the link's limit, the "
-        f"bucket run can reach at most {reach('cos') / reach('local'):.2f}× the local one; a "
+        f"bucket run can reach at most {reach('cos') / reach('local'):.2f}× the local one, and "
+        "less, as the emulator is one Python process whose threads (three hops a PUT: open, "
+        "write, commit) share one interpreter lock; a "
         "bucket does its side of the work on its own servers: the client alone took "
         f"{bucket.cpu_ms(scenario, 'cos')['client']:.2f} ms an object."
     )
