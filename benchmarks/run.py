@@ -27,7 +27,7 @@ import imageio_ffmpeg
 from cos_snapshot.emulator import SnapshotParams
 from cos_snapshot.emulator.frames.encode import _encode
 
-from . import batch_stream, clients, concurrency, memory, poster, report, snapshots, whole
+from . import batch_stream, bucket, clients, concurrency, memory, poster, report, snapshots, whole
 from .servers import bench_emulator
 from .timing import median, ms
 from .videos import GOP, Video, make_video
@@ -258,6 +258,8 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
         extra_rows=plan.stream_extra_rows,
         stop_after=plan.stream_stop_after,
     )
+    _log("the whole bucket: batch --prefix over a listing, the emulator's listing of a big root")
+    results["bucket"] = bucket.measure(bucket.QUICK if plan.quick else bucket.FULL, workdir)
     _log("cos-snapshot contract against the embedded emulator")
     results["contract"] = contract_run(plan, workdir)
     results["machine"] = report.machine_info(ffmpeg)

@@ -47,6 +47,7 @@ def test_quick_run_writes_results_md_with_every_target(out: Path) -> None:
         "## Result cache",
         "## Many snapshots in flight",
         "## A long batch: memory and Ctrl-C",
+        "## The whole bucket: batch --prefix and the emulator's listing",
         "## Client",
         "## Memory",
         "## How cost grows",
@@ -55,7 +56,7 @@ def test_quick_run_writes_results_md_with_every_target(out: Path) -> None:
         assert section in text
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in targets.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 1 + 19  # the header and one row per target
+    assert len(rows) == 1 + 23  # the header and one row per target
     for row in rows[1:]:
         assert "**PASS**" in row or "**MISS:" in row, row
     assert "latency_vs_gop_position.png" in text
@@ -87,6 +88,24 @@ def test_quick_run_interrupts_a_long_batch_at_each_input_size(out: Path) -> None
         assert run["exit_code"] == 130
         assert run["images_at_sigint"] >= stream["stop_after"]
         assert 0 < run["not_run_rows"] <= run["rows"] - run["images_at_sigint"]
+
+
+@pytest.mark.slow
+def test_quick_run_takes_every_listed_key_and_lists_the_whole_root(out: Path) -> None:
+    bucket = json.loads((out / "results.json").read_text())["bucket"]
+    plan = bucket["plan"]
+    runs = bucket["prefix_batch"]["runs"]
+    # the listing, the same keys from a file, and the bucket as the destination
+    assert {run["contender"] for run in runs} == {"local", "input", "cos"}
+    for run in runs:
+        assert run["exit"] == 0, run
+        assert run["files"] == run["items"] == plan["objects"], run
+        assert run["window_s"] > 0, run
+    listing = bucket["listing"]
+    assert listing["keys_listed"] == listing["objects"] == plan["directories"] * plan["files"]
+    assert len(listing["pages_ms"]) == -(-listing["objects"] // 1000)  # 1,000 keys a page
+    assert len(listing["first_ms"]) == len(listing["last_ms"]) == plan["listing_rounds"]
+    assert listing["rss_before_kib"] > 0
 
 
 @pytest.mark.slow
