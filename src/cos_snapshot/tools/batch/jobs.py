@@ -149,9 +149,11 @@ def job_output_name(key: str, prefix: str) -> str:
     return f"{stem}_${{Number}}.jpg"
 
 
-def _spec_digest(spec: SnapshotJobSpec) -> str:
+def _spec_digest(spec: SnapshotJobSpec, place: OutputPlace) -> str:
+    """What a recorded job must match to be this run's: its spec and where its outputs go."""
+    where = str(place.resolve()) if isinstance(place, Path) else str(place)
     text = json.dumps(
-        [spec.output, spec.start, spec.time_interval, spec.count, spec.width, spec.height]
+        [where, spec.output, spec.start, spec.time_interval, spec.count, spec.width, spec.height]
     )
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
@@ -298,7 +300,7 @@ class _JobBatch:
             except (CosError, ValueError) as error:
                 self.on_result(JobResult(key, "failed", error=str(error)))
                 return
-            video = _Video(key, spec, _spec_digest(spec))
+            video = _Video(key, spec, _spec_digest(spec, self.place))
             record = self.jobs.records.get(key)
             if record is not None and record.spec == video.digest and not self.force:
                 if record.collected:
@@ -454,19 +456,31 @@ async def run_job_batch(
     )
 
     async def feed() -> None:
+        # At most `concurrency` videos being planned or submitted at once: a listing of a
+        # million keys is read as fast as they are taken, not held.
+        room = asyncio.Semaphore(concurrency)
         taking: set[asyncio.Task[None]] = set()
+
+        async def take(key: str) -> None:
+            try:
+                await batch.take(key)
+            finally:
+                room.release()
+
+        async def add(key: str) -> None:
+            await room.acquire()
+            task = asyncio.ensure_future(take(key))
+            taking.add(task)
+            task.add_done_callback(taking.discard)
+
         if isinstance(keys, AsyncIterable):
             async for key in keys:
-                await batch.slots.acquire()  # no more keys read ahead than can be worked on
-                batch.slots.release()
-                taking.add(asyncio.ensure_future(batch.take(key)))
+                await add(key)
         else:
             for key in keys:
-                await batch.slots.acquire()
-                batch.slots.release()
-                taking.add(asyncio.ensure_future(batch.take(key)))
-        if taking:
-            await asyncio.gather(*taking)
+                await add(key)
+        while taking:
+            await asyncio.gather(*list(taking))
 
     feeding = asyncio.ensure_future(feed())
     try:
