@@ -44,6 +44,9 @@ READINGS: dict[str, tuple[str, ...]] = {
     "media_duration": ("video-stream", "container", "other"),
     "stream_bitrate": ("measured", "empty", "other"),
     "full_size": ("fit", "own-size", "error", "other"),
+    "job_average_end": ("exclude", "include", "other"),
+    "job_keyframe_count": ("bounds", "ignored", "other"),
+    "job_sprite_spacing": ("ffmpeg", "css", "other"),
 }
 QUESTIONS = tuple(READINGS)
 
@@ -62,6 +65,9 @@ EMULATOR_DEFAULTS: dict[str, str] = {
     "media_duration": "video-stream",
     "stream_bitrate": "measured",
     "full_size": "fit",
+    "job_average_end": "exclude",
+    "job_keyframe_count": "bounds",
+    "job_sprite_spacing": "ffmpeg",
 }
 
 #: For each question and reading, the ``cos-snapshot serve`` arguments that make the emulator
@@ -94,6 +100,9 @@ _SERVE_FLAGS: dict[str, dict[str, list[str]]] = {
     "stream_bitrate": {"measured": [], "empty": ["--stream-bitrate", "empty"]},
     # A video over 4096 on a side at its own size, or refused: the emulator has no flag for it.
     "full_size": {"fit": []},
+    "job_average_end": {"exclude": [], "include": ["--job-average-end", "include"]},
+    "job_keyframe_count": {"bounds": [], "ignored": ["--job-keyframe-count", "ignored"]},
+    "job_sprite_spacing": {"ffmpeg": [], "css": ["--job-sprite-spacing", "css"]},
 }
 #: The emulator's past-end error, the only one ``--past-end error`` gives.
 _EMULATOR_PAST_END_ERROR = "400 InvalidArgument"

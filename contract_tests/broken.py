@@ -7,13 +7,15 @@ that decodes video badly would behave.
 
 To add one: write a middleware (``(app) -> app``) or an engine fault (``(engine, path, params)
 -> Image``) or a GetMediaInfo fault (``(MediaInfo) -> MediaInfo``, rewriting the real engine's
-answer before it is written out), register it in :data:`BUGS` with a description, and name in
+answer before it is written out) or a snapshot job runner with one step changed (a subclass of
+``SnapshotJobRunner``), register it in :data:`BUGS` with a description, and name in
 ``test_catches_bugs.py`` the tests that must catch it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import re
 import time
@@ -30,6 +32,7 @@ from cos_snapshot.emulator import (
     EmulatorSettings,
     Image,
     SnapshotEngine,
+    SnapshotJobRunner,
     SnapshotParams,
     create_app,
 )
@@ -56,6 +59,7 @@ class Bug:
     middleware: Callable[[ASGIApp, EmulatorSettings], ASGIApp] | None = None
     engine_fault: EngineFault | None = None
     media_fault: MediaFault | None = None
+    job_runner: type[SnapshotJobRunner] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -89,6 +93,10 @@ class _FaultyEngine:
     def media_info(self, path: Path) -> MediaInfo:
         info = self._engine.media_info(path)
         return info if self._media_fault is None else self._media_fault(info)
+
+    def frame_pass(self, path: Path) -> Any:
+        # Snapshot jobs decode as the real engine does: these faults are GetSnapshot's.
+        return self._engine.frame_pass(path)
 
     def close(self) -> None:
         self._engine.close()
@@ -517,6 +525,37 @@ def _accepts_any_signature(app: ASGIApp, settings: EmulatorSettings) -> ASGIApp:
     return wrapped
 
 
+# --------------------------------------------------------------------------------------------
+# Snapshot job faults: the real job runner with one step changed
+
+
+class _NumbersFromOne(SnapshotJobRunner):
+    def output_key(self, pattern: str, number: int) -> str:
+        return super().output_key(pattern, number + 1)
+
+
+class _AverageOverFirstHalf(SnapshotJobRunner):
+    def shot_times(self, spec: Any, timeline: Any) -> list[Fraction]:
+        if spec.snapshot.mode == "Average":
+            timeline = dataclasses.replace(timeline, duration=timeline.duration / 2)
+        return super().shot_times(spec, timeline)
+
+
+class _SpriteGridSwapped(SnapshotJobRunner):
+    def sprite_grid(self, sprite: Any) -> tuple[int, int]:
+        columns, lines = super().sprite_grid(sprite)
+        return lines, columns
+
+
+class _LosesAnOutput(SnapshotJobRunner):
+    """Reports every output written, but never writes the second one (number 1)."""
+
+    def store(self, key: str, data: bytes) -> str:
+        if re.search(r"(?<![0-9])1\.jpg$", key):
+            return hashlib.md5(data, usedforsecurity=False).hexdigest()
+        return super().store(key, data)
+
+
 BUGS: dict[str, Bug] = {
     "ignores-zero-rule": Bug(
         "one of width/height 0 gives a square instead of keeping the aspect ratio",
@@ -616,6 +655,20 @@ BUGS: dict[str, Bug] = {
         " no Encoding-Type",
         middleware=_rewrites_listing(_ignore_encoding_type),
     ),
+    "jobs-number-from-1": Bug(
+        "snapshot jobs number their outputs and sprites from 1, not 0",
+        job_runner=_NumbersFromOne,
+    ),
+    "jobs-average-first-half": Bug(
+        "Average jobs spread their shots over the first half of the video only",
+        job_runner=_AverageOverFirstHalf,
+    ),
+    "jobs-sprite-grid-swapped": Bug(
+        "sprite sheets have Lines columns and Columns lines", job_runner=_SpriteGridSwapped
+    ),
+    "jobs-success-missing-output": Bug(
+        "a job ends Success and lists an output it never wrote", job_runner=_LosesAnOutput
+    ),
 }
 
 
@@ -630,7 +683,10 @@ def build_app(settings: EmulatorSettings, engine: SnapshotEngine, bug: str | Non
     faulty: Any = engine
     if fault.engine_fault is not None or fault.media_fault is not None:
         faulty = _FaultyEngine(engine, fault.engine_fault, fault.media_fault)
-    app: Any = create_app(settings, engine=faulty)
+    if fault.job_runner is not None:
+        app: Any = create_app(settings, engine=faulty, job_runner=fault.job_runner)
+    else:
+        app = create_app(settings, engine=faulty)
     if fault.middleware is not None:
         app = fault.middleware(app, settings)
     return app

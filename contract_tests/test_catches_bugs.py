@@ -7,8 +7,9 @@ fewer examples and no shrinking; they run two at a time. A broken server that no
 fails here, and so does one caught only by accident (by some other test, or for another reason).
 
 The live mode is run too, unchanged, against an emulator on a loopback port that needs an STS
-token and makes the other documented choices (``exactframe=next``, ``past_end=error``, and for
-GetMediaInfo ``media_size=displayed``, ``rotation_sign=clockwise``): the tolerant reading passes
+token and makes the other documented choices (``exactframe=next``, ``past_end=error``, for
+GetMediaInfo ``media_size=displayed``, ``rotation_sign=clockwise``, and for snapshot jobs
+``job_average_end=include``, ``job_sprite_spacing=css``): the tolerant reading passes
 there, the strict one (``COS_CONTRACT_STRICT=1``) does not.
 """
 
@@ -68,6 +69,11 @@ URL_ENCODED = (
 PRESIGN_CHANGED = (
     f"{HERE}/test_auth.py::test_a_parameter_changed_after_presigning_is_refused_if_it_was_signed"
 )
+JOBS_INTERVAL = (
+    f"{HERE}/test_jobs.py::test_interval_outputs_are_numbered_from_0_and_show_their_frames"
+)
+JOBS_AVERAGE = f"{HERE}/test_jobs.py::test_average_spreads_count_shots_from_start_to_the_end"
+JOBS_SPRITE = f"{HERE}/test_jobs.py::test_sprites_tile_columns_by_lines_and_number_on"
 
 #: For each broken server: the tests that must fail, and a fragment of each one's failure
 #: report that says why (so that a failure for another reason does not count).
@@ -141,6 +147,12 @@ CAUGHT_BY: dict[str, dict[str, str]] = {
     "listing-sorts-per-directory": {PAGING: "/a/b', not in UTF-8 byte order"},
     "listing-ignores-encoding-type": {
         URL_ENCODED: "asked for encoding-type=url, the answer says []"
+    },
+    "jobs-number-from-1": {JOBS_INTERVAL: "Interval outputs"},
+    "jobs-average-first-half": {JOBS_AVERAGE: "Average shots show frames"},
+    "jobs-sprite-grid-swapped": {JOBS_SPRITE: "3 columns x 2 lines of 160x120 cells make"},
+    "jobs-success-missing-output": {
+        JOBS_INTERVAL: "an output of a job that ended Success, is not there"
     },
 }
 REAL = "the real emulator"
@@ -262,6 +274,8 @@ def outcomes(
         media_size="displayed",
         rotation_sign="clockwise",
         stream_bitrate="empty",
+        job_average_end="include",
+        job_sprite_spacing="css",
     )
     with running_emulator(settings) as url, ThreadPoolExecutor(max_workers=2) as pool:
         runs = {
@@ -323,6 +337,7 @@ def test_live_mode_passes_against_an_emulator_making_the_other_documented_choice
     assert outcome.skipped == 0, "a skipped test proves nothing"
     ran = {SIZE, EXACT, KEYFRAME, DEFAULTS, ROTATE, PRESIGN_CHANGED, EXPIRED, HTTP_SCHEMA}
     ran |= {MEDIA, MEDIA_SDK, MEDIA_FORMATS, LAST_FRAME, PAGING, URL_ENCODED}
+    ran |= {JOBS_INTERVAL, JOBS_AVERAGE, JOBS_SPRITE}
     assert ran <= outcome.passed, f"did not run: {sorted(ran - outcome.passed)}"
 
 
@@ -341,9 +356,11 @@ def test_the_live_report_names_that_emulators_readings_and_flags(
     assert readings["rotation_sign"] == "clockwise"
     assert readings["media_duration"] == "video-stream"
     assert readings["stream_bitrate"] == "empty"
+    assert readings["job_average_end"] == "include"
+    assert readings["job_sprite_spacing"] == "css"
     flags = (
         "--exactframe next --past-end error --media-size displayed --rotation-sign clockwise"
-        " --stream-bitrate empty"
+        " --stream-bitrate empty --job-average-end include --job-sprite-spacing css"
     )
     assert target["emulator_flags"] == flags.split()
     assert target["matches_emulator_defaults"] is False

@@ -12,6 +12,7 @@ emulator's; tolerant (live) also accepts the other documented readings (docs/emu
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import time
@@ -24,8 +25,10 @@ import pytest
 from PIL import Image
 from qcloud_cos.cos_exception import CosServiceError
 
+from cos_snapshot import CosError
 from cos_snapshot.testing import read_frame_index
 
+from ._report import EMULATOR_DEFAULTS, READINGS, Observation
 from ._targets import Target
 from ._videos import DURATION
 
@@ -54,6 +57,7 @@ SPRITE = {
         "Color": "#000000",
     },
 }
+KEYFRAME = {"Mode": "KeyFrame", "Start": "0.5", "Count": "2"}
 #: Long enough that a cancel sent right after the submit finds it waiting or running.
 LONG = {"Mode": "Interval", "TimeInterval": "0.04", "Width": "4096", "Height": "4096"}
 
@@ -115,6 +119,7 @@ def jobs(target: Target) -> Iterator[dict[str, Job]]:
             "interval": _submit(target, sdk, INTERVAL, "interval", 5),
             "average": _submit(target, sdk, AVERAGE, "average", 4),
             "sprite": _submit(target, sdk, SPRITE, "sprite", SPRITE_SHOTS),
+            "keyframe": _submit(target, sdk, KEYFRAME, "keyframe", 5),
             "cancelled": _submit(target, sdk, LONG, "cancelled", 50),
         }
         sdk.ci_cancel_jobs(Bucket=target.bucket, JobID=made["cancelled"].id)
@@ -122,10 +127,22 @@ def jobs(target: Target) -> Iterator[dict[str, Job]]:
         yield made
 
 
-def _image(target: Target, key: str) -> Image.Image:
+def _image(target: Target, key: str, md5: str | None = None) -> Image.Image:
+    """The picture at ``key``, which a job that ended Success says it wrote (with ``md5``)."""
     with target.client() as client:
-        data = client.get_object(key)
+        try:
+            data = client.get_object(key)
+        except CosError as error:
+            pytest.fail(f"{key}, an output of a job that ended Success, is not there: {error}")
+    if md5 is not None:
+        got = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        assert got == md5, f"{key}: the job reported MD5 {md5}, its bytes have {got}"
     return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _md5s(detail: dict[str, Any], element: str) -> list[str]:
+    infos = detail["Operation"]["MediaResult"][element].get("Md5Info", [])
+    return [info["Md5"] for info in (infos if isinstance(infos, list) else [infos])]
 
 
 def _names(detail: dict[str, Any], element: str) -> list[str]:
@@ -152,68 +169,88 @@ def test_interval_outputs_are_numbered_from_0_and_show_their_frames(
     names = _names(job.detail, "OutputFile")
     expected = [f"{target.prefix}jobs-out/interval-{n}.jpg" for n in range(5)]
     assert names == expected, f"Interval outputs {names}, expected {expected}"
-    for name, at, allowed in zip(names, INTERVAL_TIMES, _frames(target, INTERVAL_TIMES)):
-        shown = read_frame_index(_image(target, name))
+    md5s = _md5s(job.detail, "OutputFile")
+    assert len(md5s) == len(names), f"{len(names)} outputs, {len(md5s)} MD5s"
+    shots = zip(names, md5s, INTERVAL_TIMES, _frames(target, INTERVAL_TIMES), strict=True)
+    for name, md5, at, allowed in shots:
+        shown = read_frame_index(_image(target, name, md5))
         assert shown in allowed, f"{name} (a shot at {float(at)} s) shows frame {shown}"
 
 
+def _reading(target: Target, record: Any, question: str, observation: Observation) -> str:
+    """Record the reading for the behaviour report; return it if the target may read so."""
+    record(question, observation)
+    allowed = (
+        {EMULATOR_DEFAULTS[question]} if target.strict else set(READINGS[question]) - {"other"}
+    )
+    return observation.reading if observation.reading in allowed else ""
+
+
 def test_average_spreads_count_shots_from_start_to_the_end(
-    target: Target, jobs: dict[str, Job]
+    target: Target, jobs: dict[str, Job], record_reading: Any
 ) -> None:
     job = jobs["average"]
     assert job.detail["State"] == "Success", job.detail
     names = _names(job.detail, "OutputFile")
     assert names == [f"{target.prefix}jobs-out/average-{n}.jpg" for n in range(4)]
     start, end, count = Fraction(1, 5), Fraction(DURATION), 4
-    readings = [[start + (end - start) * i / count for i in range(count)]]  # the end excluded
-    if not target.strict:  # the end included: the last shot is the last frame
-        readings.append([start + (end - start) * i / (count - 1) for i in range(count)])
+    readings = {
+        "exclude": [start + (end - start) * i / count for i in range(count)],
+        "include": [start + (end - start) * i / (count - 1) for i in range(count)],
+    }
     shown = [read_frame_index(_image(target, name)) for name in names]
     fits = [
-        all(frame in allowed for frame, allowed in zip(shown, _frames(target, times)))
-        for times in readings
+        reading
+        for reading, times in readings.items()
+        if all(frame in allowed for frame, allowed in zip(shown, _frames(target, times)))
     ]
-    assert any(fits), (
+    request = f"POST /jobs Average Start=0.2 Count=4: frames {shown}"
+    observation = (
+        Observation(fits[0], requests=[request])
+        if fits
+        else Observation("other", seen=f"frames {shown}", requests=[request])
+    )
+    assert _reading(target, record_reading, "job_average_end", observation), (
         f"Average shots show frames {shown}; spread from {float(start)} s to the end "
-        f"({float(end)} s) they would be {[sorted(a) for a in _frames(target, readings[0])]}"
+        f"({float(end)} s) they would be "
+        f"{[sorted(a) for a in _frames(target, readings['exclude'])]}"
     )
 
 
-def test_sprites_tile_columns_by_lines_and_number_on(target: Target, jobs: dict[str, Job]) -> None:
+def _sheet_size(columns: int, lines: int, cell: tuple[int, int], outer: int, gap: int) -> Any:
+    return (
+        2 * outer + columns * cell[0] + (columns - 1) * gap,
+        2 * outer + lines * cell[1] + (lines - 1) * gap,
+    )
+
+
+def test_sprites_tile_columns_by_lines_and_number_on(
+    target: Target, jobs: dict[str, Job], record_reading: Any
+) -> None:
     job = jobs["sprite"]
     assert job.detail["State"] == "Success", job.detail
     names = _names(job.detail, "SpriteOutputFile")
     assert names == [f"{target.prefix}jobs-out/sprite-sprite-{n}.jpg" for n in range(2)]
     columns, lines, cell, padding, margin = 3, 2, (160, 120), 2, 5
-    layouts = [(margin, padding)]  # ffmpeg tile: margin outside, padding between
-    if not target.strict:
-        layouts.append((margin + padding, 2 * padding))  # padding around every cell
+    # ffmpeg tile: margin outside, padding between; css: padding around every cell.
+    layouts = {"ffmpeg": (margin, padding), "css": (margin + padding, 2 * padding)}
+    sizes = {name: _sheet_size(columns, lines, cell, *at) for name, at in layouts.items()}
+    first = _image(target, names[0])
+    spacing = next((name for name, size in sizes.items() if size == first.size), "other")
+    request = "POST /jobs OnlySprite 3x2 of 160x120, Padding=2, Margin=5"
+    observation = Observation(
+        spacing, seen=None if spacing != "other" else f"{first.size}", requests=[request]
+    )
+    assert _reading(target, record_reading, "job_sprite_spacing", observation), (
+        f"{names[0]} is {first.size[0]}x{first.size[1]}; {columns} columns x {lines} lines of "
+        f"{cell[0]}x{cell[1]} cells make {sizes[EMULATOR_DEFAULTS['job_sprite_spacing']]}"
+    )
+    outer, gap = layouts[spacing]
     times = [Fraction(1, 5) * i for i in range(SPRITE_SHOTS)]
     allowed = _frames(target, times)
     for number, name in enumerate(names):
-        sheet = _image(target, name)
-        sizes = {
-            (
-                2 * o + columns * cell[0] + (columns - 1) * g,
-                2 * o + lines * cell[1] + (lines - 1) * g,
-            )
-            for o, g in layouts
-        }
-        assert sheet.size in sizes, (
-            f"{name} is {sheet.size[0]}x{sheet.size[1]}; {columns} columns x {lines} lines of "
-            f"{cell[0]}x{cell[1]} cells make {sorted(sizes)}"
-        )
-        outer, gap = next(
-            (o, g)
-            for o, g in layouts
-            if sheet.size
-            in {
-                (
-                    2 * o + columns * cell[0] + (columns - 1) * g,
-                    2 * o + lines * cell[1] + (lines - 1) * g,
-                )
-            }
-        )
+        sheet = first if number == 0 else _image(target, name)
+        assert sheet.size == first.size, f"{name} is {sheet.size}, the first sheet {first.size}"
         for slot in range(columns * lines):
             shot = number * columns * lines + slot
             if shot >= SPRITE_SHOTS:
@@ -225,6 +262,31 @@ def test_sprites_tile_columns_by_lines_and_number_on(target: Target, jobs: dict[
                 f"{name} cell {slot} (row {row}, column {column}) shows frame {shown}, "
                 f"expected shot {shot} at {float(times[shot])} s"
             )
+
+
+def test_keyframe_mode_takes_keyframes_from_start(
+    target: Target, jobs: dict[str, Job], record_reading: Any
+) -> None:
+    job = jobs["keyframe"]
+    assert job.detail["State"] == "Success", job.detail
+    names = _names(job.detail, "OutputFile")
+    info = target.video("plain").info
+    after_start = [k for k in info.keyframes if info.times[k] >= Fraction(1, 2)]
+    counts = {"bounds": 2, "ignored": len(after_start)}
+    reading = next((name for name, n in counts.items() if n == len(names)), "other")
+    request = f"POST /jobs KeyFrame Start=0.5 Count=2: {len(names)} outputs"
+    observation = Observation(
+        reading, seen=None if reading != "other" else f"{len(names)} outputs", requests=[request]
+    )
+    assert _reading(target, record_reading, "job_keyframe_count", observation), (
+        f"KeyFrame from 0.5 s with Count 2 gave {len(names)} outputs; keyframes from there: "
+        f"{after_start}"
+    )
+    shown = [read_frame_index(_image(target, name)) for name in names]
+    if target.strict:
+        assert shown == after_start[: len(names)], f"KeyFrame shots show frames {shown}"
+    else:
+        assert set(shown) <= set(info.keyframes), f"KeyFrame shots show frames {shown}"
 
 
 def test_a_job_goes_from_submitted_through_running_to_an_end(

@@ -14,12 +14,16 @@ import xml.etree.ElementTree as ET
 from fractions import Fraction
 from typing import Any
 
+import httpx2
 import pytest
 from PIL import Image
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 from sdk_helpers import official_sdk
 
+from cos_snapshot import Credentials
+from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.signing import build_authorization
 from cos_snapshot.testing import FixtureInfo, read_frame_index
 from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
@@ -83,6 +87,25 @@ def _wait(sdk: Any, bucket: str, job_id: str) -> dict[str, Any]:
 
 def _image(cos_emulator: CosEmulator, key: str) -> Image.Image:
     return Image.open(io.BytesIO((cos_emulator.root / key).read_bytes())).convert("RGB")
+
+
+def _authorization(
+    cos_emulator: CosEmulator, method: str, path: str, params: dict[str, str] | None = None
+) -> str:
+    """An Authorization header for a raw request to the emulator (``path`` as signed)."""
+    credentials = cos_emulator.credentials
+    assert credentials is not None
+    now = int(time.time())
+    return build_authorization(
+        secret_id=credentials.secret_id,
+        secret_key=credentials.secret_key,
+        method=method,
+        path=path,
+        params=params or {},
+        headers={},
+        start=now - 60,
+        end=now + 600,
+    )
 
 
 def _submit(sdk: Any, bucket: str, snapshot: dict[str, Any], **output: str) -> str:
@@ -268,6 +291,9 @@ def test_a_missing_input_or_one_that_is_not_a_video_fails_the_job(
         ({"Mode": "Sometimes"}, "a-${Number}.jpg", "Snapshot/Mode"),
         ({"Mode": "Average"}, "a-${Number}.jpg", "Snapshot/Count"),
         ({"Count": "1"}, "a.jpg", "Output/Object"),
+        ({"Count": "1"}, "../a-${Number}.jpg", "Output/Object"),
+        ({"Count": "1"}, "jobs/a-${Number}.jpg", "Output/Object"),
+        ({"Count": "1"}, ".cos-emulator-tmp/a-${Number}.jpg", "Output/Object"),
         (
             {"SnapshotOutMode": "OnlySprite", "SpriteSnapshotConfig": {"Columns": "2"}},
             "a-${Number}.jpg",
@@ -320,25 +346,9 @@ def test_a_read_only_emulator_refuses_a_job(cos_emulator: CosEmulator) -> None:
 
 def test_the_answers_are_the_vendors_documents(cos_emulator: CosEmulator) -> None:
     """Raw: the comma of two ids encoded in the path, x-ci-request-id, the root elements."""
-    import httpx2  # noqa: PLC0415
-
-    from cos_snapshot.signing import build_authorization  # noqa: PLC0415
-
-    credentials = cos_emulator.credentials
-    assert credentials is not None
 
     def get(path: str, decoded: str) -> httpx2.Response:
-        now = int(time.time())
-        auth = build_authorization(
-            secret_id=credentials.secret_id,
-            secret_key=credentials.secret_key,
-            method="GET",
-            path=decoded,
-            params={},
-            headers={},
-            start=now - 60,
-            end=now + 600,
-        )
+        auth = _authorization(cos_emulator, "GET", decoded)
         return httpx2.get(cos_emulator.endpoint_url + path, headers={"Authorization": auth})
 
     answer = get("/jobs/ja%2Cjb", "/jobs/ja,jb")
@@ -435,11 +445,6 @@ def test_an_sts_token_in_x_ci_security_token_is_accepted(
     cos_emulator: CosEmulator, cos_emulator_settings: dict[str, Any]
 ) -> None:
     """The SDK sends a temporary key's token in x-ci-security-token on CI calls."""
-    import httpx2  # noqa: PLC0415
-
-    from cos_snapshot import Credentials  # noqa: PLC0415
-    from cos_snapshot.emulator import EmulatorSettings, running_emulator  # noqa: PLC0415
-
     sts = Credentials("AKIDJOBSSTS00001", "jobs-sts-secret", "jobs-session-token")
     settings = EmulatorSettings(root=cos_emulator.root, credentials=(sts,))
     with running_emulator(settings) as url:
@@ -494,3 +499,83 @@ def test_is_check_black_skips_shots_the_black_frame_rule_calls_black(
     assert skipped["State"] == "Success"
     assert "ObjectName" not in skipped["Operation"]["MediaResult"]["OutputFile"]
     assert not list(cos_emulator.root.glob("dark-*"))
+
+
+@pytest.mark.cos_emulator(job_rate=3)
+def test_submissions_beyond_the_rate_are_refused(cos_emulator: CosEmulator) -> None:
+    """The vendor's limit (10 a second there): no one-second window holds more than job_rate
+    accepted jobs (these fail at once: there is no input)."""
+    sdk = official_sdk(cos_emulator)
+    accepted: list[float] = []
+    refused = 0
+    started = time.monotonic()
+    while time.monotonic() - started < 1.5:
+        try:
+            _submit(sdk, cos_emulator.bucket, {"Count": "1"})
+        except CosServiceError as error:
+            answer = (error.get_status_code(), error.get_error_code())
+        else:
+            answer = (200, "")
+            accepted.append(time.monotonic())
+        assert answer in ((200, ""), (503, "SlowDown"))
+        refused += answer[0] == 503
+    assert refused > 0
+    assert accepted
+    # Each window of one second from an accepted submission holds at most 3 (measured here
+    # after each answer, so a window seen here is never shorter than the server's).
+    for first in accepted:
+        assert sum(1 for t in accepted if first <= t < first + 0.9) <= 3
+
+
+# A server of its own (other settings), so the list holds this test's jobs only.
+@pytest.mark.cos_emulator(job_history=999)
+def test_the_go_sdks_signed_cancel_and_the_list_pages(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    sdk = official_sdk(cos_emulator)
+    bucket = cos_emulator.bucket
+    long = {"Mode": "Interval", "TimeInterval": "0.04", "Width": "4096", "Height": "4096"}
+    job_id = _submit(sdk, bucket, long)
+    auth = _authorization(cos_emulator, "PUT", f"/jobs/{job_id}", {"cancel": ""})
+    answer = httpx2.put(
+        f"{cos_emulator.endpoint_url}/jobs/{job_id}?cancel=", headers={"Authorization": auth}
+    )
+    assert answer.status_code == 200, answer.text
+    assert _wait(sdk, bucket, job_id)["State"] == "Cancel"
+    # Three more, then pages of one, newest first, by NextToken, the last without one.
+    ids = [_submit(sdk, bucket, {"Count": "1"}) for _ in range(3)]
+    seen: list[str] = []
+    tokens: list[str | None] = []
+    while len(seen) < 5 and (not tokens or tokens[-1]):
+        page = sdk.ci_list_media_jobs(
+            Bucket=bucket, Tag="Snapshot", Size=1, NextToken=tokens[-1] if tokens else ""
+        )
+        seen += [job["JobId"] for job in page["JobsDetail"]]
+        tokens.append(page["NextToken"])
+    assert seen == [*reversed(ids), job_id]
+    assert all(tokens[:3])
+    assert not tokens[3]
+    for each in ids:  # ended before the next test empties the bucket
+        assert _wait(sdk, bucket, each)["State"] == "Success"
+    oldest = sdk.ci_list_media_jobs(Bucket=bucket, Tag="Snapshot", OrderByTime="Asc", Size=100)
+    listed = [job["JobId"] for job in oldest["JobsDetail"]]
+    assert listed.index(job_id) < listed.index(ids[0]) < listed.index(ids[2])
+    with pytest.raises(CosServiceError) as caught:
+        sdk.ci_list_media_jobs(Bucket=bucket, Tag="Snapshot", Size=101)
+    assert caught.value.get_status_code() == 400
+
+
+def test_a_body_that_is_not_a_safe_xml_document_is_refused(cos_emulator: CosEmulator) -> None:
+    auth = _authorization(cos_emulator, "POST", "/jobs")
+    bodies = {
+        b'<!DOCTYPE x [<!ENTITY a "b">]><Request/>': "MalformedXML",
+        b"<Request><Tag>Snapshot": "MalformedXML",
+        b"<Request>" + b" " * (64 * 1024) + b"</Request>": "EntityTooLarge",
+    }
+    for body, code in bodies.items():
+        answer = httpx2.post(
+            cos_emulator.endpoint_url + "/jobs", content=body, headers={"Authorization": auth}
+        )
+        assert answer.status_code == 400, answer.text
+        assert ET.fromstring(answer.content).findtext("Code") == code
+        assert answer.headers["x-ci-request-id"]

@@ -99,13 +99,19 @@ def test_an_unknown_colour_is_refused() -> None:
         parse_color("random")
 
 
-@pytest.mark.parametrize("open_gop", [False, True])
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("pass.mp4", {}),
+        ("pass-open.mp4", {"open_gop": True}),
+        ("pass.ts", {}),
+        ("pass-hevc.mp4", {"codec": "hevc"}),
+    ],
+)
 def test_one_forward_pass_gives_each_shot_its_frame_and_never_seeks_back(
-    cos_fixture_video: FixtureVideos, open_gop: bool
+    cos_fixture_video: FixtureVideos, name: str, options: dict[str, object]
 ) -> None:
-    info = cos_fixture_video.info(
-        name="pass.mp4", duration=8, fps=25, gop=25, bframes=2, open_gop=open_gop
-    )
+    info = cos_fixture_video.info(name=name, duration=8, fps=25, gop=25, bframes=2, **options)
     times = [Fraction(1, 10), Fraction(1, 5), Fraction(1, 5), Fraction(41, 10), Fraction(77, 10)]
     with SnapshotEngine() as engine:
         frame_pass = engine.frame_pass(info.path)
@@ -121,5 +127,10 @@ def test_one_forward_pass_gives_each_shot_its_frame_and_never_seeks_back(
             frame_pass.close()
     assert got == {n: info.frame_at(t) for n, t in enumerate(times)}
     # Three stretches of the file (GOPs 0, 4 and 7), GOPs between skipped by seeking forward.
+    # MPEG-TS seeks by decode time: the first seek, by presentation time, lands a GOP late and
+    # is made again a little earlier before anything is decoded; the pass learns that once.
+    if name.endswith(".ts"):
+        assert seeks[1] < seeks[0]
+        seeks = seeks[1:]
     assert seeks == sorted(seeks)
     assert len(seeks) == 3

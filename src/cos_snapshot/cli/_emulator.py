@@ -121,6 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         job_workers=args.job_workers,
         job_queue_limit=args.job_queue_limit,
         job_history=args.job_history,
+        job_rate=args.job_rate,
         job_average_end=args.job_average_end,
         job_keyframe_count=args.job_keyframe_count,
         job_sprite_spacing=args.job_sprite_spacing,
@@ -343,6 +344,14 @@ def register(sub: Any) -> None:
         type=_positive_int,
         default=1000,
         help="ended jobs remembered (in memory, for the server's life; default 1000)",
+    )
+    serve.add_argument(
+        "--job-rate",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="jobs accepted per second, as the vendor limits them (10 there); one more in a "
+        "second gets 503 SlowDown (default 0: no limit)",
     )
     serve.add_argument(
         "--job-average-end",

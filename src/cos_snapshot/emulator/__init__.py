@@ -1,5 +1,7 @@
 """The local COS emulator: GetSnapshot with real frame extraction, GetMediaInfo from the
-container and packet index, plus simple object storage.
+container and packet index, snapshot jobs (``POST /jobs``: one forward pass over a video,
+shots and sprites written into the bucket; :class:`SnapshotJobRunner` does a job's steps),
+plus simple object storage.
 
 Objects are the files under a root directory. Requests are checked like COS checks them
 (signatures in the header or the query string, STS tokens) and errors are COS XML documents.

@@ -77,6 +77,9 @@ class EmulatorSettings:
       thread of its own); ``job_queue_limit``: submitted jobs allowed to wait beyond those (one
       more is refused with 503 ``SlowDown``); ``job_history``: finished jobs remembered for
       ``GET /jobs`` (the oldest forgotten first). Jobs live in memory for the server's life.
+      ``job_rate``: submissions accepted per second, as the vendor limits them (10 by
+      default there): no one-second window holds more, one more is refused with 503
+      ``SlowDown``; 0 (the default) for no limit.
     - ``job_average_end``, ``job_keyframe_count``, ``job_sprite_spacing``: the emulator's
       readings where the vendor's documents are silent (see
       :class:`cos_snapshot.emulator.jobs.Readings`): whether ``Average`` ends a step
@@ -126,6 +129,7 @@ class EmulatorSettings:
     job_workers: int = attrs.field(default=1, validator=_positive)
     job_queue_limit: int = attrs.field(default=100, validator=_not_negative)
     job_history: int = attrs.field(default=1000, validator=_positive)
+    job_rate: int = attrs.field(default=0, validator=_not_negative)
     job_average_end: Literal["exclude", "include"] = attrs.field(
         default="exclude", validator=attrs.validators.in_(("exclude", "include"))
     )

@@ -56,6 +56,7 @@ class FramePass:
         )
         #: The container seeks the pass made, in order (the tests read it: never backward).
         self.seeks: list[int] = []
+        video.seeks = self.seeks
 
     def _pts_at(self, time: Fraction) -> int:
         index = self._index
@@ -74,14 +75,6 @@ class FramePass:
             shots.setdefault(self._pts_at(time), []).append(number)
         first, tb = self._index.first_pts, self._index.time_base
         left = frozenset(shots)
-        container = self._video.container
-        real_seek = container.seek
-
-        def seek(offset: int, **kwargs: Any) -> Any:
-            self.seeks.append(offset)
-            return real_seek(offset, **kwargs)
-
-        self._video.container = _Seeking(container, seek)
         try:
             for skip_nonref in (True, False) if self._skip_nonref else (False,):
                 for pts, frame in self._video.sweep(left, skip_nonref=skip_nonref):
@@ -94,21 +87,8 @@ class FramePass:
                 # others need as disposable): the missing ones in a second pass, in full.
         except (av.FFmpegError, ValueError) as exc:
             raise NotAVideoError(f"the video could not be decoded ({exc})") from exc
-        finally:
-            self._video.container = container
         if left:
             raise NotAVideoError("a frame of the video could not be decoded")
 
     def close(self) -> None:
         self._video.close()
-
-
-class _Seeking:
-    """A container whose ``seek`` is recorded; everything else is the container's."""
-
-    def __init__(self, container: Any, seek: Any) -> None:
-        self._container = container
-        self.seek = seek
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._container, name)

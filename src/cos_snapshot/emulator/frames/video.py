@@ -42,6 +42,9 @@ class _OpenVideo:
     #: and those of them a decode pass has already produced. Guarded by the engine's lock.
     wanted: dict[int, int] = field(default_factory=dict)
     ready: dict[int, Any] = field(default_factory=dict)
+    #: The targets of the container seeks made, in order, when a caller keeps them (a job's
+    #: forward pass does: its tests read that it never seeks back).
+    seeks: list[int] | None = None
 
     def ensure_open(self) -> _Index:
         if self.error is not None:
@@ -138,6 +141,8 @@ class _OpenVideo:
         earlier = [p for p, _, k in index.order[:start] if k][-2:]
         targets += reversed(earlier)
         for target in targets:
+            if self.seeks is not None:
+                self.seeks.append(target)
             self.container.seek(target, stream=self.stream, backward=True, any_frame=False)
             self.stream.codec_context.flush_buffers()
             packets = self._demux()

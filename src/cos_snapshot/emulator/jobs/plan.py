@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Literal
 
 from ..frames import Timeline
-from .spec import SnapshotConfig, SpriteConfig
+from .spec import MAX_SHOTS, SnapshotConfig, SpriteConfig
 
 __all__ = [
     "DEFAULT_TIME_INTERVAL",
@@ -21,8 +21,6 @@ __all__ = [
     "shot_times",
 ]
 
-#: The most shots a job takes (``Count``'s upper bound, also when Count is not given).
-MAX_SHOTS = 10000
 #: ``Interval`` without ``TimeInterval`` (the vendor's demo sends it empty): one shot a second.
 DEFAULT_TIME_INTERVAL = Fraction(1)
 

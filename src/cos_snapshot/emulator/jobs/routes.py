@@ -19,7 +19,7 @@ from starlette.responses import Response
 from ..errors import EmulatorError, invalid_argument
 from ..settings import EmulatorSettings
 from ..storage import Storage
-from .spec import MAX_REQUEST_BYTES, EmulatorXmlError, parse_request
+from .spec import MAX_REQUEST_BYTES, parse_request
 from .store import JobStore, parse_list_query, render_document, render_job
 from .work import SnapshotJobRunner
 
@@ -77,14 +77,7 @@ class JobRoutes:
         """The answer to a request on a job path (its signature already checked)."""
         method = request.method
         if method == "POST" and key == "jobs":
-            body = await _body(request)
-            try:
-                spec = parse_request(body)
-            except EmulatorXmlError as exc:
-                raise EmulatorError(
-                    400, "MalformedXML", f"The job request is not an XML document we read: {exc}"
-                ) from None
-            job = self.store.submit(spec)
+            job = self.store.submit(parse_request(await _body(request)))
             root = ET.Element("Response")
             root.append(render_job(job))
         elif method == "GET" and key == "jobs":

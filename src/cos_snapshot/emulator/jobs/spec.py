@@ -10,14 +10,15 @@ import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import attrs
 import PIL.ImageColor
 
 from ..._shared.blackframe import DEFAULT_BLACK_LEVEL, DEFAULT_PIXEL_BLACK_THRESHOLD
 from ..._shared.xml import UnsafeXmlError, parse_untrusted
-from ..errors import invalid_argument
+from ..errors import EmulatorError, invalid_argument
+from ..storage import decode_key
 
 __all__ = [
     "MAX_REQUEST_BYTES",
@@ -30,6 +31,8 @@ __all__ = [
 
 #: The largest ``<Request>`` accepted (a full one is about 2 KB).
 MAX_REQUEST_BYTES = 64 * 1024
+#: The most shots a job takes (``Count``'s bound): output numbers run below it.
+MAX_SHOTS = 10000
 #: The most characters of ``UserData`` kept (the vendor's limit).
 MAX_USER_DATA = 1024
 _NUMBER = re.compile(r"\$\{[Nn]umber\}")
@@ -262,10 +265,16 @@ def _output_name(reader: _Reader, name: str, needed: bool) -> str | None:
         raise reader.fail(name, "is required")
     if not _NUMBER.search(text):
         raise reader.fail(name, "must contain ${Number}")
-    if text.startswith("/") or text.endswith("/") or "//" in text:
-        raise reader.fail(name, "is not an object key")
     if text == "jobs" or text.startswith("jobs/"):
         raise reader.fail(name, "keys jobs and jobs/… are reserved on the emulator")
+    # The longest name it makes, held to the rules of a key a PUT may write.
+    longest = expand(text, MAX_SHOTS - 1)
+    try:
+        key = decode_key(b"/" + quote(longest.encode(), safe="/").encode())
+    except EmulatorError as error:
+        raise reader.fail(name, f"is not a key the emulator can store ({error.message})") from None
+    if not key or key.endswith("/"):
+        raise reader.fail(name, "is not an object key")
     return text
 
 
@@ -286,7 +295,9 @@ def parse_request(body: bytes) -> JobSpec:
     try:
         root = parse_untrusted(body)
     except (ET.ParseError, UnsafeXmlError) as exc:
-        raise EmulatorXmlError(str(exc)) from None
+        raise EmulatorError(
+            400, "MalformedXML", f"The job request is not an XML document we read: {exc}"
+        ) from None
     if root.tag != "Request":
         raise invalid_argument(f"The document's root is {root.tag[:40]!r}, not Request.")
     request = _Reader(root, "Request")
@@ -328,10 +339,6 @@ def parse_request(body: bytes) -> JobSpec:
         callback_format=request.choice("CallBackFormat", ("XML", "JSON"), "XML"),  # type: ignore[arg-type]
         callback_type=callback_type,
     )
-
-
-class EmulatorXmlError(Exception):
-    """The body is not an XML document the emulator reads (answered 400 ``MalformedXML``)."""
 
 
 def expand(pattern: str, number: int) -> str:

@@ -16,6 +16,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
@@ -318,14 +319,33 @@ class JobStore:
         self._serial = 0
         self._idle = 0
         self._running = 0
+        self._submitted: collections.deque[float] = collections.deque()  # accepted, last second
         self._threads: list[threading.Thread] = []
         self._closed = False
         self._callbacks = _Callbacks()
+
+    def _check_rate(self) -> None:
+        """Refuse a submission that would put more than ``job_rate`` in one second (the lock
+        held)."""
+        rate = self._settings.job_rate
+        if not rate:
+            return
+        now = time.monotonic()
+        while self._submitted and self._submitted[0] <= now - 1:
+            self._submitted.popleft()
+        if len(self._submitted) >= rate:
+            raise EmulatorError(
+                503,
+                "SlowDown",
+                f"More than {rate} jobs submitted in one second; retry later.",
+                headers={"Retry-After": "1"},
+            )
 
     def submit(self, spec: JobSpec) -> Job:
         with self._lock:
             if self._closed:
                 raise EmulatorError(503, "ServiceUnavailable", "The emulator is stopping.")
+            self._check_rate()
             held = len(self._waiting) + self._running
             if held >= self._settings.job_workers + self._settings.job_queue_limit:
                 raise _slow_down()
@@ -339,6 +359,8 @@ class JobStore:
             )
             self._jobs[job.id] = job
             self._waiting.append(job)
+            if self._settings.job_rate:
+                self._submitted.append(time.monotonic())
             if len(self._threads) < self._settings.job_workers and self._idle == 0:
                 thread = threading.Thread(
                     target=self._work, name=f"cos-emulator-job-{len(self._threads)}", daemon=True
