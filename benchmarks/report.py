@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import concurrency
+from . import concurrency, jobs
 from .timing import median
 
 PLOT = "latency_vs_gop_position.png"
@@ -290,6 +290,7 @@ def targets(results: dict[str, Any]) -> list[Target]:
     t.why = "the result cache (64 MiB) and the heap were still filling during the first half."
     out.append(t)
     out.extend(whole_video_targets(results))
+    out.extend(jobs.targets(results))
     out.extend(batch_stream_targets(results))
     contract = results.get("contract")  # absent from runs before it was measured
     if contract is not None:
@@ -752,6 +753,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         *concurrency_section(results),
         *batch_stream_section(results),
+        *jobs.section(results),
         "## Client",
         "",
         "Information (no longer targets): one request at a time on an idle loopback, where a "

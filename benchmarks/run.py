@@ -27,7 +27,7 @@ import imageio_ffmpeg
 from cos_snapshot.emulator import SnapshotParams
 from cos_snapshot.emulator.frames.encode import _encode
 
-from . import batch_stream, clients, concurrency, memory, report, snapshots, whole
+from . import batch_stream, clients, concurrency, jobs, memory, report, snapshots, whole
 from .servers import bench_emulator
 from .timing import median, ms
 from .videos import GOP, Video, make_video
@@ -191,6 +191,9 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
         }
         _log("GetMediaInfo with the container open; storyboard vs batch (720p)")
         results["whole"] = whole_video(plan, videos[1], root, cold.url, workdir)
+        _log("snapshot jobs: one job vs ffmpeg and batch (720p); batch --server-side's rate")
+        job_plan = jobs.QUICK if plan.quick else jobs.FULL
+        results["jobs"] = jobs.measure(job_plan, workdir / "jobs", videos[1])
         _log("throughput")
         results["throughput"] = dataclasses.asdict(
             clients.throughput(

@@ -4,6 +4,7 @@ jobs on the emulator, every tile and shot read back against the fixture's own tr
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,12 @@ from PIL import Image
 from test_storyboard import check_tiles, read_vtt
 
 import cos_snapshot.cli._batch_jobs as batch_jobs
+from cos_snapshot import CosInvalidArgumentError, TimeSelection
 from cos_snapshot._shared.files import LineLog
 from cos_snapshot.testing import FixtureInfo
 from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 from cos_snapshot.tools.batch import JOBS_FILE_NAME, WORK_PREFIX, JobsFile
+from cos_snapshot.tools.batch.jobs import job_output_name, job_spec_for
 
 pytestmark = pytest.mark.cos_emulator(anonymous=True, allow_writes=True)
 
@@ -260,3 +263,30 @@ def test_server_side_sprites_are_jpeg(
     with Image.open(out_dir / "storyboard.jpg") as sprite:
         assert sprite.format == "JPEG"
         assert sprite.size == (2 * 160, 120)  # two cues of 5 s, side by side
+
+
+def test_job_specs_keep_the_batchs_meanings() -> None:
+    spec = job_spec_for(TimeSelection(count=4), Decimal("8"), "o/a_${Number}.jpg")
+    assert (spec.mode, spec.start, spec.time_interval, spec.count) == ("Interval", 1.0, 2.0, 4)
+    spec = job_spec_for(TimeSelection(every="3"), Decimal("7.28"), "o/a_${Number}.jpg")
+    assert (spec.start, spec.time_interval, spec.count) == (0.0, 3.0, 3)
+    with pytest.raises(CosInvalidArgumentError, match="time"):
+        job_spec_for(TimeSelection(("1", "2")), Decimal(8), "o/a_${Number}.jpg")
+
+
+@pytest.mark.parametrize(
+    ("key", "prefix", "name"),
+    [
+        ("videos/a/intro.mp4", "videos/", "a/intro_${Number}.jpg"),
+        ("videos/intro.mp4", "", "videos/intro_${Number}.jpg"),
+        ("clip", "", "clip_${Number}.jpg"),
+    ],
+)
+def test_shot_names_keep_the_keys_path(key: str, prefix: str, name: str) -> None:
+    assert job_output_name(key, prefix) == name
+
+
+@pytest.mark.parametrize("key", ["videos/../x.mp4", "videos/", "../x.mp4"])
+def test_a_key_that_would_leave_the_output_names_nothing(key: str) -> None:
+    with pytest.raises(ValueError, match="cannot name outputs"):
+        job_output_name(key, "")

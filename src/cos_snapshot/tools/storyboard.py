@@ -673,6 +673,13 @@ async def make_server_side_storyboard(
     )
     if isinstance(output_dir, BucketDestination):
         prefix = output_dir.place.prefix
+        strays = [sprite_key for sprite_key in job.sprites if not sprite_key.startswith(prefix)]
+        if strays:  # the VTT names its sprites relative to itself: they must be beside it
+            raise ServerSideJobError(
+                f"the storyboard's job {job.job_id} reported a sprite outside {prefix!r}: "
+                f"{strays[0]!r}",
+                job,
+            )
         names = [sprite_key.removeprefix(prefix) for sprite_key in job.sprites]
         cue_list = _job_cues(bounds, names, laid_out, tile)
         await output_dir.write(VTT_NAME, render_vtt(cue_list, url_prefix).encode("utf-8"))

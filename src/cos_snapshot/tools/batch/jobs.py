@@ -268,8 +268,14 @@ class _JobBatch:
         return WORK_PREFIX + "batch/" + name
 
     def local_path(self, key: str) -> Path:
+        """The file an output of the work place goes to; ``OSError`` for a key the job
+        reported outside the work place, or one that would leave the directory."""
         assert isinstance(self.place, Path)  # noqa: S101 - only for a local place
-        return self.place / key.removeprefix(WORK_PREFIX + "batch/")
+        work = WORK_PREFIX + "batch/"
+        relative = PurePosixPath(key.removeprefix(work))
+        if not key.startswith(work) or any(part in {"..", "."} for part in relative.parts):
+            raise OSError(f"the job reported an output outside its place: {key!r}")
+        return self.place / relative
 
     def shown(self, key: str) -> str:
         if isinstance(self.place, BucketPrefix):
