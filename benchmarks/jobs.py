@@ -53,13 +53,6 @@ from cos_snapshot import (
 )
 from cos_snapshot.testing import make_fixture, read_frame_index
 from cos_snapshot.tools.batch import (
-    DEFAULT_TEMPLATE,
-    ItemDefaults,
-    ItemResult,
-    NameTemplate,
-    items_from_arguments,
-    plan_outputs,
-    run_batch,
     run_job_batch,
 )
 from cos_snapshot.tools.destination import BucketPrefix
@@ -68,6 +61,7 @@ from .serve import SECRET_ID, SECRET_KEY
 from .servers import bench_emulator
 from .timing import median, rotated
 from .videos import FPS, Video, copy_video, make_video
+from .whole import _batch_once
 
 HERE = Path(__file__).resolve().parent
 CREDENTIALS = Credentials(SECRET_ID, SECRET_KEY)
@@ -148,24 +142,6 @@ def _ffmpeg_once(ffmpeg: str, video: Video, out: Path, frames: int) -> float:
     return spent
 
 
-async def _batch_once(url: str, video: Video, out: Path, frames: int) -> float:
-    times = [str(second) for second in range(frames)]
-    started = time.perf_counter()
-    items = items_from_arguments([video.key], times, ItemDefaults())
-    planned = plan_outputs(items, NameTemplate(DEFAULT_TEMPLATE), out)
-    failed: list[ItemResult] = []
-
-    def on_result(result: ItemResult) -> None:
-        if result.status == "failed":
-            failed.append(result)
-
-    async with AsyncSnapshotClient(endpoint_url=url, credentials=CREDENTIALS) as client:
-        await run_batch(client, planned, concurrency=CONCURRENCY, force=True, on_result=on_result)
-    if failed:
-        raise RuntimeError(f"batch: {len(failed)} snapshots failed: {failed[0]}")
-    return time.perf_counter() - started
-
-
 def one_job(plan: Plan, video: Video, root: Path, workdir: Path) -> OneJobResult:
     """The job against ffmpeg and batch (see the module), after one untimed round."""
     frames = min(SHOTS, plan.seconds)
@@ -186,7 +162,10 @@ def one_job(plan: Plan, video: Video, root: Path, workdir: Path) -> OneJobResult
                     spent[way] = _ffmpeg_once(ffmpeg, video, workdir / f"ffmpeg-{number}", frames)
                 else:
                     out = workdir / f"batch-{number}"
-                    spent[way] = asyncio.run(_batch_once(server.url, video, out, frames))
+                    times = [str(second) for second in range(frames)]
+                    spent[way] = asyncio.run(
+                        _batch_once(server.url, video.key, out, times, 0, CONCURRENCY)
+                    )
             for shot in (0, frames - 1):  # the job's shots are the frames of their seconds
                 with Image.open(root / f"job-bench/{number}/{shot}.jpg") as image:
                     if read_frame_index(image) != shot * FPS:

@@ -290,3 +290,12 @@ def test_shot_names_keep_the_keys_path(key: str, prefix: str, name: str) -> None
 def test_a_key_that_would_leave_the_output_names_nothing(key: str) -> None:
     with pytest.raises(ValueError, match="cannot name outputs"):
         job_output_name(key, "")
+
+
+def test_the_emulator_answers_a_job_path_of_50_ids_longer_than_a_key(
+    emulator: CosEmulator,
+) -> None:
+    ids = [f"j{number:032x}" for number in range(50)]  # 1,699 bytes of path: over 850
+    with emulator.client() as client:
+        found = client.get_jobs(ids)
+    assert found.unknown_ids == tuple(ids)

@@ -111,30 +111,24 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
                 and await output.exists(VTT_NAME)
             ):
                 return output.where(VTT_NAME)  # one HEAD: its VTT is stored last
+            shared: dict[str, Any] = {
+                "every": args.every,
+                "count": args.count,
+                "width": args.width,
+                "cols": args.cols,
+                "url_prefix": args.url_prefix,
+            }
             if args.server_side:
                 return await make_server_side_storyboard(
-                    client,
-                    args.key,
-                    output,
-                    every=args.every,
-                    count=args.count,
-                    width=args.width,
-                    cols=args.cols,
-                    url_prefix=args.url_prefix,
-                    timeout=args.timeout,
-                    poll=args.poll,
+                    client, args.key, output, timeout=args.timeout, poll=args.poll, **shared
                 )
             return await make_storyboard(
                 client,
                 args.key,
                 output,
-                every=args.every,
-                count=args.count,
-                width=args.width,
-                cols=args.cols,
                 format=args.format,
-                url_prefix=args.url_prefix,
                 concurrency=args.concurrency,
+                **shared,
             )
 
     try:

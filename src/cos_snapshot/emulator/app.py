@@ -45,7 +45,7 @@ from .mediainfo import MediaInfo, render_media_info
 from .params import parse_query, snapshot_params
 from .responses import ObjectResponse, byte_range
 from .settings import EmulatorSettings
-from .storage import Storage, Upload, decode_key
+from .storage import MAX_KEY_BYTES, Storage, Upload, decode_key
 from .verify import RequestToVerify, verify_request
 
 __all__ = ["MAX_HEADER_BYTES", "MAX_OBJECT_BYTES", "create_app"]
@@ -444,7 +444,11 @@ class _Emulator:
         _check_header_size(request.scope)
         headers = _decoded_headers(request.scope)
         self._check_bucket(headers.get("host", ""))
-        key = decode_key(_raw_path(request.scope))
+        raw_path = _raw_path(request.scope)
+        # A job path names up to 50 job ids (GET /jobs/<id>,<id>,...), not a key: a key's
+        # length limit is not its (the jobs' routes check the ids themselves).
+        job_path = raw_path == b"/jobs" or raw_path.startswith(b"/jobs/")
+        key = decode_key(raw_path, max_bytes=None if job_path else MAX_KEY_BYTES)
         query = parse_query(request.scope.get("query_string", b""))
         verify_request(
             RequestToVerify(method=request.method, path=f"/{key}", params=query, headers=headers),

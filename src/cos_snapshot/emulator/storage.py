@@ -63,11 +63,12 @@ def _invalid_uri(message: str) -> EmulatorError:
     return EmulatorError(400, "InvalidURI", message)
 
 
-def decode_key(raw_path: bytes) -> str:
+def decode_key(raw_path: bytes, *, max_bytes: int | None = MAX_KEY_BYTES) -> str:
     """The object key of a request path as sent (``/dir/a%20b+c.mp4`` → ``dir/a b+c.mp4``).
 
     The empty key (``/``) is returned as ``""``: it names the bucket. Any other key is checked
-    against the rules in the module docstring.
+    against the rules in the module docstring; ``max_bytes=None`` lifts the length rule (a job
+    path's list of ids is no key).
     """
     if not raw_path.startswith(b"/"):
         raise _invalid_uri("The request path must start with '/'.")
@@ -77,10 +78,8 @@ def decode_key(raw_path: bytes) -> str:
         raise _invalid_uri("The object key is not valid UTF-8.") from None
     if not key:
         return key
-    if len(key.encode()) > MAX_KEY_BYTES:
-        raise EmulatorError(
-            400, "KeyTooLong", f"The object key is longer than {MAX_KEY_BYTES} bytes."
-        )
+    if max_bytes is not None and len(key.encode()) > max_bytes:
+        raise EmulatorError(400, "KeyTooLong", f"The object key is longer than {max_bytes} bytes.")
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
         raise _invalid_uri("The object key contains control characters.")
     segments = key.split("/")

@@ -69,6 +69,8 @@ __all__ = [
 JOBS_FILE_NAME = ".cos-snapshot-jobs.jsonl"
 #: Where jobs whose outputs go to a local directory write them in the bucket first.
 WORK_PREFIX = "cos-snapshot-work/"
+#: Polls in a row that may fail before the run stops (its jobs stay in the jobs file).
+MAX_POLL_FAILURES = 5
 #: The most shots a job takes (the vendor's bound on ``Count``).
 MAX_SHOTS = 10000
 
@@ -348,6 +350,7 @@ class _JobBatch:
     async def watch(self, feeding: asyncio.Task[None]) -> None:
         """Poll the jobs waited for (many ids in one request) until none is left and no key
         is left to take, or the deadline passes."""
+        failures = 0
         while True:
             if not self.waiting:
                 if feeding.done() and not self.tasks:
@@ -364,10 +367,12 @@ class _JobBatch:
             try:
                 found = await self.client.get_jobs(list(self.waiting))
             except CosError:
-                if time.monotonic() >= self.deadline:
-                    raise
-                await asyncio.sleep(self.poll)  # a failed poll is asked again
+                failures += 1  # (the client has retried what is worth retrying already)
+                if failures >= MAX_POLL_FAILURES or time.monotonic() >= self.deadline:
+                    raise  # the jobs are in the jobs file: a re-run collects them
+                await asyncio.sleep(self.poll)
                 continue
+            failures = 0
             for job_id in found.unknown_ids:  # forgotten by the service: submitted again
                 self.spawn(self.submit(self.waiting.pop(job_id)))
             for job in found.jobs:
