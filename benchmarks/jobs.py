@@ -16,11 +16,12 @@ of the timing. Targets: the job ≤ 0.6× ffmpeg and ≤ 1.0× batch.
 *Submissions at the rate*: ``batch --server-side`` (:func:`~cos_snapshot.tools.batch.
 run_job_batch`) over 1,000 keys (symbolic links to one small video, ``--count 1`` each, outputs
 into the bucket) with the client's ``job_rate`` set; the moment each submission is let go by the
-client's rate is logged, and the submissions are timed alone (first to last). The emulator's
-job queue holds them all. Targets: the rate achieved ≥ 95 % of the configured one, and no
+client's rate is logged (the limiter's own clock reading), and the submissions are timed alone
+(first to last). The emulator's job queue and job history hold them all (a job the emulator
+forgot would be submitted again, as the jobs file says a re-run does). Targets: the rate achieved ≥ 95 % of the configured one, and no
 one-second window holding more than the rate.
 
-    python -m benchmarks.jobs [--quick] [--update]
+    python -m benchmarks.jobs [--quick] [--update] [--rate-only]
 
 ``--update`` puts the figures into ``benchmarks/results.json`` (key ``jobs``) and writes
 ``results.md`` again from it, leaving the other benchmarks' figures as their last run left them.
@@ -200,7 +201,9 @@ def submission_rate(plan: Plan, workdir: Path) -> RateResult:
         link.symlink_to(small)
     result = RateResult(plan.keys, plan.rate)
     sent: list[float] = []
-    extra = ("--allow-writes", "--job-queue-limit", str(plan.keys + 10))
+    # The queue and the history hold every job: none is forgotten and submitted again.
+    room = str(2 * plan.keys)
+    extra = ("--allow-writes", "--job-queue-limit", room, "--job-history", room)
 
     async def run(url: str) -> None:
         client = AsyncSnapshotClient(
@@ -350,10 +353,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--update", action="store_true", help="into benchmarks/results.json and results.md"
     )
+    parser.add_argument("--rate-only", action="store_true", help="only the submission rate")
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    plan = QUICK if quick else FULL
     with tempfile.TemporaryDirectory(prefix="cos-snapshot-bench-jobs-") as tmp:
-        measured = measure(QUICK if quick else FULL, Path(tmp))
+        if args.rate_only:  # the other figures as the last run left them
+            stored = json.loads((HERE / "results.json").read_text())
+            measured = {**stored["jobs"], "rate": asdict(submission_rate(plan, Path(tmp)))}
+        else:
+            measured = measure(plan, Path(tmp))
     print(json.dumps(measured))
     for target in targets({"jobs": measured}):
         print(f"{target.name}: {target.shown} ({target.verdict})", file=sys.stderr)
