@@ -185,9 +185,9 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_rerun_waits_for_its_jobs_and_submits_again_those_the_service_forgot(
     emulator: CosEmulator, video: FixtureInfo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator.put("videos/b.mp4", video.path)
+    emulator.put("videos/rerun-b.mp4", video.path)
     out_dir = tmp_path / "out"
-    argv = batch_argv(emulator, "videos/clip.mp4", "videos/b.mp4", "--count", "2")
+    argv = batch_argv(emulator, "videos/clip.mp4", "videos/rerun-b.mp4", "--count", "2")
     code, out, err = run(capsys, "--json", *argv, "-o", str(out_dir))
     assert code == 0, err
     jobs_file = out_dir / JOBS_FILE_NAME
@@ -196,11 +196,11 @@ def test_a_rerun_waits_for_its_jobs_and_submits_again_those_the_service_forgot(
     # As if killed before collecting: the clip's job waits in the file, uncollected, and b's
     # is one the service never heard of; a torn last line is skipped.
     spec = next(r["spec"] for r in rows if r["key"] == KEY)
-    spec_b = next(r["spec"] for r in rows if r["key"] == "videos/b.mp4")
+    spec_b = next(r["spec"] for r in rows if r["key"] == "videos/rerun-b.mp4")
     jobs_file.write_text(
         json.dumps({"key": KEY, "job_id": first[KEY], "spec": spec})
         + "\n"
-        + json.dumps({"key": "videos/b.mp4", "job_id": "s0forgotten", "spec": spec_b})
+        + json.dumps({"key": "videos/rerun-b.mp4", "job_id": "s0forgotten", "spec": spec_b})
         + '\n{"key": "videos/'
     )
     for path in out_dir.glob("*.jpg"):
@@ -209,12 +209,15 @@ def test_a_rerun_waits_for_its_jobs_and_submits_again_those_the_service_forgot(
     assert code == 0, err
     results = {r["key"]: r for r in lines(out) if r["type"] == "job"}
     assert results[KEY]["job_id"] == first[KEY]  # waited for and collected, not submitted
-    assert results["videos/b.mp4"]["job_id"] not in {"s0forgotten", first["videos/b.mp4"]}
+    assert results["videos/rerun-b.mp4"]["job_id"] not in {
+        "s0forgotten",
+        first["videos/rerun-b.mp4"],
+    }
     assert {r["status"] for r in results.values()} == {"done"}
-    assert frame(out_dir / "videos/b_1.jpg") == video.frame_at(Fraction(3, 4) * video.end)
+    assert frame(out_dir / "videos/rerun-b_1.jpg") == video.frame_at(Fraction(3, 4) * video.end)
     records = JobsFile(jobs_file).records
-    assert records["videos/b.mp4"].job_id == results["videos/b.mp4"]["job_id"]
-    assert records["videos/b.mp4"].collected
+    assert records["videos/rerun-b.mp4"].job_id == results["videos/rerun-b.mp4"]["job_id"]
+    assert records["videos/rerun-b.mp4"].collected
     assert records[KEY].collected
 
 
