@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import bucket, concurrency
+from . import bucket, concurrency, jobs
 from .timing import median
 
 PLOT = "latency_vs_gop_position.png"
@@ -291,6 +291,7 @@ def targets(results: dict[str, Any]) -> list[Target]:
     out.append(t)
     out.extend(whole_video_targets(results))
     out.extend(poster_targets(results))
+    out.extend(jobs.targets(results))
     out.extend(batch_stream_targets(results))
     out.extend(bucket_targets(results))
     contract = results.get("contract")  # absent from runs before it was measured
@@ -871,6 +872,7 @@ def render(results: dict[str, Any]) -> str:
         *concurrency_section(results),
         *batch_stream_section(results),
         *bucket.section(results),
+        *jobs.section(results),
         "## Client",
         "",
         "Information (no longer targets): one request at a time on an idle loopback, where a "

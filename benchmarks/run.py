@@ -27,7 +27,18 @@ import imageio_ffmpeg
 from cos_snapshot.emulator import SnapshotParams
 from cos_snapshot.emulator.frames.encode import _encode
 
-from . import batch_stream, bucket, clients, concurrency, memory, poster, report, snapshots, whole
+from . import (
+    batch_stream,
+    bucket,
+    clients,
+    concurrency,
+    jobs,
+    memory,
+    poster,
+    report,
+    snapshots,
+    whole,
+)
 from .servers import bench_emulator
 from .timing import median, ms
 from .videos import GOP, Video, make_video
@@ -198,6 +209,9 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
         best = poster.poster_vs_snapshot(videos[1], cold, rounds=plan.poster_rounds)
         results["poster"] = dataclasses.asdict(best)
         _log(poster.summary(best))
+        _log("snapshot jobs: one job vs ffmpeg and batch (720p); batch --server-side's rate")
+        job_plan = jobs.QUICK if plan.quick else jobs.FULL
+        results["jobs"] = jobs.measure(job_plan, workdir / "jobs", videos[1])
         _log("throughput")
         results["throughput"] = dataclasses.asdict(
             clients.throughput(

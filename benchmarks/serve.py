@@ -25,6 +25,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--result-cache-bytes", type=int, default=64 * 2**20)
     parser.add_argument("--workers", type=int, default=2)
+    # Snapshot jobs (benchmarks.jobs): a job submits as a write; the queue sized for the run.
+    parser.add_argument("--allow-writes", action="store_true")
+    parser.add_argument("--job-queue-limit", type=int, default=100)
+    parser.add_argument("--job-rate", type=int, default=0)
+    parser.add_argument("--job-history", type=int, default=1000)
     args = parser.parse_args()
     tune_process_memory()  # as `cos-snapshot serve` does: this process only serves
     settings = EmulatorSettings(
@@ -32,6 +37,10 @@ def main() -> None:
         credentials=(Credentials(SECRET_ID, SECRET_KEY),),
         workers=args.workers,
         queue_limit=64,
+        allow_writes=args.allow_writes,
+        job_queue_limit=args.job_queue_limit,
+        job_rate=args.job_rate,
+        job_history=args.job_history,
     )
     # As the app builds its own engine: `workers` decode passes at once.
     engine = SnapshotEngine(result_cache_bytes=args.result_cache_bytes, max_decodes=args.workers)

@@ -48,6 +48,7 @@ def test_quick_run_writes_results_md_with_every_target(out: Path) -> None:
         "## Many snapshots in flight",
         "## A long batch: memory and Ctrl-C",
         "## The whole bucket: batch --prefix and the emulator's listing",
+        "## Snapshot jobs",
         "## Client",
         "## Memory",
         "## How cost grows",
@@ -56,7 +57,7 @@ def test_quick_run_writes_results_md_with_every_target(out: Path) -> None:
         assert section in text
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in targets.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 1 + 23  # the header and one row per target
+    assert len(rows) == 1 + 26  # the header and one row per target
     for row in rows[1:]:
         assert "**PASS**" in row or "**MISS:" in row, row
     assert "latency_vs_gop_position.png" in text

@@ -42,6 +42,7 @@ from typing import Literal
 
 __all__ = [
     "STALE_AFTER_S",
+    "LineLog",
     "NotWritableError",
     "install",
     "is_temporary",
@@ -256,3 +257,45 @@ def write_whole(target: Path, content: bytes) -> None:
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
+
+
+class LineLog:
+    """A file of lines that only grows, for records a run must not lose (the jobs a batch
+    submitted): each :meth:`append` is one ``write`` of a whole line to a descriptor opened
+    with ``O_APPEND``, so a run killed by SIGKILL loses at most the line being written, never an
+    earlier one. A line torn by such a kill is ended with a newline when the file is opened
+    again, so the next line is not glued to it (readers skip a line that does not parse).
+    ``target`` is checked as :func:`plan_write` checks (a directory is refused); its parents
+    are created."""
+
+    def __init__(self, target: Path) -> None:
+        plan_write(target)
+        with _about(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.path = target
+        try:
+            size = os.fstat(self._fd).st_size
+            if size and stat.S_ISREG(os.fstat(self._fd).st_mode):
+                with open(target, "rb") as reader:
+                    reader.seek(size - 1)
+                    torn = reader.read(1) != b"\n"
+                if torn:
+                    self.append(b"")
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def append(self, line: bytes) -> None:
+        """Add ``line`` (without its newline) and a newline, in one write where the system
+        allows (a short write is continued)."""
+        data = line + b"\n"
+        with _about(self.path):
+            while data:
+                data = data[os.write(self._fd, data) :]
+
+    def close(self) -> None:
+        """Close the file (appending after this raises)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1

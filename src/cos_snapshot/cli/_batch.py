@@ -30,6 +30,7 @@ from ..tools.batch import (
     DEFAULT_TEMPLATE,
     FAILURES_NAME,
     FIELDS,
+    JOBS_FILE_NAME,
     JSONL_SUFFIXES,
     MAX_RANGE_TIMES,
     VIDEO_SUFFIXES,
@@ -88,9 +89,8 @@ examples:
   # a poster at 50% of every video under videos/, PUT under posters/ in the bucket in use
   cos-snapshot batch --prefix videos/ --times 50% -o cos:///posters/   # or --times auto
 
-The same command run again takes only what is missing (an output that exists is skipped).
-Items that failed or did not run are listed in OUTPUT_DIR/{FAILURES_NAME}, which --input reads.
-Uploads (at most --concurrency in flight), times (auto too), inputs, names: docs/batch.md.
+A re-run takes what is missing; what failed or did not run is in OUTPUT_DIR/{FAILURES_NAME}
+(--input reads it). Uploads, times (auto too), inputs, names, --server-side: docs/batch.md.
 
 exit codes: 0 every item done or skipped; 1 some item failed; 2 bad usage, times or input
 (nothing fetched); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
@@ -253,6 +253,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if args.prefix is not None:
         args.prefix = bucket_path(args.prefix, args, option="--prefix")
     args.output_place = output_place(args.output_dir, args)
+    if args.server_side:
+        from ._batch_jobs import batch_server_side  # noqa: PLC0415 - only with --server-side
+
+        return batch_server_side(args)
+    if args.jobs_file:
+        raise UsageError("--jobs-file goes with --server-side")
     if args.prefix is not None:
         return _batch_listed(args)
     plan = _plan(args)
@@ -504,6 +510,7 @@ def register(sub: Any) -> None:
     )
     batch.add_argument(
         "--name-template",
+        metavar="T",
         help=f"file name of each image (default: {DEFAULT_TEMPLATE}, with --prefix "
         f"{DEFAULT_LISTED_TEMPLATE}; fields: "
         + " ".join("{" + name + "}" for name in FIELDS).replace("%", "%%")
@@ -529,14 +536,23 @@ def register(sub: Any) -> None:
     batch.add_argument(
         "--failures",
         metavar="FILE",
-        help=f"where items not done are listed (default: OUTPUT_DIR/{FAILURES_NAME}, "
-        f"./{FAILURES_NAME} for cos://)",
+        help=f"not done, for --input (default: OUTPUT_DIR/{FAILURES_NAME}; cos://: ./)",
     )
     batch.add_argument(
         "--quiet",
         "-q",
         action="store_true",
         help="no progress on stderr (the summary still tells)",
+    )
+    batch.add_argument(
+        "--server-side",
+        action="store_true",
+        help="one snapshot job per video (--count/--every); shots written by the service",
+    )
+    batch.add_argument(
+        "--jobs-file",
+        metavar="FILE",
+        help=f"--server-side's jobs (default: OUTPUT_DIR/{JOBS_FILE_NAME})",
     )
     add_item_options(batch)
     add_connection_options(batch)

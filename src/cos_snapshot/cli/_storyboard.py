@@ -54,8 +54,13 @@ begins. Everything is written whole or not at all. The VTT names its sprites rel
 (bare names), so it works wherever the files are served together; --url-prefix puts a URL in
 front instead. With -o cos://..., the sprites are PUT once every snapshot has arrived, then the
 VTT; a storyboard whose VTT is there already is skipped (one HEAD) unless --force.
+--server-side makes the sprites with ONE snapshot job (Interval from 0 in steps of the cue
+length: the same tiles), downloads them into DIR (the job writes them under
+cos-snapshot-work/storyboard/ in the bucket, where they stay) or, with -o cos://..., leaves
+them where the job wrote them (storyboard-0.jpg, storyboard-1.jpg, ...), and writes the VTT from
+the job's geometry; jpg only.
 
-exit codes: 0 storyboard written; 1 a snapshot failed (nothing is written) or the service,
+exit codes: 0 storyboard written; 1 a snapshot or the job failed (no VTT is written) or the service,
 network or file system failed; 2 bad usage or arguments (including a key that is missing or
 not a video); 130 interrupted (nothing is written).
 
@@ -75,9 +80,13 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
     from ..tools.storyboard import (  # noqa: PLC0415 - needs Pillow
         VTT_NAME,
         Storyboard,
+        make_server_side_storyboard,
         make_storyboard,
         url_prefix_problem,
     )
+
+    if args.server_side and args.format != "jpg":
+        raise UsageError(f"--format {args.format}: a job's sprites are jpg (--server-side)")
 
     if args.width < 1:
         raise UsageError(f"--width: a storyboard's tiles need a width, got {args.width}")
@@ -102,17 +111,24 @@ def cmd_storyboard(args: argparse.Namespace) -> int:
                 and await output.exists(VTT_NAME)
             ):
                 return output.where(VTT_NAME)  # one HEAD: its VTT is stored last
+            shared: dict[str, Any] = {
+                "every": args.every,
+                "count": args.count,
+                "width": args.width,
+                "cols": args.cols,
+                "url_prefix": args.url_prefix,
+            }
+            if args.server_side:
+                return await make_server_side_storyboard(
+                    client, args.key, output, timeout=args.timeout, poll=args.poll, **shared
+                )
             return await make_storyboard(
                 client,
                 args.key,
                 output,
-                every=args.every,
-                count=args.count,
-                width=args.width,
-                cols=args.cols,
                 format=args.format,
-                url_prefix=args.url_prefix,
                 concurrency=args.concurrency,
+                **shared,
             )
 
     try:
@@ -187,6 +203,26 @@ def register(sub: Any) -> None:
         "--url-prefix",
         metavar="URL",
         help="write each cue's sprite under this URL (joined with /) instead of its bare name",
+    )
+    board.add_argument(
+        "--server-side",
+        action="store_true",
+        help="make the sprites with one snapshot job: the service decodes the video and writes "
+        "the sprites into the bucket (downloaded into DIR); jpg only",
+    )
+    board.add_argument(
+        "--timeout",
+        type=float,
+        default=3600.0,
+        metavar="S",
+        help="with --server-side: give up waiting for the job after S seconds (default: 3600)",
+    )
+    board.add_argument(
+        "--poll",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="with --server-side: first wait between polls of the job (default: 1)",
     )
     board.add_argument(
         "--concurrency",

@@ -33,6 +33,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import itertools
 import math
@@ -48,28 +49,36 @@ from PIL import Image
 
 from .. import (
     AsyncSnapshotClient,
+    CosError,
     CosInvalidArgumentError,
+    JobState,
     Snapshot,
+    SnapshotJob,
+    SnapshotJobSpec,
+    SpriteSpec,
     TimeSelection,
     format_time,
     media_info_for,
 )
 from .._shared.text import plural
-from .destination import Destination, LocalDirectory
+from .destination import BucketDestination, Destination, LocalDirectory
 from .sheet import BACKGROUND, SheetLayout, paste_cell, take_snapshots
 
 __all__ = [
     "DEFAULT_COLS",
     "DEFAULT_EVERY",
     "DEFAULT_WIDTH",
+    "JOB_WORK_PREFIX",
     "MAX_CUES",
     "MAX_SPRITE_PIXELS",
     "MAX_SPRITE_SIDE",
     "STORYBOARD_FORMATS",
     "VTT_NAME",
     "Cue",
+    "ServerSideJobError",
     "Storyboard",
     "cue_bounds",
+    "make_server_side_storyboard",
     "make_storyboard",
     "plan_sprites",
     "render_vtt",
@@ -499,3 +508,197 @@ def _remove_stale_sprites(output_dir: Path, names: Sequence[str]) -> None:
             with contextlib.suppress(OSError):
                 if entry.is_file(follow_symlinks=False):
                     os.unlink(entry.path)
+
+
+# -- server side: the sprites made by one snapshot job ---------------------------------------
+
+#: Where a server-side storyboard whose files go to a local directory has its job write the
+#: sprites in the bucket (one place per video, reused by a re-run); they stay there.
+JOB_WORK_PREFIX = "cos-snapshot-work/storyboard/"
+
+
+class ServerSideJobError(CosError):
+    """The snapshot job of a server-side storyboard ended without its sprites (``Failed``,
+    ``Cancel``) or reported sprites that do not fit its plan; ``job`` is its last report."""
+
+    def __init__(self, message: str, job: SnapshotJob) -> None:
+        self.job = job
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (str(self), self.job))
+
+
+def _tile_size(width: int, display: tuple[int | None, int | None], key: str) -> tuple[int, int]:
+    """A tile ``width`` pixels wide, its height from the picture as shown, rounded as
+    GetSnapshot rounds a height it works out (half up)."""
+    shown_width, shown_height = display
+    if not shown_width or not shown_height:
+        raise CosInvalidArgumentError("key", f"GetMediaInfo of {key!r} gives no picture size")
+    return width, max(1, (2 * width * shown_height + shown_width) // (2 * shown_width))
+
+
+def _cue_step(bounds: Sequence[Decimal]) -> Decimal:
+    """The step of the job's shots: the cue length when the cues start at its multiples
+    (``every``), else the duration over the cues (``count``, each start rounded to the
+    millisecond from that)."""
+    first = bounds[1]
+    cues = len(bounds) - 1
+    if all(bounds[i] == i * first for i in range(cues)):
+        return first
+    return bounds[-1] / cues
+
+
+def _job_cues(
+    bounds: Sequence[Decimal], names: Sequence[str], sprite: SpriteSpec, tile: tuple[int, int]
+) -> list[Cue]:
+    """The cues of the tiles as the job laid them out: row by row, ``columns`` x ``lines``
+    cells a sprite, ``padding`` between cells and ``margin`` around them."""
+    width = sprite.cell_width or tile[0]
+    height = sprite.cell_height or tile[1]
+    gap, margin = sprite.padding or 0, sprite.margin or 0
+    per_sprite = sprite.columns * sprite.lines
+    cues = []
+    for index in range(len(bounds) - 1):
+        sheet, slot = divmod(index, per_sprite)
+        row, column = divmod(slot, sprite.columns)
+        box = (margin + column * (width + gap), margin + row * (height + gap), width, height)
+        cues.append(Cue(bounds[index], bounds[index + 1], names[sheet], box))
+    return cues
+
+
+async def make_server_side_storyboard(
+    client: AsyncSnapshotClient,
+    key: str,
+    output_dir: Path | BucketDestination,
+    *,
+    every: str | Decimal | None = None,
+    count: int | None = None,
+    width: int = DEFAULT_WIDTH,
+    cols: int = DEFAULT_COLS,
+    url_prefix: str | None = None,
+    timeout: float = 3600.0,
+    poll: float = 1.0,
+) -> Storyboard:
+    """The storyboard of video ``key`` made by the service: its sprites by ONE snapshot job
+    (``Interval`` from 0 in steps of the cue length, so each tile is the frame at its cue's
+    start, as :func:`make_storyboard` takes them; ``OnlySprite``, cells of the tile size, no
+    padding or margin), the VTT written from the job's geometry. No frame crosses the link.
+
+    Cues, tiles, sprite rows and ``cols`` are as :func:`make_storyboard` plans them; sprites are
+    JPEG (the only format of a job's sprites). ``output_dir``: a local directory, into which
+    the sprites are downloaded (the job writes them under :data:`JOB_WORK_PREFIX` in the
+    bucket first, where they stay) with :func:`make_storyboard`'s names, the VTT written last,
+    all renamed into place together; or a :class:`~cos_snapshot.tools.destination.BucketDestination`,
+    where the job writes the sprites itself, named ``storyboard-0.jpg``, ``storyboard-1.jpg``,
+    … (the job's ``${Number}``), and the VTT is PUT once the job has ended ``Success``. The job
+    is waited for (polled every ``poll`` seconds, backing off) at most ``timeout`` seconds.
+
+    Raises what :func:`make_storyboard` raises for bad options or a key that is not a video,
+    :class:`ServerSideJobError` when the job ends ``Failed`` or ``Cancel`` or reports sprites
+    other than planned, :class:`~cos_snapshot.CosJobTimeoutError` at the deadline, and the
+    client's errors.
+    """
+    if url_prefix is not None:
+        problem = url_prefix_problem(url_prefix)
+        if problem is not None:
+            raise ValueError(f"url_prefix {url_prefix!r}: {problem}")
+    if cols < 1:
+        raise ValueError(f"cols must be at least 1, not {cols}")
+    if not 8 <= width <= 4096:
+        raise CosInvalidArgumentError("width", f"a job's sprite cells are 8 to 4096 wide: {width}")
+    given = every is not None or count is not None
+    option = _selection(every, count, MAX_CUES).option if given else "key"
+    info = await media_info_for(client, key, option)
+    assert info.video_duration is not None  # noqa: S101 - media_info_for checked it
+    video = info.video
+    display = (None, None) if video is None else (video.display_width, video.display_height)
+    tile = _tile_size(width, display, key)
+    bounds = cue_bounds(info.video_duration, every=every, count=count)
+    cues = len(bounds) - 1
+    layouts = plan_sprites(cues, cols, tile, "JPEG")
+    columns = layouts[0].cols
+    sprite = SpriteSpec(
+        columns=columns,
+        lines=math.ceil(layouts[0].count / columns),
+        color="black",
+        cell_width=tile[0],
+        cell_height=tile[1],
+        padding=0,
+        margin=0,
+        scale_method="DirectScale",
+    )
+    if isinstance(output_dir, BucketDestination):
+        pattern = output_dir.place.key(f"{STEM}-${{Number}}.jpg")
+    else:
+        place = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        pattern = f"{JOB_WORK_PREFIX}{place}/{STEM}-${{Number}}.jpg"
+    spec = SnapshotJobSpec(
+        mode="Interval",
+        start=0.0,
+        time_interval=float(_cue_step(bounds)),
+        count=cues,
+        snapshot_out_mode="OnlySprite",
+        sprite=sprite,
+        sprite_output=pattern,
+    )
+    submitted = await client.submit_snapshot_job(key, spec)
+    job = await client.wait_for_job(submitted.job_id, timeout=timeout, poll=poll)
+    if job.state is not JobState.SUCCESS:
+        reason = f"{job.code or ''} {job.message or ''}".strip()
+        raise ServerSideJobError(
+            f"the storyboard's job {job.job_id} ended {job.state.value}"
+            + (f": {reason}" if reason else ""),
+            job,
+        )
+    laid_out = job.spec.sprite if job.spec is not None and job.spec.sprite else sprite
+    per_sprite = laid_out.columns * laid_out.lines
+    expected = math.ceil(cues / per_sprite) if per_sprite > 0 else -1
+    if len(job.sprites) != expected:
+        raise ServerSideJobError(
+            f"the storyboard's job {job.job_id} reported {plural(len(job.sprites), 'sprite')} "
+            f"for {plural(cues, 'cue')} of {laid_out.columns} x {laid_out.lines}: "
+            f"{expected} expected",
+            job,
+        )
+    board = Storyboard(
+        key=key,
+        vtt="",
+        sprites=(),
+        cues=(),
+        tile_size=tile,
+        cols=laid_out.columns,
+        duration=bounds[-1],
+        url_prefix=url_prefix,
+    )
+    if isinstance(output_dir, BucketDestination):
+        prefix = output_dir.place.prefix
+        strays = [sprite_key for sprite_key in job.sprites if not sprite_key.startswith(prefix)]
+        if strays:  # the VTT names its sprites relative to itself: they must be beside it
+            raise ServerSideJobError(
+                f"the storyboard's job {job.job_id} reported a sprite outside {prefix!r}: "
+                f"{strays[0]!r}",
+                job,
+            )
+        names = [sprite_key.removeprefix(prefix) for sprite_key in job.sprites]
+        cue_list = _job_cues(bounds, names, laid_out, tile)
+        await output_dir.write(VTT_NAME, render_vtt(cue_list, url_prefix).encode("utf-8"))
+        return attrs.evolve(
+            board,
+            vtt=output_dir.where(VTT_NAME),
+            sprites=tuple(output_dir.where(name) for name in names),
+            cues=tuple(cue_list),
+        )
+    names = sprite_names(len(job.sprites), "jpg")
+    cue_list = _job_cues(bounds, names, laid_out, tile)
+    async with LocalDirectory(output_dir) as directory, directory.together() as staged:
+        for name, sprite_key in zip(names, job.sprites, strict=True):
+            staged.append((PurePosixPath(name), await client.get_object(sprite_key)))
+        staged.append((PurePosixPath(VTT_NAME), render_vtt(cue_list, url_prefix).encode("utf-8")))
+    _remove_stale_sprites(output_dir, names)
+    return attrs.evolve(
+        board,
+        vtt=output_dir / VTT_NAME,
+        sprites=tuple(output_dir / name for name in names),
+        cues=tuple(cue_list),
+    )

@@ -66,6 +66,7 @@ from .items import (
     parse_times,
     read_items,
 )
+from .jobs import JOBS_FILE_NAME, WORK_PREFIX, JobResult, JobsFile, run_job_batch
 from .listing import DEFAULT_MATCH, VIDEO_SUFFIXES, ListedKeys, folder_of
 from .names import (
     DEFAULT_LISTED_TEMPLATE,
@@ -95,11 +96,13 @@ __all__ = [
     "FAILURES_NAME",
     "FIELDS",
     "INCOMPLETE",
+    "JOBS_FILE_NAME",
     "JSONL_SUFFIXES",
     "KEY_LIMITS",
     "MAX_RANGE_TIMES",
     "MEDIA_INFO_CACHE",
     "VIDEO_SUFFIXES",
+    "WORK_PREFIX",
     "BatchInputError",
     "BatchItem",
     "BatchPlan",
@@ -108,6 +111,8 @@ __all__ = [
     "Item",
     "ItemDefaults",
     "ItemResult",
+    "JobResult",
+    "JobsFile",
     "KeyTimes",
     "ListedKeys",
     "NameLimits",
@@ -129,5 +134,6 @@ __all__ = [
     "plan_outputs",
     "read_items",
     "run_batch",
+    "run_job_batch",
     "safe_key_path",
 ]
