@@ -1023,8 +1023,9 @@ def readme_block(results: dict[str, Any]) -> str:
             README_START,
             f"From the latest `nox -s bench` run ({m['date']}, {m['cores']} cores; "
             f"{met} of {len(targets(results))} targets met). Every figure is a ratio measured "
-            "side by side in that run; `benchmarks/results.md` has the full tables and why each "
-            "miss happens.",
+            "side by side in one run; a section run alone since (`python -m benchmarks.bucket "
+            "--update`, `python -m benchmarks.jobs --update`) replaces its own rows. "
+            "`benchmarks/results.md` has the full tables and why each miss happens.",
             "",
             targets_table(results),
             "",
