@@ -514,7 +514,7 @@ def _job_body(case: Any, target: Target) -> bool:
     key behind the prefix), so that whatever a laxer server accepts reads and writes nothing
     outside the prefix either. In live mode the body also loses what would reach outside the
     run (another output bucket, a callback, a template), and a body whose keys are not text is
-    not sent there.
+    not sent there. A valid body, like every live one, names no output bucket or region.
     """
     # A copy: the coverage phase builds other cases from the same objects.
     body = case.body = copy.deepcopy(case.body)
@@ -545,14 +545,17 @@ def _job_body(case: Any, target: Target) -> bool:
                 target.will_put(_NUMBER.sub(str(number), key))
         elif live and value is not None and not isinstance(value, str):
             return False
+    if isinstance(output, dict) and (live or valid):
+        # Outputs go to the bucket the request is sent to: a generated bucket name is another
+        # bucket, which a server may refuse (the emulator does, knowing its own) and which,
+        # live, would reach outside the run.
+        output.pop("Bucket", None)
+        output.pop("Region", None)
     if live:
         for name in ("CallBack", "CallBackType"):
             body.pop(name, None)
         if isinstance(operation, dict):
             operation.pop("TemplateId", None)
-        if isinstance(output, dict):
-            output.pop("Bucket", None)
-            output.pop("Region", None)
     return True
 
 
