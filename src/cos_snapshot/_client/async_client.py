@@ -315,7 +315,7 @@ class AsyncSnapshotClient(_BaseClient):
     ) -> PutResult:
         """Store ``data`` as the object ``key``; see :meth:`SnapshotClient.put_object`. A
         file is hashed before sending (in a worker thread) and read in worker threads; bytes
-        are hashed on the event loop up to :data:`INLINE_HASH_BYTES`, in a worker thread beyond."""
+        are hashed on the event loop up to 1 MiB, in a worker thread beyond."""
         if isinstance(data, bytes | bytearray | memoryview) and len(data) <= INLINE_HASH_BYTES:
             target, headers, upload = self._put_object_request(key, data, content_type, metadata)
         else:

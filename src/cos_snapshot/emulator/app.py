@@ -36,6 +36,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._shared.http_dates import http_date
+from .._shared.pace import Pace
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key, render_error
 from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
@@ -432,6 +433,9 @@ class _Emulator:
         self.storage = storage
         self.snapshots = snapshots
         self.jobs = jobs
+        #: How long storing a whole body has taken lately: done on the event loop while
+        #: quick, in a worker thread while slow (see ``cos_snapshot._shared.pace``).
+        self.put_pace = Pace()
 
     def _addressed(self, host: str) -> tuple[str, str]:
         """The bucket (the ``bucket`` setting, else the Host's) and region (the Host's) a
@@ -567,10 +571,13 @@ class _Emulator:
         first = await body.block()
         if body.ended:
             # The whole body in one block (every poster, sheet and VTT): written, checked,
-            # renamed into place and recorded in one trip to a worker thread.
-            etag = await anyio.to_thread.run_sync(
-                functools.partial(self.storage.put, key, first, kept, content_md5=expected_md5)
-            )
+            # renamed into place and recorded in one call, on the event loop while such calls
+            # are quick, else in one trip to a worker thread.
+            put = functools.partial(self.storage.put, key, first, kept, content_md5=expected_md5)
+            if self.put_pace.quick:
+                etag = self.put_pace.timed(put)
+            else:
+                etag = await anyio.to_thread.run_sync(self.put_pace.timed, put)
             return Response(headers={"etag": etag})
         upload = await anyio.to_thread.run_sync(self.storage.begin_upload, key, kept)
         try:

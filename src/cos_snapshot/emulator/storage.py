@@ -13,7 +13,8 @@ Key rules (each broken rule is a 4xx :class:`EmulatorError`):
 - a key naming a directory, or nothing → 404 ``NoSuchKey``; an upload that would need a file
   where a directory is, or the reverse → 409 ``PathConflict``.
 
-The functions here block (file system calls); the app runs them in worker threads.
+The functions here block (file system calls); the app runs them in worker threads (a PUT whose
+body came whole: on the event loop while such PUTs are quick).
 """
 
 from __future__ import annotations
