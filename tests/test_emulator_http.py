@@ -12,12 +12,14 @@ import hashlib
 import http.client
 import os
 import socket
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import httpx2
@@ -27,8 +29,10 @@ from hypothesis import strategies as st
 
 from cos_snapshot import Credentials
 from cos_snapshot._shared.files import is_temporary
+from cos_snapshot._shared.pace import Pace
 from cos_snapshot.emulator import EmulatorSettings, EmulatorThread, create_app, running_emulator
-from cos_snapshot.emulator.storage import weak_etag
+from cos_snapshot.emulator import app as emulator_app
+from cos_snapshot.emulator.storage import Storage, weak_etag
 from cos_snapshot.signing import build_authorization
 
 CRED = Credentials("AKIDEMULATORTEST01", "emulator-test-secret")
@@ -311,6 +315,52 @@ def test_put_with_wrong_content_md5_stores_nothing(server: str, root: Path) -> N
     )
     assert (reply.status, reply.code) == (400, "BadDigest")
     assert not (root / "bad-md5.txt").exists()
+
+
+def test_a_put_of_several_write_blocks_is_stored_whole_with_its_md5(
+    server: str, root: Path
+) -> None:
+    # Beyond one block (1 MiB), a body is written as it arrives, not held whole.
+    data = os.urandom(2 * 2**20 + 5)
+    md5 = hashlib.md5(data)
+    good = base64.b64encode(md5.digest()).decode()
+    reply = raw_request(server, "PUT", "/big.bin", body=data, headers={"Content-MD5": good})
+    assert (reply.status, reply.headers["etag"]) == (200, f'"{md5.hexdigest()}"')
+    assert (root / "big.bin").read_bytes() == data
+    wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    reply = raw_request(server, "PUT", "/new/big.bin", body=data, headers={"Content-MD5": wrong})
+    assert (reply.status, reply.code) == (400, "BadDigest")
+    assert not (root / "new").exists()
+    assert not [path for path in root.rglob("*") if is_temporary(path.name)]
+
+
+@pytest.mark.parametrize("quick", [True, False], ids=["quick-puts", "slow-puts"])
+def test_a_whole_body_is_stored_on_the_loop_while_puts_are_quick_and_in_a_thread_while_slow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quick: bool
+) -> None:
+    threads: list[str] = []
+    real_put = Storage.put
+
+    def put(self: Storage, *args: Any, **kwargs: Any) -> str:
+        threads.append(threading.current_thread().name)
+        return real_put(self, *args, **kwargs)
+
+    class Slow(Pace):
+        @property
+        def quick(self) -> bool:
+            return False
+
+    monkeypatch.setattr(Storage, "put", put)
+    if not quick:
+        monkeypatch.setattr(emulator_app, "Pace", Slow)
+    settings = EmulatorSettings(root=tmp_path, anonymous=True, allow_writes=True)
+    etag = f'"{hashlib.md5(b"poster").hexdigest()}"'
+    with running_emulator(settings) as url:
+        for _ in range(3):
+            assert httpx2.put(f"{url}/p/a.jpg", content=b"poster").headers["etag"] == etag
+    assert (tmp_path / "p" / "a.jpg").read_bytes() == b"poster"
+    in_workers = [name == "AnyIO worker thread" for name in threads]
+    assert in_workers == [not quick] * 3
 
 
 def test_put_conflicting_with_a_directory_is_409(server: str) -> None:

@@ -31,6 +31,7 @@ from cos_snapshot import (
     RetryPolicy,
     SnapshotClient,
 )
+from cos_snapshot._client.objects import INLINE_HASH_BYTES
 from cos_snapshot.testing.pytest_plugin import CosEmulator
 
 Handler = Callable[[socket.socket], None]
@@ -125,6 +126,20 @@ async def test_the_async_client_puts_heads_gets_and_downloads(
         assert await client.get_object("videos/clip.bin") == data
         await client.download_object("videos/clip.bin", tmp_path / "copy.bin")
     assert (tmp_path / "copy.bin").read_bytes() == data
+
+
+@pytest.mark.parametrize("size", [6_000, INLINE_HASH_BYTES + 1])
+async def test_the_async_client_puts_bytes_hashed_on_the_loop_or_in_a_thread(
+    cos_emulator: CosEmulator, size: int
+) -> None:
+    data = os.urandom(size)
+    async with cos_emulator.async_client() as client:
+        put = await client.put_object("posters/a.jpg", data, content_type="image/jpeg")
+        info = await client.head_object("posters/a.jpg")
+    assert put.etag == f'"{hashlib.md5(data).hexdigest()}"'
+    assert info is not None
+    assert (info.size, info.etag, info.content_type) == (size, put.etag, "image/jpeg")
+    assert (cos_emulator.root / "posters" / "a.jpg").read_bytes() == data
 
 
 # -- the official SDK reads what we store, and we read what it stores --------------------------

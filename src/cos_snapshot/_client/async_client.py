@@ -56,7 +56,14 @@ from .jobs import (
     timed_out,
 )
 from .media_info import MediaInfo
-from .objects import ObjectInfo, ObjectPage, ObjectSummary, PutResult, check_page_size
+from .objects import (
+    INLINE_HASH_BYTES,
+    ObjectInfo,
+    ObjectPage,
+    ObjectSummary,
+    PutResult,
+    check_page_size,
+)
 from .options import DEFAULT_SIGN_EXPIRES, DEFAULT_TIMEOUT, MAX_SNAPSHOT_BYTES, Transport
 from .params import (
     NOT_GIVEN,
@@ -307,12 +314,16 @@ class AsyncSnapshotClient(_BaseClient):
         metadata: Mapping[str, str] | None = None,
     ) -> PutResult:
         """Store ``data`` as the object ``key``; see :meth:`SnapshotClient.put_object`. A
-        file is hashed before sending (in a worker thread) and read in worker threads."""
-        target, headers, upload = await anyio.to_thread.run_sync(
-            self._put_object_request, key, data, content_type, metadata
-        )
+        file is hashed before sending (in a worker thread) and read in worker threads; bytes
+        are hashed on the event loop up to 1 MiB, in a worker thread beyond."""
+        if isinstance(data, bytes | bytearray | memoryview) and len(data) <= INLINE_HASH_BYTES:
+            target, headers, upload = self._put_object_request(key, data, content_type, metadata)
+        else:
+            target, headers, upload = await anyio.to_thread.run_sync(
+                self._put_object_request, key, data, content_type, metadata
+            )
         return await self._call(
-            target, to_put_result, EMPTY_LIMIT, headers=headers, body=upload.achunks
+            target, to_put_result, EMPTY_LIMIT, headers=headers, body=upload.acontent
         )
 
     async def head_object(self, key: str) -> ObjectInfo | None:
@@ -486,7 +497,7 @@ class AsyncSnapshotClient(_BaseClient):
         limit: SinkSource,
         *,
         headers: Mapping[str, str] | None = None,
-        body: Callable[[], AsyncIterable[bytes]] | None = None,
+        body: Callable[[], bytes | AsyncIterable[bytes]] | None = None,
         ci: bool = False,
         before_attempt: Callable[[int], Awaitable[_T | None]] | None = None,
     ) -> _T:

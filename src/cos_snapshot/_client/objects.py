@@ -56,6 +56,10 @@ MAX_METADATA_BYTES = 2048
 METADATA_PREFIX = "x-cos-meta-"
 #: How a file is read to be hashed and sent: 1 MiB at a time.
 CHUNK_BYTES = 1 << 20
+#: Bytes in memory up to this size are hashed on the async client's event loop (about a
+#: millisecond for 1 MiB), where handing them to a worker thread and back costs more than
+#: hashing a poster; larger ones are hashed in a worker thread.
+INLINE_HASH_BYTES = 1 << 20
 _META_SUFFIX = re.compile(r"[A-Za-z0-9-]+")
 _HEADER_TEXT = re.compile(r"[\t\x20-\x7e]*")
 _ROOT = "ListBucketResult"
@@ -341,21 +345,29 @@ class Upload:
             raise CosInvalidArgumentError("data", f"cannot read {path}: {exc.strerror}") from None
         return cls(size, base64.b64encode(md5.digest()).decode("ascii"), path=path)
 
-    def chunks(self) -> Iterator[bytes]:
-        """The body, for one attempt of the sync client."""
+    def content(self) -> bytes | Iterator[bytes]:
+        """The body, for one attempt of the sync client: the bytes themselves (sent with the
+        headers in one write), or the file's chunks."""
         if self.path is None:
-            yield self.data or b""
-            return
-        with self.path.open("rb") as handle:
+            return self.data or b""
+        return self._file_chunks(self.path)
+
+    @staticmethod
+    def _file_chunks(path: Path) -> Iterator[bytes]:
+        with path.open("rb") as handle:
             while chunk := handle.read(CHUNK_BYTES):
                 yield chunk
 
-    async def achunks(self) -> AsyncIterator[bytes]:
-        """The body, for one attempt of the async client (the file read in worker threads)."""
+    def acontent(self) -> bytes | AsyncIterator[bytes]:
+        """The body, for one attempt of the async client: the bytes themselves, or the file's
+        chunks read in worker threads."""
         if self.path is None:
-            yield self.data or b""
-            return
-        async with await anyio.open_file(self.path, "rb") as handle:
+            return self.data or b""
+        return self._afile_chunks(self.path)
+
+    @staticmethod
+    async def _afile_chunks(path: Path) -> AsyncIterator[bytes]:
+        async with await anyio.open_file(path, "rb") as handle:
             while chunk := await handle.read(CHUNK_BYTES):
                 yield chunk
 

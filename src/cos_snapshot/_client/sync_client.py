@@ -228,7 +228,7 @@ class SnapshotClient(_BaseClient):
         as :meth:`get_snapshot` is: storing the same bytes again is harmless.
         """
         target, headers, upload = self._put_object_request(key, data, content_type, metadata)
-        return self._call(target, to_put_result, EMPTY_LIMIT, headers=headers, body=upload.chunks)
+        return self._call(target, to_put_result, EMPTY_LIMIT, headers=headers, body=upload.content)
 
     def head_object(self, key: str) -> ObjectInfo | None:
         """What the bucket holds as ``key`` (HeadObject): size, ETag, time, content type and
@@ -413,7 +413,7 @@ class SnapshotClient(_BaseClient):
         limit: SinkSource,
         *,
         headers: Mapping[str, str] | None = None,
-        body: Callable[[], Iterable[bytes]] | None = None,
+        body: Callable[[], bytes | Iterable[bytes]] | None = None,
         ci: bool = False,
         before_attempt: Callable[[int], _T | None] | None = None,
     ) -> _T:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import hmac
+import functools
 import logging
 import mimetypes
+import random
 import re
-import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from email.utils import formatdate
@@ -36,6 +36,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._shared.http_dates import http_date
+from .._shared.pace import Pace
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key, render_error
 from .faults import INJECTED_ERROR
 from .frames import FrameError, Image, SnapshotEngine, SnapshotParams
@@ -45,7 +46,7 @@ from .mediainfo import MediaInfo, render_media_info
 from .params import parse_query, snapshot_params
 from .responses import ObjectResponse, byte_range
 from .settings import EmulatorSettings
-from .storage import Storage, Upload, decode_key
+from .storage import Storage, decode_key
 from .verify import RequestToVerify, verify_request
 
 __all__ = ["MAX_HEADER_BYTES", "MAX_OBJECT_BYTES", "create_app"]
@@ -78,7 +79,10 @@ _RESPONSE_OVERRIDES = {
 
 
 def _new_id(random_bytes: int) -> str:
-    raw = f"{int(time.time()):x}_{secrets.token_hex(random_bytes)}"
+    # An id names a request in logs; it guards nothing, so it needs no system randomness,
+    # whose call lets go of the GIL and can then wait for a worker thread to hand it back.
+    # (The random module is seeded afresh in a forked child.)
+    raw = f"{int(time.time()):x}_{random.getrandbits(8 * random_bytes):0{2 * random_bytes}x}"
     return base64.b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -429,6 +433,9 @@ class _Emulator:
         self.storage = storage
         self.snapshots = snapshots
         self.jobs = jobs
+        #: How long storing a whole body has taken lately: done on the event loop while
+        #: quick, in a worker thread while slow (see ``cos_snapshot._shared.pace``).
+        self.put_pace = Pace()
 
     def _addressed(self, host: str) -> tuple[str, str]:
         """The bucket (the ``bucket`` setting, else the Host's) and region (the Host's) a
@@ -560,15 +567,27 @@ class _Emulator:
             raise _too_large()
         expected_md5 = _content_md5(headers)
         kept = _kept_headers(headers)
+        body = _Body(request)
+        first = await body.block()
+        if body.ended:
+            # The whole body in one block (every poster, sheet and VTT): written, checked,
+            # renamed into place and recorded in one call, on the event loop while such calls
+            # are quick, else in one trip to a worker thread.
+            put = functools.partial(self.storage.put, key, first, kept, content_md5=expected_md5)
+            if self.put_pace.quick:
+                etag = self.put_pace.timed(put)
+            else:
+                etag = await anyio.to_thread.run_sync(self.put_pace.timed, put)
+            return Response(headers={"etag": etag})
         upload = await anyio.to_thread.run_sync(self.storage.begin_upload, key, kept)
         try:
-            await _receive_body(request, upload)
-            if expected_md5 is not None and not hmac.compare_digest(expected_md5, upload.md5):
-                raise EmulatorError(
-                    400,
-                    "BadDigest",
-                    "The Content-MD5 you specified did not match what we received.",
-                )
+            block = first
+            while True:
+                await anyio.to_thread.run_sync(upload.write, block)
+                if body.ended:
+                    break
+                block = await body.block()
+            upload.check_md5(expected_md5)
             etag = await anyio.to_thread.run_sync(upload.commit)
         except BaseException:
             with anyio.CancelScope(shield=True):
@@ -636,17 +655,32 @@ def _too_large() -> EmulatorError:
     )
 
 
-async def _receive_body(request: Request, upload: Upload) -> None:
-    buffer = bytearray()
-    async for chunk in request.stream():
-        buffer += chunk
-        if upload.size + len(buffer) > MAX_OBJECT_BYTES:
-            raise _too_large()
-        if len(buffer) >= _WRITE_BUFFER:
-            await anyio.to_thread.run_sync(upload.write, bytes(buffer))
-            buffer.clear()
-    if buffer:
-        await anyio.to_thread.run_sync(upload.write, bytes(buffer))
+class _Body:
+    """A request body read in blocks of :data:`_WRITE_BUFFER` bytes (the last one may be
+    shorter, or empty), never more than :data:`MAX_OBJECT_BYTES` in all (400
+    ``EntityTooLarge``)."""
+
+    def __init__(self, request: Request) -> None:
+        self._chunks = request.stream().__aiter__()
+        self.size = 0
+        #: Whether the last block has been read.
+        self.ended = False
+
+    async def block(self) -> bytes:
+        chunks: list[bytes] = []
+        held = 0
+        while held < _WRITE_BUFFER:
+            try:
+                chunk = await anext(self._chunks)
+            except StopAsyncIteration:
+                self.ended = True
+                break
+            self.size += len(chunk)
+            if self.size > MAX_OBJECT_BYTES:
+                raise _too_large()
+            chunks.append(chunk)
+            held += len(chunk)
+        return b"".join(chunks)
 
 
 def create_app(

@@ -13,7 +13,8 @@ Key rules (each broken rule is a 4xx :class:`EmulatorError`):
 - a key naming a directory, or nothing → 404 ``NoSuchKey``; an upload that would need a file
   where a directory is, or the reverse → 409 ``PathConflict``.
 
-The functions here block (file system calls); the app runs them in worker threads.
+The functions here block (file system calls); the app runs them in worker threads (a PUT whose
+body came whole: on the event loop while such PUTs are quick).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import hmac
 import json
 import os
 import stat
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-from .._shared.files import sweep_stale, temporary_beside, write_whole
+from .._shared.files import sweep_stale, temporary_beside
 from .errors import EmulatorError, access_denied, invalid_argument, no_such_key
 from .listing import (
     KeyWalk,
@@ -258,8 +260,24 @@ class Storage:
             "md5": record.md5,
             "headers": dict(record.headers),
         }
+        target = self._record_path(key)
         with contextlib.suppress(OSError):  # a lost record costs the MD5, never the object
-            write_whole(self._record_path(key), json.dumps(saved).encode())
+            # Whole or not at all, as every record is read: staged beside the uploads (one
+            # file system, so the rename is atomic) and renamed into place.
+            fd, temp = self._create_staged("record")
+            try:
+                try:
+                    _write_all(fd, json.dumps(saved).encode())
+                finally:
+                    os.close(fd)
+                try:
+                    os.replace(temp, target)
+                except FileNotFoundError:  # the first record in its directory
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(temp, target)
+            except BaseException:
+                temp.unlink(missing_ok=True)
+                raise
 
     def etag(self, key: str, st: os.stat_result) -> str:
         """``key``'s ETag, its file described by ``st``: the quoted MD5 of its bytes if a PUT
@@ -334,6 +352,12 @@ class Storage:
         and the directories this call found missing, deepest first (an upload that fails
         removes those it leaves empty)."""
         target = self._lexical_path(key)
+        # The common case first: the directory is there, a directory, inside the root (one
+        # resolution). Anything else is found and told apart below.
+        with contextlib.suppress(OSError):
+            real = _resolve(target.parent)
+            if self._inside(real) and stat.S_ISDIR(os.stat(real).st_mode):
+                return real, []
         # Find the deepest ancestor that exists and check it before creating anything, so a
         # symlinked directory cannot make us create directories outside the root.
         existing = target.parent
@@ -360,13 +384,44 @@ class Storage:
         with _os_errors(writing=True):
             parent, created = self._checked_parent(key)
             target = parent / self._lexical_path(key).name
-            if target.is_dir() and not target.is_symlink():
-                raise _conflict(f"{key!r} cannot be stored while objects under {key + '/'!r} exist")
-            self.staging.mkdir(exist_ok=True)
-            temp = temporary_beside(self.staging / "upload")
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-            fd = os.open(temp, flags, 0o644)
+            with contextlib.suppress(FileNotFoundError):
+                if stat.S_ISDIR(os.lstat(target).st_mode):  # a directory, not a link to one
+                    raise _conflict(
+                        f"{key!r} cannot be stored while objects under {key + '/'!r} exist"
+                    )
+            fd, temp = self._create_staged("upload")
         return Upload(self, key, fd, temp, target, created, dict(headers or {}))
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        content_md5: bytes | None = None,
+    ) -> str:
+        """Store ``data`` as ``key`` in one call (:meth:`begin_upload`, :meth:`Upload.write`,
+        :meth:`Upload.check_md5` with ``content_md5``, :meth:`Upload.commit`, or
+        :meth:`Upload.abort` on any failure), so that a body held whole costs one trip to a
+        worker thread; returns the ETag."""
+        upload = self.begin_upload(key, headers)
+        try:
+            upload.write(data)
+            upload.check_md5(content_md5)
+            return upload.commit()
+        except BaseException:
+            upload.abort()
+            raise
+
+    def _create_staged(self, name: str) -> tuple[int, Path]:
+        """A new temporary file in the staging area (made when missing), open for writing."""
+        temp = temporary_beside(self.staging / name)
+        try:
+            fd = os.open(temp, _NEW_FILE, 0o644)
+        except FileNotFoundError:
+            self.staging.mkdir(exist_ok=True)
+            fd = os.open(temp, _NEW_FILE, 0o644)
+        return fd, temp
 
     def sweep_staging(self) -> list[Path]:
         """Remove the staged uploads of emulators that are gone (or a day old); returns them."""
@@ -399,6 +454,17 @@ class Storage:
                 parent = parent.parent
 
 
+#: How a staged file is created: new (never an existing name), closed on exec.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write ``data`` to ``fd``, a short write continued."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class Upload:
     """An object being written: :meth:`write` chunks, then :meth:`commit` or :meth:`abort`."""
 
@@ -423,16 +489,21 @@ class Upload:
         self.size = 0
 
     def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        _write_all(self._fd, data)
         self._md5.update(data)
         self.size += len(data)
 
     @property
     def md5(self) -> bytes:
         return self._md5.digest()
+
+    def check_md5(self, expected: bytes | None) -> None:
+        """Raise 400 ``BadDigest`` unless the bytes written have the MD5 digest ``expected``
+        (the decoded ``Content-MD5``; ``None``: nothing to check)."""
+        if expected is not None and not hmac.compare_digest(expected, self._md5.digest()):
+            raise EmulatorError(
+                400, "BadDigest", "The Content-MD5 you specified did not match what we received."
+            )
 
     def commit(self) -> str:
         """Put the object in place atomically; return its ETag (quoted MD5 hex).

@@ -40,6 +40,7 @@ import attrs
 
 from .. import AsyncSnapshotClient, CosError
 from .._shared.files import replacing, write_whole
+from .._shared.pace import Pace
 
 __all__ = [
     "BUCKET_SCHEME",
@@ -182,11 +183,8 @@ class LocalDirectory(Destination):
     all (a temporary file renamed into place).
 
     Written on the event loop while writes are quick, in up to :data:`WRITER_THREADS` threads
-    while they are slow, judged by the average time of the recent writes: a small file on a
-    local disk takes well under a millisecond to write, less than handing it to a thread and
-    back costs (measured: that hand-off was a quarter to a third of a batch's CPU per snapshot
-    at 32 and 128 in flight); a slow file system (a network share, a disk busy elsewhere) would
-    hold up every request in flight if written on the loop."""
+    while they are slow, judged by the average time of the recent writes (see
+    ``cos_snapshot._shared.pace``)."""
 
     #: Writes on the loop while the recent average is below this many seconds.
     SLOW_S = 0.002
@@ -195,11 +193,16 @@ class LocalDirectory(Destination):
 
     def __init__(self, directory: Path, *, threads: int = WRITER_THREADS) -> None:
         self.directory = directory
-        self.average_s = 0.0
+        self._pace = Pace(slow_s=self.SLOW_S, weight=self.WEIGHT, clock=_write_clock)
         # Threads start only if writes turn slow.
         self._threads = ThreadPoolExecutor(
             max_workers=threads, thread_name_prefix="cos-snapshot-write"
         )
+
+    @property
+    def average_s(self) -> float:
+        """The recent average time of a write, in seconds."""
+        return self._pace.average_s
 
     def path(self, name: str | PurePosixPath) -> Path:
         """The file of the output ``name``."""
@@ -214,15 +217,10 @@ class LocalDirectory(Destination):
     @property
     def inline(self) -> bool:
         """Whether the next write happens on the event loop."""
-        return self.average_s < self.SLOW_S
+        return self._pace.quick
 
     def _save(self, path: Path, data: bytes) -> None:
-        started = _write_clock()
-        try:
-            write_whole(path, data)
-        finally:
-            # From a writer thread too: a lost update only delays the switch by a write.
-            self.average_s += (_write_clock() - started - self.average_s) * self.WEIGHT
+        self._pace.timed(write_whole, path, data)
 
     async def write(
         self, name: str | PurePosixPath, data: bytes, content_type: str | None = None
