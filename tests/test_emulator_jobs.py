@@ -23,6 +23,8 @@ from sdk_helpers import official_sdk
 
 from cos_snapshot import Credentials
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.emulator.errors import EmulatorError
+from cos_snapshot.emulator.jobs.store import parse_list_query
 from cos_snapshot.signing import build_authorization
 from cos_snapshot.testing import FixtureInfo, read_frame_index
 from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
@@ -732,3 +734,17 @@ def test_a_repeated_element_or_text_in_place_of_elements_is_refused(
     document = ET.fromstring(answer.content)
     assert document.findtext("Code") == "InvalidArgument"
     assert element in (document.findtext("Message") or "")
+
+
+@pytest.mark.parametrize(
+    "name", ["size", "states", "orderByTime", "startCreationTime", "endCreationTime"]
+)
+def test_a_list_parameter_given_empty_is_refused_not_read_as_its_default(name: str) -> None:
+    # The spec types these (a number, a state list, Desc|Asc, a time): an empty value is none
+    # of them. The official SDK never sends them empty; left out, each takes its default.
+    defaults = parse_list_query({"tag": "Snapshot"})
+    assert (defaults.size, defaults.descending, defaults.states) == (10, True, None)
+    with pytest.raises(EmulatorError) as refused:
+        parse_list_query({"tag": "Snapshot", name: ""})
+    assert refused.value.status == 400
+    assert name in str(refused.value)

@@ -500,18 +500,19 @@ def parse_list_query(query: Mapping[str, str]) -> ListFilter:
     if tag != "Snapshot":
         raise invalid_argument(f"Parameter tag: {tag[:40]!r}; the emulator runs Snapshot jobs.")
     wanted = ListFilter()
-    states = query.get("states", "") or "All"
+    # A parameter given empty is refused, as the spec types it; left out, it takes its default.
+    states = query.get("states", "All")
     names = frozenset(s.strip() for s in states.split(","))
     unknown = sorted(names - {"All", *STATES})
     if unknown:
         raise invalid_argument(f"Parameter states: {unknown[0][:40]!r} is not a job state.")
     if "All" not in names:  # All, alone or in a list, is every state
         wanted.states = names
-    order = query.get("orderByTime", "") or "Desc"
+    order = query.get("orderByTime", "Desc")
     if order not in ("Desc", "Asc"):
         raise invalid_argument("Parameter orderByTime must be Desc or Asc.")
     wanted.descending = order == "Desc"
-    size = query.get("size", "") or "10"
+    size = query.get("size", "10")
     if not size.isascii() or not size.isdigit() or not 1 <= int(size) <= MAX_PAGE:
         raise invalid_argument(f"Parameter size must be a whole number in 1..{MAX_PAGE}.")
     wanted.size = int(size)
@@ -521,8 +522,8 @@ def parse_list_query(query: Mapping[str, str]) -> ListFilter:
             raise invalid_argument("Parameter nextToken is not a token this emulator gave.")
         wanted.after = int(token)
     for name in ("startCreationTime", "endCreationTime"):
-        text = query.get(name, "")
-        if text:
+        text = query.get(name)
+        if text is not None:
             try:
                 moment = datetime.strptime(text, TIME_FORMAT)
             except ValueError:
