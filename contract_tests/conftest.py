@@ -59,8 +59,21 @@ settings.register_profile(
 settings.load_profile(os.environ.get("COS_CONTRACT_HYPOTHESIS_PROFILE", "contract"))
 
 
+#: The signals that have asked the run to stop. The interrupt a signal raises can be lost (it
+#: lands wherever the main thread is: in a finalizer, whose exceptions Python only prints, or
+#: under a library's broad ``except``); the run still stops at the next test and never ends 0.
+_TERMINATED: list[int] = []
+
+
 def _interrupt(signum: int, frame: Any) -> None:
+    _TERMINATED.append(signum)
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _TERMINATED:
+        pytest.exit(f"signal {_TERMINATED[0]}", returncode=pytest.ExitCode.INTERRUPTED)
 
 
 _REPORT = pytest.StashKey[BehaviourReport]()
@@ -271,7 +284,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         workeroutput[_WORKER_READINGS] = config.stash[_REPORT].readings()
         return
     passed = list(config.stash[_OUTCOMES].values()).count("passed")
-    if exitstatus == pytest.ExitCode.OK and not passed:
+    if _TERMINATED and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+    elif exitstatus == pytest.ExitCode.OK and not passed:
         # Every test skipped (or none ran): that proves nothing, and must not look like a pass.
         session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
     path = os.environ.get("COS_CONTRACT_REPORT")

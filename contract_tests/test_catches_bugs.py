@@ -454,3 +454,56 @@ def test_a_terminated_live_run_still_deletes_its_uploads(
                 process.kill()
                 process.wait()
     assert _files(uploads) == []
+
+
+_SWALLOWING_PLUGIN = """
+import os, signal, time
+
+import pytest
+
+_sent = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    with open(os.environ["COS_TEST_CALLS"], "a", encoding="utf-8") as calls:
+        calls.write(item.nodeid + "\\n")
+    if not _sent:
+        _sent.append(True)
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler's interrupt is raised here
+        except KeyboardInterrupt:
+            pass  # and lost, as under a library's broad except or in a finalizer
+    yield
+"""
+
+
+def test_a_terminated_run_stops_even_if_the_interrupt_is_swallowed(
+    tmp_path: Path, made_videos: dict[str, tuple[VideoSpec, FixtureInfo]]
+) -> None:
+    """The interrupt SIGTERM raises can be lost where it lands; the run still stops at the next
+    test, deletes its uploads and does not end 0."""
+    videos = next(iter(made_videos.values()))[1].path.parent
+    bucket = tmp_path / "bucket"
+    bucket.mkdir()
+    (tmp_path / "swallowing.py").write_text(_SWALLOWING_PLUGIN, encoding="utf-8")
+    calls = tmp_path / "calls.txt"
+    env = _live_run(videos, "", strict=False)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))
+    env["COS_TEST_CALLS"] = str(calls)
+    settings = EmulatorSettings(root=bucket, credentials=(LIVE_CREDENTIALS,))
+    with running_emulator(settings) as url:
+        env["COS_CONTRACT_ENDPOINT_URL"] = url
+        command = [sys.executable, "-m", "pytest", HERE, "-q", "-p", "no:cacheprovider"]
+        finished = subprocess.run(
+            [*command, "-p", "swallowing"],
+            check=False,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=300,
+        )
+    assert finished.returncode == pytest.ExitCode.INTERRUPTED, finished.stdout[-2000:]
+    assert len(calls.read_text(encoding="utf-8").splitlines()) == 1
+    assert _files(bucket / "cos-snapshot-contract") == []
