@@ -193,6 +193,28 @@ def test_staging_temporaries_links_outside_and_unkeyable_names_are_never_listed(
         upload.abort()
 
 
+def test_a_page_resolves_each_link_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The walk asks whether a link is an object as it reads its directory, and the page asks
+    # again for the link's entry: one resolution serves both.
+    _touch(tmp_path, "source/v.mp4", data=b"video")
+    (tmp_path / "links").mkdir()
+    for i in range(5):
+        os.symlink("../source/v.mp4", tmp_path / "links" / f"l{i}.mp4")
+    os.symlink(tmp_path.parent, tmp_path / "links" / "m-outside")
+    storage = Storage(tmp_path)
+    resolved: list[str] = []
+    real_realpath = os.path.realpath
+
+    def counting(path: Any, **kwargs: Any) -> Any:
+        resolved.append(os.fspath(path))
+        return real_realpath(path, **kwargs)
+
+    monkeypatch.setattr(os.path, "realpath", counting)
+    page = storage.list_page(ListRequest(prefix="links/"))
+    assert [(o.key, o.size) for o in page.objects] == [(f"links/l{i}.mp4", 5) for i in range(5)]
+    assert sorted(Path(p).name for p in resolved) == [*(f"l{i}.mp4" for i in range(5)), "m-outside"]
+
+
 def test_a_marker_skips_whole_directories_and_a_page_opens_few(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

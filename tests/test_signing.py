@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+import urllib.parse
 
 import httpx2
 import pytest
@@ -17,6 +18,7 @@ from cos_snapshot.signing import (
     build_authorization,
     canonicalize,
     compute_signature,
+    compute_signatures,
     cos_quote,
     parse_authorization,
     select_signed,
@@ -109,6 +111,35 @@ def test_vendor_download_example_http_string_digest() -> None:
 )
 def test_cos_quote_follows_the_vendor_table(raw: str, encoded: str) -> None:
     assert cos_quote(raw) == encoded
+
+
+@given(st.text(alphabet=st.sampled_from("aZ09-_.~ %+/:\n\u00e9\u817e\U0001f600"), max_size=12))
+def test_cos_quote_bare_fast_path_agrees_with_quote(raw: str) -> None:
+    # The fast path for bare strings must give what the full encoding gives, for any mix.
+    assert cos_quote(raw) == urllib.parse.quote(raw, safe="-_.~")
+
+
+def test_cos_quote_leaves_non_ascii_letters_and_digits_encoded() -> None:
+    # Letters and digits outside ASCII are not "bare" (a regex with \w or \d would keep them).
+    assert cos_quote("é٣") == "%C3%A9%D9%A3"
+
+
+def test_signatures_for_several_header_sets_are_each_one_signature() -> None:
+    common = {
+        "secret_key": DOC_SECRET_KEY,
+        "method": "GET",
+        "path": "/a b/视频.mp4",
+        "params": {"ci-process": "snapshot", "time": "1.5"},
+        "key_time": "1557989151;1557996351",
+    }
+    header_sets = [{"host": "127.0.0.1:9000"}, {"host": "127.0.0.1"}, {}]
+    assert compute_signatures(**common, header_sets=header_sets) == [
+        compute_signature(**common, headers=headers) for headers in header_sets
+    ]
+    assert (
+        len({parts.signature for parts in compute_signatures(**common, header_sets=header_sets)})
+        == 3
+    )
 
 
 def test_valueless_param_is_signed_as_empty() -> None:

@@ -306,16 +306,20 @@ class Storage:
             fd=fd, size=st.st_size, mtime=st.st_mtime, etag=f'"{found.md5}"', headers=found.headers
         )
 
-    def _link_is_object(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        return self._inside(Path(real)) and os.path.isfile(real)
+    def _link_target(self, path: str, reals: dict[str, str | None]) -> str | None:
+        """The real path of the link at ``path`` if it is inside the root, else None;
+        remembered in ``reals`` (one page's), where the walk and the page's entries both ask."""
+        if path not in reals:
+            real = os.path.realpath(path)
+            reals[path] = real if self._inside(Path(real)) else None
+        return reals[path]
 
-    def _listed(self, key: str, path: str) -> Listed | None:
+    def _listed(self, key: str, path: str, reals: dict[str, str | None]) -> Listed | None:
         try:
             st = os.lstat(path)
             if stat.S_ISLNK(st.st_mode):
-                real = os.path.realpath(path)
-                if not self._inside(Path(real)):
+                real = self._link_target(path, reals)
+                if real is None:
                     return None
                 st = os.stat(real)
         except OSError:
@@ -336,16 +340,24 @@ class Storage:
             after = None if group is None else after_all_starting_with(group)
             if after is not None:
                 start = after  # the marker's group was listed whole, with the marker
+        # Each link is resolved once a page: the walk asks whether it is an object as it
+        # reads its directory, and the page asks again for its entry.
+        reals: dict[str, str | None] = {}
+
+        def is_link_object(path: str) -> bool:
+            real = self._link_target(path, reals)
+            return real is not None and os.path.isfile(real)
+
         walk = KeyWalk(
             str(self.root),
             start=start,
             end=after_all_starting_with(request.prefix),
-            is_link_object=self._link_is_object,
+            is_link_object=is_link_object,
             skip_at_root=frozenset({RESERVED_PREFIX}),
             group_of=group_of,
             max_key_bytes=MAX_KEY_BYTES,
         )
-        return fill_page(request, walk, self._listed)
+        return fill_page(request, walk, lambda key, path: self._listed(key, path, reals))
 
     def _checked_parent(self, key: str) -> tuple[Path, list[Path]]:
         """The directory ``key``'s file goes in, created if needed, checked to be under root;

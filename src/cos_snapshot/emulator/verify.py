@@ -29,7 +29,7 @@ from .._shared.credentials import Credentials
 from ..signing import (
     AUTH_FIELDS,
     SignatureParts,
-    compute_signature,
+    compute_signatures,
     cos_quote,
     parse_authorization,
     select_signed,
@@ -131,17 +131,14 @@ def _candidates(
         header_sets = [
             {**signed_headers, "host": host} for host in _host_variants(signed_headers["host"])
         ]
-    return [
-        compute_signature(
-            secret_key=secret_key,
-            method=request.method,
-            path=request.path,
-            params=signed_params,
-            headers=headers,
-            key_time=fields["q-key-time"],
-        )
-        for headers in header_sets
-    ]
+    return compute_signatures(
+        secret_key=secret_key,
+        method=request.method,
+        path=request.path,
+        params=signed_params,
+        header_sets=header_sets,
+        key_time=fields["q-key-time"],
+    )
 
 
 def verify_request(
