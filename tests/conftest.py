@@ -12,6 +12,7 @@ from hypothesis import settings
 from raw_server import Handler, RawServer
 
 from cos_snapshot.emulator.frames.video import _OpenVideo
+from cos_snapshot.testing import make_audio_fixture
 
 # Hypothesis' per-example deadline is a timing assertion: on a shared, loaded machine a correct
 # test fails it. The tests bound their own work instead.
@@ -38,6 +39,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def video_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A session-wide scratch directory for hand-made (e.g. broken) files."""
     return tmp_path_factory.mktemp("scratch-videos")
+
+
+@pytest.fixture(scope="session")
+def audio_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An audio-only file (1 s of AAC in MP4, ``.m4a``): not a video. Made once for the
+    session, like ``cos_fixture_video``'s videos: copy it, don't change it."""
+    return make_audio_fixture(tmp_path_factory.mktemp("audio-only") / "audio.m4a")
 
 
 @pytest.fixture

@@ -56,21 +56,6 @@ def videos(cos_fixture_video: FixtureVideos) -> dict[str, FixtureInfo]:
     return {name: cos_fixture_video.info(name=name, **args) for name, args in FIXTURES.items()}
 
 
-@pytest.fixture(scope="module")
-def audio_only(cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A file with an audio stream and no video: a fixture video's sound, remuxed."""
-    sound = cos_fixture_video(duration=1, audio=True)
-    path = tmp_path_factory.mktemp("audio-only") / "audio.m4a"
-    with av.open(str(sound)) as source, av.open(str(path), "w") as out:
-        audio_in = source.streams.audio[0]
-        audio_out = out.add_stream_from_template(audio_in)
-        for packet in source.demux(audio_in):
-            if packet.dts is not None:
-                packet.stream = audio_out
-                out.mux(packet)
-    return path
-
-
 @pytest.fixture
 def server(cos_emulator: CosEmulator, videos: dict[str, FixtureInfo], audio_only: Path) -> str:
     """The emulator (as the test's marker sets it up) holding the videos, a text file and an
