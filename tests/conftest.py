@@ -1,5 +1,9 @@
 """Shared pytest fixtures. Test videos and emulators come from the package's own pytest plugin
-(``cos_fixture_video``, ``cos_emulator``: src/cos_snapshot/testing/pytest_plugin.py)."""
+(``cos_fixture_video``, ``cos_emulator``: src/cos_snapshot/testing/pytest_plugin.py): settings
+by ``@pytest.mark.cos_emulator(...)``, objects by ``cos_emulator.put``. A test starts a server of
+its own (``running_emulator``) only to give it another engine or app, another host or log level,
+or a root it must build before the app starts; a stand-in service that lies or breaks runs on
+``raw_server`` (tests/raw_server.py)."""
 
 from __future__ import annotations
 
