@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from cli_helpers import batch, frame, named, run
+from cli_helpers import batch, frame, named, run, serving
 
 from cos_snapshot.testing import FixtureInfo
 from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
@@ -43,9 +43,7 @@ def videos(cos_fixture_video: FixtureVideos) -> dict[str, FixtureInfo]:
 
 @pytest.fixture
 def server(cos_emulator: CosEmulator, videos: dict[str, FixtureInfo]) -> str:
-    for key, info in videos.items():
-        cos_emulator.put(key, info.path)
-    return cos_emulator.endpoint_url
+    return serving(cos_emulator, videos)
 
 
 def failures_of(out_dir: Path) -> list[dict[str, object]]:

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from cli_helpers import batch, frame, named, run
+from cli_helpers import batch, frame, named, run, serving
 from PIL import Image
 
 from cos_snapshot import (
@@ -67,10 +67,8 @@ def videos(cos_fixture_video: FixtureVideos) -> dict[str, FixtureInfo]:
 @pytest.fixture
 def server(cos_emulator: CosEmulator, videos: dict[str, FixtureInfo]) -> str:
     """The emulator holding A, B and a text file."""
-    for key, info in videos.items():
-        cos_emulator.put(key, info.path)
     cos_emulator.put(NOTES, b"not a video\n")
-    return cos_emulator.endpoint_url
+    return serving(cos_emulator, videos)
 
 
 def items_of(out: str) -> list[dict[str, Any]]:

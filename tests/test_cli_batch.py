@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 import pytest
-from cli_helpers import batch, frame, named, run
+from cli_helpers import batch, frame, named, run, serving
 from PIL import Image
 
 from cos_snapshot._client.params import SnapshotArgs
@@ -56,9 +56,7 @@ def videos(cos_fixture_video: FixtureVideos) -> dict[str, FixtureInfo]:
 @pytest.fixture
 def server(cos_emulator: CosEmulator, videos: dict[str, FixtureInfo]) -> str:
     """The emulator (as the test's marker sets it up) holding A and B."""
-    for key, info in videos.items():
-        cos_emulator.put(key, info.path)
-    return cos_emulator.endpoint_url
+    return serving(cos_emulator, videos)
 
 
 def json_lines(out: str) -> list[dict[str, object]]:
