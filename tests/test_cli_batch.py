@@ -416,7 +416,9 @@ def test_jsonl_times_are_exact_decimals(
     )
     with Image.open(tmp_path / "o" / named("b", "0.3")) as image:
         assert image.size == (80, 60)
-    assert [line["time"] for line in json_lines(out) if line["type"] == "item"] == ["1.16", "0.3"]
+    # Items are reported as they finish (two at once: either may be first).
+    times = [line["time"] for line in json_lines(out) if line["type"] == "item"]
+    assert sorted(times) == ["0.3", "1.16"]
 
 
 @pytest.mark.parametrize(
