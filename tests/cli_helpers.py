@@ -1,8 +1,10 @@
-"""Helpers the batch command's tests share: run the real command line, build its arguments
-against an anonymous emulator, read the frame index a fixture image shows."""
+"""Helpers the batch command's tests share: put their videos in the emulator, run the real
+command line, build its arguments against an anonymous emulator, read the frame index a
+fixture image shows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +12,15 @@ import pytest
 from PIL import Image
 
 from cos_snapshot.cli import main
-from cos_snapshot.testing import read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
+from cos_snapshot.testing.pytest_plugin import CosEmulator
+
+
+def serving(emulator: CosEmulator, videos: Mapping[str, FixtureInfo]) -> str:
+    """Put each video in ``emulator`` at its key; the emulator's URL."""
+    for key, info in videos.items():
+        emulator.put(key, info.path)
+    return emulator.endpoint_url
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -1,5 +1,9 @@
 """Shared pytest fixtures. Test videos and emulators come from the package's own pytest plugin
-(``cos_fixture_video``, ``cos_emulator``: src/cos_snapshot/testing/pytest_plugin.py)."""
+(``cos_fixture_video``, ``cos_emulator``: src/cos_snapshot/testing/pytest_plugin.py): settings
+by ``@pytest.mark.cos_emulator(...)``, objects by ``cos_emulator.put``. A test starts a server of
+its own (``running_emulator``) only to give it another engine or app, another host or log level,
+or a root it must build before the app starts; a stand-in service that lies or breaks runs on
+``raw_server`` (tests/raw_server.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from hypothesis import settings
 from raw_server import Handler, RawServer
 
 from cos_snapshot.emulator.frames.video import _OpenVideo
+from cos_snapshot.testing import make_audio_fixture
 
 # Hypothesis' per-example deadline is a timing assertion: on a shared, loaded machine a correct
 # test fails it. The tests bound their own work instead.
@@ -38,6 +43,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def video_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A session-wide scratch directory for hand-made (e.g. broken) files."""
     return tmp_path_factory.mktemp("scratch-videos")
+
+
+@pytest.fixture(scope="session")
+def audio_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An audio-only file (1 s of AAC in MP4, ``.m4a``): not a video. Made once for the
+    session, like ``cos_fixture_video``'s videos: copy it, don't change it."""
+    return make_audio_fixture(tmp_path_factory.mktemp("audio-only") / "audio.m4a")
 
 
 @pytest.fixture

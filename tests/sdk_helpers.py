@@ -8,8 +8,9 @@ from qcloud_cos import CosConfig, CosS3Client
 from cos_snapshot.testing.pytest_plugin import CosEmulator
 
 
-def official_sdk(cos_emulator: CosEmulator) -> CosS3Client:
-    """A ``CosS3Client`` in IP mode on the emulator's port, with its credentials, no retries."""
+def official_sdk(cos_emulator: CosEmulator, secret_key: str | None = None) -> CosS3Client:
+    """A ``CosS3Client`` in IP mode on the emulator's port, with its credentials (or another
+    ``secret_key`` for its key id), no retries."""
     url = httpx2.URL(cos_emulator.endpoint_url)
     credentials = cos_emulator.credentials
     assert credentials is not None
@@ -19,6 +20,6 @@ def official_sdk(cos_emulator: CosEmulator) -> CosS3Client:
         Port=url.port,
         Region=cos_emulator.region,
         SecretId=credentials.secret_id,
-        SecretKey=credentials.secret_key,
+        SecretKey=credentials.secret_key if secret_key is None else secret_key,
     )
     return CosS3Client(conf, retry=0)

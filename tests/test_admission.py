@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -22,16 +23,16 @@ from PIL import Image
 
 from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
-from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 #: A guard against a hang, not a measurement: the waits below end on events.
 _DEADLINE_S = 30
 
 
 @pytest.fixture(scope="module")
-def video(tmp_path_factory: pytest.TempPathFactory) -> FixtureInfo:
-    root = tmp_path_factory.mktemp("admission-root")
-    return make_fixture(root / "clip.mp4", duration=4, fps=25, gop=25, size=(160, 120))
+def video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
+    return cos_fixture_video.info(duration=4, fps=25, gop=25, size=(160, 120))
 
 
 def _frame_of(response: httpx2.Response) -> int:
@@ -107,9 +108,10 @@ async def test_more_cached_requests_in_flight_than_the_queue_holds_all_get_200(
 
 
 async def test_a_full_decode_queue_still_serves_objects_and_cached_answers(
-    video: FixtureInfo,
+    video: FixtureInfo, tmp_path: Path
 ) -> None:
-    settings = EmulatorSettings(root=video.path.parent, anonymous=True, workers=1, queue_limit=1)
+    os.link(video.path, tmp_path / "clip.mp4")
+    settings = EmulatorSettings(root=tmp_path, anonymous=True, workers=1, queue_limit=1)
     waiting_times = ["1.2", "2.6"]  # two uncached frames: workers + queue_limit of them
     with (
         SnapshotEngine(max_decodes=settings.workers) as engine,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import shutil
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -32,10 +31,9 @@ from cos_snapshot import (
     RetryPolicy,
     SnapshotClient,
 )
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.signing import build_authorization
-from cos_snapshot.testing import make_audio_fixture, read_frame_index
-from cos_snapshot.testing.pytest_plugin import FixtureVideos
+from cos_snapshot.testing import read_frame_index
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 SNAP = "ci-process=snapshot"
 CLIP = "/clip.mp4"
@@ -364,28 +362,43 @@ BAD_REQUESTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def root(cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("bad-input")
-    (base / "outside.txt").write_bytes(b"SECRET outside the root")
-    root = base / "root"
-    root.mkdir()
-    video = cos_fixture_video.info(name="clip.mp4", duration=4, size=(160, 120))
-    shutil.copy(video.path, root / "clip.mp4")
-    data = video.path.read_bytes()
-    (root / "truncated.mp4").write_bytes(data[: len(data) * 2 // 5])
-    (root / "empty.mp4").write_bytes(b"")
-    (root / "text.mp4").write_bytes(b"this is text, not a video\n" * 10)
-    make_audio_fixture(root / "audio.m4a", duration=1)
-    (root / "plain.txt").write_bytes(PLAIN)
-    (root / "dir").mkdir()
-    return root
+# The requests are signed with CRED (test_emulator_http's): the emulator knows that key pair.
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
 
 
 @pytest.fixture(scope="module")
-def server(root: Path) -> Iterator[str]:
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        yield url
+def objects(cos_fixture_video: FixtureVideos, audio_only: Path) -> dict[str, bytes | Path]:
+    """The root's objects: a video, broken and non-video ones, plain text."""
+    video = cos_fixture_video(name="clip.mp4", duration=4, size=(160, 120))
+    data = video.read_bytes()
+    return {
+        "clip.mp4": video,
+        "truncated.mp4": data[: len(data) * 2 // 5],
+        "empty.mp4": b"",
+        "text.mp4": b"this is text, not a video\n" * 10,
+        "audio.m4a": audio_only,
+        "plain.txt": PLAIN,
+    }
+
+
+@pytest.fixture
+def root(cos_emulator: CosEmulator, objects: dict[str, bytes | Path]) -> Iterator[Path]:
+    """The emulator's root holding the objects and a directory, with a secret beside it
+    (where ``..`` would lead)."""
+    for key, data in objects.items():
+        cos_emulator.put(key, data)
+    (cos_emulator.root / "dir").mkdir()
+    outside = cos_emulator.root.parent / "outside.txt"
+    outside.write_bytes(b"SECRET outside the root")
+    try:
+        yield cos_emulator.root
+    finally:
+        outside.unlink()
+
+
+@pytest.fixture
+def server(cos_emulator: CosEmulator, root: Path) -> str:
+    return cos_emulator.endpoint_url
 
 
 def send(server: str, bad: Bad) -> Reply:
@@ -511,8 +524,8 @@ async def test_both_clients_reject_bad_arguments_before_sending(
     assert str(sync_error.value) == str(async_error.value)
 
 
-def test_connections_beyond_max_connections_get_a_plain_503_until_some_close(root: Path) -> None:
-    settings = EmulatorSettings(root=root, credentials=(CRED,), max_connections=2)
+@pytest.mark.cos_emulator(credentials=(CRED,), max_connections=2)
+def test_connections_beyond_max_connections_get_a_plain_503_until_some_close(server: str) -> None:
     params = {"ci-process": "snapshot", "time": "1"}
 
     def status_when_polled(url: str, wanted: int) -> int:
@@ -524,13 +537,13 @@ def test_connections_beyond_max_connections_get_a_plain_503_until_some_close(roo
             time.sleep(0.05)
         return status
 
-    with running_emulator(settings) as url:
-        host, port = urlsplit(url).netloc.rsplit(":", 1)
-        idle = [socket.create_connection((host, int(port))) for _ in range(2)]
-        try:
-            assert status_when_polled(url, 503) == 503
-        finally:
-            for sock in idle:
-                sock.close()
-        assert status_when_polled(url, 403) == 403  # served again (and refused: unsigned)
-        assert_serves_a_snapshot(url)
+    url = server
+    host, port = urlsplit(url).netloc.rsplit(":", 1)
+    idle = [socket.create_connection((host, int(port))) for _ in range(2)]
+    try:
+        assert status_when_polled(url, 503) == 503
+    finally:
+        for sock in idle:
+            sock.close()
+    assert status_when_polled(url, 403) == 403  # served again (and refused: unsigned)
+    assert_serves_a_snapshot(url)

@@ -11,15 +11,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from cli_helpers import batch, frame, named, run
+from cli_helpers import batch, frame, named, run, serving
 
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.testing import FixtureInfo, make_fixture
+from cos_snapshot.testing import FixtureInfo
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 from cos_snapshot.tools.batch import BatchInputError, ItemDefaults, iter_items
 
 INTRO = "videos/intro.mp4"  # 10 fps, 12 s: 50% is 6 s, frame 60
@@ -29,24 +29,21 @@ INTRO_2024 = "videos/2024/intro.mp4"  # 5 fps: 6 s is frame 30, another image
 LONG = "videos/" + "x" * 251 + ".mp4"
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("hostile-root")
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
 
 
 @pytest.fixture(scope="module")
-def videos(root: Path) -> dict[str, FixtureInfo]:
+def videos(cos_fixture_video: FixtureVideos) -> dict[str, FixtureInfo]:
     return {
-        INTRO: make_fixture(root / INTRO, duration=12, fps=10, gop=10, size=(64, 48)),
-        INTRO_2024: make_fixture(root / INTRO_2024, duration=12, fps=5, gop=5, size=(64, 48)),
-        LONG: make_fixture(root / LONG, duration=2, fps=10, gop=10, size=(64, 48)),
+        INTRO: cos_fixture_video.info(duration=12, fps=10, gop=10, size=(64, 48)),
+        INTRO_2024: cos_fixture_video.info(duration=12, fps=5, gop=5, size=(64, 48)),
+        LONG: cos_fixture_video.info(duration=2, fps=10, gop=10, size=(64, 48)),
     }
 
 
-@pytest.fixture(scope="module")
-def server(root: Path, videos: dict[str, FixtureInfo]) -> Iterator[str]:
-    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
-        yield url
+@pytest.fixture
+def server(cos_emulator: CosEmulator, videos: dict[str, FixtureInfo]) -> str:
+    return serving(cos_emulator, videos)
 
 
 def failures_of(out_dir: Path) -> list[dict[str, object]]:

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from cli_helpers import batch, frame, named, run
+from cli_helpers import batch, frame, named, run, serving
 from PIL import Image
 
 from cos_snapshot import (
@@ -30,8 +30,8 @@ from cos_snapshot import (
     resolve_time,
 )
 from cos_snapshot.cli._progress import PlainProgress, RichProgress
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.testing import FixtureInfo, make_fixture
+from cos_snapshot.testing import FixtureInfo
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 from cos_snapshot.tools import destination as batch_destination
 from cos_snapshot.tools.batch import (
     BatchInputError,
@@ -53,25 +53,22 @@ NOTES = "videos/notes.txt"  # an object that is not a video
 MISSING = "videos/missing.mp4"
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("stream-root")
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
 
 
 @pytest.fixture(scope="module")
-def videos(root: Path) -> dict[str, FixtureInfo]:
-    (root / NOTES).parent.mkdir(parents=True, exist_ok=True)
-    (root / NOTES).write_text("not a video\n")
+def videos(cos_fixture_video: FixtureVideos) -> dict[str, FixtureInfo]:
     return {
-        A: make_fixture(root / A, duration=2, fps=25, gop=25, size=(160, 120)),
-        B: make_fixture(root / B, duration=2, fps=10, gop=10, size=(160, 120)),
+        A: cos_fixture_video.info(duration=2, fps=25, gop=25, size=(160, 120)),
+        B: cos_fixture_video.info(duration=2, fps=10, gop=10, size=(160, 120)),
     }
 
 
-@pytest.fixture(scope="module")
-def server(root: Path, videos: dict[str, FixtureInfo]) -> Iterator[str]:
-    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
-        yield url
+@pytest.fixture
+def server(cos_emulator: CosEmulator, videos: dict[str, FixtureInfo]) -> str:
+    """The emulator holding A, B and a text file."""
+    cos_emulator.put(NOTES, b"not a video\n")
+    return serving(cos_emulator, videos)
 
 
 def items_of(out: str) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -12,24 +11,22 @@ import pytest
 
 from cos_snapshot import CosServiceError, Credentials
 from cos_snapshot.cli import main
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.testing import FixtureInfo, read_frame_index
-from cos_snapshot.testing.pytest_plugin import FixtureVideos
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 KEY = "cli/视频 one+1.mp4"
 CREDS = Credentials("AKIDclitestexample", "cli-secret-key-value")
 
 
-@pytest.fixture(scope="module")
-def served(
-    tmp_path_factory: pytest.TempPathFactory, cos_fixture_video: FixtureVideos
-) -> Iterator[tuple[str, FixtureInfo]]:
-    root = tmp_path_factory.mktemp("cli-root")
+pytestmark = pytest.mark.cos_emulator(credentials=(CREDS,))
+
+
+@pytest.fixture
+def served(cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos) -> tuple[str, FixtureInfo]:
+    """The emulator (that knows CREDS) holding the video at KEY, and what the video holds."""
     info = cos_fixture_video.info(name="cli.mp4", duration=2, fps=25, gop=25, size=(160, 120))
-    (root / KEY).parent.mkdir(parents=True)
-    (root / KEY).write_bytes(info.path.read_bytes())
-    with running_emulator(EmulatorSettings(root=root, credentials=(CREDS,))) as url:
-        yield url, info
+    cos_emulator.put(KEY, info.path)
+    return cos_emulator.endpoint_url, info
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ import pytest
 from contract_tests._videos import EXTRA_SPECS, VIDEO_SPECS
 from cos_snapshot import Credentials
 from cos_snapshot.cli import main
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.testing.contract import ContractOptions, ContractUsageError, live_environment
+from cos_snapshot.testing.pytest_plugin import CosEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "contract_tests" / "report.schema.json").read_text())
@@ -172,23 +172,21 @@ def _live_environment(videos: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.cos_emulator(credentials=(CREDENTIALS,), one_side_zero="floor")
 def test_against_a_server_that_rounds_down_it_exits_1_saying_which_contract_and_request(
-    tmp_path: Path, contract_video_cache: dict[str, str]
+    tmp_path: Path, contract_video_cache: dict[str, str], cos_emulator: CosEmulator
 ) -> None:
-    root = tmp_path / "bucket"
-    root.mkdir()
-    settings = EmulatorSettings(root=root, credentials=(CREDENTIALS,), one_side_zero="floor")
-    with running_emulator(settings) as url:
-        result, report = _command(
-            tmp_path,
-            *_live(url),
-            "--examples",
-            "0.2",
-            "--",
-            "-k",
-            "one_side_zero_reading or test_width_and_height_follow_the_rule",
-            env=_live_environment(contract_video_cache),
-        )
+    root = cos_emulator.root
+    result, report = _command(
+        tmp_path,
+        *_live(cos_emulator.endpoint_url),
+        "--examples",
+        "0.2",
+        "--",
+        "-k",
+        "one_side_zero_reading or test_width_and_height_follow_the_rule",
+        env=_live_environment(contract_video_cache),
+    )
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
     summary = result.stdout.split("contracts that failed", 1)[1]
     assert "test width and height follow the rule" in summary
@@ -225,38 +223,36 @@ def test_live_selected_under_plain_pytest_without_its_settings_is_a_usage_error(
     assert "COS_CONTRACT_REGION" in result.stderr
 
 
+@pytest.mark.cos_emulator(credentials=(CREDENTIALS,))
 def test_sigterm_to_the_command_ends_the_run_after_deleting_its_uploads(
-    tmp_path: Path, contract_video_cache: dict[str, str]
+    tmp_path: Path, contract_video_cache: dict[str, str], cos_emulator: CosEmulator
 ) -> None:
-    root = tmp_path / "bucket"
-    root.mkdir()
-    uploads = root / "cos-snapshot-contract"
+    uploads = cos_emulator.root / "cos-snapshot-contract"
     workdir = tmp_path / "empty"
     workdir.mkdir()
-    settings = EmulatorSettings(root=root, credentials=(CREDENTIALS,))
-    with running_emulator(settings) as url:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cos_snapshot.cli", "contract", *_live(url)],
-            cwd=workdir,
-            env=_live_environment(contract_video_cache),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            # The fixture videos (those of every test and those of one question) and one
-            # object that is not a video.
-            everything = len(VIDEO_SPECS) + len(EXTRA_SPECS) + 1
-            deadline = time.monotonic() + 300
-            while len(_files(uploads)) < everything and time.monotonic() < deadline:
-                assert process.poll() is None, "the run ended before it had uploaded everything"
-                time.sleep(0.02)
-            assert len(_files(uploads)) == everything
-            process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=120) == 130
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+    url = cos_emulator.endpoint_url
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cos_snapshot.cli", "contract", *_live(url)],
+        cwd=workdir,
+        env=_live_environment(contract_video_cache),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # The fixture videos (those of every test and those of one question) and one
+        # object that is not a video.
+        everything = len(VIDEO_SPECS) + len(EXTRA_SPECS) + 1
+        deadline = time.monotonic() + 300
+        while len(_files(uploads)) < everything and time.monotonic() < deadline:
+            assert process.poll() is None, "the run ended before it had uploaded everything"
+            time.sleep(0.02)
+        assert len(_files(uploads)) == everything
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=120) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     assert _files(uploads) == []
 
 

@@ -1,6 +1,6 @@
 """``cos-snapshot info KEY`` over real HTTP on loopback.
 
-A small stdlib HTTP server plays the service with the vendor's example document (built by hand
+A raw-socket server (tests/raw_server.py) plays the service with the vendor's example document (built by hand
 in test_media_info from the vendor's values) for a GetMediaInfo request and a COS error
 otherwise; the official SDK's get_media_info reads the same server, as an oracle for
 ``--json``'s ``raw``. One run goes against the emulator's own ``ci-process=videoinfo``.
@@ -9,12 +9,12 @@ otherwise; the official SDK's get_media_info reads the same server, as an oracle
 from __future__ import annotations
 
 import json
-import threading
+import socket
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
+from raw_server import RawServer
 from test_media_info import FORMAT, media_info_xml
 
 from cos_snapshot import Credentials
@@ -35,43 +35,41 @@ ANSWERS = {
 }
 
 
-class _Service(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        query = dict(parse_qsl(url.query, keep_blank_values=True))
-        body = ANSWERS.get(unquote(url.path))
-        if query != {"ci-process": "videoinfo"} or body is None:
-            status, body = (
-                404,
-                (
-                    b"<?xml version='1.0' encoding='utf-8' ?><Error><Code>NoSuchKey</Code>"
-                    b"<Message>The specified key does not exist.</Message>"
-                    b"<RequestId>rid-404</RequestId></Error>"
-                ),
-            )
-        else:
-            status = 200
-        self.send_response(status)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("x-cos-request-id", f"rid-{status}")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+def _answer(server: RawServer, conn: socket.socket) -> None:
+    """One request, one answer, then the connection closes (as an HTTP/1.0 server's does)."""
+    head = server.read_request(conn)
+    if not head:
+        return
+    url = urlsplit(head.split(b" ", 2)[1].decode("latin-1"))
+    query = dict(parse_qsl(url.query, keep_blank_values=True))
+    body = ANSWERS.get(unquote(url.path))
+    if query != {"ci-process": "videoinfo"} or body is None:
+        status, reason, body = (
+            404,
+            "Not Found",
+            (
+                b"<?xml version='1.0' encoding='utf-8' ?><Error><Code>NoSuchKey</Code>"
+                b"<Message>The specified key does not exist.</Message>"
+                b"<RequestId>rid-404</RequestId></Error>"
+            ),
+        )
+    else:
+        status, reason = 200, "OK"
+    conn.sendall(
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\n"
+        f"Content-Length: {len(body)}\r\nx-cos-request-id: rid-{status}\r\n"
+        "Connection: close\r\n\r\n".encode()
+        + body
+    )
 
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Service)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = RawServer(lambda conn: _answer(server, conn))
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield server.url
     finally:
-        server.shutdown()
-        server.server_close()
+        server.close()
 
 
 @pytest.fixture(autouse=True)

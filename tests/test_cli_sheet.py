@@ -13,7 +13,7 @@ from PIL import Image, ImageStat
 
 from cos_snapshot import AsyncSnapshotClient, CosConnectionError, RetryPolicy
 from cos_snapshot.cli import main
-from cos_snapshot.testing import FixtureInfo, make_audio_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
 from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 from cos_snapshot.tools.sheet import (
     SheetLayout,
@@ -406,6 +406,7 @@ def test_bad_relative_times_are_usage_errors_and_write_nothing(
 def test_a_relative_form_on_a_key_that_is_missing_or_no_video_is_a_usage_error(
     cos_emulator: CosEmulator,
     server: str,
+    audio_only: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     argv: tuple[str, ...],
@@ -413,7 +414,7 @@ def test_a_relative_form_on_a_key_that_is_missing_or_no_video_is_a_usage_error(
     key: str,
     problem: str,
 ) -> None:
-    cos_emulator.put("sounds/tone.m4a", make_audio_fixture(tmp_path / "tone.m4a"))
+    cos_emulator.put("sounds/tone.m4a", audio_only)
     output = tmp_path / "s.jpg"
     code, _, err = sheet(capsys, server, key, *argv, "-o", str(output))
     assert code == 2

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from cos_snapshot import Credentials
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
+from cos_snapshot.testing.pytest_plugin import CosEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "contract_action.sh"
@@ -83,14 +83,12 @@ def _run_script(
 
 
 @pytest.mark.slow
+@pytest.mark.cos_emulator(credentials=(CREDENTIALS,), exactframe="next")
 def test_the_script_runs_the_live_suite_and_writes_the_summary_and_artifacts(
-    tmp_path: Path, contract_video_cache: dict[str, str]
+    tmp_path: Path, contract_video_cache: dict[str, str], cos_emulator: CosEmulator
 ) -> None:
-    root = tmp_path / "bucket"
-    root.mkdir()
-    settings = EmulatorSettings(root=root, credentials=(CREDENTIALS,), exactframe="next")
-    with running_emulator(settings) as url:
-        code, summary, out = _run_script(tmp_path, url, contract_video_cache)
+    url = cos_emulator.endpoint_url
+    code, summary, out = _run_script(tmp_path, url, contract_video_cache)
     assert code == 0, summary
     assert "| `exactframe` | `next` |" in summary
     assert "cos-snapshot serve --exactframe next" in summary
@@ -99,14 +97,12 @@ def test_the_script_runs_the_live_suite_and_writes_the_summary_and_artifacts(
     assert report["targets"][0]["name"] == "live"
 
 
+@pytest.mark.cos_emulator(credentials=(CREDENTIALS,), exactframe="next")
 def test_the_script_exits_1_when_a_contract_fails_and_still_writes_the_summary(
-    tmp_path: Path, contract_video_cache: dict[str, str]
+    tmp_path: Path, contract_video_cache: dict[str, str], cos_emulator: CosEmulator
 ) -> None:
-    root = tmp_path / "bucket"
-    root.mkdir()
-    settings = EmulatorSettings(root=root, credentials=(CREDENTIALS,), exactframe="next")
-    with running_emulator(settings) as url:
-        code, summary, _ = _run_script(tmp_path, url, contract_video_cache, INPUT_STRICT="true")
+    url = cos_emulator.endpoint_url
+    code, summary, _ = _run_script(tmp_path, url, contract_video_cache, INPUT_STRICT="true")
     assert code == 1, summary
     assert "### Failed" in summary
     assert "exactframe: the target reads next" in summary

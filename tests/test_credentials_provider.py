@@ -7,12 +7,9 @@ STS credentials it knows, with faults that make the client retry.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 import time
 import traceback
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.request import urlopen
 
 import httpx2
@@ -28,8 +25,8 @@ from cos_snapshot import (
     RetryPolicy,
     SnapshotClient,
 )
-from cos_snapshot.emulator import EmulatorSettings, FaultSpec, running_emulator
-from cos_snapshot.testing.pytest_plugin import FixtureVideos
+from cos_snapshot.emulator import FaultSpec
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 SECRET = "sk-PROVIDED-SECRET/5e=="
 STS = tuple(
@@ -69,28 +66,19 @@ class Sent:
         self.hook(request)
 
 
-@pytest.fixture(scope="module")
-def root(cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("provider-root")
-    shutil.copy(
-        cos_fixture_video.info(name="provider.mp4", duration=1, size=(160, 120)).path,
-        root / "clip.mp4",
+#: 503 to 40% of the requests: the client retries.
+FLAKY = FaultSpec.parse("503=0.4", seed=20261201)
+pytestmark = pytest.mark.cos_emulator(credentials=STS)
+
+
+@pytest.fixture
+def server(cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos) -> str:
+    """The emulator knowing the three STS credentials (faults as the test's marker says),
+    holding ``clip.mp4``."""
+    cos_emulator.put(
+        "clip.mp4", cos_fixture_video(name="provider.mp4", duration=1, size=(160, 120))
     )
-    return root
-
-
-@pytest.fixture(scope="module")
-def flaky(root: Path) -> Iterator[str]:
-    """The emulator knowing the three STS credentials, answering 503 to 40% of the requests."""
-    spec = FaultSpec.parse("503=0.4", seed=20261201)
-    with running_emulator(EmulatorSettings(root=root, credentials=STS, faults=spec)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def server(root: Path) -> Iterator[str]:
-    with running_emulator(EmulatorSettings(root=root, credentials=STS)) as url:
-        yield url
+    return cos_emulator.endpoint_url
 
 
 def _times(calls: int) -> list[float]:
@@ -126,10 +114,11 @@ def _run(kind: str, url: str, provider: object, sent: Sent, calls: int, **kwargs
 
 
 @pytest.mark.parametrize("kind", CLIENTS)
-def test_every_attempt_is_signed_with_the_providers_current_token(kind: str, flaky: str) -> None:
+@pytest.mark.cos_emulator(credentials=STS, faults=FLAKY)
+def test_every_attempt_is_signed_with_the_providers_current_token(kind: str, server: str) -> None:
     provider = Rotating()  # no expires_at: asked again for every attempt
     sent = Sent()
-    _run(kind, flaky, provider, sent, calls=12)
+    _run(kind, server, provider, sent, calls=12)
     # Retries happened, each attempt asked the provider, and went out with what it gave; the
     # emulator accepted every token (each call ended with an image).
     assert len(sent.tokens) > 12

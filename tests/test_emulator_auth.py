@@ -12,13 +12,14 @@ import httpx2
 import pytest
 
 from cos_snapshot import Credentials
-from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
+from cos_snapshot.emulator import EmulatorSettings, create_app
 from cos_snapshot.signing import (
     authorization_fields,
     build_authorization,
     compute_signature,
     format_authorization,
 )
+from cos_snapshot.testing.pytest_plugin import CosEmulator
 
 CRED = Credentials("AKIDAUTHTEST000001", "auth-test-secret")
 STS = Credentials("AKIDSTSTEMPORARY01", "sts-secret", "sts-session-token+/=")
@@ -357,26 +358,26 @@ async def test_anonymous_emulator_ignores_signatures(root: Path) -> None:
 # --- over a real server -------------------------------------------------------------------------
 
 
-def test_header_and_query_signatures_over_real_http(root: Path) -> None:
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        host = httpx2.URL(url).netloc.decode()
-        start, end = window()
-        fields = authorization_fields(
-            secret_id=CRED.secret_id,
-            secret_key=CRED.secret_key,
-            method="GET",
-            path=PATH,
-            params={},
-            headers={"host": host},
-            start=start,
-            end=end,
-        )
-        with httpx2.Client(base_url=url) as client:
-            by_header = client.get(
-                URL_PATH, headers={"Authorization": format_authorization(fields)}
-            )
-            by_query = client.get(URL_PATH, params=fields)
-            tampered = client.get(URL_PATH, params={**fields, "q-signature": "0" * 40})
+@pytest.mark.cos_emulator(credentials=(CRED,))
+def test_header_and_query_signatures_over_real_http(cos_emulator: CosEmulator) -> None:
+    cos_emulator.put(KEY, b"guarded")
+    url = cos_emulator.endpoint_url
+    host = httpx2.URL(url).netloc.decode()
+    start, end = window()
+    fields = authorization_fields(
+        secret_id=CRED.secret_id,
+        secret_key=CRED.secret_key,
+        method="GET",
+        path=PATH,
+        params={},
+        headers={"host": host},
+        start=start,
+        end=end,
+    )
+    with httpx2.Client(base_url=url) as client:
+        by_header = client.get(URL_PATH, headers={"Authorization": format_authorization(fields)})
+        by_query = client.get(URL_PATH, params=fields)
+        tampered = client.get(URL_PATH, params={**fields, "q-signature": "0" * 40})
     assert (by_header.status_code, by_header.content) == (200, b"guarded")
     assert (by_query.status_code, by_query.content) == (200, b"guarded")
     assert tampered.status_code == 403

@@ -133,11 +133,11 @@ def test_an_anonymous_emulator_refuses_every_write(cos_emulator: CosEmulator) ->
     assert httpx2.get(f"{url}/mine.txt").content == b"the user's own file"
 
 
-def test_allow_writes_and_read_only(tmp_path: Path) -> None:
-    writable = EmulatorSettings(root=tmp_path, anonymous=True, allow_writes=True)
-    with running_emulator(writable) as url:
-        assert httpx2.put(f"{url}/a.txt", content=b"a").status_code == 200
-        assert httpx2.delete(f"{url}/a.txt").status_code == 204
+@pytest.mark.cos_emulator(anonymous=True, allow_writes=True)
+def test_allow_writes_and_read_only(cos_emulator: CosEmulator, tmp_path: Path) -> None:
+    url = cos_emulator.endpoint_url
+    assert httpx2.put(f"{url}/a.txt", content=b"a").status_code == 200
+    assert httpx2.delete(f"{url}/a.txt").status_code == 204
     credentials = Credentials("AKIDreadonly", "read-only-secret")
     signed = EmulatorSettings(root=tmp_path, credentials=(credentials,), read_only=True)
     assert not signed.writable
@@ -162,17 +162,19 @@ def test_staged_uploads_of_a_killed_emulator_are_swept_at_start(tmp_path: Path) 
     assert live.exists()
 
 
-def test_a_failed_put_leaves_no_staged_file_and_no_empty_directory(tmp_path: Path) -> None:
-    settings = EmulatorSettings(root=tmp_path, anonymous=True, allow_writes=True)
-    (tmp_path / "kept").mkdir()
+@pytest.mark.cos_emulator(anonymous=True, allow_writes=True)
+def test_a_failed_put_leaves_no_staged_file_and_no_empty_directory(
+    cos_emulator: CosEmulator,
+) -> None:
+    root, url = cos_emulator.root, cos_emulator.endpoint_url
+    (root / "kept").mkdir()
     wrong = base64.b64encode(hashlib.md5(b"other", usedforsecurity=False).digest()).decode()
-    with running_emulator(settings) as url:
-        for key in ("a/b/c/x.bin", "kept/d/x.bin"):
-            response = httpx2.put(f"{url}/{key}", content=b"data", headers={"Content-MD5": wrong})
-            assert _code(response) == "BadDigest"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [RESERVED_PREFIX, "kept"]
-    assert list((tmp_path / "kept").iterdir()) == []
-    assert list((tmp_path / RESERVED_PREFIX).iterdir()) == []
+    for key in ("a/b/c/x.bin", "kept/d/x.bin"):
+        response = httpx2.put(f"{url}/{key}", content=b"data", headers={"Content-MD5": wrong})
+        assert _code(response) == "BadDigest"
+    assert sorted(p.name for p in root.iterdir()) == [RESERVED_PREFIX, "kept"]
+    assert list((root / "kept").iterdir()) == []
+    assert list((root / RESERVED_PREFIX).iterdir()) == []
 
 
 # -- ETags ------------------------------------------------------------------------------------
@@ -296,8 +298,9 @@ def test_index_builds_take_a_decode_place(
     assert most == 1
 
 
+@pytest.mark.cos_emulator(anonymous=True, workers=1, queue_limit=0)
 def test_get_media_info_is_admitted_like_decode_work(
-    two_videos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    cos_emulator: CosEmulator, two_videos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     entered = threading.Event()
     release = threading.Event()
@@ -310,26 +313,26 @@ def test_get_media_info_is_admitted_like_decode_work(
         return real_probe(*args)
 
     monkeypatch.setattr(engine_module, "probe_media", first_probe_waits)
-    root = two_videos[0].parent
-    settings = EmulatorSettings(root=root, anonymous=True, workers=1, queue_limit=0)
-    with running_emulator(settings) as url:
-        answers: list[httpx2.Response] = []
-        first = threading.Thread(
-            target=lambda: answers.append(httpx2.get(f"{url}/a.mp4?ci-process=videoinfo"))
-        )
-        first.start()
-        try:
-            assert entered.wait(30)
-            crowded = httpx2.get(f"{url}/b.mp4?ci-process=videoinfo", timeout=30)
-            assert crowded.status_code == 503
-            assert _code(crowded) == "SlowDown"
-            assert crowded.headers["retry-after"] == "1"
-        finally:
-            release.set()
-            first.join()
-        assert answers[0].status_code == 200
-        # Known answers need no place: asked again while the queue is full, they are served.
-        assert httpx2.get(f"{url}/a.mp4?ci-process=videoinfo").status_code == 200
+    for video in two_videos:
+        cos_emulator.put(video.name, video)
+    url = cos_emulator.endpoint_url
+    answers: list[httpx2.Response] = []
+    first = threading.Thread(
+        target=lambda: answers.append(httpx2.get(f"{url}/a.mp4?ci-process=videoinfo"))
+    )
+    first.start()
+    try:
+        assert entered.wait(30)
+        crowded = httpx2.get(f"{url}/b.mp4?ci-process=videoinfo", timeout=30)
+        assert crowded.status_code == 503
+        assert _code(crowded) == "SlowDown"
+        assert crowded.headers["retry-after"] == "1"
+    finally:
+        release.set()
+        first.join()
+    assert answers[0].status_code == 200
+    # Known answers need no place: asked again while the queue is full, they are served.
+    assert httpx2.get(f"{url}/a.mp4?ci-process=videoinfo").status_code == 200
 
 
 def test_a_source_over_the_pixel_cap_is_refused_with_a_4xx(
@@ -352,16 +355,17 @@ def test_a_source_over_the_pixel_cap_is_refused_with_a_4xx(
         e.snapshot(two_videos[1], SnapshotParams(time=Decimal(0)))
 
 
+@pytest.mark.cos_emulator(anonymous=True)
 def test_a_source_wider_than_4096_asked_at_its_own_size_is_fitted_into_4096(
-    cos_fixture_video: FixtureVideos, tmp_path: Path
+    cos_fixture_video: FixtureVideos, cos_emulator: CosEmulator
 ) -> None:
     wide = cos_fixture_video.info(
         name="wide.mp4", duration=0.2, fps=10, gop=2, size=(4200, 64), verify=False
     )
-    (tmp_path / "wide.mp4").write_bytes(wide.path.read_bytes())
-    with running_emulator(EmulatorSettings(root=tmp_path, anonymous=True)) as url:
-        answer = httpx2.get(f"{url}/wide.mp4?ci-process=snapshot&time=0&format=png")
-        assert answer.status_code == 200
+    cos_emulator.put("wide.mp4", wide.path)
+    url = cos_emulator.endpoint_url
+    answer = httpx2.get(f"{url}/wide.mp4?ci-process=snapshot&time=0&format=png")
+    assert answer.status_code == 200
     with Image.open(io.BytesIO(answer.content)) as image:
         assert image.size == (4096, 62)  # 64 * 4096 / 4200 = 62.4
 

@@ -1,6 +1,6 @@
 """The emulator over HTTP: object operations, bad input, traversal, error documents, request ids.
 
-Most tests talk to a real uvicorn server on loopback (``running_emulator``); raw request
+Most tests talk to a real uvicorn server on loopback (the ``cos_emulator`` fixture); raw request
 targets (``..`` segments, bytes httpx2 would normalise away) go through ``http.client``.
 """
 
@@ -34,6 +34,7 @@ from cos_snapshot.emulator import EmulatorSettings, EmulatorThread, create_app, 
 from cos_snapshot.emulator import app as emulator_app
 from cos_snapshot.emulator.storage import Storage, weak_etag
 from cos_snapshot.signing import build_authorization
+from cos_snapshot.testing.pytest_plugin import CosEmulator
 
 CRED = Credentials("AKIDEMULATORTEST01", "emulator-test-secret")
 PLAIN = b"plain object bytes\n" * 100
@@ -117,9 +118,12 @@ def key_path(key: str) -> str:
     return "/" + quote(key, safe="/-_.~").replace("./", ".%2F")
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("root")
+# raw_request signs with CRED: the emulator knows that key pair.
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
+
+
+def fill(root: Path) -> Path:
+    """The objects most tests read: plain text, nested, unicode and a non-video ``.mp4``."""
     (root / "plain.txt").write_bytes(PLAIN)
     (root / "dir" / "sub").mkdir(parents=True)
     (root / "dir" / "sub" / "a b+c(1).txt").write_bytes(b"nested")
@@ -129,10 +133,22 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def server(root: Path) -> Iterator[str]:
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        yield url
+@pytest.fixture
+def root(cos_emulator: CosEmulator) -> Path:
+    """The emulator's root, holding the objects of :func:`fill`."""
+    return fill(cos_emulator.root)
+
+
+@pytest.fixture
+def server(cos_emulator: CosEmulator, root: Path) -> str:
+    return cos_emulator.endpoint_url
+
+
+@pytest.fixture
+def plain_root(tmp_path: Path) -> Path:
+    """A directory holding the objects of :func:`fill`, for the tests that build an app or a
+    server thread of their own (no running emulator)."""
+    return fill(tmp_path)
 
 
 def assert_still_serving(server: str) -> None:
@@ -345,14 +361,14 @@ def test_a_whole_body_is_stored_on_the_loop_while_puts_are_quick_and_in_a_thread
         threads.append(threading.current_thread().name)
         return real_put(self, *args, **kwargs)
 
-    class Slow(Pace):
+    class Fixed(Pace):
+        # Pace's own reading is timed (a loaded machine makes a small PUT slow): fixed here.
         @property
         def quick(self) -> bool:
-            return False
+            return quick
 
     monkeypatch.setattr(Storage, "put", put)
-    if not quick:
-        monkeypatch.setattr(emulator_app, "Pace", Slow)
+    monkeypatch.setattr(emulator_app, "Pace", Fixed)
     settings = EmulatorSettings(root=tmp_path, anonymous=True, allow_writes=True)
     etag = f'"{hashlib.md5(b"poster").hexdigest()}"'
     with running_emulator(settings) as url:
@@ -395,23 +411,25 @@ TRAVERSALS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def jail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
-    """A root holding symlinks that lead out of it, next to a secret outside it."""
-    base = tmp_path_factory.mktemp("jail")
-    outside = base / "outside"
+@pytest.fixture
+def jail(cos_emulator: CosEmulator, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    """A root holding symlinks that lead out of it, next to a secret outside it (and one
+    beside it, where ``..`` from the root would lead)."""
+    outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_bytes(b"SECRET")
-    (base / "outside.txt").write_bytes(b"SECRET")
-    root = base / "root"
-    root.mkdir()
+    root = cos_emulator.root
+    beside = root.parent / "outside.txt"
+    beside.write_bytes(b"SECRET")
     (root / "plain.txt").write_bytes(PLAIN)
     (root / "inside.txt").write_bytes(b"inside")
     (root / "link-out.txt").symlink_to(outside / "secret.txt")
     (root / "link-in.txt").symlink_to(root / "inside.txt")
     (root / "dir-out").symlink_to(outside, target_is_directory=True)
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        yield url, root, outside
+    try:
+        yield cos_emulator.endpoint_url, root, outside
+    finally:
+        beside.unlink()
 
 
 @pytest.mark.parametrize("target", TRAVERSALS)
@@ -419,12 +437,12 @@ def jail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, 
 def test_traversal_never_leaves_the_root(
     jail: tuple[str, Path, Path], method: str, target: str
 ) -> None:
-    url, _, outside = jail
+    url, root, outside = jail
     reply = raw_request(url, method, target, body=b"overwritten" if method == "PUT" else None)
     assert 400 <= reply.status < 500
     assert b"SECRET" not in reply.body
     assert (outside / "secret.txt").read_bytes() == b"SECRET"
-    assert (outside.parent / "outside.txt").read_bytes() == b"SECRET"
+    assert (root.parent / "outside.txt").read_bytes() == b"SECRET"
     assert_still_serving(url)
 
 
@@ -451,18 +469,14 @@ def test_a_symlink_inside_the_root_is_followed(jail: tuple[str, Path, Path]) -> 
     assert raw_request(url, "GET", "/link-in.txt").body == b"inside"
 
 
-def test_a_symlink_loop_is_no_such_key(tmp_path: Path) -> None:
-    root = tmp_path / "root"
-    root.mkdir()
-    (root / "plain.txt").write_bytes(PLAIN)
+def test_a_symlink_loop_is_no_such_key(server: str, root: Path) -> None:
     (root / "loop1").symlink_to(root / "loop2")
     (root / "loop2").symlink_to(root / "loop1")
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        assert raw_request(url, "GET", "/loop1").code == "NoSuchKey"
-        assert raw_request(url, "GET", "/loop1/x?ci-process=snapshot&time=1").code == "NoSuchKey"
-        assert raw_request(url, "PUT", "/loop1/x", body=b"x").status == 409
-        assert raw_request(url, "DELETE", "/loop1/x").status == 204
-        assert_still_serving(url)
+    assert raw_request(server, "GET", "/loop1").code == "NoSuchKey"
+    assert raw_request(server, "GET", "/loop1/x?ci-process=snapshot&time=1").code == "NoSuchKey"
+    assert raw_request(server, "PUT", "/loop1/x", body=b"x").status == 409
+    assert raw_request(server, "DELETE", "/loop1/x").status == 204
+    assert_still_serving(server)
 
 
 # --- error documents and request ids --------------------------------------------------------------
@@ -532,9 +546,9 @@ def test_request_ids_are_on_every_response_and_unique(server: str) -> None:
     ],
 )
 async def test_host_naming_another_bucket_is_no_such_bucket(
-    root: Path, host: str, status: int
+    plain_root: Path, host: str, status: int
 ) -> None:
-    settings = EmulatorSettings(root=root, bucket="examplebucket-1250000000", anonymous=True)
+    settings = EmulatorSettings(root=plain_root, bucket="examplebucket-1250000000", anonymous=True)
     transport = httpx2.ASGITransport(app=create_app(settings))
     async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get("/plain.txt", headers={"Host": host})
@@ -557,9 +571,9 @@ class _BrokenEngine:
 
 
 async def test_an_unexpected_error_is_a_500_internal_error_document_without_details(
-    root: Path, caplog: pytest.LogCaptureFixture
+    plain_root: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = EmulatorSettings(root=root, anonymous=True)
+    settings = EmulatorSettings(root=plain_root, anonymous=True)
     app = create_app(settings, engine=_BrokenEngine())  # type: ignore[arg-type]
     transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -703,8 +717,8 @@ def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 # --- the background server ----------------------------------------------------------------------
 
 
-def test_emulator_thread_stops_cleanly_with_a_keep_alive_connection_open(root: Path) -> None:
-    thread = EmulatorThread(EmulatorSettings(root=root, credentials=(CRED,)))
+def test_emulator_thread_stops_cleanly_with_a_keep_alive_connection_open(plain_root: Path) -> None:
+    thread = EmulatorThread(EmulatorSettings(root=plain_root, credentials=(CRED,)))
     url = thread.start()
     with httpx2.Client(base_url=url) as client:
         assert client.head("/").status_code == 403  # the connection stays open (keep-alive)
@@ -716,9 +730,9 @@ def test_emulator_thread_stops_cleanly_with_a_keep_alive_connection_open(root: P
     thread.stop()  # idempotent
 
 
-def test_emulator_thread_serves_on_ipv6_loopback(root: Path) -> None:
+def test_emulator_thread_serves_on_ipv6_loopback(plain_root: Path) -> None:
     try:
-        emulator = running_emulator(EmulatorSettings(root=root, anonymous=True), host="::1")
+        emulator = running_emulator(EmulatorSettings(root=plain_root, anonymous=True), host="::1")
         url = emulator.__enter__()
     except OSError:
         pytest.skip("no IPv6 loopback here")
@@ -734,11 +748,11 @@ def test_a_root_that_is_not_a_directory_fails_at_start(tmp_path: Path) -> None:
         EmulatorThread(EmulatorSettings(root=tmp_path / "missing", anonymous=True)).start()
 
 
-def test_keep_alive_responses_are_not_held_back_by_nagle(root: Path) -> None:
+def test_keep_alive_responses_are_not_held_back_by_nagle(plain_root: Path) -> None:
     # Headers and body go out as two writes; with Nagle's algorithm on, each reply on a reused
     # connection waits for the client's delayed ACK (~40 ms on Linux). Checked on the server's
     # end of the connection (TCP_NODELAY), not by timing replies on a loaded machine.
-    thread = EmulatorThread(EmulatorSettings(root=root, anonymous=True))
+    thread = EmulatorThread(EmulatorSettings(root=plain_root, anonymous=True))
     with thread as url, httpx2.Client(base_url=url) as client:
         for _ in range(3):
             assert client.get("/plain.txt").status_code == 200

@@ -22,7 +22,6 @@ from qcloud_cos.cos_exception import CosServiceError
 from sdk_helpers import official_sdk
 
 from cos_snapshot import Credentials
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
 from cos_snapshot.emulator.errors import EmulatorError
 from cos_snapshot.emulator.jobs.store import parse_list_query
 from cos_snapshot.signing import build_authorization
@@ -566,40 +565,33 @@ def test_a_full_queue_refuses_a_job_at_once(cos_emulator: CosEmulator, video: Fi
     assert _wait(sdk, bucket, first)["State"] == "Cancel"
 
 
-def test_an_sts_token_in_x_ci_security_token_is_accepted(
-    cos_emulator: CosEmulator, cos_emulator_settings: dict[str, Any]
-) -> None:
+JOBS_STS = Credentials("AKIDJOBSSTS00001", "jobs-sts-secret", "jobs-session-token")
+
+
+@pytest.mark.cos_emulator(credentials=(JOBS_STS,))
+def test_an_sts_token_in_x_ci_security_token_is_accepted(cos_emulator: CosEmulator) -> None:
     """The SDK sends a temporary key's token in x-ci-security-token on CI calls."""
-    sts = Credentials("AKIDJOBSSTS00001", "jobs-sts-secret", "jobs-session-token")
-    settings = EmulatorSettings(root=cos_emulator.root, credentials=(sts,))
-    with running_emulator(settings) as url:
+    sts = JOBS_STS
+    port = httpx2.URL(cos_emulator.endpoint_url).port
+    bucket = cos_emulator.bucket
+
+    def sdk(token: str | None) -> CosS3Client:
         conf = CosConfig(
             Scheme="http",
             IP="127.0.0.1",
-            Port=httpx2.URL(url).port,
+            Port=port,
             Region="ap-guangzhou",
             SecretId=sts.secret_id,
             SecretKey=sts.secret_key,
-            Token=sts.token,
+            Token=token,
         )
-        sdk = CosS3Client(conf, retry=0)
-        answer = sdk.ci_get_media_jobs(Bucket="examplebucket-1250000000", JobIDs="jnone")
-        assert answer["NonExistJobIds"] == "jnone"
-        wrong = CosS3Client(
-            CosConfig(
-                Scheme="http",
-                IP="127.0.0.1",
-                Port=httpx2.URL(url).port,
-                Region="ap-guangzhou",
-                SecretId=sts.secret_id,
-                SecretKey=sts.secret_key,
-                Token="another-token",
-            ),
-            retry=0,
-        )
-        with pytest.raises(CosServiceError) as caught:
-            wrong.ci_get_media_jobs(Bucket="examplebucket-1250000000", JobIDs="jnone")
-        assert caught.value.get_status_code() == 403
+        return CosS3Client(conf, retry=0)
+
+    answer = sdk(sts.token).ci_get_media_jobs(Bucket=bucket, JobIDs="jnone")
+    assert answer["NonExistJobIds"] == "jnone"
+    with pytest.raises(CosServiceError) as caught:
+        sdk("another-token").ci_get_media_jobs(Bucket=bucket, JobIDs="jnone")
+    assert caught.value.get_status_code() == 403
 
 
 def test_is_check_black_skips_shots_the_black_frame_rule_calls_black(

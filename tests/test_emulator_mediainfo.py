@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import re
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -23,20 +23,17 @@ import av
 import httpx2
 import pytest
 from PIL import Image
-from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
+from sdk_helpers import official_sdk
 
 import cos_snapshot.emulator
-from cos_snapshot import Credentials
 from cos_snapshot.cli import main
 from cos_snapshot.emulator import EmulatorSettings, create_app, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
 from cos_snapshot.emulator.frames import engine as frames_engine
-from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
-BUCKET = "examplebucket-1250000000"
-REGION = "ap-guangzhou"
-CRED = Credentials("AKIDMEDIAINFO000001", "media-info-secret")
 SIX_DECIMALS = re.compile(r"-?[0-9]+\.[0-9]{6}")
 logging.getLogger("qcloud_cos").setLevel(logging.CRITICAL)
 
@@ -51,30 +48,23 @@ FIXTURES: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("mediainfo-root")
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
 
 
 @pytest.fixture(scope="module")
-def videos(root: Path) -> dict[str, FixtureInfo]:
-    made = {name: make_fixture(root / name, **args) for name, args in FIXTURES.items()}
-    (root / "notes.mp4").write_bytes(b"not a video, just text")
-    make_fixture(root / "sound.mp4", duration=1, audio=True)  # replaced by audio only below
-    with av.open(str(root / "sound.mp4")) as source, av.open(str(root / "audio.m4a"), "w") as out:
-        audio_in = source.streams.audio[0]
-        audio_out = out.add_stream_from_template(audio_in)
-        for packet in source.demux(audio_in):
-            if packet.dts is not None:
-                packet.stream = audio_out
-                out.mux(packet)
-    return made
+def videos(cos_fixture_video: FixtureVideos) -> dict[str, FixtureInfo]:
+    return {name: cos_fixture_video.info(name=name, **args) for name, args in FIXTURES.items()}
 
 
-@pytest.fixture(scope="module")
-def server(root: Path, videos: dict[str, FixtureInfo]) -> Iterator[str]:
-    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
-        yield url
+@pytest.fixture
+def server(cos_emulator: CosEmulator, videos: dict[str, FixtureInfo], audio_only: Path) -> str:
+    """The emulator (as the test's marker sets it up) holding the videos, a text file and an
+    audio-only file."""
+    for name, info in videos.items():
+        cos_emulator.put(name, info.path)
+    cos_emulator.put("notes.mp4", b"not a video, just text")
+    cos_emulator.put("audio.m4a", audio_only)
+    return cos_emulator.endpoint_url
 
 
 def media_info(url: str, key: str) -> httpx2.Response:
@@ -155,8 +145,17 @@ def test_media_info_matches_the_fixture(
         assert SIX_DECIMALS.fullmatch(fmt.findtext(element) or ""), element
 
 
-def test_duration_is_the_snapshot_engines(server: str, videos: dict[str, FixtureInfo]) -> None:
-    """``Duration - 1/AvgFps`` is the last frame; ``Duration`` itself is past the end."""
+@pytest.mark.parametrize(
+    "cos_emulator_settings",
+    [{"anonymous": True}, {"anonymous": True, "past_end": "error"}],
+    ids=["past-end-last", "past-end-error"],
+    indirect=True,
+)
+def test_duration_is_the_snapshot_engines(
+    server: str, videos: dict[str, FixtureInfo], cos_emulator_settings: dict[str, Any]
+) -> None:
+    """``Duration - 1/AvgFps`` is the last frame; ``Duration`` itself is past the end: the
+    last frame again by default, an error with ``past_end="error"``."""
     info = videos["clip.mkv"]
     video = parse(media_info(server, "clip.mkv")).find("MediaInfo/Stream/Video")
     assert video is not None
@@ -167,17 +166,11 @@ def test_duration_is_the_snapshot_engines(server: str, videos: dict[str, Fixture
         response = httpx2.get(
             f"{server}/clip.mkv", params={"ci-process": "snapshot", "time": seconds}, timeout=60
         )
+        if at == duration and cos_emulator_settings.get("past_end") == "error":
+            assert response.status_code == 400, response.text
+            continue
         assert response.status_code == 200, response.text
         assert read_frame_index(Image.open(io.BytesIO(response.content))) == info.frame_count - 1
-    with running_emulator(
-        EmulatorSettings(root=info.path.parent, anonymous=True, past_end="error")
-    ) as url:
-        past = httpx2.get(
-            f"{url}/clip.mkv",
-            params={"ci-process": "snapshot", "time": video.findtext("Duration") or ""},
-            timeout=60,
-        )
-    assert past.status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -198,23 +191,18 @@ def test_errors_are_those_of_get_snapshot(server: str, key: str, status: int, co
     assert parse(media_info(server, "plain.mp4")) is not None  # still serving
 
 
+@pytest.mark.cos_emulator(
+    anonymous=True, media_size="displayed", rotation_sign="clockwise", stream_bitrate="empty"
+)
 def test_serve_time_choices_for_size_rotation_sign_and_bitrate(
-    root: Path, videos: dict[str, FixtureInfo]
+    server: str, videos: dict[str, FixtureInfo]
 ) -> None:
     info = videos["rotated.mp4"]
-    settings = EmulatorSettings(
-        root=root,
-        anonymous=True,
-        media_size="displayed",
-        rotation_sign="clockwise",
-        stream_bitrate="empty",
+    video = parse(media_info(server, "rotated.mp4")).find("MediaInfo/Stream/Video")
+    measured = parse(media_info(server, "rotated.mp4")).findtext("MediaInfo/Format/Bitrate")
+    snapshot = httpx2.get(
+        f"{server}/rotated.mp4", params={"ci-process": "snapshot", "time": "0"}, timeout=60
     )
-    with running_emulator(settings) as url:
-        video = parse(media_info(url, "rotated.mp4")).find("MediaInfo/Stream/Video")
-        measured = parse(media_info(url, "rotated.mp4")).findtext("MediaInfo/Format/Bitrate")
-        snapshot = httpx2.get(
-            f"{url}/rotated.mp4", params={"ci-process": "snapshot", "time": "0"}, timeout=60
-        )
     assert video is not None
     shown = (int(video.findtext("Width") or ""), int(video.findtext("Height") or ""))
     assert shown == info.display_size == Image.open(io.BytesIO(snapshot.content)).size
@@ -223,30 +211,18 @@ def test_serve_time_choices_for_size_rotation_sign_and_bitrate(
     assert measured
 
 
-def _sdk(port: int, secret_key: str = CRED.secret_key) -> CosS3Client:
-    conf = CosConfig(
-        Scheme="http",
-        IP="127.0.0.1",
-        Port=port,
-        Region=REGION,
-        SecretId=CRED.secret_id,
-        SecretKey=secret_key,
-    )
-    return CosS3Client(conf, retry=0)
-
-
-def test_the_official_sdk_reads_it_unchanged(root: Path, videos: dict[str, FixtureInfo]) -> None:
+@pytest.mark.cos_emulator  # signed requests only
+def test_the_official_sdk_reads_it_unchanged(
+    server: str, cos_emulator: CosEmulator, videos: dict[str, FixtureInfo]
+) -> None:
     info = videos["plain.mp4"]
-    settings = EmulatorSettings(root=root, bucket=BUCKET, credentials=(CRED,))
-    with running_emulator(settings) as url:
-        port = httpx2.URL(url).port
-        assert port is not None
-        answer = _sdk(port).get_media_info(Bucket=BUCKET, Key="plain.mp4")
-        with pytest.raises(CosServiceError) as wrong:
-            _sdk(port, "not-the-secret").get_media_info(Bucket=BUCKET, Key="plain.mp4")
-        with pytest.raises(CosServiceError) as missing:
-            _sdk(port).get_media_info(Bucket=BUCKET, Key="gone.mp4")
-        unsigned = httpx2.get(f"{url}/plain.mp4", params={"ci-process": "videoinfo"})
+    bucket = cos_emulator.bucket
+    answer = official_sdk(cos_emulator).get_media_info(Bucket=bucket, Key="plain.mp4")
+    with pytest.raises(CosServiceError) as wrong:
+        official_sdk(cos_emulator, "not-the-secret").get_media_info(Bucket=bucket, Key="plain.mp4")
+    with pytest.raises(CosServiceError) as missing:
+        official_sdk(cos_emulator).get_media_info(Bucket=bucket, Key="gone.mp4")
+    unsigned = httpx2.get(f"{server}/plain.mp4", params={"ci-process": "videoinfo"})
     (media,) = answer["MediaInfo"]
     video, audio, fmt = media["Stream"]["Video"], media["Stream"]["Audio"], media["Format"]
     assert 0 <= Fraction(Decimal(video["Duration"])) - info.end < Fraction(1, 10**6)
@@ -330,14 +306,14 @@ async def test_concurrent_requests_for_one_file_share_one_probe(
 
 
 def test_media_info_decodes_no_frame(
-    tmp_path: Path, videos: dict[str, FixtureInfo], decode_passes: list[object]
+    cos_emulator: CosEmulator, videos: dict[str, FixtureInfo], decode_passes: list[object]
 ) -> None:
-    (tmp_path / "clip.mp4").write_bytes(videos["plain.mp4"].path.read_bytes())
-    with running_emulator(EmulatorSettings(root=tmp_path, anonymous=True)) as url:
-        assert parse(media_info(url, "clip.mp4")) is not None
-        assert decode_passes == []
-        snapshot = httpx2.get(f"{url}/clip.mp4", params={"ci-process": "snapshot", "time": "1"})
-        assert snapshot.status_code == 200
+    url = cos_emulator.endpoint_url
+    cos_emulator.put("clip.mp4", videos["plain.mp4"].path)
+    assert parse(media_info(url, "clip.mp4")) is not None
+    assert decode_passes == []
+    snapshot = httpx2.get(f"{url}/clip.mp4", params={"ci-process": "snapshot", "time": "1"})
+    assert snapshot.status_code == 200
     assert len(decode_passes) == 1  # the hook does see decodes
 
 
@@ -361,11 +337,11 @@ def test_serve_flags_choose_size_rotation_sign_and_bitrate(
 @pytest.mark.parametrize("suffix", [".mp4", ".mov", ".mkv", ".webm"])
 @pytest.mark.parametrize(("rotate", "flip"), [(0, False), (90, False), (180, True), (270, True)])
 def test_rotation_is_the_display_matrix_ffmpeg_applies(
-    tmp_path: Path, suffix: str, rotate: int, flip: bool
+    cos_fixture_video: FixtureVideos, suffix: str, rotate: int, flip: bool
 ) -> None:
     codec = "vp9" if suffix == ".webm" else "h264"
-    info = make_fixture(
-        tmp_path / f"clip{suffix}", duration=Fraction(1, 5), rotate=rotate, flip=flip, codec=codec
+    info = cos_fixture_video.info(
+        name=f"clip{suffix}", duration=Fraction(1, 5), rotate=rotate, flip=flip, codec=codec
     )
     with SnapshotEngine() as engine:
         media = engine.media_info(info.path)
@@ -374,10 +350,10 @@ def test_rotation_is_the_display_matrix_ffmpeg_applies(
     assert media.swaps_axes == info.orientation.swaps_axes
 
 
-def test_codec_names_are_the_codecs_not_the_decoders(tmp_path: Path) -> None:
+def test_codec_names_are_the_codecs_not_the_decoders(cos_fixture_video: FixtureVideos) -> None:
     """FFmpeg decodes AV1 with libdav1d; ffprobe, and the vendor, name the codec ``av1``."""
-    info = make_fixture(
-        tmp_path / "clip.webm", duration=Fraction(1, 5), size=(64, 48), codec="av1", audio=True
+    info = cos_fixture_video.info(
+        name="clip.webm", duration=Fraction(1, 5), size=(64, 48), codec="av1", audio=True
     )
     with SnapshotEngine() as engine:
         media = engine.media_info(info.path)
@@ -400,9 +376,10 @@ class _SnapshotsOnly:
 
 
 def test_an_engine_without_media_info_answers_501_and_still_snapshots(
-    root: Path, videos: dict[str, FixtureInfo]
+    tmp_path: Path, videos: dict[str, FixtureInfo]
 ) -> None:
-    settings = EmulatorSettings(root=root, anonymous=True)
+    os.link(videos["plain.mp4"].path, tmp_path / "plain.mp4")
+    settings = EmulatorSettings(root=tmp_path, anonymous=True)
     engine = _SnapshotsOnly()
     try:
         with running_emulator(settings, app=create_app(settings, engine=engine)) as url:  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from cos_snapshot.emulator.frames import SnapshotEngine, SnapshotParams
 from cos_snapshot.emulator.frames.geometry import _output_size
 from cos_snapshot.emulator.settings import EmulatorSettings
 from cos_snapshot.testing import make_fixture, read_frame_index
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 FOUR_BY_THREE = (320, 240)
 
@@ -65,8 +66,8 @@ def test_settings_refuse_an_unknown_reading(tmp_path: Path) -> None:
         SnapshotEngine(both_sides="crop")  # type: ignore[arg-type]
 
 
-def test_the_engine_applies_the_readings_to_real_frames(tmp_path: Path) -> None:
-    info = make_fixture(tmp_path / "clip.mp4", duration=1, fps=25, gop=5)
+def test_the_engine_applies_the_readings_to_real_frames(cos_fixture_video: FixtureVideos) -> None:
+    info = cos_fixture_video.info(duration=1, fps=25, gop=5)
     with SnapshotEngine(one_side_zero="floor", both_sides="fit") as engine:
         zero = engine.snapshot(info.path, SnapshotParams(time=Decimal("0.2"), width=6))
         both = engine.snapshot(

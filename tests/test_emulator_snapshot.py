@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
@@ -17,26 +17,24 @@ from PIL import Image
 
 from cos_snapshot.emulator import EmulatorSettings, create_app, frames, running_emulator
 from cos_snapshot.emulator.frames import SnapshotEngine
-from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
+
+pytestmark = pytest.mark.cos_emulator(anonymous=True, allow_writes=True)
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("snapshot-root")
+def video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
+    return cos_fixture_video.info(duration=4, fps=25, gop=25)
 
 
-@pytest.fixture(scope="module")
-def video(root: Path) -> FixtureInfo:
-    (root / "videos").mkdir()
-    return make_fixture(root / "videos" / "clip 1+.mp4", duration=4, fps=25, gop=25)
-
-
-@pytest.fixture(scope="module")
-def server(root: Path, video: FixtureInfo) -> Iterator[str]:
-    (root / "notes.mp4").write_bytes(b"not a video, just text")
-    (root / "empty.mp4").write_bytes(b"")
-    with running_emulator(EmulatorSettings(root=root, anonymous=True, allow_writes=True)) as url:
-        yield url
+@pytest.fixture
+def server(cos_emulator: CosEmulator, video: FixtureInfo) -> str:
+    """The emulator (as the test's marker sets it up) holding the video and two non-videos."""
+    cos_emulator.put("videos/clip 1+.mp4", video.path)
+    cos_emulator.put("notes.mp4", b"not a video, just text")
+    cos_emulator.put("empty.mp4", b"")
+    return cos_emulator.endpoint_url
 
 
 VIDEO_URL = "/videos/" + quote("clip 1+.mp4")
@@ -96,26 +94,26 @@ def test_an_object_that_is_not_a_video_is_a_4xx_that_says_so(server: str, path: 
     assert frame_of(snapshot(server, time="1")) == 25  # still serving
 
 
-def test_past_end_error_setting(root: Path, video: FixtureInfo) -> None:
-    settings = EmulatorSettings(root=root, anonymous=True, past_end="error")
-    with running_emulator(settings) as url:
-        inside = snapshot(url, time="3.9")
-        past = snapshot(url, time="10")
+@pytest.mark.cos_emulator(anonymous=True, past_end="error")
+def test_past_end_error_setting(server: str, video: FixtureInfo) -> None:
+    inside = snapshot(server, time="3.9")
+    past = snapshot(server, time="10")
     assert frame_of(inside) == video.frame_at(Decimal("3.9"))
     assert past.status_code == 400
     assert ET.fromstring(past.content).findtext("Code")
 
 
-def test_exactframe_next_setting(root: Path, video: FixtureInfo) -> None:
-    settings = EmulatorSettings(root=root, anonymous=True, exactframe="next")
-    with running_emulator(settings) as url:
-        assert frame_of(snapshot(url, time="1.01")) == video.next_frame_at(Decimal("1.01"))
-        assert frame_of(snapshot(url, time="1.04")) == 26
+@pytest.mark.cos_emulator(anonymous=True, exactframe="next")
+def test_exactframe_next_setting(server: str, video: FixtureInfo) -> None:
+    assert frame_of(snapshot(server, time="1.01")) == video.next_frame_at(Decimal("1.01"))
+    assert frame_of(snapshot(server, time="1.04")) == 26
 
 
-def test_a_replaced_video_is_snapshotted_anew(server: str, tmp_path: Path) -> None:
-    first = make_fixture(tmp_path / "a.mp4", duration=1, size=(160, 120))
-    second = make_fixture(tmp_path / "b.mp4", duration=1, size=(192, 108))
+def test_a_replaced_video_is_snapshotted_anew(
+    server: str, cos_fixture_video: FixtureVideos
+) -> None:
+    first = cos_fixture_video.info(duration=1, size=(160, 120))
+    second = cos_fixture_video.info(duration=1, size=(192, 108))
     for info in (first, second):
         put = httpx2.put(f"{server}/replaced.mp4", content=info.path.read_bytes())
         assert put.status_code == 200
@@ -123,26 +121,26 @@ def test_a_replaced_video_is_snapshotted_anew(server: str, tmp_path: Path) -> No
         assert image.size == info.stored_size
 
 
+@pytest.mark.cos_emulator(anonymous=True, workers=1, queue_limit=1)
 async def test_too_many_waiting_snapshots_are_told_to_slow_down(
-    root: Path, tmp_path_factory: pytest.TempPathFactory
+    cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos
 ) -> None:
-    big_root = tmp_path_factory.mktemp("slow-root")
     # A long GOP at 640x480: an exact frame near its end takes a while to decode.
-    make_fixture(big_root / "long-gop.mp4", duration=4, fps=25, gop=100, size=(640, 480))
-    settings = EmulatorSettings(root=big_root, anonymous=True, workers=1, queue_limit=1)
-    with running_emulator(settings) as url:
-        async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
+    long_gop = cos_fixture_video(duration=4, fps=25, gop=100, size=(640, 480))
+    cos_emulator.put("long-gop.mp4", long_gop)
+    url = cos_emulator.endpoint_url
+    async with httpx2.AsyncClient(base_url=url, timeout=60) as client:
 
-            async def one(i: int) -> httpx2.Response:
-                params = {"ci-process": "snapshot", "time": f"3.{90 + i % 9}", "format": "png"}
-                return await client.get("/long-gop.mp4", params=params)
+        async def one(i: int) -> httpx2.Response:
+            params = {"ci-process": "snapshot", "time": f"3.{90 + i % 9}", "format": "png"}
+            return await client.get("/long-gop.mp4", params=params)
 
-            started = time.monotonic()
-            responses = await asyncio.gather(*(one(i) for i in range(12)))
-            elapsed = time.monotonic() - started
-        after = await asyncio.to_thread(
-            httpx2.get, f"{url}/long-gop.mp4", params={"ci-process": "snapshot", "time": "0"}
-        )
+        started = time.monotonic()
+        responses = await asyncio.gather(*(one(i) for i in range(12)))
+        elapsed = time.monotonic() - started
+    after = await asyncio.to_thread(
+        httpx2.get, f"{url}/long-gop.mp4", params={"ci-process": "snapshot", "time": "0"}
+    )
     statuses = sorted(r.status_code for r in responses)
     assert set(statuses) <= {200, 503}, statuses
     assert 200 in statuses
@@ -154,11 +152,12 @@ async def test_too_many_waiting_snapshots_are_told_to_slow_down(
 
 
 async def test_waiting_snapshots_of_one_gop_share_a_decode_pass(
-    tmp_path: Path, decode_passes: list[object]
+    tmp_path: Path, decode_passes: list[object], cos_fixture_video: FixtureVideos
 ) -> None:
     """Requests beyond ``workers`` wait inside the engine, where they say which frame they
     want, so the pass that decodes their GOP decodes all of their frames."""
-    info = make_fixture(tmp_path / "gop.mp4", duration=4, fps=25, gop=100, size=(160, 120))
+    info = cos_fixture_video.info(duration=4, fps=25, gop=100, size=(160, 120))
+    os.link(info.path, tmp_path / "gop.mp4")
     frame_numbers = [5, 17, 33, 48, 61, 77, 90, 99]
     passes = decode_passes
     settings = EmulatorSettings(root=tmp_path, anonymous=True, workers=1, queue_limit=16)
@@ -205,8 +204,11 @@ class _DeletingEngine(SnapshotEngine):
         return super().snapshot(path, params)
 
 
-def test_a_video_deleted_while_its_snapshot_is_taken_is_no_such_key(tmp_path: Path) -> None:
-    make_fixture(tmp_path / "gone.mp4", duration=1, size=(96, 64))
+def test_a_video_deleted_while_its_snapshot_is_taken_is_no_such_key(
+    tmp_path: Path, cos_fixture_video: FixtureVideos
+) -> None:
+    video = cos_fixture_video(duration=1, size=(96, 64))
+    os.link(video, tmp_path / "gone.mp4")  # the engine deletes the link, not the video
     settings = EmulatorSettings(root=tmp_path, anonymous=True, allow_writes=True)
     with (
         _DeletingEngine() as engine,
@@ -215,7 +217,7 @@ def test_a_video_deleted_while_its_snapshot_is_taken_is_no_such_key(tmp_path: Pa
         response = snapshot(url, "/gone.mp4", time="0.5")
         assert response.status_code == 404
         assert ET.fromstring(response.content).findtext("Code") == "NoSuchKey"
-        make_fixture(tmp_path / "again.mp4", duration=1, size=(96, 64))
+        os.link(video, tmp_path / "again.mp4")
         assert snapshot(url, "/again.mp4", time="0.5").status_code == 404  # deleted too
         put = httpx2.put(f"{url}/kept.mp4", content=b"x")
         assert put.status_code == 200  # still serving

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from qcloud_cos.cos_exception import CosServiceError
 
 from cos_snapshot import Credentials
 from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.testing import FixtureInfo, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -35,25 +37,21 @@ KEYS = ["plain.txt", "dir/sub/file name.txt", "视频/文件 (1)+2.bin", "a+b c/
 logging.getLogger("qcloud_cos").setLevel(logging.CRITICAL)
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("sdk-root")
+pytestmark = pytest.mark.cos_emulator(bucket=BUCKET, credentials=(CRED, STS))
 
 
 @pytest.fixture(scope="module")
-def fixture(root: Path) -> FixtureInfo:
-    target = root / VIDEO_KEY
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return make_fixture(target, duration=4, fps=25, gop=25, size=(320, 240))
+def fixture(cos_fixture_video: FixtureVideos) -> FixtureInfo:
+    return cos_fixture_video.info(duration=4, fps=25, gop=25, size=(320, 240))
 
 
-@pytest.fixture(scope="module")
-def port(root: Path, fixture: FixtureInfo) -> Iterator[int]:
-    settings = EmulatorSettings(root=root, bucket=BUCKET, credentials=(CRED, STS))
-    with running_emulator(settings) as url:
-        port = httpx2.URL(url).port
-        assert port is not None
-        yield port
+@pytest.fixture
+def port(cos_emulator: CosEmulator, fixture: FixtureInfo) -> int:
+    """The port of an emulator that knows CRED and STS, holding the video at VIDEO_KEY."""
+    cos_emulator.put(VIDEO_KEY, fixture.path)
+    port = httpx2.URL(cos_emulator.endpoint_url).port
+    assert port is not None
+    return port
 
 
 def _ip_client(port: int, cred: Credentials = CRED) -> CosS3Client:
@@ -225,9 +223,12 @@ def test_sts_credentials(port: int) -> None:
     assert httpx2.get(with_token).content == b"sts"
 
 
-def test_domain_mode_over_ipv6_loopback(root: Path, fixture: FixtureInfo) -> None:
+def test_domain_mode_over_ipv6_loopback(tmp_path: Path, fixture: FixtureInfo) -> None:
     """The SDK signs ``urlparse(url).hostname``: ``::1``, without the brackets it sends."""
-    settings = EmulatorSettings(root=root, bucket=BUCKET, credentials=(CRED,))
+    # An emulator of its own: the cos_emulator fixture serves on 127.0.0.1 only.
+    (tmp_path / VIDEO_KEY).parent.mkdir(parents=True)
+    os.link(fixture.path, tmp_path / VIDEO_KEY)
+    settings = EmulatorSettings(root=tmp_path, bucket=BUCKET, credentials=(CRED,))
     with running_emulator(settings, host="::1") as url:
         conf = CosConfig(
             Scheme="http",

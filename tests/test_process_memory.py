@@ -5,6 +5,7 @@ process, so what this test process has done does not count."""
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cos_snapshot.testing import read_frame_index
+from cos_snapshot.testing.pytest_plugin import FixtureVideos
 
 pytest_plugins = ("pytester",)
 
@@ -33,11 +35,8 @@ from cos_snapshot.emulator import (
     running_emulator, tune_process_memory,
 )
 from cos_snapshot.emulator.frames import heap
-from cos_snapshot.testing import make_fixture
 
 root = Path(sys.argv[1])
-for name in ("a.mp4", "b.mp4"):
-    make_fixture(root / name, duration=1, fps=10, gop=5, size=(64, 48))
 with SnapshotEngine(decoder_memory_bytes=0, result_cache_bytes=0) as engine:
     for name in ("a.mp4", "b.mp4", "a.mp4"):
         engine.snapshot(root / name, SnapshotParams(Decimal("0.5")))
@@ -55,7 +54,12 @@ sys.stdout.buffer.write(b"".join(len(i).to_bytes(4, "big") + i for i in images))
 """
 
 
-def test_an_engine_and_the_embedded_servers_do_not_tune_the_process(tmp_path: Path) -> None:
+def test_an_engine_and_the_embedded_servers_do_not_tune_the_process(
+    tmp_path: Path, cos_fixture_video: FixtureVideos
+) -> None:
+    video = cos_fixture_video(duration=1, fps=10, gop=5, size=(64, 48))
+    for name in ("a.mp4", "b.mp4"):
+        os.link(video, tmp_path / name)
     done = subprocess.run(
         [sys.executable, "-c", _GUEST, str(tmp_path)], capture_output=True, timeout=120, check=False
     )

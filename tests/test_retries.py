@@ -3,15 +3,13 @@ correction, deadlines and presigned-URL expiry end to end against a real emulato
 
 from __future__ import annotations
 
-import shutil
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import httpx2
 import pytest
+from raw_server import Handler, RawServer
 
 from cos_snapshot import (
     AsyncSnapshotClient,
@@ -27,8 +25,8 @@ from cos_snapshot import (
 )
 from cos_snapshot._client.retry import is_clock_error, is_retryable
 from cos_snapshot._shared.http_dates import MAX_RETRY_AFTER_S, retry_after_seconds
-from cos_snapshot.emulator import EmulatorSettings, FaultSpec, running_emulator
-from cos_snapshot.testing.pytest_plugin import FixtureVideos
+from cos_snapshot.emulator import FaultSpec
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 CRED = Credentials("AKIDRETRYTEST00001", "retry-test-secret")
 
@@ -145,20 +143,22 @@ def test_no_retry_starts_whose_wait_would_end_past_the_deadline() -> None:
 # --- end to end against the emulator -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def root(cos_fixture_video: FixtureVideos, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("retry-root")
-    shutil.copy(
-        cos_fixture_video.info(name="retry.mp4", duration=2, size=(160, 120)).path,
-        root / "clip.mp4",
-    )
-    return root
+def _ten_seconds_ahead() -> float:
+    return time.time() + 10
 
 
-@pytest.fixture(scope="module")
-def server(root: Path) -> Iterator[str]:
-    with running_emulator(EmulatorSettings(root=root, credentials=(CRED,))) as url:
-        yield url
+#: The clock of the emulator of the presigned-URL test, which moves it.
+PRESIGN_CLOCK = FakeClock()
+SLOW = FaultSpec.parse("slow=1", delay=3.0)
+# The clients sign with CRED: every emulator here knows that key pair.
+pytestmark = pytest.mark.cos_emulator(credentials=(CRED,))
+
+
+@pytest.fixture
+def server(cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos) -> str:
+    """The emulator (as the test's marker sets it up) holding ``clip.mp4``."""
+    cos_emulator.put("clip.mp4", cos_fixture_video(name="retry.mp4", duration=2, size=(160, 120)))
+    return cos_emulator.endpoint_url
 
 
 class Attempts:
@@ -206,15 +206,14 @@ async def test_the_async_client_corrects_its_clock_the_same_way(
     assert attempts.statuses == [403, 200]
 
 
-def test_an_expired_signature_with_a_right_clock_is_not_retried(root: Path) -> None:
+@pytest.mark.cos_emulator(credentials=(CRED,), clock=_ten_seconds_ahead)
+def test_an_expired_signature_with_a_right_clock_is_not_retried(server: str) -> None:
     # The emulator checks windows 10 s ahead of real time (its Date header is real time): a
     # 1-second signature has expired there, though the clocks agree. No correction applies.
-    settings = EmulatorSettings(root=root, credentials=(CRED,), clock=lambda: time.time() + 10)
     attempts = Attempts()
     with (
-        running_emulator(settings) as url,
         SnapshotClient(
-            endpoint_url=url,
+            endpoint_url=server,
             credentials=CRED,
             sign_expires=1,
             httpx_args={"event_hooks": {"response": [attempts.hook]}},
@@ -240,14 +239,12 @@ def test_a_missing_key_is_not_retried(server: str) -> None:
     assert attempts.statuses == [404]
 
 
-def test_the_deadline_also_bounds_a_single_attempt(root: Path) -> None:
+@pytest.mark.cos_emulator(credentials=(CRED,), faults=SLOW)
+def test_the_deadline_also_bounds_a_single_attempt(server: str) -> None:
     # Every answer waits 3 s; the read timeout (30 s) would wait it out, the deadline does not.
-    spec = FaultSpec.parse("slow=1", delay=3.0)
-    settings = EmulatorSettings(root=root, credentials=(CRED,), faults=spec)
     with (
-        running_emulator(settings) as url,
         SnapshotClient(
-            endpoint_url=url,
+            endpoint_url=server,
             credentials=CRED,
             timeout=30.0,
             retry=RetryPolicy(max_attempts=3, deadline=0.5),
@@ -257,65 +254,41 @@ def test_the_deadline_also_bounds_a_single_attempt(root: Path) -> None:
         client.get_snapshot("clip.mp4", 1)
 
 
-async def test_the_async_deadline_bounds_an_attempt_too(root: Path, transport: Transport) -> None:
-    spec = FaultSpec.parse("slow=1", delay=3.0)
-    settings = EmulatorSettings(root=root, credentials=(CRED,), faults=spec)
-    with running_emulator(settings) as url:
-        async with AsyncSnapshotClient(
-            endpoint_url=url,
-            credentials=CRED,
-            transport=transport,
-            timeout=30.0,
-            retry=RetryPolicy(max_attempts=3, deadline=0.5),
-        ) as client:
-            with pytest.raises(CosTimeoutError):
-                await client.get_snapshot("clip.mp4", 1)
+@pytest.mark.cos_emulator(credentials=(CRED,), faults=SLOW)
+async def test_the_async_deadline_bounds_an_attempt_too(server: str, transport: Transport) -> None:
+    async with AsyncSnapshotClient(
+        endpoint_url=server,
+        credentials=CRED,
+        transport=transport,
+        timeout=30.0,
+        retry=RetryPolicy(max_attempts=3, deadline=0.5),
+    ) as client:
+        with pytest.raises(CosTimeoutError):
+            await client.get_snapshot("clip.mp4", 1)
 
 
-class TrickleServer:
-    """A loopback server whose every answer is a 200 that promises 40 bytes and then sends one
-    every 0.2 s: no single read waits long enough for a read timeout."""
+TRICKLE_BYTES = 40
 
-    BODY_BYTES = 40
 
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n"
-                    + f"Content-Length: {self.BODY_BYTES}\r\n\r\n".encode()
-                )
-                try:
-                    for _ in range(self.BODY_BYTES):
-                        conn.sendall(b"x")
-                        time.sleep(0.2)
-                except OSError:
-                    pass  # the client gave up
-
-    def close(self) -> None:
-        self.sock.close()
-        self._thread.join(timeout=15)
+def _trickle(conn: socket.socket) -> None:
+    """Every answer a 200 that promises 40 bytes and then sends one every 0.2 s: no single
+    read waits long enough for a read timeout (the raw server ends when the client gives up)."""
+    conn.recv(65536)
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n"
+        + f"Content-Length: {TRICKLE_BYTES}\r\n\r\n".encode()
+    )
+    for _ in range(TRICKLE_BYTES):
+        conn.sendall(b"x")
+        time.sleep(0.2)
 
 
 @pytest.fixture
-def trickle() -> Iterator[TrickleServer]:
-    server = TrickleServer()
-    yield server
-    server.close()
+def trickle(raw_server: Callable[[Handler], RawServer]) -> RawServer:
+    return raw_server(_trickle)
 
 
-def test_the_deadline_bounds_an_answer_that_trickles_in(trickle: TrickleServer) -> None:
+def test_the_deadline_bounds_an_answer_that_trickles_in(trickle: RawServer) -> None:
     policy = RetryPolicy(max_attempts=3, deadline=1.0)
     with (
         SnapshotClient(endpoint_url=trickle.url, credentials=CRED, retry=policy) as client,
@@ -325,7 +298,7 @@ def test_the_deadline_bounds_an_answer_that_trickles_in(trickle: TrickleServer) 
 
 
 async def test_the_async_deadline_bounds_an_answer_that_trickles_in(
-    trickle: TrickleServer, transport: Transport
+    trickle: RawServer, transport: Transport
 ) -> None:
     policy = RetryPolicy(max_attempts=3, deadline=1.0)
     async with AsyncSnapshotClient(
@@ -345,10 +318,11 @@ def test_retry_after_is_read_as_ascii_seconds_and_capped(
     assert retry_after_seconds(header) == seconds
 
 
-def test_a_presigned_url_works_until_it_expires_and_not_after(root: Path) -> None:
-    clock = FakeClock(time.time())
-    settings = EmulatorSettings(root=root, credentials=(CRED,), clock=clock)
-    with running_emulator(settings) as url, SnapshotClient(endpoint_url=url, credentials=CRED) as c:
+@pytest.mark.cos_emulator(credentials=(CRED,), clock=PRESIGN_CLOCK)
+def test_a_presigned_url_works_until_it_expires_and_not_after(server: str) -> None:
+    clock = PRESIGN_CLOCK
+    clock.now = time.time()
+    with SnapshotClient(endpoint_url=server, credentials=CRED) as c:
         presigned = c.presign_snapshot_url("clip.mp4", 1, expires=2)
         start, end = map(int, httpx2.URL(presigned).params["q-sign-time"].split(";"))
         assert end - start == 60 + 2  # signed a minute back (clock slack), valid for 2 s
@@ -361,14 +335,12 @@ def test_a_presigned_url_works_until_it_expires_and_not_after(root: Path) -> Non
     assert b"Request has expired" in expired.content
 
 
-def test_retried_requests_carry_fresh_signatures_and_the_same_query(root: Path) -> None:
+@pytest.mark.cos_emulator(credentials=(CRED,), faults=FaultSpec.parse("503=0.5", seed=3))
+def test_retried_requests_carry_fresh_signatures_and_the_same_query(server: str) -> None:
     seen: list[httpx2.Request] = []
-    spec = FaultSpec.parse("503=0.5", seed=3)
-    settings = EmulatorSettings(root=root, credentials=(CRED,), faults=spec)
     with (
-        running_emulator(settings) as url,
         SnapshotClient(
-            endpoint_url=url,
+            endpoint_url=server,
             credentials=CRED,
             clock=iter(range(int(time.time()), int(time.time()) + 100)).__next__,
             retry=RetryPolicy(max_attempts=10, base_backoff=0.0),

@@ -5,8 +5,8 @@ says (the fixture's own truth: the frame on screen at the cue's start)."""
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -26,7 +26,8 @@ from cos_snapshot.emulator import (
     running_emulator,
 )
 from cos_snapshot.emulator import Image as FrameImage
-from cos_snapshot.testing import FixtureInfo, make_audio_fixture, make_fixture, read_frame_index
+from cos_snapshot.testing import FixtureInfo, read_frame_index
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 from cos_snapshot.tools.storyboard import MAX_SPRITE_PIXELS, cue_bounds, plan_sprites, vtt_timestamp
 
 KEY = "videos/board clip.mp4"
@@ -35,29 +36,30 @@ AUDIO_KEY = "sounds/only audio.m4a"
 CUE = re.compile(r"(\d\d):(\d\d):(\d\d)\.(\d\d\d) --> (\d\d):(\d\d):(\d\d)\.(\d\d\d)")
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("storyboard-root")
+pytestmark = pytest.mark.cos_emulator(anonymous=True)
 
 
 @pytest.fixture(scope="module")
-def video(root: Path) -> FixtureInfo:
+def video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
     # 182 frames: 7.28 s, not a multiple of any step used below.
-    return make_fixture(root / KEY, duration=Fraction(182, 25), fps=25, gop=25, size=(160, 120))
+    return cos_fixture_video.info(duration=Fraction(182, 25), fps=25, gop=25, size=(160, 120))
 
 
 @pytest.fixture(scope="module")
-def long_video(root: Path) -> FixtureInfo:
+def long_video(cos_fixture_video: FixtureVideos) -> FixtureInfo:
     # 1100 s at 1 fps: longer than 200 cues of 5 s.
-    return make_fixture(root / LONG_KEY, duration=1100, fps=1, gop=50, size=(48, 36))
+    return cos_fixture_video.info(duration=1100, fps=1, gop=50, size=(48, 36))
 
 
-@pytest.fixture(scope="module")
-def server(root: Path, video: FixtureInfo, long_video: FixtureInfo) -> Iterator[str]:
-    (root / AUDIO_KEY).parent.mkdir(parents=True, exist_ok=True)
-    make_audio_fixture(root / AUDIO_KEY)
-    with running_emulator(EmulatorSettings(root=root, anonymous=True)) as url:
-        yield url
+@pytest.fixture
+def server(
+    cos_emulator: CosEmulator, video: FixtureInfo, long_video: FixtureInfo, audio_only: Path
+) -> str:
+    """The emulator holding both videos and an audio-only file."""
+    cos_emulator.put(KEY, video.path)
+    cos_emulator.put(LONG_KEY, long_video.path)
+    cos_emulator.put(AUDIO_KEY, audio_only)
+    return cos_emulator.endpoint_url
 
 
 def run(
@@ -269,9 +271,12 @@ class _RefusesOneTime:
 
 
 def test_a_failed_snapshot_writes_nothing(
-    root: Path, video: FixtureInfo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    video: FixtureInfo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert video.frame_at(Decimal(1)) == 25  # the snapshot refused is one the board needs
+    root = tmp_path / "root"
+    (root / KEY).parent.mkdir(parents=True)
+    os.link(video.path, root / KEY)
     settings = EmulatorSettings(root=root, anonymous=True)
     with (
         SnapshotEngine() as engine,

@@ -10,7 +10,6 @@ signature is not (the service's error, exit 1 in every command).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,13 +31,13 @@ from cos_snapshot import (
 )
 from cos_snapshot._client.media_info import parse_media_info
 from cos_snapshot.cli import main
-from cos_snapshot.emulator import EmulatorSettings, running_emulator
-from cos_snapshot.testing import make_audio_fixture, make_fixture
+from cos_snapshot.testing.pytest_plugin import CosEmulator, FixtureVideos
 
 KEY = "videos/clip.mp4"
 AUDIO = "sounds/tone.m4a"
 MISSING = "videos/missing.mp4"
 CREDENTIALS = Credentials("AKIDtimeselection", "the-right-secret-key")
+pytestmark = pytest.mark.cos_emulator(credentials=(CREDENTIALS,))
 
 
 def info(duration: str = "2.000000", avg_fps: str = "25/1") -> MediaInfo:
@@ -178,19 +177,12 @@ def test_sheet_check_every_keeps_its_behaviour() -> None:
 # -- media_info_for against the real emulator ------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("selection-root")
-    make_fixture(root / KEY, duration=2, fps=25, gop=25, size=(64, 48))
-    (root / AUDIO).parent.mkdir(parents=True)
-    make_audio_fixture(root / AUDIO)
-    return root
-
-
-@pytest.fixture(scope="module")
-def server(root: Path) -> Iterator[str]:
-    with running_emulator(EmulatorSettings(root=root, credentials=(CREDENTIALS,))) as url:
-        yield url
+@pytest.fixture
+def server(cos_emulator: CosEmulator, cos_fixture_video: FixtureVideos, audio_only: Path) -> str:
+    """An emulator that knows CREDENTIALS, holding a video and an audio-only file."""
+    cos_emulator.put(KEY, cos_fixture_video(duration=2, fps=25, gop=25, size=(64, 48)))
+    cos_emulator.put(AUDIO, audio_only)
+    return cos_emulator.endpoint_url
 
 
 def media_info(server: str, key: str, parameter: str, credentials: Credentials) -> MediaInfo:
