@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import av
 import pytest
 
 from cos_snapshot.emulator import SnapshotEngine
@@ -172,3 +173,51 @@ def test_parallel_decoders_give_what_one_pass_gives_in_its_order(
     ]
     got = {shot: index for shots, _, index, _ in one for shot in shots}
     assert got == {n: info.frame_at(t) for n, t in enumerate(times)}
+
+
+def _nonref_pictures(path: object) -> list[Fraction]:
+    """The times (from the first frame) of the pictures of an H.264 MP4 that no other picture
+    references: every slice NAL of the packet with ``nal_ref_idc`` 0 (AVCC, NAL lengths of
+    the size its ``avcC`` says)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        extradata = stream.codec_context.extradata
+        assert extradata is not None
+        assert extradata[0] == 1  # avcC, not Annex B
+        size = (extradata[4] & 3) + 1
+        packets = [(p.pts, bytes(p)) for p in container.demux(stream) if p.size]
+        first = min(pts for pts, _ in packets)
+        found = []
+        for pts, data in packets:
+            refs, at = [], 0
+            while at + size <= len(data):
+                length = int.from_bytes(data[at : at + size], "big")
+                header = data[at + size]
+                if 1 <= header & 0x1F <= 5:
+                    refs.append(header >> 5 & 3)
+                at += size + length
+            if refs and not any(refs):
+                found.append(Fraction(pts - first) * stream.time_base)
+        return sorted(found)
+
+
+def test_a_shot_on_a_non_reference_b_frame_is_that_frame(
+    cos_fixture_video: FixtureVideos,
+) -> None:
+    # The pass decodes no non-reference picture but a shot's: a shot on one, beside shots on
+    # the reference pictures around it, each gets its own frame, on one decoder or two.
+    info = cos_fixture_video.info(name="pass.mp4", duration=8, fps=25, gop=25, bframes=2)
+    nonref = _nonref_pictures(info.path)
+    assert len(nonref) > 10  # the fixture has them (else this test would test nothing)
+    picked = [nonref[1], nonref[len(nonref) // 2], nonref[-1]]
+    times = sorted(
+        {t + d for t in picked for d in (Fraction(-1, 25), Fraction(0), Fraction(1, 25))}
+    )
+    with SnapshotEngine() as engine:
+        for passes in (1, 2):
+            given, seeks_by_pass, _ = _shots_of(engine, info.path, times, passes=passes)
+            got = {shot: index for shots, _, index, _ in given for shot in shots}
+            assert got == {n: info.frame_at(t) for n, t in enumerate(times)}
+            # Each came out of the first round: a shot's picture skipped as non-reference
+            # would be fetched again by a second pass, seeking back to the first GOP.
+            assert all(seeks == sorted(seeks) for seeks in seeks_by_pass)
