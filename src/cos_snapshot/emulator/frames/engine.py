@@ -228,17 +228,18 @@ class SnapshotEngine:
             return known
         raise _kept_being_replaced()
 
-    def frame_pass(self, path: Path, *, passes: int | None = None) -> FramePass:
+    def frame_pass(self, path: Path, *, passes: int = 1) -> FramePass:
         """The video at ``path`` opened for one forward pass over many frames (a snapshot
         job): its timeline from the packet index (built once and cached, as for snapshots),
         and containers and decoders of its own. Close it when done. Raises
         :class:`NotAVideoError` for what is not a decodable video.
 
-        The pass is shared between ``passes`` decoders of one thread each that decode
-        disjoint stretches of the file at once (``None``: ``decode_threads`` of them, so a
-        job keeps as many threads busy as one snapshot decoder does, in parallel GOPs rather
-        than frame threads, which a short stretch after each seek keeps from filling)."""
-        passes = self._threads if passes is None else passes
+        With ``passes`` above 1 the pass is shared between that many decoders of one thread
+        each, which decode alternate stretches of the file at once (parallel GOPs rather than
+        the one decoder's ``decode_threads`` frame threads, which each seek's short stretch
+        keeps from filling). Measured on a shared, loaded machine that is slower, not faster
+        (the decoders' Python steps wait for the GIL while other processes hold the cores), so
+        1 is the default."""
         if passes < 1:
             raise ValueError("passes must be >= 1")
         threads = self._threads if passes == 1 else 1
