@@ -24,7 +24,7 @@ one-second window holding more than the rate.
     python -m benchmarks.jobs [--quick] [--update] [--rate-only] [--job-decoders N]
 
 ``--job-decoders N`` runs the emulator with ``--job-decoders N`` (a job's pass shared between N
-one-thread decoders; 1, the emulator's default, is one frame-threaded decoder).
+one-thread decoders, 2 by default as in the emulator; 1 is one frame-threaded decoder).
 
 ``--update`` puts the figures into ``benchmarks/results.json`` (key ``jobs``) and writes
 ``results.md`` again from it, leaving the other benchmarks' figures as their last run left them.
@@ -146,7 +146,7 @@ def _ffmpeg_once(ffmpeg: str, video: Video, out: Path, frames: int) -> float:
     return spent
 
 
-def one_job(plan: Plan, video: Video, root: Path, workdir: Path, decoders: int = 1) -> OneJobResult:
+def one_job(plan: Plan, video: Video, root: Path, workdir: Path, decoders: int = 2) -> OneJobResult:
     """The job against ffmpeg and batch (see the module), after one untimed round; the
     emulator's jobs on ``decoders`` decoders."""
     frames = min(SHOTS, plan.seconds)
@@ -255,7 +255,7 @@ def submission_rate(plan: Plan, workdir: Path) -> RateResult:
 
 
 def measure(
-    plan: Plan, workdir: Path, video: Video | None = None, decoders: int = 1
+    plan: Plan, workdir: Path, video: Video | None = None, decoders: int = 2
 ) -> dict[str, Any]:
     """Both measurements; ``video`` is the 720p bench video when the whole bench has made it
     (copied into a root of its own, where the jobs write), else one is made."""
@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rate-only", action="store_true", help="only the submission rate")
     parser.add_argument(
-        "--job-decoders", type=int, default=1, help="the emulator's --job-decoders (default 1)"
+        "--job-decoders", type=int, default=2, help="the emulator's --job-decoders (default 2)"
     )
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")

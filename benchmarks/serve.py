@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--job-queue-limit", type=int, default=100)
     parser.add_argument("--job-rate", type=int, default=0)
     parser.add_argument("--job-history", type=int, default=1000)
-    parser.add_argument("--job-decoders", type=int, default=1)
+    parser.add_argument("--job-decoders", type=int, default=2)
     args = parser.parse_args()
     tune_process_memory()  # as `cos-snapshot serve` does: this process only serves
     settings = EmulatorSettings(

@@ -375,9 +375,9 @@ def register(sub: Any) -> None:
     serve.add_argument(
         "--job-decoders",
         type=_positive_int,
-        default=1,
+        default=2,
         help="decoders each job's pass is shared between, one thread each when more than 1 "
-        "(default 1: one decoder with two frame threads)",
+        "(1: one decoder with two frame threads; default 2)",
     )
     serve.add_argument(
         "--job-queue-limit",

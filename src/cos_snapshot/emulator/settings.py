@@ -80,8 +80,8 @@ class EmulatorSettings:
       ``job_rate``: submissions accepted per second, as the vendor limits them (10 by
       default there): no one-second window holds more, one more is refused with 503
       ``SlowDown``; 0 (the default) for no limit. ``job_decoders``: decoders a job's pass is
-      shared between (1, the default: one decoder with the engine's frame threads; N: N
-      one-thread decoders taking alternate stretches of the file at once, see
+      shared between (N, 2 by default: N one-thread decoders taking alternate stretches of the
+      file at once; 1: one decoder with the engine's frame threads, see
       :meth:`SnapshotEngine.frame_pass <cos_snapshot.emulator.SnapshotEngine.frame_pass>`).
     - ``job_average_end``, ``job_keyframe_count``, ``job_sprite_spacing``: the emulator's
       readings where the vendor's documents are silent (see
@@ -130,7 +130,7 @@ class EmulatorSettings:
     request_head_timeout_s: float = attrs.field(default=10.0, validator=_positive_seconds)
     request_body_timeout_s: float = attrs.field(default=10.0, validator=_positive_seconds)
     job_workers: int = attrs.field(default=1, validator=_positive)
-    job_decoders: int = attrs.field(default=1, validator=_positive)
+    job_decoders: int = attrs.field(default=2, validator=_positive)
     job_queue_limit: int = attrs.field(default=100, validator=_not_negative)
     job_history: int = attrs.field(default=1000, validator=_positive)
     job_rate: int = attrs.field(default=0, validator=_not_negative)
