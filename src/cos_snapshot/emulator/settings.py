@@ -79,10 +79,9 @@ class EmulatorSettings:
       ``GET /jobs`` (the oldest forgotten first). Jobs live in memory for the server's life.
       ``job_rate``: submissions accepted per second, as the vendor limits them (10 by
       default there): no one-second window holds more, one more is refused with 503
-      ``SlowDown``; 0 (the default) for no limit. ``job_decoders``: decoders a job's pass is
-      shared between (N, 2 by default: N one-thread decoders taking alternate stretches of the
-      file at once; 1: one decoder with the engine's frame threads, see
-      :meth:`SnapshotEngine.frame_pass <cos_snapshot.emulator.SnapshotEngine.frame_pass>`).
+      ``SlowDown``; 0 (the default) for no limit. ``job_decoders``: one-thread decoders a job's pass
+      is shared between, taking alternate stretches of the file at once (2 by default; 1:
+      one decoder with the engine's frame threads; see the frame engine's ``frame_pass``).
     - ``job_average_end``, ``job_keyframe_count``, ``job_sprite_spacing``: the emulator's
       readings where the vendor's documents are silent (see
       :class:`cos_snapshot.emulator.jobs.Readings`): whether ``Average`` ends a step
