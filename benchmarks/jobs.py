@@ -21,7 +21,10 @@ client's rate is logged (the limiter's own clock reading), and the submissions a
 forgot would be submitted again, as the jobs file says a re-run does). Targets: the rate achieved ≥ 95 % of the configured one, and no
 one-second window holding more than the rate.
 
-    python -m benchmarks.jobs [--quick] [--update] [--rate-only]
+    python -m benchmarks.jobs [--quick] [--update] [--rate-only] [--job-decoders N]
+
+``--job-decoders N`` runs the emulator with ``--job-decoders N`` (a job's pass shared between N
+one-thread decoders, 2 by default as in the emulator; 1 is one frame-threaded decoder).
 
 ``--update`` puts the figures into ``benchmarks/results.json`` (key ``jobs``) and writes
 ``results.md`` again from it, leaving the other benchmarks' figures as their last run left them.
@@ -143,14 +146,17 @@ def _ffmpeg_once(ffmpeg: str, video: Video, out: Path, frames: int) -> float:
     return spent
 
 
-def one_job(plan: Plan, video: Video, root: Path, workdir: Path) -> OneJobResult:
-    """The job against ffmpeg and batch (see the module), after one untimed round."""
+def one_job(plan: Plan, video: Video, root: Path, workdir: Path, decoders: int = 2) -> OneJobResult:
+    """The job against ffmpeg and batch (see the module), after one untimed round; the
+    emulator's jobs on ``decoders`` decoders."""
     frames = min(SHOTS, plan.seconds)
     result = OneJobResult(video.label, frames, plan.rounds)
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
     with (
         bench_emulator(
-            root, result_cache_bytes=0, extra=("--allow-writes", "--job-queue-limit", "10")
+            root,
+            result_cache_bytes=0,
+            extra=("--allow-writes", "--job-queue-limit", "10", "--job-decoders", str(decoders)),
         ) as server,
         SnapshotClient(endpoint_url=server.url, credentials=CREDENTIALS) as client,
     ):
@@ -248,7 +254,9 @@ def submission_rate(plan: Plan, workdir: Path) -> RateResult:
     return result
 
 
-def measure(plan: Plan, workdir: Path, video: Video | None = None) -> dict[str, Any]:
+def measure(
+    plan: Plan, workdir: Path, video: Video | None = None, decoders: int = 2
+) -> dict[str, Any]:
     """Both measurements; ``video`` is the 720p bench video when the whole bench has made it
     (copied into a root of its own, where the jobs write), else one is made."""
     root = workdir / "videos"
@@ -257,7 +265,7 @@ def measure(plan: Plan, workdir: Path, video: Video | None = None) -> dict[str, 
     else:
         root.mkdir(parents=True, exist_ok=True)
         video = copy_video(video, root, video.key)
-    one = one_job(plan, video, root, workdir)
+    one = one_job(plan, video, root, workdir, decoders)
     rate = submission_rate(plan, workdir)
     return {"one_job": asdict(one), "rate": asdict(rate)}
 
@@ -356,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
         "--update", action="store_true", help="into benchmarks/results.json and results.md"
     )
     parser.add_argument("--rate-only", action="store_true", help="only the submission rate")
+    parser.add_argument(
+        "--job-decoders", type=int, default=2, help="the emulator's --job-decoders (default 2)"
+    )
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
     plan = QUICK if quick else FULL
@@ -364,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
             stored = json.loads((HERE / "results.json").read_text())
             measured = {**stored["jobs"], "rate": asdict(submission_rate(plan, Path(tmp)))}
         else:
-            measured = measure(plan, Path(tmp))
+            measured = measure(plan, Path(tmp), decoders=args.job_decoders)
     print(json.dumps(measured))
     for target in targets({"jobs": measured}):
         print(f"{target.name}: {target.shown} ({target.verdict})", file=sys.stderr)

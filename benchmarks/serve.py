@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--job-queue-limit", type=int, default=100)
     parser.add_argument("--job-rate", type=int, default=0)
     parser.add_argument("--job-history", type=int, default=1000)
+    parser.add_argument("--job-decoders", type=int, default=2)
     args = parser.parse_args()
     tune_process_memory()  # as `cos-snapshot serve` does: this process only serves
     settings = EmulatorSettings(
@@ -41,6 +42,7 @@ def main() -> None:
         job_queue_limit=args.job_queue_limit,
         job_rate=args.job_rate,
         job_history=args.job_history,
+        job_decoders=args.job_decoders,
     )
     # As the app builds its own engine: `workers` decode passes at once.
     engine = SnapshotEngine(result_cache_bytes=args.result_cache_bytes, max_decodes=args.workers)

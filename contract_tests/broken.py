@@ -94,9 +94,9 @@ class _FaultyEngine:
         info = self._engine.media_info(path)
         return info if self._media_fault is None else self._media_fault(info)
 
-    def frame_pass(self, path: Path) -> Any:
+    def frame_pass(self, path: Path, **options: Any) -> Any:
         # Snapshot jobs decode as the real engine does: these faults are GetSnapshot's.
-        return self._engine.frame_pass(path)
+        return self._engine.frame_pass(path, **options)
 
     def close(self) -> None:
         self._engine.close()

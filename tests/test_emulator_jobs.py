@@ -246,6 +246,34 @@ def test_keyframe_mode_takes_the_keyframes_from_start_bounded_by_count(
     assert not (cos_emulator.root / "out/shot-2.jpg").exists()
 
 
+@pytest.mark.cos_emulator(job_decoders=2)
+def test_a_job_shared_between_two_decoders_numbers_its_shots_in_order(
+    cos_emulator: CosEmulator, video: FixtureInfo
+) -> None:
+    # Every 0.2 s from 0: four GOPs, alternate ones on each decoder, a shot on each keyframe
+    # (where a decoder's stretch starts).
+    sdk = official_sdk(cos_emulator)
+    job_id = _submit(
+        sdk,
+        cos_emulator.bucket,
+        {
+            "Mode": "Interval",
+            "Start": "0",
+            "TimeInterval": "0.2",
+            "Count": "20",
+            "SnapshotOutMode": "SnapshotAndSprite",
+            "SpriteSnapshotConfig": {"Color": "black", "Columns": "20", "Lines": "1"},
+        },
+        SpriteObject="out/sprite-${Number}.jpg",
+    )
+    detail = _wait(sdk, cos_emulator.bucket, job_id)
+    assert detail["State"] == "Success", detail
+    times = [Fraction(n, 5) for n in range(20)]  # 0 … 3.8 s (frame 95)
+    got = [read_frame_index(_image(cos_emulator, f"out/shot-{n}.jpg")) for n in range(20)]
+    assert got == [video.frame_at(t) for t in times]
+    assert {0, 25, 50, 75} <= set(got)
+
+
 @pytest.mark.cos_emulator(job_workers=1)
 def test_list_get_and_cancel_through_the_official_sdk(
     cos_emulator: CosEmulator, video: FixtureInfo

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import av
 import pytest
 
 from cos_snapshot.emulator import SnapshotEngine
@@ -99,38 +100,124 @@ def test_an_unknown_colour_is_refused() -> None:
         parse_color("random")
 
 
-@pytest.mark.parametrize(
-    ("name", "options"),
-    [
-        ("pass.mp4", {}),
-        ("pass-open.mp4", {"open_gop": True}),
-        ("pass.ts", {}),
-        ("pass-hevc.mp4", {"codec": "hevc"}),
-    ],
-)
+_PASS_VIDEOS = [
+    ("pass.mp4", {}),
+    ("pass-open.mp4", {"open_gop": True}),
+    ("pass.ts", {}),
+    ("pass-hevc.mp4", {"codec": "hevc"}),
+]
+
+
+def _shots_of(
+    engine: SnapshotEngine, path: object, times: list[Fraction], passes: int
+) -> tuple[list[tuple[tuple[int, ...], Fraction, int, bytes]], list[list[int]], Fraction]:
+    """What a pass of ``passes`` decoders gives for ``times``, in the order it gives it: each
+    frame's shots, time, frame index and pixels; and each decoder's seeks."""
+    frame_pass = engine.frame_pass(path, passes=passes)  # type: ignore[arg-type]
+    try:
+        given = []
+        for shots, time, frame in frame_pass.frames(times):
+            picture = frame_picture(frame, 0, 0, rgb=True)
+            given.append((shots, time, read_frame_index(picture), picture.tobytes()))
+        return given, frame_pass.seeks, frame_pass.timeline.duration
+    finally:
+        frame_pass.close()
+
+
+def _forward_only(seeks: list[int], ts: bool) -> bool:
+    # MPEG-TS seeks by decode time: a decoder's first seek, by presentation time, lands a GOP
+    # late and is made again a little earlier before anything is decoded; it learns that once.
+    if ts and len(seeks) > 1 and seeks[1] < seeks[0]:
+        seeks = seeks[1:]
+    return seeks == sorted(seeks)
+
+
+@pytest.mark.parametrize(("name", "options"), _PASS_VIDEOS)
 def test_one_forward_pass_gives_each_shot_its_frame_and_never_seeks_back(
     cos_fixture_video: FixtureVideos, name: str, options: dict[str, object]
 ) -> None:
     info = cos_fixture_video.info(name=name, duration=8, fps=25, gop=25, bframes=2, **options)
     times = [Fraction(1, 10), Fraction(1, 5), Fraction(1, 5), Fraction(41, 10), Fraction(77, 10)]
     with SnapshotEngine() as engine:
-        frame_pass = engine.frame_pass(info.path)
-        try:
-            assert frame_pass.timeline.duration == info.end
-            got: dict[int, int] = {}
-            for shots, _, frame in frame_pass.frames(times):
-                index = read_frame_index(frame_picture(frame, 0, 0, rgb=True))
-                for shot in shots:
-                    got[shot] = index
-            seeks = frame_pass.seeks
-        finally:
-            frame_pass.close()
+        given, seeks_by_pass, duration = _shots_of(engine, info.path, times, passes=1)
+    assert duration == info.end
+    got = {shot: index for shots, _, index, _ in given for shot in shots}
     assert got == {n: info.frame_at(t) for n, t in enumerate(times)}
     # Three stretches of the file (GOPs 0, 4 and 7), GOPs between skipped by seeking forward.
-    # MPEG-TS seeks by decode time: the first seek, by presentation time, lands a GOP late and
-    # is made again a little earlier before anything is decoded; the pass learns that once.
+    [seeks] = seeks_by_pass
+    assert _forward_only(seeks, name.endswith(".ts"))
     if name.endswith(".ts"):
-        assert seeks[1] < seeks[0]
         seeks = seeks[1:]
-    assert seeks == sorted(seeks)
     assert len(seeks) == 3
+
+
+@pytest.mark.parametrize(("name", "options"), _PASS_VIDEOS)
+def test_parallel_decoders_give_what_one_pass_gives_in_its_order(
+    cos_fixture_video: FixtureVideos, name: str, options: dict[str, object]
+) -> None:
+    # Shots in most GOPs (two in some), one right at each of two keyframes (where a stretch,
+    # and with it a decoder's share, begins), one just before a keyframe (the last frame of
+    # the GOP before: with B-frames, shown last but not decoded last) and one twice.
+    info = cos_fixture_video.info(name=name, duration=8, fps=25, gop=25, bframes=2, **options)
+    times = [Fraction(n, 10) for n in (1, 5, 10, 10, 19, 20, 33)] + [Fraction(99, 25)]
+    times += [Fraction(n, 10) for n in (40, 51, 61, 75)]
+    with SnapshotEngine() as engine:
+        one, _, _ = _shots_of(engine, info.path, times, passes=1)
+        for passes in (2, 3):
+            many, seeks_by_pass, _ = _shots_of(engine, info.path, times, passes=passes)
+            assert many == one  # the same frames, pixel for pixel, in the same order
+            assert len(seeks_by_pass) == passes
+            assert all(_forward_only(s, name.endswith(".ts")) for s in seeks_by_pass)
+    assert [shots for shots, *_ in one] == [(n,) for n in range(2)] + [(2, 3)] + [
+        (n,) for n in range(4, len(times))
+    ]
+    got = {shot: index for shots, _, index, _ in one for shot in shots}
+    assert got == {n: info.frame_at(t) for n, t in enumerate(times)}
+
+
+def _nonref_pictures(path: object) -> list[Fraction]:
+    """The times (from the first frame) of the pictures of an H.264 MP4 that no other picture
+    references: every slice NAL of the packet with ``nal_ref_idc`` 0 (AVCC, NAL lengths of
+    the size its ``avcC`` says)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        extradata = stream.codec_context.extradata
+        assert extradata is not None
+        assert extradata[0] == 1  # avcC, not Annex B
+        size = (extradata[4] & 3) + 1
+        packets = [(p.pts, bytes(p)) for p in container.demux(stream) if p.size]
+        first = min(pts for pts, _ in packets)
+        found = []
+        for pts, data in packets:
+            refs, at = [], 0
+            while at + size <= len(data):
+                length = int.from_bytes(data[at : at + size], "big")
+                header = data[at + size]
+                if 1 <= header & 0x1F <= 5:
+                    refs.append(header >> 5 & 3)
+                at += size + length
+            if refs and not any(refs):
+                found.append(Fraction(pts - first) * stream.time_base)
+        return sorted(found)
+
+
+def test_a_shot_on_a_non_reference_b_frame_is_that_frame(
+    cos_fixture_video: FixtureVideos,
+) -> None:
+    # The pass decodes no non-reference picture but a shot's: a shot on one, beside shots on
+    # the reference pictures around it, each gets its own frame, on one decoder or two.
+    info = cos_fixture_video.info(name="pass.mp4", duration=8, fps=25, gop=25, bframes=2)
+    nonref = _nonref_pictures(info.path)
+    assert len(nonref) > 10  # the fixture has them (else this test would test nothing)
+    picked = [nonref[1], nonref[len(nonref) // 2], nonref[-1]]
+    times = sorted(
+        {t + d for t in picked for d in (Fraction(-1, 25), Fraction(0), Fraction(1, 25))}
+    )
+    with SnapshotEngine() as engine:
+        for passes in (1, 2):
+            given, seeks_by_pass, _ = _shots_of(engine, info.path, times, passes=passes)
+            got = {shot: index for shots, _, index, _ in given for shot in shots}
+            assert got == {n: info.frame_at(t) for n, t in enumerate(times)}
+            # Each came out of the first round: a shot's picture skipped as non-reference
+            # would be fetched again by a second pass, seeking back to the first GOP.
+            assert all(seeks == sorted(seeks) for seeks in seeks_by_pass)

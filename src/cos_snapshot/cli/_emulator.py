@@ -118,6 +118,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         queue_limit=args.queue_limit,
         max_connections=args.max_connections,
         job_workers=args.job_workers,
+        job_decoders=args.job_decoders,
         job_queue_limit=args.job_queue_limit,
         job_history=args.job_history,
         job_rate=args.job_rate,
@@ -370,6 +371,13 @@ def register(sub: Any) -> None:
         type=_positive_int,
         default=1,
         help="snapshot jobs (POST /jobs) run at once, one thread each (default 1)",
+    )
+    serve.add_argument(
+        "--job-decoders",
+        type=_positive_int,
+        default=2,
+        help="decoders each job's pass is shared between, one thread each when more than 1 "
+        "(1: one decoder with two frame threads; default 2)",
     )
     serve.add_argument(
         "--job-queue-limit",

@@ -79,7 +79,9 @@ class EmulatorSettings:
       ``GET /jobs`` (the oldest forgotten first). Jobs live in memory for the server's life.
       ``job_rate``: submissions accepted per second, as the vendor limits them (10 by
       default there): no one-second window holds more, one more is refused with 503
-      ``SlowDown``; 0 (the default) for no limit.
+      ``SlowDown``; 0 (the default) for no limit. ``job_decoders``: one-thread decoders a job's pass
+      is shared between, taking alternate stretches of the file at once (2 by default; 1:
+      one decoder with the engine's frame threads; see the frame engine's ``frame_pass``).
     - ``job_average_end``, ``job_keyframe_count``, ``job_sprite_spacing``: the emulator's
       readings where the vendor's documents are silent (see
       :class:`cos_snapshot.emulator.jobs.Readings`): whether ``Average`` ends a step
@@ -127,6 +129,7 @@ class EmulatorSettings:
     request_head_timeout_s: float = attrs.field(default=10.0, validator=_positive_seconds)
     request_body_timeout_s: float = attrs.field(default=10.0, validator=_positive_seconds)
     job_workers: int = attrs.field(default=1, validator=_positive)
+    job_decoders: int = attrs.field(default=2, validator=_positive)
     job_queue_limit: int = attrs.field(default=100, validator=_not_negative)
     job_history: int = attrs.field(default=1000, validator=_positive)
     job_rate: int = attrs.field(default=0, validator=_not_negative)

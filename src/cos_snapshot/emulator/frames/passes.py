@@ -5,12 +5,22 @@ time, as GetSnapshot's ``exactframe``, with the engine's ``exactframe`` option) 
 hold none; the pass then reads the file once, front to back, on a container of its own (a
 job never holds up snapshot requests for the same file, and never seeks backward or reopens
 the file: see :meth:`_OpenVideo.sweep`).
+
+The stretches of the file the shots need (a keyframe to the last shot decoded from it) share no
+packet, so the pass may be split between decoders that run at once: stretch ``i`` goes to
+decoder ``i mod n``, each decoder reads its own container forward only, in a thread of its own
+(libav decodes without the GIL), and the frames are handed on stretch by stretch in file order,
+as one decoder would give them. Each decoder's frames wait in a short queue, so the frames held
+stay bounded however long the video.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -22,6 +32,10 @@ from .types import NotAVideoError
 from .video import _OpenVideo
 
 __all__ = ["FramePass", "Timeline"]
+
+#: Decoded frames each parallel decoder may have waiting to be handed on.
+_QUEUED_FRAMES = 4
+_END = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +56,23 @@ def _ticks(time: Fraction, time_base: Fraction) -> tuple[int, int]:
 class FramePass:
     """A video opened for one job: its ``timeline``, then :meth:`frames` once. Made by
     :meth:`SnapshotEngine.frame_pass <cos_snapshot.emulator.frames.SnapshotEngine.frame_pass>`
-    (``video`` is the engine's private open video, ``index`` its packet index)."""
+    (``video`` is the engine's private open video, ``index`` its packet index; ``more``, when
+    given, opens another such video, for up to ``passes`` decoders in all)."""
 
-    def __init__(self, video: Any, index: Any, exactframe: str, skip_nonref: bool) -> None:
+    def __init__(
+        self,
+        video: Any,
+        index: Any,
+        exactframe: str,
+        skip_nonref: bool,
+        *,
+        passes: int = 1,
+        more: Callable[[], Any] | None = None,
+    ) -> None:
         self._video: _OpenVideo = video
+        self._videos: list[_OpenVideo] = [video]
+        self._more = more
+        self._passes = max(1, passes) if more is not None else 1
         self._index: _Index = index
         self._exactframe = exactframe
         self._skip_nonref = skip_nonref
@@ -54,9 +81,14 @@ class FramePass:
             duration=Fraction(index.end_rel) * tb,
             keyframes=tuple(Fraction(rel) * tb for rel in index.key_rel),
         )
-        #: The container seeks the pass made, in order (the tests read it: never backward).
-        self.seeks: list[int] = []
-        video.seeks = self.seeks
+        #: The container seeks each decoder made, in order, one list per decoder (the tests
+        #: read them: never backward).
+        self.seeks: list[list[int]] = []
+        self._keep_seeks(video)
+
+    def _keep_seeks(self, video: _OpenVideo) -> None:
+        video.seeks = []
+        self.seeks.append(video.seeks)
 
     def _pts_at(self, time: Fraction) -> int:
         index = self._index
@@ -76,11 +108,17 @@ class FramePass:
         first, tb = self._index.first_pts, self._index.time_base
         left = frozenset(shots)
         try:
-            for skip_nonref in (True, False) if self._skip_nonref else (False,):
-                for pts, frame in self._video.sweep(left, skip_nonref=skip_nonref):
-                    if pts in left:
-                        left = left - {pts}
-                        yield tuple(shots[pts]), Fraction(pts - first) * tb, frame
+            for again, skip_nonref in enumerate((True, False) if self._skip_nonref else (False,)):
+                found = (
+                    self._video.sweep(left, skip_nonref=skip_nonref)
+                    if again
+                    else self._in_passes(left, skip_nonref)
+                )
+                with contextlib.closing(found):
+                    for pts, frame in found:
+                        if pts in left:
+                            left = left - {pts}
+                            yield tuple(shots[pts]), Fraction(pts - first) * tb, frame
                 if not left:
                     return
                 # Skipping non-reference frames lost a frame (a stream that marks a frame
@@ -90,5 +128,82 @@ class FramePass:
         if left:
             raise NotAVideoError("a frame of the video could not be decoded")
 
+    def _decoders(self, wanted: int) -> list[_OpenVideo]:
+        """Up to ``wanted`` open videos (fewer when another cannot be opened: the pass goes on
+        with those it has)."""
+        while len(self._videos) < wanted and self._more is not None:
+            try:
+                video = self._more()
+            except Exception:  # a file replaced or gone since: fewer decoders
+                self._more = None
+                break
+            self._keep_seeks(video)
+            self._videos.append(video)
+        return self._videos[:wanted]
+
+    def _in_passes(
+        self, targets: frozenset[int], skip_nonref: bool
+    ) -> Generator[tuple[int, Any], None, None]:
+        """:meth:`_OpenVideo.sweep` of ``targets``, its stretches shared between decoders
+        that run at once; the frames in the order one sweep gives them."""
+        stretches = self._video.stretches(targets)
+        videos = self._decoders(min(self._passes, len(stretches)))
+        if len(videos) < 2:
+            yield from self._video.sweep(targets, skip_nonref=skip_nonref)
+            return
+        n = len(videos)
+        stretch_of = {pts: i for i, (_, _, pts_of) in enumerate(stretches) for pts in pts_of}
+        queues: list[queue.Queue[Any]] = [queue.Queue(_QUEUED_FRAMES) for _ in videos]
+        stop = threading.Event()
+
+        def put(q: queue.Queue[Any], item: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def decode(p: int) -> None:
+            mine = frozenset().union(*(pts for _, _, pts in stretches[p::n]))
+            try:
+                with contextlib.closing(videos[p].sweep(mine, skip_nonref=skip_nonref)) as found:
+                    for item in found:
+                        if not put(queues[p], item):
+                            return
+                put(queues[p], _END)
+            except BaseException as exc:  # handed to the consumer, raised there
+                put(queues[p], exc)
+
+        threads = [
+            threading.Thread(target=decode, args=(p,), name=f"cos-snapshot-job-decode-{p}")
+            for p in range(n)
+        ]
+        for thread in threads:
+            thread.start()
+        held: list[Any] = [None] * n  # an item read from a queue for a later stretch
+        try:
+            for i, (_, _, pts_of) in enumerate(stretches):
+                p, awaited = i % n, set(pts_of)
+                # Until each of the stretch's frames came, or its decoder went on past it (a
+                # frame the decoder never gave: left out, as one sweep leaves it out).
+                while awaited:
+                    item, held[p] = held[p], None
+                    if item is None:
+                        item = queues[p].get()
+                    if isinstance(item, BaseException):
+                        raise item
+                    if item is _END or stretch_of[item[0]] > i:
+                        held[p] = item
+                        break
+                    awaited.discard(item[0])
+                    yield item
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+
     def close(self) -> None:
-        self._video.close()
+        for video in self._videos:
+            video.close()

@@ -225,6 +225,24 @@ class _OpenVideo:
             cc.flush_buffers()
         return frames.pop(target_pts, None), frames
 
+    def stretches(self, targets: frozenset[int]) -> list[tuple[int, int, frozenset[int]]]:
+        """The stretches of the file :meth:`sweep` decodes for ``targets``, in file order:
+        ``(start, last, pts)``, the decode positions of the keyframe the stretch starts at and
+        of its last target, and the targets decoded in it. Stretches that would overlap (open
+        GOPs, whose leading pictures are decoded after the next keyframe) are one, so no two
+        share a packet: each can be decoded on its own, by another decoder."""
+        index = self._index()
+        spans: list[tuple[int, int, list[int]]] = []
+        # By start, so a target decoded later but from an earlier keyframe (an open GOP's
+        # leading picture, shown before the keyframe decoded just before it) widens the
+        # stretch back to its own keyframe rather than being decoded from the later one.
+        for start, where, pts in sorted((self.start_of(p), index.pos[p], p) for p in targets):
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], where), [*spans[-1][2], pts])
+            else:
+                spans.append((start, where, [pts]))
+        return [(start, last, frozenset(pts)) for start, last, pts in spans]
+
     def sweep(
         self, targets: frozenset[int], *, skip_nonref: bool
     ) -> Generator[tuple[int, Any], None, None]:
@@ -237,12 +255,7 @@ class _OpenVideo:
         pictures are decoded after the next keyframe) are decoded as one. Yields
         ``(pts, frame)`` as frames come out; a target the decoder never gives is left out."""
         index = self._index()
-        spans: list[list[int]] = []  # [start, last] decode positions, merged where they overlap
-        for where, start in sorted((index.pos[pts], self.start_of(pts)) for pts in targets):
-            if spans and start <= spans[-1][1]:
-                spans[-1][1] = max(spans[-1][1], where)
-            else:
-                spans.append([start, where])
+        spans = [(start, last) for start, last, _ in self.stretches(targets)]
         wanted = {index.pos[pts] for pts in targets}
         keyframes = [i for i, (_, _, key) in enumerate(index.order) if key]
         cc = self.stream.codec_context

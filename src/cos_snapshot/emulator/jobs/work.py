@@ -120,7 +120,7 @@ class SnapshotJobRunner:
         if frame_pass_of is None:
             raise JobFailure("NotImplemented", "This emulator's frame engine runs no jobs.")
         try:
-            frame_pass = frame_pass_of(path)
+            frame_pass = frame_pass_of(path, passes=self.settings.job_decoders)
         except FileNotFoundError as exc:
             raise JobFailure("InputNotExist", "The input object does not exist.") from exc
         except FrameError as exc:
