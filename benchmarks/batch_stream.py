@@ -71,6 +71,10 @@ def _command() -> list[str]:
 
 def run_one(url: str, workdir: Path, rows: int, *, stop_after: int, concurrency: int) -> BatchRun:
     """One batch over a ``rows``-row input, interrupted once ``stop_after`` images exist."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # Started in the background (SIGINT ignored, which children inherit): the batch would
+        # ignore the Ctrl-C this measures, as a background job should, and run to the end.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     workdir.mkdir(parents=True, exist_ok=True)
     source = workdir / f"items-{rows}.jsonl"
     size = write_input(source, rows)
