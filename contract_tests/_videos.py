@@ -15,7 +15,7 @@ from typing import Any
 
 from cos_snapshot.testing import FixtureInfo, make_fixture
 
-__all__ = ["EXTRA_SPECS", "VIDEO_SPECS", "Video", "VideoSpec", "make_videos"]
+__all__ = ["EXTRA_SPECS", "VIDEO_NAMES", "VIDEO_SPECS", "Video", "VideoSpec", "make_videos"]
 
 FPS = 25
 GOP = 10
@@ -78,6 +78,9 @@ VIDEO_SPECS: tuple[VideoSpec, ...] = (
         {"sample_aspect": Fraction(4, 3)},
     ),
 )
+
+#: The names of the everyday videos, which tests run over one by one (not the extras).
+VIDEO_NAMES: tuple[str, ...] = tuple(spec.name for spec in VIDEO_SPECS)
 
 
 #: Videos for one question each, not for the tests that run over every video.

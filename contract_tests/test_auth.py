@@ -26,9 +26,7 @@ from cos_snapshot import CosAuth, CosServiceError, Credentials, Signer, Snapshot
 from ._config import examples
 from ._helpers import frame_of, object_path, times_inside
 from ._targets import Target
-from ._videos import VIDEO_SPECS
-
-VIDEO_NAMES = [spec.name for spec in VIDEO_SPECS]
+from ._videos import VIDEO_NAMES
 
 
 def _refused(call: Any) -> CosServiceError:

@@ -18,9 +18,7 @@ from cos_snapshot import Snapshot
 from ._config import examples
 from ._helpers import DEFAULTS, frame_of, orientation_of, request_with, times_inside
 from ._targets import Target
-from ._videos import VIDEO_SPECS
-
-VIDEO_NAMES = [spec.name for spec in VIDEO_SPECS]
+from ._videos import VIDEO_NAMES
 
 
 def _image(response_status: int, content: bytes, text: str) -> Snapshot:

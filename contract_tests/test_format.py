@@ -21,9 +21,8 @@ from ._config import examples
 from ._expect import expected_size, magic_type
 from ._helpers import times_inside
 from ._targets import Target
-from ._videos import VIDEO_SPECS
+from ._videos import VIDEO_NAMES
 
-VIDEO_NAMES = [spec.name for spec in VIDEO_SPECS]
 TYPES = {"jpg": ("image/jpeg", "JPEG"), "png": ("image/png", "PNG")}
 
 

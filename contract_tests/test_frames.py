@@ -23,9 +23,8 @@ from ._config import examples
 from ._expect import exactframe_expectation, keyframe_expectation
 from ._helpers import check_frame, decimal_of, snapshot_or_error
 from ._targets import Target
-from ._videos import DURATION, VIDEO_SPECS, VideoSpec
+from ._videos import DURATION, VIDEO_NAMES, VideoSpec
 
-VIDEO_NAMES = [spec.name for spec in VIDEO_SPECS]
 NANO = Decimal("1e-9")
 
 

@@ -62,9 +62,8 @@ from cos_snapshot import CosServiceError, MediaInfo
 
 from ._helpers import decimal_of, frame_of
 from ._targets import Target
-from ._videos import FPS, VIDEO_SPECS, Video
+from ._videos import FPS, VIDEO_NAMES, Video
 
-VIDEO_NAMES = [spec.name for spec in VIDEO_SPECS]
 MICROSECOND = Decimal("0.000001")
 
 #: Elements holding decimal numbers, integers and ratios, by container.

@@ -47,7 +47,7 @@ from ._expect import magic_type
 from ._helpers import object_path
 from ._spec import spec_bytes
 from ._targets import GENERATED, Target
-from ._videos import DURATION, VIDEO_SPECS
+from ._videos import DURATION, VIDEO_NAMES
 
 TIME_BOUND = 2592000
 ERROR_RESPONSES = ("InvalidArgument", "Forbidden", "NotFound", "ClientError", "ServerError")
@@ -638,10 +638,6 @@ def _job_id(case: Any, target: Target) -> None:
         case.path_parameters = {"JobId": created[(choice // 2) % len(created)]}
 
 
-#: The names of the fixture videos a valid key may be pointed at.
-_EVERYDAY = frozenset(spec.name for spec in VIDEO_SPECS)
-
-
 def _prepare(case: Any, target: Target) -> None:
     """Point a valid key at a fixture video, so valid requests can succeed; put an upload's
     key under the run prefix (and note it, so the session deletes it); in live mode, list only
@@ -669,7 +665,7 @@ def _prepare(case: Any, target: Target) -> None:
         generated = str(case.path_parameters.get("ObjectKey", ""))
         # The videos every test runs over, not the extras that ask one question each: the
         # 4200x64 one makes a valid height (1869) ask for a width no server need give.
-        keys = sorted(video.key for video in target.videos.values() if video.name in _EVERYDAY)
+        keys = sorted(video.key for video in target.videos.values() if video.name in VIDEO_NAMES)
         key = keys[zlib.crc32(generated.encode()) % len(keys)]
         case.path_parameters = {"ObjectKey": object_path(key).removeprefix("/")}
     if operation == "getBucket" and target.name == "live":
